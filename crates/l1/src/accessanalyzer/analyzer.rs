@@ -393,6 +393,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYZER_CONFIGURATION: Shape = Shape {
@@ -411,6 +412,7 @@ static SHAPE_ANALYZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_CONFIGURATION: Shape = Shape {
@@ -421,6 +423,7 @@ static SHAPE_INTERNAL_ACCESS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE: Shape = Shape {
@@ -436,6 +439,7 @@ static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE_CRITERIA: Shape = Shape {
@@ -475,6 +479,7 @@ static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNUSED_ACCESS_CONFIGURATION: Shape = Shape {
@@ -497,6 +502,7 @@ static SHAPE_UNUSED_ACCESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE: Shape = Shape {
@@ -512,6 +518,7 @@ static SHAPE_ANALYSIS_RULE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_CRITERIA: Shape = Shape {
@@ -545,6 +552,7 @@ static SHAPE_ANALYSIS_RULE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -571,6 +579,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RULE: Shape = Shape {
@@ -602,6 +611,7 @@ static SHAPE_ARCHIVE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -653,4 +663,5 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -239,6 +239,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE: Shape = Shape {
@@ -249,6 +250,7 @@ static SHAPE_IDENTITY_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDENTITY_CENTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER: Shape = Shape {
@@ -264,6 +266,7 @@ static SHAPE_IDENTITY_CENTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -290,4 +293,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

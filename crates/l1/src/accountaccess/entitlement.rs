@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -225,6 +227,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITLEMENT_PROPERTY: Shape = Shape {
@@ -235,6 +238,7 @@ static SHAPE_ENTITLEMENT_PROPERTY: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRINCIPAL_ROLE_ENTITLEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_ROLE_ENTITLEMENT: Shape = Shape {
@@ -258,6 +262,7 @@ static SHAPE_PRINCIPAL_ROLE_ENTITLEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL: Shape = Shape {
@@ -268,6 +273,7 @@ static SHAPE_PRINCIPAL: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDENTITY_CENTER_PRINCIPAL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_PRINCIPAL: Shape = Shape {
@@ -300,4 +306,10 @@ static SHAPE_IDENTITY_CENTER_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentityCenterPrincipal",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["UserId"]), Check::Required(&["GroupId"])]),
+    }],
 };

@@ -644,6 +644,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_PASSTHROUGH: Shape = Shape {
@@ -662,6 +663,7 @@ static SHAPE_API_PASSTHROUGH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS: Shape = Shape {
@@ -718,6 +720,7 @@ static SHAPE_EXTENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_INFORMATION: Shape = Shape {
@@ -741,6 +744,7 @@ static SHAPE_POLICY_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_QUALIFIER_INFO: Shape = Shape {
@@ -759,6 +763,7 @@ static SHAPE_POLICY_QUALIFIER_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUALIFIER: Shape = Shape {
@@ -769,6 +774,7 @@ static SHAPE_QUALIFIER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EXTENSION: Shape = Shape {
@@ -793,6 +799,7 @@ static SHAPE_CUSTOM_EXTENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENDED_KEY_USAGE: Shape = Shape {
@@ -811,6 +818,7 @@ static SHAPE_EXTENDED_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -871,6 +879,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_NAME: Shape = Shape {
@@ -925,6 +934,7 @@ static SHAPE_GENERAL_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT: Shape = Shape {
@@ -1026,6 +1036,7 @@ static SHAPE_SUBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
@@ -1044,6 +1055,7 @@ static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_PARTY_NAME: Shape = Shape {
@@ -1062,6 +1074,7 @@ static SHAPE_EDI_PARTY_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTHER_NAME: Shape = Shape {
@@ -1080,6 +1093,7 @@ static SHAPE_OTHER_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY: Shape = Shape {
@@ -1098,4 +1112,5 @@ static SHAPE_VALIDITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

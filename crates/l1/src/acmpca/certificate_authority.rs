@@ -800,6 +800,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSR_EXTENSIONS: Shape = Shape {
@@ -823,6 +824,7 @@ static SHAPE_CSR_EXTENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -883,6 +885,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_DESCRIPTION: Shape = Shape {
@@ -901,6 +904,7 @@ static SHAPE_ACCESS_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_NAME: Shape = Shape {
@@ -955,6 +959,7 @@ static SHAPE_GENERAL_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT: Shape = Shape {
@@ -1056,6 +1061,7 @@ static SHAPE_SUBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
@@ -1074,6 +1080,7 @@ static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_PARTY_NAME: Shape = Shape {
@@ -1092,6 +1099,7 @@ static SHAPE_EDI_PARTY_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTHER_NAME: Shape = Shape {
@@ -1110,6 +1118,7 @@ static SHAPE_OTHER_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_METHOD: Shape = Shape {
@@ -1128,6 +1137,7 @@ static SHAPE_ACCESS_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVOCATION_CONFIGURATION: Shape = Shape {
@@ -1146,6 +1156,7 @@ static SHAPE_REVOCATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRL_CONFIGURATION: Shape = Shape {
@@ -1227,6 +1238,7 @@ static SHAPE_CRL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRL_DISTRIBUTION_POINT_EXTENSION_CONFIGURATION: Shape = Shape {
@@ -1237,6 +1249,7 @@ static SHAPE_CRL_DISTRIBUTION_POINT_EXTENSION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSP_CONFIGURATION: Shape = Shape {
@@ -1260,6 +1273,7 @@ static SHAPE_OCSP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1288,4 +1302,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

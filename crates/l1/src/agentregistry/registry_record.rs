@@ -849,6 +849,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTORS: Shape = Shape {
@@ -891,6 +892,7 @@ static SHAPE_DESCRIPTORS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_A2A_AGENT_CARD_DESCRIPTOR: Shape = Shape {
@@ -923,6 +925,7 @@ static SHAPE_A2A_AGENT_CARD_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTOR_SOURCE: Shape = Shape {
@@ -933,6 +936,7 @@ static SHAPE_DESCRIPTOR_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESCRIPTOR_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
@@ -964,6 +968,7 @@ static SHAPE_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -985,6 +990,7 @@ static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION: Shape = Shape {
@@ -1003,6 +1009,7 @@ static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1042,6 +1049,7 @@ static SHAPE_REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1090,6 +1098,7 @@ static SHAPE_REGISTRY_RECORD_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_DEFINITION_DESCRIPTOR: Shape = Shape {
@@ -1122,6 +1131,7 @@ static SHAPE_AGENT_SKILLS_DEFINITION_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_ADDITIONAL_DATA: Shape = Shape {
@@ -1132,6 +1142,7 @@ static SHAPE_AGENT_SKILLS_ADDITIONAL_DATA: Shape = Shape {
         ty: Ty::Object(&SHAPE_AGENT_SKILLS_MD_DESCRIPTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_MD_DESCRIPTOR: Shape = Shape {
@@ -1164,6 +1175,7 @@ static SHAPE_AGENT_SKILLS_MD_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKILL_MD_SOURCE: Shape = Shape {
@@ -1174,6 +1186,7 @@ static SHAPE_SKILL_MD_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SKILL_MD_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SKILL_MD_SOURCE_FROM_URL: Shape = Shape {
@@ -1189,6 +1202,7 @@ static SHAPE_SKILL_MD_SOURCE_FROM_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AG_UI_DESCRIPTOR: Shape = Shape {
@@ -1199,6 +1213,7 @@ static SHAPE_AG_UI_DESCRIPTOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE: Shape = Shape {
@@ -1209,6 +1224,7 @@ static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
@@ -1224,6 +1240,7 @@ static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DESCRIPTOR: Shape = Shape {
@@ -1238,6 +1255,7 @@ static SHAPE_CUSTOM_DESCRIPTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_DESCRIPTOR: Shape = Shape {
@@ -1248,6 +1266,7 @@ static SHAPE_HTTP_DESCRIPTOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DESCRIPTOR: Shape = Shape {
@@ -1286,6 +1305,7 @@ static SHAPE_MCP_SERVER_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_ADDITIONAL_DATA: Shape = Shape {
@@ -1296,6 +1316,7 @@ static SHAPE_MCP_SERVER_ADDITIONAL_DATA: Shape = Shape {
         ty: Ty::Object(&SHAPE_MCP_TOOLS_DESCRIPTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_TOOLS_DESCRIPTOR: Shape = Shape {
@@ -1322,6 +1343,7 @@ static SHAPE_MCP_TOOLS_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1350,4 +1372,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -360,6 +360,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHATBOT_NOTIFICATION_CHANNEL: Shape = Shape {
@@ -387,6 +388,7 @@ static SHAPE_CHATBOT_NOTIFICATION_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_ACCOUNT_CONFIGURATION: Shape = Shape {
@@ -402,6 +404,7 @@ static SHAPE_CROSS_ACCOUNT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG_MAP: Shape = Shape {
@@ -428,6 +431,7 @@ static SHAPE_ENCRYPTION_CONFIG_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -454,4 +458,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

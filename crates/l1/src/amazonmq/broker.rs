@@ -731,6 +731,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_ID: Shape = Shape {
@@ -749,6 +750,7 @@ static SHAPE_CONFIGURATION_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -767,6 +769,7 @@ static SHAPE_ENCRYPTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LDAP_SERVER_METADATA: Shape = Shape {
@@ -844,6 +847,7 @@ static SHAPE_LDAP_SERVER_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_LIST: Shape = Shape {
@@ -862,6 +866,7 @@ static SHAPE_LOG_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -889,6 +894,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -907,6 +913,7 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER: Shape = Shape {
@@ -961,4 +968,5 @@ static SHAPE_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -128,6 +128,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_ID: Shape = Shape {
@@ -146,4 +147,5 @@ static SHAPE_CONFIGURATION_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -709,6 +709,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_BRANCH_CREATION_CONFIG: Shape = Shape {
@@ -819,6 +820,7 @@ static SHAPE_AUTO_BRANCH_CREATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
@@ -851,6 +853,7 @@ static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -877,6 +880,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_CONFIG: Shape = Shape {
@@ -890,6 +894,7 @@ static SHAPE_CACHE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RULE: Shape = Shape {
@@ -940,6 +945,7 @@ static SHAPE_CUSTOM_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_CONFIG: Shape = Shape {
@@ -953,6 +959,7 @@ static SHAPE_JOB_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -980,4 +987,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

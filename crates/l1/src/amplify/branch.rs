@@ -613,6 +613,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND: Shape = Shape {
@@ -628,6 +629,7 @@ static SHAPE_BACKEND: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
@@ -660,6 +662,7 @@ static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -686,6 +689,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -714,4 +718,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -405,6 +405,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_SETTINGS: Shape = Shape {
@@ -431,6 +432,7 @@ static SHAPE_CERTIFICATE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_DOMAIN_SETTING: Shape = Shape {
@@ -459,4 +461,5 @@ static SHAPE_SUB_DOMAIN_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

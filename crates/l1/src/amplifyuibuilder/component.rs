@@ -789,6 +789,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE: Shape = Shape {
@@ -813,6 +814,7 @@ static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
@@ -872,6 +874,7 @@ static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -927,6 +930,7 @@ static SHAPE_PREDICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CHILD: Shape = Shape {
@@ -984,6 +988,7 @@ static SHAPE_COMPONENT_CHILD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_EVENT: Shape = Shape {
@@ -1008,6 +1013,7 @@ static SHAPE_COMPONENT_EVENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_PARAMETERS: Shape = Shape {
@@ -1073,6 +1079,7 @@ static SHAPE_ACTION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PROPERTY: Shape = Shape {
@@ -1179,6 +1186,7 @@ static SHAPE_COMPONENT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
@@ -1197,6 +1205,7 @@ static SHAPE_COMPONENT_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_BINDING_ELEMENT: Shape = Shape {
@@ -1215,6 +1224,7 @@ static SHAPE_FORM_BINDING_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONDITION_PROPERTY: Shape = Shape {
@@ -1263,6 +1273,7 @@ static SHAPE_COMPONENT_CONDITION_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTATION_ACTION_SET_STATE_PARAMETER: Shape = Shape {
@@ -1287,6 +1298,7 @@ static SHAPE_MUTATION_ACTION_SET_STATE_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DATA_CONFIGURATION: Shape = Shape {
@@ -1327,6 +1339,7 @@ static SHAPE_COMPONENT_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SORT_PROPERTY: Shape = Shape {
@@ -1348,6 +1361,7 @@ static SHAPE_SORT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_VARIANT: Shape = Shape {
@@ -1381,4 +1395,5 @@ static SHAPE_COMPONENT_VARIANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -916,6 +917,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_CTA: Shape = Shape {
@@ -949,6 +951,7 @@ static SHAPE_FORM_CTA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_BUTTON: Shape = Shape {
@@ -973,6 +976,7 @@ static SHAPE_FORM_BUTTON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_POSITION: Shape = Shape {
@@ -1000,6 +1004,16 @@ static SHAPE_FIELD_POSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FieldPosition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Fixed"]), Check::Required(&["Fixed"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["RightOf"]), Check::Required(&["RightOf"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Below"]), Check::Required(&["Below"])]),
+        ]),
+    }],
 };
 
 static SHAPE_FORM_DATA_TYPE_CONFIG: Shape = Shape {
@@ -1021,6 +1035,7 @@ static SHAPE_FORM_DATA_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_CONFIG: Shape = Shape {
@@ -1062,6 +1077,7 @@ static SHAPE_FIELD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_INPUT_CONFIG: Shape = Shape {
@@ -1164,6 +1180,7 @@ static SHAPE_FIELD_INPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_UPLOADER_FIELD_CONFIG: Shape = Shape {
@@ -1214,6 +1231,7 @@ static SHAPE_FILE_UPLOADER_FIELD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_MAPPINGS: Shape = Shape {
@@ -1242,6 +1260,7 @@ static SHAPE_VALUE_MAPPINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE: Shape = Shape {
@@ -1260,6 +1279,7 @@ static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
@@ -1270,6 +1290,7 @@ static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_MAPPING: Shape = Shape {
@@ -1288,6 +1309,7 @@ static SHAPE_VALUE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_VALUE_PROPERTY: Shape = Shape {
@@ -1317,6 +1339,7 @@ static SHAPE_FORM_INPUT_VALUE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_VALUE_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
@@ -1335,6 +1358,7 @@ static SHAPE_FORM_INPUT_VALUE_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_VALIDATION_CONFIGURATION: Shape = Shape {
@@ -1375,6 +1399,7 @@ static SHAPE_FIELD_VALIDATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTIONAL_ELEMENT: Shape = Shape {
@@ -1417,6 +1442,7 @@ static SHAPE_SECTIONAL_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_STYLE: Shape = Shape {
@@ -1441,6 +1467,7 @@ static SHAPE_FORM_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_STYLE_CONFIG: Shape = Shape {
@@ -1459,4 +1486,16 @@ static SHAPE_FORM_STYLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FormStyleConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TokenReference"]),
+                Check::Required(&["TokenReference"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Value"]), Check::Required(&["Value"])]),
+        ]),
+    }],
 };

@@ -209,6 +209,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_VALUES: Shape = Shape {
@@ -227,6 +228,7 @@ static SHAPE_THEME_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_VALUE: Shape = Shape {
@@ -250,4 +252,5 @@ static SHAPE_THEME_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

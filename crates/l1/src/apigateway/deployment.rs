@@ -334,6 +334,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CANARY_SETTINGS: Shape = Shape {
@@ -363,6 +364,7 @@ static SHAPE_DEPLOYMENT_CANARY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_DESCRIPTION: Shape = Shape {
@@ -498,6 +500,7 @@ static SHAPE_STAGE_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
@@ -516,6 +519,7 @@ static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CANARY_SETTING: Shape = Shape {
@@ -545,6 +549,7 @@ static SHAPE_CANARY_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD_SETTING: Shape = Shape {
@@ -611,6 +616,7 @@ static SHAPE_METHOD_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -629,4 +635,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -327,6 +328,7 @@ static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
@@ -345,6 +347,7 @@ static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -363,4 +366,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -515,6 +515,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -655,6 +656,7 @@ static SHAPE_INTEGRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_RESPONSE: Shape = Shape {
@@ -704,6 +706,7 @@ static SHAPE_INTEGRATION_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD_RESPONSE: Shape = Shape {
@@ -738,4 +741,5 @@ static SHAPE_METHOD_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -231,6 +231,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_STAGE: Shape = Shape {
@@ -260,6 +261,7 @@ static SHAPE_API_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROTTLE_SETTINGS: Shape = Shape {
@@ -284,6 +286,7 @@ static SHAPE_THROTTLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SETTINGS: Shape = Shape {
@@ -314,6 +317,7 @@ static SHAPE_QUOTA_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -340,4 +344,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_S3_LOCATION: Shape = Shape {
@@ -366,6 +367,7 @@ static SHAPE_BODY_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS: Shape = Shape {
@@ -428,4 +430,5 @@ static SHAPE_CORS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -243,6 +243,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_OVERRIDES: Shape = Shape {
@@ -273,6 +274,7 @@ static SHAPE_INTEGRATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_OVERRIDES: Shape = Shape {
@@ -314,6 +316,7 @@ static SHAPE_ROUTE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_OVERRIDES: Shape = Shape {
@@ -356,6 +359,7 @@ static SHAPE_STAGE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
@@ -374,6 +378,7 @@ static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_SETTINGS: Shape = Shape {
@@ -398,4 +403,5 @@ static SHAPE_ROUTE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -231,6 +231,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_CONFIGURATION: Shape = Shape {
@@ -254,4 +255,5 @@ static SHAPE_JWT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

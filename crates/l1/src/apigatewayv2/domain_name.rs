@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_NAME_CONFIGURATION: Shape = Shape {
@@ -295,6 +296,7 @@ static SHAPE_DOMAIN_NAME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
@@ -313,4 +315,5 @@ static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

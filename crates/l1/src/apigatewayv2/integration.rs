@@ -333,6 +333,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_PARAMETER_MAP: Shape = Shape {
@@ -348,6 +349,7 @@ static SHAPE_RESPONSE_PARAMETER_MAP: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_PARAMETER: Shape = Shape {
@@ -366,6 +368,7 @@ static SHAPE_RESPONSE_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CONFIG: Shape = Shape {
@@ -376,4 +379,5 @@ static SHAPE_TLS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

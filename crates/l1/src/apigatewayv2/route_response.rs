@@ -173,6 +173,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONSTRAINTS: Shape = Shape {
@@ -183,4 +184,5 @@ static SHAPE_PARAMETER_CONSTRAINTS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -305,6 +305,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -315,6 +316,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACTION_INVOKE_API),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_INVOKE_API: Shape = Shape {
@@ -339,6 +341,7 @@ static SHAPE_ACTION_INVOKE_API: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -357,6 +360,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_BASE_PATHS: Shape = Shape {
@@ -372,6 +376,7 @@ static SHAPE_MATCH_BASE_PATHS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_HEADERS: Shape = Shape {
@@ -387,6 +392,7 @@ static SHAPE_MATCH_HEADERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_HEADER_VALUE: Shape = Shape {
@@ -405,4 +411,5 @@ static SHAPE_MATCH_HEADER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

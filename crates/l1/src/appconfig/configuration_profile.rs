@@ -339,6 +339,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -365,6 +366,7 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATORS: Shape = Shape {
@@ -390,4 +392,5 @@ static SHAPE_VALIDATORS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT: Shape = Shape {
@@ -458,6 +459,7 @@ static SHAPE_TREATMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_VALUE: Shape = Shape {
@@ -504,6 +506,7 @@ static SHAPE_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -530,4 +533,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

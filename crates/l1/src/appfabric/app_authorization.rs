@@ -395,6 +395,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL: Shape = Shape {
@@ -413,6 +414,7 @@ static SHAPE_CREDENTIAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
@@ -427,6 +429,7 @@ static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_CREDENTIAL: Shape = Shape {
@@ -453,6 +456,7 @@ static SHAPE_OAUTH2_CREDENTIAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -479,6 +483,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANT: Shape = Shape {
@@ -505,4 +510,5 @@ static SHAPE_TENANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -450,6 +451,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -460,6 +462,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -470,6 +473,7 @@ static SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -488,6 +492,15 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Destination",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3Bucket"]),
+            Check::Required(&["FirehoseStream"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIREHOSE_STREAM: Shape = Shape {
@@ -502,6 +515,7 @@ static SHAPE_FIREHOSE_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET: Shape = Shape {
@@ -528,6 +542,7 @@ static SHAPE_S3_BUCKET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -538,6 +553,7 @@ static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -562,6 +578,7 @@ static SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -588,4 +605,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

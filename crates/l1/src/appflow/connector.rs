@@ -184,6 +184,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
@@ -194,6 +195,7 @@ static SHAPE_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
@@ -209,4 +211,5 @@ static SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

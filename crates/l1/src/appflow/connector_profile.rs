@@ -1722,6 +1722,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_CONFIG: Shape = Shape {
@@ -1740,6 +1741,7 @@ static SHAPE_CONNECTOR_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -1854,6 +1856,7 @@ static SHAPE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -1882,6 +1885,7 @@ static SHAPE_AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -1921,6 +1925,7 @@ static SHAPE_CUSTOM_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIALS: Shape = Shape {
@@ -1949,6 +1954,7 @@ static SHAPE_API_KEY_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CREDENTIALS: Shape = Shape {
@@ -1977,6 +1983,7 @@ static SHAPE_BASIC_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_AUTH_CREDENTIALS: Shape = Shape {
@@ -2010,6 +2017,7 @@ static SHAPE_CUSTOM_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -2066,6 +2074,7 @@ static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_O_AUTH_REQUEST: Shape = Shape {
@@ -2094,6 +2103,7 @@ static SHAPE_CONNECTOR_O_AUTH_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2122,6 +2132,7 @@ static SHAPE_DATADOG_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2137,6 +2148,7 @@ static SHAPE_DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2193,6 +2205,7 @@ static SHAPE_GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2243,6 +2256,7 @@ static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2288,6 +2302,7 @@ static SHAPE_MARKETO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2333,6 +2348,7 @@ static SHAPE_PARDOT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2361,6 +2377,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2379,6 +2396,7 @@ static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CREDENTIALS: Shape = Shape {
@@ -2435,6 +2453,7 @@ static SHAPE_O_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2500,6 +2519,7 @@ static SHAPE_SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2534,6 +2554,7 @@ static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGULAR_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2549,6 +2570,7 @@ static SHAPE_SINGULAR_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2594,6 +2616,7 @@ static SHAPE_SLACK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2622,6 +2645,7 @@ static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2637,6 +2661,7 @@ static SHAPE_TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2665,6 +2690,7 @@ static SHAPE_VEEVA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2710,6 +2736,7 @@ static SHAPE_ZENDESK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2800,6 +2827,7 @@ static SHAPE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2828,6 +2856,7 @@ static SHAPE_CUSTOM_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -2872,6 +2901,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2887,6 +2917,7 @@ static SHAPE_DATADOG_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2902,6 +2933,7 @@ static SHAPE_DYNATRACE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2917,6 +2949,7 @@ static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2932,6 +2965,7 @@ static SHAPE_MARKETO_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -2966,6 +3000,7 @@ static SHAPE_PARDOT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3065,6 +3100,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3150,6 +3186,7 @@ static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PROPERTIES: Shape = Shape {
@@ -3198,6 +3235,7 @@ static SHAPE_O_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3227,6 +3265,7 @@ static SHAPE_SALESFORCE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3242,6 +3281,7 @@ static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3257,6 +3297,7 @@ static SHAPE_SLACK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3339,6 +3380,7 @@ static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3354,6 +3396,7 @@ static SHAPE_VEEVA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3369,4 +3412,5 @@ static SHAPE_ZENDESK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -3598,6 +3598,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_FLOW_CONFIG: Shape = Shape {
@@ -3664,6 +3665,7 @@ static SHAPE_DESTINATION_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -3736,6 +3738,7 @@ static SHAPE_DESTINATION_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3803,6 +3806,7 @@ static SHAPE_CUSTOM_CONNECTOR_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_HANDLING_CONFIG: Shape = Shape {
@@ -3836,6 +3840,7 @@ static SHAPE_ERROR_HANDLING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3859,6 +3864,7 @@ static SHAPE_EVENT_BRIDGE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOOKOUT_METRICS_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3874,6 +3880,7 @@ static SHAPE_LOOKOUT_METRICS_DESTINATION_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3897,6 +3904,7 @@ static SHAPE_MARKETO_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3941,6 +3949,7 @@ static SHAPE_REDSHIFT_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_PROPERTIES: Shape = Shape {
@@ -3974,6 +3983,7 @@ static SHAPE_S3_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
@@ -4007,6 +4017,7 @@ static SHAPE_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONFIG: Shape = Shape {
@@ -4028,6 +4039,7 @@ static SHAPE_AGGREGATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_CONFIG: Shape = Shape {
@@ -4066,6 +4078,7 @@ static SHAPE_PREFIX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4123,6 +4136,7 @@ static SHAPE_SAPO_DATA_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUCCESS_RESPONSE_HANDLING_CONFIG: Shape = Shape {
@@ -4150,6 +4164,7 @@ static SHAPE_SUCCESS_RESPONSE_HANDLING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4210,6 +4225,7 @@ static SHAPE_SALESFORCE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4254,6 +4270,7 @@ static SHAPE_SNOWFLAKE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPSOLVER_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4287,6 +4304,7 @@ static SHAPE_UPSOLVER_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPSOLVER_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
@@ -4314,6 +4332,7 @@ static SHAPE_UPSOLVER_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4365,6 +4384,7 @@ static SHAPE_ZENDESK_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CATALOG_CONFIG: Shape = Shape {
@@ -4375,6 +4395,7 @@ static SHAPE_METADATA_CATALOG_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_CATALOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_CATALOG: Shape = Shape {
@@ -4412,6 +4433,7 @@ static SHAPE_GLUE_DATA_CATALOG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
@@ -4484,6 +4506,7 @@ static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
@@ -4498,6 +4521,7 @@ static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -4606,6 +4630,7 @@ static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMPLITUDE_SOURCE_PROPERTIES: Shape = Shape {
@@ -4621,6 +4646,7 @@ static SHAPE_AMPLITUDE_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_SOURCE_PROPERTIES: Shape = Shape {
@@ -4660,6 +4686,7 @@ static SHAPE_CUSTOM_CONNECTOR_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TRANSFER_API: Shape = Shape {
@@ -4686,6 +4713,7 @@ static SHAPE_DATA_TRANSFER_API: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_SOURCE_PROPERTIES: Shape = Shape {
@@ -4701,6 +4729,7 @@ static SHAPE_DATADOG_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_SOURCE_PROPERTIES: Shape = Shape {
@@ -4716,6 +4745,7 @@ static SHAPE_DYNATRACE_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_ANALYTICS_SOURCE_PROPERTIES: Shape = Shape {
@@ -4731,6 +4761,7 @@ static SHAPE_GOOGLE_ANALYTICS_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_SOURCE_PROPERTIES: Shape = Shape {
@@ -4746,6 +4777,7 @@ static SHAPE_INFOR_NEXUS_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
@@ -4761,6 +4793,7 @@ static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_SOURCE_PROPERTIES: Shape = Shape {
@@ -4776,6 +4809,7 @@ static SHAPE_PARDOT_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
@@ -4809,6 +4843,7 @@ static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_FORMAT_CONFIG: Shape = Shape {
@@ -4822,6 +4857,7 @@ static SHAPE_S3_INPUT_FORMAT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_SOURCE_PROPERTIES: Shape = Shape {
@@ -4851,6 +4887,7 @@ static SHAPE_SAPO_DATA_SOURCE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_PAGINATION_CONFIG: Shape = Shape {
@@ -4865,6 +4902,7 @@ static SHAPE_SAPO_DATA_PAGINATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_PARALLELISM_CONFIG: Shape = Shape {
@@ -4879,6 +4917,7 @@ static SHAPE_SAPO_DATA_PARALLELISM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
@@ -4917,6 +4956,7 @@ static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
@@ -4932,6 +4972,7 @@ static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGULAR_SOURCE_PROPERTIES: Shape = Shape {
@@ -4947,6 +4988,7 @@ static SHAPE_SINGULAR_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_SOURCE_PROPERTIES: Shape = Shape {
@@ -4962,6 +5004,7 @@ static SHAPE_SLACK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRENDMICRO_SOURCE_PROPERTIES: Shape = Shape {
@@ -4977,6 +5020,7 @@ static SHAPE_TRENDMICRO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_SOURCE_PROPERTIES: Shape = Shape {
@@ -5023,6 +5067,7 @@ static SHAPE_VEEVA_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
@@ -5038,6 +5083,7 @@ static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5064,6 +5110,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK: Shape = Shape {
@@ -5132,6 +5179,7 @@ static SHAPE_TASK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
@@ -5562,6 +5610,7 @@ static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_PROPERTIES_OBJECT: Shape = Shape {
@@ -5605,6 +5654,7 @@ static SHAPE_TASK_PROPERTIES_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -5626,6 +5676,7 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
@@ -5698,4 +5749,5 @@ static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

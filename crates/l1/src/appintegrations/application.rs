@@ -456,6 +456,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIG: Shape = Shape {
@@ -466,6 +467,7 @@ static SHAPE_APPLICATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTACT_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_HANDLING: Shape = Shape {
@@ -479,6 +481,7 @@ static SHAPE_CONTACT_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SOURCE_CONFIG: Shape = Shape {
@@ -489,6 +492,7 @@ static SHAPE_APPLICATION_SOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXTERNAL_URL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_URL_CONFIG: Shape = Shape {
@@ -526,6 +530,7 @@ static SHAPE_EXTERNAL_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IFRAME_CONFIG: Shape = Shape {
@@ -572,6 +577,7 @@ static SHAPE_IFRAME_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -599,4 +605,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -552,6 +552,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_ACTION: Shape = Shape {
@@ -594,6 +595,7 @@ static SHAPE_SCHEDULED_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALABLE_TARGET_ACTION: Shape = Shape {
@@ -612,6 +614,7 @@ static SHAPE_SCALABLE_TARGET_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUSPENDED_STATE: Shape = Shape {
@@ -636,6 +639,7 @@ static SHAPE_SUSPENDED_STATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -662,4 +666,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

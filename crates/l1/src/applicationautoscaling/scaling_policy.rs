@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -1470,6 +1472,26 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["ScalingTargetId"]),
+                Check::Required(&["ResourceId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired(
+                "ResourceId",
+                &["ScalableDimension", "ServiceNamespace"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_PREDICTIVE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -1525,6 +1547,7 @@ static SHAPE_PREDICTIVE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1573,6 +1596,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
@@ -1588,6 +1612,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY: Shape = Shape {
@@ -1632,6 +1657,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_STAT: Shape = Shape {
@@ -1660,6 +1686,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_STAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC: Shape = Shape {
@@ -1697,6 +1724,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_DIMENSION: Shape = Shape {
@@ -1723,6 +1751,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
@@ -1738,6 +1767,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
@@ -1753,6 +1783,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
@@ -1790,6 +1821,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
@@ -1827,6 +1859,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
@@ -1864,6 +1897,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -1915,6 +1949,7 @@ static SHAPE_STEP_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
@@ -1939,6 +1974,7 @@ static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -1981,6 +2017,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
@@ -2036,6 +2073,7 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -2054,6 +2092,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
@@ -2098,6 +2137,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
@@ -2126,6 +2166,7 @@ static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC: Shape = Shape {
@@ -2163,6 +2204,7 @@ static SHAPE_TARGET_TRACKING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DIMENSION: Shape = Shape {
@@ -2189,6 +2231,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
@@ -2246,4 +2289,5 @@ static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

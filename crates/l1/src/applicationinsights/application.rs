@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1094,6 +1095,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_MONITORING_SETTING: Shape = Shape {
@@ -1152,6 +1154,15 @@ static SHAPE_COMPONENT_MONITORING_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ComponentMonitoringSetting",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ComponentName"]),
+            Check::Required(&["ComponentARN"]),
+        ]),
+    }],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -1178,6 +1189,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_DETAILS: Shape = Shape {
@@ -1269,6 +1281,7 @@ static SHAPE_CONFIGURATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_METRIC: Shape = Shape {
@@ -1279,6 +1292,7 @@ static SHAPE_ALARM_METRIC: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -1304,6 +1318,7 @@ static SHAPE_ALARM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HA_CLUSTER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1314,6 +1329,7 @@ static SHAPE_HA_CLUSTER_PROMETHEUS_EXPORTER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HANA_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1350,6 +1366,7 @@ static SHAPE_HANA_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JMX_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1374,6 +1391,7 @@ static SHAPE_JMX_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG: Shape = Shape {
@@ -1431,6 +1449,7 @@ static SHAPE_LOG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NET_WEAVER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1465,6 +1484,7 @@ static SHAPE_NET_WEAVER_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESS: Shape = Shape {
@@ -1493,6 +1513,7 @@ static SHAPE_PROCESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_SERVER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1511,6 +1532,7 @@ static SHAPE_SQL_SERVER_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_EVENT: Shape = Shape {
@@ -1567,6 +1589,7 @@ static SHAPE_WINDOWS_EVENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_COMPONENT_TYPE_CONFIGURATION: Shape = Shape {
@@ -1588,6 +1611,7 @@ static SHAPE_SUB_COMPONENT_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_COMPONENT_CONFIGURATION_DETAILS: Shape = Shape {
@@ -1638,6 +1662,7 @@ static SHAPE_SUB_COMPONENT_CONFIGURATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COMPONENT: Shape = Shape {
@@ -1674,6 +1699,7 @@ static SHAPE_CUSTOM_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PATTERN_SET: Shape = Shape {
@@ -1705,6 +1731,7 @@ static SHAPE_LOG_PATTERN_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PATTERN: Shape = Shape {
@@ -1738,6 +1765,7 @@ static SHAPE_LOG_PATTERN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1766,4 +1794,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

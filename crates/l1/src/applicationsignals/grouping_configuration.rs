@@ -142,6 +142,7 @@ static SHAPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_ATTRIBUTE_DEFINITION: Shape = Shape {
@@ -189,4 +190,5 @@ static SHAPE_GROUPING_ATTRIBUTE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

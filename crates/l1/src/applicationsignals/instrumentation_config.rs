@@ -554,6 +554,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONFIGURATION: Shape = Shape {
@@ -564,6 +565,7 @@ static SHAPE_CAPTURE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_CAPTURE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CAPTURE_CONFIGURATION: Shape = Shape {
@@ -624,6 +626,7 @@ static SHAPE_CODE_CAPTURE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_LIMITS_CONFIG: Shape = Shape {
@@ -710,6 +713,7 @@ static SHAPE_CAPTURE_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -720,6 +724,7 @@ static SHAPE_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_LOCATION: Shape = Shape {
@@ -784,6 +789,7 @@ static SHAPE_CODE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -810,4 +816,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

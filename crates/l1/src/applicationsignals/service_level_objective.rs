@@ -1079,6 +1079,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BURN_RATE_CONFIGURATION: Shape = Shape {
@@ -1093,6 +1094,7 @@ static SHAPE_BURN_RATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_WINDOW: Shape = Shape {
@@ -1127,6 +1129,7 @@ static SHAPE_EXCLUSION_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_RULE: Shape = Shape {
@@ -1141,6 +1144,7 @@ static SHAPE_RECURRENCE_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WINDOW: Shape = Shape {
@@ -1165,6 +1169,7 @@ static SHAPE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GOAL: Shape = Shape {
@@ -1189,6 +1194,7 @@ static SHAPE_GOAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERVAL: Shape = Shape {
@@ -1207,6 +1213,7 @@ static SHAPE_INTERVAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALENDAR_INTERVAL: Shape = Shape {
@@ -1240,6 +1247,7 @@ static SHAPE_CALENDAR_INTERVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_INTERVAL: Shape = Shape {
@@ -1264,6 +1272,7 @@ static SHAPE_ROLLING_INTERVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BASED_SLI: Shape = Shape {
@@ -1296,6 +1305,7 @@ static SHAPE_REQUEST_BASED_SLI: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BASED_SLI_METRIC: Shape = Shape {
@@ -1377,6 +1387,7 @@ static SHAPE_REQUEST_BASED_SLI_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLI_CONFIG: Shape = Shape {
@@ -1404,6 +1415,7 @@ static SHAPE_COMPOSITE_SLI_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLI_COMPONENT: Shape = Shape {
@@ -1414,6 +1426,7 @@ static SHAPE_COMPOSITE_SLI_COMPONENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELECTION_CONFIG: Shape = Shape {
@@ -1438,6 +1451,7 @@ static SHAPE_SELECTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPENDENCY_CONFIG: Shape = Shape {
@@ -1465,6 +1479,7 @@ static SHAPE_DEPENDENCY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_SOURCE: Shape = Shape {
@@ -1493,6 +1508,7 @@ static SHAPE_METRIC_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORED_REQUEST_COUNT_METRIC: Shape = Shape {
@@ -1521,6 +1537,7 @@ static SHAPE_MONITORED_REQUEST_COUNT_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -1557,6 +1574,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -1587,6 +1605,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1616,6 +1635,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1634,6 +1654,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLI: Shape = Shape {
@@ -1666,6 +1687,7 @@ static SHAPE_SLI: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLI_METRIC: Shape = Shape {
@@ -1761,6 +1783,7 @@ static SHAPE_SLI_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1788,4 +1811,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -828,6 +828,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_SPEC: Shape = Shape {
@@ -858,6 +859,7 @@ static SHAPE_GATEWAY_ROUTE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE: Shape = Shape {
@@ -876,6 +878,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_ACTION: Shape = Shape {
@@ -894,6 +897,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_REWRITE: Shape = Shape {
@@ -904,6 +908,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_REWRITE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE: Shape = Shape {
@@ -914,6 +919,7 @@ static SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_TARGET: Shape = Shape {
@@ -932,6 +938,7 @@ static SHAPE_GATEWAY_ROUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_VIRTUAL_SERVICE: Shape = Shape {
@@ -942,6 +949,7 @@ static SHAPE_GATEWAY_ROUTE_VIRTUAL_SERVICE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_MATCH: Shape = Shape {
@@ -977,6 +985,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_HOSTNAME_MATCH: Shape = Shape {
@@ -995,6 +1004,7 @@ static SHAPE_GATEWAY_ROUTE_HOSTNAME_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_METADATA: Shape = Shape {
@@ -1019,6 +1029,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_METADATA_MATCH: Shape = Shape {
@@ -1055,6 +1066,7 @@ static SHAPE_GATEWAY_ROUTE_METADATA_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_RANGE_MATCH: Shape = Shape {
@@ -1073,6 +1085,7 @@ static SHAPE_GATEWAY_ROUTE_RANGE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE: Shape = Shape {
@@ -1091,6 +1104,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_ACTION: Shape = Shape {
@@ -1109,6 +1123,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_REWRITE: Shape = Shape {
@@ -1133,6 +1148,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_REWRITE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_PATH_REWRITE: Shape = Shape {
@@ -1143,6 +1159,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_PATH_REWRITE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_PREFIX_REWRITE: Shape = Shape {
@@ -1161,6 +1178,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_PREFIX_REWRITE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_MATCH: Shape = Shape {
@@ -1219,6 +1237,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_HEADER: Shape = Shape {
@@ -1243,6 +1262,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_HEADER_MATCH: Shape = Shape {
@@ -1279,6 +1299,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_HEADER_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
@@ -1297,6 +1318,7 @@ static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -1315,6 +1337,7 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
@@ -1325,6 +1348,7 @@ static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1343,4 +1367,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -239,6 +239,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESH_SPEC: Shape = Shape {
@@ -257,6 +258,7 @@ static SHAPE_MESH_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_FILTER: Shape = Shape {
@@ -267,6 +269,7 @@ static SHAPE_EGRESS_FILTER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MESH_SERVICE_DISCOVERY: Shape = Shape {
@@ -277,6 +280,7 @@ static SHAPE_MESH_SERVICE_DISCOVERY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -295,4 +299,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -944,6 +944,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_SPEC: Shape = Shape {
@@ -980,6 +981,7 @@ static SHAPE_ROUTE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE: Shape = Shape {
@@ -1010,6 +1012,7 @@ static SHAPE_GRPC_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_ACTION: Shape = Shape {
@@ -1025,6 +1028,7 @@ static SHAPE_GRPC_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET: Shape = Shape {
@@ -1049,6 +1053,7 @@ static SHAPE_WEIGHTED_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_MATCH: Shape = Shape {
@@ -1084,6 +1089,7 @@ static SHAPE_GRPC_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_METADATA: Shape = Shape {
@@ -1108,6 +1114,7 @@ static SHAPE_GRPC_ROUTE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_METADATA_MATCH_METHOD: Shape = Shape {
@@ -1144,6 +1151,7 @@ static SHAPE_GRPC_ROUTE_METADATA_MATCH_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_RANGE: Shape = Shape {
@@ -1162,6 +1170,7 @@ static SHAPE_MATCH_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_RETRY_POLICY: Shape = Shape {
@@ -1213,6 +1222,7 @@ static SHAPE_GRPC_RETRY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DURATION: Shape = Shape {
@@ -1231,6 +1241,7 @@ static SHAPE_DURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_TIMEOUT: Shape = Shape {
@@ -1249,6 +1260,7 @@ static SHAPE_GRPC_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE: Shape = Shape {
@@ -1279,6 +1291,7 @@ static SHAPE_HTTP_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_ACTION: Shape = Shape {
@@ -1294,6 +1307,7 @@ static SHAPE_HTTP_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_MATCH: Shape = Shape {
@@ -1352,6 +1366,7 @@ static SHAPE_HTTP_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_HEADER: Shape = Shape {
@@ -1376,6 +1391,7 @@ static SHAPE_HTTP_ROUTE_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_METHOD: Shape = Shape {
@@ -1412,6 +1428,7 @@ static SHAPE_HEADER_MATCH_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
@@ -1430,6 +1447,7 @@ static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -1448,6 +1466,7 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
@@ -1458,6 +1477,7 @@ static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_RETRY_POLICY: Shape = Shape {
@@ -1498,6 +1518,7 @@ static SHAPE_HTTP_RETRY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TIMEOUT: Shape = Shape {
@@ -1516,6 +1537,7 @@ static SHAPE_HTTP_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE: Shape = Shape {
@@ -1540,6 +1562,7 @@ static SHAPE_TCP_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE_ACTION: Shape = Shape {
@@ -1555,6 +1578,7 @@ static SHAPE_TCP_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE_MATCH: Shape = Shape {
@@ -1565,6 +1589,7 @@ static SHAPE_TCP_ROUTE_MATCH: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_TIMEOUT: Shape = Shape {
@@ -1575,6 +1600,7 @@ static SHAPE_TCP_TIMEOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_DURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1593,4 +1619,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

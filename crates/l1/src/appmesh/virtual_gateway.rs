@@ -1044,6 +1044,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_SPEC: Shape = Shape {
@@ -1073,6 +1074,7 @@ static SHAPE_VIRTUAL_GATEWAY_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_BACKEND_DEFAULTS: Shape = Shape {
@@ -1083,6 +1085,7 @@ static SHAPE_VIRTUAL_GATEWAY_BACKEND_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY: Shape = Shape {
@@ -1093,6 +1096,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS: Shape = Shape {
@@ -1128,6 +1132,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_TLS_CERTIFICATE: Shape = Shape {
@@ -1146,6 +1151,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
@@ -1164,6 +1170,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
@@ -1174,6 +1181,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1192,6 +1200,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
@@ -1202,6 +1211,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
@@ -1217,6 +1227,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1241,6 +1252,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
@@ -1256,6 +1268,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
@@ -1266,6 +1279,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
@@ -1276,6 +1290,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER: Shape = Shape {
@@ -1306,6 +1321,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CONNECTION_POOL: Shape = Shape {
@@ -1330,6 +1346,7 @@ static SHAPE_VIRTUAL_GATEWAY_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_GRPC_CONNECTION_POOL: Shape = Shape {
@@ -1340,6 +1357,7 @@ static SHAPE_VIRTUAL_GATEWAY_GRPC_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HTTP_CONNECTION_POOL: Shape = Shape {
@@ -1358,6 +1376,7 @@ static SHAPE_VIRTUAL_GATEWAY_HTTP_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HTTP2_CONNECTION_POOL: Shape = Shape {
@@ -1368,6 +1387,7 @@ static SHAPE_VIRTUAL_GATEWAY_HTTP2_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HEALTH_CHECK_POLICY: Shape = Shape {
@@ -1416,6 +1436,7 @@ static SHAPE_VIRTUAL_GATEWAY_HEALTH_CHECK_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_PORT_MAPPING: Shape = Shape {
@@ -1434,6 +1455,7 @@ static SHAPE_VIRTUAL_GATEWAY_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS: Shape = Shape {
@@ -1458,6 +1480,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE: Shape = Shape {
@@ -1482,6 +1505,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
@@ -1492,6 +1516,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1510,6 +1535,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1528,6 +1554,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shap
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LOGGING: Shape = Shape {
@@ -1538,6 +1565,7 @@ static SHAPE_VIRTUAL_GATEWAY_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG: Shape = Shape {
@@ -1548,6 +1576,7 @@ static SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG: Shape = Shape {
@@ -1566,6 +1595,7 @@ static SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FORMAT: Shape = Shape {
@@ -1589,6 +1619,7 @@ static SHAPE_LOGGING_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_FORMAT_REF: Shape = Shape {
@@ -1607,6 +1638,7 @@ static SHAPE_JSON_FORMAT_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1625,4 +1657,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1394,6 +1394,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_SPEC: Shape = Shape {
@@ -1440,6 +1441,7 @@ static SHAPE_VIRTUAL_NODE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND_DEFAULTS: Shape = Shape {
@@ -1450,6 +1452,7 @@ static SHAPE_BACKEND_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_POLICY: Shape = Shape {
@@ -1460,6 +1463,7 @@ static SHAPE_CLIENT_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_POLICY_TLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_POLICY_TLS: Shape = Shape {
@@ -1495,6 +1499,7 @@ static SHAPE_CLIENT_POLICY_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_TLS_CERTIFICATE: Shape = Shape {
@@ -1513,6 +1518,7 @@ static SHAPE_CLIENT_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
@@ -1531,6 +1537,7 @@ static SHAPE_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
@@ -1541,6 +1548,7 @@ static SHAPE_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1559,6 +1567,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
@@ -1569,6 +1578,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
@@ -1584,6 +1594,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1608,6 +1619,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
@@ -1623,6 +1635,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
@@ -1633,6 +1646,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
@@ -1643,6 +1657,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND: Shape = Shape {
@@ -1653,6 +1668,7 @@ static SHAPE_BACKEND: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_SERVICE_BACKEND),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_BACKEND: Shape = Shape {
@@ -1671,6 +1687,7 @@ static SHAPE_VIRTUAL_SERVICE_BACKEND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER: Shape = Shape {
@@ -1713,6 +1730,7 @@ static SHAPE_LISTENER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_CONNECTION_POOL: Shape = Shape {
@@ -1743,6 +1761,7 @@ static SHAPE_VIRTUAL_NODE_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_GRPC_CONNECTION_POOL: Shape = Shape {
@@ -1753,6 +1772,7 @@ static SHAPE_VIRTUAL_NODE_GRPC_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_HTTP_CONNECTION_POOL: Shape = Shape {
@@ -1771,6 +1791,7 @@ static SHAPE_VIRTUAL_NODE_HTTP_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_HTTP2_CONNECTION_POOL: Shape = Shape {
@@ -1781,6 +1802,7 @@ static SHAPE_VIRTUAL_NODE_HTTP2_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_TCP_CONNECTION_POOL: Shape = Shape {
@@ -1791,6 +1813,7 @@ static SHAPE_VIRTUAL_NODE_TCP_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -1839,6 +1862,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTLIER_DETECTION: Shape = Shape {
@@ -1869,6 +1893,7 @@ static SHAPE_OUTLIER_DETECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DURATION: Shape = Shape {
@@ -1887,6 +1912,7 @@ static SHAPE_DURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_MAPPING: Shape = Shape {
@@ -1905,6 +1931,7 @@ static SHAPE_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS: Shape = Shape {
@@ -1929,6 +1956,7 @@ static SHAPE_LISTENER_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_CERTIFICATE: Shape = Shape {
@@ -1953,6 +1981,7 @@ static SHAPE_LISTENER_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
@@ -1963,6 +1992,7 @@ static SHAPE_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1981,6 +2011,7 @@ static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1999,6 +2030,7 @@ static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TIMEOUT: Shape = Shape {
@@ -2029,6 +2061,7 @@ static SHAPE_LISTENER_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_TIMEOUT: Shape = Shape {
@@ -2047,6 +2080,7 @@ static SHAPE_GRPC_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TIMEOUT: Shape = Shape {
@@ -2065,6 +2099,7 @@ static SHAPE_HTTP_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_TIMEOUT: Shape = Shape {
@@ -2075,6 +2110,7 @@ static SHAPE_TCP_TIMEOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_DURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -2085,6 +2121,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG: Shape = Shape {
@@ -2095,6 +2132,7 @@ static SHAPE_ACCESS_LOG: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_ACCESS_LOG: Shape = Shape {
@@ -2113,6 +2151,7 @@ static SHAPE_FILE_ACCESS_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FORMAT: Shape = Shape {
@@ -2136,6 +2175,7 @@ static SHAPE_LOGGING_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_FORMAT_REF: Shape = Shape {
@@ -2154,6 +2194,7 @@ static SHAPE_JSON_FORMAT_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_DISCOVERY: Shape = Shape {
@@ -2172,6 +2213,7 @@ static SHAPE_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CLOUD_MAP_SERVICE_DISCOVERY: Shape = Shape {
@@ -2207,6 +2249,7 @@ static SHAPE_AWS_CLOUD_MAP_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CLOUD_MAP_INSTANCE_ATTRIBUTE: Shape = Shape {
@@ -2225,6 +2268,7 @@ static SHAPE_AWS_CLOUD_MAP_INSTANCE_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DNS_SERVICE_DISCOVERY: Shape = Shape {
@@ -2249,6 +2293,7 @@ static SHAPE_DNS_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2267,4 +2312,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_SPEC: Shape = Shape {
@@ -312,6 +313,7 @@ static SHAPE_VIRTUAL_ROUTER_SPEC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_LISTENER: Shape = Shape {
@@ -322,6 +324,7 @@ static SHAPE_VIRTUAL_ROUTER_LISTENER: Shape = Shape {
         ty: Ty::Object(&SHAPE_PORT_MAPPING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PORT_MAPPING: Shape = Shape {
@@ -340,6 +343,7 @@ static SHAPE_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -358,4 +362,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

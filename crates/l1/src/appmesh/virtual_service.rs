@@ -310,6 +310,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_SPEC: Shape = Shape {
@@ -320,6 +321,7 @@ static SHAPE_VIRTUAL_SERVICE_SPEC: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_SERVICE_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_PROVIDER: Shape = Shape {
@@ -338,6 +340,7 @@ static SHAPE_VIRTUAL_SERVICE_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_SERVICE_PROVIDER: Shape = Shape {
@@ -348,6 +351,7 @@ static SHAPE_VIRTUAL_NODE_SERVICE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_SERVICE_PROVIDER: Shape = Shape {
@@ -358,6 +362,7 @@ static SHAPE_VIRTUAL_ROUTER_SERVICE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -376,4 +381,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

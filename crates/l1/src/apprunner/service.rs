@@ -943,6 +943,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -960,6 +961,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
@@ -1024,6 +1026,7 @@ static SHAPE_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -1067,6 +1070,7 @@ static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1094,6 +1098,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_CONFIGURATION: Shape = Shape {
@@ -1122,6 +1127,7 @@ static SHAPE_EGRESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_CONFIGURATION: Shape = Shape {
@@ -1132,6 +1138,7 @@ static SHAPE_INGRESS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_OBSERVABILITY_CONFIGURATION: Shape = Shape {
@@ -1157,6 +1164,7 @@ static SHAPE_SERVICE_OBSERVABILITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1187,6 +1195,7 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -1219,6 +1228,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -1258,6 +1268,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIGURATION: Shape = Shape {
@@ -1279,6 +1290,7 @@ static SHAPE_CODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIGURATION_VALUES: Shape = Shape {
@@ -1358,6 +1370,7 @@ static SHAPE_CODE_CONFIGURATION_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1376,6 +1389,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CODE_VERSION: Shape = Shape {
@@ -1401,6 +1415,7 @@ static SHAPE_SOURCE_CODE_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_REPOSITORY: Shape = Shape {
@@ -1435,6 +1450,7 @@ static SHAPE_IMAGE_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
@@ -1482,6 +1498,7 @@ static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1509,4 +1526,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

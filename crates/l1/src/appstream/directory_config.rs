@@ -196,6 +196,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
@@ -222,6 +223,7 @@ static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ACCOUNT_CREDENTIALS: Shape = Shape {
@@ -247,4 +249,5 @@ static SHAPE_SERVICE_ACCOUNT_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

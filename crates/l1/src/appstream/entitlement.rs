@@ -222,6 +222,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -246,4 +247,5 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -860,6 +860,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
@@ -884,6 +885,7 @@ static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACCESS_CONFIG: Shape = Shape {
@@ -948,6 +950,7 @@ static SHAPE_AGENT_ACCESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACCESS_SETTING: Shape = Shape {
@@ -972,6 +975,7 @@ static SHAPE_AGENT_ACCESS_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
@@ -994,6 +998,7 @@ static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_REDIRECTION: Shape = Shape {
@@ -1004,6 +1009,7 @@ static SHAPE_CONTENT_REDIRECTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_URL_REDIRECTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_REDIRECTION_CONFIG: Shape = Shape {
@@ -1056,6 +1062,7 @@ static SHAPE_URL_REDIRECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
@@ -1090,6 +1097,7 @@ static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_EXPERIENCE_SETTINGS: Shape = Shape {
@@ -1103,6 +1111,7 @@ static SHAPE_STREAMING_EXPERIENCE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1121,6 +1130,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTING: Shape = Shape {
@@ -1160,4 +1170,5 @@ static SHAPE_USER_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

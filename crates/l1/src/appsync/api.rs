@@ -530,6 +530,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CONFIG: Shape = Shape {
@@ -586,6 +587,7 @@ static SHAPE_EVENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_PROVIDER: Shape = Shape {
@@ -625,6 +627,7 @@ static SHAPE_AUTH_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_CONFIG: Shape = Shape {
@@ -649,6 +652,7 @@ static SHAPE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
@@ -677,6 +681,7 @@ static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
@@ -707,6 +712,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_MODE: Shape = Shape {
@@ -726,6 +732,7 @@ static SHAPE_AUTH_MODE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_LOG_CONFIG: Shape = Shape {
@@ -747,6 +754,7 @@ static SHAPE_EVENT_LOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -775,4 +783,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

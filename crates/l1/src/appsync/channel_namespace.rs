@@ -428,6 +428,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HANDLER_CONFIGS: Shape = Shape {
@@ -446,6 +447,7 @@ static SHAPE_HANDLER_CONFIGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HANDLER_CONFIG: Shape = Shape {
@@ -467,6 +469,7 @@ static SHAPE_HANDLER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -490,6 +493,7 @@ static SHAPE_INTEGRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -503,6 +507,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_MODE: Shape = Shape {
@@ -522,6 +527,7 @@ static SHAPE_AUTH_MODE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -550,4 +556,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -719,6 +719,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_CONFIG: Shape = Shape {
@@ -755,6 +756,7 @@ static SHAPE_DYNAMO_DB_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_SYNC_CONFIG: Shape = Shape {
@@ -779,6 +781,7 @@ static SHAPE_DELTA_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_CONFIG: Shape = Shape {
@@ -797,6 +800,7 @@ static SHAPE_ELASTICSEARCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_CONFIG: Shape = Shape {
@@ -807,6 +811,7 @@ static SHAPE_EVENT_BRIDGE_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONFIG: Shape = Shape {
@@ -825,6 +830,7 @@ static SHAPE_HTTP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -846,6 +852,7 @@ static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_IAM_CONFIG: Shape = Shape {
@@ -864,6 +871,7 @@ static SHAPE_AWS_IAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -874,6 +882,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVICE_CONFIG: Shape = Shape {
@@ -892,6 +901,7 @@ static SHAPE_OPEN_SEARCH_SERVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_DATABASE_CONFIG: Shape = Shape {
@@ -913,6 +923,7 @@ static SHAPE_RELATIONAL_DATABASE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_HTTP_ENDPOINT_CONFIG: Shape = Shape {
@@ -949,4 +960,5 @@ static SHAPE_RDS_HTTP_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -598,6 +598,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
@@ -619,6 +620,7 @@ static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_CONFIG: Shape = Shape {
@@ -649,6 +651,7 @@ static SHAPE_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
@@ -659,4 +662,5 @@ static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

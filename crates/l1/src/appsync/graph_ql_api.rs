@@ -882,6 +882,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_AUTHENTICATION_PROVIDER: Shape = Shape {
@@ -921,6 +922,7 @@ static SHAPE_ADDITIONAL_AUTHENTICATION_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
@@ -949,6 +951,7 @@ static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
@@ -979,6 +982,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_USER_POOL_CONFIG: Shape = Shape {
@@ -1003,6 +1007,7 @@ static SHAPE_COGNITO_USER_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENHANCED_METRICS_CONFIG: Shape = Shape {
@@ -1039,6 +1044,7 @@ static SHAPE_ENHANCED_METRICS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIG: Shape = Shape {
@@ -1066,6 +1072,7 @@ static SHAPE_LOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1084,6 +1091,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_POOL_CONFIG: Shape = Shape {
@@ -1117,4 +1125,5 @@ static SHAPE_USER_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -766,6 +766,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHING_CONFIG: Shape = Shape {
@@ -789,6 +790,7 @@ static SHAPE_CACHING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_CONFIG: Shape = Shape {
@@ -804,6 +806,7 @@ static SHAPE_PIPELINE_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
@@ -825,6 +828,7 @@ static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_CONFIG: Shape = Shape {
@@ -855,6 +859,7 @@ static SHAPE_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
@@ -865,4 +870,5 @@ static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -225,6 +225,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_API_ASSOCIATION_CONFIG: Shape = Shape {
@@ -238,4 +239,5 @@ static SHAPE_SOURCE_API_ASSOCIATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

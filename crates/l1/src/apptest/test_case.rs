@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1062,6 +1063,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP: Shape = Shape {
@@ -1093,6 +1095,7 @@ static SHAPE_STEP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ACTION: Shape = Shape {
@@ -1117,6 +1120,25 @@ static SHAPE_STEP_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StepAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ResourceAction"]),
+                Check::Required(&["ResourceAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MainframeAction"]),
+                Check::Required(&["MainframeAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CompareAction"]),
+                Check::Required(&["CompareAction"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RESOURCE_ACTION: Shape = Shape {
@@ -1141,6 +1163,25 @@ static SHAPE_RESOURCE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ResourceAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["M2ManagedApplicationAction"]),
+                Check::Required(&["M2ManagedApplicationAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["M2NonManagedApplicationAction"]),
+                Check::Required(&["M2NonManagedApplicationAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CloudFormationAction"]),
+                Check::Required(&["CloudFormationAction"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_M2_MANAGED_APPLICATION_ACTION: Shape = Shape {
@@ -1171,6 +1212,7 @@ static SHAPE_M2_MANAGED_APPLICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2_MANAGED_ACTION_PROPERTIES: Shape = Shape {
@@ -1192,6 +1234,7 @@ static SHAPE_M2_MANAGED_ACTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2_NON_MANAGED_APPLICATION_ACTION: Shape = Shape {
@@ -1216,6 +1259,7 @@ static SHAPE_M2_NON_MANAGED_APPLICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FORMATION_ACTION: Shape = Shape {
@@ -1240,6 +1284,7 @@ static SHAPE_CLOUD_FORMATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION: Shape = Shape {
@@ -1267,6 +1312,7 @@ static SHAPE_MAINFRAME_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION_TYPE: Shape = Shape {
@@ -1285,6 +1331,15 @@ static SHAPE_MAINFRAME_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MainframeActionType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Batch"]), Check::Required(&["Batch"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Tn3270"]), Check::Required(&["Tn3270"])]),
+        ]),
+    }],
 };
 
 static SHAPE_BATCH: Shape = Shape {
@@ -1325,6 +1380,7 @@ static SHAPE_BATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TN3270: Shape = Shape {
@@ -1351,6 +1407,7 @@ static SHAPE_TN3270: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT: Shape = Shape {
@@ -1376,6 +1433,7 @@ static SHAPE_SCRIPT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION_PROPERTIES: Shape = Shape {
@@ -1389,6 +1447,7 @@ static SHAPE_MAINFRAME_ACTION_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMPARE_ACTION: Shape = Shape {
@@ -1407,6 +1466,7 @@ static SHAPE_COMPARE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -1416,6 +1476,15 @@ static SHAPE_INPUT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_INPUT_FILE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Input",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["File"]),
+            Check::Required(&["File"]),
+        ])]),
     }],
 };
 
@@ -1447,6 +1516,7 @@ static SHAPE_INPUT_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_METADATA: Shape = Shape {
@@ -1470,6 +1540,21 @@ static SHAPE_FILE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FileMetadata",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DataSets"]),
+                Check::Required(&["DataSets"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DatabaseCDC"]),
+                Check::Required(&["DatabaseCDC"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DATA_SET: Shape = Shape {
@@ -1518,6 +1603,7 @@ static SHAPE_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_CDC: Shape = Shape {
@@ -1536,6 +1622,7 @@ static SHAPE_DATABASE_CDC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATABASE_METADATA: Shape = Shape {
@@ -1560,6 +1647,7 @@ static SHAPE_SOURCE_DATABASE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_DATABASE_METADATA: Shape = Shape {
@@ -1584,6 +1672,7 @@ static SHAPE_TARGET_DATABASE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -1593,6 +1682,15 @@ static SHAPE_OUTPUT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_OUTPUT_FILE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Output",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["File"]),
+            Check::Required(&["File"]),
+        ])]),
     }],
 };
 
@@ -1608,4 +1706,5 @@ static SHAPE_OUTPUT_FILE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

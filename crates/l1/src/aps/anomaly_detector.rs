@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -349,6 +350,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANOMALY_DETECTOR_CONFIGURATION: Shape = Shape {
@@ -359,6 +361,7 @@ static SHAPE_ANOMALY_DETECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RANDOM_CUT_FOREST_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANDOM_CUT_FOREST_CONFIGURATION: Shape = Shape {
@@ -406,6 +409,7 @@ static SHAPE_RANDOM_CUT_FOREST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IGNORE_NEAR_EXPECTED: Shape = Shape {
@@ -424,6 +428,12 @@ static SHAPE_IGNORE_NEAR_EXPECTED: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IgnoreNearExpected",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["Amount"]), Check::Required(&["Ratio"])]),
+    }],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -450,6 +460,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_ACTION: Shape = Shape {
@@ -468,6 +479,15 @@ static SHAPE_MISSING_DATA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MissingDataAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["MarkAsAnomaly"]),
+            Check::Required(&["Skip"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -494,4 +514,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -556,6 +557,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -574,6 +576,15 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Destination",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AmpConfiguration"]),
+            Check::Required(&["CloudWatchConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_AMP_CONFIGURATION: Shape = Shape {
@@ -587,6 +598,7 @@ static SHAPE_AMP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_CONFIGURATION: Shape = Shape {
@@ -600,6 +612,7 @@ static SHAPE_CLOUD_WATCH_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_CONFIGURATION: Shape = Shape {
@@ -618,6 +631,7 @@ static SHAPE_ROLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPE_CONFIGURATION: Shape = Shape {
@@ -627,6 +641,12 @@ static SHAPE_SCRAPE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::String,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ScrapeConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["ConfigurationBlob"])]),
     }],
 };
 
@@ -654,6 +674,7 @@ static SHAPE_SCRAPER_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPER_LOGGING_DESTINATION: Shape = Shape {
@@ -664,6 +685,7 @@ static SHAPE_SCRAPER_LOGGING_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -678,6 +700,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPER_COMPONENT: Shape = Shape {
@@ -699,6 +722,7 @@ static SHAPE_SCRAPER_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIG: Shape = Shape {
@@ -714,6 +738,7 @@ static SHAPE_COMPONENT_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -732,6 +757,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["EksConfiguration"]),
+            Check::Required(&["VpcConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_EKS_CONFIGURATION: Shape = Shape {
@@ -775,6 +809,7 @@ static SHAPE_EKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -809,6 +844,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -835,4 +871,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

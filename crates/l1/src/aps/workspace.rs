@@ -430,6 +430,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -444,6 +445,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_LOGGING_CONFIGURATION: Shape = Shape {
@@ -463,6 +465,7 @@ static SHAPE_QUERY_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_DESTINATION: Shape = Shape {
@@ -481,6 +484,7 @@ static SHAPE_LOGGING_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -495,6 +499,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -508,6 +513,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -534,6 +540,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_CONFIGURATION: Shape = Shape {
@@ -581,6 +588,7 @@ static SHAPE_WORKSPACE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS_PER_LABEL_SET: Shape = Shape {
@@ -607,6 +615,7 @@ static SHAPE_LIMITS_PER_LABEL_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -632,6 +641,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS_PER_LABEL_SET_ENTRY: Shape = Shape {
@@ -645,4 +655,5 @@ static SHAPE_LIMITS_PER_LABEL_SET_ENTRY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -2515,6 +2516,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_ALARM: Shape = Shape {
@@ -2551,6 +2553,7 @@ static SHAPE_ASSOCIATED_ALARM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_CONFIGURATION: Shape = Shape {
@@ -2570,6 +2573,7 @@ static SHAPE_REPORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2579,6 +2583,15 @@ static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_S3_REPORT_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ReportOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["S3Configuration"]),
+            Check::Required(&["S3Configuration"]),
+        ])]),
     }],
 };
 
@@ -2606,6 +2619,7 @@ static SHAPE_S3_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER: Shape = Shape {
@@ -2657,6 +2671,7 @@ static SHAPE_TRIGGER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONDITION: Shape = Shape {
@@ -2678,6 +2693,7 @@ static SHAPE_TRIGGER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW: Shape = Shape {
@@ -2719,6 +2735,7 @@ static SHAPE_WORKFLOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP: Shape = Shape {
@@ -2772,6 +2789,7 @@ static SHAPE_STEP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
@@ -2892,6 +2910,89 @@ static SHAPE_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ExecutionBlockConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomActionLambdaConfig"]),
+                Check::Required(&["CustomActionLambdaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Ec2AsgCapacityIncreaseConfig"]),
+                Check::Required(&["Ec2AsgCapacityIncreaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ExecutionApprovalConfig"]),
+                Check::Required(&["ExecutionApprovalConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ArcRoutingControlConfig"]),
+                Check::Required(&["ArcRoutingControlConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuroraProvisionedScalingConfig"]),
+                Check::Required(&["AuroraProvisionedScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuroraServerlessScalingConfig"]),
+                Check::Required(&["AuroraServerlessScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["GlobalAuroraConfig"]),
+                Check::Required(&["GlobalAuroraConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ParallelConfig"]),
+                Check::Required(&["ParallelConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RegionSwitchPlanConfig"]),
+                Check::Required(&["RegionSwitchPlanConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EcsCapacityIncreaseConfig"]),
+                Check::Required(&["EcsCapacityIncreaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EksResourceScalingConfig"]),
+                Check::Required(&["EksResourceScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Route53HealthCheckConfig"]),
+                Check::Required(&["Route53HealthCheckConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DocumentDbConfig"]),
+                Check::Required(&["DocumentDbConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsPromoteReadReplicaConfig"]),
+                Check::Required(&["RdsPromoteReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsCreateCrossRegionReadReplicaConfig"]),
+                Check::Required(&["RdsCreateCrossRegionReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LambdaEventSourceMappingConfig"]),
+                Check::Required(&["LambdaEventSourceMappingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NeptuneGlobalDatabaseConfig"]),
+                Check::Required(&["NeptuneGlobalDatabaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsSwitchoverReadReplicaConfig"]),
+                Check::Required(&["RdsSwitchoverReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SsmSendCommandConfig"]),
+                Check::Required(&["SsmSendCommandConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CUSTOM_ACTION_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -2948,6 +3049,7 @@ static SHAPE_CUSTOM_ACTION_LAMBDA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDAS: Shape = Shape {
@@ -2985,6 +3087,7 @@ static SHAPE_LAMBDAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_UNGRACEFUL: Shape = Shape {
@@ -2995,6 +3098,7 @@ static SHAPE_LAMBDA_UNGRACEFUL: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_ASG_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
@@ -3052,6 +3156,7 @@ static SHAPE_EC2_ASG_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASG: Shape = Shape {
@@ -3084,6 +3189,7 @@ static SHAPE_ASG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_UNGRACEFUL: Shape = Shape {
@@ -3098,6 +3204,7 @@ static SHAPE_EC2_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_APPROVAL_CONFIGURATION: Shape = Shape {
@@ -3119,6 +3226,7 @@ static SHAPE_EXECUTION_APPROVAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_ROUTING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -3165,6 +3273,7 @@ static SHAPE_ARC_ROUTING_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_ROUTING_CONTROL_STATE: Shape = Shape {
@@ -3186,6 +3295,7 @@ static SHAPE_ARC_ROUTING_CONTROL_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_PROVISIONED_SCALING_CONFIGURATION: Shape = Shape {
@@ -3259,6 +3369,7 @@ static SHAPE_AURORA_PROVISIONED_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
@@ -3322,6 +3433,7 @@ static SHAPE_AURORA_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_AURORA_CONFIGURATION: Shape = Shape {
@@ -3381,6 +3493,7 @@ static SHAPE_GLOBAL_AURORA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_AURORA_UNGRACEFUL: Shape = Shape {
@@ -3394,6 +3507,7 @@ static SHAPE_GLOBAL_AURORA_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARALLEL_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
@@ -3409,6 +3523,7 @@ static SHAPE_PARALLEL_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGION_SWITCH_PLAN_CONFIGURATION: Shape = Shape {
@@ -3441,6 +3556,7 @@ static SHAPE_REGION_SWITCH_PLAN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
@@ -3498,6 +3614,7 @@ static SHAPE_ECS_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE: Shape = Shape {
@@ -3541,6 +3658,7 @@ static SHAPE_SERVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_UNGRACEFUL: Shape = Shape {
@@ -3555,6 +3673,7 @@ static SHAPE_ECS_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_RESOURCE_SCALING_CONFIGURATION: Shape = Shape {
@@ -3635,6 +3754,7 @@ static SHAPE_EKS_RESOURCE_SCALING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CLUSTER: Shape = Shape {
@@ -3667,6 +3787,7 @@ static SHAPE_EKS_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_RESOURCE_TYPE: Shape = Shape {
@@ -3685,6 +3806,7 @@ static SHAPE_KUBERNETES_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_SCALING_RESOURCE: Shape = Shape {
@@ -3712,6 +3834,7 @@ static SHAPE_KUBERNETES_SCALING_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_RESOURCE_SCALING_UNGRACEFUL: Shape = Shape {
@@ -3726,6 +3849,7 @@ static SHAPE_EKS_RESOURCE_SCALING_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE53_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
@@ -3787,6 +3911,7 @@ static SHAPE_ROUTE53_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE53_RESOURCE_RECORD_SET: Shape = Shape {
@@ -3812,6 +3937,7 @@ static SHAPE_ROUTE53_RESOURCE_RECORD_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_CONFIGURATION: Shape = Shape {
@@ -3879,6 +4005,7 @@ static SHAPE_DOCUMENT_DB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_UNGRACEFUL: Shape = Shape {
@@ -3892,6 +4019,7 @@ static SHAPE_DOCUMENT_DB_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_PROMOTE_READ_REPLICA_CONFIGURATION: Shape = Shape {
@@ -3938,6 +4066,7 @@ static SHAPE_RDS_PROMOTE_READ_REPLICA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION: Shape = Shape {
@@ -3984,6 +4113,7 @@ static SHAPE_RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION: Shape = Shape {
@@ -4025,6 +4155,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SOURCE_MAPPING: Shape = Shape {
@@ -4057,6 +4188,7 @@ static SHAPE_EVENT_SOURCE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_UNGRACEFUL: Shape = Shape {
@@ -4070,6 +4202,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_GLOBAL_DATABASE_CONFIGURATION: Shape = Shape {
@@ -4139,6 +4272,7 @@ static SHAPE_NEPTUNE_GLOBAL_DATABASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_UNGRACEFUL: Shape = Shape {
@@ -4152,6 +4286,7 @@ static SHAPE_NEPTUNE_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION: Shape = Shape {
@@ -4204,6 +4339,7 @@ static SHAPE_RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_UNGRACEFUL: Shape = Shape {
@@ -4217,6 +4353,7 @@ static SHAPE_RDS_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_SEND_COMMAND_CONFIGURATION: Shape = Shape {
@@ -4255,6 +4392,7 @@ static SHAPE_SSM_SEND_COMMAND_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_DOCUMENT_CONFIG: Shape = Shape {
@@ -4339,6 +4477,7 @@ static SHAPE_SSM_DOCUMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_TARGET: Shape = Shape {
@@ -4375,6 +4514,7 @@ static SHAPE_SSM_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_SEND_COMMAND_UNGRACEFUL: Shape = Shape {
@@ -4388,4 +4528,5 @@ static SHAPE_SSM_SEND_COMMAND_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

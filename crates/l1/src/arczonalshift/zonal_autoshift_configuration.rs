@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -172,6 +172,23 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "any-of",
+            source: "anyOf at #/allOf/0",
+            description: "",
+            check: Check::AnyOf(&[
+                Check::Required(&["ZonalAutoshiftStatus"]),
+                Check::Required(&["PracticeRunConfiguration"]),
+            ]),
+        },
+        Constraint {
+            rule: "all-of",
+            source: "allOf at #/allOf/0/allOf/0",
+            description: "",
+            check: Check::Required(&["ResourceIdentifier"]),
+        },
+    ],
 };
 
 static SHAPE_PRACTICE_RUN_CONFIGURATION: Shape = Shape {
@@ -250,6 +267,7 @@ static SHAPE_PRACTICE_RUN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_CONDITION: Shape = Shape {
@@ -278,4 +296,5 @@ static SHAPE_CONTROL_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -257,6 +257,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_ASSIGNMENT_CONFIGURATION: Shape = Shape {
@@ -272,6 +273,7 @@ static SHAPE_CAPACITY_ASSIGNMENT_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_ASSIGNMENT: Shape = Shape {
@@ -290,6 +292,7 @@ static SHAPE_CAPACITY_ASSIGNMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -316,4 +319,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

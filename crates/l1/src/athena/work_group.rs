@@ -805,6 +805,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -831,6 +832,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORK_GROUP_CONFIGURATION: Shape = Shape {
@@ -912,6 +914,7 @@ static SHAPE_WORK_GROUP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_CONTENT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -922,6 +925,7 @@ static SHAPE_CUSTOMER_CONTENT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENGINE_CONFIGURATION: Shape = Shape {
@@ -979,6 +983,7 @@ static SHAPE_ENGINE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIFICATION: Shape = Shape {
@@ -1002,6 +1007,7 @@ static SHAPE_CLASSIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENGINE_VERSION: Shape = Shape {
@@ -1012,6 +1018,7 @@ static SHAPE_ENGINE_VERSION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_QUERY_RESULTS_CONFIGURATION: Shape = Shape {
@@ -1030,6 +1037,7 @@ static SHAPE_MANAGED_QUERY_RESULTS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_STORAGE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1040,6 +1048,7 @@ static SHAPE_MANAGED_STORAGE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1064,6 +1073,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1104,6 +1114,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1122,6 +1133,7 @@ static SHAPE_MANAGED_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1146,6 +1158,7 @@ static SHAPE_S3_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESULT_CONFIGURATION: Shape = Shape {
@@ -1176,6 +1189,7 @@ static SHAPE_RESULT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACL_CONFIGURATION: Shape = Shape {
@@ -1189,6 +1203,7 @@ static SHAPE_ACL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1210,6 +1225,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORK_GROUP_CONFIGURATION_UPDATES: Shape = Shape {
@@ -1303,6 +1319,7 @@ static SHAPE_WORK_GROUP_CONFIGURATION_UPDATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESULT_CONFIGURATION_UPDATES: Shape = Shape {
@@ -1357,4 +1374,5 @@ static SHAPE_RESULT_CONFIGURATION_UPDATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

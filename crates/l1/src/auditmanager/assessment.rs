@@ -511,6 +511,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSESSMENT_REPORTS_DESTINATION: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_ASSESSMENT_REPORTS_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ACCOUNT: Shape = Shape {
@@ -576,6 +578,7 @@ static SHAPE_AWS_ACCOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELEGATION: Shape = Shape {
@@ -688,6 +691,7 @@ static SHAPE_DELEGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE: Shape = Shape {
@@ -714,6 +718,7 @@ static SHAPE_ROLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE: Shape = Shape {
@@ -746,6 +751,7 @@ static SHAPE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SERVICE: Shape = Shape {
@@ -761,6 +767,7 @@ static SHAPE_AWS_SERVICE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -787,4 +794,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SET: Shape = Shape {
@@ -335,6 +336,7 @@ static SHAPE_CONTROL_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SET_CONTROL: Shape = Shape {
@@ -350,6 +352,7 @@ static SHAPE_CONTROL_SET_CONTROL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -377,4 +380,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

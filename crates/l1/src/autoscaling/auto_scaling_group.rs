@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -2525,6 +2526,17 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["InstanceId"]),
+            Check::Required(&["LaunchConfigurationName"]),
+            Check::Required(&["LaunchTemplate"]),
+            Check::Required(&["MixedInstancesPolicy"]),
+        ]),
+    }],
 };
 
 static SHAPE_AVAILABILITY_ZONE_DISTRIBUTION: Shape = Shape {
@@ -2542,6 +2554,7 @@ static SHAPE_AVAILABILITY_ZONE_DISTRIBUTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Shape = Shape {
@@ -2563,6 +2576,7 @@ static SHAPE_AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -2589,6 +2603,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -2626,6 +2641,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LIFECYCLE_POLICY: Shape = Shape {
@@ -2636,6 +2652,7 @@ static SHAPE_INSTANCE_LIFECYCLE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETENTION_TRIGGERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_TRIGGERS: Shape = Shape {
@@ -2649,6 +2666,7 @@ static SHAPE_RETENTION_TRIGGERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MAINTENANCE_POLICY: Shape = Shape {
@@ -2673,6 +2691,20 @@ static SHAPE_INSTANCE_MAINTENANCE_POLICY: Shape = Shape {
                 maximum: Some(100.0),
                 ..Rules::NONE
             },
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-required",
+            source: "dependencies at #/definitions/InstanceMaintenancePolicy",
+            description: "",
+            check: Check::DependentRequired("MaxHealthyPercentage", &["MinHealthyPercentage"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependencies at #/definitions/InstanceMaintenancePolicy",
+            description: "",
+            check: Check::DependentRequired("MinHealthyPercentage", &["MaxHealthyPercentage"]),
         },
     ],
 };
@@ -2712,6 +2744,15 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #/definitions/LaunchTemplateSpecification",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LaunchTemplateId"]),
+            Check::Required(&["LaunchTemplateName"]),
+        ]),
+    }],
 };
 
 static SHAPE_LIFECYCLE_HOOK_SPECIFICATION: Shape = Shape {
@@ -2778,6 +2819,7 @@ static SHAPE_LIFECYCLE_HOOK_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_COLLECTION: Shape = Shape {
@@ -2801,6 +2843,7 @@ static SHAPE_METRICS_COLLECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MIXED_INSTANCES_POLICY: Shape = Shape {
@@ -2819,6 +2862,7 @@ static SHAPE_MIXED_INSTANCES_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCES_DISTRIBUTION: Shape = Shape {
@@ -2880,6 +2924,7 @@ static SHAPE_INSTANCES_DISTRIBUTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION_SEGMENT: Shape = Shape {
@@ -2906,6 +2951,7 @@ static SHAPE_DISTRIBUTION_SEGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -2929,6 +2975,7 @@ static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
@@ -2978,6 +3025,7 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -3236,6 +3284,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -3260,6 +3309,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3284,6 +3334,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -3308,6 +3359,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -3318,6 +3370,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -3333,6 +3386,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -3343,6 +3397,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -3367,6 +3422,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3391,6 +3447,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -3415,6 +3472,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -3439,6 +3497,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -3463,6 +3522,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_REQUEST: Shape = Shape {
@@ -3487,6 +3547,7 @@ static SHAPE_V_CPU_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -3510,6 +3571,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_PROPERTY: Shape = Shape {
@@ -3542,6 +3604,7 @@ static SHAPE_TAG_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SOURCE_IDENTIFIER: Shape = Shape {
@@ -3568,4 +3631,5 @@ static SHAPE_TRAFFIC_SOURCE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

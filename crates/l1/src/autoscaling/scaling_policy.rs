@@ -1185,6 +1185,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CONFIGURATION: Shape = Shape {
@@ -1239,6 +1240,7 @@ static SHAPE_PREDICTIVE_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1287,6 +1289,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
@@ -1302,6 +1305,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -1350,6 +1354,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -1378,6 +1383,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1407,6 +1413,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -1425,6 +1432,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
@@ -1440,6 +1448,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
@@ -1455,6 +1464,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
@@ -1485,6 +1495,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
@@ -1515,6 +1526,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
@@ -1545,6 +1557,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
@@ -1569,6 +1582,7 @@ static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
@@ -1599,6 +1613,7 @@ static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
@@ -1663,6 +1678,7 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
@@ -1720,6 +1736,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
@@ -1757,6 +1774,7 @@ static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
@@ -1787,4 +1805,5 @@ static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

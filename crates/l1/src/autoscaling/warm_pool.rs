@@ -164,6 +164,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REUSE_POLICY: Shape = Shape {
@@ -174,4 +175,5 @@ static SHAPE_INSTANCE_REUSE_POLICY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -862,6 +862,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SOURCE: Shape = Shape {
@@ -888,6 +889,7 @@ static SHAPE_APPLICATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -922,6 +924,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_INSTRUCTION: Shape = Shape {
@@ -1056,6 +1059,7 @@ static SHAPE_SCALING_INSTRUCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
@@ -1100,6 +1104,7 @@ static SHAPE_CUSTOMIZED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -1118,6 +1123,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
@@ -1148,6 +1154,7 @@ static SHAPE_PREDEFINED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
@@ -1196,6 +1203,7 @@ static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1240,6 +1248,7 @@ static SHAPE_CUSTOMIZED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1279,4 +1288,5 @@ static SHAPE_PREDEFINED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -702,6 +703,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPABILITY_OPTIONS: Shape = Shape {
@@ -720,6 +722,7 @@ static SHAPE_CAPABILITY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_EDI_OPTIONS: Shape = Shape {
@@ -730,6 +733,7 @@ static SHAPE_INBOUND_EDI_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_INBOUND_EDI_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_INBOUND_EDI_OPTIONS: Shape = Shape {
@@ -740,6 +744,7 @@ static SHAPE_X12_INBOUND_EDI_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_ACKNOWLEDGMENT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_ACKNOWLEDGMENT_OPTIONS: Shape = Shape {
@@ -768,6 +773,7 @@ static SHAPE_X12_ACKNOWLEDGMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_EDI_OPTIONS: Shape = Shape {
@@ -777,6 +783,15 @@ static SHAPE_OUTBOUND_EDI_OPTIONS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_ENVELOPE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OutboundEdiOptions",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12"]),
+            Check::Required(&["X12"]),
+        ])]),
     }],
 };
 
@@ -796,6 +811,7 @@ static SHAPE_X12_ENVELOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_OUTBOUND_EDI_HEADERS: Shape = Shape {
@@ -841,6 +857,7 @@ static SHAPE_X12_OUTBOUND_EDI_HEADERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_CONTROL_NUMBERS: Shape = Shape {
@@ -877,6 +894,7 @@ static SHAPE_X12_CONTROL_NUMBERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_DELIMITERS: Shape = Shape {
@@ -916,6 +934,7 @@ static SHAPE_X12_DELIMITERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_FUNCTIONAL_GROUP_HEADERS: Shape = Shape {
@@ -955,6 +974,7 @@ static SHAPE_X12_FUNCTIONAL_GROUP_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_INTERCHANGE_CONTROL_HEADERS: Shape = Shape {
@@ -1037,6 +1057,7 @@ static SHAPE_X12_INTERCHANGE_CONTROL_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WRAP_OPTIONS: Shape = Shape {
@@ -1070,6 +1091,7 @@ static SHAPE_WRAP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1096,4 +1118,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -906,6 +907,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_TYPE: Shape = Shape {
@@ -915,6 +917,15 @@ static SHAPE_EDI_TYPE: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EdiType",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12Details"]),
+            Check::Required(&["X12Details"]),
+        ])]),
     }],
 };
 
@@ -1290,6 +1301,7 @@ static SHAPE_X12_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONVERSION: Shape = Shape {
@@ -1317,6 +1329,7 @@ static SHAPE_INPUT_CONVERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_OPTIONS: Shape = Shape {
@@ -1327,6 +1340,7 @@ static SHAPE_ADVANCED_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_ADVANCED_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_ADVANCED_OPTIONS: Shape = Shape {
@@ -1345,6 +1359,7 @@ static SHAPE_X12_ADVANCED_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_SPLIT_OPTIONS: Shape = Shape {
@@ -1358,6 +1373,7 @@ static SHAPE_X12_SPLIT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_VALIDATION_OPTIONS: Shape = Shape {
@@ -1373,6 +1389,7 @@ static SHAPE_X12_VALIDATION_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_VALIDATION_RULE: Shape = Shape {
@@ -1397,6 +1414,25 @@ static SHAPE_X12_VALIDATION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/X12ValidationRule",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CodeListValidationRule"]),
+                Check::Required(&["CodeListValidationRule"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ElementLengthValidationRule"]),
+                Check::Required(&["ElementLengthValidationRule"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ElementRequirementValidationRule"]),
+                Check::Required(&["ElementRequirementValidationRule"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_X12_CODE_LIST_VALIDATION_RULE: Shape = Shape {
@@ -1436,6 +1472,7 @@ static SHAPE_X12_CODE_LIST_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_ELEMENT_LENGTH_VALIDATION_RULE: Shape = Shape {
@@ -1473,6 +1510,7 @@ static SHAPE_X12_ELEMENT_LENGTH_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_ELEMENT_REQUIREMENT_VALIDATION_RULE: Shape = Shape {
@@ -1497,6 +1535,7 @@ static SHAPE_X12_ELEMENT_REQUIREMENT_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_OPTIONS: Shape = Shape {
@@ -1506,6 +1545,15 @@ static SHAPE_FORMAT_OPTIONS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FormatOptions",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12"]),
+            Check::Required(&["X12"]),
+        ])]),
     }],
 };
 
@@ -1532,6 +1580,7 @@ static SHAPE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONVERSION: Shape = Shape {
@@ -1559,6 +1608,7 @@ static SHAPE_OUTPUT_CONVERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_DOCUMENTS: Shape = Shape {
@@ -1586,6 +1636,7 @@ static SHAPE_SAMPLE_DOCUMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_DOCUMENT_KEYS: Shape = Shape {
@@ -1612,6 +1663,7 @@ static SHAPE_SAMPLE_DOCUMENT_KEYS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1638,4 +1690,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

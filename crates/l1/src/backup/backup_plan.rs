@@ -454,6 +454,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_PLAN_RESOURCE_TYPE: Shape = Shape {
@@ -499,6 +500,7 @@ static SHAPE_BACKUP_PLAN_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_BACKUP_SETTING_RESOURCE_TYPE: Shape = Shape {
@@ -520,6 +522,7 @@ static SHAPE_ADVANCED_BACKUP_SETTING_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_RULE_RESOURCE_TYPE: Shape = Shape {
@@ -624,6 +627,7 @@ static SHAPE_BACKUP_RULE_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_ACTION_RESOURCE_TYPE: Shape = Shape {
@@ -642,6 +646,7 @@ static SHAPE_COPY_ACTION_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_RESOURCE_TYPE: Shape = Shape {
@@ -666,6 +671,7 @@ static SHAPE_LIFECYCLE_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_ACTIONS_RESOURCE_TYPE: Shape = Shape {
@@ -684,6 +690,7 @@ static SHAPE_INDEX_ACTIONS_RESOURCE_TYPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCAN_ACTION_RESOURCE_TYPE: Shape = Shape {
@@ -708,6 +715,7 @@ static SHAPE_SCAN_ACTION_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCAN_SETTING_RESOURCE_TYPE: Shape = Shape {
@@ -743,4 +751,5 @@ static SHAPE_SCAN_SETTING_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

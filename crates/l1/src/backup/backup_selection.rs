@@ -333,6 +333,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_SELECTION_RESOURCE_TYPE: Shape = Shape {
@@ -393,6 +394,7 @@ static SHAPE_BACKUP_SELECTION_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONS: Shape = Shape {
@@ -443,6 +445,7 @@ static SHAPE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_PARAMETER: Shape = Shape {
@@ -461,6 +464,7 @@ static SHAPE_CONDITION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_RESOURCE_TYPE: Shape = Shape {
@@ -485,4 +489,5 @@ static SHAPE_CONDITION_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -283,6 +283,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCK_CONFIGURATION_TYPE: Shape = Shape {
@@ -307,6 +308,7 @@ static SHAPE_LOCK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
@@ -330,4 +332,5 @@ static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

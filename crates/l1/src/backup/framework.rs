@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAMEWORK_CONTROL: Shape = Shape {
@@ -309,6 +310,7 @@ static SHAPE_FRAMEWORK_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_INPUT_PARAMETER: Shape = Shape {
@@ -327,6 +329,7 @@ static SHAPE_CONTROL_INPUT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SCOPE: Shape = Shape {
@@ -369,6 +372,7 @@ static SHAPE_CONTROL_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -395,4 +399,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

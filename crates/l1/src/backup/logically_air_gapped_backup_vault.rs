@@ -296,6 +296,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
@@ -319,4 +320,5 @@ static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

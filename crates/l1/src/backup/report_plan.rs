@@ -246,6 +246,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_DELIVERY_CHANNEL: Shape = Shape {
@@ -275,6 +276,7 @@ static SHAPE_REPORT_DELIVERY_CHANNEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -301,6 +303,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_SETTING: Shape = Shape {
@@ -357,4 +360,5 @@ static SHAPE_REPORT_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -285,6 +285,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTORE_TESTING_RECOVERY_POINT_SELECTION: Shape = Shape {
@@ -342,6 +343,7 @@ static SHAPE_RESTORE_TESTING_RECOVERY_POINT_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -368,4 +370,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -206,6 +206,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_RESOURCE_CONDITIONS: Shape = Shape {
@@ -234,6 +235,7 @@ static SHAPE_PROTECTED_RESOURCE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE: Shape = Shape {
@@ -252,4 +254,5 @@ static SHAPE_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -198,6 +198,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SELECTION: Shape = Shape {
@@ -227,4 +228,5 @@ static SHAPE_RESOURCE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

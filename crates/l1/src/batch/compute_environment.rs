@@ -832,6 +832,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
@@ -994,6 +995,7 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_CONFIGURATION_OBJECT: Shape = Shape {
@@ -1026,6 +1028,7 @@ static SHAPE_EC2_CONFIGURATION_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -1067,6 +1070,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION_OVERRIDE: Shape = Shape {
@@ -1108,6 +1112,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
@@ -1141,6 +1146,7 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
@@ -1151,6 +1157,7 @@ static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -1220,6 +1227,7 @@ static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATIONS: Shape = Shape {
@@ -1238,6 +1246,7 @@ static SHAPE_CAPACITY_RESERVATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -1253,6 +1262,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1263,6 +1273,7 @@ static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1291,6 +1302,7 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1301,6 +1313,7 @@ static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_SCALING_POLICY: Shape = Shape {
@@ -1311,6 +1324,7 @@ static SHAPE_COMPUTE_SCALING_POLICY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_SETTINGS: Shape = Shape {
@@ -1321,6 +1335,7 @@ static SHAPE_ECS_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONFIGURATION: Shape = Shape {
@@ -1345,6 +1360,7 @@ static SHAPE_EKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_ACCESS_ENTRY: Shape = Shape {
@@ -1355,6 +1371,7 @@ static SHAPE_EKS_ACCESS_ENTRY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_POLICY: Shape = Shape {
@@ -1373,4 +1390,5 @@ static SHAPE_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

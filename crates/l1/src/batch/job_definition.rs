@@ -1900,6 +1900,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMABLE_RESOURCE_PROPERTIES: Shape = Shape {
@@ -1915,6 +1916,7 @@ static SHAPE_CONSUMABLE_RESOURCE_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMABLE_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -1938,6 +1940,7 @@ static SHAPE_CONSUMABLE_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
@@ -2117,6 +2120,7 @@ static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -2135,6 +2139,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
@@ -2145,6 +2150,7 @@ static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FARGATE_PLATFORM_CONFIGURATION: Shape = Shape {
@@ -2155,6 +2161,7 @@ static SHAPE_FARGATE_PLATFORM_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_PARAMETERS: Shape = Shape {
@@ -2207,6 +2214,7 @@ static SHAPE_LINUX_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -2236,6 +2244,7 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TMPFS: Shape = Shape {
@@ -2265,6 +2274,7 @@ static SHAPE_TMPFS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -2299,6 +2309,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -2317,6 +2328,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_POINT: Shape = Shape {
@@ -2341,6 +2353,7 @@ static SHAPE_MOUNT_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -2351,6 +2364,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -2361,6 +2375,7 @@ static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -2379,6 +2394,7 @@ static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
@@ -2397,6 +2413,7 @@ static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ULIMIT: Shape = Shape {
@@ -2421,6 +2438,7 @@ static SHAPE_ULIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -2451,6 +2469,7 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -2487,6 +2506,7 @@ static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2505,6 +2525,7 @@ static SHAPE_EFS_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST: Shape = Shape {
@@ -2515,6 +2536,7 @@ static SHAPE_HOST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
@@ -2545,6 +2567,7 @@ static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_PROPERTIES: Shape = Shape {
@@ -2560,6 +2583,7 @@ static SHAPE_ECS_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
@@ -2648,6 +2672,7 @@ static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONTAINER_PROPERTIES: Shape = Shape {
@@ -2803,6 +2828,7 @@ static SHAPE_TASK_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -2821,6 +2847,7 @@ static SHAPE_TASK_CONTAINER_DEPENDENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
@@ -2844,6 +2871,7 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_PROPERTIES: Shape = Shape {
@@ -2854,6 +2882,7 @@ static SHAPE_EKS_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_POD_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_POD_PROPERTIES: Shape = Shape {
@@ -2934,6 +2963,7 @@ static SHAPE_EKS_POD_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER: Shape = Shape {
@@ -3014,6 +3044,7 @@ static SHAPE_EKS_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -3032,6 +3063,7 @@ static SHAPE_EKS_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_RESOURCE_REQUIREMENTS: Shape = Shape {
@@ -3060,6 +3092,7 @@ static SHAPE_EKS_CONTAINER_RESOURCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_SECURITY_CONTEXT: Shape = Shape {
@@ -3102,6 +3135,7 @@ static SHAPE_EKS_CONTAINER_SECURITY_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_VOLUME_MOUNT: Shape = Shape {
@@ -3132,6 +3166,7 @@ static SHAPE_EKS_CONTAINER_VOLUME_MOUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_PULL_SECRET: Shape = Shape {
@@ -3142,6 +3177,7 @@ static SHAPE_IMAGE_PULL_SECRET: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_METADATA: Shape = Shape {
@@ -3176,6 +3212,7 @@ static SHAPE_EKS_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_VOLUME: Shape = Shape {
@@ -3212,6 +3249,7 @@ static SHAPE_EKS_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_EMPTY_DIR: Shape = Shape {
@@ -3234,6 +3272,7 @@ static SHAPE_EKS_EMPTY_DIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_HOST_PATH: Shape = Shape {
@@ -3244,6 +3283,7 @@ static SHAPE_EKS_HOST_PATH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_PERSISTENT_VOLUME_CLAIM: Shape = Shape {
@@ -3262,6 +3302,7 @@ static SHAPE_EKS_PERSISTENT_VOLUME_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_SECRET: Shape = Shape {
@@ -3280,6 +3321,7 @@ static SHAPE_EKS_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_PROPERTIES: Shape = Shape {
@@ -3309,6 +3351,7 @@ static SHAPE_NODE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_RANGE_PROPERTY: Shape = Shape {
@@ -3356,6 +3399,7 @@ static SHAPE_NODE_RANGE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
@@ -3529,6 +3573,7 @@ static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_ECS_PROPERTIES: Shape = Shape {
@@ -3544,6 +3589,7 @@ static SHAPE_MULTI_NODE_ECS_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
@@ -3602,6 +3648,7 @@ static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_RETENTION_POLICY: Shape = Shape {
@@ -3612,6 +3659,7 @@ static SHAPE_RESOURCE_RETENTION_POLICY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_STRATEGY: Shape = Shape {
@@ -3635,6 +3683,7 @@ static SHAPE_RETRY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATE_ON_EXIT: Shape = Shape {
@@ -3665,6 +3714,7 @@ static SHAPE_EVALUATE_ON_EXIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_TIMEOUT: Shape = Shape {
@@ -3675,4 +3725,5 @@ static SHAPE_JOB_TIMEOUT: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -372,6 +373,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ComputeEnvironmentOrder"]),
+            Check::Required(&["ServiceEnvironmentOrder"]),
+        ]),
+    }],
 };
 
 static SHAPE_COMPUTE_ENVIRONMENT_ORDER: Shape = Shape {
@@ -390,6 +400,7 @@ static SHAPE_COMPUTE_ENVIRONMENT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_STATE_TIME_LIMIT_ACTION: Shape = Shape {
@@ -427,6 +438,7 @@ static SHAPE_JOB_STATE_TIME_LIMIT_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ENVIRONMENT_ORDER: Shape = Shape {
@@ -445,4 +457,5 @@ static SHAPE_SERVICE_ENVIRONMENT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

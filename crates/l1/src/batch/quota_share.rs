@@ -295,6 +295,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_CAPACITY_LIMIT: Shape = Shape {
@@ -316,6 +317,7 @@ static SHAPE_QUOTA_SHARE_CAPACITY_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_PREEMPTION_CONFIGURATION: Shape = Shape {
@@ -326,6 +328,7 @@ static SHAPE_QUOTA_SHARE_PREEMPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION: Shape = Shape {
@@ -347,4 +350,5 @@ static SHAPE_QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -178,6 +178,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAIRSHARE_POLICY: Shape = Shape {
@@ -215,6 +216,7 @@ static SHAPE_FAIRSHARE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_ATTRIBUTES: Shape = Shape {
@@ -237,6 +239,7 @@ static SHAPE_SHARE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_POLICY: Shape = Shape {
@@ -247,4 +250,5 @@ static SHAPE_QUOTA_SHARE_POLICY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -165,6 +165,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_LIMIT: Shape = Shape {
@@ -183,4 +184,5 @@ static SHAPE_CAPACITY_LIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1126,6 +1126,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1152,6 +1153,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET: Shape = Shape {
@@ -1221,6 +1223,7 @@ static SHAPE_WIDGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET_CONFIG: Shape = Shape {
@@ -1239,6 +1242,7 @@ static SHAPE_WIDGET_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISPLAY_CONFIG: Shape = Shape {
@@ -1262,6 +1266,7 @@ static SHAPE_DISPLAY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRAPH_DISPLAY_CONFIG: Shape = Shape {
@@ -1275,6 +1280,7 @@ static SHAPE_GRAPH_DISPLAY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETERS: Shape = Shape {
@@ -1311,6 +1317,7 @@ static SHAPE_QUERY_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_AND_USAGE_QUERY: Shape = Shape {
@@ -1375,6 +1382,7 @@ static SHAPE_COST_AND_USAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_AND_USAGE_EXPRESSION: Shape = Shape {
@@ -1427,6 +1435,7 @@ static SHAPE_COST_AND_USAGE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
@@ -1473,6 +1482,7 @@ static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_VALUES: Shape = Shape {
@@ -1549,6 +1559,7 @@ static SHAPE_DIMENSION_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_VALUES: Shape = Shape {
@@ -1595,6 +1606,7 @@ static SHAPE_TAG_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_DEFINITION: Shape = Shape {
@@ -1621,6 +1633,7 @@ static SHAPE_GROUP_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_RANGE: Shape = Shape {
@@ -1639,6 +1652,7 @@ static SHAPE_DATE_TIME_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE: Shape = Shape {
@@ -1660,6 +1674,7 @@ static SHAPE_DATE_TIME_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVATION_COVERAGE_QUERY: Shape = Shape {
@@ -1724,6 +1739,7 @@ static SHAPE_RESERVATION_COVERAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION: Shape = Shape {
@@ -1765,6 +1781,7 @@ static SHAPE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVATION_UTILIZATION_QUERY: Shape = Shape {
@@ -1803,6 +1820,7 @@ static SHAPE_RESERVATION_UTILIZATION_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAVINGS_PLANS_COVERAGE_QUERY: Shape = Shape {
@@ -1867,6 +1885,7 @@ static SHAPE_SAVINGS_PLANS_COVERAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAVINGS_PLANS_UTILIZATION_QUERY: Shape = Shape {
@@ -1894,4 +1913,5 @@ static SHAPE_SAVINGS_PLANS_UTILIZATION_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

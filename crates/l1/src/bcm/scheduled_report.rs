@@ -429,6 +429,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
@@ -472,6 +473,7 @@ static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_PERIOD: Shape = Shape {
@@ -490,6 +492,7 @@ static SHAPE_SCHEDULE_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -518,6 +521,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_RANGE: Shape = Shape {
@@ -536,6 +540,7 @@ static SHAPE_DATE_TIME_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE: Shape = Shape {
@@ -562,4 +567,5 @@ static SHAPE_DATE_TIME_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

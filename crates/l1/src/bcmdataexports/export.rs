@@ -508,6 +508,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_PROPERTY: Shape = Shape {
@@ -554,6 +555,7 @@ static SHAPE_EXPORT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUERY: Shape = Shape {
@@ -592,6 +594,7 @@ static SHAPE_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATIONS: Shape = Shape {
@@ -602,6 +605,7 @@ static SHAPE_DESTINATION_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -658,6 +662,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_CONFIGURATIONS: Shape = Shape {
@@ -700,6 +705,7 @@ static SHAPE_S3_OUTPUT_CONFIGURATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_CADENCE: Shape = Shape {
@@ -713,6 +719,7 @@ static SHAPE_REFRESH_CADENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -739,4 +746,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1327,6 +1328,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACTION_GROUP: Shape = Shape {
@@ -1394,6 +1396,7 @@ static SHAPE_AGENT_ACTION_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_GROUP_EXECUTOR: Shape = Shape {
@@ -1421,6 +1424,18 @@ static SHAPE_ACTION_GROUP_EXECUTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ActionGroupExecutor",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Lambda"]), Check::Required(&["Lambda"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomControl"]),
+                Check::Required(&["CustomControl"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_SCHEMA: Shape = Shape {
@@ -1439,6 +1454,15 @@ static SHAPE_API_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/APISchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Payload"]), Check::Required(&["Payload"])]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_IDENTIFIER: Shape = Shape {
@@ -1467,6 +1491,7 @@ static SHAPE_S3_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCHEMA: Shape = Shape {
@@ -1482,6 +1507,7 @@ static SHAPE_FUNCTION_SCHEMA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -1527,6 +1553,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DETAIL: Shape = Shape {
@@ -1558,6 +1585,7 @@ static SHAPE_PARAMETER_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_COLLABORATOR: Shape = Shape {
@@ -1591,6 +1619,7 @@ static SHAPE_AGENT_COLLABORATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_DESCRIPTOR: Shape = Shape {
@@ -1606,6 +1635,7 @@ static SHAPE_AGENT_DESCRIPTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ORCHESTRATION: Shape = Shape {
@@ -1616,6 +1646,7 @@ static SHAPE_CUSTOM_ORCHESTRATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORCHESTRATION_EXECUTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATION_EXECUTOR: Shape = Shape {
@@ -1632,6 +1663,7 @@ static SHAPE_ORCHESTRATION_EXECUTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -1659,6 +1691,7 @@ static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_KNOWLEDGE_BASE: Shape = Shape {
@@ -1693,6 +1726,7 @@ static SHAPE_AGENT_KNOWLEDGE_BASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_CONFIGURATION: Shape = Shape {
@@ -1725,6 +1759,7 @@ static SHAPE_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_SUMMARY_CONFIGURATION: Shape = Shape {
@@ -1735,6 +1770,7 @@ static SHAPE_SESSION_SUMMARY_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -1767,6 +1803,7 @@ static SHAPE_PROMPT_OVERRIDE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_CONFIGURATION: Shape = Shape {
@@ -1851,6 +1888,7 @@ static SHAPE_PROMPT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -1912,4 +1950,5 @@ static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -237,6 +237,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
@@ -252,4 +253,5 @@ static SHAPE_AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -415,6 +415,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION: Shape = Shape {
@@ -472,6 +473,7 @@ static SHAPE_POLICY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_RULE: Shape = Shape {
@@ -509,6 +511,7 @@ static SHAPE_POLICY_DEFINITION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_TYPE: Shape = Shape {
@@ -551,6 +554,7 @@ static SHAPE_POLICY_DEFINITION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_TYPE_VALUE: Shape = Shape {
@@ -578,6 +582,7 @@ static SHAPE_POLICY_DEFINITION_TYPE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_VARIABLE: Shape = Shape {
@@ -616,6 +621,7 @@ static SHAPE_POLICY_DEFINITION_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -644,4 +650,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

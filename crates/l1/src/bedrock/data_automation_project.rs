@@ -1897,6 +1897,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1912,6 +1913,7 @@ static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUEPRINT_ITEM: Shape = Shape {
@@ -1950,6 +1952,7 @@ static SHAPE_BLUEPRINT_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -1986,6 +1989,7 @@ static SHAPE_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2010,6 +2014,7 @@ static SHAPE_AUDIO_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LANGUAGE_CONFIGURATION: Shape = Shape {
@@ -2047,6 +2052,7 @@ static SHAPE_AUDIO_LANGUAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODALITY_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -2060,6 +2066,7 @@ static SHAPE_MODALITY_PROCESSING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENSITIVE_DATA_CONFIGURATION: Shape = Shape {
@@ -2095,6 +2102,7 @@ static SHAPE_SENSITIVE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PII_ENTITIES_CONFIGURATION: Shape = Shape {
@@ -2157,6 +2165,7 @@ static SHAPE_PII_ENTITIES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2181,6 +2190,7 @@ static SHAPE_DOCUMENT_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLITTER_CONFIGURATION: Shape = Shape {
@@ -2194,6 +2204,7 @@ static SHAPE_SPLITTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2212,6 +2223,7 @@ static SHAPE_IMAGE_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODALITY_ROUTING_CONFIGURATION: Shape = Shape {
@@ -2254,6 +2266,7 @@ static SHAPE_MODALITY_ROUTING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2272,6 +2285,7 @@ static SHAPE_VIDEO_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2302,6 +2316,7 @@ static SHAPE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2320,6 +2335,7 @@ static SHAPE_AUDIO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_EXTRACTION: Shape = Shape {
@@ -2330,6 +2346,7 @@ static SHAPE_AUDIO_STANDARD_EXTRACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIO_EXTRACTION_CATEGORY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CATEGORY: Shape = Shape {
@@ -2369,6 +2386,7 @@ static SHAPE_AUDIO_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CATEGORY_TYPE_CONFIGURATION: Shape = Shape {
@@ -2379,6 +2397,7 @@ static SHAPE_AUDIO_EXTRACTION_CATEGORY_TYPE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRANSCRIPT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSCRIPT_CONFIGURATION: Shape = Shape {
@@ -2397,6 +2416,7 @@ static SHAPE_TRANSCRIPT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_LABELING_CONFIGURATION: Shape = Shape {
@@ -2410,6 +2430,7 @@ static SHAPE_CHANNEL_LABELING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEAKER_LABELING_CONFIGURATION: Shape = Shape {
@@ -2423,6 +2444,7 @@ static SHAPE_SPEAKER_LABELING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -2452,6 +2474,7 @@ static SHAPE_AUDIO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2476,6 +2499,7 @@ static SHAPE_DOCUMENT_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_EXTRACTION: Shape = Shape {
@@ -2494,6 +2518,7 @@ static SHAPE_DOCUMENT_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_BOUNDING_BOX: Shape = Shape {
@@ -2507,6 +2532,7 @@ static SHAPE_DOCUMENT_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_EXTRACTION_GRANULARITY: Shape = Shape {
@@ -2525,6 +2551,7 @@ static SHAPE_DOCUMENT_EXTRACTION_GRANULARITY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -2538,6 +2565,7 @@ static SHAPE_DOCUMENT_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_FORMAT: Shape = Shape {
@@ -2556,6 +2584,7 @@ static SHAPE_DOCUMENT_OUTPUT_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_ADDITIONAL_FILE_FORMAT: Shape = Shape {
@@ -2569,6 +2598,7 @@ static SHAPE_DOCUMENT_OUTPUT_ADDITIONAL_FILE_FORMAT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_TEXT_FORMAT: Shape = Shape {
@@ -2587,6 +2617,7 @@ static SHAPE_DOCUMENT_OUTPUT_TEXT_FORMAT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2605,6 +2636,7 @@ static SHAPE_IMAGE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_EXTRACTION: Shape = Shape {
@@ -2623,6 +2655,7 @@ static SHAPE_IMAGE_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_BOUNDING_BOX: Shape = Shape {
@@ -2636,6 +2669,7 @@ static SHAPE_IMAGE_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CATEGORY: Shape = Shape {
@@ -2665,6 +2699,7 @@ static SHAPE_IMAGE_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -2694,6 +2729,7 @@ static SHAPE_IMAGE_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2712,6 +2748,7 @@ static SHAPE_VIDEO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_EXTRACTION: Shape = Shape {
@@ -2730,6 +2767,7 @@ static SHAPE_VIDEO_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_BOUNDING_BOX: Shape = Shape {
@@ -2743,6 +2781,7 @@ static SHAPE_VIDEO_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CATEGORY: Shape = Shape {
@@ -2777,6 +2816,7 @@ static SHAPE_VIDEO_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -2806,6 +2846,7 @@ static SHAPE_VIDEO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2834,4 +2875,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -2177,6 +2179,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2237,6 +2240,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2255,6 +2259,7 @@ static SHAPE_CONFLUENCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -2265,6 +2270,7 @@ static SHAPE_CONFLUENCE_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CRAWL_FILTER_CONFIGURATION: Shape = Shape {
@@ -2286,6 +2292,7 @@ static SHAPE_CRAWL_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATTERN_OBJECT_FILTER_CONFIGURATION: Shape = Shape {
@@ -2305,6 +2312,7 @@ static SHAPE_PATTERN_OBJECT_FILTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATTERN_OBJECT_FILTER: Shape = Shape {
@@ -2357,6 +2365,7 @@ static SHAPE_PATTERN_OBJECT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2403,6 +2412,7 @@ static SHAPE_CONFLUENCE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -2433,6 +2443,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETION_PROTECTION_CONFIGURATION: Shape = Shape {
@@ -2458,6 +2469,7 @@ static SHAPE_DELETION_PROTECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -2482,6 +2494,7 @@ static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -2495,6 +2508,7 @@ static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -2508,6 +2522,7 @@ static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -2521,6 +2536,7 @@ static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_SCHEDULE: Shape = Shape {
@@ -2545,6 +2561,16 @@ static SHAPE_SYNC_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SyncSchedule",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Daily"]),
+            Check::Required(&["Weekly"]),
+            Check::Required(&["Monthly"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
@@ -2555,6 +2581,7 @@ static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DAY_OF_MONTH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DAY_OF_MONTH: Shape = Shape {
@@ -2577,6 +2604,15 @@ static SHAPE_DAY_OF_MONTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DayOfMonth",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DayNumber"]),
+            Check::Required(&["LastDayOfMonth"]),
+        ]),
+    }],
 };
 
 static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
@@ -2598,6 +2634,7 @@ static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2647,6 +2684,7 @@ static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2665,6 +2703,7 @@ static SHAPE_SALESFORCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -2675,6 +2714,7 @@ static SHAPE_SALESFORCE_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2712,6 +2752,7 @@ static SHAPE_SALESFORCE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2730,6 +2771,7 @@ static SHAPE_SHARE_POINT_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -2740,6 +2782,7 @@ static SHAPE_SHARE_POINT_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2815,6 +2858,7 @@ static SHAPE_SHARE_POINT_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2833,6 +2877,7 @@ static SHAPE_WEB_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -2900,6 +2945,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_LIMITS: Shape = Shape {
@@ -2925,6 +2971,7 @@ static SHAPE_WEB_CRAWLER_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2935,6 +2982,7 @@ static SHAPE_WEB_SOURCE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_URL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_CONFIGURATION: Shape = Shape {
@@ -2954,6 +3002,7 @@ static SHAPE_URL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEED_URL: Shape = Shape {
@@ -2967,6 +3016,7 @@ static SHAPE_SEED_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -2984,6 +3034,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
@@ -3014,6 +3065,7 @@ static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3047,6 +3099,7 @@ static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3072,6 +3125,7 @@ static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3102,6 +3156,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
@@ -3116,6 +3171,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3151,6 +3207,7 @@ static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3172,6 +3229,7 @@ static SHAPE_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3197,6 +3255,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENRICHMENT_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -3210,6 +3269,7 @@ static SHAPE_ENRICHMENT_STRATEGY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_TRANSFORMATION_CONFIGURATION: Shape = Shape {
@@ -3237,6 +3297,7 @@ static SHAPE_CUSTOM_TRANSFORMATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_STORAGE: Shape = Shape {
@@ -3247,6 +3308,7 @@ static SHAPE_INTERMEDIATE_STORAGE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -3262,6 +3324,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION: Shape = Shape {
@@ -3283,6 +3346,7 @@ static SHAPE_TRANSFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION_FUNCTION: Shape = Shape {
@@ -3293,6 +3357,7 @@ static SHAPE_TRANSFORMATION_FUNCTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -3310,6 +3375,7 @@ static SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
@@ -3342,6 +3408,7 @@ static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_DATA_AUTOMATION_CONFIGURATION: Shape = Shape {
@@ -3355,6 +3422,7 @@ static SHAPE_BEDROCK_DATA_AUTOMATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -3389,6 +3457,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_PROMPT: Shape = Shape {
@@ -3403,4 +3472,5 @@ static SHAPE_PARSING_PROMPT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

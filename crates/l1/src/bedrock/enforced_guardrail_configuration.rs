@@ -302,6 +302,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ENFORCEMENT: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_MODEL_ENFORCEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTIVE_CONTENT_GUARDING: Shape = Shape {
@@ -370,4 +372,5 @@ static SHAPE_SELECTIVE_CONTENT_GUARDING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1843,6 +1844,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_DEFINITION: Shape = Shape {
@@ -1877,6 +1879,7 @@ static SHAPE_FLOW_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONNECTION: Shape = Shape {
@@ -1925,6 +1928,7 @@ static SHAPE_FLOW_CONNECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -1943,6 +1947,18 @@ static SHAPE_FLOW_CONNECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowConnectionConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Data"]), Check::Required(&["Data"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Conditional"]),
+                Check::Required(&["Conditional"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FLOW_DATA_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -1967,6 +1983,7 @@ static SHAPE_FLOW_DATA_CONNECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONDITIONAL_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -1980,6 +1997,7 @@ static SHAPE_FLOW_CONDITIONAL_CONNECTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE: Shape = Shape {
@@ -2055,6 +2073,7 @@ static SHAPE_FLOW_NODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2157,6 +2176,56 @@ static SHAPE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowNodeConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Input"]), Check::Required(&["Input"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Output"]), Check::Required(&["Output"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KnowledgeBase"]),
+                Check::Required(&["KnowledgeBase"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Condition"]),
+                Check::Required(&["Condition"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Lex"]), Check::Required(&["Lex"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Prompt"]), Check::Required(&["Prompt"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LambdaFunction"]),
+                Check::Required(&["LambdaFunction"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Agent"]), Check::Required(&["Agent"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Storage"]), Check::Required(&["Storage"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Iterator"]),
+                Check::Required(&["Iterator"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Collector"]),
+                Check::Required(&["Collector"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Retrieval"]),
+                Check::Required(&["Retrieval"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlineCode"]),
+                Check::Required(&["InlineCode"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Loop"]), Check::Required(&["Loop"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LoopInput"]),
+                Check::Required(&["LoopInput"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LoopController"]),
+                Check::Required(&["LoopController"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2226,6 +2295,7 @@ static SHAPE_KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -2253,6 +2323,7 @@ static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -2262,6 +2333,15 @@ static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptInferenceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -2314,6 +2394,7 @@ static SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION: Shape = Shape {
@@ -2344,6 +2425,7 @@ static SHAPE_KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
@@ -2357,6 +2439,7 @@ static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_PROMPT_TEMPLATE: Shape = Shape {
@@ -2370,6 +2453,15 @@ static SHAPE_KNOWLEDGE_BASE_PROMPT_TEMPLATE: Shape = Shape {
             max_length: Some(100000),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/KnowledgeBasePromptTemplate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["TextPromptTemplate"]),
+            Check::Required(&["TextPromptTemplate"]),
+        ])]),
     }],
 };
 
@@ -2392,6 +2484,7 @@ static SHAPE_VECTOR_SEARCH_RERANKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION: Shape = Shape {
@@ -2420,6 +2513,7 @@ static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION_FOR_RERANKING: Shape = Shape {
@@ -2441,6 +2535,7 @@ static SHAPE_METADATA_CONFIGURATION_FOR_RERANKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION: Shape = Shape {
@@ -2477,6 +2572,21 @@ static SHAPE_RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RerankingMetadataSelectiveModeConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["FieldsToInclude"]),
+                Check::Required(&["FieldsToInclude"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["FieldsToExclude"]),
+                Check::Required(&["FieldsToExclude"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FIELD_FOR_RERANKING: Shape = Shape {
@@ -2491,6 +2601,7 @@ static SHAPE_FIELD_FOR_RERANKING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION: Shape = Shape {
@@ -2516,6 +2627,7 @@ static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2535,6 +2647,7 @@ static SHAPE_CONDITION_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONDITION: Shape = Shape {
@@ -2560,6 +2673,7 @@ static SHAPE_FLOW_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEX_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2588,6 +2702,7 @@ static SHAPE_LEX_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2606,6 +2721,7 @@ static SHAPE_PROMPT_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2624,6 +2740,18 @@ static SHAPE_PROMPT_FLOW_NODE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptFlowNodeSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Resource"]),
+                Check::Required(&["Resource"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Inline"]), Check::Required(&["Inline"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -2639,6 +2767,7 @@ static SHAPE_PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_INLINE_CONFIGURATION: Shape = Shape {
@@ -2679,6 +2808,7 @@ static SHAPE_PROMPT_FLOW_NODE_INLINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -2688,6 +2818,15 @@ static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptTemplateConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -2720,6 +2859,7 @@ static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
@@ -2733,6 +2873,7 @@ static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2749,6 +2890,7 @@ static SHAPE_LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2765,6 +2907,7 @@ static SHAPE_AGENT_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2775,6 +2918,7 @@ static SHAPE_STORAGE_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -2785,6 +2929,7 @@ static SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
@@ -2798,6 +2943,7 @@ static SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2808,6 +2954,7 @@ static SHAPE_RETRIEVAL_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -2818,6 +2965,7 @@ static SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
@@ -2831,6 +2979,7 @@ static SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CODE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2855,6 +3004,7 @@ static SHAPE_INLINE_CODE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOOP_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2865,6 +3015,7 @@ static SHAPE_LOOP_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FLOW_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2887,6 +3038,7 @@ static SHAPE_LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_INPUT: Shape = Shape {
@@ -2930,6 +3082,7 @@ static SHAPE_FLOW_NODE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_OUTPUT: Shape = Shape {
@@ -2954,6 +3107,7 @@ static SHAPE_FLOW_NODE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -2991,4 +3145,5 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

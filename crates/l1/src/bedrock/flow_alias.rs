@@ -290,6 +290,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_ALIAS_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -315,6 +316,7 @@ static SHAPE_FLOW_ALIAS_CONCURRENCY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
@@ -330,4 +332,5 @@ static SHAPE_FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -1419,6 +1419,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATED_REASONING_POLICY_CONFIG: Shape = Shape {
@@ -1457,6 +1458,7 @@ static SHAPE_AUTOMATED_REASONING_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_POLICY_CONFIG: Shape = Shape {
@@ -1484,6 +1486,7 @@ static SHAPE_CONTENT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_FILTERS_TIER_CONFIG: Shape = Shape {
@@ -1497,6 +1500,7 @@ static SHAPE_CONTENT_FILTERS_TIER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_FILTER_CONFIG: Shape = Shape {
@@ -1603,6 +1607,7 @@ static SHAPE_CONTENT_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
@@ -1621,6 +1626,7 @@ static SHAPE_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
@@ -1660,6 +1666,7 @@ static SHAPE_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CROSS_REGION_CONFIG: Shape = Shape {
@@ -1677,6 +1684,7 @@ static SHAPE_GUARDRAIL_CROSS_REGION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
@@ -1712,6 +1720,7 @@ static SHAPE_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PII_ENTITY_CONFIG: Shape = Shape {
@@ -1798,6 +1807,7 @@ static SHAPE_PII_ENTITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_CONFIG: Shape = Shape {
@@ -1872,6 +1882,7 @@ static SHAPE_REGEX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1900,6 +1911,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_POLICY_CONFIG: Shape = Shape {
@@ -1927,6 +1939,7 @@ static SHAPE_TOPIC_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIG: Shape = Shape {
@@ -2012,6 +2025,7 @@ static SHAPE_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPICS_TIER_CONFIG: Shape = Shape {
@@ -2025,6 +2039,7 @@ static SHAPE_TOPICS_TIER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_POLICY_CONFIG: Shape = Shape {
@@ -2057,6 +2072,7 @@ static SHAPE_WORD_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_WORDS_CONFIG: Shape = Shape {
@@ -2102,6 +2118,7 @@ static SHAPE_MANAGED_WORDS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CONFIG: Shape = Shape {
@@ -2147,4 +2164,5 @@ static SHAPE_WORD_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

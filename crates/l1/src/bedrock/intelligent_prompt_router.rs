@@ -301,6 +301,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_ROUTER_TARGET_MODEL: Shape = Shape {
@@ -318,6 +319,7 @@ static SHAPE_PROMPT_ROUTER_TARGET_MODEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CRITERIA: Shape = Shape {
@@ -332,6 +334,7 @@ static SHAPE_ROUTING_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -360,4 +363,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1999,6 +2000,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2038,6 +2040,7 @@ static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2053,6 +2056,7 @@ static SHAPE_KENDRA_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2099,6 +2103,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
@@ -2109,6 +2114,7 @@ static SHAPE_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
@@ -2170,6 +2176,7 @@ static SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CONFIGURATION: Shape = Shape {
@@ -2180,6 +2187,7 @@ static SHAPE_AUDIO_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIO_SEGMENTATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SEGMENTATION_CONFIGURATION: Shape = Shape {
@@ -2194,6 +2202,7 @@ static SHAPE_AUDIO_SEGMENTATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_CONFIGURATION: Shape = Shape {
@@ -2204,6 +2213,7 @@ static SHAPE_VIDEO_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIDEO_SEGMENTATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SEGMENTATION_CONFIGURATION: Shape = Shape {
@@ -2218,6 +2228,7 @@ static SHAPE_VIDEO_SEGMENTATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -2235,6 +2246,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2254,6 +2266,7 @@ static SHAPE_SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPLEMENTAL_DATA_STORAGE_LOCATION: Shape = Shape {
@@ -2275,6 +2288,7 @@ static SHAPE_SUPPLEMENTAL_DATA_STORAGE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -2290,6 +2304,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SQL_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2311,6 +2326,7 @@ static SHAPE_SQL_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONFIGURATION: Shape = Shape {
@@ -2344,6 +2360,7 @@ static SHAPE_REDSHIFT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_CONFIGURATION: Shape = Shape {
@@ -2371,6 +2388,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROVISIONED_CONFIGURATION: Shape = Shape {
@@ -2393,6 +2411,7 @@ static SHAPE_REDSHIFT_PROVISIONED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROVISIONED_AUTH_CONFIGURATION: Shape = Shape {
@@ -2425,6 +2444,7 @@ static SHAPE_REDSHIFT_PROVISIONED_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_CONFIGURATION: Shape = Shape {
@@ -2448,6 +2468,7 @@ static SHAPE_REDSHIFT_SERVERLESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_AUTH_CONFIGURATION: Shape = Shape {
@@ -2474,6 +2495,7 @@ static SHAPE_REDSHIFT_SERVERLESS_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_CONFIGURATION: Shape = Shape {
@@ -2496,6 +2518,7 @@ static SHAPE_QUERY_GENERATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_CONTEXT: Shape = Shape {
@@ -2530,6 +2553,7 @@ static SHAPE_QUERY_GENERATION_CONTEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURATED_QUERY: Shape = Shape {
@@ -2556,6 +2580,7 @@ static SHAPE_CURATED_QUERY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_TABLE: Shape = Shape {
@@ -2601,6 +2626,7 @@ static SHAPE_QUERY_GENERATION_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_COLUMN: Shape = Shape {
@@ -2636,6 +2662,7 @@ static SHAPE_QUERY_GENERATION_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2663,6 +2690,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2687,6 +2715,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION: Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2701,6 +2730,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION: Shape = Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2732,6 +2762,7 @@ static SHAPE_VECTOR_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2797,6 +2828,20 @@ static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OpensearchServerlessConfiguration"]),
+            Check::Required(&["PineconeConfiguration"]),
+            Check::Required(&["RdsConfiguration"]),
+            Check::Required(&["NeptuneAnalyticsConfiguration"]),
+            Check::Required(&["S3VectorsConfiguration"]),
+            Check::Required(&["MongoDbAtlasConfiguration"]),
+            Check::Required(&["OpensearchManagedClusterConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONGO_DB_ATLAS_CONFIGURATION: Shape = Shape {
@@ -2882,6 +2927,7 @@ static SHAPE_MONGO_DB_ATLAS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_ATLAS_FIELD_MAPPING: Shape = Shape {
@@ -2918,6 +2964,7 @@ static SHAPE_MONGO_DB_ATLAS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -2943,6 +2990,7 @@ static SHAPE_NEPTUNE_ANALYTICS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_ANALYTICS_FIELD_MAPPING: Shape = Shape {
@@ -2969,6 +3017,7 @@ static SHAPE_NEPTUNE_ANALYTICS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION: Shape = Shape {
@@ -3014,6 +3063,7 @@ static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING: Shape = Shape {
@@ -3050,6 +3100,7 @@ static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVERLESS_CONFIGURATION: Shape = Shape {
@@ -3084,6 +3135,7 @@ static SHAPE_OPEN_SEARCH_SERVERLESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVERLESS_FIELD_MAPPING: Shape = Shape {
@@ -3120,6 +3172,7 @@ static SHAPE_OPEN_SEARCH_SERVERLESS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINECONE_CONFIGURATION: Shape = Shape {
@@ -3163,6 +3216,7 @@ static SHAPE_PINECONE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINECONE_FIELD_MAPPING: Shape = Shape {
@@ -3189,6 +3243,7 @@ static SHAPE_PINECONE_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_CONFIGURATION: Shape = Shape {
@@ -3243,6 +3298,7 @@ static SHAPE_RDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_FIELD_MAPPING: Shape = Shape {
@@ -3299,6 +3355,7 @@ static SHAPE_RDS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_VECTORS_CONFIGURATION: Shape = Shape {
@@ -3327,4 +3384,13 @@ static SHAPE_S3_VECTORS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/S3VectorsConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["IndexArn"]),
+            Check::Required(&["VectorBucketArn", "IndexName"]),
+        ]),
+    }],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -843,6 +844,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_VARIANT: Shape = Shape {
@@ -919,6 +921,7 @@ static SHAPE_PROMPT_VARIANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_GEN_AI_RESOURCE: Shape = Shape {
@@ -928,6 +931,15 @@ static SHAPE_PROMPT_GEN_AI_RESOURCE: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_AGENT_RESOURCE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptGenAiResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Agent"]),
+            Check::Required(&["Agent"]),
+        ])]),
     }],
 };
 
@@ -945,6 +957,7 @@ static SHAPE_PROMPT_AGENT_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -954,6 +967,15 @@ static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptInferenceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -1006,6 +1028,7 @@ static SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_METADATA_ENTRY: Shape = Shape {
@@ -1034,6 +1057,7 @@ static SHAPE_PROMPT_METADATA_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1052,6 +1076,15 @@ static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptTemplateConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Chat"]), Check::Required(&["Chat"])]),
+        ]),
+    }],
 };
 
 static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1095,6 +1128,7 @@ static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_POINT_BLOCK: Shape = Shape {
@@ -1108,6 +1142,7 @@ static SHAPE_CACHE_POINT_BLOCK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
@@ -1121,6 +1156,7 @@ static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_S3_LOCATION: Shape = Shape {
@@ -1158,6 +1194,7 @@ static SHAPE_TEXT_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1213,6 +1250,7 @@ static SHAPE_CHAT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -1242,6 +1280,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_BLOCK: Shape = Shape {
@@ -1263,6 +1302,18 @@ static SHAPE_CONTENT_BLOCK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ContentBlock",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SYSTEM_CONTENT_BLOCK: Shape = Shape {
@@ -1284,6 +1335,18 @@ static SHAPE_SYSTEM_CONTENT_BLOCK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SystemContentBlock",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
@@ -1310,6 +1373,7 @@ static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_CHOICE: Shape = Shape {
@@ -1334,6 +1398,16 @@ static SHAPE_TOOL_CHOICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolChoice",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Auto"]), Check::Required(&["Auto"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Any"]), Check::Required(&["Any"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Tool"]), Check::Required(&["Tool"])]),
+        ]),
+    }],
 };
 
 static SHAPE_SPECIFIC_TOOL_CHOICE: Shape = Shape {
@@ -1349,6 +1423,7 @@ static SHAPE_SPECIFIC_TOOL_CHOICE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOOL: Shape = Shape {
@@ -1367,6 +1442,21 @@ static SHAPE_TOOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Tool",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ToolSpec"]),
+                Check::Required(&["ToolSpec"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_SPECIFICATION: Shape = Shape {
@@ -1399,6 +1489,7 @@ static SHAPE_TOOL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_INPUT_SCHEMA: Shape = Shape {
@@ -1408,5 +1499,14 @@ static SHAPE_TOOL_INPUT_SCHEMA: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolInputSchema",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Json"]),
+            Check::Required(&["Json"]),
+        ])]),
     }],
 };

@@ -527,6 +527,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_SIGNING: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_BROWSER_SIGNING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -547,6 +549,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CERTIFICATE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
@@ -562,6 +565,7 @@ static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_ENTERPRISE_POLICY: Shape = Shape {
@@ -583,6 +587,7 @@ static SHAPE_BROWSER_ENTERPRISE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -607,6 +612,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_NETWORK_CONFIGURATION: Shape = Shape {
@@ -628,6 +634,7 @@ static SHAPE_BROWSER_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -670,6 +677,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_CONFIG: Shape = Shape {
@@ -688,4 +696,5 @@ static SHAPE_RECORDING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -853,6 +853,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
@@ -863,6 +864,7 @@ static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EC2_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_CONFIGURATION: Shape = Shape {
@@ -907,6 +909,7 @@ static SHAPE_EC2_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SOURCE: Shape = Shape {
@@ -917,6 +920,7 @@ static SHAPE_LAUNCH_TEMPLATE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAUNCH_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_PARAMETERS: Shape = Shape {
@@ -1016,6 +1020,7 @@ static SHAPE_LAUNCH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -1037,6 +1042,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -1067,6 +1073,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -1101,6 +1108,7 @@ static SHAPE_EPHEMERAL_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1195,6 +1203,7 @@ static SHAPE_EPHEMERAL_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -1218,6 +1227,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
@@ -1235,6 +1245,7 @@ static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -1261,6 +1272,7 @@ static SHAPE_INSTANCE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1325,6 +1337,7 @@ static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1335,6 +1348,7 @@ static SHAPE_VOLUME_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_VOLUME_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1421,6 +1435,7 @@ static SHAPE_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -1463,6 +1478,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSIONS_CONFIGURATION: Shape = Shape {
@@ -1478,6 +1494,7 @@ static SHAPE_PERMISSIONS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1504,4 +1521,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

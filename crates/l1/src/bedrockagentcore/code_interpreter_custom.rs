@@ -366,6 +366,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -376,6 +377,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CERTIFICATE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
@@ -391,6 +393,7 @@ static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_INTERPRETER_NETWORK_CONFIGURATION: Shape = Shape {
@@ -412,6 +415,7 @@ static SHAPE_CODE_INTERPRETER_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -454,4 +458,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSION_CREATED_BY_SOURCE: Shape = Shape {
@@ -364,6 +366,7 @@ static SHAPE_VERSION_CREATED_BY_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -392,4 +395,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

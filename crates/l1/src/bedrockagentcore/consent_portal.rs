@@ -347,6 +347,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_CONFIG: Shape = Shape {
@@ -384,6 +385,7 @@ static SHAPE_IDP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSENT_PORTAL_SOURCE: Shape = Shape {
@@ -410,6 +412,7 @@ static SHAPE_CONSENT_PORTAL_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -438,4 +441,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

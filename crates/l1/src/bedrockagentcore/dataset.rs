@@ -356,6 +356,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
@@ -374,6 +375,7 @@ static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_EXAMPLES_SOURCE: Shape = Shape {
@@ -393,6 +395,7 @@ static SHAPE_INLINE_EXAMPLES_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE: Shape = Shape {
@@ -406,6 +409,7 @@ static SHAPE_S3_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -432,4 +436,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

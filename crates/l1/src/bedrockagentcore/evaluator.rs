@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -727,6 +728,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATOR_CONFIG: Shape = Shape {
@@ -751,6 +753,16 @@ static SHAPE_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EvaluatorConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LlmAsAJudge"]),
+            Check::Required(&["CodeBased"]),
+            Check::Required(&["Derived"]),
+        ]),
+    }],
 };
 
 static SHAPE_CODE_BASED_EVALUATOR_CONFIG: Shape = Shape {
@@ -761,6 +773,7 @@ static SHAPE_CODE_BASED_EVALUATOR_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_EVALUATOR_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVALUATOR_CONFIG: Shape = Shape {
@@ -788,6 +801,7 @@ static SHAPE_LAMBDA_EVALUATOR_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DERIVED_EVALUATOR_CONFIG: Shape = Shape {
@@ -811,6 +825,7 @@ static SHAPE_DERIVED_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -829,6 +844,15 @@ static SHAPE_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EvaluatorModelConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BedrockEvaluatorModelConfig"]),
+            Check::Required(&["ResponsesEvaluatorModelConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_BEDROCK_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -853,6 +877,7 @@ static SHAPE_BEDROCK_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -905,6 +930,7 @@ static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -952,6 +978,7 @@ static SHAPE_OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REASONING_CONFIGURATION: Shape = Shape {
@@ -966,6 +993,7 @@ static SHAPE_REASONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LLM_AS_A_JUDGE_EVALUATOR_CONFIG: Shape = Shape {
@@ -990,6 +1018,7 @@ static SHAPE_LLM_AS_A_JUDGE_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATING_SCALE: Shape = Shape {
@@ -1033,6 +1062,16 @@ static SHAPE_RATING_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RatingScale",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Numerical"]),
+            Check::Required(&["Categorical"]),
+            Check::Required(&["MultiDimensional"]),
+        ]),
+    }],
 };
 
 static SHAPE_CATEGORICAL_SCALE_DEFINITION: Shape = Shape {
@@ -1055,6 +1094,7 @@ static SHAPE_CATEGORICAL_SCALE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_DIMENSION: Shape = Shape {
@@ -1086,6 +1126,7 @@ static SHAPE_EVALUATION_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_RATING_SCALE: Shape = Shape {
@@ -1114,6 +1155,15 @@ static SHAPE_DIMENSION_RATING_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DimensionRatingScale",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Numerical"]),
+            Check::Required(&["Categorical"]),
+        ]),
+    }],
 };
 
 static SHAPE_NUMERICAL_SCALE_DEFINITION: Shape = Shape {
@@ -1145,6 +1195,7 @@ static SHAPE_NUMERICAL_SCALE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1171,4 +1222,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1138,6 +1139,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -1147,6 +1149,15 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthorizerConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["CustomJWTAuthorizer"]),
+            Check::Required(&["CustomJWTAuthorizer"]),
+        ])]),
     }],
 };
 
@@ -1246,6 +1257,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -1278,6 +1290,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1299,6 +1312,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1335,6 +1349,21 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClaimMatchValueType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchValueString"]),
+                Check::Required(&["MatchValueString"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchValueStringList"]),
+                Check::Required(&["MatchValueStringList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -1353,6 +1382,21 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PrivateEndpoint",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManagedLatticeResource"]),
+                Check::Required(&["SelfManagedLatticeResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedVpcResource"]),
+                Check::Required(&["ManagedVpcResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -1369,6 +1413,15 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             max_length: Some(2048),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedLatticeResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ResourceConfigurationIdentifier"]),
+            Check::Required(&["ResourceConfigurationIdentifier"]),
+        ])]),
     }],
 };
 
@@ -1452,6 +1505,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_INTERCEPTOR_CONFIGURATION: Shape = Shape {
@@ -1488,6 +1542,7 @@ static SHAPE_GATEWAY_INTERCEPTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_INPUT_CONFIGURATION: Shape = Shape {
@@ -1506,6 +1561,7 @@ static SHAPE_INTERCEPTOR_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_PAYLOAD_FILTER: Shape = Shape {
@@ -1525,6 +1581,7 @@ static SHAPE_INTERCEPTOR_PAYLOAD_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_PAYLOAD_EXCLUSION_SELECTOR: Shape = Shape {
@@ -1538,6 +1595,15 @@ static SHAPE_INTERCEPTOR_PAYLOAD_EXCLUSION_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InterceptorPayloadExclusionSelector",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Field"]),
+            Check::Required(&["Field"]),
+        ])]),
+    }],
 };
 
 static SHAPE_INTERCEPTOR_CONFIGURATION: Shape = Shape {
@@ -1547,6 +1613,15 @@ static SHAPE_INTERCEPTOR_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_LAMBDA_INTERCEPTOR_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InterceptorConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Lambda"]),
+            Check::Required(&["Lambda"]),
+        ])]),
     }],
 };
 
@@ -1565,6 +1640,7 @@ static SHAPE_LAMBDA_INTERCEPTOR_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_POLICY_ENGINE_CONFIGURATION: Shape = Shape {
@@ -1593,6 +1669,7 @@ static SHAPE_GATEWAY_POLICY_ENGINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1602,6 +1679,15 @@ static SHAPE_GATEWAY_PROTOCOL_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_MCP_GATEWAY_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GatewayProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Mcp"]),
+            Check::Required(&["Mcp"]),
+        ])]),
     }],
 };
 
@@ -1651,6 +1737,7 @@ static SHAPE_MCP_GATEWAY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIGURATION: Shape = Shape {
@@ -1665,6 +1752,7 @@ static SHAPE_SESSION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_CONFIGURATION: Shape = Shape {
@@ -1675,6 +1763,7 @@ static SHAPE_STREAMING_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WAF_CONFIGURATION: Shape = Shape {
@@ -1688,4 +1777,5 @@ static SHAPE_WAF_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMIT_ENTRY: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_LIMIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_CONFIG: Shape = Shape {
@@ -371,4 +373,5 @@ static SHAPE_RATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

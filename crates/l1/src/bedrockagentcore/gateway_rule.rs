@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
@@ -635,6 +637,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -653,6 +656,21 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Action",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConfigurationBundle"]),
+                Check::Required(&["ConfigurationBundle"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RouteToTarget"]),
+                Check::Required(&["RouteToTarget"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFIGURATION_BUNDLE_ACTION: Shape = Shape {
@@ -671,6 +689,21 @@ static SHAPE_CONFIGURATION_BUNDLE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfigurationBundleAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StaticOverride"]),
+                Check::Required(&["StaticOverride"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedOverride"]),
+                Check::Required(&["WeightedOverride"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STATIC_OVERRIDE: Shape = Shape {
@@ -697,6 +730,7 @@ static SHAPE_STATIC_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_OVERRIDE: Shape = Shape {
@@ -716,6 +750,7 @@ static SHAPE_WEIGHTED_OVERRIDE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
@@ -774,6 +809,7 @@ static SHAPE_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_BUNDLE_REFERENCE: Shape = Shape {
@@ -800,6 +836,7 @@ static SHAPE_CONFIGURATION_BUNDLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_TO_TARGET_ACTION: Shape = Shape {
@@ -818,6 +855,21 @@ static SHAPE_ROUTE_TO_TARGET_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouteToTargetAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StaticRoute"]),
+                Check::Required(&["StaticRoute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedRoute"]),
+                Check::Required(&["WeightedRoute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STATIC_ROUTE: Shape = Shape {
@@ -831,6 +883,7 @@ static SHAPE_STATIC_ROUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_ROUTE: Shape = Shape {
@@ -850,6 +903,7 @@ static SHAPE_WEIGHTED_ROUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
@@ -911,6 +965,7 @@ static SHAPE_TARGET_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -929,6 +984,21 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Condition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchPrincipals"]),
+                Check::Required(&["MatchPrincipals"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchPaths"]),
+                Check::Required(&["MatchPaths"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MATCH_PRINCIPALS: Shape = Shape {
@@ -948,6 +1018,7 @@ static SHAPE_MATCH_PRINCIPALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_PRINCIPAL_ENTRY: Shape = Shape {
@@ -957,6 +1028,15 @@ static SHAPE_MATCH_PRINCIPAL_ENTRY: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_IAM_PRINCIPAL),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MatchPrincipalEntry",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["IamPrincipal"]),
+            Check::Required(&["IamPrincipal"]),
+        ])]),
     }],
 };
 
@@ -985,6 +1065,7 @@ static SHAPE_IAM_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_PATHS: Shape = Shape {
@@ -1008,4 +1089,5 @@ static SHAPE_MATCH_PATHS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
@@ -1729,6 +1731,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -1756,6 +1759,7 @@ static SHAPE_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1780,6 +1784,25 @@ static SHAPE_CREDENTIAL_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CredentialProvider",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OauthCredentialProvider"]),
+                Check::Required(&["OauthCredentialProvider"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiKeyCredentialProvider"]),
+                Check::Required(&["ApiKeyCredentialProvider"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamCredentialProvider"]),
+                Check::Required(&["IamCredentialProvider"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1845,6 +1868,7 @@ static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1889,6 +1913,7 @@ static SHAPE_API_KEY_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1917,6 +1942,7 @@ static SHAPE_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -1980,6 +2006,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -1998,6 +2025,21 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PrivateEndpoint",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManagedLatticeResource"]),
+                Check::Required(&["SelfManagedLatticeResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedVpcResource"]),
+                Check::Required(&["ManagedVpcResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -2014,6 +2056,15 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             max_length: Some(2048),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedLatticeResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ResourceConfigurationIdentifier"]),
+            Check::Required(&["ResourceConfigurationIdentifier"]),
+        ])]),
     }],
 };
 
@@ -2097,6 +2148,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -2121,6 +2173,19 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Mcp"]), Check::Required(&["Mcp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Http"]), Check::Required(&["Http"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Inference"]),
+                Check::Required(&["Inference"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MCP_TARGET_CONFIGURATION: Shape = Shape {
@@ -2163,6 +2228,34 @@ static SHAPE_MCP_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/McpTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenApiSchema"]),
+                Check::Required(&["OpenApiSchema"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SmithyModel"]),
+                Check::Required(&["SmithyModel"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Lambda"]), Check::Required(&["Lambda"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["McpServer"]),
+                Check::Required(&["McpServer"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiGateway"]),
+                Check::Required(&["ApiGateway"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -2181,6 +2274,18 @@ static SHAPE_API_SCHEMA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApiSchemaConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -2205,6 +2310,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_LAMBDA_TARGET_CONFIGURATION: Shape = Shape {
@@ -2230,6 +2336,7 @@ static SHAPE_MCP_LAMBDA_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_SCHEMA: Shape = Shape {
@@ -2253,6 +2360,18 @@ static SHAPE_TOOL_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolSchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_DEFINITION: Shape = Shape {
@@ -2283,6 +2402,7 @@ static SHAPE_TOOL_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
@@ -2332,6 +2452,7 @@ static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_TARGET_CONFIGURATION: Shape = Shape {
@@ -2372,6 +2493,7 @@ static SHAPE_MCP_SERVER_TARGET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_TOOL_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -2390,6 +2512,18 @@ static SHAPE_MCP_TOOL_SCHEMA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/McpToolSchemaConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_GATEWAY_TARGET_CONFIGURATION: Shape = Shape {
@@ -2414,6 +2548,7 @@ static SHAPE_API_GATEWAY_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_CONFIGURATION: Shape = Shape {
@@ -2442,6 +2577,7 @@ static SHAPE_API_GATEWAY_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_FILTER: Shape = Shape {
@@ -2468,6 +2604,7 @@ static SHAPE_API_GATEWAY_TOOL_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_OVERRIDE: Shape = Shape {
@@ -2501,6 +2638,7 @@ static SHAPE_API_GATEWAY_TOOL_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -2539,6 +2677,7 @@ static SHAPE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -2581,6 +2720,7 @@ static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PARAMETER_OVERRIDE: Shape = Shape {
@@ -2605,6 +2745,7 @@ static SHAPE_CONNECTOR_PARAMETER_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_SOURCE: Shape = Shape {
@@ -2619,6 +2760,7 @@ static SHAPE_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TARGET_CONFIGURATION: Shape = Shape {
@@ -2643,6 +2785,25 @@ static SHAPE_HTTP_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HttpTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AgentcoreRuntime"]),
+                Check::Required(&["AgentcoreRuntime"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Passthrough"]),
+                Check::Required(&["Passthrough"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RUNTIME_TARGET_CONFIGURATION: Shape = Shape {
@@ -2675,6 +2836,7 @@ static SHAPE_RUNTIME_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_API_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -2685,6 +2847,7 @@ static SHAPE_HTTP_API_SCHEMA_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_API_SCHEMA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PASSTHROUGH_TARGET_CONFIGURATION: Shape = Shape {
@@ -2723,6 +2886,7 @@ static SHAPE_PASSTHROUGH_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STICKINESS_CONFIGURATION: Shape = Shape {
@@ -2749,6 +2913,7 @@ static SHAPE_STICKINESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -2776,6 +2941,7 @@ static SHAPE_HTTP_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONNECTOR_SOURCE: Shape = Shape {
@@ -2790,6 +2956,7 @@ static SHAPE_HTTP_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_TARGET_CONFIGURATION: Shape = Shape {
@@ -2808,6 +2975,21 @@ static SHAPE_INFERENCE_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InferenceTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Provider"]),
+                Check::Required(&["Provider"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INFERENCE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -2818,6 +3000,7 @@ static SHAPE_INFERENCE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INFERENCE_CONNECTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONNECTOR_SOURCE: Shape = Shape {
@@ -2832,6 +3015,7 @@ static SHAPE_INFERENCE_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_PROVIDER_TARGET_CONFIGURATION: Shape = Shape {
@@ -2870,6 +3054,7 @@ static SHAPE_INFERENCE_PROVIDER_TARGET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_MAPPING: Shape = Shape {
@@ -2880,6 +3065,7 @@ static SHAPE_MODEL_MAPPING: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROVIDER_PREFIX),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PREFIX: Shape = Shape {
@@ -2902,6 +3088,7 @@ static SHAPE_PROVIDER_PREFIX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_OPERATION_CONFIGURATION: Shape = Shape {
@@ -2945,6 +3132,7 @@ static SHAPE_INFERENCE_OPERATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ENTRY: Shape = Shape {
@@ -2960,4 +3148,5 @@ static SHAPE_MODEL_ENTRY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -2434,6 +2435,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -2444,6 +2446,7 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -2556,6 +2559,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -2588,6 +2592,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -2609,6 +2614,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -2645,6 +2651,15 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClaimMatchValueType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["MatchValueString"]),
+            Check::Required(&["MatchValueStringList"]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -2663,6 +2678,7 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
@@ -2744,6 +2760,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -2761,6 +2778,7 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
@@ -2783,6 +2801,7 @@ static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_ENVIRONMENT_PROVIDER: Shape = Shape {
@@ -2793,6 +2812,7 @@ static SHAPE_HARNESS_ENVIRONMENT_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT: Shape = Shape {
@@ -2826,6 +2846,7 @@ static SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
@@ -2850,6 +2871,7 @@ static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -2879,6 +2901,7 @@ static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -2908,6 +2931,7 @@ static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2923,6 +2947,7 @@ static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -2949,6 +2974,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -2970,6 +2996,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -3012,6 +3039,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_ENVIRONMENT_ARTIFACT: Shape = Shape {
@@ -3022,6 +3050,7 @@ static SHAPE_HARNESS_ENVIRONMENT_ARTIFACT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
@@ -3039,6 +3068,7 @@ static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK: Shape = Shape {
@@ -3069,6 +3099,17 @@ static SHAPE_HARNESS_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessHook",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BeforeInvocation"]),
+            Check::Required(&["AfterInvocation"]),
+            Check::Required(&["BeforeToolCall"]),
+            Check::Required(&["AfterToolCall"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_AFTER_INVOCATION_HOOK: Shape = Shape {
@@ -3092,6 +3133,7 @@ static SHAPE_HARNESS_AFTER_INVOCATION_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_TARGET: Shape = Shape {
@@ -3116,6 +3158,16 @@ static SHAPE_HARNESS_HOOK_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessHookTarget",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Lambda"]),
+            Check::Required(&["Sns"]),
+            Check::Required(&["EventBridge"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_HOOK_EVENT_BRIDGE_TARGET: Shape = Shape {
@@ -3131,6 +3183,7 @@ static SHAPE_HARNESS_HOOK_EVENT_BRIDGE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_LAMBDA_TARGET: Shape = Shape {
@@ -3167,6 +3220,7 @@ static SHAPE_HARNESS_HOOK_LAMBDA_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_SNS_TARGET: Shape = Shape {
@@ -3182,6 +3236,7 @@ static SHAPE_HARNESS_HOOK_SNS_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AFTER_TOOL_CALL_HOOK: Shape = Shape {
@@ -3205,6 +3260,7 @@ static SHAPE_HARNESS_AFTER_TOOL_CALL_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_BEFORE_INVOCATION_HOOK: Shape = Shape {
@@ -3228,6 +3284,7 @@ static SHAPE_HARNESS_BEFORE_INVOCATION_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_BEFORE_TOOL_CALL_HOOK: Shape = Shape {
@@ -3251,6 +3308,7 @@ static SHAPE_HARNESS_BEFORE_TOOL_CALL_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MEMORY_CONFIGURATION: Shape = Shape {
@@ -3275,6 +3333,7 @@ static SHAPE_HARNESS_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_MEMORY_CONFIGURATION: Shape = Shape {
@@ -3315,6 +3374,7 @@ static SHAPE_HARNESS_AGENT_CORE_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_MEMORY_RETRIEVAL_CONFIG: Shape = Shape {
@@ -3339,6 +3399,7 @@ static SHAPE_HARNESS_AGENT_CORE_MEMORY_RETRIEVAL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MANAGED_MEMORY_CONFIGURATION: Shape = Shape {
@@ -3379,6 +3440,7 @@ static SHAPE_HARNESS_MANAGED_MEMORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MODEL_CONFIGURATION: Shape = Shape {
@@ -3409,6 +3471,17 @@ static SHAPE_HARNESS_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessModelConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BedrockModelConfig"]),
+            Check::Required(&["OpenAiModelConfig"]),
+            Check::Required(&["GeminiModelConfig"]),
+            Check::Required(&["LiteLlmModelConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_BEDROCK_MODEL_CONFIG: Shape = Shape {
@@ -3465,6 +3538,7 @@ static SHAPE_HARNESS_BEDROCK_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_GEMINI_MODEL_CONFIG: Shape = Shape {
@@ -3533,6 +3607,7 @@ static SHAPE_HARNESS_GEMINI_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_LITE_LLM_MODEL_CONFIG: Shape = Shape {
@@ -3601,6 +3676,7 @@ static SHAPE_HARNESS_LITE_LLM_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_OPEN_AI_MODEL_CONFIG: Shape = Shape {
@@ -3678,6 +3754,7 @@ static SHAPE_HARNESS_OPEN_AI_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL: Shape = Shape {
@@ -3711,6 +3788,7 @@ static SHAPE_HARNESS_SKILL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_AWS_SKILLS_SOURCE: Shape = Shape {
@@ -3731,6 +3809,7 @@ static SHAPE_HARNESS_SKILL_AWS_SKILLS_SOURCE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_GIT_SOURCE: Shape = Shape {
@@ -3759,6 +3838,7 @@ static SHAPE_HARNESS_SKILL_GIT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_GIT_AUTH: Shape = Shape {
@@ -3782,6 +3862,7 @@ static SHAPE_HARNESS_SKILL_GIT_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_S3_SOURCE: Shape = Shape {
@@ -3796,6 +3877,7 @@ static SHAPE_HARNESS_SKILL_S3_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SYSTEM_CONTENT_BLOCK: Shape = Shape {
@@ -3809,6 +3891,7 @@ static SHAPE_HARNESS_SYSTEM_CONTENT_BLOCK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3837,6 +3920,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TOOL: Shape = Shape {
@@ -3875,6 +3959,7 @@ static SHAPE_HARNESS_TOOL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TOOL_CONFIGURATION: Shape = Shape {
@@ -3911,6 +3996,18 @@ static SHAPE_HARNESS_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessToolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["RemoteMcp"]),
+            Check::Required(&["AgentCoreBrowser"]),
+            Check::Required(&["AgentCoreGateway"]),
+            Check::Required(&["InlineFunction"]),
+            Check::Required(&["AgentCoreCodeInterpreter"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_BROWSER_CONFIG: Shape = Shape {
@@ -3926,6 +4023,7 @@ static SHAPE_HARNESS_AGENT_CORE_BROWSER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG: Shape = Shape {
@@ -3941,6 +4039,7 @@ static SHAPE_HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_GATEWAY_CONFIG: Shape = Shape {
@@ -3964,6 +4063,7 @@ static SHAPE_HARNESS_AGENT_CORE_GATEWAY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_GATEWAY_OUTBOUND_AUTH: Shape = Shape {
@@ -3988,6 +4088,16 @@ static SHAPE_HARNESS_GATEWAY_OUTBOUND_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessGatewayOutboundAuth",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AwsIam"]),
+            Check::Required(&["None"]),
+            Check::Required(&["Oauth"]),
+        ]),
+    }],
 };
 
 static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -4056,6 +4166,7 @@ static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_INLINE_FUNCTION_CONFIG: Shape = Shape {
@@ -4078,6 +4189,7 @@ static SHAPE_HARNESS_INLINE_FUNCTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_REMOTE_MCP_CONFIG: Shape = Shape {
@@ -4109,6 +4221,7 @@ static SHAPE_HARNESS_REMOTE_MCP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TRUNCATION_CONFIGURATION: Shape = Shape {
@@ -4130,6 +4243,7 @@ static SHAPE_HARNESS_TRUNCATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TRUNCATION_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -4148,6 +4262,7 @@ static SHAPE_HARNESS_TRUNCATION_STRATEGY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SLIDING_WINDOW_CONFIGURATION: Shape = Shape {
@@ -4158,6 +4273,7 @@ static SHAPE_HARNESS_SLIDING_WINDOW_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SUMMARIZATION_CONFIGURATION: Shape = Shape {
@@ -4182,4 +4298,5 @@ static SHAPE_HARNESS_SUMMARIZATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

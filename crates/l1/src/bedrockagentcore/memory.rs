@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -1591,6 +1592,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEXED_KEY: Shape = Shape {
@@ -1617,6 +1619,7 @@ static SHAPE_INDEXED_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_STRATEGY: Shape = Shape {
@@ -1653,6 +1656,7 @@ static SHAPE_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_MEMORY_STRATEGY: Shape = Shape {
@@ -1726,6 +1730,7 @@ static SHAPE_CUSTOM_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONFIGURATION_INPUT: Shape = Shape {
@@ -1762,6 +1767,7 @@ static SHAPE_CUSTOM_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE: Shape = Shape {
@@ -1786,6 +1792,7 @@ static SHAPE_EPISODIC_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -1808,6 +1815,7 @@ static SHAPE_EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -1830,6 +1838,7 @@ static SHAPE_EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -1892,6 +1901,7 @@ static SHAPE_EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_RECORD_SCHEMA: Shape = Shape {
@@ -1911,6 +1921,7 @@ static SHAPE_MEMORY_RECORD_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_SCHEMA_ENTRY: Shape = Shape {
@@ -1952,6 +1963,7 @@ static SHAPE_METADATA_SCHEMA_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRACTION_CONFIG: Shape = Shape {
@@ -1962,6 +1974,7 @@ static SHAPE_EXTRACTION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LLM_EXTRACTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LLM_EXTRACTION_CONFIG: Shape = Shape {
@@ -1994,6 +2007,7 @@ static SHAPE_LLM_EXTRACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION: Shape = Shape {
@@ -2018,6 +2032,7 @@ static SHAPE_VALIDATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_VALIDATION: Shape = Shape {
@@ -2036,6 +2051,7 @@ static SHAPE_NUMBER_VALIDATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_LIST_VALIDATION: Shape = Shape {
@@ -2067,6 +2083,7 @@ static SHAPE_STRING_LIST_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALIDATION: Shape = Shape {
@@ -2086,6 +2103,7 @@ static SHAPE_STRING_VALIDATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_CONFIGURATION: Shape = Shape {
@@ -2122,6 +2140,7 @@ static SHAPE_SELF_MANAGED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOCATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2148,6 +2167,7 @@ static SHAPE_INVOCATION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONDITION_INPUT: Shape = Shape {
@@ -2172,6 +2192,7 @@ static SHAPE_TRIGGER_CONDITION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2186,6 +2207,7 @@ static SHAPE_MESSAGE_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2200,6 +2222,7 @@ static SHAPE_TIME_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2214,6 +2237,7 @@ static SHAPE_TOKEN_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE: Shape = Shape {
@@ -2232,6 +2256,7 @@ static SHAPE_SEMANTIC_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2254,6 +2279,7 @@ static SHAPE_SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2276,6 +2302,7 @@ static SHAPE_SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_OVERRIDE: Shape = Shape {
@@ -2286,6 +2313,7 @@ static SHAPE_SUMMARY_OVERRIDE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2308,6 +2336,7 @@ static SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE: Shape = Shape {
@@ -2326,6 +2355,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2348,6 +2378,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape =
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2370,6 +2401,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_EXPIRY_SPECIFICATION: Shape = Shape {
@@ -2382,6 +2414,15 @@ static SHAPE_RECORD_EXPIRY_SPECIFICATION: Shape = Shape {
             minimum: Some(31.0),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RecordExpirySpecification",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["RecordExpiryDurationDays"]),
+            Check::Required(&["RecordExpiryDurationDays"]),
+        ])]),
     }],
 };
 
@@ -2456,6 +2497,7 @@ static SHAPE_EPISODIC_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2502,6 +2544,7 @@ static SHAPE_EPISODIC_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_MEMORY_STRATEGY: Shape = Shape {
@@ -2569,6 +2612,7 @@ static SHAPE_SEMANTIC_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_MEMORY_STRATEGY: Shape = Shape {
@@ -2636,6 +2680,7 @@ static SHAPE_SUMMARY_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_MEMORY_STRATEGY: Shape = Shape {
@@ -2703,6 +2748,7 @@ static SHAPE_USER_PREFERENCE_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_KEY_ENTRY: Shape = Shape {
@@ -2726,6 +2772,7 @@ static SHAPE_NAMESPACE_KEY_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_KEY_VALIDATION: Shape = Shape {
@@ -2762,6 +2809,7 @@ static SHAPE_NAMESPACE_KEY_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_DELIVERY_RESOURCES: Shape = Shape {
@@ -2780,6 +2828,7 @@ static SHAPE_STREAM_DELIVERY_RESOURCES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_DELIVERY_RESOURCE: Shape = Shape {
@@ -2790,6 +2839,7 @@ static SHAPE_STREAM_DELIVERY_RESOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_KINESIS_RESOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_RESOURCE: Shape = Shape {
@@ -2822,6 +2872,7 @@ static SHAPE_KINESIS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_CONFIGURATION: Shape = Shape {
@@ -2846,4 +2897,5 @@ static SHAPE_CONTENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1355,6 +1355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1415,6 +1416,7 @@ static SHAPE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1456,6 +1458,7 @@ static SHAPE_ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_REFERENCE: Shape = Shape {
@@ -1482,6 +1485,7 @@ static SHAPE_SECRET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1575,6 +1579,7 @@ static SHAPE_CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_DISCOVERY: Shape = Shape {
@@ -1596,6 +1601,7 @@ static SHAPE_OAUTH2_DISCOVERY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_AUTHORIZATION_SERVER_METADATA: Shape = Shape {
@@ -1631,6 +1637,7 @@ static SHAPE_OAUTH2_AUTHORIZATION_SERVER_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_BEHALF_OF_TOKEN_EXCHANGE_CONFIG: Shape = Shape {
@@ -1652,6 +1659,7 @@ static SHAPE_ON_BEHALF_OF_TOKEN_EXCHANGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_EXCHANGE_GRANT_TYPE_CONFIG: Shape = Shape {
@@ -1678,6 +1686,7 @@ static SHAPE_TOKEN_EXCHANGE_GRANT_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -1696,6 +1705,7 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
@@ -1777,6 +1787,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -1794,6 +1805,7 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
@@ -1816,6 +1828,7 @@ static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_JWT_CONFIG: Shape = Shape {
@@ -1867,6 +1880,7 @@ static SHAPE_PRIVATE_KEY_JWT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_SOURCE: Shape = Shape {
@@ -1877,6 +1891,7 @@ static SHAPE_PRIVATE_KEY_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_KMS_KEY_SOURCE_TYPE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KMS_KEY_SOURCE_TYPE: Shape = Shape {
@@ -1894,6 +1909,7 @@ static SHAPE_KMS_KEY_SOURCE_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1935,6 +1951,7 @@ static SHAPE_GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1976,6 +1993,7 @@ static SHAPE_GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2035,6 +2053,7 @@ static SHAPE_INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2076,6 +2095,7 @@ static SHAPE_LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2127,6 +2147,7 @@ static SHAPE_MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2168,6 +2189,7 @@ static SHAPE_SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2209,6 +2231,7 @@ static SHAPE_SLACK_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2237,4 +2260,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -759,6 +760,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTERING_CONFIG: Shape = Shape {
@@ -781,6 +783,7 @@ static SHAPE_CLUSTERING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIG: Shape = Shape {
@@ -791,6 +794,7 @@ static SHAPE_DATA_SOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG: Shape = Shape {
@@ -857,6 +861,15 @@ static SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CloudWatchLogsInputConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LogGroupNames"]),
+            Check::Required(&["LogGroupNamePrefixes"]),
+        ]),
+    }],
 };
 
 static SHAPE_EVALUATOR_REFERENCE: Shape = Shape {
@@ -872,6 +885,7 @@ static SHAPE_EVALUATOR_REFERENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT: Shape = Shape {
@@ -887,6 +901,7 @@ static SHAPE_INSIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONFIG: Shape = Shape {
@@ -897,6 +912,7 @@ static SHAPE_OUTPUT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_OUTPUT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
@@ -934,6 +950,7 @@ static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -967,6 +984,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1008,6 +1026,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_VALUE: Shape = Shape {
@@ -1036,6 +1055,7 @@ static SHAPE_FILTER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_CONFIG: Shape = Shape {
@@ -1050,6 +1070,7 @@ static SHAPE_SAMPLING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIG: Shape = Shape {
@@ -1064,6 +1085,7 @@ static SHAPE_SESSION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1091,4 +1113,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -322,6 +322,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIALS_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -340,6 +341,7 @@ static SHAPE_CREDENTIALS_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -350,4 +352,5 @@ static SHAPE_PAYMENT_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

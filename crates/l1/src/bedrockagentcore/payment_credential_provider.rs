@@ -420,6 +420,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_PROVIDER_CONFIGURATION_INPUT: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_PAYMENT_PROVIDER_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COINBASE_CDP_CONFIGURATION_INPUT: Shape = Shape {
@@ -504,6 +506,7 @@ static SHAPE_COINBASE_CDP_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_REFERENCE: Shape = Shape {
@@ -530,6 +533,7 @@ static SHAPE_SECRET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRIPE_PRIVY_CONFIGURATION_INPUT: Shape = Shape {
@@ -606,6 +610,7 @@ static SHAPE_STRIPE_PRIVY_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -634,4 +639,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

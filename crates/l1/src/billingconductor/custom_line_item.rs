@@ -607,6 +607,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BILLING_PERIOD_RANGE: Shape = Shape {
@@ -631,6 +632,7 @@ static SHAPE_BILLING_PERIOD_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_CHARGE_DETAILS: Shape = Shape {
@@ -669,6 +671,7 @@ static SHAPE_CUSTOM_LINE_ITEM_CHARGE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS: Shape = Shape {
@@ -683,6 +686,7 @@ static SHAPE_CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
@@ -737,6 +741,7 @@ static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS: Shape = Shape {
@@ -769,6 +774,7 @@ static SHAPE_CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESENTATION_DETAILS: Shape = Shape {
@@ -784,6 +790,7 @@ static SHAPE_PRESENTATION_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -810,4 +817,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

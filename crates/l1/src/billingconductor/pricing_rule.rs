@@ -448,6 +448,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -474,6 +475,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING: Shape = Shape {
@@ -501,6 +503,7 @@ static SHAPE_TIERING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_TIER: Shape = Shape {
@@ -534,6 +537,7 @@ static SHAPE_CUSTOM_TIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_TIER: Shape = Shape {
@@ -544,4 +548,5 @@ static SHAPE_FREE_TIER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -579,6 +579,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_DATA: Shape = Shape {
@@ -662,6 +663,7 @@ static SHAPE_BUDGET_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ADJUST_DATA: Shape = Shape {
@@ -680,6 +682,7 @@ static SHAPE_AUTO_ADJUST_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTORICAL_OPTIONS: Shape = Shape {
@@ -690,6 +693,7 @@ static SHAPE_HISTORICAL_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEND: Shape = Shape {
@@ -708,6 +712,7 @@ static SHAPE_SPEND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_TYPES: Shape = Shape {
@@ -780,6 +785,7 @@ static SHAPE_COST_TYPES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION: Shape = Shape {
@@ -832,6 +838,7 @@ static SHAPE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
@@ -866,6 +873,7 @@ static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION_DIMENSION_VALUES: Shape = Shape {
@@ -900,6 +908,7 @@ static SHAPE_EXPRESSION_DIMENSION_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_VALUES: Shape = Shape {
@@ -934,6 +943,7 @@ static SHAPE_TAG_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_PERIOD: Shape = Shape {
@@ -952,6 +962,7 @@ static SHAPE_TIME_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_WITH_SUBSCRIBERS: Shape = Shape {
@@ -975,6 +986,7 @@ static SHAPE_NOTIFICATION_WITH_SUBSCRIBERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION: Shape = Shape {
@@ -1009,6 +1021,7 @@ static SHAPE_NOTIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -1027,6 +1040,7 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -1045,4 +1059,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -606,6 +606,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_THRESHOLD: Shape = Shape {
@@ -627,6 +628,7 @@ static SHAPE_ACTION_THRESHOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -651,6 +653,7 @@ static SHAPE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ACTION_DEFINITION: Shape = Shape {
@@ -730,6 +733,7 @@ static SHAPE_IAM_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCP_ACTION_DEFINITION: Shape = Shape {
@@ -767,6 +771,7 @@ static SHAPE_SCP_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_ACTION_DEFINITION: Shape = Shape {
@@ -813,6 +818,7 @@ static SHAPE_SSM_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -839,6 +845,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -865,4 +872,5 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
@@ -386,6 +387,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_RULE_DETAILS: Shape = Shape {
@@ -404,6 +406,18 @@ static SHAPE_CASE_RULE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CaseRuleDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Required"]),
+                Check::Required(&["Required"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Hidden"]), Check::Required(&["Hidden"])]),
+        ]),
+    }],
 };
 
 static SHAPE_REQUIRED_CASE_RULE: Shape = Shape {
@@ -430,6 +444,7 @@ static SHAPE_REQUIRED_CASE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_CONDITION: Shape = Shape {
@@ -448,6 +463,18 @@ static SHAPE_BOOLEAN_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/BooleanCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["EqualTo"]), Check::Required(&["EqualTo"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NotEqualTo"]),
+                Check::Required(&["NotEqualTo"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_BOOLEAN_OPERANDS: Shape = Shape {
@@ -472,6 +499,7 @@ static SHAPE_BOOLEAN_OPERANDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPERAND_ONE: Shape = Shape {
@@ -485,6 +513,15 @@ static SHAPE_OPERAND_ONE: Shape = Shape {
             max_length: Some(500),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OperandOne",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["FieldId"]),
+            Check::Required(&["FieldId"]),
+        ])]),
     }],
 };
 
@@ -520,6 +557,29 @@ static SHAPE_OPERAND_TWO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OperandTwo",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanValue"]),
+                Check::Required(&["BooleanValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DoubleValue"]),
+                Check::Required(&["DoubleValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmptyValue"]),
+                Check::Required(&["EmptyValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_HIDDEN_CASE_RULE: Shape = Shape {
@@ -546,6 +606,7 @@ static SHAPE_HIDDEN_CASE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -573,4 +634,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -323,6 +323,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_ATTRIBUTES: Shape = Shape {
@@ -333,6 +334,7 @@ static SHAPE_FIELD_ATTRIBUTES: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_ATTRIBUTES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_ATTRIBUTES: Shape = Shape {
@@ -343,6 +345,7 @@ static SHAPE_TEXT_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -370,4 +373,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

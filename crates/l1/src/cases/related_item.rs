@@ -310,6 +310,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATED_ITEM_CONTENT: Shape = Shape {
@@ -320,6 +321,7 @@ static SHAPE_RELATED_ITEM_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMMENT_CONTENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMENT_CONTENT: Shape = Shape {
@@ -345,6 +347,7 @@ static SHAPE_COMMENT_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -371,4 +374,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

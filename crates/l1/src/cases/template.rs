@@ -357,6 +357,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -371,6 +372,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_FIELD: Shape = Shape {
@@ -385,6 +387,7 @@ static SHAPE_REQUIRED_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_RULE: Shape = Shape {
@@ -411,6 +414,7 @@ static SHAPE_TEMPLATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -438,4 +442,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -176,6 +178,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_SPECIFICATION: Shape = Shape {
@@ -209,6 +212,12 @@ static SHAPE_REPLICATION_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependencies at #/definitions/ReplicationSpecification",
+        description: "",
+        check: Check::DependentRequired("RegionList", &["ReplicationStrategy"]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -235,4 +244,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -786,6 +786,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_SPECIFICATION: Shape = Shape {
@@ -804,6 +805,7 @@ static SHAPE_AUTO_SCALING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_SETTING: Shape = Shape {
@@ -840,6 +842,7 @@ static SHAPE_AUTO_SCALING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -850,6 +853,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -880,6 +884,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BILLING_MODE: Shape = Shape {
@@ -901,6 +906,7 @@ static SHAPE_BILLING_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
@@ -925,6 +931,7 @@ static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDC_SPECIFICATION: Shape = Shape {
@@ -964,6 +971,7 @@ static SHAPE_CDC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -990,6 +998,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTERING_KEY_COLUMN: Shape = Shape {
@@ -1011,6 +1020,7 @@ static SHAPE_CLUSTERING_KEY_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -1032,6 +1042,7 @@ static SHAPE_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_SPECIFICATION: Shape = Shape {
@@ -1053,6 +1064,7 @@ static SHAPE_ENCRYPTION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
@@ -1081,6 +1093,7 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_THROUGHPUT: Shape = Shape {
@@ -1105,4 +1118,5 @@ static SHAPE_WARM_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

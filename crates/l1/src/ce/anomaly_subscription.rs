@@ -321,6 +321,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -348,6 +349,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -374,4 +376,5 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

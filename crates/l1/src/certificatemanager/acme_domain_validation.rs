@@ -247,6 +247,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREVALIDATION_OPTIONS: Shape = Shape {
@@ -257,6 +258,7 @@ static SHAPE_PREVALIDATION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DNS_PREVALIDATION_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DNS_PREVALIDATION_OPTIONS: Shape = Shape {
@@ -275,6 +277,7 @@ static SHAPE_DNS_PREVALIDATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_SCOPE: Shape = Shape {
@@ -299,6 +302,7 @@ static SHAPE_DOMAIN_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -327,4 +331,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -327,6 +327,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -337,6 +338,7 @@ static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLIC_CERTIFICATE_AUTHORITY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -352,6 +354,7 @@ static SHAPE_PUBLIC_CERTIFICATE_AUTHORITY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -380,6 +383,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACME_ENDPOINT_TAG: Shape = Shape {
@@ -408,4 +412,5 @@ static SHAPE_ACME_ENDPOINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

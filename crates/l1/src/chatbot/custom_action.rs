@@ -302,6 +302,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_ATTACHMENT: Shape = Shape {
@@ -356,6 +357,7 @@ static SHAPE_CUSTOM_ACTION_ATTACHMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_ATTACHMENT_CRITERIA: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_CUSTOM_ACTION_ATTACHMENT_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_DEFINITION: Shape = Shape {
@@ -401,6 +404,7 @@ static SHAPE_CUSTOM_ACTION_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -427,4 +431,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

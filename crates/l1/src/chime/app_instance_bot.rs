@@ -393,6 +393,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -403,6 +404,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LEX_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEX_CONFIGURATION: Shape = Shape {
@@ -454,6 +456,7 @@ static SHAPE_LEX_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKED_BY: Shape = Shape {
@@ -478,6 +481,7 @@ static SHAPE_INVOKED_BY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -504,4 +508,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

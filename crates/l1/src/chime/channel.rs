@@ -529,6 +529,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_CHANNEL_CONFIGURATION: Shape = Shape {
@@ -563,6 +564,7 @@ static SHAPE_ELASTIC_CHANNEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRATION_SETTINGS: Shape = Shape {
@@ -588,6 +590,7 @@ static SHAPE_EXPIRATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -614,4 +617,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -415,6 +416,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -425,6 +427,7 @@ static SHAPE_PROCESSOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -453,6 +456,7 @@ static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -479,4 +483,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

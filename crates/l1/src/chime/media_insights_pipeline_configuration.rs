@@ -1038,6 +1038,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT: Shape = Shape {
@@ -1082,6 +1083,7 @@ static SHAPE_MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -1217,6 +1219,7 @@ static SHAPE_AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION: Shape = S
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_CALL_ANALYTICS_SETTINGS: Shape = Shape {
@@ -1259,6 +1262,7 @@ static SHAPE_POST_CALL_ANALYTICS_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -1430,6 +1434,7 @@ static SHAPE_AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_STREAM_SINK_CONFIGURATION: Shape = Shape {
@@ -1445,6 +1450,7 @@ static SHAPE_KINESIS_DATA_STREAM_SINK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_RECORDING_SINK_CONFIGURATION: Shape = Shape {
@@ -1471,6 +1477,7 @@ static SHAPE_S3_RECORDING_SINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_ALERT_CONFIGURATION: Shape = Shape {
@@ -1498,6 +1505,7 @@ static SHAPE_REAL_TIME_ALERT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_ALERT_RULE: Shape = Shape {
@@ -1531,6 +1539,7 @@ static SHAPE_REAL_TIME_ALERT_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUE_DETECTION_CONFIGURATION: Shape = Shape {
@@ -1546,6 +1555,7 @@ static SHAPE_ISSUE_DETECTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KEYWORD_MATCH_CONFIGURATION: Shape = Shape {
@@ -1589,6 +1599,7 @@ static SHAPE_KEYWORD_MATCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_CONFIGURATION: Shape = Shape {
@@ -1625,6 +1636,7 @@ static SHAPE_SENTIMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1651,4 +1663,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

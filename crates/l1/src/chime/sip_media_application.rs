@@ -235,6 +235,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIP_MEDIA_APPLICATION_ENDPOINT: Shape = Shape {
@@ -252,6 +253,7 @@ static SHAPE_SIP_MEDIA_APPLICATION_ENDPOINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -278,4 +280,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

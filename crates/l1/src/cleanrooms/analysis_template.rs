@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -869,6 +870,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_PARAMETER: Shape = Shape {
@@ -934,6 +936,7 @@ static SHAPE_ANALYSIS_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_MESSAGE_CONFIGURATION: Shape = Shape {
@@ -947,6 +950,7 @@ static SHAPE_ERROR_MESSAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SCHEMA: Shape = Shape {
@@ -969,6 +973,7 @@ static SHAPE_ANALYSIS_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE: Shape = Shape {
@@ -991,6 +996,18 @@ static SHAPE_ANALYSIS_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AnalysisSource",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Artifacts"]),
+                Check::Required(&["Artifacts"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS_TEMPLATE_ARTIFACTS: Shape = Shape {
@@ -1028,6 +1045,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT: Shape = Shape {
@@ -1038,6 +1056,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1060,6 +1079,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_METADATA: Shape = Shape {
@@ -1069,6 +1089,15 @@ static SHAPE_ANALYSIS_SOURCE_METADATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_ANALYSIS_TEMPLATE_ARTIFACT_METADATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AnalysisSourceMetadata",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Artifacts"]),
+            Check::Required(&["Artifacts"]),
+        ])]),
     }],
 };
 
@@ -1093,6 +1122,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HASH: Shape = Shape {
@@ -1103,6 +1133,7 @@ static SHAPE_HASH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
@@ -1112,6 +1143,15 @@ static SHAPE_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_ML_SYNTHETIC_DATA_PARAMETERS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SyntheticDataParameters",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["MlSyntheticDataParameters"]),
+            Check::Required(&["MlSyntheticDataParameters"]),
+        ])]),
     }],
 };
 
@@ -1145,6 +1185,7 @@ static SHAPE_ML_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CLASSIFICATION_DETAILS: Shape = Shape {
@@ -1164,6 +1205,7 @@ static SHAPE_COLUMN_CLASSIFICATION_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_COLUMN_PROPERTIES: Shape = Shape {
@@ -1195,6 +1237,7 @@ static SHAPE_SYNTHETIC_DATA_COLUMN_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1221,4 +1264,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -994,6 +994,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ML_MEMBER_ABILITIES: Shape = Shape {
@@ -1012,6 +1013,7 @@ static SHAPE_ML_MEMBER_ABILITIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_CONFIGURATION: Shape = Shape {
@@ -1036,6 +1038,7 @@ static SHAPE_PAYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1046,6 +1049,7 @@ static SHAPE_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ML_PAYMENT_CONFIG: Shape = Shape {
@@ -1070,6 +1074,7 @@ static SHAPE_ML_PAYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
@@ -1080,6 +1085,7 @@ static SHAPE_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
@@ -1090,6 +1096,7 @@ static SHAPE_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
@@ -1100,6 +1107,7 @@ static SHAPE_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1110,6 +1118,7 @@ static SHAPE_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_ENCRYPTION_METADATA: Shape = Shape {
@@ -1140,6 +1149,7 @@ static SHAPE_DATA_ENCRYPTION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_SPECIFICATION: Shape = Shape {
@@ -1196,6 +1206,7 @@ static SHAPE_MEMBER_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1222,4 +1233,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1429,6 +1430,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE: Shape = Shape {
@@ -1450,6 +1452,7 @@ static SHAPE_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -1460,6 +1463,7 @@ static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -1484,6 +1488,19 @@ static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfiguredTableAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["List"]), Check::Required(&["List"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Aggregation"]),
+                Check::Required(&["Aggregation"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Custom"]), Check::Required(&["Custom"])]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS_RULE_LIST: Shape = Shape {
@@ -1551,6 +1568,7 @@ static SHAPE_ANALYSIS_RULE_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
@@ -1691,6 +1709,7 @@ static SHAPE_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_COLUMN: Shape = Shape {
@@ -1725,6 +1744,7 @@ static SHAPE_AGGREGATE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONSTRAINT: Shape = Shape {
@@ -1761,6 +1781,7 @@ static SHAPE_AGGREGATION_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
@@ -1862,6 +1883,7 @@ static SHAPE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
@@ -1927,6 +1949,7 @@ static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
@@ -1954,6 +1977,7 @@ static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
@@ -1992,6 +2016,7 @@ static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
@@ -2010,6 +2035,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
@@ -2020,6 +2046,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_REFERENCE: Shape = Shape {
@@ -2044,6 +2071,19 @@ static SHAPE_TABLE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TableReference",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Glue"]), Check::Required(&["Glue"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Snowflake"]),
+                Check::Required(&["Snowflake"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Athena"]), Check::Required(&["Athena"])]),
+        ]),
+    }],
 };
 
 static SHAPE_GLUE_TABLE_REFERENCE: Shape = Shape {
@@ -2112,6 +2152,7 @@ static SHAPE_GLUE_TABLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_TABLE_REFERENCE: Shape = Shape {
@@ -2173,6 +2214,7 @@ static SHAPE_SNOWFLAKE_TABLE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_TABLE_SCHEMA: Shape = Shape {
@@ -2191,6 +2233,15 @@ static SHAPE_SNOWFLAKE_TABLE_SCHEMA: Shape = Shape {
             max_items: Some(250),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SnowflakeTableSchema",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["V1"]),
+            Check::Required(&["V1"]),
+        ])]),
     }],
 };
 
@@ -2216,6 +2267,7 @@ static SHAPE_SNOWFLAKE_TABLE_SCHEMA_V1: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_TABLE_REFERENCE: Shape = Shape {
@@ -2313,6 +2365,7 @@ static SHAPE_ATHENA_TABLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2339,4 +2392,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

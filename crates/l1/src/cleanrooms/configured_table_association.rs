@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -418,6 +419,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE: Shape = Shape {
@@ -439,6 +441,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -449,6 +452,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -473,6 +477,19 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1: Shape = Shape
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfiguredTableAssociationAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["List"]), Check::Required(&["List"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Aggregation"]),
+                Check::Required(&["Aggregation"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Custom"]), Check::Required(&["Custom"])]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST: Shape = Shape {
@@ -516,6 +533,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
@@ -559,6 +577,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION: Shape = Sha
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM: Shape = Shape {
@@ -602,6 +621,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -628,4 +648,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

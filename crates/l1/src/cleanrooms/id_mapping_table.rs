@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG: Shape = Shape {
@@ -305,6 +306,7 @@ static SHAPE_ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -331,4 +333,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

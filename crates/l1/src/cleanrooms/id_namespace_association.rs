@@ -307,6 +307,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_CONFIG: Shape = Shape {
@@ -317,6 +318,7 @@ static SHAPE_ID_MAPPING_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG: Shape = Shape {
@@ -341,6 +343,7 @@ static SHAPE_ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -367,4 +370,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -713,6 +714,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE: Shape = Shape {
@@ -734,6 +736,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -744,6 +747,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -753,6 +757,15 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IntermediateTableAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Custom"]),
+            Check::Required(&["Custom"]),
+        ])]),
     }],
 };
 
@@ -874,6 +887,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
@@ -939,6 +953,7 @@ static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
@@ -966,6 +981,7 @@ static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
@@ -1004,6 +1020,7 @@ static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
@@ -1022,6 +1039,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
@@ -1032,6 +1050,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POPULATION_ANALYSIS_CONFIGURATION: Shape = Shape {
@@ -1042,6 +1061,7 @@ static SHAPE_POPULATION_ANALYSIS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS: Shape = Shape {
@@ -1066,6 +1086,7 @@ static SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1092,4 +1113,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -696,6 +696,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION: Shape = Shape {
@@ -719,6 +720,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -729,6 +731,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT: Shape = Shape {
@@ -751,6 +754,7 @@ static SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION: Shape = Shape {
@@ -774,6 +778,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -784,6 +789,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -821,6 +827,7 @@ static SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PAYMENT_CONFIGURATION: Shape = Shape {
@@ -845,6 +852,7 @@ static SHAPE_MEMBERSHIP_PAYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -855,6 +863,7 @@ static SHAPE_MEMBERSHIP_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_ML_PAYMENT_CONFIG: Shape = Shape {
@@ -879,6 +888,7 @@ static SHAPE_MEMBERSHIP_ML_PAYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
@@ -889,6 +899,7 @@ static SHAPE_MEMBERSHIP_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
@@ -899,6 +910,7 @@ static SHAPE_MEMBERSHIP_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
@@ -909,6 +921,7 @@ static SHAPE_MEMBERSHIP_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape 
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -919,6 +932,7 @@ static SHAPE_MEMBERSHIP_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -945,4 +959,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -310,6 +310,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONTAINER_CONFIG: Shape = Shape {
@@ -325,6 +326,7 @@ static SHAPE_INFERENCE_CONTAINER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -351,6 +353,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIG: Shape = Shape {
@@ -423,6 +426,7 @@ static SHAPE_CONTAINER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -451,4 +455,5 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -763,6 +763,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVACY_CONFIGURATION: Shape = Shape {
@@ -773,6 +774,7 @@ static SHAPE_PRIVACY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIVACY_CONFIGURATION_POLICIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVACY_CONFIGURATION_POLICIES: Shape = Shape {
@@ -797,6 +799,7 @@ static SHAPE_PRIVACY_CONFIGURATION_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY: Shape = Shape {
@@ -827,6 +830,7 @@ static SHAPE_TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_EXPORTS_MAX_SIZE: Shape = Shape {
@@ -852,6 +856,7 @@ static SHAPE_TRAINED_MODEL_EXPORTS_MAX_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY: Shape = Shape {
@@ -879,6 +884,7 @@ static SHAPE_TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_CONFIGURATION_POLICY: Shape = Shape {
@@ -928,6 +934,7 @@ static SHAPE_LOGS_CONFIGURATION_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_REDACTION_CONFIGURATION: Shape = Shape {
@@ -961,6 +968,7 @@ static SHAPE_LOG_REDACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ENTITY_CONFIG: Shape = Shape {
@@ -985,6 +993,7 @@ static SHAPE_CUSTOM_ENTITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE: Shape = Shape {
@@ -1010,6 +1019,7 @@ static SHAPE_TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODELS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1043,6 +1053,7 @@ static SHAPE_TRAINED_MODELS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1056,6 +1067,7 @@ static SHAPE_METRICS_CONFIGURATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_ARTIFACT_MAX_SIZE: Shape = Shape {
@@ -1081,6 +1093,7 @@ static SHAPE_TRAINED_MODEL_ARTIFACT_MAX_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1107,4 +1120,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

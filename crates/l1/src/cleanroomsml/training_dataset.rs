@@ -422,6 +422,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -448,6 +449,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET: Shape = Shape {
@@ -469,6 +471,7 @@ static SHAPE_DATASET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_INPUT_CONFIG: Shape = Shape {
@@ -496,6 +499,7 @@ static SHAPE_DATASET_INPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -506,6 +510,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_SOURCE: Shape = Shape {
@@ -545,6 +550,7 @@ static SHAPE_GLUE_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SCHEMA: Shape = Shape {
@@ -586,4 +592,5 @@ static SHAPE_COLUMN_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -222,6 +222,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -246,4 +247,5 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -557,6 +557,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONS: Shape = Shape {
@@ -567,6 +568,7 @@ static SHAPE_OPTIONS: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -585,6 +587,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_FILTERS: Shape = Shape {
@@ -612,6 +615,7 @@ static SHAPE_STACK_FILTERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_NAMES: Shape = Shape {
@@ -656,6 +660,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_ROLES: Shape = Shape {
@@ -698,6 +703,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_FILTERS: Shape = Shape {
@@ -775,6 +781,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_TARGET: Shape = Shape {
@@ -810,4 +817,5 @@ static SHAPE_HOOK_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -551,6 +551,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -579,6 +580,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_FILTERS: Shape = Shape {
@@ -606,6 +608,7 @@ static SHAPE_STACK_FILTERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_NAMES: Shape = Shape {
@@ -650,6 +653,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_ROLES: Shape = Shape {
@@ -692,6 +696,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_FILTERS: Shape = Shape {
@@ -769,6 +774,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_TARGET: Shape = Shape {
@@ -804,4 +810,5 @@ static SHAPE_HOOK_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

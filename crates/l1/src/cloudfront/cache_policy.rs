@@ -295,6 +295,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CACHE_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_POLICY_CONFIG: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_CACHE_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN: Shape = Shape {
@@ -382,6 +384,7 @@ static SHAPE_PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES_CONFIG: Shape = Shape {
@@ -408,6 +411,7 @@ static SHAPE_COOKIES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS_CONFIG: Shape = Shape {
@@ -434,6 +438,7 @@ static SHAPE_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
@@ -460,4 +465,5 @@ static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

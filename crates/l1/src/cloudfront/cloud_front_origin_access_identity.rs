@@ -128,6 +128,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Shape = Shape {
@@ -138,4 +139,5 @@ static SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

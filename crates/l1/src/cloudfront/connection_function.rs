@@ -323,6 +323,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_FUNCTION_CONFIG: Shape = Shape {
@@ -355,6 +356,7 @@ static SHAPE_CONNECTION_FUNCTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
@@ -365,6 +367,7 @@ static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -393,4 +396,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -396,6 +396,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Shape = Shape {
@@ -449,6 +450,7 @@ static SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER_POLICY_CONFIG: Shape = Shape {
@@ -475,6 +477,7 @@ static SHAPE_SINGLE_HEADER_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_WEIGHT_POLICY_CONFIG: Shape = Shape {
@@ -497,6 +500,7 @@ static SHAPE_SINGLE_WEIGHT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_STICKINESS_CONFIG: Shape = Shape {
@@ -523,6 +527,7 @@ static SHAPE_SESSION_STICKINESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_CONFIG: Shape = Shape {
@@ -550,6 +555,7 @@ static SHAPE_TRAFFIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER_CONFIG: Shape = Shape {
@@ -576,6 +582,7 @@ static SHAPE_SINGLE_HEADER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_WEIGHT_CONFIG: Shape = Shape {
@@ -598,4 +605,5 @@ static SHAPE_SINGLE_WEIGHT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

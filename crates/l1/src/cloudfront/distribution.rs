@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1829,6 +1830,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION_CONFIG: Shape = Shape {
@@ -2031,6 +2033,7 @@ static SHAPE_DISTRIBUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
@@ -2193,6 +2196,25 @@ static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3722 aws_cloudfront_distribution/forward_enum.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["CachePolicyId"]),
+            &Check::Any,
+            &Check::Property(
+                "ForwardedValues",
+                &Check::Property(
+                    "Cookies",
+                    &Check::Property(
+                        "Forward",
+                        &Check::Enum(&["\"all\"", "\"none\"", "\"whitelist\""]),
+                    ),
+                ),
+            ),
+        ),
+    }],
 };
 
 static SHAPE_FORWARDED_VALUES: Shape = Shape {
@@ -2233,6 +2255,7 @@ static SHAPE_FORWARDED_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -2256,6 +2279,7 @@ static SHAPE_COOKIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2274,6 +2298,7 @@ static SHAPE_FUNCTION_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_CONFIG: Shape = Shape {
@@ -2284,6 +2309,7 @@ static SHAPE_GRPC_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2308,6 +2334,7 @@ static SHAPE_LAMBDA_FUNCTION_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_TAG_CONFIG: Shape = Shape {
@@ -2318,6 +2345,7 @@ static SHAPE_CACHE_TAG_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2332,6 +2360,7 @@ static SHAPE_CONNECTION_FUNCTION_ASSOCIATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ERROR_RESPONSE: Shape = Shape {
@@ -2373,6 +2402,12 @@ static SHAPE_CUSTOM_ERROR_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependentRequired at #/definitions/CustomErrorResponse",
+        description: "",
+        check: Check::DependentRequired("ResponseCode", &["ResponsePagePath"]),
+    }],
 };
 
 static SHAPE_LEGACY_CUSTOM_ORIGIN: Shape = Shape {
@@ -2414,6 +2449,7 @@ static SHAPE_LEGACY_CUSTOM_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CACHE_BEHAVIOR: Shape = Shape {
@@ -2573,6 +2609,25 @@ static SHAPE_DEFAULT_CACHE_BEHAVIOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3722 aws_cloudfront_distribution/forward_enum.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["CachePolicyId"]),
+            &Check::Any,
+            &Check::Property(
+                "ForwardedValues",
+                &Check::Property(
+                    "Cookies",
+                    &Check::Property(
+                        "Forward",
+                        &Check::Enum(&["\"all\"", "\"none\"", "\"whitelist\""]),
+                    ),
+                ),
+            ),
+        ),
+    }],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -2597,6 +2652,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUPS: Shape = Shape {
@@ -2620,6 +2676,7 @@ static SHAPE_ORIGIN_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP: Shape = Shape {
@@ -2653,6 +2710,7 @@ static SHAPE_ORIGIN_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_FAILOVER_CRITERIA: Shape = Shape {
@@ -2663,6 +2721,7 @@ static SHAPE_ORIGIN_GROUP_FAILOVER_CRITERIA: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATUS_CODES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATUS_CODES: Shape = Shape {
@@ -2689,6 +2748,7 @@ static SHAPE_STATUS_CODES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_MEMBERS: Shape = Shape {
@@ -2716,6 +2776,7 @@ static SHAPE_ORIGIN_GROUP_MEMBERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_MEMBER: Shape = Shape {
@@ -2726,6 +2787,7 @@ static SHAPE_ORIGIN_GROUP_MEMBER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN: Shape = Shape {
@@ -2809,6 +2871,20 @@ static SHAPE_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Origin",
+            description: "",
+            check: Check::DependentExcluded("CustomOriginConfig", &["S3OriginConfig"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Origin",
+            description: "",
+            check: Check::DependentExcluded("S3OriginConfig", &["CustomOriginConfig"]),
+        },
+    ],
 };
 
 static SHAPE_CUSTOM_ORIGIN_CONFIG: Shape = Shape {
@@ -2871,6 +2947,7 @@ static SHAPE_CUSTOM_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_MTLS_CONFIG: Shape = Shape {
@@ -2881,6 +2958,7 @@ static SHAPE_ORIGIN_MTLS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_CUSTOM_HEADER: Shape = Shape {
@@ -2899,6 +2977,7 @@ static SHAPE_ORIGIN_CUSTOM_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_SHIELD: Shape = Shape {
@@ -2917,6 +2996,7 @@ static SHAPE_ORIGIN_SHIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ORIGIN_CONFIG: Shape = Shape {
@@ -2935,6 +3015,7 @@ static SHAPE_S3_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ORIGIN_CONFIG: Shape = Shape {
@@ -2965,6 +3046,7 @@ static SHAPE_VPC_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTIONS: Shape = Shape {
@@ -2975,6 +3057,7 @@ static SHAPE_RESTRICTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEO_RESTRICTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_RESTRICTION: Shape = Shape {
@@ -3026,6 +3109,7 @@ static SHAPE_GEO_RESTRICTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEGACY_S3_ORIGIN: Shape = Shape {
@@ -3044,6 +3128,7 @@ static SHAPE_LEGACY_S3_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANT_CONFIG: Shape = Shape {
@@ -3059,6 +3144,7 @@ static SHAPE_TENANT_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DEFINITION: Shape = Shape {
@@ -3082,6 +3168,7 @@ static SHAPE_PARAMETER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -3092,6 +3179,7 @@ static SHAPE_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STRING_SCHEMA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_SCHEMA: Shape = Shape {
@@ -3120,6 +3208,7 @@ static SHAPE_STRING_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEWER_CERTIFICATE: Shape = Shape {
@@ -3175,6 +3264,30 @@ static SHAPE_VIEWER_CERTIFICATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["AcmCertificateArn"]),
+                Check::Required(&["CloudFrontDefaultCertificate"]),
+                Check::Required(&["IamCertificateId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::DependentRequired("AcmCertificateArn", &["SslSupportMethod"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::DependentRequired("IamCertificateId", &["SslSupportMethod"]),
+        },
+    ],
 };
 
 static SHAPE_VIEWER_MTLS_CONFIG: Shape = Shape {
@@ -3196,6 +3309,7 @@ static SHAPE_VIEWER_MTLS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE_CONFIG: Shape = Shape {
@@ -3220,6 +3334,7 @@ static SHAPE_TRUST_STORE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3238,4 +3353,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -513,6 +513,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZATIONS: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_CUSTOMIZATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -547,6 +549,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_RESTRICTION_CUSTOMIZATION: Shape = Shape {
@@ -573,6 +576,7 @@ static SHAPE_GEO_RESTRICTION_CUSTOMIZATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_ACL_CUSTOMIZATION: Shape = Shape {
@@ -594,6 +598,7 @@ static SHAPE_WEB_ACL_CUSTOMIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CERTIFICATE_REQUEST: Shape = Shape {
@@ -624,6 +629,7 @@ static SHAPE_MANAGED_CERTIFICATE_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER: Shape = Shape {
@@ -651,6 +657,7 @@ static SHAPE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -669,4 +676,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -314,6 +314,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_PROFILE_CONFIG: Shape = Shape {
@@ -340,6 +341,7 @@ static SHAPE_CONTENT_TYPE_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_PROFILE: Shape = Shape {
@@ -367,6 +369,7 @@ static SHAPE_CONTENT_TYPE_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ARG_PROFILE_CONFIG: Shape = Shape {
@@ -390,6 +393,7 @@ static SHAPE_QUERY_ARG_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ARG_PROFILE: Shape = Shape {
@@ -408,4 +412,5 @@ static SHAPE_QUERY_ARG_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -189,6 +189,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Shape = Shape {
@@ -227,6 +228,7 @@ static SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_ENTITY: Shape = Shape {
@@ -259,4 +261,5 @@ static SHAPE_ENCRYPTION_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

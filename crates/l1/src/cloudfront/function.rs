@@ -312,6 +312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIG: Shape = Shape {
@@ -344,6 +345,7 @@ static SHAPE_FUNCTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
@@ -354,11 +356,13 @@ static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_METADATA: Shape = Shape {
     name: "FunctionMetadata",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -387,4 +391,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

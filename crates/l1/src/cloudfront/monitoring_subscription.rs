@@ -152,6 +152,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_SUBSCRIPTION_PROPERTY: Shape = Shape {
@@ -162,6 +163,7 @@ static SHAPE_MONITORING_SUBSCRIPTION_PROPERTY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG: Shape = Shape {
@@ -175,4 +177,5 @@ static SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -139,6 +139,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG: Shape = Shape {
@@ -184,4 +185,5 @@ static SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

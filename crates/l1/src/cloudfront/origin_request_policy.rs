@@ -237,6 +237,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORIGIN_REQUEST_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_REQUEST_POLICY_CONFIG: Shape = Shape {
@@ -273,6 +274,7 @@ static SHAPE_ORIGIN_REQUEST_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES_CONFIG: Shape = Shape {
@@ -299,6 +301,7 @@ static SHAPE_COOKIES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS_CONFIG: Shape = Shape {
@@ -327,6 +330,7 @@ static SHAPE_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
@@ -353,4 +357,5 @@ static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -206,6 +206,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_END_POINT: Shape = Shape {
@@ -224,6 +225,7 @@ static SHAPE_END_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
@@ -242,4 +244,5 @@ static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

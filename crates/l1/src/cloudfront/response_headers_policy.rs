@@ -747,6 +747,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESPONSE_HEADERS_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_HEADERS_POLICY_CONFIG: Shape = Shape {
@@ -798,6 +799,7 @@ static SHAPE_RESPONSE_HEADERS_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_CONFIG: Shape = Shape {
@@ -846,6 +848,7 @@ static SHAPE_CORS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_HEADERS: Shape = Shape {
@@ -864,6 +867,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_HEADERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_METHODS: Shape = Shape {
@@ -887,6 +891,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_METHODS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_ORIGINS: Shape = Shape {
@@ -905,6 +910,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_ORIGINS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_EXPOSE_HEADERS: Shape = Shape {
@@ -920,6 +926,7 @@ static SHAPE_ACCESS_CONTROL_EXPOSE_HEADERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HEADERS_CONFIG: Shape = Shape {
@@ -935,6 +942,7 @@ static SHAPE_CUSTOM_HEADERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HEADER: Shape = Shape {
@@ -959,6 +967,7 @@ static SHAPE_CUSTOM_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_HEADERS_CONFIG: Shape = Shape {
@@ -974,6 +983,7 @@ static SHAPE_REMOVE_HEADERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_HEADER: Shape = Shape {
@@ -984,6 +994,7 @@ static SHAPE_REMOVE_HEADER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_HEADERS_CONFIG: Shape = Shape {
@@ -1026,6 +1037,7 @@ static SHAPE_SECURITY_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_SECURITY_POLICY: Shape = Shape {
@@ -1044,6 +1056,7 @@ static SHAPE_CONTENT_SECURITY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_OPTIONS: Shape = Shape {
@@ -1054,6 +1067,7 @@ static SHAPE_CONTENT_TYPE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_OPTIONS: Shape = Shape {
@@ -1075,6 +1089,7 @@ static SHAPE_FRAME_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERRER_POLICY: Shape = Shape {
@@ -1098,6 +1113,7 @@ static SHAPE_REFERRER_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRICT_TRANSPORT_SECURITY: Shape = Shape {
@@ -1128,6 +1144,7 @@ static SHAPE_STRICT_TRANSPORT_SECURITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_PROTECTION: Shape = Shape {
@@ -1158,6 +1175,7 @@ static SHAPE_XSS_PROTECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_TIMING_HEADERS_CONFIG: Shape = Shape {
@@ -1180,4 +1198,5 @@ static SHAPE_SERVER_TIMING_HEADERS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

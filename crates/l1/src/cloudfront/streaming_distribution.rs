@@ -303,6 +303,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_DISTRIBUTION_CONFIG: Shape = Shape {
@@ -356,6 +357,7 @@ static SHAPE_STREAMING_DISTRIBUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -380,6 +382,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ORIGIN: Shape = Shape {
@@ -398,6 +401,7 @@ static SHAPE_S3_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUSTED_SIGNERS: Shape = Shape {
@@ -421,6 +425,7 @@ static SHAPE_TRUSTED_SIGNERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -439,4 +444,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

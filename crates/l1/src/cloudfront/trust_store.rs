@@ -282,6 +282,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CA_CERTIFICATES_BUNDLE_SOURCE: Shape = Shape {
@@ -292,6 +293,7 @@ static SHAPE_CA_CERTIFICATES_BUNDLE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION: Shape = Shape {
@@ -322,6 +324,7 @@ static SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -350,4 +353,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

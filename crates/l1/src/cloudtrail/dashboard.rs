@@ -345,6 +345,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_SCHEDULE: Shape = Shape {
@@ -375,6 +376,7 @@ static SHAPE_REFRESH_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY: Shape = Shape {
@@ -396,6 +398,7 @@ static SHAPE_FREQUENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -414,6 +417,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET: Shape = Shape {
@@ -467,4 +471,5 @@ static SHAPE_WIDGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -566,6 +566,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -596,6 +597,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -727,6 +729,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_KEY_SELECTOR: Shape = Shape {
@@ -762,6 +765,7 @@ static SHAPE_CONTEXT_KEY_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
@@ -775,6 +779,7 @@ static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -793,4 +798,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -725,6 +725,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -755,6 +756,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -886,6 +888,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
@@ -919,6 +922,7 @@ static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SELECTOR: Shape = Shape {
@@ -962,6 +966,7 @@ static SHAPE_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_RESOURCE: Shape = Shape {
@@ -998,6 +1003,7 @@ static SHAPE_DATA_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
@@ -1027,6 +1033,7 @@ static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1045,4 +1052,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

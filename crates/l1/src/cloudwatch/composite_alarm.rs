@@ -355,6 +355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -365,6 +366,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_TAGS_PROPAGATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
@@ -415,6 +417,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -441,4 +444,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

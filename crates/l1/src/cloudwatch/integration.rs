@@ -318,6 +318,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_CREDENTIAL: Shape = Shape {
@@ -328,6 +329,7 @@ static SHAPE_INTEGRATION_CREDENTIAL: Shape = Shape {
         ty: Ty::Object(&SHAPE_API_KEY_CREDENTIAL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
@@ -342,6 +344,7 @@ static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -368,4 +371,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -567,6 +567,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -577,6 +578,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_TAGS_PROPAGATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
@@ -627,6 +629,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
@@ -702,6 +705,7 @@ static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -738,6 +742,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -764,6 +769,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
@@ -786,4 +792,5 @@ static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -146,6 +146,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_TEL_ENRICHMENT_METRIC_SELECTOR: Shape = Shape {
@@ -182,4 +183,5 @@ static SHAPE_O_TEL_ENRICHMENT_METRIC_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -149,6 +149,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_METRIC_SELECTION: Shape = Shape {
@@ -172,4 +173,5 @@ static SHAPE_RESOURCE_METRIC_SELECTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_CONFIGURATION: Shape = Shape {
@@ -335,6 +336,7 @@ static SHAPE_ORIGIN_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESTRICTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTIONS: Shape = Shape {
@@ -359,6 +361,7 @@ static SHAPE_RESTRICTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTION_TYPE: Shape = Shape {
@@ -385,6 +388,7 @@ static SHAPE_RESTRICTION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -413,4 +417,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -674,6 +674,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
@@ -716,6 +717,7 @@ static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
@@ -742,6 +744,7 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_PROXY_RULE: Shape = Shape {
@@ -777,6 +780,7 @@ static SHAPE_FLEET_PROXY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -811,6 +815,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIGURATION_INPUT: Shape = Shape {
@@ -846,6 +851,7 @@ static SHAPE_SCALING_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_CONFIGURATION: Shape = Shape {
@@ -867,6 +873,7 @@ static SHAPE_TARGET_TRACKING_SCALING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -895,4 +902,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

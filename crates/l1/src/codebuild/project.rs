@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
@@ -1151,6 +1153,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACTS: Shape = Shape {
@@ -1211,6 +1214,23 @@ static SHAPE_ARTIFACTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3636 aws_codebuild_project/s3_locations.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "Type",
+                    &Check::AllOf(&[Check::Const("\"S3\""), Check::Type(&["string"])]),
+                ),
+                Check::Required(&["Type"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["Location"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_PROJECT_BUILD_BATCH_CONFIG: Shape = Shape {
@@ -1247,6 +1267,7 @@ static SHAPE_PROJECT_BUILD_BATCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RESTRICTIONS: Shape = Shape {
@@ -1270,6 +1291,7 @@ static SHAPE_BATCH_RESTRICTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_CACHE: Shape = Shape {
@@ -1305,6 +1327,7 @@ static SHAPE_PROJECT_CACHE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -1382,6 +1405,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCKER_SERVER: Shape = Shape {
@@ -1405,6 +1429,7 @@ static SHAPE_DOCKER_SERVER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -1429,6 +1454,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_FLEET: Shape = Shape {
@@ -1439,6 +1465,7 @@ static SHAPE_PROJECT_FLEET: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_CREDENTIAL: Shape = Shape {
@@ -1457,6 +1484,7 @@ static SHAPE_REGISTRY_CREDENTIAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_FILE_SYSTEM_LOCATION: Shape = Shape {
@@ -1493,6 +1521,7 @@ static SHAPE_PROJECT_FILE_SYSTEM_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_CONFIG: Shape = Shape {
@@ -1511,6 +1540,7 @@ static SHAPE_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIG: Shape = Shape {
@@ -1535,6 +1565,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGS_CONFIG: Shape = Shape {
@@ -1559,6 +1590,7 @@ static SHAPE_S3_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_SOURCE_VERSION: Shape = Shape {
@@ -1577,6 +1609,7 @@ static SHAPE_PROJECT_SOURCE_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -1643,6 +1676,23 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3636 aws_codebuild_project/s3_locations.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "Type",
+                    &Check::AllOf(&[Check::Const("\"S3\""), Check::Type(&["string"])]),
+                ),
+                Check::Required(&["Type"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["Location"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_SOURCE_AUTH: Shape = Shape {
@@ -1661,6 +1711,7 @@ static SHAPE_SOURCE_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_STATUS_CONFIG: Shape = Shape {
@@ -1679,6 +1730,7 @@ static SHAPE_BUILD_STATUS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_SUBMODULES_CONFIG: Shape = Shape {
@@ -1689,6 +1741,7 @@ static SHAPE_GIT_SUBMODULES_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1707,6 +1760,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_TRIGGERS: Shape = Shape {
@@ -1753,6 +1807,7 @@ static SHAPE_PROJECT_TRIGGERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PULL_REQUEST_BUILD_POLICY: Shape = Shape {
@@ -1776,6 +1831,7 @@ static SHAPE_PULL_REQUEST_BUILD_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -1800,6 +1856,7 @@ static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1834,4 +1891,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_EXPORT_CONFIG: Shape = Shape {
@@ -357,6 +358,7 @@ static SHAPE_REPORT_EXPORT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_REPORT_EXPORT_CONFIG: Shape = Shape {
@@ -408,6 +410,7 @@ static SHAPE_S3_REPORT_EXPORT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -436,4 +439,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -380,6 +380,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -402,6 +403,7 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -438,6 +440,7 @@ static SHAPE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -456,6 +459,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_TRIGGER: Shape = Shape {
@@ -514,4 +518,5 @@ static SHAPE_REPOSITORY_TRIGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -413,6 +413,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_HEALTHY_HOSTS: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_MINIMUM_HEALTHY_HOSTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
@@ -461,6 +463,7 @@ static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_CANARY: Shape = Shape {
@@ -479,6 +482,7 @@ static SHAPE_TIME_BASED_CANARY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_LINEAR: Shape = Shape {
@@ -497,6 +501,7 @@ static SHAPE_TIME_BASED_LINEAR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZONAL_CONFIG: Shape = Shape {
@@ -521,6 +526,7 @@ static SHAPE_ZONAL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_HEALTHY_HOSTS_PER_ZONE: Shape = Shape {
@@ -542,4 +548,5 @@ static SHAPE_MINIMUM_HEALTHY_HOSTS_PER_ZONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

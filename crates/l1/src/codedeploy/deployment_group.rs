@@ -1198,6 +1198,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_CONFIGURATION: Shape = Shape {
@@ -1227,6 +1228,7 @@ static SHAPE_ALARM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -1237,6 +1239,7 @@ static SHAPE_ALARM: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -1267,6 +1270,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -1291,6 +1295,7 @@ static SHAPE_BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_READY_OPTION: Shape = Shape {
@@ -1312,6 +1317,7 @@ static SHAPE_DEPLOYMENT_READY_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GREEN_FLEET_PROVISIONING_OPTION: Shape = Shape {
@@ -1325,6 +1331,7 @@ static SHAPE_GREEN_FLEET_PROVISIONING_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_INSTANCE_TERMINATION_OPTION: Shape = Shape {
@@ -1346,6 +1353,7 @@ static SHAPE_BLUE_INSTANCE_TERMINATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT: Shape = Shape {
@@ -1370,6 +1378,7 @@ static SHAPE_DEPLOYMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_LOCATION: Shape = Shape {
@@ -1394,6 +1403,7 @@ static SHAPE_REVISION_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_LOCATION: Shape = Shape {
@@ -1412,6 +1422,7 @@ static SHAPE_GIT_HUB_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1448,6 +1459,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_STYLE: Shape = Shape {
@@ -1472,6 +1484,7 @@ static SHAPE_DEPLOYMENT_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_SERVICE: Shape = Shape {
@@ -1490,6 +1503,7 @@ static SHAPE_ECS_SERVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_FILTER: Shape = Shape {
@@ -1517,6 +1531,7 @@ static SHAPE_EC2_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_SET: Shape = Shape {
@@ -1532,6 +1547,7 @@ static SHAPE_EC2_TAG_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_SET_LIST_OBJECT: Shape = Shape {
@@ -1547,6 +1563,7 @@ static SHAPE_EC2_TAG_SET_LIST_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
@@ -1586,6 +1603,7 @@ static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELB_INFO: Shape = Shape {
@@ -1596,6 +1614,7 @@ static SHAPE_ELB_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_INFO: Shape = Shape {
@@ -1606,6 +1625,7 @@ static SHAPE_TARGET_GROUP_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_PAIR_INFO: Shape = Shape {
@@ -1635,6 +1655,7 @@ static SHAPE_TARGET_GROUP_PAIR_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTE: Shape = Shape {
@@ -1650,6 +1671,7 @@ static SHAPE_TRAFFIC_ROUTE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -1677,6 +1699,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_PREMISES_TAG_SET: Shape = Shape {
@@ -1692,6 +1715,7 @@ static SHAPE_ON_PREMISES_TAG_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT: Shape = Shape {
@@ -1707,6 +1731,7 @@ static SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1725,6 +1750,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -1768,4 +1794,5 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -270,6 +270,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_PERMISSIONS: Shape = Shape {
@@ -288,6 +289,7 @@ static SHAPE_AGENT_PERMISSIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL: Shape = Shape {
@@ -312,6 +314,7 @@ static SHAPE_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -338,4 +341,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

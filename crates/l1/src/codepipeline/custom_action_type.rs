@@ -424,6 +424,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_PROPERTIES: Shape = Shape {
@@ -483,6 +484,7 @@ static SHAPE_CONFIGURATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_DETAILS: Shape = Shape {
@@ -509,6 +511,7 @@ static SHAPE_ARTIFACT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SETTINGS: Shape = Shape {
@@ -555,6 +558,7 @@ static SHAPE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -581,4 +585,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

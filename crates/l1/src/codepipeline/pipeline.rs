@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1302,6 +1303,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ArtifactStore"]),
+            Check::Required(&["ArtifactStores"]),
+        ]),
+    }],
 };
 
 static SHAPE_ARTIFACT_STORE: Shape = Shape {
@@ -1329,6 +1339,7 @@ static SHAPE_ARTIFACT_STORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_KEY: Shape = Shape {
@@ -1347,6 +1358,7 @@ static SHAPE_ENCRYPTION_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_STORE_MAP: Shape = Shape {
@@ -1365,6 +1377,7 @@ static SHAPE_ARTIFACT_STORE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_TRANSITION: Shape = Shape {
@@ -1383,6 +1396,7 @@ static SHAPE_STAGE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_DECLARATION: Shape = Shape {
@@ -1438,6 +1452,7 @@ static SHAPE_STAGE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DECLARATION: Shape = Shape {
@@ -1553,6 +1568,7 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_TYPE_ID: Shape = Shape {
@@ -1591,6 +1607,7 @@ static SHAPE_ACTION_TYPE_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -1618,6 +1635,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ARTIFACT: Shape = Shape {
@@ -1628,6 +1646,7 @@ static SHAPE_INPUT_ARTIFACT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_ARTIFACT: Shape = Shape {
@@ -1651,6 +1670,7 @@ static SHAPE_OUTPUT_ARTIFACT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEFORE_ENTRY_CONDITIONS: Shape = Shape {
@@ -1666,6 +1686,7 @@ static SHAPE_BEFORE_ENTRY_CONDITIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -1689,6 +1710,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_DECLARATION: Shape = Shape {
@@ -1750,6 +1772,7 @@ static SHAPE_RULE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_TYPE_ID: Shape = Shape {
@@ -1780,6 +1803,7 @@ static SHAPE_RULE_TYPE_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCKER_DECLARATION: Shape = Shape {
@@ -1801,6 +1825,7 @@ static SHAPE_BLOCKER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILURE_CONDITIONS: Shape = Shape {
@@ -1833,6 +1858,7 @@ static SHAPE_FAILURE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CONFIGURATION: Shape = Shape {
@@ -1846,6 +1872,7 @@ static SHAPE_RETRY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUCCESS_CONDITIONS: Shape = Shape {
@@ -1861,6 +1888,7 @@ static SHAPE_SUCCESS_CONDITIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1887,6 +1915,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_TRIGGER_DECLARATION: Shape = Shape {
@@ -1908,6 +1937,7 @@ static SHAPE_PIPELINE_TRIGGER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_CONFIGURATION: Shape = Shape {
@@ -1942,6 +1972,7 @@ static SHAPE_GIT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_PULL_REQUEST_FILTER: Shape = Shape {
@@ -1971,6 +2002,7 @@ static SHAPE_GIT_PULL_REQUEST_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
@@ -1999,6 +2031,7 @@ static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
@@ -2027,6 +2060,7 @@ static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_PUSH_FILTER: Shape = Shape {
@@ -2051,6 +2085,7 @@ static SHAPE_GIT_PUSH_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
@@ -2079,6 +2114,7 @@ static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE_DECLARATION: Shape = Shape {
@@ -2103,4 +2139,5 @@ static SHAPE_VARIABLE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -334,6 +334,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEBHOOK_AUTH_CONFIGURATION: Shape = Shape {
@@ -360,6 +361,7 @@ static SHAPE_WEBHOOK_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEBHOOK_FILTER_RULE: Shape = Shape {
@@ -386,6 +388,7 @@ static SHAPE_WEBHOOK_FILTER_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -412,4 +415,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -219,6 +219,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -229,6 +230,7 @@ static SHAPE_CODE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -253,4 +255,5 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -366,6 +366,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_IDENTITY_PROVIDER: Shape = Shape {
@@ -400,6 +401,7 @@ static SHAPE_COGNITO_IDENTITY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_STREAMS: Shape = Shape {
@@ -424,6 +426,7 @@ static SHAPE_COGNITO_STREAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -450,6 +453,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUSH_SYNC: Shape = Shape {
@@ -473,4 +477,5 @@ static SHAPE_PUSH_SYNC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

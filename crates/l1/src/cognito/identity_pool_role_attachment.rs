@@ -223,6 +223,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_MAPPING: Shape = Shape {
@@ -253,6 +254,7 @@ static SHAPE_ROLE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULES_CONFIGURATION_TYPE: Shape = Shape {
@@ -268,6 +270,7 @@ static SHAPE_RULES_CONFIGURATION_TYPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_RULE: Shape = Shape {
@@ -298,4 +301,5 @@ static SHAPE_MAPPING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

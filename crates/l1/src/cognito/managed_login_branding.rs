@@ -338,6 +338,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_TYPE: Shape = Shape {
@@ -407,4 +408,5 @@ static SHAPE_ASSET_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1707,6 +1707,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_RECOVERY_SETTING: Shape = Shape {
@@ -1726,6 +1727,7 @@ static SHAPE_ACCOUNT_RECOVERY_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECOVERY_OPTION: Shape = Shape {
@@ -1751,6 +1753,7 @@ static SHAPE_RECOVERY_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADMIN_CREATE_USER_CONFIG: Shape = Shape {
@@ -1779,6 +1782,7 @@ static SHAPE_ADMIN_CREATE_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVITE_MESSAGE_TEMPLATE: Shape = Shape {
@@ -1818,6 +1822,7 @@ static SHAPE_INVITE_MESSAGE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CONFIGURATION: Shape = Shape {
@@ -1836,6 +1841,7 @@ static SHAPE_DEVICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
@@ -1894,6 +1900,7 @@ static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUER_CONFIGURATION: Shape = Shape {
@@ -1907,6 +1914,7 @@ static SHAPE_ISSUER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KEY_CONFIGURATION: Shape = Shape {
@@ -1935,6 +1943,7 @@ static SHAPE_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -2108,6 +2117,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
@@ -2136,6 +2146,7 @@ static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
@@ -2164,6 +2175,7 @@ static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_FEDERATION: Shape = Shape {
@@ -2192,6 +2204,7 @@ static SHAPE_INBOUND_FEDERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
@@ -2220,6 +2233,7 @@ static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICIES: Shape = Shape {
@@ -2238,6 +2252,7 @@ static SHAPE_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PASSWORD_POLICY: Shape = Shape {
@@ -2298,6 +2313,7 @@ static SHAPE_PASSWORD_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGN_IN_POLICY: Shape = Shape {
@@ -2326,6 +2342,7 @@ static SHAPE_SIGN_IN_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ATTRIBUTE: Shape = Shape {
@@ -2382,6 +2399,7 @@ static SHAPE_SCHEMA_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
@@ -2408,6 +2426,7 @@ static SHAPE_NUMBER_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
@@ -2434,6 +2453,7 @@ static SHAPE_STRING_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CONFIGURATION: Shape = Shape {
@@ -2479,6 +2499,7 @@ static SHAPE_SMS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
@@ -2558,6 +2579,7 @@ static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_ATTRIBUTE_UPDATE_SETTINGS: Shape = Shape {
@@ -2576,6 +2598,7 @@ static SHAPE_USER_ATTRIBUTE_UPDATE_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_USER_POOL_ADD_ONS: Shape = Shape {
@@ -2597,6 +2620,7 @@ static SHAPE_USER_POOL_ADD_ONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_ADDITIONAL_FLOWS: Shape = Shape {
@@ -2610,6 +2634,7 @@ static SHAPE_ADVANCED_SECURITY_ADDITIONAL_FLOWS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_USERNAME_CONFIGURATION: Shape = Shape {
@@ -2620,6 +2645,7 @@ static SHAPE_USERNAME_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERIFICATION_MESSAGE_TEMPLATE: Shape = Shape {
@@ -2694,4 +2720,5 @@ static SHAPE_VERIFICATION_MESSAGE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -774,6 +774,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -831,6 +832,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_TOKEN_ROTATION: Shape = Shape {
@@ -856,6 +858,7 @@ static SHAPE_REFRESH_TOKEN_ROTATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_VALIDITY_UNITS: Shape = Shape {
@@ -889,4 +892,5 @@ static SHAPE_TOKEN_VALIDITY_UNITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

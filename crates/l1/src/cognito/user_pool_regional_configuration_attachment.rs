@@ -363,6 +363,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
@@ -399,6 +400,7 @@ static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -495,6 +497,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
@@ -513,6 +516,7 @@ static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
@@ -531,6 +535,7 @@ static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_FEDERATION: Shape = Shape {
@@ -549,6 +554,7 @@ static SHAPE_INBOUND_FEDERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
@@ -567,6 +573,7 @@ static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CONFIGURATION: Shape = Shape {
@@ -597,6 +604,7 @@ static SHAPE_SMS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
@@ -645,4 +653,5 @@ static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

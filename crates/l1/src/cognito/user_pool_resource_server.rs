@@ -153,6 +153,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SERVER_SCOPE_TYPE: Shape = Shape {
@@ -180,4 +181,5 @@ static SHAPE_RESOURCE_SERVER_SCOPE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

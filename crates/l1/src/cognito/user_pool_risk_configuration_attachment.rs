@@ -352,6 +352,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = Shape {
@@ -370,6 +371,7 @@ static SHAPE_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = Shape {
@@ -394,6 +396,7 @@ static SHAPE_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = Shape {
@@ -412,6 +415,7 @@ static SHAPE_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFY_CONFIGURATION_TYPE: Shape = Shape {
@@ -454,6 +458,7 @@ static SHAPE_NOTIFY_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFY_EMAIL_TYPE: Shape = Shape {
@@ -478,6 +483,7 @@ static SHAPE_NOTIFY_EMAIL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
@@ -501,6 +507,7 @@ static SHAPE_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = Shape {
@@ -511,6 +518,7 @@ static SHAPE_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
@@ -539,4 +547,5 @@ static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -186,6 +186,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_TYPE: Shape = Shape {
@@ -204,4 +205,5 @@ static SHAPE_ATTRIBUTE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

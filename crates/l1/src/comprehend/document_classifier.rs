@@ -708,6 +708,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG: Shape = Shape {
@@ -788,6 +789,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
@@ -834,6 +836,7 @@ static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_READER_CONFIG: Shape = Shape {
@@ -876,6 +879,7 @@ static SHAPE_DOCUMENT_READER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_DOCUMENTS: Shape = Shape {
@@ -904,6 +908,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_DOCUMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG: Shape = Shape {
@@ -932,6 +937,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -958,6 +964,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1004,4 +1011,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

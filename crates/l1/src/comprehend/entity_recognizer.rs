@@ -677,6 +677,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_INPUT_DATA_CONFIG: Shape = Shape {
@@ -732,6 +733,7 @@ static SHAPE_ENTITY_RECOGNIZER_INPUT_DATA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_ANNOTATIONS: Shape = Shape {
@@ -760,6 +762,7 @@ static SHAPE_ENTITY_RECOGNIZER_ANNOTATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
@@ -833,6 +836,7 @@ static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_DOCUMENTS: Shape = Shape {
@@ -870,6 +874,7 @@ static SHAPE_ENTITY_RECOGNIZER_DOCUMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_ENTITY_LIST: Shape = Shape {
@@ -885,6 +890,7 @@ static SHAPE_ENTITY_RECOGNIZER_ENTITY_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
@@ -900,6 +906,7 @@ static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -926,6 +933,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -972,4 +980,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

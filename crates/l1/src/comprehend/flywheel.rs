@@ -487,6 +487,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SECURITY_CONFIG: Shape = Shape {
@@ -532,6 +533,7 @@ static SHAPE_DATA_SECURITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -578,6 +580,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -604,6 +607,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONFIG: Shape = Shape {
@@ -631,6 +635,7 @@ static SHAPE_TASK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFICATION_CONFIG: Shape = Shape {
@@ -666,6 +671,7 @@ static SHAPE_DOCUMENT_CLASSIFICATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNITION_CONFIG: Shape = Shape {
@@ -685,6 +691,7 @@ static SHAPE_ENTITY_RECOGNITION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
@@ -700,4 +707,5 @@ static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -806,6 +806,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRITERIA: Shape = Shape {
@@ -900,6 +901,7 @@ static SHAPE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_CRITERIA_CONDITION: Shape = Shape {
@@ -939,6 +941,7 @@ static SHAPE_INTEGER_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_CRITERIA_CONDITION: Shape = Shape {
@@ -983,6 +986,7 @@ static SHAPE_STRING_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOUBLE_CRITERIA_CONDITION: Shape = Shape {
@@ -1022,6 +1026,7 @@ static SHAPE_DOUBLE_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAGS_CRITERIA_CONDITION: Shape = Shape {
@@ -1077,6 +1082,7 @@ static SHAPE_RESOURCE_TAGS_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CONFIGURATION: Shape = Shape {
@@ -1110,6 +1116,7 @@ static SHAPE_ORGANIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1138,6 +1145,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1165,4 +1173,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

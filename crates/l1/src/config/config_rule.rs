@@ -343,11 +343,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPLIANCE: Shape = Shape {
     name: "Compliance",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_MODE_CONFIGURATION: Shape = Shape {
@@ -358,6 +360,7 @@ static SHAPE_EVALUATION_MODE_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE: Shape = Shape {
@@ -393,6 +396,7 @@ static SHAPE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -428,6 +432,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POLICY_DETAILS: Shape = Shape {
@@ -452,6 +457,7 @@ static SHAPE_CUSTOM_POLICY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DETAIL: Shape = Shape {
@@ -476,4 +482,5 @@ static SHAPE_SOURCE_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

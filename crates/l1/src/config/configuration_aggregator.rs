@@ -240,6 +240,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_AGGREGATION_SOURCE: Shape = Shape {
@@ -283,6 +284,7 @@ static SHAPE_ACCOUNT_AGGREGATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_AGGREGATION_SOURCE: Shape = Shape {
@@ -315,6 +317,7 @@ static SHAPE_ORGANIZATION_AGGREGATION_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -341,4 +344,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

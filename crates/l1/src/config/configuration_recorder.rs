@@ -284,6 +284,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_GROUP: Shape = Shape {
@@ -325,6 +326,7 @@ static SHAPE_RECORDING_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_BY_RESOURCE_TYPES: Shape = Shape {
@@ -340,6 +342,7 @@ static SHAPE_EXCLUSION_BY_RESOURCE_TYPES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_STRATEGY: Shape = Shape {
@@ -350,6 +353,7 @@ static SHAPE_RECORDING_STRATEGY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_MODE: Shape = Shape {
@@ -373,6 +377,7 @@ static SHAPE_RECORDING_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_MODE_OVERRIDE: Shape = Shape {
@@ -402,4 +407,5 @@ static SHAPE_RECORDING_MODE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

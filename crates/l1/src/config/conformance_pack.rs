@@ -295,6 +295,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
@@ -321,6 +322,7 @@ static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -347,6 +349,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SSM_DOCUMENT_DETAILS: Shape = Shape {
@@ -375,4 +378,5 @@ static SHAPE_TEMPLATE_SSM_DOCUMENT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -211,6 +211,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -221,6 +222,7 @@ static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_CONNECTOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -247,6 +249,7 @@ static SHAPE_AZURE_CONNECTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -273,4 +276,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

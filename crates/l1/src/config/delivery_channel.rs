@@ -167,6 +167,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Shape = Shape {
@@ -186,4 +187,5 @@ static SHAPE_CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

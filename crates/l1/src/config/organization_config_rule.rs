@@ -450,6 +450,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Shape = Shape {
@@ -576,6 +577,7 @@ static SHAPE_ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CUSTOM_RULE_METADATA: Shape = Shape {
@@ -694,6 +696,7 @@ static SHAPE_ORGANIZATION_CUSTOM_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_MANAGED_RULE_METADATA: Shape = Shape {
@@ -794,4 +797,5 @@ static SHAPE_ORGANIZATION_MANAGED_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -284,6 +284,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
@@ -310,6 +311,7 @@ static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -336,4 +338,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -194,6 +194,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_CONTROLS: Shape = Shape {
@@ -204,6 +205,7 @@ static SHAPE_EXECUTION_CONTROLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SSM_CONTROLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_CONTROLS: Shape = Shape {
@@ -222,4 +224,5 @@ static SHAPE_SSM_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

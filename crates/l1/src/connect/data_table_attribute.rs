@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION: Shape = Shape {
@@ -389,6 +390,7 @@ static SHAPE_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENUM: Shape = Shape {
@@ -412,4 +414,5 @@ static SHAPE_ENUM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -172,6 +172,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TABLE_RECORD_PROPERTY: Shape = Shape {
@@ -200,6 +201,7 @@ static SHAPE_DATA_TABLE_RECORD_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_PROPERTY: Shape = Shape {
@@ -222,4 +224,5 @@ static SHAPE_VALUE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2122,6 +2122,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EVALUATION_CONFIGURATION: Shape = Shape {
@@ -2132,6 +2133,7 @@ static SHAPE_AUTO_EVALUATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_BASE_ITEM: Shape = Shape {
@@ -2142,6 +2144,7 @@ static SHAPE_EVALUATION_FORM_BASE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_SECTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SECTION: Shape = Shape {
@@ -2218,6 +2221,7 @@ static SHAPE_EVALUATION_FORM_SECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM: Shape = Shape {
@@ -2236,6 +2240,7 @@ static SHAPE_EVALUATION_FORM_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION: Shape = Shape {
@@ -2319,6 +2324,7 @@ static SHAPE_EVALUATION_FORM_QUESTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION: Shape = Shape {
@@ -2349,6 +2355,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION: Shape = Shape {
@@ -2378,6 +2385,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND: Shape = Shape {
@@ -2388,6 +2396,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION: Shape = Shape {
@@ -2423,6 +2432,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE: Shape = Shape {
@@ -2447,6 +2457,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE: Shape = Shape {
@@ -2471,6 +2482,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_METRIC_CONFIGURATION: Shape = Shape {
@@ -2497,6 +2509,7 @@ static SHAPE_EVALUATION_FORM_METRIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_TYPE_PROPERTIES: Shape = Shape {
@@ -2527,6 +2540,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_TYPE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES: Shape = Shape {
@@ -2563,6 +2577,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION: Shape = Shape {
@@ -2604,6 +2619,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE: Shape = Shape {
@@ -2617,6 +2633,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Shape {
@@ -2627,6 +2644,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Sh
         ty: Ty::Object(&SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
@@ -2666,6 +2684,7 @@ static SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION: Shape = Shape {
@@ -2719,6 +2738,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATIC_FAIL_CONFIGURATION: Shape = Shape {
@@ -2732,6 +2752,7 @@ static SHAPE_AUTOMATIC_FAIL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUESTION_OPTION_POINTS_CONFIGURATION: Shape = Shape {
@@ -2754,6 +2775,7 @@ static SHAPE_QUESTION_OPTION_POINTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES: Shape = Shape {
@@ -2793,6 +2815,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_AUTOMATION: Shape = Shape {
@@ -2811,6 +2834,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_AUTOMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_QUESTION_PROPERTY_VALUE_AUTOMATION: Shape = Shape {
@@ -2838,6 +2862,7 @@ static SHAPE_NUMERIC_QUESTION_PROPERTY_VALUE_AUTOMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_OPTION: Shape = Shape {
@@ -2884,6 +2909,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES: Shape = Shape {
@@ -2920,6 +2946,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION: Shape = Shape {
@@ -2956,6 +2983,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Shape {
@@ -2966,6 +2994,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION: Shape = S
         ty: Ty::Object(&SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
@@ -3000,6 +3029,7 @@ static SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION: Shape = Shape {
@@ -3053,6 +3083,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TEXT_QUESTION_PROPERTIES: Shape = Shape {
@@ -3063,6 +3094,7 @@ static SHAPE_EVALUATION_FORM_TEXT_QUESTION_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION: Shape = Shape {
@@ -3073,6 +3105,7 @@ static SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION: Shape = Shape {
@@ -3102,6 +3135,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUESTION_POINTS_CONFIGURATION: Shape = Shape {
@@ -3134,6 +3168,7 @@ static SHAPE_QUESTION_POINTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SCORE_THRESHOLD: Shape = Shape {
@@ -3169,6 +3204,7 @@ static SHAPE_EVALUATION_FORM_SCORE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_LANGUAGE_CONFIGURATION: Shape = Shape {
@@ -3185,6 +3221,7 @@ static SHAPE_EVALUATION_FORM_LANGUAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_CONFIGURATION: Shape = Shape {
@@ -3215,6 +3252,7 @@ static SHAPE_EVALUATION_REVIEW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT: Shape = Shape {
@@ -3236,6 +3274,7 @@ static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE: Shape = Shape {
@@ -3250,6 +3289,7 @@ static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCORING_STRATEGY: Shape = Shape {
@@ -3285,6 +3325,7 @@ static SHAPE_SCORING_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3311,6 +3352,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TARGET_CONFIGURATION: Shape = Shape {
@@ -3324,4 +3366,5 @@ static SHAPE_EVALUATION_FORM_TARGET_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

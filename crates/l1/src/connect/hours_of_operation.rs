@@ -685,6 +685,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATIONS_IDENTIFIER: Shape = Shape {
@@ -707,6 +708,7 @@ static SHAPE_HOURS_OF_OPERATIONS_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_CONFIG: Shape = Shape {
@@ -742,6 +744,7 @@ static SHAPE_HOURS_OF_OPERATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_TIME_SLICE: Shape = Shape {
@@ -768,6 +771,7 @@ static SHAPE_HOURS_OF_OPERATION_TIME_SLICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_OVERRIDE: Shape = Shape {
@@ -850,6 +854,7 @@ static SHAPE_HOURS_OF_OPERATION_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_OVERRIDE_CONFIG: Shape = Shape {
@@ -885,6 +890,7 @@ static SHAPE_HOURS_OF_OPERATION_OVERRIDE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_TIME_SLICE: Shape = Shape {
@@ -911,6 +917,7 @@ static SHAPE_OVERRIDE_TIME_SLICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_CONFIG: Shape = Shape {
@@ -921,6 +928,7 @@ static SHAPE_RECURRENCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_RECURRENCE_PATTERN),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_PATTERN: Shape = Shape {
@@ -995,6 +1003,7 @@ static SHAPE_RECURRENCE_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1021,4 +1030,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

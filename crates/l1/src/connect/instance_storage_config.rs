@@ -464,6 +464,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_CONFIG: Shape = Shape {
@@ -479,6 +480,7 @@ static SHAPE_KINESIS_FIREHOSE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
@@ -494,6 +496,7 @@ static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_VIDEO_STREAM_CONFIG: Shape = Shape {
@@ -522,6 +525,7 @@ static SHAPE_KINESIS_VIDEO_STREAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -547,6 +551,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -579,4 +584,5 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

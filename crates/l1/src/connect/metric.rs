@@ -766,6 +766,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_CALCULATION: Shape = Shape {
@@ -797,6 +798,7 @@ static SHAPE_METRIC_CALCULATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATION_COMPONENT: Shape = Shape {
@@ -849,6 +851,7 @@ static SHAPE_CALCULATION_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER: Shape = Shape {
@@ -889,6 +892,7 @@ static SHAPE_METRIC_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_BOOLEAN_CONDITION: Shape = Shape {
@@ -902,6 +906,7 @@ static SHAPE_METRIC_FILTER_BOOLEAN_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_NUMBER_CONDITION: Shape = Shape {
@@ -932,6 +937,7 @@ static SHAPE_METRIC_FILTER_NUMBER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_STRING_CONDITION: Shape = Shape {
@@ -962,6 +968,7 @@ static SHAPE_METRIC_FILTER_STRING_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -988,4 +995,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

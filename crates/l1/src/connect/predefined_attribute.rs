@@ -199,6 +199,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_CONFIGURATION: Shape = Shape {
@@ -217,6 +218,7 @@ static SHAPE_ATTRIBUTE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUES: Shape = Shape {
@@ -240,4 +242,5 @@ static SHAPE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

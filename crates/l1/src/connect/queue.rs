@@ -404,6 +404,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_ADDRESS: Shape = Shape {
@@ -419,6 +420,7 @@ static SHAPE_EMAIL_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_CALLER_CONFIG: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_OUTBOUND_CALLER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_EMAIL_CONFIG: Shape = Shape {
@@ -476,6 +479,7 @@ static SHAPE_OUTBOUND_EMAIL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -503,4 +507,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -392,6 +392,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -431,6 +432,7 @@ static SHAPE_QUICK_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -446,6 +448,7 @@ static SHAPE_FLOW_QUICK_CONNECT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -459,6 +462,7 @@ static SHAPE_PHONE_NUMBER_QUICK_CONNECT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUEUE_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -487,6 +491,7 @@ static SHAPE_QUEUE_QUICK_CONNECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -515,6 +520,7 @@ static SHAPE_USER_QUICK_CONNECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -541,4 +547,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

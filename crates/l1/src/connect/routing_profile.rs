@@ -502,6 +502,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE: Shape = Shape {
@@ -538,6 +540,7 @@ static SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONCURRENCY: Shape = Shape {
@@ -569,6 +572,7 @@ static SHAPE_MEDIA_CONCURRENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_CHANNEL_BEHAVIOR: Shape = Shape {
@@ -582,6 +586,7 @@ static SHAPE_CROSS_CHANNEL_BEHAVIOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_QUEUE_CONFIG: Shape = Shape {
@@ -614,6 +619,7 @@ static SHAPE_ROUTING_PROFILE_QUEUE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -640,4 +646,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

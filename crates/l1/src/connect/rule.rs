@@ -1050,6 +1050,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIONS: Shape = Shape {
@@ -1206,6 +1207,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSIGN_SLA_ACTION: Shape = Shape {
@@ -1227,6 +1229,7 @@ static SHAPE_ASSIGN_SLA_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_SLA_CONFIGURATION: Shape = Shape {
@@ -1286,6 +1289,7 @@ static SHAPE_CASE_SLA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLA_TARGET_FIELD_VALUE: Shape = Shape {
@@ -1296,6 +1300,7 @@ static SHAPE_SLA_TARGET_FIELD_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_CASE_ACTION: Shape = Shape {
@@ -1327,6 +1332,7 @@ static SHAPE_CREATE_CASE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -1349,6 +1355,7 @@ static SHAPE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_VALUE: Shape = Shape {
@@ -1379,6 +1386,7 @@ static SHAPE_FIELD_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_ACTION: Shape = Shape {
@@ -1392,6 +1400,7 @@ static SHAPE_EVENT_BRIDGE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEND_IN_APP_NOTIFICATION_ACTION: Shape = Shape {
@@ -1425,6 +1434,7 @@ static SHAPE_SEND_IN_APP_NOTIFICATION_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONTENT: Shape = Shape {
@@ -1541,6 +1551,7 @@ static SHAPE_NOTIFICATION_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
@@ -1578,6 +1589,7 @@ static SHAPE_IN_APP_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEND_NOTIFICATION_ACTION: Shape = Shape {
@@ -1634,6 +1646,7 @@ static SHAPE_SEND_NOTIFICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
@@ -1671,6 +1684,7 @@ static SHAPE_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBMIT_AUTO_EVALUATION_ACTION: Shape = Shape {
@@ -1686,6 +1700,7 @@ static SHAPE_SUBMIT_AUTO_EVALUATION_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK_ACTION: Shape = Shape {
@@ -1734,6 +1749,7 @@ static SHAPE_TASK_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE: Shape = Shape {
@@ -1758,6 +1774,7 @@ static SHAPE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CASE_ACTION: Shape = Shape {
@@ -1777,6 +1794,7 @@ static SHAPE_UPDATE_CASE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1803,6 +1821,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_TRIGGER_EVENT_SOURCE: Shape = Shape {
@@ -1846,4 +1865,5 @@ static SHAPE_RULE_TRIGGER_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -552,6 +552,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -579,6 +580,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_MODULE: Shape = Shape {
@@ -606,6 +608,7 @@ static SHAPE_FLOW_MODULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -650,6 +653,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRANULAR_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
@@ -660,6 +664,7 @@ static SHAPE_GRANULAR_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
@@ -670,6 +675,7 @@ static SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM: Shape = Shape {
@@ -689,6 +695,7 @@ static SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM: Shape = Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_ATTRIBUTE_VALUE: Shape = Shape {
@@ -735,4 +742,5 @@ static SHAPE_PRIMARY_ATTRIBUTE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -559,6 +559,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS: Shape = Shape {
@@ -607,6 +608,7 @@ static SHAPE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVISIBLE_FIELD_INFO: Shape = Shape {
@@ -617,6 +619,7 @@ static SHAPE_INVISIBLE_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
@@ -631,6 +634,7 @@ static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_READ_ONLY_FIELD_INFO: Shape = Shape {
@@ -641,6 +645,7 @@ static SHAPE_READ_ONLY_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_FIELD_INFO: Shape = Shape {
@@ -651,6 +656,7 @@ static SHAPE_REQUIRED_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FIELD_VALUE: Shape = Shape {
@@ -673,6 +679,7 @@ static SHAPE_DEFAULT_FIELD_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -737,6 +744,7 @@ static SHAPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -763,4 +771,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -372,6 +372,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTRY_POINT: Shape = Shape {
@@ -399,6 +400,7 @@ static SHAPE_ENTRY_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_ENTRY_POINT_PARAMETERS: Shape = Shape {
@@ -413,6 +415,7 @@ static SHAPE_CHAT_ENTRY_POINT_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_CALL_ENTRY_POINT_PARAMETERS: Shape = Shape {
@@ -447,6 +450,7 @@ static SHAPE_VOICE_CALL_ENTRY_POINT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -473,4 +477,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

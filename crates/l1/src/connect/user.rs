@@ -775,6 +775,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL: Shape = Shape {
@@ -802,6 +803,7 @@ static SHAPE_AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AFTER_CONTACT_WORK_CONFIG: Shape = Shape {
@@ -826,6 +828,7 @@ static SHAPE_AFTER_CONTACT_WORK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ACCEPT_CONFIG: Shape = Shape {
@@ -853,6 +856,7 @@ static SHAPE_AUTO_ACCEPT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_IDENTITY_INFO: Shape = Shape {
@@ -903,6 +907,7 @@ static SHAPE_USER_IDENTITY_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERSISTENT_CONNECTION_CONFIG: Shape = Shape {
@@ -924,6 +929,7 @@ static SHAPE_PERSISTENT_CONNECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PHONE_CONFIG: Shape = Shape {
@@ -966,6 +972,7 @@ static SHAPE_USER_PHONE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER_CONFIG: Shape = Shape {
@@ -996,6 +1003,7 @@ static SHAPE_PHONE_NUMBER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1022,6 +1030,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PROFICIENCY: Shape = Shape {
@@ -1058,6 +1067,7 @@ static SHAPE_USER_PROFICIENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_ENHANCEMENT_CONFIG: Shape = Shape {
@@ -1082,4 +1092,5 @@ static SHAPE_VOICE_ENHANCEMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -301,6 +301,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_HIERARCHY_STRUCTURE_PROPERTY: Shape = Shape {
@@ -337,6 +338,7 @@ static SHAPE_USER_HIERARCHY_STRUCTURE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_FIVE: Shape = Shape {
@@ -366,6 +368,7 @@ static SHAPE_LEVEL_FIVE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_FOUR: Shape = Shape {
@@ -395,6 +398,7 @@ static SHAPE_LEVEL_FOUR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_ONE: Shape = Shape {
@@ -424,6 +428,7 @@ static SHAPE_LEVEL_ONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_THREE: Shape = Shape {
@@ -453,6 +458,7 @@ static SHAPE_LEVEL_THREE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_TWO: Shape = Shape {
@@ -482,4 +488,5 @@ static SHAPE_LEVEL_TWO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

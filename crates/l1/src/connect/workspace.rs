@@ -644,6 +644,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_ITEM: Shape = Shape {
@@ -675,6 +676,7 @@ static SHAPE_MEDIA_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_PAGE: Shape = Shape {
@@ -722,6 +724,7 @@ static SHAPE_WORKSPACE_PAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -748,6 +751,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME: Shape = Shape {
@@ -766,6 +770,7 @@ static SHAPE_WORKSPACE_THEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_CONFIG: Shape = Shape {
@@ -784,6 +789,7 @@ static SHAPE_WORKSPACE_THEME_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_PALETTE: Shape = Shape {
@@ -814,6 +820,7 @@ static SHAPE_WORKSPACE_THEME_PALETTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_CANVAS: Shape = Shape {
@@ -853,6 +860,7 @@ static SHAPE_PALETTE_CANVAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_HEADER: Shape = Shape {
@@ -898,6 +906,7 @@ static SHAPE_PALETTE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_NAVIGATION: Shape = Shape {
@@ -976,6 +985,7 @@ static SHAPE_PALETTE_NAVIGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_PRIMARY: Shape = Shape {
@@ -1015,6 +1025,7 @@ static SHAPE_PALETTE_PRIMARY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_TYPOGRAPHY: Shape = Shape {
@@ -1025,6 +1036,7 @@ static SHAPE_WORKSPACE_THEME_TYPOGRAPHY: Shape = Shape {
         ty: Ty::Object(&SHAPE_FONT_FAMILY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT_FAMILY: Shape = Shape {
@@ -1045,4 +1057,5 @@ static SHAPE_FONT_FAMILY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -365,6 +366,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALER_CONFIG: Shape = Shape {
@@ -389,6 +391,16 @@ static SHAPE_DIALER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DialerConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ProgressiveDialerConfig"]),
+            Check::Required(&["PredictiveDialerConfig"]),
+            Check::Required(&["AgentlessDialerConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_AGENTLESS_DIALER_CONFIG: Shape = Shape {
@@ -403,6 +415,7 @@ static SHAPE_AGENTLESS_DIALER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_DIALER_CONFIG: Shape = Shape {
@@ -429,6 +442,7 @@ static SHAPE_PREDICTIVE_DIALER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESSIVE_DIALER_CONFIG: Shape = Shape {
@@ -455,6 +469,7 @@ static SHAPE_PROGRESSIVE_DIALER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_CALL_CONFIG: Shape = Shape {
@@ -500,6 +515,7 @@ static SHAPE_OUTBOUND_CALL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
@@ -518,6 +534,7 @@ static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -545,4 +562,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1397,6 +1398,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1427,6 +1429,17 @@ static SHAPE_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ChannelSubtypeConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["Telephony"]),
+            Check::Required(&["Sms"]),
+            Check::Required(&["Email"]),
+            Check::Required(&["WhatsApp"]),
+        ]),
+    }],
 };
 
 static SHAPE_EMAIL_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1455,6 +1468,7 @@ static SHAPE_EMAIL_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OUTBOUND_CONFIG: Shape = Shape {
@@ -1493,6 +1507,7 @@ static SHAPE_EMAIL_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OUTBOUND_MODE: Shape = Shape {
@@ -1503,6 +1518,7 @@ static SHAPE_EMAIL_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1531,6 +1547,7 @@ static SHAPE_SMS_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_OUTBOUND_CONFIG: Shape = Shape {
@@ -1559,6 +1576,7 @@ static SHAPE_SMS_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_OUTBOUND_MODE: Shape = Shape {
@@ -1569,6 +1587,7 @@ static SHAPE_SMS_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1606,6 +1625,7 @@ static SHAPE_TELEPHONY_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_OUTBOUND_CONFIG: Shape = Shape {
@@ -1646,6 +1666,7 @@ static SHAPE_TELEPHONY_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
@@ -1664,6 +1685,7 @@ static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_OUTBOUND_MODE: Shape = Shape {
@@ -1694,6 +1716,17 @@ static SHAPE_TELEPHONY_OUTBOUND_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TelephonyOutboundMode",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ProgressiveConfig"]),
+            Check::Required(&["PredictiveConfig"]),
+            Check::Required(&["AgentlessConfig"]),
+            Check::Required(&["PreviewConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_PREDICTIVE_CONFIG: Shape = Shape {
@@ -1708,6 +1741,7 @@ static SHAPE_PREDICTIVE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREVIEW_CONFIG: Shape = Shape {
@@ -1744,6 +1778,7 @@ static SHAPE_PREVIEW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -1758,6 +1793,7 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESSIVE_CONFIG: Shape = Shape {
@@ -1772,6 +1808,7 @@ static SHAPE_PROGRESSIVE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1800,6 +1837,7 @@ static SHAPE_WHATS_APP_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_OUTBOUND_CONFIG: Shape = Shape {
@@ -1828,6 +1866,7 @@ static SHAPE_WHATS_APP_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_OUTBOUND_MODE: Shape = Shape {
@@ -1838,6 +1877,7 @@ static SHAPE_WHATS_APP_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMITS_CONFIG: Shape = Shape {
@@ -1859,6 +1899,7 @@ static SHAPE_COMMUNICATION_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMITS: Shape = Shape {
@@ -1874,6 +1915,7 @@ static SHAPE_COMMUNICATION_LIMITS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMIT: Shape = Shape {
@@ -1907,6 +1949,7 @@ static SHAPE_COMMUNICATION_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_TIME_CONFIG: Shape = Shape {
@@ -1943,6 +1986,7 @@ static SHAPE_COMMUNICATION_TIME_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_WINDOW: Shape = Shape {
@@ -1961,6 +2005,7 @@ static SHAPE_TIME_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_HOURS: Shape = Shape {
@@ -1976,6 +2021,7 @@ static SHAPE_OPEN_HOURS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DAILY_HOUR: Shape = Shape {
@@ -2010,6 +2056,7 @@ static SHAPE_DAILY_HOUR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE: Shape = Shape {
@@ -2034,6 +2081,7 @@ static SHAPE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTED_PERIODS: Shape = Shape {
@@ -2048,6 +2096,12 @@ static SHAPE_RESTRICTED_PERIODS: Shape = Shape {
             rules: Rules::NONE,
         }),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RestrictedPeriods",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["RestrictedPeriodList"])]),
     }],
 };
 
@@ -2082,6 +2136,7 @@ static SHAPE_RESTRICTED_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_TIME_ZONE_CONFIG: Shape = Shape {
@@ -2122,6 +2177,7 @@ static SHAPE_LOCAL_TIME_ZONE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTRY_LIMITS_CONFIG: Shape = Shape {
@@ -2150,6 +2206,7 @@ static SHAPE_ENTRY_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -2187,6 +2244,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -2210,6 +2268,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["CustomerProfilesSegmentArn"]),
+            Check::Required(&["EventTrigger"]),
+        ]),
+    }],
 };
 
 static SHAPE_EVENT_TRIGGER: Shape = Shape {
@@ -2225,6 +2292,7 @@ static SHAPE_EVENT_TRIGGER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2243,4 +2311,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

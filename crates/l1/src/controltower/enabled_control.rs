@@ -185,6 +185,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENABLED_CONTROL_PARAMETER: Shape = Shape {
@@ -206,6 +207,7 @@ static SHAPE_ENABLED_CONTROL_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -232,4 +234,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -566,6 +566,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_DETAILS: Shape = Shape {
@@ -597,6 +598,7 @@ static SHAPE_ATTRIBUTE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_ITEM: Shape = Shape {
@@ -612,6 +614,7 @@ static SHAPE_ATTRIBUTE_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONS: Shape = Shape {
@@ -640,6 +643,7 @@ static SHAPE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGE: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_RANGE: Shape = Shape {
@@ -717,6 +722,7 @@ static SHAPE_VALUE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD: Shape = Shape {
@@ -742,6 +748,7 @@ static SHAPE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -768,4 +775,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

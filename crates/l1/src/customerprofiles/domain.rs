@@ -704,6 +704,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORE: Shape = Shape {
@@ -714,6 +715,7 @@ static SHAPE_DATA_STORE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING: Shape = Shape {
@@ -744,6 +746,7 @@ static SHAPE_MATCHING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_MERGING: Shape = Shape {
@@ -778,6 +781,7 @@ static SHAPE_AUTO_MERGING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLICT_RESOLUTION: Shape = Shape {
@@ -803,6 +807,7 @@ static SHAPE_CONFLICT_RESOLUTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSOLIDATION: Shape = Shape {
@@ -835,6 +840,7 @@ static SHAPE_CONSOLIDATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPORTING_CONFIG: Shape = Shape {
@@ -845,6 +851,7 @@ static SHAPE_EXPORTING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_EXPORTING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_EXPORTING_CONFIG: Shape = Shape {
@@ -873,6 +880,7 @@ static SHAPE_S3_EXPORTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_SCHEDULE: Shape = Shape {
@@ -907,6 +915,7 @@ static SHAPE_JOB_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BASED_MATCHING: Shape = Shape {
@@ -972,6 +981,7 @@ static SHAPE_RULE_BASED_MATCHING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_TYPES_SELECTOR: Shape = Shape {
@@ -1044,6 +1054,7 @@ static SHAPE_ATTRIBUTE_TYPES_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_RULE: Shape = Shape {
@@ -1067,6 +1078,7 @@ static SHAPE_MATCHING_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1094,4 +1106,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

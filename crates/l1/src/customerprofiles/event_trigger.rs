@@ -541,6 +541,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_CONDITION: Shape = Shape {
@@ -571,6 +572,7 @@ static SHAPE_EVENT_TRIGGER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_DIMENSION: Shape = Shape {
@@ -590,6 +592,7 @@ static SHAPE_EVENT_TRIGGER_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_ATTRIBUTE: Shape = Shape {
@@ -661,6 +664,7 @@ static SHAPE_OBJECT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_LIMITS: Shape = Shape {
@@ -688,6 +692,7 @@ static SHAPE_EVENT_TRIGGER_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD: Shape = Shape {
@@ -729,6 +734,7 @@ static SHAPE_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -755,4 +761,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1375,6 +1375,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_DEFINITION: Shape = Shape {
@@ -1437,6 +1438,7 @@ static SHAPE_FLOW_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
@@ -1475,6 +1477,7 @@ static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
@@ -1489,6 +1492,7 @@ static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -1525,6 +1529,7 @@ static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
@@ -1540,6 +1545,7 @@ static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
@@ -1568,6 +1574,7 @@ static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
@@ -1597,6 +1604,7 @@ static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
@@ -1612,6 +1620,7 @@ static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
@@ -1627,6 +1636,7 @@ static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK: Shape = Shape {
@@ -1694,6 +1704,7 @@ static SHAPE_TASK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
@@ -1842,6 +1853,7 @@ static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_PROPERTIES_MAP: Shape = Shape {
@@ -1882,6 +1894,7 @@ static SHAPE_TASK_PROPERTIES_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -1903,6 +1916,7 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_PROPERTIES: Shape = Shape {
@@ -1913,6 +1927,7 @@ static SHAPE_TRIGGER_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEDULED_TRIGGER_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
@@ -1978,6 +1993,7 @@ static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_MAPPING: Shape = Shape {
@@ -2005,6 +2021,7 @@ static SHAPE_OBJECT_TYPE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2032,4 +2049,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -522,6 +522,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_MAP: Shape = Shape {
@@ -545,6 +546,7 @@ static SHAPE_FIELD_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_FIELD: Shape = Shape {
@@ -580,6 +582,7 @@ static SHAPE_OBJECT_TYPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_MAP: Shape = Shape {
@@ -608,6 +611,7 @@ static SHAPE_KEY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_KEY: Shape = Shape {
@@ -665,6 +669,7 @@ static SHAPE_OBJECT_TYPE_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -692,4 +697,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

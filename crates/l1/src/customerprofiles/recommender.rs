@@ -379,6 +379,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDER_CONFIG: Shape = Shape {
@@ -389,6 +390,7 @@ static SHAPE_RECOMMENDER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVENTS_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENTS_CONFIG: Shape = Shape {
@@ -408,6 +410,7 @@ static SHAPE_EVENTS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_PARAMETERS: Shape = Shape {
@@ -430,6 +433,7 @@ static SHAPE_EVENT_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -457,4 +461,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

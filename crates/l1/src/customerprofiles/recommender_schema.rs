@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDER_SCHEMA_FIELD: Shape = Shape {
@@ -331,6 +332,7 @@ static SHAPE_RECOMMENDER_SCHEMA_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -358,4 +360,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

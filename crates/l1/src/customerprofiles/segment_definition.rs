@@ -1087,6 +1087,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_GROUP: Shape = Shape {
@@ -1113,6 +1114,7 @@ static SHAPE_SEGMENT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP: Shape = Shape {
@@ -1159,6 +1161,7 @@ static SHAPE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1182,6 +1185,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_ATTRIBUTES: Shape = Shape {
@@ -1325,6 +1329,7 @@ static SHAPE_PROFILE_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_DIMENSION: Shape = Shape {
@@ -1365,6 +1370,7 @@ static SHAPE_PROFILE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRA_LENGTH_VALUE_PROFILE_DIMENSION: Shape = Shape {
@@ -1405,6 +1411,7 @@ static SHAPE_EXTRA_LENGTH_VALUE_PROFILE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS_DIMENSION: Shape = Shape {
@@ -1447,6 +1454,7 @@ static SHAPE_ADDRESS_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_DIMENSION: Shape = Shape {
@@ -1497,6 +1505,7 @@ static SHAPE_ATTRIBUTE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION: Shape = Shape {
@@ -1527,6 +1536,7 @@ static SHAPE_DATE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_TYPE_DIMENSION: Shape = Shape {
@@ -1560,6 +1570,7 @@ static SHAPE_PROFILE_TYPE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_ATTRIBUTE_DIMENSION: Shape = Shape {
@@ -1616,6 +1627,7 @@ static SHAPE_CALCULATED_ATTRIBUTE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_OVERRIDES: Shape = Shape {
@@ -1626,6 +1638,7 @@ static SHAPE_CONDITION_OVERRIDES: Shape = Shape {
         ty: Ty::Object(&SHAPE_RANGE_OVERRIDE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_OVERRIDE: Shape = Shape {
@@ -1661,6 +1674,7 @@ static SHAPE_RANGE_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SEGMENT: Shape = Shape {
@@ -1676,6 +1690,7 @@ static SHAPE_SOURCE_SEGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_SORT: Shape = Shape {
@@ -1695,6 +1710,7 @@ static SHAPE_SEGMENT_SORT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SORT_ATTRIBUTE: Shape = Shape {
@@ -1739,6 +1755,7 @@ static SHAPE_SORT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1766,4 +1783,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

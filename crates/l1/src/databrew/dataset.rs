@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -768,6 +770,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_OPTIONS: Shape = Shape {
@@ -792,6 +795,7 @@ static SHAPE_FORMAT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_OPTIONS: Shape = Shape {
@@ -814,6 +818,7 @@ static SHAPE_CSV_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCEL_OPTIONS: Shape = Shape {
@@ -864,6 +869,15 @@ static SHAPE_EXCEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ExcelOptions",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SheetNames"]),
+            Check::Required(&["SheetIndexes"]),
+        ]),
+    }],
 };
 
 static SHAPE_JSON_OPTIONS: Shape = Shape {
@@ -874,6 +888,7 @@ static SHAPE_JSON_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -904,6 +919,7 @@ static SHAPE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_INPUT_DEFINITION: Shape = Shape {
@@ -946,6 +962,7 @@ static SHAPE_DATA_CATALOG_INPUT_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -983,6 +1000,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_INPUT_DEFINITION: Shape = Shape {
@@ -1025,6 +1043,7 @@ static SHAPE_DATABASE_INPUT_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA: Shape = Shape {
@@ -1039,6 +1058,7 @@ static SHAPE_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATH_OPTIONS: Shape = Shape {
@@ -1068,6 +1088,7 @@ static SHAPE_PATH_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILES_LIMIT: Shape = Shape {
@@ -1101,6 +1122,7 @@ static SHAPE_FILES_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_EXPRESSION: Shape = Shape {
@@ -1129,6 +1151,7 @@ static SHAPE_FILTER_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_VALUE: Shape = Shape {
@@ -1156,6 +1179,7 @@ static SHAPE_FILTER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_PARAMETER: Shape = Shape {
@@ -1178,6 +1202,7 @@ static SHAPE_PATH_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_PARAMETER: Shape = Shape {
@@ -1221,6 +1246,7 @@ static SHAPE_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATETIME_OPTIONS: Shape = Shape {
@@ -1259,6 +1285,7 @@ static SHAPE_DATETIME_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1285,4 +1312,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

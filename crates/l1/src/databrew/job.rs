@@ -1170,6 +1170,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_OUTPUT: Shape = Shape {
@@ -1224,6 +1225,7 @@ static SHAPE_DATA_CATALOG_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_TABLE_OUTPUT_OPTIONS: Shape = Shape {
@@ -1246,6 +1248,7 @@ static SHAPE_DATABASE_TABLE_OUTPUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1283,6 +1286,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLE_OUTPUT_OPTIONS: Shape = Shape {
@@ -1293,6 +1297,7 @@ static SHAPE_S3_TABLE_OUTPUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_OUTPUT: Shape = Shape {
@@ -1324,6 +1329,7 @@ static SHAPE_DATABASE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_SAMPLE: Shape = Shape {
@@ -1345,6 +1351,7 @@ static SHAPE_JOB_SAMPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCATION: Shape = Shape {
@@ -1382,6 +1389,7 @@ static SHAPE_OUTPUT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -1464,6 +1472,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FORMAT_OPTIONS: Shape = Shape {
@@ -1474,6 +1483,7 @@ static SHAPE_OUTPUT_FORMAT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CSV_OUTPUT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CSV_OUTPUT_OPTIONS: Shape = Shape {
@@ -1488,6 +1498,7 @@ static SHAPE_CSV_OUTPUT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
@@ -1534,6 +1545,7 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_STATISTICS_CONFIGURATION: Shape = Shape {
@@ -1560,6 +1572,7 @@ static SHAPE_COLUMN_STATISTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SELECTOR: Shape = Shape {
@@ -1586,6 +1599,7 @@ static SHAPE_COLUMN_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICS_CONFIGURATION: Shape = Shape {
@@ -1625,6 +1639,7 @@ static SHAPE_STATISTICS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATISTIC_OVERRIDE: Shape = Shape {
@@ -1653,6 +1668,7 @@ static SHAPE_STATISTIC_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_DETECTOR_CONFIGURATION: Shape = Shape {
@@ -1684,6 +1700,7 @@ static SHAPE_ENTITY_DETECTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_STATISTICS: Shape = Shape {
@@ -1707,6 +1724,7 @@ static SHAPE_ALLOWED_STATISTICS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECIPE: Shape = Shape {
@@ -1725,6 +1743,7 @@ static SHAPE_RECIPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1751,6 +1770,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_CONFIGURATION: Shape = Shape {
@@ -1776,4 +1796,5 @@ static SHAPE_VALIDATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -353,6 +353,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -417,6 +418,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SELECTOR: Shape = Shape {
@@ -443,6 +445,7 @@ static SHAPE_COLUMN_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTION_VALUE: Shape = Shape {
@@ -470,6 +473,7 @@ static SHAPE_SUBSTITUTION_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD: Shape = Shape {
@@ -508,6 +512,7 @@ static SHAPE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -534,4 +539,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

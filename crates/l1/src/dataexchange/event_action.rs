@@ -352,6 +352,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -362,6 +363,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS: Shape = Shape {
@@ -380,6 +382,7 @@ static SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_SERVER_SIDE_ENCRYPTION: Shape = Shape {
@@ -401,6 +404,7 @@ static SHAPE_EXPORT_SERVER_SIDE_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EXPORT_REVISION_DESTINATION_ENTRY: Shape = Shape {
@@ -419,6 +423,7 @@ static SHAPE_AUTO_EXPORT_REVISION_DESTINATION_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT: Shape = Shape {
@@ -429,6 +434,7 @@ static SHAPE_EVENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_REVISION_PUBLISHED),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_PUBLISHED: Shape = Shape {
@@ -442,6 +448,7 @@ static SHAPE_REVISION_PUBLISHED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -460,4 +467,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -373,6 +373,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_OBJECT: Shape = Shape {
@@ -400,6 +401,7 @@ static SHAPE_PARAMETER_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_ATTRIBUTE: Shape = Shape {
@@ -426,6 +428,7 @@ static SHAPE_PARAMETER_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_VALUE: Shape = Shape {
@@ -452,6 +455,7 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_OBJECT: Shape = Shape {
@@ -489,6 +493,7 @@ static SHAPE_PIPELINE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -525,6 +530,7 @@ static SHAPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_TAG: Shape = Shape {
@@ -543,4 +549,5 @@ static SHAPE_PIPELINE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

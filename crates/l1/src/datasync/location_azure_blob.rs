@@ -517,6 +517,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_BLOB_SAS_CONFIGURATION: Shape = Shape {
@@ -532,6 +533,7 @@ static SHAPE_AZURE_BLOB_SAS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -549,6 +551,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -581,6 +584,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
@@ -605,6 +609,7 @@ static SHAPE_AZURE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_OIDC_CONFIG: Shape = Shape {
@@ -637,6 +642,7 @@ static SHAPE_AZURE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -665,4 +671,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -477,6 +477,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL: Shape = Shape {
@@ -495,6 +496,7 @@ static SHAPE_PROTOCOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS: Shape = Shape {
@@ -505,6 +507,7 @@ static SHAPE_NFS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NFS_MOUNT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS_MOUNT_OPTIONS: Shape = Shape {
@@ -518,6 +521,7 @@ static SHAPE_NFS_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMB: Shape = Shape {
@@ -573,6 +577,7 @@ static SHAPE_SMB: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -590,6 +595,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -622,6 +628,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMB_MOUNT_OPTIONS: Shape = Shape {
@@ -635,6 +642,7 @@ static SHAPE_SMB_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -663,4 +671,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -303,6 +303,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL: Shape = Shape {
@@ -313,6 +314,7 @@ static SHAPE_PROTOCOL: Shape = Shape {
         ty: Ty::Object(&SHAPE_NFS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS: Shape = Shape {
@@ -323,6 +325,7 @@ static SHAPE_NFS: Shape = Shape {
         ty: Ty::Object(&SHAPE_MOUNT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_OPTIONS: Shape = Shape {
@@ -336,6 +339,7 @@ static SHAPE_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -364,4 +368,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -464,6 +464,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -481,6 +482,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -513,6 +515,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
@@ -537,6 +540,7 @@ static SHAPE_OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG: Shape = Shape {
@@ -547,6 +551,7 @@ static SHAPE_OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_GOOGLE_OIDC_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_OIDC_CONFIG: Shape = Shape {
@@ -597,6 +602,7 @@ static SHAPE_GOOGLE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -625,4 +631,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1300,6 +1300,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RULE: Shape = Shape {
@@ -1328,6 +1329,7 @@ static SHAPE_FILTER_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_CONFIG: Shape = Shape {
@@ -1358,6 +1360,7 @@ static SHAPE_MANIFEST_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -1368,6 +1371,7 @@ static SHAPE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_MANIFEST_CONFIG_SOURCE_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_CONFIG_SOURCE_S3: Shape = Shape {
@@ -1422,6 +1426,7 @@ static SHAPE_MANIFEST_CONFIG_SOURCE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONS: Shape = Shape {
@@ -1572,6 +1577,7 @@ static SHAPE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_SCHEDULE: Shape = Shape {
@@ -1598,6 +1604,7 @@ static SHAPE_TASK_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1626,6 +1633,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_REPORT_CONFIG: Shape = Shape {
@@ -1671,6 +1679,7 @@ static SHAPE_TASK_REPORT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -1681,6 +1690,7 @@ static SHAPE_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3: Shape = Shape {
@@ -1724,6 +1734,7 @@ static SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDES: Shape = Shape {
@@ -1754,6 +1765,7 @@ static SHAPE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETED: Shape = Shape {
@@ -1767,6 +1779,7 @@ static SHAPE_DELETED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SKIPPED: Shape = Shape {
@@ -1780,6 +1793,7 @@ static SHAPE_SKIPPED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFERRED: Shape = Shape {
@@ -1793,6 +1807,7 @@ static SHAPE_TRANSFERRED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED: Shape = Shape {
@@ -1806,4 +1821,5 @@ static SHAPE_VERIFIED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
 
@@ -1130,6 +1132,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_LOCATION: Shape = Shape {
@@ -1176,6 +1179,7 @@ static SHAPE_AWS_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -1208,6 +1212,7 @@ static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PROPERTIES_INPUT: Shape = Shape {
@@ -1292,6 +1297,65 @@ static SHAPE_CONNECTION_PROPERTIES_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConnectionPropertiesInput",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AthenaProperties"]),
+                Check::Required(&["AthenaProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["GlueProperties"]),
+                Check::Required(&["GlueProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["HyperPodProperties"]),
+                Check::Required(&["HyperPodProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamProperties"]),
+                Check::Required(&["IamProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftProperties"]),
+                Check::Required(&["RedshiftProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SparkEmrProperties"]),
+                Check::Required(&["SparkEmrProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AmazonQProperties"]),
+                Check::Required(&["AmazonQProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SparkGlueProperties"]),
+                Check::Required(&["SparkGlueProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["S3Properties"]),
+                Check::Required(&["S3Properties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MlflowProperties"]),
+                Check::Required(&["MlflowProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkflowsMwaaProperties"]),
+                Check::Required(&["WorkflowsMwaaProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkflowsServerlessProperties"]),
+                Check::Required(&["WorkflowsServerlessProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LakehouseProperties"]),
+                Check::Required(&["LakehouseProperties"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ATHENA_PROPERTIES_INPUT: Shape = Shape {
@@ -1306,6 +1370,7 @@ static SHAPE_ATHENA_PROPERTIES_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_PROPERTIES_INPUT: Shape = Shape {
@@ -1316,6 +1381,7 @@ static SHAPE_GLUE_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_CONNECTION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_CONNECTION_INPUT: Shape = Shape {
@@ -1455,6 +1521,7 @@ static SHAPE_GLUE_CONNECTION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -1515,6 +1582,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
@@ -1541,6 +1609,7 @@ static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -1599,6 +1668,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -1624,6 +1694,7 @@ static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
@@ -1650,6 +1721,7 @@ static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -1696,6 +1768,7 @@ static SHAPE_GLUE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
@@ -1760,6 +1833,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_POD_PROPERTIES_INPUT: Shape = Shape {
@@ -1775,6 +1849,7 @@ static SHAPE_HYPER_POD_PROPERTIES_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_PROPERTIES_INPUT: Shape = Shape {
@@ -1799,6 +1874,7 @@ static SHAPE_IAM_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROPERTIES_INPUT: Shape = Shape {
@@ -1854,6 +1930,7 @@ static SHAPE_REDSHIFT_PROPERTIES_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CREDENTIALS: Shape = Shape {
@@ -1878,6 +1955,21 @@ static SHAPE_REDSHIFT_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["UsernamePassword"]),
+                Check::Required(&["UsernamePassword"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_USERNAME_PASSWORD: Shape = Shape {
@@ -1905,6 +1997,7 @@ static SHAPE_USERNAME_PASSWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT: Shape = Shape {
@@ -1923,6 +2016,7 @@ static SHAPE_REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINEAGE_SYNC_SCHEDULE: Shape = Shape {
@@ -1938,6 +2032,7 @@ static SHAPE_LINEAGE_SYNC_SCHEDULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_STORAGE_PROPERTIES: Shape = Shape {
@@ -1966,6 +2061,21 @@ static SHAPE_REDSHIFT_STORAGE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftStorageProperties",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClusterName"]),
+                Check::Required(&["ClusterName"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkgroupName"]),
+                Check::Required(&["WorkgroupName"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SPARK_EMR_PROPERTIES_INPUT: Shape = Shape {
@@ -2057,6 +2167,7 @@ static SHAPE_SPARK_EMR_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_Q_PROPERTIES_INPUT: Shape = Shape {
@@ -2090,6 +2201,7 @@ static SHAPE_AMAZON_Q_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_GLUE_PROPERTIES_INPUT: Shape = Shape {
@@ -2173,6 +2285,7 @@ static SHAPE_SPARK_GLUE_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_GLUE_ARGS: Shape = Shape {
@@ -2187,6 +2300,7 @@ static SHAPE_SPARK_GLUE_ARGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_PROPERTIES_INPUT: Shape = Shape {
@@ -2221,6 +2335,7 @@ static SHAPE_S3_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MLFLOW_PROPERTIES_INPUT: Shape = Shape {
@@ -2231,6 +2346,7 @@ static SHAPE_MLFLOW_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOWS_MWAA_PROPERTIES_INPUT: Shape = Shape {
@@ -2241,6 +2357,7 @@ static SHAPE_WORKFLOWS_MWAA_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKEHOUSE_PROPERTIES_INPUT: Shape = Shape {
@@ -2251,4 +2368,5 @@ static SHAPE_LAKEHOUSE_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

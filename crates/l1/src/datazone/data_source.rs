@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
 
@@ -990,6 +992,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT: Shape = Shape {
@@ -1038,6 +1041,7 @@ static SHAPE_FORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION_INPUT: Shape = Shape {
@@ -1062,6 +1066,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1106,6 +1111,7 @@ static SHAPE_GLUE_RUN_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_FILTER_CONFIGURATION: Shape = Shape {
@@ -1143,6 +1149,7 @@ static SHAPE_RELATIONAL_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_EXPRESSION: Shape = Shape {
@@ -1168,6 +1175,7 @@ static SHAPE_FILTER_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1208,6 +1216,7 @@ static SHAPE_REDSHIFT_RUN_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CREDENTIAL_CONFIGURATION: Shape = Shape {
@@ -1224,6 +1233,7 @@ static SHAPE_REDSHIFT_CREDENTIAL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_STORAGE: Shape = Shape {
@@ -1242,6 +1252,21 @@ static SHAPE_REDSHIFT_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftStorage",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftClusterSource"]),
+                Check::Required(&["RedshiftClusterSource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftServerlessSource"]),
+                Check::Required(&["RedshiftServerlessSource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_REDSHIFT_CLUSTER_STORAGE: Shape = Shape {
@@ -1257,6 +1282,7 @@ static SHAPE_REDSHIFT_CLUSTER_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_STORAGE: Shape = Shape {
@@ -1272,6 +1298,7 @@ static SHAPE_REDSHIFT_SERVERLESS_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1301,6 +1328,7 @@ static SHAPE_SAGE_MAKER_RUN_CONFIGURATION_INPUT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDATION_CONFIGURATION: Shape = Shape {
@@ -1311,6 +1339,7 @@ static SHAPE_RECOMMENDATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -1404,4 +1433,5 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

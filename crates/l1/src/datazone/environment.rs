@@ -403,6 +403,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
@@ -421,4 +422,5 @@ static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -195,6 +195,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CONSOLE_LINK_PARAMETERS: Shape = Shape {
@@ -209,4 +210,5 @@ static SHAPE_AWS_CONSOLE_LINK_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -251,6 +251,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL: Shape = Shape {
@@ -265,4 +266,5 @@ static SHAPE_MODEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -220,6 +220,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNER_PROPERTIES: Shape = Shape {
@@ -238,6 +239,7 @@ static SHAPE_OWNER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNER_GROUP_PROPERTIES: Shape = Shape {
@@ -253,6 +255,7 @@ static SHAPE_OWNER_GROUP_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OWNER_USER_PROPERTIES: Shape = Shape {
@@ -268,4 +271,5 @@ static SHAPE_OWNER_USER_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

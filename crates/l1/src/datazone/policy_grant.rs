@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -721,6 +723,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -805,6 +808,65 @@ static SHAPE_POLICY_GRANT_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyGrantDetail",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateDomainUnit"]),
+                Check::Required(&["CreateDomainUnit"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OverrideDomainUnitOwners"]),
+                Check::Required(&["OverrideDomainUnitOwners"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AddToProjectMemberPool"]),
+                Check::Required(&["AddToProjectMemberPool"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OverrideProjectOwners"]),
+                Check::Required(&["OverrideProjectOwners"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateGlossary"]),
+                Check::Required(&["CreateGlossary"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateFormType"]),
+                Check::Required(&["CreateFormType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateAssetType"]),
+                Check::Required(&["CreateAssetType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateProject"]),
+                Check::Required(&["CreateProject"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironmentProfile"]),
+                Check::Required(&["CreateEnvironmentProfile"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DelegateCreateEnvironmentProfile"]),
+                Check::Required(&["DelegateCreateEnvironmentProfile"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironment"]),
+                Check::Required(&["CreateEnvironment"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironmentFromBlueprint"]),
+                Check::Required(&["CreateEnvironmentFromBlueprint"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateProjectFromProjectProfile"]),
+                Check::Required(&["CreateProjectFromProjectProfile"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CREATE_DOMAIN_UNIT_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -815,6 +877,7 @@ static SHAPE_CREATE_DOMAIN_UNIT_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_DOMAIN_UNIT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -825,6 +888,7 @@ static SHAPE_OVERRIDE_DOMAIN_UNIT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADD_TO_PROJECT_MEMBER_POOL_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -835,6 +899,7 @@ static SHAPE_ADD_TO_PROJECT_MEMBER_POOL_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_PROJECT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -845,6 +910,7 @@ static SHAPE_OVERRIDE_PROJECT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_GLOSSARY_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -855,6 +921,7 @@ static SHAPE_CREATE_GLOSSARY_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_FORM_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -865,6 +932,7 @@ static SHAPE_CREATE_FORM_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ASSET_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -875,6 +943,7 @@ static SHAPE_CREATE_ASSET_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_PROJECT_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -885,6 +954,7 @@ static SHAPE_CREATE_PROJECT_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -900,6 +970,7 @@ static SHAPE_CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_PROJECT_FROM_PROJECT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -923,6 +994,7 @@ static SHAPE_CREATE_PROJECT_FROM_PROJECT_PROFILE_POLICY_GRANT_DETAIL: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -953,6 +1025,20 @@ static SHAPE_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["User"]), Check::Required(&["User"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Group"]), Check::Required(&["Group"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Project"]), Check::Required(&["Project"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DomainUnit"]),
+                Check::Required(&["DomainUnit"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_USER_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -976,6 +1062,21 @@ static SHAPE_USER_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/UserPolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["UserIdentifier"]),
+                Check::Required(&["UserIdentifier"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AllUsersGrantFilter"]),
+                Check::Required(&["AllUsersGrantFilter"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_GROUP_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -990,6 +1091,15 @@ static SHAPE_GROUP_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             ),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GroupPolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["GroupIdentifier"]),
+            Check::Required(&["GroupIdentifier"]),
+        ])]),
     }],
 };
 
@@ -1021,6 +1131,7 @@ static SHAPE_PROJECT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_GRANT_FILTER: Shape = Shape {
@@ -1030,6 +1141,15 @@ static SHAPE_PROJECT_GRANT_FILTER: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DOMAIN_UNIT_FILTER_FOR_PROJECT),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ProjectGrantFilter",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["DomainUnitFilter"]),
+            Check::Required(&["DomainUnitFilter"]),
+        ])]),
     }],
 };
 
@@ -1054,6 +1174,7 @@ static SHAPE_DOMAIN_UNIT_FILTER_FOR_PROJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -1086,6 +1207,7 @@ static SHAPE_DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_UNIT_GRANT_FILTER: Shape = Shape {
@@ -1095,5 +1217,14 @@ static SHAPE_DOMAIN_UNIT_GRANT_FILTER: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DomainUnitGrantFilter",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AllDomainUnitsGrantFilter"]),
+            Check::Required(&["AllDomainUnitsGrantFilter"]),
+        ])]),
     }],
 };

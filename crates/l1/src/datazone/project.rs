@@ -433,6 +433,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_MEMBERSHIP_ASSIGNMENT: Shape = Shape {
@@ -454,6 +455,7 @@ static SHAPE_PROJECT_MEMBERSHIP_ASSIGNMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER: Shape = Shape {
@@ -472,6 +474,7 @@ static SHAPE_MEMBER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -500,6 +503,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_USER_PARAMETER: Shape = Shape {
@@ -537,6 +541,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_USER_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
@@ -555,4 +560,5 @@ static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

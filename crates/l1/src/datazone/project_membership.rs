@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -162,6 +164,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER: Shape = Shape {
@@ -180,4 +183,19 @@ static SHAPE_MEMBER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Member",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["UserIdentifier"]),
+                Check::Required(&["UserIdentifier"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["GroupIdentifier"]),
+                Check::Required(&["GroupIdentifier"]),
+            ]),
+        ]),
+    }],
 };

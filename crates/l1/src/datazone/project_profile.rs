@@ -521,6 +521,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION: Shape = Shape {
@@ -593,6 +594,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ACCOUNT: Shape = Shape {
@@ -606,6 +608,7 @@ static SHAPE_AWS_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGION: Shape = Shape {
@@ -621,6 +624,7 @@ static SHAPE_REGION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS: Shape = Shape {
@@ -648,6 +652,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETER: Shape = Shape {
@@ -675,6 +680,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG_PARAMETER: Shape = Shape {
@@ -709,4 +715,5 @@ static SHAPE_RESOURCE_TAG_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

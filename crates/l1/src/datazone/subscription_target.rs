@@ -313,6 +313,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION_TARGET_FORM: Shape = Shape {
@@ -336,4 +337,5 @@ static SHAPE_SUBSCRIPTION_TARGET_FORM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -395,6 +395,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_ACTION_TO_ADD: Shape = Shape {
@@ -433,6 +434,7 @@ static SHAPE_BUDGET_ACTION_TO_ADD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_SCHEDULE: Shape = Shape {
@@ -443,6 +445,7 @@ static SHAPE_BUDGET_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIXED_BUDGET_SCHEDULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_BUDGET_SCHEDULE: Shape = Shape {
@@ -461,6 +464,7 @@ static SHAPE_FIXED_BUDGET_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -487,6 +491,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USAGE_TRACKING_RESOURCE: Shape = Shape {
@@ -500,4 +505,5 @@ static SHAPE_USAGE_TRACKING_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

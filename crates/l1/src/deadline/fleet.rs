@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1254,6 +1255,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_CONFIGURATION: Shape = Shape {
@@ -1272,6 +1274,21 @@ static SHAPE_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FleetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomerManaged"]),
+                Check::Required(&["CustomerManaged"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceManagedEc2"]),
+                Check::Required(&["ServiceManagedEc2"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CUSTOMER_MANAGED_FLEET_CONFIGURATION: Shape = Shape {
@@ -1317,6 +1334,7 @@ static SHAPE_CUSTOMER_MANAGED_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION: Shape = Shape {
@@ -1353,6 +1371,7 @@ static SHAPE_CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_WORKER_CAPABILITIES: Shape = Shape {
@@ -1445,6 +1464,7 @@ static SHAPE_CUSTOMER_MANAGED_WORKER_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_RANGE: Shape = Shape {
@@ -1471,6 +1491,7 @@ static SHAPE_ACCELERATOR_COUNT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_RANGE: Shape = Shape {
@@ -1497,6 +1518,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_AMOUNT_CAPABILITY: Shape = Shape {
@@ -1528,6 +1550,7 @@ static SHAPE_FLEET_AMOUNT_CAPABILITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_ATTRIBUTE_CAPABILITY: Shape = Shape {
@@ -1565,6 +1588,7 @@ static SHAPE_FLEET_ATTRIBUTE_CAPABILITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_RANGE: Shape = Shape {
@@ -1591,6 +1615,7 @@ static SHAPE_MEMORY_MI_B_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE: Shape = Shape {
@@ -1617,6 +1642,7 @@ static SHAPE_V_CPU_COUNT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_FLEET_CONFIGURATION: Shape = Shape {
@@ -1662,6 +1688,7 @@ static SHAPE_SERVICE_MANAGED_EC2_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION: Shape = Shape {
@@ -1698,6 +1725,7 @@ static SHAPE_SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES: Shape = Shape {
@@ -1829,6 +1857,7 @@ static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_CAPABILITIES: Shape = Shape {
@@ -1855,6 +1884,7 @@ static SHAPE_ACCELERATOR_CAPABILITIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_SELECTION: Shape = Shape {
@@ -1880,6 +1910,7 @@ static SHAPE_ACCELERATOR_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_EBS_VOLUME: Shape = Shape {
@@ -1912,6 +1943,7 @@ static SHAPE_EC2_EBS_VOLUME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_SOFTWARE_ADD_ON: Shape = Shape {
@@ -1925,6 +1957,7 @@ static SHAPE_FLEET_SOFTWARE_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_MARKET_OPTIONS: Shape = Shape {
@@ -1938,6 +1971,7 @@ static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_MARKET_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERSISTENT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1994,6 +2028,7 @@ static SHAPE_PERSISTENT_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -2013,6 +2048,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_CONFIGURATION: Shape = Shape {
@@ -2039,6 +2075,7 @@ static SHAPE_HOST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2065,4 +2102,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -583,6 +584,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_ATTACHMENT_SETTINGS: Shape = Shape {
@@ -613,6 +615,7 @@ static SHAPE_JOB_ATTACHMENT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_RUN_AS_USER: Shape = Shape {
@@ -640,6 +643,7 @@ static SHAPE_JOB_RUN_AS_USER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -668,6 +672,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_USER: Shape = Shape {
@@ -698,6 +703,7 @@ static SHAPE_WINDOWS_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -722,6 +728,25 @@ static SHAPE_SCHEDULING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PriorityFifo"]),
+                Check::Required(&["PriorityFifo"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PriorityBalanced"]),
+                Check::Required(&["PriorityBalanced"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedBalanced"]),
+                Check::Required(&["WeightedBalanced"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIORITY_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -736,6 +761,7 @@ static SHAPE_PRIORITY_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -804,6 +830,7 @@ static SHAPE_WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_MAX_PRIORITY_OVERRIDE: Shape = Shape {
@@ -814,6 +841,15 @@ static SHAPE_SCHEDULING_MAX_PRIORITY_OVERRIDE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingMaxPriorityOverride",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AlwaysScheduleFirst"]),
+            Check::Required(&["AlwaysScheduleFirst"]),
+        ])]),
+    }],
 };
 
 static SHAPE_SCHEDULING_MIN_PRIORITY_OVERRIDE: Shape = Shape {
@@ -823,6 +859,15 @@ static SHAPE_SCHEDULING_MIN_PRIORITY_OVERRIDE: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingMinPriorityOverride",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AlwaysScheduleLast"]),
+            Check::Required(&["AlwaysScheduleLast"]),
+        ])]),
     }],
 };
 
@@ -850,4 +895,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

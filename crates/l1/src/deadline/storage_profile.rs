@@ -236,6 +236,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_LOCATION: Shape = Shape {
@@ -272,4 +273,5 @@ static SHAPE_FILE_SYSTEM_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -243,6 +243,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_PROPERTIES_REQUEST: Shape = Shape {
@@ -264,6 +265,7 @@ static SHAPE_HOST_PROPERTIES_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_ADDRESSES: Shape = Shape {
@@ -298,6 +300,7 @@ static SHAPE_IP_ADDRESSES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -324,4 +327,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

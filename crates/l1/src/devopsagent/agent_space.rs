@@ -483,6 +483,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPERATOR_APP: Shape = Shape {
@@ -507,6 +508,7 @@ static SHAPE_OPERATOR_APP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_AUTH_CONFIGURATION: Shape = Shape {
@@ -517,6 +519,7 @@ static SHAPE_IAM_AUTH_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDC_AUTH_CONFIGURATION: Shape = Shape {
@@ -535,6 +538,7 @@ static SHAPE_IDC_AUTH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_AUTH_CONFIGURATION: Shape = Shape {
@@ -585,6 +589,7 @@ static SHAPE_IDP_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFERENCES: Shape = Shape {
@@ -595,6 +600,7 @@ static SHAPE_PREFERENCES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -621,4 +627,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -1114,6 +1116,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -1216,6 +1219,62 @@ static SHAPE_SERVICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SourceAws"]),
+                Check::Required(&["SourceAws"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Aws"]), Check::Required(&["Aws"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitHub"]), Check::Required(&["GitHub"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Slack"]), Check::Required(&["Slack"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Dynatrace"]),
+                Check::Required(&["Dynatrace"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServer"]),
+                Check::Required(&["MCPServer"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitLab"]), Check::Required(&["GitLab"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerDatadog"]),
+                Check::Required(&["MCPServerDatadog"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSplunk"]),
+                Check::Required(&["MCPServerSplunk"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerNewRelic"]),
+                Check::Required(&["MCPServerNewRelic"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerGrafana"]),
+                Check::Required(&["MCPServerGrafana"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PagerDuty"]),
+                Check::Required(&["PagerDuty"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EventChannel"]),
+                Check::Required(&["EventChannel"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Azure"]), Check::Required(&["Azure"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSigV4"]),
+                Check::Required(&["MCPServerSigV4"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SOURCE_AWS_CONFIGURATION: Shape = Shape {
@@ -1274,6 +1333,7 @@ static SHAPE_SOURCE_AWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_RESOURCE: Shape = Shape {
@@ -1306,6 +1366,7 @@ static SHAPE_AWS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1334,6 +1395,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CONFIGURATION: Shape = Shape {
@@ -1392,6 +1454,7 @@ static SHAPE_AWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_CONFIGURATION: Shape = Shape {
@@ -1425,6 +1488,7 @@ static SHAPE_GIT_HUB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONFIGURATION: Shape = Shape {
@@ -1458,6 +1522,7 @@ static SHAPE_SLACK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_BIDIRECTIONAL_CONFIGURATION: Shape = Shape {
@@ -1483,6 +1548,7 @@ static SHAPE_SLACK_BIDIRECTIONAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_TRANSMISSION_TARGET: Shape = Shape {
@@ -1493,6 +1559,7 @@ static SHAPE_SLACK_TRANSMISSION_TARGET: Shape = Shape {
         ty: Ty::Object(&SHAPE_SLACK_CHANNEL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CHANNEL: Shape = Shape {
@@ -1516,6 +1583,7 @@ static SHAPE_SLACK_CHANNEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONFIGURATION: Shape = Shape {
@@ -1545,6 +1613,7 @@ static SHAPE_DYNATRACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
@@ -1563,6 +1632,7 @@ static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_CONFIGURATION: Shape = Shape {
@@ -1613,6 +1683,7 @@ static SHAPE_MCP_SERVER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_CONFIGURATION: Shape = Shape {
@@ -1643,6 +1714,7 @@ static SHAPE_GIT_LAB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DATADOG_CONFIGURATION: Shape = Shape {
@@ -1695,6 +1767,7 @@ static SHAPE_MCP_SERVER_DATADOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_CONFIGURATION: Shape = Shape {
@@ -1731,6 +1804,7 @@ static SHAPE_MCP_SERVER_SPLUNK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_NEW_RELIC_CONFIGURATION: Shape = Shape {
@@ -1756,6 +1830,7 @@ static SHAPE_MCP_SERVER_NEW_RELIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_CONFIGURATION: Shape = Shape {
@@ -1827,6 +1902,7 @@ static SHAPE_MCP_SERVER_GRAFANA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
@@ -1856,6 +1932,7 @@ static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CHANNEL_CONFIGURATION: Shape = Shape {
@@ -1866,6 +1943,7 @@ static SHAPE_EVENT_CHANNEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
@@ -1876,6 +1954,7 @@ static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_CONFIGURATION: Shape = Shape {
@@ -1894,4 +1973,5 @@ static SHAPE_MCP_SERVER_SIG_V4_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1328,6 +1329,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_DETAILS: Shape = Shape {
@@ -1400,6 +1402,51 @@ static SHAPE_SERVICE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ServiceDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Dynatrace"]),
+                Check::Required(&["Dynatrace"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServer"]),
+                Check::Required(&["MCPServer"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSplunk"]),
+                Check::Required(&["MCPServerSplunk"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerNewRelic"]),
+                Check::Required(&["MCPServerNewRelic"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitLab"]), Check::Required(&["GitLab"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitHub"]), Check::Required(&["GitHub"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PagerDuty"]),
+                Check::Required(&["PagerDuty"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AzureIdentity"]),
+                Check::Required(&["AzureIdentity"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSigV4"]),
+                Check::Required(&["MCPServerSigV4"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerGrafana"]),
+                Check::Required(&["MCPServerGrafana"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DYNATRACE_SERVICE_DETAILS: Shape = Shape {
@@ -1418,6 +1465,7 @@ static SHAPE_DYNATRACE_SERVICE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1428,6 +1476,7 @@ static SHAPE_DYNATRACE_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CLIENT_DETAILS: Shape = Shape {
@@ -1458,6 +1507,7 @@ static SHAPE_O_AUTH_CLIENT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DETAILS: Shape = Shape {
@@ -1497,6 +1547,7 @@ static SHAPE_MCP_SERVER_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1521,6 +1572,22 @@ static SHAPE_MCP_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OAuthClientCredentials"]),
+                Check::Required(&["OAuthClientCredentials"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["ApiKey"]), Check::Required(&["ApiKey"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BearerToken"]),
+                Check::Required(&["BearerToken"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MCP_SERVER_O_AUTH_CLIENT_CREDENTIALS_CONFIG: Shape = Shape {
@@ -1571,6 +1638,7 @@ static SHAPE_MCP_SERVER_O_AUTH_CLIENT_CREDENTIALS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_DETAILS: Shape = Shape {
@@ -1604,6 +1672,7 @@ static SHAPE_API_KEY_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEARER_TOKEN_DETAILS: Shape = Shape {
@@ -1637,6 +1706,7 @@ static SHAPE_BEARER_TOKEN_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_DETAILS: Shape = Shape {
@@ -1676,6 +1746,7 @@ static SHAPE_MCP_SERVER_SPLUNK_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1685,6 +1756,15 @@ static SHAPE_MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_BEARER_TOKEN_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerSplunkAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BearerToken"]),
+            Check::Required(&["BearerToken"]),
+        ])]),
     }],
 };
 
@@ -1696,6 +1776,7 @@ static SHAPE_NEW_RELIC_SERVICE_DETAILS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1706,6 +1787,7 @@ static SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEW_RELIC_API_KEY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEW_RELIC_API_KEY_CONFIG: Shape = Shape {
@@ -1781,6 +1863,7 @@ static SHAPE_NEW_RELIC_API_KEY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_DETAILS: Shape = Shape {
@@ -1822,6 +1905,7 @@ static SHAPE_GIT_LAB_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_DETAILS: Shape = Shape {
@@ -1840,6 +1924,21 @@ static SHAPE_GIT_HUB_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GitHubDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AppVerification"]),
+                Check::Required(&["AppVerification"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DirectAccess"]),
+                Check::Required(&["DirectAccess"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_GIT_HUB_APP_VERIFICATION_DETAILS: Shape = Shape {
@@ -1890,6 +1989,7 @@ static SHAPE_GIT_HUB_APP_VERIFICATION_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_PAT_DETAILS: Shape = Shape {
@@ -1931,6 +2031,7 @@ static SHAPE_GIT_HUB_PAT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SERVICE_DETAILS: Shape = Shape {
@@ -1952,6 +2053,7 @@ static SHAPE_SERVICE_NOW_SERVICE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1962,6 +2064,7 @@ static SHAPE_SERVICE_NOW_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_DETAILS: Shape = Shape {
@@ -1985,6 +2088,7 @@ static SHAPE_PAGER_DUTY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1995,6 +2099,7 @@ static SHAPE_PAGER_DUTY_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_IDENTITY_SERVICE_DETAILS: Shape = Shape {
@@ -2046,6 +2151,7 @@ static SHAPE_AZURE_IDENTITY_SERVICE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_DETAILS: Shape = Shape {
@@ -2085,6 +2191,7 @@ static SHAPE_MCP_SERVER_SIG_V4_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2139,6 +2246,7 @@ static SHAPE_MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_DETAILS: Shape = Shape {
@@ -2178,6 +2286,7 @@ static SHAPE_MCP_SERVER_GRAFANA_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2187,6 +2296,15 @@ static SHAPE_MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_BEARER_TOKEN_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerGrafanaAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BearerToken"]),
+            Check::Required(&["BearerToken"]),
+        ])]),
     }],
 };
 
@@ -2214,4 +2332,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

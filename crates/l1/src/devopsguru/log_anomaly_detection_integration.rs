@@ -67,4 +67,5 @@ pub static FACTS: ResourceFacts = ResourceFacts {
 static SHAPE: Shape = Shape {
     name: "Properties",
     properties: &[],
+    constraints: &[],
 };

@@ -204,6 +204,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_NOTIFICATION_CHANNEL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CHANNEL_CONFIG: Shape = Shape {
@@ -222,6 +223,7 @@ static SHAPE_NOTIFICATION_CHANNEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_FILTER_CONFIG: Shape = Shape {
@@ -270,6 +272,7 @@ static SHAPE_NOTIFICATION_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_CHANNEL_CONFIG: Shape = Shape {
@@ -285,4 +288,5 @@ static SHAPE_SNS_CHANNEL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -140,6 +140,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_COLLECTION_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_COLLECTION_FILTER: Shape = Shape {
@@ -163,6 +164,7 @@ static SHAPE_RESOURCE_COLLECTION_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FORMATION_COLLECTION_FILTER: Shape = Shape {
@@ -187,6 +189,7 @@ static SHAPE_CLOUD_FORMATION_COLLECTION_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG_COLLECTION: Shape = Shape {
@@ -222,4 +225,5 @@ static SHAPE_TAG_COLLECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

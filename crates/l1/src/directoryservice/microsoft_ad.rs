@@ -249,6 +249,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_SETTINGS: Shape = Shape {
@@ -278,4 +279,5 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -319,6 +319,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -347,6 +348,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_SETTINGS: Shape = Shape {
@@ -376,4 +378,5 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

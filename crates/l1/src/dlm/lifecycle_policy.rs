@@ -1297,6 +1297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_TARGET: Shape = Shape {
@@ -1312,6 +1313,7 @@ static SHAPE_CROSS_REGION_COPY_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSIONS: Shape = Shape {
@@ -1354,6 +1356,7 @@ static SHAPE_EXCLUSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1380,6 +1383,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DETAILS: Shape = Shape {
@@ -1561,6 +1565,7 @@ static SHAPE_POLICY_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1593,6 +1598,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_ACTION: Shape = Shape {
@@ -1622,6 +1628,7 @@ static SHAPE_CROSS_REGION_COPY_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1645,6 +1652,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_RETAIN_RULE: Shape = Shape {
@@ -1669,6 +1677,7 @@ static SHAPE_CROSS_REGION_COPY_RETAIN_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SOURCE: Shape = Shape {
@@ -1690,6 +1699,7 @@ static SHAPE_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_PARAMETERS: Shape = Shape {
@@ -1735,6 +1745,7 @@ static SHAPE_EVENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -1768,6 +1779,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1881,6 +1893,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RULE: Shape = Shape {
@@ -1891,6 +1904,7 @@ static SHAPE_ARCHIVE_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_RETAIN_RULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RETAIN_RULE: Shape = Shape {
@@ -1901,6 +1915,7 @@ static SHAPE_ARCHIVE_RETAIN_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETENTION_ARCHIVE_TIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_ARCHIVE_TIER: Shape = Shape {
@@ -1935,6 +1950,7 @@ static SHAPE_RETENTION_ARCHIVE_TIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_RULE: Shape = Shape {
@@ -2014,6 +2030,7 @@ static SHAPE_CREATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT: Shape = Shape {
@@ -2084,6 +2101,7 @@ static SHAPE_SCRIPT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_RULE: Shape = Shape {
@@ -2147,6 +2165,7 @@ static SHAPE_CROSS_REGION_COPY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_DEPRECATE_RULE: Shape = Shape {
@@ -2171,6 +2190,7 @@ static SHAPE_CROSS_REGION_COPY_DEPRECATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPRECATE_RULE: Shape = Shape {
@@ -2205,6 +2225,7 @@ static SHAPE_DEPRECATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_RESTORE_RULE: Shape = Shape {
@@ -2279,6 +2300,7 @@ static SHAPE_FAST_RESTORE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETAIN_RULE: Shape = Shape {
@@ -2313,6 +2335,7 @@ static SHAPE_RETAIN_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_RULE: Shape = Shape {
@@ -2356,4 +2379,5 @@ static SHAPE_SHARE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -317,6 +317,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_MIGRATION_SETTINGS: Shape = Shape {
@@ -345,6 +346,7 @@ static SHAPE_DATA_MIGRATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATA_SETTINGS: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_SOURCE_DATA_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -413,4 +416,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

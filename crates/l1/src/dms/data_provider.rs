@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1079,6 +1080,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SETTINGS: Shape = Shape {
@@ -1151,6 +1153,24 @@ static SHAPE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/properties/Settings",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["PostgreSqlSettings"]),
+            Check::Required(&["MySqlSettings"]),
+            Check::Required(&["OracleSettings"]),
+            Check::Required(&["MicrosoftSqlServerSettings"]),
+            Check::Required(&["RedshiftSettings"]),
+            Check::Required(&["DocDbSettings"]),
+            Check::Required(&["MariaDbSettings"]),
+            Check::Required(&["MongoDbSettings"]),
+            Check::Required(&["IbmDb2LuwSettings"]),
+            Check::Required(&["IbmDb2zOsSettings"]),
+            Check::Required(&["SybaseAseSettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
@@ -1190,6 +1210,7 @@ static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2_LUW_SETTINGS: Shape = Shape {
@@ -1241,6 +1262,7 @@ static SHAPE_IBM_DB2_LUW_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2Z_OS_SETTINGS: Shape = Shape {
@@ -1280,6 +1302,7 @@ static SHAPE_IBM_DB2Z_OS_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARIA_DB_SETTINGS: Shape = Shape {
@@ -1313,6 +1336,7 @@ static SHAPE_MARIA_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
@@ -1364,6 +1388,7 @@ static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
@@ -1427,6 +1452,7 @@ static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
@@ -1460,6 +1486,7 @@ static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_SETTINGS: Shape = Shape {
@@ -1529,6 +1556,7 @@ static SHAPE_ORACLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
@@ -1568,6 +1596,7 @@ static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
@@ -1592,6 +1621,7 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYBASE_ASE_SETTINGS: Shape = Shape {
@@ -1637,6 +1667,7 @@ static SHAPE_SYBASE_ASE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1663,4 +1694,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1492,6 +1492,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
@@ -1528,6 +1529,7 @@ static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_SETTINGS: Shape = Shape {
@@ -1538,6 +1540,7 @@ static SHAPE_DYNAMO_DB_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_SETTINGS: Shape = Shape {
@@ -1568,6 +1571,7 @@ static SHAPE_ELASTICSEARCH_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GCP_MY_SQL_SETTINGS: Shape = Shape {
@@ -1652,6 +1656,7 @@ static SHAPE_GCP_MY_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2_SETTINGS: Shape = Shape {
@@ -1712,6 +1717,7 @@ static SHAPE_IBM_DB2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_SETTINGS: Shape = Shape {
@@ -1826,6 +1832,7 @@ static SHAPE_KAFKA_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_SETTINGS: Shape = Shape {
@@ -1892,6 +1899,7 @@ static SHAPE_KINESIS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
@@ -2000,6 +2008,7 @@ static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
@@ -2084,6 +2093,7 @@ static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
@@ -2144,6 +2154,7 @@ static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_SETTINGS: Shape = Shape {
@@ -2192,6 +2203,7 @@ static SHAPE_NEPTUNE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_SETTINGS: Shape = Shape {
@@ -2413,6 +2425,7 @@ static SHAPE_ORACLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
@@ -2515,6 +2528,7 @@ static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIS_SETTINGS: Shape = Shape {
@@ -2563,6 +2577,7 @@ static SHAPE_REDIS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
@@ -2725,6 +2740,7 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SETTINGS: Shape = Shape {
@@ -2977,6 +2993,7 @@ static SHAPE_S3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYBASE_SETTINGS: Shape = Shape {
@@ -2995,6 +3012,7 @@ static SHAPE_SYBASE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3013,4 +3031,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

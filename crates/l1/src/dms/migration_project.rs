@@ -309,6 +309,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Shape = Shape {
@@ -327,6 +328,7 @@ static SHAPE_SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROVIDER_DESCRIPTOR: Shape = Shape {
@@ -351,6 +353,7 @@ static SHAPE_DATA_PROVIDER_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -377,4 +380,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

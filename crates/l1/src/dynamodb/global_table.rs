@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -1721,6 +1723,25 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "if at #/allOf/0",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Required(&["LocalSecondaryIndexes"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::AllOf(&[
+                Check::AllOf(&[
+                    Check::Property("AttributeDefinitions", &Check::MinItems(2)),
+                    Check::Property("KeySchema", &Check::MinItems(2)),
+                ]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
@@ -1746,6 +1767,7 @@ static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
@@ -1813,6 +1835,7 @@ static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_SCHEMA: Shape = Shape {
@@ -1838,6 +1861,7 @@ static SHAPE_KEY_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECTION: Shape = Shape {
@@ -1871,6 +1895,7 @@ static SHAPE_PROJECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -1884,6 +1909,7 @@ static SHAPE_READ_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -1897,6 +1923,7 @@ static SHAPE_GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WARM_THROUGHPUT: Shape = Shape {
@@ -1921,6 +1948,15 @@ static SHAPE_WARM_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/WarmThroughput",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ReadUnitsPerSecond"]),
+            Check::Required(&["WriteUnitsPerSecond"]),
+        ]),
+    }],
 };
 
 static SHAPE_WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -1934,6 +1970,7 @@ static SHAPE_WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -1944,6 +1981,7 @@ static SHAPE_WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_AUTO_SCALING_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_AUTO_SCALING_SETTINGS: Shape = Shape {
@@ -1983,6 +2021,7 @@ static SHAPE_CAPACITY_AUTO_SCALING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2019,6 +2058,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_WITNESS: Shape = Shape {
@@ -2029,6 +2069,7 @@ static SHAPE_GLOBAL_TABLE_WITNESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_KEY_SCHEMA: Shape = Shape {
@@ -2054,6 +2095,7 @@ static SHAPE_GLOBAL_TABLE_KEY_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
@@ -2092,6 +2134,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
@@ -2201,6 +2244,7 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
@@ -2222,6 +2266,7 @@ static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION: Shape = Shape {
@@ -2256,6 +2301,7 @@ static SHAPE_REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2277,6 +2323,7 @@ static SHAPE_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
@@ -2298,6 +2345,7 @@ static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
@@ -2320,6 +2368,12 @@ static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependencies at #/definitions/PointInTimeRecoverySpecification",
+        description: "",
+        check: Check::DependentRequired("RecoveryPeriodInDays", &["PointInTimeRecoveryEnabled"]),
+    }],
 };
 
 static SHAPE_REPLICA_STREAM_SPECIFICATION: Shape = Shape {
@@ -2343,6 +2397,15 @@ static SHAPE_REPLICA_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ReplicaStreamSpecification",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ResourcePolicy"]),
+            Check::Required(&["Tags"]),
+        ]),
+    }],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -2353,6 +2416,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2371,6 +2435,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SSE_SPECIFICATION: Shape = Shape {
@@ -2381,6 +2446,7 @@ static SHAPE_REPLICA_SSE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -2402,6 +2468,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
@@ -2415,6 +2482,7 @@ static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
@@ -2433,6 +2501,7 @@ static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INDEX: Shape = Shape {
@@ -2495,6 +2564,7 @@ static SHAPE_VECTOR_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
@@ -2520,6 +2590,7 @@ static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
@@ -2534,4 +2605,5 @@ static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -478,6 +478,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH: Shape = Shape {
@@ -501,6 +502,7 @@ static SHAPE_HEALTH_CHECK_PATH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH_DESTINATION: Shape = Shape {
@@ -519,6 +521,7 @@ static SHAPE_HEALTH_CHECK_PATH_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH_SOURCE: Shape = Shape {
@@ -537,6 +540,7 @@ static SHAPE_HEALTH_CHECK_PATH_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -563,4 +567,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

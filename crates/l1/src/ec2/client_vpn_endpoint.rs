@@ -793,6 +793,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -823,6 +824,7 @@ static SHAPE_CLIENT_AUTHENTICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIRECTORY_SERVICE_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -833,6 +835,7 @@ static SHAPE_DIRECTORY_SERVICE_AUTHENTICATION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -851,6 +854,7 @@ static SHAPE_FEDERATED_AUTHENTICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -861,6 +865,7 @@ static SHAPE_CERTIFICATE_AUTHENTICATION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_POLICY: Shape = Shape {
@@ -885,6 +890,7 @@ static SHAPE_AUTHORIZATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONNECT_OPTIONS: Shape = Shape {
@@ -903,6 +909,7 @@ static SHAPE_CLIENT_CONNECT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_LOGIN_BANNER_OPTIONS: Shape = Shape {
@@ -921,6 +928,7 @@ static SHAPE_CLIENT_LOGIN_BANNER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Shape = Shape {
@@ -931,6 +939,7 @@ static SHAPE_CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_LOG_OPTIONS: Shape = Shape {
@@ -961,6 +970,7 @@ static SHAPE_CONNECTION_LOG_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_POSTURE_OPTIONS: Shape = Shape {
@@ -984,6 +994,7 @@ static SHAPE_DEVICE_POSTURE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_POSTURE_TRUST_PROVIDER: Shape = Shape {
@@ -1008,6 +1019,7 @@ static SHAPE_DEVICE_POSTURE_TRUST_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -1031,6 +1043,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1049,6 +1062,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -1083,4 +1097,5 @@ static SHAPE_TRANSIT_GATEWAY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

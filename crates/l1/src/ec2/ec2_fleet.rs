@@ -2198,6 +2198,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST: Shape = Shape {
@@ -2221,6 +2222,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST: Shape = Shape {
@@ -2256,6 +2258,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
@@ -2356,6 +2359,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2386,6 +2390,7 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
@@ -2443,6 +2448,7 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_AVAILABILITY_ZONE_CONFIGURATION: Shape = Shape {
@@ -2466,6 +2472,7 @@ static SHAPE_MULTI_AVAILABILITY_ZONE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDBY_AVAILABILITY_ZONE: Shape = Shape {
@@ -2484,6 +2491,7 @@ static SHAPE_STANDBY_AVAILABILITY_ZONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -2502,6 +2510,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -2769,6 +2778,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -2787,6 +2797,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2805,6 +2816,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -2823,6 +2835,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -2833,6 +2846,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -2848,6 +2862,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -2858,6 +2873,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -2876,6 +2892,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2894,6 +2911,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -2912,6 +2930,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -2930,6 +2949,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -2948,6 +2968,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -2966,6 +2987,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
@@ -2996,6 +3018,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_SPECIFICATION_REQUEST: Shape = Shape {
@@ -3101,6 +3124,7 @@ static SHAPE_NETWORK_INTERFACE_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_ADDRESS_REQUEST: Shape = Shape {
@@ -3111,6 +3135,7 @@ static SHAPE_IPV6_ADDRESS_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION_REQUEST: Shape = Shape {
@@ -3129,6 +3154,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -3186,6 +3212,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_OPTIONS_REQUEST: Shape = Shape {
@@ -3231,6 +3258,7 @@ static SHAPE_ON_DEMAND_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_OPTIONS_REQUEST: Shape = Shape {
@@ -3244,6 +3272,7 @@ static SHAPE_CAPACITY_RESERVATION_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESERVED_CAPACITY_OPTIONS_REQUEST: Shape = Shape {
@@ -3289,6 +3318,7 @@ static SHAPE_RESERVED_CAPACITY_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
@@ -3317,6 +3347,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVED_CAPACITY_FALLBACK_OPTIONS_REQUEST: Shape = Shape {
@@ -3335,6 +3366,7 @@ static SHAPE_RESERVED_CAPACITY_FALLBACK_OPTIONS_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS_REQUEST: Shape = Shape {
@@ -3405,6 +3437,7 @@ static SHAPE_SPOT_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_STRATEGIES: Shape = Shape {
@@ -3415,6 +3448,7 @@ static SHAPE_MAINTENANCE_STRATEGIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_REBALANCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_REBALANCE: Shape = Shape {
@@ -3436,6 +3470,7 @@ static SHAPE_CAPACITY_REBALANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -3510,6 +3545,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3528,6 +3564,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CAPACITY_SPECIFICATION_REQUEST: Shape = Shape {
@@ -3570,4 +3607,5 @@ static SHAPE_TARGET_CAPACITY_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

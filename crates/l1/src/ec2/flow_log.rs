@@ -519,6 +519,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_OPTIONS: Shape = Shape {
@@ -546,6 +547,7 @@ static SHAPE_DESTINATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FIELD_SPECIFICATION: Shape = Shape {
@@ -580,6 +582,7 @@ static SHAPE_TAG_FIELD_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -598,4 +601,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

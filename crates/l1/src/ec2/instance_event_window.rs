@@ -279,6 +279,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -305,6 +306,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE: Shape = Shape {
@@ -365,4 +367,5 @@ static SHAPE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

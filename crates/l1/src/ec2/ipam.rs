@@ -367,6 +367,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
@@ -380,6 +381,7 @@ static SHAPE_IPAM_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
@@ -390,6 +392,7 @@ static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -416,4 +419,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

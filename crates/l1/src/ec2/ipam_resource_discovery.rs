@@ -262,6 +262,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
@@ -272,6 +273,7 @@ static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
@@ -285,6 +287,7 @@ static SHAPE_IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shap
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -311,4 +314,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

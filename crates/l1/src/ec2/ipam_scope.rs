@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_SCOPE_EXTERNAL_AUTHORITY_CONFIGURATION: Shape = Shape {
@@ -292,6 +293,7 @@ static SHAPE_IPAM_SCOPE_EXTERNAL_AUTHORITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -318,4 +320,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -2080,6 +2082,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
@@ -2299,6 +2302,7 @@ static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2327,6 +2331,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             required: false,
             ty: Ty::String,
             rules: Rules::NONE,
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -2398,6 +2430,61 @@ static SHAPE_EBS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -2419,6 +2506,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -2437,6 +2525,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CPU_OPTIONS: Shape = Shape {
@@ -2473,6 +2562,7 @@ static SHAPE_CPU_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
@@ -2483,6 +2573,7 @@ static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
@@ -2493,6 +2584,7 @@ static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
@@ -2503,6 +2595,7 @@ static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE: Shape = Shape {
@@ -2521,6 +2614,7 @@ static SHAPE_IAM_INSTANCE_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MARKET_OPTIONS: Shape = Shape {
@@ -2547,6 +2641,7 @@ static SHAPE_INSTANCE_MARKET_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS: Shape = Shape {
@@ -2589,6 +2684,7 @@ static SHAPE_SPOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -2850,6 +2946,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT: Shape = Shape {
@@ -2868,6 +2965,7 @@ static SHAPE_ACCELERATOR_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B: Shape = Shape {
@@ -2886,6 +2984,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS: Shape = Shape {
@@ -2904,6 +3003,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS: Shape = Shape {
@@ -2914,6 +3014,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU: Shape = Shape {
@@ -2929,6 +3030,7 @@ static SHAPE_CPU: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE: Shape = Shape {
@@ -2939,6 +3041,7 @@ static SHAPE_REFERENCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU: Shape = Shape {
@@ -2957,6 +3060,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B: Shape = Shape {
@@ -2975,6 +3079,7 @@ static SHAPE_MEMORY_MI_B: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS: Shape = Shape {
@@ -2993,6 +3098,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT: Shape = Shape {
@@ -3011,6 +3117,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB: Shape = Shape {
@@ -3029,6 +3136,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT: Shape = Shape {
@@ -3047,6 +3155,7 @@ static SHAPE_V_CPU_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
@@ -3057,6 +3166,7 @@ static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_OPTIONS: Shape = Shape {
@@ -3070,6 +3180,7 @@ static SHAPE_MAINTENANCE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_OPTIONS: Shape = Shape {
@@ -3118,6 +3229,7 @@ static SHAPE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING: Shape = Shape {
@@ -3128,6 +3240,7 @@ static SHAPE_MONITORING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE: Shape = Shape {
@@ -3297,6 +3410,29 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociateCarrierIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociatePublicIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded(
+                "NetworkInterfaceId",
+                &["AssociateCarrierIpAddress", "AssociatePublicIpAddress"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
@@ -3321,6 +3457,7 @@ static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
@@ -3339,6 +3476,7 @@ static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
@@ -3349,6 +3487,7 @@ static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
@@ -3359,6 +3498,7 @@ static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_ADD: Shape = Shape {
@@ -3369,6 +3509,7 @@ static SHAPE_IPV6_ADD: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
@@ -3379,6 +3520,7 @@ static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADD: Shape = Shape {
@@ -3397,6 +3539,7 @@ static SHAPE_PRIVATE_IP_ADD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_PERFORMANCE_OPTIONS: Shape = Shape {
@@ -3410,6 +3553,7 @@ static SHAPE_NETWORK_PERFORMANCE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -3473,6 +3617,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
@@ -3500,6 +3645,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -3639,6 +3785,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3657,6 +3804,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_TAG_SPECIFICATION: Shape = Shape {
@@ -3796,4 +3944,5 @@ static SHAPE_LAUNCH_TEMPLATE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

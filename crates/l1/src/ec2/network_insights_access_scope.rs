@@ -312,6 +312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_SCOPE_PATH_REQUEST: Shape = Shape {
@@ -341,6 +342,7 @@ static SHAPE_ACCESS_SCOPE_PATH_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_STATEMENT_REQUEST: Shape = Shape {
@@ -359,6 +361,7 @@ static SHAPE_PATH_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PACKET_HEADER_STATEMENT_REQUEST: Shape = Shape {
@@ -445,6 +448,7 @@ static SHAPE_PACKET_HEADER_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_STATEMENT_REQUEST: Shape = Shape {
@@ -473,6 +477,7 @@ static SHAPE_RESOURCE_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROUGH_RESOURCES_STATEMENT_REQUEST: Shape = Shape {
@@ -483,6 +488,7 @@ static SHAPE_THROUGH_RESOURCES_STATEMENT_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_STATEMENT_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -501,4 +507,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

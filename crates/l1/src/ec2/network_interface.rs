@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -550,6 +551,57 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6AddressCount", &["Ipv6Addresses"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6Addresses", &["Ipv6AddressCount"]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3674 aws_ec2_instance/privateipaddress.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["PrivateIpAddress"]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "NetworkInterfaces",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::AllOf(&[
+                                Check::Property("PrivateIpAddress", &Check::Never),
+                                Check::Property(
+                                    "PrivateIpAddresses",
+                                    &Check::AllOf(&[
+                                        Check::Items(&Check::Property(
+                                            "Primary",
+                                            &Check::Enum(&["false"]),
+                                        )),
+                                        Check::Type(&["array"]),
+                                    ]),
+                                ),
+                            ])),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                    Check::Property(
+                        "PrivateIpAddresses",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::Property("Primary", &Check::Enum(&["false"]))),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
@@ -574,6 +626,7 @@ static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
@@ -584,6 +637,7 @@ static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
@@ -594,6 +648,7 @@ static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
@@ -604,6 +659,7 @@ static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
@@ -622,6 +678,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -640,4 +697,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
@@ -195,6 +196,7 @@ static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
@@ -205,4 +207,5 @@ static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

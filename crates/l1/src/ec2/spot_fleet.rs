@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -1912,6 +1914,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
@@ -2092,6 +2095,15 @@ static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #/definitions/SpotFleetRequestConfigData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LaunchSpecifications"]),
+            Check::Required(&["LaunchTemplateConfigs"]),
+        ]),
+    }],
 };
 
 static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
@@ -2226,6 +2238,7 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2254,6 +2267,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             required: false,
             ty: Ty::String,
             rules: Rules::NONE,
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -2298,6 +2339,61 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -2308,6 +2404,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -2567,6 +2664,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -2585,6 +2683,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2603,6 +2702,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -2621,6 +2721,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -2631,6 +2732,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -2646,6 +2748,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -2656,6 +2759,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -2674,6 +2778,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2692,6 +2797,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -2710,6 +2816,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -2728,6 +2835,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -2746,6 +2854,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -2764,6 +2873,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_MONITORING: Shape = Shape {
@@ -2774,6 +2884,7 @@ static SHAPE_SPOT_FLEET_MONITORING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
@@ -2861,6 +2972,7 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
@@ -2871,6 +2983,7 @@ static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
@@ -2889,6 +3002,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PLACEMENT: Shape = Shape {
@@ -2922,6 +3036,7 @@ static SHAPE_SPOT_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_IDENTIFIER: Shape = Shape {
@@ -2932,6 +3047,7 @@ static SHAPE_GROUP_IDENTIFIER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_TAG_SPECIFICATION: Shape = Shape {
@@ -3006,6 +3122,7 @@ static SHAPE_SPOT_FLEET_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3024,6 +3141,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_CONFIG: Shape = Shape {
@@ -3047,6 +3165,7 @@ static SHAPE_LAUNCH_TEMPLATE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -3076,6 +3195,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
@@ -3130,6 +3250,7 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCERS_CONFIG: Shape = Shape {
@@ -3148,6 +3269,7 @@ static SHAPE_LOAD_BALANCERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIC_LOAD_BALANCERS_CONFIG: Shape = Shape {
@@ -3163,6 +3285,7 @@ static SHAPE_CLASSIC_LOAD_BALANCERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIC_LOAD_BALANCER: Shape = Shape {
@@ -3173,6 +3296,7 @@ static SHAPE_CLASSIC_LOAD_BALANCER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUPS_CONFIG: Shape = Shape {
@@ -3188,6 +3312,7 @@ static SHAPE_TARGET_GROUPS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP: Shape = Shape {
@@ -3198,6 +3323,7 @@ static SHAPE_TARGET_GROUP: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_MAINTENANCE_STRATEGIES: Shape = Shape {
@@ -3208,6 +3334,7 @@ static SHAPE_SPOT_MAINTENANCE_STRATEGIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPOT_CAPACITY_REBALANCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_CAPACITY_REBALANCE: Shape = Shape {
@@ -3229,4 +3356,5 @@ static SHAPE_SPOT_CAPACITY_REBALANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

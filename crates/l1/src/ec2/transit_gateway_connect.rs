@@ -212,6 +212,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_CONNECT_OPTIONS: Shape = Shape {
@@ -225,6 +226,7 @@ static SHAPE_TRANSIT_GATEWAY_CONNECT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -243,4 +245,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

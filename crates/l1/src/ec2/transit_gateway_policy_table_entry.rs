@@ -154,6 +154,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
@@ -190,4 +191,5 @@ static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -695,6 +695,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIDR_OPTIONS: Shape = Shape {
@@ -738,6 +739,7 @@ static SHAPE_CIDR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -764,6 +766,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
@@ -817,6 +820,7 @@ static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_OPTIONS: Shape = Shape {
@@ -859,6 +863,7 @@ static SHAPE_NETWORK_INTERFACE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_OPTIONS: Shape = Shape {
@@ -919,6 +924,7 @@ static SHAPE_RDS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -937,6 +943,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -963,4 +970,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -342,6 +342,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED_ACCESS_LOGS: Shape = Shape {
@@ -378,6 +379,7 @@ static SHAPE_VERIFIED_ACCESS_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -396,6 +398,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_FIREHOSE: Shape = Shape {
@@ -414,6 +417,7 @@ static SHAPE_KINESIS_DATA_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -444,6 +448,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -470,6 +475,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED_ACCESS_TRUST_PROVIDER: Shape = Shape {
@@ -506,4 +512,5 @@ static SHAPE_VERIFIED_ACCESS_TRUST_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

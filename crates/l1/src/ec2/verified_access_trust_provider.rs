@@ -458,6 +458,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_OPTIONS: Shape = Shape {
@@ -476,6 +477,7 @@ static SHAPE_DEVICE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NATIVE_APPLICATION_OIDC_OPTIONS: Shape = Shape {
@@ -530,6 +532,7 @@ static SHAPE_NATIVE_APPLICATION_OIDC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_OPTIONS: Shape = Shape {
@@ -578,6 +581,7 @@ static SHAPE_OIDC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -596,6 +600,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -622,4 +627,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -938,6 +939,29 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["CidrBlock"]),
+                Check::Required(&["Ipv4IpamPoolId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4IpamPoolId", &["Ipv4NetmaskLength"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4NetmaskLength", &["Ipv4IpamPoolId"]),
+        },
+    ],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -956,6 +980,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENCRYPTION_CONTROL: Shape = Shape {
@@ -1043,4 +1068,5 @@ static SHAPE_VPC_ENCRYPTION_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -905,6 +905,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -923,6 +924,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPN_TUNNEL_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1112,6 +1114,7 @@ static SHAPE_VPN_TUNNEL_OPTIONS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IKE_VERSIONS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1125,6 +1128,7 @@ static SHAPE_IKE_VERSIONS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPN_TUNNEL_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1135,6 +1139,7 @@ static SHAPE_VPN_TUNNEL_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1183,6 +1188,7 @@ static SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1198,6 +1204,7 @@ static SHAPE_PHASE1_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1211,6 +1218,7 @@ static SHAPE_PHASE1_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1224,6 +1232,7 @@ static SHAPE_PHASE1_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1239,6 +1248,7 @@ static SHAPE_PHASE2_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1252,6 +1262,7 @@ static SHAPE_PHASE2_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1265,4 +1276,5 @@ static SHAPE_PHASE2_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -227,6 +227,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPLICATION_CONFIGURATION_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -246,6 +247,7 @@ static SHAPE_REPLICATION_CONFIGURATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE: Shape = Shape {
@@ -282,6 +284,7 @@ static SHAPE_REPLICATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -306,6 +309,7 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_FILTER: Shape = Shape {
@@ -332,4 +336,5 @@ static SHAPE_REPOSITORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

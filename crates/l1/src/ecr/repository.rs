@@ -434,6 +434,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -459,6 +460,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -469,6 +471,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER: Shape = Shape {
@@ -495,6 +498,7 @@ static SHAPE_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
@@ -522,6 +526,7 @@ static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -548,4 +553,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -180,6 +180,7 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -213,6 +214,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_FILTER: Shape = Shape {
@@ -241,4 +243,5 @@ static SHAPE_REPOSITORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1306,6 +1306,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_GROUP_PROVIDER: Shape = Shape {
@@ -1342,6 +1343,7 @@ static SHAPE_AUTO_SCALING_GROUP_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SCALING: Shape = Shape {
@@ -1397,6 +1399,7 @@ static SHAPE_MANAGED_SCALING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
@@ -1436,6 +1439,7 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_REPAIR_CONFIGURATION: Shape = Shape {
@@ -1449,6 +1453,7 @@ static SHAPE_AUTO_REPAIR_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
@@ -1463,6 +1468,7 @@ static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -1535,6 +1541,7 @@ static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_REQUEST: Shape = Shape {
@@ -1560,6 +1567,7 @@ static SHAPE_CAPACITY_RESERVATION_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -1815,6 +1823,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -1833,6 +1842,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -1851,6 +1861,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -1869,6 +1880,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -1887,6 +1899,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -1905,6 +1918,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -1923,6 +1937,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -1941,6 +1956,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -1959,6 +1975,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -1977,6 +1994,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1987,6 +2005,7 @@ static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
@@ -2015,6 +2034,7 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2028,6 +2048,7 @@ static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2056,4 +2077,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -370,6 +370,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_SETTINGS: Shape = Shape {
@@ -388,6 +389,7 @@ static SHAPE_CLUSTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIGURATION: Shape = Shape {
@@ -406,6 +408,7 @@ static SHAPE_CLUSTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTE_COMMAND_CONFIGURATION: Shape = Shape {
@@ -433,6 +436,7 @@ static SHAPE_EXECUTE_COMMAND_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTE_COMMAND_LOG_CONFIGURATION: Shape = Shape {
@@ -469,6 +473,7 @@ static SHAPE_EXECUTE_COMMAND_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_STORAGE_CONFIGURATION: Shape = Shape {
@@ -487,6 +492,7 @@ static SHAPE_MANAGED_STORAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -519,6 +525,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_DEFAULTS: Shape = Shape {
@@ -529,6 +536,7 @@ static SHAPE_SERVICE_CONNECT_DEFAULTS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -557,4 +565,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

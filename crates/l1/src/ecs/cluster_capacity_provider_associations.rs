@@ -136,6 +136,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY: Shape = Shape {
@@ -168,4 +169,5 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

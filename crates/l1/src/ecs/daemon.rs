@@ -329,6 +329,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -361,6 +362,7 @@ static SHAPE_DAEMON_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_ALARM_CONFIGURATION: Shape = Shape {
@@ -384,6 +386,7 @@ static SHAPE_DAEMON_ALARM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -412,4 +415,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

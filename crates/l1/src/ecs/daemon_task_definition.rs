@@ -1010,6 +1010,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_CONTAINER_DEFINITION: Shape = Shape {
@@ -1235,6 +1236,7 @@ static SHAPE_DAEMON_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -1256,6 +1258,7 @@ static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1274,6 +1277,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
@@ -1295,6 +1299,7 @@ static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
@@ -1321,6 +1326,7 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -1362,6 +1368,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_PARAMETERS: Shape = Shape {
@@ -1402,6 +1409,7 @@ static SHAPE_LINUX_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
@@ -1430,6 +1438,7 @@ static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -1462,6 +1471,7 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TMPFS: Shape = Shape {
@@ -1491,6 +1501,7 @@ static SHAPE_TMPFS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1525,6 +1536,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -1543,6 +1555,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_POINT: Shape = Shape {
@@ -1567,6 +1580,7 @@ static SHAPE_MOUNT_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -1577,6 +1591,7 @@ static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESTART_POLICY: Shape = Shape {
@@ -1606,6 +1621,7 @@ static SHAPE_RESTART_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_CONTROL: Shape = Shape {
@@ -1624,6 +1640,7 @@ static SHAPE_SYSTEM_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ULIMIT: Shape = Shape {
@@ -1667,6 +1684,7 @@ static SHAPE_ULIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1695,6 +1713,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -1713,6 +1732,7 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
@@ -1723,4 +1743,5 @@ static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

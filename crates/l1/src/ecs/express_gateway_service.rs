@@ -693,6 +693,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -721,6 +722,7 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_CONTAINER: Shape = Shape {
@@ -784,6 +786,7 @@ static SHAPE_EXPRESS_GATEWAY_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SERVICE_AWS_LOGS_CONFIGURATION: Shape = Shape {
@@ -802,6 +805,7 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_AWS_LOGS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -820,6 +824,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -830,6 +835,7 @@ static SHAPE_EXPRESS_GATEWAY_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -848,6 +854,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SCALING_TARGET: Shape = Shape {
@@ -881,6 +888,7 @@ static SHAPE_EXPRESS_GATEWAY_SCALING_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -909,4 +917,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -584,6 +585,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -594,6 +596,7 @@ static SHAPE_GATEWAY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_HOST_SHARED_ALB_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_SHARED_ALB_CONFIGURATION: Shape = Shape {
@@ -667,6 +670,7 @@ static SHAPE_HOST_SHARED_ALB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_ACCESS_LOG_CONFIGURATION: Shape = Shape {
@@ -677,6 +681,7 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION: Shape = Shape {
@@ -686,6 +691,12 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_GATEWAY_ELB_ACCESS_LOG_S3_DESTINATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GatewayElbAccessLogDestination",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"])]),
     }],
 };
 
@@ -705,6 +716,7 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_S3_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_NETWORK_CONFIGURATION: Shape = Shape {
@@ -740,6 +752,7 @@ static SHAPE_GATEWAY_ELB_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ALB_TEST_TRAFFIC_RULES: Shape = Shape {
@@ -750,6 +763,7 @@ static SHAPE_GATEWAY_ALB_TEST_TRAFFIC_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_TEST_TRAFFIC_HEADER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_TEST_TRAFFIC_HEADER: Shape = Shape {
@@ -773,6 +787,7 @@ static SHAPE_GATEWAY_TEST_TRAFFIC_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -801,4 +816,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

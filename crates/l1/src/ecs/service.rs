@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -2352,6 +2353,43 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3044 aws_ecs_service/fargate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AnyOf(&[
+                Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("LaunchType", &Check::Enum(&["\"FARGATE\""])),
+                        Check::Property("SchedulingStrategy", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["LaunchType"]),
+                    Check::Type(&["object"]),
+                ]),
+                Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property(
+                            "DeploymentController",
+                            &Check::AllOf(&[
+                                Check::Property(
+                                    "Type",
+                                    &Check::Enum(&["\"CODE_DEPLOY\"", "\"EXTERNAL\""]),
+                                ),
+                                Check::Required(&["Type"]),
+                                Check::Type(&["object"]),
+                            ]),
+                        ),
+                        Check::Property("SchedulingStrategy", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["DeploymentController"]),
+                    Check::Type(&["object"]),
+                ]),
+            ]),
+            &Check::Property("SchedulingStrategy", &Check::Const("\"REPLICA\"")),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -2384,6 +2422,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -2462,6 +2501,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_ALARMS: Shape = Shape {
@@ -2491,6 +2531,7 @@ static SHAPE_DEPLOYMENT_ALARMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CANARY_CONFIGURATION: Shape = Shape {
@@ -2517,6 +2558,7 @@ static SHAPE_CANARY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CIRCUIT_BREAKER: Shape = Shape {
@@ -2547,6 +2589,7 @@ static SHAPE_DEPLOYMENT_CIRCUIT_BREAKER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD_CONFIGURATION: Shape = Shape {
@@ -2568,6 +2611,7 @@ static SHAPE_THRESHOLD_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_EARLY_SUCCESS_CRITERIA: Shape = Shape {
@@ -2599,6 +2643,7 @@ static SHAPE_DEPLOYMENT_EARLY_SUCCESS_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_LIFECYCLE_HOOK: Shape = Shape {
@@ -2664,6 +2709,7 @@ static SHAPE_DEPLOYMENT_LIFECYCLE_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_TIMEOUT_CONFIG: Shape = Shape {
@@ -2689,6 +2735,7 @@ static SHAPE_HOOK_TIMEOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINEAR_CONFIGURATION: Shape = Shape {
@@ -2715,6 +2762,7 @@ static SHAPE_LINEAR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONTROLLER: Shape = Shape {
@@ -2728,6 +2776,7 @@ static SHAPE_DEPLOYMENT_CONTROLLER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORCE_NEW_DEPLOYMENT: Shape = Shape {
@@ -2750,6 +2799,7 @@ static SHAPE_FORCE_NEW_DEPLOYMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR: Shape = Shape {
@@ -2774,6 +2824,7 @@ static SHAPE_GATEWAY_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_FILTERS: Shape = Shape {
@@ -2795,6 +2846,7 @@ static SHAPE_GATEWAY_CONNECTOR_FILTERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK: Shape = Shape {
@@ -2852,6 +2904,7 @@ static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK_MATCHER: Shape = Shape {
@@ -2870,6 +2923,7 @@ static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK_MATCHER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER: Shape = Shape {
@@ -2906,6 +2960,7 @@ static SHAPE_LOAD_BALANCER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_CONFIGURATION: Shape = Shape {
@@ -2936,6 +2991,7 @@ static SHAPE_ADVANCED_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -2955,6 +3011,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_CONFIGURATION: Shape = Shape {
@@ -2992,6 +3049,7 @@ static SHAPE_METRIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -3002,6 +3060,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -3039,6 +3098,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -3060,6 +3120,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -3081,6 +3142,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CONFIGURATION: Shape = Shape {
@@ -3137,6 +3199,7 @@ static SHAPE_SERVICE_CONNECT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_ACCESS_LOG_CONFIGURATION: Shape = Shape {
@@ -3161,6 +3224,7 @@ static SHAPE_SERVICE_CONNECT_ACCESS_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CONTAINER_CONFIGURATION: Shape = Shape {
@@ -3174,6 +3238,7 @@ static SHAPE_SERVICE_CONNECT_CONTAINER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -3208,6 +3273,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -3226,6 +3292,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_SERVICE: Shape = Shape {
@@ -3277,6 +3344,7 @@ static SHAPE_SERVICE_CONNECT_SERVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CLIENT_ALIAS: Shape = Shape {
@@ -3305,6 +3373,7 @@ static SHAPE_SERVICE_CONNECT_CLIENT_ALIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES: Shape = Shape {
@@ -3315,6 +3384,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER: Shape = Shape {
@@ -3333,6 +3403,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER_VALUE: Shape = Shape {
@@ -3343,6 +3414,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIGURATION: Shape = Shape {
@@ -3369,6 +3441,7 @@ static SHAPE_TIMEOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TLS_CONFIGURATION: Shape = Shape {
@@ -3393,6 +3466,7 @@ static SHAPE_SERVICE_CONNECT_TLS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TLS_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -3403,6 +3477,7 @@ static SHAPE_SERVICE_CONNECT_TLS_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_REGISTRY: Shape = Shape {
@@ -3433,6 +3508,7 @@ static SHAPE_SERVICE_REGISTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3461,6 +3537,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3479,6 +3556,7 @@ static SHAPE_SERVICE_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3559,6 +3637,7 @@ static SHAPE_SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_TAG_SPECIFICATION: Shape = Shape {
@@ -3598,6 +3677,7 @@ static SHAPE_EBS_TAG_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_LATTICE_CONFIGURATION: Shape = Shape {
@@ -3628,6 +3708,7 @@ static SHAPE_VPC_LATTICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_LATTICE_ADVANCED_CONFIGURATION: Shape = Shape {
@@ -3652,4 +3733,5 @@ static SHAPE_VPC_LATTICE_ADVANCED_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -284,6 +284,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
@@ -310,6 +311,7 @@ static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -355,6 +357,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_DIRECTORY: Shape = Shape {
@@ -378,6 +381,7 @@ static SHAPE_ROOT_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATION_INFO: Shape = Shape {
@@ -413,4 +417,5 @@ static SHAPE_CREATION_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -627,6 +627,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_POLICY: Shape = Shape {
@@ -640,6 +641,7 @@ static SHAPE_BACKUP_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_PROTECTION: Shape = Shape {
@@ -653,6 +655,7 @@ static SHAPE_FILE_SYSTEM_PROTECTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_FILE_SYSTEM_TAG: Shape = Shape {
@@ -671,6 +674,7 @@ static SHAPE_ELASTIC_FILE_SYSTEM_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
@@ -724,6 +728,7 @@ static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -743,6 +748,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -784,4 +790,5 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -339,6 +339,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_CONFIG: Shape = Shape {
@@ -353,6 +354,7 @@ static SHAPE_NAMESPACE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POD_IDENTITY_ASSOCIATION: Shape = Shape {
@@ -374,6 +376,7 @@ static SHAPE_POD_IDENTITY_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -400,4 +403,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

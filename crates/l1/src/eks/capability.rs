@@ -575,6 +575,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
@@ -593,6 +594,7 @@ static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACK: Shape = Shape {
@@ -625,6 +627,7 @@ static SHAPE_ACK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARGO_CD: Shape = Shape {
@@ -671,6 +674,7 @@ static SHAPE_ARGO_CD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_IDC: Shape = Shape {
@@ -689,6 +693,7 @@ static SHAPE_AWS_IDC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACCESS: Shape = Shape {
@@ -704,6 +709,7 @@ static SHAPE_NETWORK_ACCESS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARGO_CD_ROLE_MAPPING: Shape = Shape {
@@ -730,6 +736,7 @@ static SHAPE_ARGO_CD_ROLE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSO_IDENTITY: Shape = Shape {
@@ -751,6 +758,7 @@ static SHAPE_SSO_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -777,4 +785,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1411,6 +1411,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONFIG: Shape = Shape {
@@ -1432,6 +1433,7 @@ static SHAPE_ACCESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -1442,11 +1444,13 @@ static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACTIVE_CERTIFICATE_AUTHORITY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_CERTIFICATE_AUTHORITY: Shape = Shape {
     name: "ActiveCertificateAuthority",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIG: Shape = Shape {
@@ -1476,6 +1480,7 @@ static SHAPE_COMPUTE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_PLANE_SCALING_CONFIG: Shape = Shape {
@@ -1496,6 +1501,7 @@ static SHAPE_CONTROL_PLANE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -1519,6 +1525,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -1529,6 +1536,7 @@ static SHAPE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_API_SERVER_CONFIG: Shape = Shape {
@@ -1547,6 +1555,7 @@ static SHAPE_KUBE_API_SERVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NODE_PORT_RANGE: Shape = Shape {
@@ -1565,6 +1574,7 @@ static SHAPE_SERVICE_NODE_PORT_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_CONTROLLER_MANAGER_CONFIG: Shape = Shape {
@@ -1583,6 +1593,7 @@ static SHAPE_KUBE_CONTROLLER_MANAGER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HORIZONTAL_POD_AUTOSCALER_CONTROLLER_CONFIG: Shape = Shape {
@@ -1593,6 +1604,7 @@ static SHAPE_HORIZONTAL_POD_AUTOSCALER_CONTROLLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POD_GC_CONTROLLER_CONFIG: Shape = Shape {
@@ -1607,6 +1619,7 @@ static SHAPE_POD_GC_CONTROLLER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_SCHEDULER_CONFIG: Shape = Shape {
@@ -1617,6 +1630,7 @@ static SHAPE_KUBE_SCHEDULER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_NODE_RESOURCES_FIT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_RESOURCES_FIT_CONFIG: Shape = Shape {
@@ -1627,6 +1641,7 @@ static SHAPE_NODE_RESOURCES_FIT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCORING_STRATEGY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCORING_STRATEGY: Shape = Shape {
@@ -1657,6 +1672,7 @@ static SHAPE_SCORING_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_WEIGHT: Shape = Shape {
@@ -1683,6 +1699,7 @@ static SHAPE_RESOURCE_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_NETWORK_CONFIG: Shape = Shape {
@@ -1710,6 +1727,7 @@ static SHAPE_KUBERNETES_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_LOAD_BALANCING: Shape = Shape {
@@ -1720,6 +1738,7 @@ static SHAPE_ELASTIC_LOAD_BALANCING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -1730,6 +1749,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_LOGGING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_LOGGING: Shape = Shape {
@@ -1745,6 +1765,7 @@ static SHAPE_CLUSTER_LOGGING: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_TYPE_CONFIG: Shape = Shape {
@@ -1764,6 +1785,7 @@ static SHAPE_LOGGING_TYPE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPOST_CONFIG: Shape = Shape {
@@ -1808,6 +1830,7 @@ static SHAPE_OUTPOST_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_PLANE_PLACEMENT: Shape = Shape {
@@ -1829,6 +1852,7 @@ static SHAPE_CONTROL_PLANE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ETCD_PLACEMENT: Shape = Shape {
@@ -1842,6 +1866,7 @@ static SHAPE_ETCD_PLACEMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_NETWORK_CONFIG: Shape = Shape {
@@ -1878,6 +1903,7 @@ static SHAPE_REMOTE_NETWORK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_NODE_NETWORK: Shape = Shape {
@@ -1896,6 +1922,7 @@ static SHAPE_REMOTE_NODE_NETWORK: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_POD_NETWORK: Shape = Shape {
@@ -1914,6 +1941,7 @@ static SHAPE_REMOTE_POD_NETWORK: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCES_VPC_CONFIG: Shape = Shape {
@@ -1983,6 +2011,7 @@ static SHAPE_RESOURCES_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLBACK_CONFIG: Shape = Shape {
@@ -1997,6 +2026,7 @@ static SHAPE_ROLLBACK_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIG: Shape = Shape {
@@ -2007,6 +2037,7 @@ static SHAPE_STORAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_BLOCK_STORAGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_STORAGE: Shape = Shape {
@@ -2017,6 +2048,7 @@ static SHAPE_BLOCK_STORAGE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2043,6 +2075,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPGRADE_POLICY: Shape = Shape {
@@ -2056,6 +2089,7 @@ static SHAPE_UPGRADE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZONAL_SHIFT_CONFIG: Shape = Shape {
@@ -2066,4 +2100,5 @@ static SHAPE_ZONAL_SHIFT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

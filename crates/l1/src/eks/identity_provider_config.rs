@@ -278,6 +278,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_IDENTITY_PROVIDER_CONFIG: Shape = Shape {
@@ -331,6 +332,7 @@ static SHAPE_OIDC_IDENTITY_PROVIDER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_CLAIM: Shape = Shape {
@@ -357,6 +359,7 @@ static SHAPE_REQUIRED_CLAIM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -383,4 +386,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

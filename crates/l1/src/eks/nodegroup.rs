@@ -1106,6 +1106,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -1139,6 +1140,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_REPAIR_CONFIG: Shape = Shape {
@@ -1200,6 +1202,7 @@ static SHAPE_NODE_REPAIR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_REPAIR_CONFIG_OVERRIDES: Shape = Shape {
@@ -1236,6 +1239,7 @@ static SHAPE_NODE_REPAIR_CONFIG_OVERRIDES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_ACCESS: Shape = Shape {
@@ -1259,6 +1263,7 @@ static SHAPE_REMOTE_ACCESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -1292,6 +1297,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAINT: Shape = Shape {
@@ -1328,6 +1334,7 @@ static SHAPE_TAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CONFIG: Shape = Shape {
@@ -1362,6 +1369,7 @@ static SHAPE_UPDATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_POOL_CONFIG: Shape = Shape {
@@ -1407,4 +1415,5 @@ static SHAPE_WARM_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

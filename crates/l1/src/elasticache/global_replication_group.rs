@@ -371,6 +371,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_REPLICATION_GROUP_MEMBER: Shape = Shape {
@@ -398,6 +399,7 @@ static SHAPE_GLOBAL_REPLICATION_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGIONAL_CONFIGURATION: Shape = Shape {
@@ -427,6 +429,7 @@ static SHAPE_REGIONAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESHARDING_CONFIGURATION: Shape = Shape {
@@ -450,6 +453,7 @@ static SHAPE_RESHARDING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -478,4 +482,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

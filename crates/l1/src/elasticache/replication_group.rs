@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
@@ -1205,6 +1206,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3704 aws_elasticache_replicationgroup/transitencryptionenabled_valkey.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Engine", &Check::Const("\"valkey\"")),
+                Check::Required(&["Engine"]),
+            ]),
+            &Check::Required(&["TransitEncryptionEnabled"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
@@ -1235,6 +1249,7 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_DETAILS: Shape = Shape {
@@ -1253,6 +1268,7 @@ static SHAPE_DESTINATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
@@ -1263,6 +1279,7 @@ static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
@@ -1273,6 +1290,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_GROUP_CONFIGURATION: Shape = Shape {
@@ -1319,6 +1337,7 @@ static SHAPE_NODE_GROUP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1337,4 +1356,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

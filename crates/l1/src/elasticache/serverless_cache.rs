@@ -472,6 +472,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_USAGE_LIMITS: Shape = Shape {
@@ -490,6 +491,7 @@ static SHAPE_CACHE_USAGE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORAGE: Shape = Shape {
@@ -514,6 +516,7 @@ static SHAPE_DATA_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECPU_PER_SECOND: Shape = Shape {
@@ -532,11 +535,13 @@ static SHAPE_ECPU_PER_SECOND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT: Shape = Shape {
     name: "Endpoint",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -565,4 +570,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

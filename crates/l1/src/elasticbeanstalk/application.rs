@@ -160,6 +160,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_RESOURCE_LIFECYCLE_CONFIG: Shape = Shape {
@@ -178,6 +179,7 @@ static SHAPE_APPLICATION_RESOURCE_LIFECYCLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_VERSION_LIFECYCLE_CONFIG: Shape = Shape {
@@ -196,6 +198,7 @@ static SHAPE_APPLICATION_VERSION_LIFECYCLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAX_AGE_RULE: Shape = Shape {
@@ -220,6 +223,7 @@ static SHAPE_MAX_AGE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAX_COUNT_RULE: Shape = Shape {
@@ -244,4 +248,5 @@ static SHAPE_MAX_COUNT_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -399,6 +401,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_CONFIGURATION: Shape = Shape {
@@ -448,6 +451,7 @@ static SHAPE_BUILD_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
@@ -466,6 +470,12 @@ static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ImageConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["Source"]), Check::Required(&["Build"])]),
+    }],
 };
 
 static SHAPE_IMAGE_BUILD_CONFIGURATION: Shape = Shape {
@@ -530,6 +540,7 @@ static SHAPE_IMAGE_BUILD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SOURCE: Shape = Shape {
@@ -540,6 +551,7 @@ static SHAPE_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_BUNDLE: Shape = Shape {
@@ -566,4 +578,5 @@ static SHAPE_SOURCE_BUNDLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

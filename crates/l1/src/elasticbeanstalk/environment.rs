@@ -345,6 +345,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTION_SETTING: Shape = Shape {
@@ -379,6 +380,7 @@ static SHAPE_OPTION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -405,6 +407,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIER: Shape = Shape {
@@ -429,4 +432,5 @@ static SHAPE_TIER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
@@ -683,6 +684,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOGGING_POLICY: Shape = Shape {
@@ -713,6 +715,7 @@ static SHAPE_ACCESS_LOGGING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_COOKIE_STICKINESS_POLICY: Shape = Shape {
@@ -731,6 +734,7 @@ static SHAPE_APP_COOKIE_STICKINESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DRAINING_POLICY: Shape = Shape {
@@ -749,6 +753,7 @@ static SHAPE_CONNECTION_DRAINING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_SETTINGS: Shape = Shape {
@@ -759,6 +764,7 @@ static SHAPE_CONNECTION_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -795,6 +801,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LB_COOKIE_STICKINESS_POLICY: Shape = Shape {
@@ -813,6 +820,7 @@ static SHAPE_LB_COOKIE_STICKINESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENERS: Shape = Shape {
@@ -864,6 +872,19 @@ static SHAPE_LISTENERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3679 aws_elasticloadbalancing_loadbalancer/certificate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Protocol", &Check::Enum(&["\"HTTPS\"", "\"SSL\""])),
+                Check::Required(&["Protocol"]),
+            ]),
+            &Check::Required(&["SSLCertificateId"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_POLICIES: Shape = Shape {
@@ -915,6 +936,7 @@ static SHAPE_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_ITEM: Shape = Shape {
@@ -933,6 +955,7 @@ static SHAPE_POLICY_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -961,4 +984,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

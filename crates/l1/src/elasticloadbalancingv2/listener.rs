@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -930,6 +931,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3676 aws_elasticloadbalancingv2_listener/certificate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Protocol", &Check::Enum(&["\"HTTPS\"", "\"TLS\""])),
+                Check::Required(&["Protocol"]),
+            ]),
+            &Check::Required(&["Certificates"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -940,6 +954,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1014,6 +1029,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
@@ -1076,6 +1092,7 @@ static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
@@ -1162,6 +1179,15 @@ static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/AuthenticateOidcConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ClientSecret"]),
+            Check::Required(&["UseExistingClientSecret"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
@@ -1197,6 +1223,7 @@ static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD_CONFIG: Shape = Shape {
@@ -1220,6 +1247,7 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
@@ -1238,6 +1266,7 @@ static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
@@ -1256,6 +1285,7 @@ static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
@@ -1285,6 +1315,7 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
@@ -1317,6 +1348,7 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_CONFIG: Shape = Shape {
@@ -1377,6 +1409,7 @@ static SHAPE_REDIRECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_ATTRIBUTE: Shape = Shape {
@@ -1395,6 +1428,7 @@ static SHAPE_LISTENER_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_AUTHENTICATION: Shape = Shape {
@@ -1428,6 +1462,7 @@ static SHAPE_MUTUAL_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1456,4 +1491,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -1069,6 +1070,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1143,6 +1145,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
@@ -1205,6 +1208,7 @@ static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
@@ -1291,6 +1295,15 @@ static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/AuthenticateOidcConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ClientSecret"]),
+            Check::Required(&["UseExistingClientSecret"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
@@ -1326,6 +1339,7 @@ static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD_CONFIG: Shape = Shape {
@@ -1349,6 +1363,7 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
@@ -1367,6 +1382,7 @@ static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
@@ -1385,6 +1401,7 @@ static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
@@ -1414,6 +1431,7 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
@@ -1446,6 +1464,7 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_CONFIG: Shape = Shape {
@@ -1506,6 +1525,7 @@ static SHAPE_REDIRECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -1580,6 +1600,7 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
@@ -1608,6 +1629,7 @@ static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
@@ -1642,6 +1664,7 @@ static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST_METHOD_CONFIG: Shape = Shape {
@@ -1657,6 +1680,7 @@ static SHAPE_HTTP_REQUEST_METHOD_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
@@ -1688,6 +1712,7 @@ static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_CONFIG: Shape = Shape {
@@ -1703,6 +1728,7 @@ static SHAPE_QUERY_STRING_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_KEY_VALUE: Shape = Shape {
@@ -1721,6 +1747,7 @@ static SHAPE_QUERY_STRING_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
@@ -1747,6 +1774,7 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1775,6 +1803,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -1802,6 +1831,15 @@ static SHAPE_TRANSFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Transform",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["HostHeaderRewriteConfig"]),
+            Check::Required(&["UrlRewriteConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_REWRITE_CONFIG_OBJECT: Shape = Shape {
@@ -1817,6 +1855,7 @@ static SHAPE_REWRITE_CONFIG_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REWRITE_CONFIG: Shape = Shape {
@@ -1835,4 +1874,5 @@ static SHAPE_REWRITE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

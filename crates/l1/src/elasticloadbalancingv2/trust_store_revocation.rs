@@ -152,6 +152,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVOCATION_CONTENT: Shape = Shape {
@@ -185,4 +186,5 @@ static SHAPE_REVOCATION_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -588,6 +588,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
@@ -618,6 +619,7 @@ static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
@@ -642,6 +644,7 @@ static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_OPTIONS: Shape = Shape {
@@ -672,6 +675,7 @@ static SHAPE_COGNITO_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
@@ -708,6 +712,7 @@ static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_OPTIONS: Shape = Shape {
@@ -738,6 +743,7 @@ static SHAPE_EBS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_CLUSTER_CONFIG: Shape = Shape {
@@ -810,6 +816,7 @@ static SHAPE_ELASTICSEARCH_CLUSTER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
@@ -820,6 +827,7 @@ static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
@@ -830,6 +838,7 @@ static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -848,6 +857,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
@@ -866,6 +876,7 @@ static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -876,6 +887,7 @@ static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
@@ -886,6 +898,7 @@ static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -904,6 +917,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -932,4 +946,5 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

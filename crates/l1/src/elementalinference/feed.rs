@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -495,6 +496,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GET_OUTPUT: Shape = Shape {
@@ -535,6 +537,7 @@ static SHAPE_GET_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONFIG: Shape = Shape {
@@ -559,6 +562,25 @@ static SHAPE_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OutputConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Cropping"]),
+                Check::Required(&["Cropping"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Clipping"]),
+                Check::Required(&["Clipping"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Subtitling"]),
+                Check::Required(&["Subtitling"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CROPPING_CONFIG: Shape = Shape {
@@ -578,6 +600,7 @@ static SHAPE_CROPPING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_GROUP: Shape = Shape {
@@ -613,6 +636,7 @@ static SHAPE_TEMPLATE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIPPING_CONFIG: Shape = Shape {
@@ -635,6 +659,7 @@ static SHAPE_CLIPPING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -649,6 +674,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBTITLING_CONFIG: Shape = Shape {
@@ -692,6 +718,7 @@ static SHAPE_SUBTITLING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASPECT_RATIO: Shape = Shape {
@@ -710,4 +737,5 @@ static SHAPE_ASPECT_RATIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1643,6 +1643,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -1683,6 +1684,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_TERMINATION_POLICY: Shape = Shape {
@@ -1693,6 +1695,7 @@ static SHAPE_AUTO_TERMINATION_POLICY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
@@ -1711,6 +1714,7 @@ static SHAPE_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
@@ -1734,6 +1738,7 @@ static SHAPE_SCRIPT_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -1768,6 +1773,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
@@ -1913,6 +1919,7 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_CONFIG: Shape = Shape {
@@ -1960,6 +1967,7 @@ static SHAPE_INSTANCE_FLEET_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
@@ -2019,6 +2027,7 @@ static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -2042,6 +2051,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -2060,6 +2070,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -2090,6 +2101,7 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
@@ -2108,6 +2120,7 @@ static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -2126,6 +2139,7 @@ static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
@@ -2150,6 +2164,7 @@ static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -2180,6 +2195,7 @@ static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
@@ -2198,6 +2214,7 @@ static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
@@ -2222,6 +2239,7 @@ static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
@@ -2240,6 +2258,7 @@ static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_GROUP_CONFIG: Shape = Shape {
@@ -2305,6 +2324,7 @@ static SHAPE_INSTANCE_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
@@ -2328,6 +2348,7 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
@@ -2346,6 +2367,7 @@ static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_RULE: Shape = Shape {
@@ -2376,6 +2398,7 @@ static SHAPE_SCALING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_ACTION: Shape = Shape {
@@ -2394,6 +2417,7 @@ static SHAPE_SCALING_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2418,6 +2442,7 @@ static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_TRIGGER: Shape = Shape {
@@ -2428,6 +2453,7 @@ static SHAPE_SCALING_TRIGGER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_ALARM_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
@@ -2493,6 +2519,7 @@ static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -2511,6 +2538,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_TYPE: Shape = Shape {
@@ -2521,6 +2549,7 @@ static SHAPE_PLACEMENT_TYPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KERBEROS_ATTRIBUTES: Shape = Shape {
@@ -2557,6 +2586,7 @@ static SHAPE_KERBEROS_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SCALING_POLICY: Shape = Shape {
@@ -2581,6 +2611,7 @@ static SHAPE_MANAGED_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_LIMITS: Shape = Shape {
@@ -2617,6 +2648,7 @@ static SHAPE_COMPUTE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_GROUP_CONFIG: Shape = Shape {
@@ -2635,6 +2667,7 @@ static SHAPE_PLACEMENT_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_CONFIG: Shape = Shape {
@@ -2659,6 +2692,7 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
@@ -2699,6 +2733,7 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE: Shape = Shape {
@@ -2717,6 +2752,7 @@ static SHAPE_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2735,4 +2771,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -530,6 +530,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
@@ -589,6 +590,7 @@ static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -623,6 +625,7 @@ static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -646,6 +649,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -664,6 +668,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -694,6 +699,7 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
@@ -712,6 +718,7 @@ static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -730,6 +737,7 @@ static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
@@ -754,6 +762,7 @@ static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -784,6 +793,7 @@ static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
@@ -802,6 +812,7 @@ static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
@@ -826,6 +837,7 @@ static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
@@ -844,4 +856,5 @@ static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

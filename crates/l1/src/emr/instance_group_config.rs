@@ -609,6 +609,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
@@ -632,6 +633,7 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
@@ -650,6 +652,7 @@ static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_RULE: Shape = Shape {
@@ -680,6 +683,7 @@ static SHAPE_SCALING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_ACTION: Shape = Shape {
@@ -698,6 +702,7 @@ static SHAPE_SCALING_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -722,6 +727,7 @@ static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_TRIGGER: Shape = Shape {
@@ -732,6 +738,7 @@ static SHAPE_SCALING_TRIGGER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_ALARM_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
@@ -797,6 +804,7 @@ static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -815,6 +823,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_CONFIGURATION: Shape = Shape {
@@ -849,6 +858,7 @@ static SHAPE_APP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -872,6 +882,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -890,6 +901,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -920,4 +932,5 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -534,6 +534,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -561,6 +562,7 @@ static SHAPE_CONFIGURATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMREKS_CONFIGURATION: Shape = Shape {
@@ -604,6 +606,7 @@ static SHAPE_EMREKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -637,6 +640,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
@@ -665,6 +669,7 @@ static SHAPE_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_LOG_ROTATION_CONFIGURATION: Shape = Shape {
@@ -692,6 +697,7 @@ static SHAPE_CONTAINER_LOG_ROTATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -707,6 +713,7 @@ static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -733,4 +740,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -469,6 +470,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_TEMPLATE_DATA: Shape = Shape {
@@ -537,6 +539,7 @@ static SHAPE_JOB_TEMPLATE_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -564,6 +567,7 @@ static SHAPE_PARAMETRIC_CONFIGURATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -612,6 +616,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_MONITORING_CONFIGURATION: Shape = Shape {
@@ -641,6 +646,7 @@ static SHAPE_PARAMETRIC_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
@@ -669,6 +675,7 @@ static SHAPE_PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -684,6 +691,7 @@ static SHAPE_PARAMETRIC_S3_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JOB_DRIVER: Shape = Shape {
@@ -702,6 +710,15 @@ static SHAPE_JOB_DRIVER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/JobDriver",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SparkSubmitJobDriver"]),
+            Check::Required(&["SparkSqlJobDriver"]),
+        ]),
+    }],
 };
 
 static SHAPE_SPARK_SQL_JOB_DRIVER: Shape = Shape {
@@ -730,6 +747,7 @@ static SHAPE_SPARK_SQL_JOB_DRIVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_SUBMIT_JOB_DRIVER: Shape = Shape {
@@ -774,6 +792,7 @@ static SHAPE_SPARK_SUBMIT_JOB_DRIVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -800,6 +819,7 @@ static SHAPE_TEMPLATE_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -826,4 +846,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

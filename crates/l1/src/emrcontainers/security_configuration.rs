@@ -648,6 +648,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
@@ -680,6 +681,7 @@ static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_INFO: Shape = Shape {
@@ -690,6 +692,7 @@ static SHAPE_CONTAINER_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_INFO: Shape = Shape {
@@ -700,6 +703,7 @@ static SHAPE_EKS_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIGURATION_DATA: Shape = Shape {
@@ -724,6 +728,7 @@ static SHAPE_SECURITY_CONFIGURATION_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -742,6 +747,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CONFIGURATION: Shape = Shape {
@@ -757,6 +763,7 @@ static SHAPE_IAM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -788,6 +795,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CONFIGURATION: Shape = Shape {
@@ -798,6 +806,7 @@ static SHAPE_AUTHORIZATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAKE_FORMATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
@@ -840,6 +849,7 @@ static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURE_NAMESPACE_INFO: Shape = Shape {
@@ -868,6 +878,7 @@ static SHAPE_SECURE_NAMESPACE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -886,6 +897,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AT_REST_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -904,6 +916,7 @@ static SHAPE_AT_REST_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DISK_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -925,6 +938,7 @@ static SHAPE_LOCAL_DISK_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -946,6 +960,7 @@ static SHAPE_S3_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_TRANSIT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -956,6 +971,7 @@ static SHAPE_IN_TRANSIT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TLS_CERTIFICATE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -983,6 +999,7 @@ static SHAPE_TLS_CERTIFICATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1001,4 +1018,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -306,6 +306,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
@@ -338,6 +339,7 @@ static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_INFO: Shape = Shape {
@@ -348,6 +350,7 @@ static SHAPE_CONTAINER_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_INFO: Shape = Shape {
@@ -363,6 +366,7 @@ static SHAPE_EKS_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -381,4 +385,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -830,6 +830,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_START_CONFIGURATION: Shape = Shape {
@@ -840,6 +841,7 @@ static SHAPE_AUTO_START_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_STOP_CONFIGURATION: Shape = Shape {
@@ -858,6 +860,7 @@ static SHAPE_AUTO_STOP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -873,6 +876,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION_INPUT: Shape = Shape {
@@ -890,6 +894,7 @@ static SHAPE_IMAGE_CONFIGURATION_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR: Shape = Shape {
@@ -913,6 +918,7 @@ static SHAPE_INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_CAPACITY_CONFIG: Shape = Shape {
@@ -935,6 +941,7 @@ static SHAPE_INITIAL_CAPACITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
@@ -983,6 +990,7 @@ static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERACTIVE_CONFIGURATION: Shape = Shape {
@@ -1007,6 +1015,7 @@ static SHAPE_INTERACTIVE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_ALLOWED_RESOURCES: Shape = Shape {
@@ -1046,6 +1055,7 @@ static SHAPE_MAXIMUM_ALLOWED_RESOURCES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1076,6 +1086,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1134,6 +1145,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR: Shape = Shape {
@@ -1171,6 +1183,7 @@ static SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_PERSISTENCE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1196,6 +1209,7 @@ static SHAPE_MANAGED_PERSISTENCE_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMETHEUS_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1213,6 +1227,7 @@ static SHAPE_PROMETHEUS_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1243,6 +1258,7 @@ static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1289,6 +1305,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
@@ -1337,6 +1354,7 @@ static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER_CONFIGURATION: Shape = Shape {
@@ -1355,6 +1373,7 @@ static SHAPE_SCHEDULER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1383,6 +1402,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_TYPE_SPECIFICATION_INPUT: Shape = Shape {
@@ -1393,4 +1413,5 @@ static SHAPE_WORKER_TYPE_SPECIFICATION_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

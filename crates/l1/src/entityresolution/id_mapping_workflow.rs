@@ -675,6 +675,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_INCREMENTAL_RUN_CONFIG: Shape = Shape {
@@ -688,6 +689,7 @@ static SHAPE_ID_MAPPING_INCREMENTAL_RUN_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_TECHNIQUES: Shape = Shape {
@@ -721,6 +723,7 @@ static SHAPE_ID_MAPPING_TECHNIQUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -757,6 +760,7 @@ static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -772,6 +776,7 @@ static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -820,6 +825,7 @@ static SHAPE_ID_MAPPING_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -857,6 +863,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_WORKFLOW_INPUT_SOURCE: Shape = Shape {
@@ -894,6 +901,7 @@ static SHAPE_ID_MAPPING_WORKFLOW_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_WORKFLOW_OUTPUT_SOURCE: Shape = Shape {
@@ -920,6 +928,7 @@ static SHAPE_ID_MAPPING_WORKFLOW_OUTPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -946,4 +955,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -539,6 +539,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES: Shape = Shape {
@@ -566,6 +567,7 @@ static SHAPE_ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -596,6 +598,7 @@ static SHAPE_NAMESPACE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -654,6 +657,7 @@ static SHAPE_NAMESPACE_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_INPUT_SOURCE: Shape = Shape {
@@ -719,6 +724,7 @@ static SHAPE_ID_NAMESPACE_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -745,4 +751,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

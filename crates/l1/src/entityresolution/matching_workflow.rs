@@ -768,6 +768,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_RUN_CONFIG: Shape = Shape {
@@ -781,6 +782,7 @@ static SHAPE_INCREMENTAL_RUN_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE: Shape = Shape {
@@ -813,6 +815,7 @@ static SHAPE_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_SOURCE: Shape = Shape {
@@ -866,6 +869,7 @@ static SHAPE_OUTPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_PROFILES_INTEGRATION_CONFIG: Shape = Shape {
@@ -894,6 +898,7 @@ static SHAPE_CUSTOMER_PROFILES_INTEGRATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_ATTRIBUTE: Shape = Shape {
@@ -917,6 +922,7 @@ static SHAPE_OUTPUT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOLUTION_TECHNIQUES: Shape = Shape {
@@ -956,6 +962,7 @@ static SHAPE_RESOLUTION_TECHNIQUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -992,6 +999,7 @@ static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1007,6 +1015,7 @@ static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -1046,6 +1055,7 @@ static SHAPE_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1083,6 +1093,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION_PROPERTIES: Shape = Shape {
@@ -1110,6 +1121,7 @@ static SHAPE_RULE_CONDITION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_CONFIG: Shape = Shape {
@@ -1120,6 +1132,7 @@ static SHAPE_MATCHING_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -1143,6 +1156,7 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1169,4 +1183,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

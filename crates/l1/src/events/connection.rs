@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -555,6 +557,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_PARAMETERS: Shape = Shape {
@@ -591,6 +594,16 @@ static SHAPE_AUTH_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthParameters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BasicAuthParameters"]),
+            Check::Required(&["OAuthParameters"]),
+            Check::Required(&["ApiKeyAuthParameters"]),
+        ]),
+    }],
 };
 
 static SHAPE_API_KEY_AUTH_PARAMETERS: Shape = Shape {
@@ -619,6 +632,7 @@ static SHAPE_API_KEY_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_PARAMETERS: Shape = Shape {
@@ -647,6 +661,7 @@ static SHAPE_BASIC_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_PARAMETERS: Shape = Shape {
@@ -657,6 +672,7 @@ static SHAPE_CONNECTIVITY_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PARAMETERS: Shape = Shape {
@@ -673,6 +689,7 @@ static SHAPE_RESOURCE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_HTTP_PARAMETERS: Shape = Shape {
@@ -724,6 +741,7 @@ static SHAPE_CONNECTION_HTTP_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER: Shape = Shape {
@@ -758,6 +776,7 @@ static SHAPE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
@@ -798,6 +817,7 @@ static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_PARAMETERS: Shape = Shape {
@@ -826,6 +846,7 @@ static SHAPE_CLIENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOCATION_CONNECTIVITY_PARAMETERS: Shape = Shape {
@@ -836,4 +857,5 @@ static SHAPE_INVOCATION_CONNECTIVITY_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -381,6 +381,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_EVENT_BUS: Shape = Shape {
@@ -396,6 +397,7 @@ static SHAPE_ENDPOINT_EVENT_BUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIG: Shape = Shape {
@@ -409,6 +411,7 @@ static SHAPE_REPLICATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIG: Shape = Shape {
@@ -419,6 +422,7 @@ static SHAPE_ROUTING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_FAILOVER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -437,6 +441,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY: Shape = Shape {
@@ -452,6 +457,7 @@ static SHAPE_PRIMARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY: Shape = Shape {
@@ -467,4 +473,5 @@ static SHAPE_SECONDARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -1243,6 +1244,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONFIGURATION: Shape = Shape {
@@ -1269,6 +1271,7 @@ static SHAPE_BATCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -1299,6 +1302,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1323,6 +1327,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKE_CONFIGURATION: Shape = Shape {
@@ -1399,6 +1404,112 @@ static SHAPE_INVOKE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["EventBusV2Parameters"]),
+                &Check::Property(
+                    "TargetArn",
+                    &Check::Pattern("^arn:[^:]*:events:[^:]*:[^:]*:event-busv2/"),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["HttpParameters"]),
+                &Check::Property(
+                    "TargetArn",
+                    &Check::Pattern(
+                        "^arn:[^:]*:(execute-api:|events:[^:]*:[^:]*:api-destination/)",
+                    ),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["KinesisParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:kinesis:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["LambdaParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:lambda:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["SnsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:sns:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["SqsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:sqs:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["StepFunctionsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:states:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["TargetArn"]),
+                &Check::AnyOf(&[
+                    Check::Property(
+                        "TargetArn",
+                        &Check::Pattern("^(?!arn:[^:]*:events:::aws-sdk:)"),
+                    ),
+                    Check::Required(&["UniversalTargetParameters"]),
+                ]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["UniversalTargetParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:events:::aws-sdk:")),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_EVENT_BUS_V2_PARAMETERS: Shape = Shape {
@@ -1428,6 +1539,7 @@ static SHAPE_EVENT_BUS_V2_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEDUPLICATION_CONFIGURATION: Shape = Shape {
@@ -1441,6 +1553,7 @@ static SHAPE_DEDUPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BUS_V2_SYSTEM_METADATA: Shape = Shape {
@@ -1459,6 +1572,7 @@ static SHAPE_EVENT_BUS_V2_SYSTEM_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PARAMETERS: Shape = Shape {
@@ -1520,6 +1634,7 @@ static SHAPE_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
@@ -1538,6 +1653,7 @@ static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_PARAMETERS: Shape = Shape {
@@ -1574,6 +1690,7 @@ static SHAPE_LAMBDA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_PARAMETERS: Shape = Shape {
@@ -1615,6 +1732,7 @@ static SHAPE_SNS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_ATTRIBUTE_VALUE: Shape = Shape {
@@ -1639,6 +1757,7 @@ static SHAPE_MESSAGE_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_PARAMETERS: Shape = Shape {
@@ -1685,6 +1804,7 @@ static SHAPE_SQS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
@@ -1715,6 +1835,7 @@ static SHAPE_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIVERSAL_TARGET_PARAMETERS: Shape = Shape {
@@ -1737,6 +1858,7 @@ static SHAPE_UNIVERSAL_TARGET_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1761,6 +1883,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
@@ -1778,6 +1901,7 @@ static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POINT_IN_TIME_CONFIGURATION: Shape = Shape {
@@ -1805,6 +1929,7 @@ static SHAPE_POINT_IN_TIME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_POLICY: Shape = Shape {
@@ -1840,6 +1965,7 @@ static SHAPE_RETRY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1868,6 +1994,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMER: Shape = Shape {
@@ -1889,6 +2016,7 @@ static SHAPE_TRANSFORMER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSONATA_CONFIGURATION: Shape = Shape {
@@ -1904,4 +2032,5 @@ static SHAPE_JSONATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -488,6 +489,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_GOAL_OBJECT: Shape = Shape {
@@ -543,6 +545,7 @@ static SHAPE_METRIC_GOAL_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_AB_CONFIG_OBJECT: Shape = Shape {
@@ -571,6 +574,7 @@ static SHAPE_ONLINE_AB_CONFIG_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT_TO_WEIGHT: Shape = Shape {
@@ -598,6 +602,7 @@ static SHAPE_TREATMENT_TO_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNNING_STATUS_OBJECT: Shape = Shape {
@@ -631,6 +636,15 @@ static SHAPE_RUNNING_STATUS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RunningStatusObject",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Status", "AnalysisCompleteTime"]),
+            Check::Required(&["Status", "Reason", "DesiredState"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -658,6 +672,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT_OBJECT: Shape = Shape {
@@ -701,4 +716,5 @@ static SHAPE_TREATMENT_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -318,6 +319,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_OVERRIDE: Shape = Shape {
@@ -341,6 +343,7 @@ static SHAPE_ENTITY_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -368,6 +371,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIATION_OBJECT: Shape = Shape {
@@ -413,4 +417,15 @@ static SHAPE_VARIATION_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/VariationObject",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["VariationName", "StringValue"]),
+            Check::Required(&["VariationName", "BooleanValue"]),
+            Check::Required(&["VariationName", "LongValue"]),
+            Check::Required(&["VariationName", "DoubleValue"]),
+        ]),
+    }],
 };

@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_STATUS_OBJECT: Shape = Shape {
@@ -509,6 +510,7 @@ static SHAPE_EXECUTION_STATUS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_GROUP_OBJECT: Shape = Shape {
@@ -548,6 +550,7 @@ static SHAPE_LAUNCH_GROUP_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION_OBJECT: Shape = Shape {
@@ -594,6 +597,7 @@ static SHAPE_METRIC_DEFINITION_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_CONFIG: Shape = Shape {
@@ -628,6 +632,7 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_TO_WEIGHT: Shape = Shape {
@@ -651,6 +656,7 @@ static SHAPE_GROUP_TO_WEIGHT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_OVERRIDE: Shape = Shape {
@@ -687,6 +693,7 @@ static SHAPE_SEGMENT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -714,4 +721,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -259,6 +260,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_CONFIG_RESOURCE_OBJECT: Shape = Shape {
@@ -283,6 +285,7 @@ static SHAPE_APP_CONFIG_RESOURCE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_DELIVERY_OBJECT: Shape = Shape {
@@ -306,6 +309,12 @@ static SHAPE_DATA_DELIVERY_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataDeliveryObject",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"]), Check::Required(&["LogGroup"])]),
+    }],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -334,6 +343,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -361,4 +371,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

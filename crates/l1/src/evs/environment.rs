@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -726,6 +727,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
@@ -749,6 +751,7 @@ static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_INFO_FOR_CREATE: Shape = Shape {
@@ -806,6 +809,16 @@ static SHAPE_HOST_INFO_FOR_CREATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-schema",
+        source: "dependencies at #/definitions/HostInfoForCreate",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["PlacementGroupId"]),
+            &Check::OneOf(&[Check::Required(&["DedicatedHostId"]), Check::Any]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_INITIAL_VLANS: Shape = Shape {
@@ -889,6 +902,7 @@ static SHAPE_INITIAL_VLANS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_VLAN_INFO: Shape = Shape {
@@ -904,6 +918,7 @@ static SHAPE_INITIAL_VLAN_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_INFO: Shape = Shape {
@@ -932,6 +947,7 @@ static SHAPE_LICENSE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ACCESS_SECURITY_GROUPS: Shape = Shape {
@@ -955,6 +971,7 @@ static SHAPE_SERVICE_ACCESS_SECURITY_GROUPS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -981,6 +998,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VCF_HOSTNAMES: Shape = Shape {
@@ -1068,4 +1086,5 @@ static SHAPE_VCF_HOSTNAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -385,6 +385,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATION_PARAMETERS: Shape = Shape {
@@ -452,6 +453,7 @@ static SHAPE_FEDERATION_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_MAP: Shape = Shape {
@@ -478,6 +480,7 @@ static SHAPE_ATTRIBUTE_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUPERUSER_PARAMETERS: Shape = Shape {
@@ -517,6 +520,7 @@ static SHAPE_SUPERUSER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -543,4 +547,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

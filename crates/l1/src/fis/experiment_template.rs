@@ -673,6 +673,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_ACTION: Shape = Shape {
@@ -739,6 +740,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_OPTIONS: Shape = Shape {
@@ -763,6 +765,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION: Shape = Shape {
@@ -803,6 +806,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCES: Shape = Shape {
@@ -818,6 +822,7 @@ static SHAPE_DATA_SOURCES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DASHBOARD: Shape = Shape {
@@ -833,6 +838,7 @@ static SHAPE_CLOUD_WATCH_DASHBOARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUTS: Shape = Shape {
@@ -843,6 +849,7 @@ static SHAPE_OUTPUTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION: Shape = Shape {
@@ -869,6 +876,7 @@ static SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_LOG_CONFIGURATION: Shape = Shape {
@@ -896,6 +904,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
@@ -911,6 +920,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -939,6 +949,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_STOP_CONDITION: Shape = Shape {
@@ -967,6 +978,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_STOP_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_TARGET: Shape = Shape {
@@ -1045,6 +1057,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_TARGET_FILTER: Shape = Shape {
@@ -1074,4 +1087,5 @@ static SHAPE_EXPERIMENT_TEMPLATE_TARGET_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -820,6 +821,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IE_MAP: Shape = Shape {
@@ -858,6 +860,7 @@ static SHAPE_IE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -883,6 +886,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_SERVICE_POLICY_DATA: Shape = Shape {
@@ -926,6 +930,7 @@ static SHAPE_SECURITY_SERVICE_POLICY_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_OPTION: Shape = Shape {
@@ -950,6 +955,16 @@ static SHAPE_POLICY_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyOption",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NetworkFirewallPolicy"]),
+            Check::Required(&["ThirdPartyFirewallPolicy"]),
+            Check::Required(&["NetworkAclCommonPolicy"]),
+        ]),
+    }],
 };
 
 static SHAPE_NETWORK_ACL_COMMON_POLICY: Shape = Shape {
@@ -960,6 +975,7 @@ static SHAPE_NETWORK_ACL_COMMON_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_NETWORK_ACL_ENTRY_SET),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACL_ENTRY_SET: Shape = Shape {
@@ -1000,6 +1016,15 @@ static SHAPE_NETWORK_ACL_ENTRY_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/NetworkAclEntrySet",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["FirstEntries"]),
+            Check::Required(&["LastEntries"]),
+        ]),
+    }],
 };
 
 static SHAPE_NETWORK_ACL_ENTRY: Shape = Shape {
@@ -1066,6 +1091,7 @@ static SHAPE_NETWORK_ACL_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICMP_TYPE_CODE: Shape = Shape {
@@ -1092,6 +1118,7 @@ static SHAPE_ICMP_TYPE_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -1118,6 +1145,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FIREWALL_POLICY: Shape = Shape {
@@ -1131,6 +1159,7 @@ static SHAPE_NETWORK_FIREWALL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THIRD_PARTY_FIREWALL_POLICY: Shape = Shape {
@@ -1144,6 +1173,7 @@ static SHAPE_THIRD_PARTY_FIREWALL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_TAG: Shape = Shape {
@@ -1171,4 +1201,5 @@ static SHAPE_POLICY_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -735,11 +735,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL: Shape = Shape {
     name: "Model",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TYPE: Shape = Shape {
@@ -829,6 +831,7 @@ static SHAPE_EVENT_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPE: Shape = Shape {
@@ -871,6 +874,7 @@ static SHAPE_ENTITY_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -898,6 +902,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_VARIABLE: Shape = Shape {
@@ -1007,6 +1012,7 @@ static SHAPE_EVENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -1049,6 +1055,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1130,6 +1137,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTCOME: Shape = Shape {
@@ -1172,4 +1180,5 @@ static SHAPE_OUTCOME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

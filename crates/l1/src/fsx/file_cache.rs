@@ -550,6 +550,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_REPOSITORY_ASSOCIATION: Shape = Shape {
@@ -578,6 +579,7 @@ static SHAPE_DATA_REPOSITORY_ASSOCIATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
@@ -620,6 +622,7 @@ static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -634,6 +637,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -662,4 +666,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -966,6 +968,51 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3725 aws_fsx_filesystem/storage_capacity.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"WINDOWS\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property(
+                    "StorageCapacity",
+                    &Check::AllOf(&[Check::Maximum(65536.0), Check::Minimum(32.0)]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"LUSTRE\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property("StorageCapacity", &Check::Minimum(1200.0)),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"OPENZFS\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property(
+                    "StorageCapacity",
+                    &Check::AllOf(&[Check::Maximum(524288.0), Check::Minimum(64.0)]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"ONTAP\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property("StorageCapacity", &Check::Minimum(1024.0)),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
@@ -1074,6 +1121,7 @@ static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_READ_CACHE_CONFIGURATION: Shape = Shape {
@@ -1092,6 +1140,7 @@ static SHAPE_DATA_READ_CACHE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1110,6 +1159,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -1128,6 +1178,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
@@ -1217,6 +1268,7 @@ static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISK_IOPS_CONFIGURATION: Shape = Shape {
@@ -1235,6 +1287,7 @@ static SHAPE_DISK_IOPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -1341,6 +1394,7 @@ static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_CACHE_CONFIGURATION: Shape = Shape {
@@ -1359,6 +1413,7 @@ static SHAPE_READ_CACHE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1411,6 +1466,7 @@ static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS_EXPORTS: Shape = Shape {
@@ -1426,6 +1482,7 @@ static SHAPE_NFS_EXPORTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
@@ -1449,6 +1506,7 @@ static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
@@ -1473,6 +1531,7 @@ static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1491,6 +1550,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_CONFIGURATION: Shape = Shape {
@@ -1580,6 +1640,7 @@ static SHAPE_WINDOWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_CONFIGURATION: Shape = Shape {
@@ -1604,6 +1665,7 @@ static SHAPE_AUDIT_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FSRM_CONFIGURATION: Shape = Shape {
@@ -1622,6 +1684,7 @@ static SHAPE_FSRM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -1675,4 +1738,5 @@ static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

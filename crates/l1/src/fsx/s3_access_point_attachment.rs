@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -524,6 +526,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OntapConfiguration"]),
+            Check::Required(&["OpenZFSConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_ACCESS_POINT_ONTAP_CONFIGURATION: Shape = Shape {
@@ -547,6 +558,7 @@ static SHAPE_S3_ACCESS_POINT_ONTAP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_FILE_SYSTEM_IDENTITY: Shape = Shape {
@@ -574,6 +586,15 @@ static SHAPE_ONTAP_FILE_SYSTEM_IDENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OntapFileSystemIdentity",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["UnixUser"]),
+            Check::Required(&["WindowsUser"]),
+        ]),
+    }],
 };
 
 static SHAPE_ONTAP_UNIX_FILE_SYSTEM_USER: Shape = Shape {
@@ -589,6 +610,7 @@ static SHAPE_ONTAP_UNIX_FILE_SYSTEM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_WINDOWS_FILE_SYSTEM_USER: Shape = Shape {
@@ -604,6 +626,7 @@ static SHAPE_ONTAP_WINDOWS_FILE_SYSTEM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -627,6 +650,7 @@ static SHAPE_S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_FILE_SYSTEM_IDENTITY: Shape = Shape {
@@ -648,6 +672,7 @@ static SHAPE_OPEN_ZFS_FILE_SYSTEM_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_POSIX_FILE_SYSTEM_USER: Shape = Shape {
@@ -693,6 +718,7 @@ static SHAPE_OPEN_ZFS_POSIX_FILE_SYSTEM_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_GID: Shape = Shape {
@@ -707,6 +733,7 @@ static SHAPE_FILE_SYSTEM_GID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT: Shape = Shape {
@@ -729,6 +756,7 @@ static SHAPE_S3_ACCESS_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_VPC_CONFIGURATION: Shape = Shape {
@@ -744,4 +772,5 @@ static SHAPE_S3_ACCESS_POINT_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

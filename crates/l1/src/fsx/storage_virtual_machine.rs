@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -347,6 +348,7 @@ static SHAPE_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -443,6 +445,7 @@ static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -471,4 +474,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1057,6 +1057,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
@@ -1172,6 +1173,7 @@ static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_CONFIGURATION: Shape = Shape {
@@ -1208,6 +1210,7 @@ static SHAPE_AGGREGATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPLOCK_CONFIGURATION: Shape = Shape {
@@ -1256,6 +1259,7 @@ static SHAPE_SNAPLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOCOMMIT_PERIOD: Shape = Shape {
@@ -1281,6 +1285,7 @@ static SHAPE_AUTOCOMMIT_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPLOCK_RETENTION_PERIOD: Shape = Shape {
@@ -1305,6 +1310,7 @@ static SHAPE_SNAPLOCK_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -1339,6 +1345,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING_POLICY: Shape = Shape {
@@ -1364,6 +1371,7 @@ static SHAPE_TIERING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -1479,6 +1487,7 @@ static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS_EXPORTS: Shape = Shape {
@@ -1498,6 +1507,7 @@ static SHAPE_NFS_EXPORTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
@@ -1535,6 +1545,7 @@ static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_SNAPSHOT: Shape = Shape {
@@ -1563,6 +1574,7 @@ static SHAPE_ORIGIN_SNAPSHOT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
@@ -1598,6 +1610,7 @@ static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1626,4 +1639,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1199,6 +1199,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -1233,6 +1234,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SESSION_CREATION_LIMIT_POLICY: Shape = Shape {
@@ -1257,6 +1259,7 @@ static SHAPE_GAME_SESSION_CREATION_LIMIT_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PORT_RANGE: Shape = Shape {
@@ -1283,6 +1286,7 @@ static SHAPE_CONNECTION_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_PERMISSION: Shape = Shape {
@@ -1329,6 +1333,7 @@ static SHAPE_IP_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
@@ -1369,6 +1374,7 @@ static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CAPACITY: Shape = Shape {
@@ -1408,6 +1414,7 @@ static SHAPE_LOCATION_CAPACITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -1433,6 +1440,7 @@ static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1469,6 +1477,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -1570,6 +1579,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -1580,6 +1590,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1606,4 +1617,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -939,6 +939,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
@@ -1054,6 +1055,7 @@ static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -1080,6 +1082,7 @@ static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ENVIRONMENT: Shape = Shape {
@@ -1108,6 +1111,7 @@ static SHAPE_CONTAINER_ENVIRONMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_CAPABILITIES: Shape = Shape {
@@ -1168,6 +1172,7 @@ static SHAPE_LINUX_CAPABILITIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_MOUNT_POINT: Shape = Shape {
@@ -1205,6 +1210,7 @@ static SHAPE_CONTAINER_MOUNT_POINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_CONFIGURATION: Shape = Shape {
@@ -1224,6 +1230,7 @@ static SHAPE_PORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PORT_RANGE: Shape = Shape {
@@ -1259,6 +1266,7 @@ static SHAPE_CONTAINER_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
@@ -1385,6 +1393,7 @@ static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_HEALTH_CHECK: Shape = Shape {
@@ -1451,6 +1460,7 @@ static SHAPE_CONTAINER_HEALTH_CHECK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1479,4 +1489,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1473,6 +1473,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANYWHERE_CONFIGURATION: Shape = Shape {
@@ -1488,6 +1489,7 @@ static SHAPE_ANYWHERE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -1501,6 +1503,7 @@ static SHAPE_CERTIFICATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_PERMISSION: Shape = Shape {
@@ -1547,6 +1550,7 @@ static SHAPE_IP_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
@@ -1570,6 +1574,7 @@ static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CAPACITY: Shape = Shape {
@@ -1609,6 +1614,7 @@ static SHAPE_LOCATION_CAPACITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -1634,6 +1640,7 @@ static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLAYER_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -1647,6 +1654,7 @@ static SHAPE_PLAYER_GATEWAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CREATION_LIMIT_POLICY: Shape = Shape {
@@ -1671,6 +1679,7 @@ static SHAPE_RESOURCE_CREATION_LIMIT_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_CONFIGURATION: Shape = Shape {
@@ -1712,6 +1721,7 @@ static SHAPE_RUNTIME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_PROCESS: Shape = Shape {
@@ -1749,6 +1759,7 @@ static SHAPE_SERVER_PROCESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -1887,6 +1898,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -1897,6 +1909,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1923,4 +1936,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -411,6 +411,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SESSION_QUEUE_DESTINATION: Shape = Shape {
@@ -426,6 +427,7 @@ static SHAPE_GAME_SESSION_QUEUE_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -450,6 +452,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLAYER_LATENCY_POLICY: Shape = Shape {
@@ -474,6 +477,7 @@ static SHAPE_PLAYER_LATENCY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIORITY_CONFIGURATION: Shape = Shape {
@@ -518,6 +522,7 @@ static SHAPE_PRIORITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -544,4 +549,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -335,6 +335,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -377,6 +378,7 @@ static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_OVERRIDE: Shape = Shape {
@@ -403,4 +405,5 @@ static SHAPE_PORT_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

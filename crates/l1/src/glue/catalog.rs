@@ -508,6 +508,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_PROPERTIES: Shape = Shape {
@@ -518,6 +519,7 @@ static SHAPE_CATALOG_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_LAKE_ACCESS_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_ACCESS_PROPERTIES: Shape = Shape {
@@ -557,11 +559,13 @@ static SHAPE_DATA_LAKE_ACCESS_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
     name: "PrincipalPermissions",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_CATALOG: Shape = Shape {
@@ -580,6 +584,7 @@ static SHAPE_FEDERATED_CATALOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -606,6 +611,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_REDSHIFT_CATALOG: Shape = Shape {
@@ -616,4 +622,5 @@ static SHAPE_TARGET_REDSHIFT_CATALOG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

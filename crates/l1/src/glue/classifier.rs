@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -288,6 +290,17 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["XMLClassifier"]),
+            Check::Required(&["CsvClassifier"]),
+            Check::Required(&["GrokClassifier"]),
+            Check::Required(&["JsonClassifier"]),
+        ]),
+    }],
 };
 
 static SHAPE_CSV_CLASSIFIER: Shape = Shape {
@@ -379,6 +392,7 @@ static SHAPE_CSV_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROK_CLASSIFIER: Shape = Shape {
@@ -421,6 +435,7 @@ static SHAPE_GROK_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_CLASSIFIER: Shape = Shape {
@@ -443,6 +458,7 @@ static SHAPE_JSON_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XML_CLASSIFIER: Shape = Shape {
@@ -471,4 +487,5 @@ static SHAPE_XML_CLASSIFIER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

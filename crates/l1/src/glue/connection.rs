@@ -496,6 +496,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_INPUT: Shape = Shape {
@@ -699,6 +700,7 @@ static SHAPE_CONNECTION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -750,6 +752,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
@@ -777,6 +780,7 @@ static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -832,6 +836,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -860,6 +865,7 @@ static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
@@ -888,6 +894,7 @@ static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -938,6 +945,7 @@ static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
@@ -983,4 +991,5 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1355,6 +1355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PROPERTIES_CONFIGURATION: Shape = Shape {
@@ -1378,6 +1379,7 @@ static SHAPE_CONNECTION_PROPERTIES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROPERTY: Shape = Shape {
@@ -1452,6 +1454,7 @@ static SHAPE_CONNECTOR_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -1490,6 +1493,7 @@ static SHAPE_CONNECTOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_PROPERTIES: Shape = Shape {
@@ -1508,6 +1512,7 @@ static SHAPE_BASIC_AUTHENTICATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_CONNECTOR_PROPERTY: Shape = Shape {
@@ -1559,6 +1564,7 @@ static SHAPE_SECRET_CONNECTOR_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_AUTHENTICATION_PROPERTIES: Shape = Shape {
@@ -1574,6 +1580,7 @@ static SHAPE_CUSTOM_AUTHENTICATION_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -1607,6 +1614,7 @@ static SHAPE_CONNECTOR_O_AUTH2_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -1690,6 +1698,7 @@ static SHAPE_CONNECTOR_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_PROPERTIES: Shape = Shape {
@@ -1749,6 +1758,7 @@ static SHAPE_CLIENT_CREDENTIALS_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_BEARER_PROPERTIES: Shape = Shape {
@@ -1796,6 +1806,7 @@ static SHAPE_JWT_BEARER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REST_CONFIGURATION: Shape = Shape {
@@ -1825,6 +1836,7 @@ static SHAPE_REST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_CONFIGURATION: Shape = Shape {
@@ -1848,6 +1860,7 @@ static SHAPE_ENTITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_DEFINITION: Shape = Shape {
@@ -1924,6 +1937,7 @@ static SHAPE_FIELD_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OVERRIDES: Shape = Shape {
@@ -1959,6 +1973,7 @@ static SHAPE_FILTER_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BETWEEN_CONFIGURATION: Shape = Shape {
@@ -1983,6 +1998,7 @@ static SHAPE_BETWEEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2038,6 +2054,7 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -2088,6 +2105,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_STRING_CONFIGURATION: Shape = Shape {
@@ -2112,6 +2130,7 @@ static SHAPE_FILTER_STRING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -2130,6 +2149,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURSOR_CONFIGURATION: Shape = Shape {
@@ -2148,6 +2168,7 @@ static SHAPE_CURSOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRACTED_PARAMETER: Shape = Shape {
@@ -2191,6 +2212,7 @@ static SHAPE_EXTRACTED_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_EXTRACTION_MAPPING: Shape = Shape {
@@ -2219,6 +2241,7 @@ static SHAPE_RESPONSE_EXTRACTION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFFSET_CONFIGURATION: Shape = Shape {
@@ -2237,6 +2260,7 @@ static SHAPE_OFFSET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_CONFIGURATION: Shape = Shape {
@@ -2265,6 +2289,7 @@ static SHAPE_RESPONSE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -2291,6 +2316,7 @@ static SHAPE_VALIDATION_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2317,4 +2343,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

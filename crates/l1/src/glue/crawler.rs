@@ -647,6 +647,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
@@ -669,6 +670,7 @@ static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECRAWL_POLICY: Shape = Shape {
@@ -686,6 +688,7 @@ static SHAPE_RECRAWL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -696,6 +699,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CHANGE_POLICY: Shape = Shape {
@@ -720,6 +724,7 @@ static SHAPE_SCHEMA_CHANGE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -814,6 +819,7 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_TARGET: Shape = Shape {
@@ -866,6 +872,7 @@ static SHAPE_CATALOG_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TARGET: Shape = Shape {
@@ -901,6 +908,7 @@ static SHAPE_DELTA_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_TARGET: Shape = Shape {
@@ -925,6 +933,7 @@ static SHAPE_DYNAMO_DB_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HUDI_TARGET: Shape = Shape {
@@ -965,6 +974,7 @@ static SHAPE_HUDI_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_TARGET: Shape = Shape {
@@ -1005,6 +1015,7 @@ static SHAPE_ICEBERG_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JDBC_TARGET: Shape = Shape {
@@ -1048,6 +1059,7 @@ static SHAPE_JDBC_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_TARGET: Shape = Shape {
@@ -1066,6 +1078,7 @@ static SHAPE_MONGO_DB_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TARGET: Shape = Shape {
@@ -1113,4 +1126,5 @@ static SHAPE_S3_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

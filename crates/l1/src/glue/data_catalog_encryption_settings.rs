@@ -181,6 +181,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_ENCRYPTION_SETTINGS_PROPERTY: Shape = Shape {
@@ -199,6 +200,7 @@ static SHAPE_DATA_CATALOG_ENCRYPTION_SETTINGS_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PASSWORD_ENCRYPTION: Shape = Shape {
@@ -217,6 +219,7 @@ static SHAPE_CONNECTION_PASSWORD_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
@@ -251,4 +254,5 @@ static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -161,6 +161,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUALITY_TARGET_TABLE: Shape = Shape {
@@ -187,4 +188,5 @@ static SHAPE_DATA_QUALITY_TARGET_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

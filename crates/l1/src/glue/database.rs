@@ -250,6 +250,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_INPUT: Shape = Shape {
@@ -315,6 +316,7 @@ static SHAPE_DATABASE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PRIVILEGES: Shape = Shape {
@@ -351,6 +353,7 @@ static SHAPE_PRINCIPAL_PRIVILEGES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -365,6 +368,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_DATABASE: Shape = Shape {
@@ -391,6 +395,7 @@ static SHAPE_FEDERATED_DATABASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_IDENTIFIER: Shape = Shape {
@@ -427,4 +432,5 @@ static SHAPE_DATABASE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

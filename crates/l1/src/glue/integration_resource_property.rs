@@ -236,6 +236,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PROCESSING_PROPERTIES: Shape = Shape {
@@ -250,6 +251,7 @@ static SHAPE_SOURCE_PROCESSING_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -276,6 +278,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
@@ -324,4 +327,5 @@ static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -510,6 +510,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_COMMAND: Shape = Shape {
@@ -551,6 +552,7 @@ static SHAPE_JOB_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIONS_LIST: Shape = Shape {
@@ -574,6 +576,7 @@ static SHAPE_CONNECTIONS_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_PROPERTY: Shape = Shape {
@@ -584,6 +587,7 @@ static SHAPE_EXECUTION_PROPERTY: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
@@ -597,4 +601,5 @@ static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -492,6 +492,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_RECORD_TABLES: Shape = Shape {
@@ -507,6 +508,7 @@ static SHAPE_INPUT_RECORD_TABLES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_TABLES: Shape = Shape {
@@ -537,6 +539,7 @@ static SHAPE_GLUE_TABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_ENCRYPTION: Shape = Shape {
@@ -559,6 +562,7 @@ static SHAPE_TRANSFORM_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ML_USER_DATA_ENCRYPTION: Shape = Shape {
@@ -584,6 +588,7 @@ static SHAPE_ML_USER_DATA_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_PARAMETERS: Shape = Shape {
@@ -602,6 +607,7 @@ static SHAPE_TRANSFORM_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIND_MATCHES_PARAMETERS: Shape = Shape {
@@ -632,4 +638,5 @@ static SHAPE_FIND_MATCHES_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

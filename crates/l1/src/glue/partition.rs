@@ -381,6 +381,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_INPUT: Shape = Shape {
@@ -414,6 +415,7 @@ static SHAPE_PARTITION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
@@ -529,6 +531,7 @@ static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -565,6 +568,7 @@ static SHAPE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
@@ -598,6 +602,7 @@ static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ID: Shape = Shape {
@@ -637,6 +642,7 @@ static SHAPE_SCHEMA_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERDE_INFO: Shape = Shape {
@@ -669,6 +675,7 @@ static SHAPE_SERDE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKEWED_INFO: Shape = Shape {
@@ -707,6 +714,7 @@ static SHAPE_SKEWED_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORDER: Shape = Shape {
@@ -733,4 +741,5 @@ static SHAPE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -125,6 +125,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -160,4 +161,5 @@ static SHAPE_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -218,6 +218,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -247,6 +248,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ENCRYPTION: Shape = Shape {
@@ -271,6 +273,7 @@ static SHAPE_CLOUD_WATCH_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_BOOKMARKS_ENCRYPTION: Shape = Shape {
@@ -295,6 +298,7 @@ static SHAPE_JOB_BOOKMARKS_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION: Shape = Shape {
@@ -313,4 +317,5 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -448,6 +448,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_COMMAND: Shape = Shape {
@@ -474,6 +475,7 @@ static SHAPE_SESSION_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIONS_LIST: Shape = Shape {
@@ -497,6 +499,7 @@ static SHAPE_CONNECTIONS_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -523,4 +526,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

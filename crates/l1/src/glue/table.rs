@@ -848,6 +848,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_TABLE_FORMAT_INPUT: Shape = Shape {
@@ -858,6 +859,7 @@ static SHAPE_OPEN_TABLE_FORMAT_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_INPUT: Shape = Shape {
@@ -889,6 +891,7 @@ static SHAPE_ICEBERG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_TABLE_INPUT: Shape = Shape {
@@ -930,6 +933,7 @@ static SHAPE_ICEBERG_TABLE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
@@ -953,6 +957,7 @@ static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
@@ -983,6 +988,7 @@ static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
@@ -1023,6 +1029,7 @@ static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_STRUCT_FIELD: Shape = Shape {
@@ -1059,6 +1066,7 @@ static SHAPE_ICEBERG_STRUCT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
@@ -1082,6 +1090,7 @@ static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
@@ -1112,6 +1121,7 @@ static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INPUT: Shape = Shape {
@@ -1223,6 +1233,7 @@ static SHAPE_TABLE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -1259,6 +1270,7 @@ static SHAPE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
@@ -1374,6 +1386,7 @@ static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
@@ -1407,6 +1420,7 @@ static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ID: Shape = Shape {
@@ -1446,6 +1460,7 @@ static SHAPE_SCHEMA_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERDE_INFO: Shape = Shape {
@@ -1478,6 +1493,7 @@ static SHAPE_SERDE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKEWED_INFO: Shape = Shape {
@@ -1516,6 +1532,7 @@ static SHAPE_SKEWED_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORDER: Shape = Shape {
@@ -1542,6 +1559,7 @@ static SHAPE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_IDENTIFIER: Shape = Shape {
@@ -1588,6 +1606,7 @@ static SHAPE_TABLE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEW_DEFINITION: Shape = Shape {
@@ -1644,6 +1663,7 @@ static SHAPE_VIEW_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEW_REPRESENTATION: Shape = Shape {
@@ -1699,4 +1719,5 @@ static SHAPE_VIEW_REPRESENTATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

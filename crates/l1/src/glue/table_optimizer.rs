@@ -371,6 +371,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIMIZER_CONFIGURATION: Shape = Shape {
@@ -417,6 +418,7 @@ static SHAPE_TABLE_OPTIMIZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPACTION_CONFIGURATION: Shape = Shape {
@@ -427,6 +429,7 @@ static SHAPE_COMPACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_COMPACTION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_COMPACTION_CONFIGURATION: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_ICEBERG_COMPACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORPHAN_FILE_DELETION_CONFIGURATION: Shape = Shape {
@@ -464,6 +468,7 @@ static SHAPE_ORPHAN_FILE_DELETION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_CONFIGURATION: Shape = Shape {
@@ -482,6 +487,7 @@ static SHAPE_ICEBERG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_CONFIGURATION: Shape = Shape {
@@ -492,6 +498,7 @@ static SHAPE_RETENTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_RETENTION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_RETENTION_CONFIGURATION: Shape = Shape {
@@ -516,6 +523,7 @@ static SHAPE_ICEBERG_RETENTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -526,4 +534,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -452,6 +452,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -509,6 +510,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
@@ -522,6 +524,7 @@ static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BATCHING_CONDITION: Shape = Shape {
@@ -548,6 +551,7 @@ static SHAPE_EVENT_BATCHING_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -578,6 +582,7 @@ static SHAPE_PREDICATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -638,4 +643,5 @@ static SHAPE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

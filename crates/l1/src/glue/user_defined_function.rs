@@ -294,6 +294,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_URI: Shape = Shape {
@@ -320,4 +321,5 @@ static SHAPE_RESOURCE_URI: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1013,6 +1013,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
@@ -1057,6 +1058,7 @@ static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_CONFIGURATION: Shape = Shape {
@@ -1102,6 +1104,7 @@ static SHAPE_SAML_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSERTION_ATTRIBUTES: Shape = Shape {
@@ -1168,6 +1171,7 @@ static SHAPE_ASSERTION_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_METADATA: Shape = Shape {
@@ -1190,6 +1194,7 @@ static SHAPE_IDP_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_VALUES: Shape = Shape {
@@ -1226,6 +1231,7 @@ static SHAPE_ROLE_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1252,6 +1258,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -1296,4 +1303,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

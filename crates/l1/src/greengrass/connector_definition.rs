@@ -204,6 +204,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_DEFINITION_VERSION: Shape = Shape {
@@ -219,6 +220,7 @@ static SHAPE_CONNECTOR_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR: Shape = Shape {
@@ -243,4 +245,5 @@ static SHAPE_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

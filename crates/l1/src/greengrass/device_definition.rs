@@ -212,6 +212,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_DEFINITION_VERSION: Shape = Shape {
@@ -227,6 +228,7 @@ static SHAPE_DEVICE_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -257,4 +259,5 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

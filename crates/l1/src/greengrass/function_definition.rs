@@ -395,6 +395,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_DEFINITION_VERSION: Shape = Shape {
@@ -418,6 +419,7 @@ static SHAPE_FUNCTION_DEFINITION_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONFIG: Shape = Shape {
@@ -428,6 +430,7 @@ static SHAPE_DEFAULT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXECUTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION: Shape = Shape {
@@ -446,6 +449,7 @@ static SHAPE_EXECUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_AS: Shape = Shape {
@@ -464,6 +468,7 @@ static SHAPE_RUN_AS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -488,6 +493,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
@@ -536,6 +542,7 @@ static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -571,6 +578,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
@@ -589,4 +597,5 @@ static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -302,6 +302,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONFIG: Shape = Shape {
@@ -312,6 +313,7 @@ static SHAPE_DEFAULT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXECUTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION: Shape = Shape {
@@ -330,6 +332,7 @@ static SHAPE_EXECUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_AS: Shape = Shape {
@@ -348,6 +351,7 @@ static SHAPE_RUN_AS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -372,6 +376,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
@@ -420,6 +425,7 @@ static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -455,6 +461,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
@@ -473,4 +480,5 @@ static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -287,6 +287,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_VERSION: Shape = Shape {
@@ -335,4 +336,5 @@ static SHAPE_GROUP_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -217,6 +217,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGER_DEFINITION_VERSION: Shape = Shape {
@@ -232,6 +233,7 @@ static SHAPE_LOGGER_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGER: Shape = Shape {
@@ -268,4 +270,5 @@ static SHAPE_LOGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

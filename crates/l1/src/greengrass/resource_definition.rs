@@ -483,6 +483,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DEFINITION_VERSION: Shape = Shape {
@@ -498,6 +499,7 @@ static SHAPE_RESOURCE_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
@@ -522,6 +524,7 @@ static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
@@ -558,6 +561,7 @@ static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
@@ -576,6 +580,7 @@ static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
@@ -594,6 +599,7 @@ static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
@@ -618,6 +624,7 @@ static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -642,6 +649,7 @@ static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
@@ -660,6 +668,7 @@ static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -684,6 +693,7 @@ static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
@@ -707,4 +717,5 @@ static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

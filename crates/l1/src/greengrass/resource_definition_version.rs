@@ -419,6 +419,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
@@ -443,6 +444,7 @@ static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
@@ -479,6 +481,7 @@ static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
@@ -497,6 +500,7 @@ static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
@@ -515,6 +519,7 @@ static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
@@ -539,6 +544,7 @@ static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -563,6 +569,7 @@ static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
@@ -581,6 +588,7 @@ static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -605,6 +613,7 @@ static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
@@ -628,4 +637,5 @@ static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -213,6 +213,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION_DEFINITION_VERSION: Shape = Shape {
@@ -228,6 +229,7 @@ static SHAPE_SUBSCRIPTION_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION: Shape = Shape {
@@ -258,4 +260,5 @@ static SHAPE_SUBSCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

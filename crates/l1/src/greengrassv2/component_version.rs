@@ -495,6 +495,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_RECIPE_SOURCE: Shape = Shape {
@@ -559,6 +560,7 @@ static SHAPE_LAMBDA_FUNCTION_RECIPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DEPENDENCY_REQUIREMENT: Shape = Shape {
@@ -580,6 +582,7 @@ static SHAPE_COMPONENT_DEPENDENCY_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EXECUTION_PARAMETERS: Shape = Shape {
@@ -670,6 +673,7 @@ static SHAPE_LAMBDA_EXECUTION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_LINUX_PROCESS_PARAMS: Shape = Shape {
@@ -712,6 +717,7 @@ static SHAPE_LAMBDA_LINUX_PROCESS_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONTAINER_PARAMS: Shape = Shape {
@@ -752,6 +758,7 @@ static SHAPE_LAMBDA_CONTAINER_PARAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_DEVICE_MOUNT: Shape = Shape {
@@ -779,6 +786,7 @@ static SHAPE_LAMBDA_DEVICE_MOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_VOLUME_MOUNT: Shape = Shape {
@@ -812,6 +820,7 @@ static SHAPE_LAMBDA_VOLUME_MOUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PLATFORM: Shape = Shape {
@@ -838,4 +847,5 @@ static SHAPE_COMPONENT_PLATFORM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -626,6 +626,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DEPLOYMENT_SPECIFICATION: Shape = Shape {
@@ -654,6 +655,7 @@ static SHAPE_COMPONENT_DEPLOYMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION_UPDATE: Shape = Shape {
@@ -685,6 +687,7 @@ static SHAPE_COMPONENT_CONFIGURATION_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_RUN_WITH: Shape = Shape {
@@ -715,6 +718,7 @@ static SHAPE_COMPONENT_RUN_WITH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_RESOURCE_LIMITS: Shape = Shape {
@@ -740,6 +744,7 @@ static SHAPE_SYSTEM_RESOURCE_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_POLICIES: Shape = Shape {
@@ -767,6 +772,7 @@ static SHAPE_DEPLOYMENT_POLICIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_COMPONENT_UPDATE_POLICY: Shape = Shape {
@@ -792,6 +798,7 @@ static SHAPE_DEPLOYMENT_COMPONENT_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY: Shape = Shape {
@@ -806,6 +813,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_IO_T_JOB_CONFIGURATION: Shape = Shape {
@@ -830,6 +838,7 @@ static SHAPE_DEPLOYMENT_IO_T_JOB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_ABORT_CONFIG: Shape = Shape {
@@ -848,6 +857,7 @@ static SHAPE_IO_T_JOB_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_ABORT_CRITERIA: Shape = Shape {
@@ -892,6 +902,7 @@ static SHAPE_IO_T_JOB_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -914,6 +925,7 @@ static SHAPE_IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -946,6 +958,7 @@ static SHAPE_IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -972,6 +985,7 @@ static SHAPE_IO_T_JOB_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_TIMEOUT_CONFIG: Shape = Shape {
@@ -986,4 +1000,5 @@ static SHAPE_IO_T_JOB_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

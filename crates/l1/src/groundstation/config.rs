@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -716,6 +717,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_DATA: Shape = Shape {
@@ -770,6 +772,7 @@ static SHAPE_CONFIG_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_DOWNLINK_CONFIG: Shape = Shape {
@@ -780,6 +783,7 @@ static SHAPE_ANTENNA_DOWNLINK_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPECTRUM_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPECTRUM_CONFIG: Shape = Shape {
@@ -807,6 +811,7 @@ static SHAPE_SPECTRUM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY_BANDWIDTH: Shape = Shape {
@@ -828,6 +833,7 @@ static SHAPE_FREQUENCY_BANDWIDTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY: Shape = Shape {
@@ -849,6 +855,7 @@ static SHAPE_FREQUENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG: Shape = Shape {
@@ -873,6 +880,7 @@ static SHAPE_ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECODE_CONFIG: Shape = Shape {
@@ -886,6 +894,7 @@ static SHAPE_DECODE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEMODULATION_CONFIG: Shape = Shape {
@@ -899,6 +908,7 @@ static SHAPE_DEMODULATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_UPLINK_CONFIG: Shape = Shape {
@@ -923,6 +933,7 @@ static SHAPE_ANTENNA_UPLINK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_SPECTRUM_CONFIG: Shape = Shape {
@@ -944,6 +955,7 @@ static SHAPE_UPLINK_SPECTRUM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EIRP: Shape = Shape {
@@ -965,6 +977,7 @@ static SHAPE_EIRP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATAFLOW_ENDPOINT_CONFIG: Shape = Shape {
@@ -983,6 +996,7 @@ static SHAPE_DATAFLOW_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_RECORDING_CONFIG: Shape = Shape {
@@ -1018,6 +1032,7 @@ static SHAPE_S3_RECORDING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_SINK_CONFIG: Shape = Shape {
@@ -1039,6 +1054,7 @@ static SHAPE_TELEMETRY_SINK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_SINK_DATA: Shape = Shape {
@@ -1048,6 +1064,12 @@ static SHAPE_TELEMETRY_SINK_DATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_KINESIS_DATA_STREAM_DATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TelemetrySinkData",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["KinesisDataStreamData"])]),
     }],
 };
 
@@ -1075,6 +1097,7 @@ static SHAPE_KINESIS_DATA_STREAM_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_CONFIG: Shape = Shape {
@@ -1088,6 +1111,7 @@ static SHAPE_TRACKING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_ECHO_CONFIG: Shape = Shape {
@@ -1109,6 +1133,7 @@ static SHAPE_UPLINK_ECHO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1133,4 +1158,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

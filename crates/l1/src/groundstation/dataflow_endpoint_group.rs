@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -448,6 +449,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
@@ -472,6 +474,15 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EndpointDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Endpoint", "SecurityDetails"]),
+            Check::Required(&["AwsGroundStationAgentEndpoint"]),
+        ]),
+    }],
 };
 
 static SHAPE_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -517,6 +528,7 @@ static SHAPE_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DETAILS: Shape = Shape {
@@ -535,6 +547,7 @@ static SHAPE_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOCKET_ADDRESS: Shape = Shape {
@@ -553,6 +566,7 @@ static SHAPE_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
@@ -571,6 +585,7 @@ static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
@@ -594,6 +609,7 @@ static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_RANGE: Shape = Shape {
@@ -612,6 +628,7 @@ static SHAPE_INTEGER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATAFLOW_ENDPOINT: Shape = Shape {
@@ -639,6 +656,7 @@ static SHAPE_DATAFLOW_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_DETAILS: Shape = Shape {
@@ -678,6 +696,7 @@ static SHAPE_SECURITY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -702,4 +721,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

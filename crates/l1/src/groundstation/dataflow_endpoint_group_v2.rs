@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
@@ -525,6 +526,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ENDPOINT_DETAILS: Shape = Shape {
@@ -543,6 +545,15 @@ static SHAPE_CREATE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CreateEndpointDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["UplinkAwsGroundStationAgentEndpoint"]),
+            Check::Required(&["DownlinkAwsGroundStationAgentEndpoint"]),
+        ]),
+    }],
 };
 
 static SHAPE_DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -564,6 +575,7 @@ static SHAPE_DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOWNLINK_DATAFLOW_DETAILS: Shape = Shape {
@@ -573,6 +585,12 @@ static SHAPE_DOWNLINK_DATAFLOW_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DOWNLINK_CONNECTION_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DownlinkDataflowDetails",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["AgentConnectionDetails"])]),
     }],
 };
 
@@ -592,6 +610,7 @@ static SHAPE_DOWNLINK_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
@@ -614,6 +633,7 @@ static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
@@ -635,6 +655,7 @@ static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_RANGE: Shape = Shape {
@@ -653,6 +674,7 @@ static SHAPE_INTEGER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DETAILS: Shape = Shape {
@@ -675,6 +697,7 @@ static SHAPE_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOCKET_ADDRESS: Shape = Shape {
@@ -693,6 +716,7 @@ static SHAPE_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -714,6 +738,7 @@ static SHAPE_UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_DATAFLOW_DETAILS: Shape = Shape {
@@ -723,6 +748,12 @@ static SHAPE_UPLINK_DATAFLOW_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_UPLINK_CONNECTION_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/UplinkDataflowDetails",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["AgentConnectionDetails"])]),
     }],
 };
 
@@ -742,6 +773,7 @@ static SHAPE_UPLINK_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -766,4 +798,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -533,6 +533,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_DATA_SOURCE_CONFIGURATIONS: Shape = Shape {
@@ -557,6 +558,7 @@ static SHAPE_CFN_DATA_SOURCE_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_KUBERNETES_CONFIGURATION: Shape = Shape {
@@ -567,6 +569,7 @@ static SHAPE_CFN_KUBERNETES_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION: Shape = Shape {
@@ -577,6 +580,7 @@ static SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_MALWARE_PROTECTION_CONFIGURATION: Shape = Shape {
@@ -587,6 +591,7 @@ static SHAPE_CFN_MALWARE_PROTECTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION: Shape = Shape {
@@ -597,6 +602,7 @@ static SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFNS3_LOGS_CONFIGURATION: Shape = Shape {
@@ -607,6 +613,7 @@ static SHAPE_CFNS3_LOGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_FEATURE_CONFIGURATION: Shape = Shape {
@@ -653,6 +660,7 @@ static SHAPE_CFN_FEATURE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_FEATURE_ADDITIONAL_CONFIGURATION: Shape = Shape {
@@ -686,6 +694,7 @@ static SHAPE_CFN_FEATURE_ADDITIONAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -712,4 +721,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

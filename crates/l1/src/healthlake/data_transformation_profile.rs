@@ -356,6 +356,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -380,6 +381,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXISTING_VERSIONED_PROFILE_SOURCE: Shape = Shape {
@@ -398,6 +400,7 @@ static SHAPE_EXISTING_VERSIONED_PROFILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_MAPPING_SOURCE: Shape = Shape {
@@ -413,6 +416,7 @@ static SHAPE_PROFILE_MAPPING_SOURCE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STARTER_PROFILE_SOURCE: Shape = Shape {
@@ -423,6 +427,7 @@ static SHAPE_STARTER_PROFILE_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -449,4 +454,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -625,6 +625,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -638,6 +639,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -678,6 +680,7 @@ static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NLP_CONFIGURATION: Shape = Shape {
@@ -691,6 +694,7 @@ static SHAPE_NLP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRELOAD_DATA_CONFIG: Shape = Shape {
@@ -704,6 +708,7 @@ static SHAPE_PRELOAD_DATA_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
@@ -724,6 +729,7 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIGURATION: Shape = Shape {
@@ -734,6 +740,7 @@ static SHAPE_SSE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_KMS_ENCRYPTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
@@ -762,6 +769,7 @@ static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -790,4 +798,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -152,6 +152,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_ID: Shape = Shape {
@@ -169,4 +170,5 @@ static SHAPE_MEMBER_ID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

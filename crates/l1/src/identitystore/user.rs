@@ -601,6 +601,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -690,6 +691,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL: Shape = Shape {
@@ -724,6 +726,7 @@ static SHAPE_EMAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAME: Shape = Shape {
@@ -796,6 +799,7 @@ static SHAPE_NAME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER: Shape = Shape {
@@ -830,6 +834,7 @@ static SHAPE_PHONE_NUMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHOTO: Shape = Shape {
@@ -875,6 +880,7 @@ static SHAPE_PHOTO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE: Shape = Shape {
@@ -909,4 +915,5 @@ static SHAPE_ROLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

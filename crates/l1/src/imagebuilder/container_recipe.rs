@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -730,6 +731,18 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&[
+            "Name",
+            "Version",
+            "ParentImage",
+            "TargetRepository",
+            "ContainerType",
+        ])]),
+    }],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -761,6 +774,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
@@ -793,6 +807,7 @@ static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -820,6 +835,7 @@ static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -862,6 +878,7 @@ static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
@@ -941,6 +958,7 @@ static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
@@ -966,4 +984,5 @@ static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

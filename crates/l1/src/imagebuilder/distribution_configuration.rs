@@ -504,6 +504,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION: Shape = Shape {
@@ -593,6 +594,7 @@ static SHAPE_DISTRIBUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMI_DISTRIBUTION_CONFIGURATION: Shape = Shape {
@@ -665,6 +667,7 @@ static SHAPE_AMI_DISTRIBUTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_PERMISSION_CONFIGURATION: Shape = Shape {
@@ -715,6 +718,7 @@ static SHAPE_LAUNCH_PERMISSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DISTRIBUTION_CONFIGURATION: Shape = Shape {
@@ -752,6 +756,7 @@ static SHAPE_CONTAINER_DISTRIBUTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
@@ -777,6 +782,7 @@ static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_CONFIGURATION: Shape = Shape {
@@ -819,6 +825,7 @@ static SHAPE_FAST_LAUNCH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -854,6 +861,7 @@ static SHAPE_FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_SNAPSHOT_CONFIGURATION: Shape = Shape {
@@ -868,6 +876,7 @@ static SHAPE_FAST_LAUNCH_SNAPSHOT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -898,6 +907,7 @@ static SHAPE_LAUNCH_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -933,4 +943,5 @@ static SHAPE_SSM_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -515,6 +516,16 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ContainerRecipeArn", "InfrastructureConfigurationArn"]),
+            Check::Required(&["ImageRecipeArn", "InfrastructureConfigurationArn"]),
+            Check::Required(&["ImagePipelineExecutionSettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_DELETION_SETTINGS: Shape = Shape {
@@ -525,6 +536,7 @@ static SHAPE_DELETION_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_PIPELINE_EXECUTION_SETTINGS: Shape = Shape {
@@ -543,6 +555,7 @@ static SHAPE_IMAGE_PIPELINE_EXECUTION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -561,6 +574,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECR_CONFIGURATION: Shape = Shape {
@@ -592,6 +606,7 @@ static SHAPE_ECR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
@@ -614,6 +629,7 @@ static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -629,6 +645,7 @@ static SHAPE_IMAGE_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
@@ -680,6 +697,7 @@ static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -712,4 +730,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -746,6 +747,19 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&[
+                "Name",
+                "ContainerRecipeArn",
+                "InfrastructureConfigurationArn",
+            ]),
+            Check::Required(&["Name", "ImageRecipeArn", "InfrastructureConfigurationArn"]),
+        ]),
+    }],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -764,6 +778,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECR_CONFIGURATION: Shape = Shape {
@@ -795,6 +810,7 @@ static SHAPE_ECR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
@@ -817,6 +833,7 @@ static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -845,6 +862,7 @@ static SHAPE_PIPELINE_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -890,6 +908,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_DISABLE_POLICY: Shape = Shape {
@@ -904,6 +923,7 @@ static SHAPE_AUTO_DISABLE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
@@ -955,6 +975,7 @@ static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -987,4 +1008,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -591,6 +591,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -614,6 +615,7 @@ static SHAPE_ADDITIONAL_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEMS_MANAGER_AGENT: Shape = Shape {
@@ -624,6 +626,7 @@ static SHAPE_SYSTEMS_MANAGER_AGENT: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -666,6 +669,7 @@ static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
@@ -745,6 +749,7 @@ static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -776,6 +781,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
@@ -808,4 +814,5 @@ static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -678,6 +678,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS: Shape = Shape {
@@ -703,6 +704,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -713,6 +715,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGS: Shape = Shape {
@@ -739,6 +742,7 @@ static SHAPE_S3_LOGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARENT_INSTANCE: Shape = Shape {
@@ -749,6 +753,7 @@ static SHAPE_PARENT_INSTANCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUTO_SCALING_GROUP),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_GROUP: Shape = Shape {
@@ -775,6 +780,7 @@ static SHAPE_AUTO_SCALING_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -820,4 +826,5 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

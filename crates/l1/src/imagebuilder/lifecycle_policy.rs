@@ -597,6 +597,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DETAIL: Shape = Shape {
@@ -621,6 +622,7 @@ static SHAPE_POLICY_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -642,6 +644,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDE_RESOURCES: Shape = Shape {
@@ -666,6 +669,7 @@ static SHAPE_INCLUDE_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_RULES: Shape = Shape {
@@ -689,6 +693,7 @@ static SHAPE_EXCLUSION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMI_EXCLUSION_RULES: Shape = Shape {
@@ -751,6 +756,7 @@ static SHAPE_AMI_EXCLUSION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAST_LAUNCHED: Shape = Shape {
@@ -776,6 +782,7 @@ static SHAPE_LAST_LAUNCHED: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -820,6 +827,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SELECTION: Shape = Shape {
@@ -852,6 +860,7 @@ static SHAPE_RESOURCE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECIPE_SELECTION: Shape = Shape {
@@ -876,4 +885,5 @@ static SHAPE_RECIPE_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -393,6 +393,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -423,6 +424,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAILY_SCHEDULE: Shape = Shape {
@@ -433,6 +435,7 @@ static SHAPE_DAILY_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
@@ -475,6 +479,7 @@ static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
@@ -505,6 +510,7 @@ static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIS_TARGETS: Shape = Shape {
@@ -549,4 +555,5 @@ static SHAPE_CIS_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_SECURITY_SCAN_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -410,6 +411,7 @@ static SHAPE_CODE_SECURITY_SCAN_CONFIGURATION_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION: Shape = Shape {
@@ -432,6 +434,7 @@ static SHAPE_CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERIODIC_SCAN_CONFIGURATION: Shape = Shape {
@@ -457,6 +460,7 @@ static SHAPE_PERIODIC_SCAN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_SETTINGS: Shape = Shape {
@@ -470,4 +474,5 @@ static SHAPE_SCOPE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -481,6 +481,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -491,6 +492,7 @@ static SHAPE_PROVIDER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_PROVIDER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -536,6 +538,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION_MAP: Shape = Shape {
@@ -560,6 +563,7 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -589,6 +593,7 @@ static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -617,4 +622,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -331,6 +331,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACH_POINT: Shape = Shape {
@@ -354,6 +355,7 @@ static SHAPE_ATTACH_POINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_ACCOUNT: Shape = Shape {
@@ -368,6 +370,7 @@ static SHAPE_REMOTE_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -394,4 +397,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

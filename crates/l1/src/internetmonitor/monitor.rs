@@ -512,6 +512,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_EVENTS_CONFIG: Shape = Shape {
@@ -550,6 +551,7 @@ static SHAPE_HEALTH_EVENTS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_HEALTH_EVENTS_CONFIG: Shape = Shape {
@@ -585,6 +587,7 @@ static SHAPE_LOCAL_HEALTH_EVENTS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERNET_MEASUREMENTS_LOG_DELIVERY: Shape = Shape {
@@ -595,6 +598,7 @@ static SHAPE_INTERNET_MEASUREMENTS_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -625,6 +629,7 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -643,4 +648,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

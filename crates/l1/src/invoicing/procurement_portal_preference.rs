@@ -748,6 +748,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT: Shape = Shape {
@@ -776,6 +777,7 @@ static SHAPE_CONTACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EINVOICE_DELIVERY_PREFERENCE: Shape = Shape {
@@ -855,6 +857,7 @@ static SHAPE_EINVOICE_DELIVERY_PREFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PURCHASE_ORDER_DATA_SOURCE: Shape = Shape {
@@ -888,6 +891,7 @@ static SHAPE_PURCHASE_ORDER_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCUREMENT_PORTAL_PREFERENCE_SELECTOR: Shape = Shape {
@@ -914,6 +918,7 @@ static SHAPE_PROCUREMENT_PORTAL_PREFERENCE_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -940,6 +945,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEST_ENV_PREFERENCE: Shape = Shape {
@@ -1008,4 +1014,5 @@ static SHAPE_TEST_ENV_PREFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -347,6 +347,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_CHECK_CONFIGURATIONS: Shape = Shape {
@@ -455,6 +456,7 @@ static SHAPE_AUDIT_CHECK_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -465,6 +467,7 @@ static SHAPE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -483,6 +486,7 @@ static SHAPE_DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERT_AGE_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
@@ -497,6 +501,7 @@ static SHAPE_CERT_AGE_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -515,6 +520,7 @@ static SHAPE_DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
@@ -529,6 +535,7 @@ static SHAPE_CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Shape = Shape {
@@ -539,6 +546,7 @@ static SHAPE_AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_NOTIFICATION_TARGET),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_NOTIFICATION_TARGET: Shape = Shape {
@@ -570,4 +578,5 @@ static SHAPE_AUDIT_NOTIFICATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

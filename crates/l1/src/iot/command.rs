@@ -671,6 +671,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER: Shape = Shape {
@@ -742,6 +743,7 @@ static SHAPE_COMMAND_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE: Shape = Shape {
@@ -805,6 +807,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_CONDITION: Shape = Shape {
@@ -837,6 +840,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND: Shape = Shape {
@@ -903,6 +907,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_NUMBER_RANGE: Shape = Shape {
@@ -927,6 +932,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_NUMBER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PAYLOAD: Shape = Shape {
@@ -948,6 +954,7 @@ static SHAPE_COMMAND_PAYLOAD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PREPROCESSOR: Shape = Shape {
@@ -958,6 +965,7 @@ static SHAPE_COMMAND_PREPROCESSOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG: Shape = Shape {
@@ -971,6 +979,7 @@ static SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -998,4 +1007,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -511,6 +511,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIG: Shape = Shape {
@@ -534,6 +535,7 @@ static SHAPE_AUTHORIZER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CERTIFICATE_CONFIG: Shape = Shape {
@@ -549,6 +551,7 @@ static SHAPE_CLIENT_CERTIFICATE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_CONFIG: Shape = Shape {
@@ -584,6 +587,7 @@ static SHAPE_SERVER_CERTIFICATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -611,6 +615,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CONFIG: Shape = Shape {
@@ -626,4 +631,5 @@ static SHAPE_TLS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -809,6 +809,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CONFIG: Shape = Shape {
@@ -827,6 +828,7 @@ static SHAPE_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CRITERIA: Shape = Shape {
@@ -869,6 +871,7 @@ static SHAPE_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
@@ -888,6 +891,7 @@ static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CRITERIA: Shape = Shape {
@@ -913,6 +917,7 @@ static SHAPE_RETRY_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -934,6 +939,7 @@ static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -966,6 +972,7 @@ static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -990,6 +997,7 @@ static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
@@ -1016,6 +1024,7 @@ static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_CONFIG: Shape = Shape {
@@ -1062,6 +1071,7 @@ static SHAPE_SCHEDULING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -1088,6 +1098,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1115,6 +1126,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -1125,4 +1137,5 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

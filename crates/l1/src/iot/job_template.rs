@@ -667,6 +667,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CONFIG: Shape = Shape {
@@ -685,6 +686,7 @@ static SHAPE_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CRITERIA: Shape = Shape {
@@ -727,6 +729,7 @@ static SHAPE_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
@@ -746,6 +749,7 @@ static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CRITERIA: Shape = Shape {
@@ -771,6 +775,7 @@ static SHAPE_RETRY_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -792,6 +797,7 @@ static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -823,6 +829,7 @@ static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -847,6 +854,7 @@ static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -873,6 +881,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
@@ -899,6 +908,7 @@ static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -926,6 +936,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -940,4 +951,5 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

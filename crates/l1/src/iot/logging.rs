@@ -219,6 +219,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CONFIGURATION: Shape = Shape {
@@ -255,4 +256,5 @@ static SHAPE_EVENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

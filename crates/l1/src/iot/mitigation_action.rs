@@ -511,6 +511,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_PARAMS: Shape = Shape {
@@ -553,6 +554,7 @@ static SHAPE_ACTION_PARAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_THINGS_TO_THING_GROUP_PARAMS: Shape = Shape {
@@ -585,6 +587,7 @@ static SHAPE_ADD_THINGS_TO_THING_GROUP_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENABLE_IO_T_LOGGING_PARAMS: Shape = Shape {
@@ -610,6 +613,7 @@ static SHAPE_ENABLE_IO_T_LOGGING_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_FINDING_TO_SNS_PARAMS: Shape = Shape {
@@ -624,6 +628,7 @@ static SHAPE_PUBLISH_FINDING_TO_SNS_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLACE_DEFAULT_POLICY_VERSION_PARAMS: Shape = Shape {
@@ -637,6 +642,7 @@ static SHAPE_REPLACE_DEFAULT_POLICY_VERSION_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CA_CERTIFICATE_PARAMS: Shape = Shape {
@@ -650,6 +656,7 @@ static SHAPE_UPDATE_CA_CERTIFICATE_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_DEVICE_CERTIFICATE_PARAMS: Shape = Shape {
@@ -663,6 +670,7 @@ static SHAPE_UPDATE_DEVICE_CERTIFICATE_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -690,4 +698,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -669,6 +669,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_TO_RETAIN: Shape = Shape {
@@ -698,6 +699,7 @@ static SHAPE_METRIC_TO_RETAIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -724,6 +726,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALERT_TARGET: Shape = Shape {
@@ -749,6 +752,7 @@ static SHAPE_ALERT_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR: Shape = Shape {
@@ -801,6 +805,7 @@ static SHAPE_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR_CRITERIA: Shape = Shape {
@@ -871,6 +876,7 @@ static SHAPE_BEHAVIOR_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MACHINE_LEARNING_DETECTION_CONFIG: Shape = Shape {
@@ -884,6 +890,7 @@ static SHAPE_MACHINE_LEARNING_DETECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICAL_THRESHOLD: Shape = Shape {
@@ -900,6 +907,7 @@ static SHAPE_STATISTICAL_THRESHOLD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_VALUE: Shape = Shape {
@@ -974,6 +982,7 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_EXPORT_CONFIG: Shape = Shape {
@@ -1000,6 +1009,7 @@ static SHAPE_METRICS_EXPORT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1027,4 +1037,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -119,6 +119,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
@@ -134,4 +135,5 @@ static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -217,6 +217,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -244,6 +245,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THING_GROUP_PROPERTIES: Shape = Shape {
@@ -267,6 +269,7 @@ static SHAPE_THING_GROUP_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
@@ -282,4 +285,5 @@ static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

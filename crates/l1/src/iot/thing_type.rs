@@ -263,6 +263,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -290,6 +291,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THING_TYPE_PROPERTIES: Shape = Shape {
@@ -332,6 +334,7 @@ static SHAPE_THING_TYPE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQTT5_CONFIGURATION: Shape = Shape {
@@ -347,6 +350,7 @@ static SHAPE_MQTT5_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPAGATING_ATTRIBUTE: Shape = Shape {
@@ -386,4 +390,5 @@ static SHAPE_PROPAGATING_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1860,6 +1860,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1878,6 +1879,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RULE_PAYLOAD: Shape = Shape {
@@ -1929,6 +1931,7 @@ static SHAPE_TOPIC_RULE_PAYLOAD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -2073,6 +2076,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_ALARM_ACTION: Shape = Shape {
@@ -2103,6 +2107,7 @@ static SHAPE_CLOUDWATCH_ALARM_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOGS_ACTION: Shape = Shape {
@@ -2127,6 +2132,7 @@ static SHAPE_CLOUDWATCH_LOGS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_METRIC_ACTION: Shape = Shape {
@@ -2169,6 +2175,7 @@ static SHAPE_CLOUDWATCH_METRIC_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_ACTION: Shape = Shape {
@@ -2235,6 +2242,7 @@ static SHAPE_DYNAMO_DB_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DBV2_ACTION: Shape = Shape {
@@ -2253,6 +2261,7 @@ static SHAPE_DYNAMO_DBV2_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUT_ITEM_INPUT: Shape = Shape {
@@ -2263,6 +2272,7 @@ static SHAPE_PUT_ITEM_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_ACTION: Shape = Shape {
@@ -2302,6 +2312,7 @@ static SHAPE_ELASTICSEARCH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_ACTION: Shape = Shape {
@@ -2335,6 +2346,7 @@ static SHAPE_FIREHOSE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ACTION: Shape = Shape {
@@ -2394,6 +2406,7 @@ static SHAPE_HTTP_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_AUTHORIZATION: Shape = Shape {
@@ -2404,6 +2417,7 @@ static SHAPE_HTTP_AUTHORIZATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIG_V4_AUTHORIZATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIG_V4_AUTHORIZATION: Shape = Shape {
@@ -2428,6 +2442,7 @@ static SHAPE_SIG_V4_AUTHORIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONFIG: Shape = Shape {
@@ -2470,6 +2485,7 @@ static SHAPE_BATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ACTION_HEADER: Shape = Shape {
@@ -2492,6 +2508,7 @@ static SHAPE_HTTP_ACTION_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_ACTION: Shape = Shape {
@@ -2568,6 +2585,7 @@ static SHAPE_INFLUX_DB_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_BATCH_CONFIG: Shape = Shape {
@@ -2610,6 +2628,7 @@ static SHAPE_INFLUX_DB_BATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_ANALYTICS_ACTION: Shape = Shape {
@@ -2634,6 +2653,7 @@ static SHAPE_IOT_ANALYTICS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_EVENTS_ACTION: Shape = Shape {
@@ -2672,6 +2692,7 @@ static SHAPE_IOT_EVENTS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_SITE_WISE_ACTION: Shape = Shape {
@@ -2698,6 +2719,7 @@ static SHAPE_IOT_SITE_WISE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUT_ASSET_PROPERTY_VALUE_ENTRY: Shape = Shape {
@@ -2745,6 +2767,7 @@ static SHAPE_PUT_ASSET_PROPERTY_VALUE_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_VALUE: Shape = Shape {
@@ -2769,6 +2792,7 @@ static SHAPE_ASSET_PROPERTY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_TIMESTAMP: Shape = Shape {
@@ -2787,6 +2811,7 @@ static SHAPE_ASSET_PROPERTY_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_VARIANT: Shape = Shape {
@@ -2817,6 +2842,7 @@ static SHAPE_ASSET_PROPERTY_VARIANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_ACTION: Shape = Shape {
@@ -2873,6 +2899,7 @@ static SHAPE_KAFKA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_ACTION_HEADER: Shape = Shape {
@@ -2899,6 +2926,7 @@ static SHAPE_KAFKA_ACTION_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_ACTION: Shape = Shape {
@@ -2923,6 +2951,7 @@ static SHAPE_KINESIS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ACTION: Shape = Shape {
@@ -2933,6 +2962,7 @@ static SHAPE_LAMBDA_ACTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_ACTION: Shape = Shape {
@@ -2975,6 +3005,7 @@ static SHAPE_LOCATION_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTAMP: Shape = Shape {
@@ -2993,6 +3024,7 @@ static SHAPE_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_ACTION: Shape = Shape {
@@ -3032,6 +3064,7 @@ static SHAPE_OPEN_SEARCH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUBLISH_ACTION: Shape = Shape {
@@ -3066,6 +3099,7 @@ static SHAPE_REPUBLISH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUBLISH_ACTION_HEADERS: Shape = Shape {
@@ -3137,6 +3171,7 @@ static SHAPE_REPUBLISH_ACTION_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PROPERTY: Shape = Shape {
@@ -3163,6 +3198,7 @@ static SHAPE_USER_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -3205,6 +3241,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -3232,6 +3269,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_ACTION: Shape = Shape {
@@ -3256,6 +3294,7 @@ static SHAPE_SQS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_FUNCTIONS_ACTION: Shape = Shape {
@@ -3280,6 +3319,7 @@ static SHAPE_STEP_FUNCTIONS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_ACTION: Shape = Shape {
@@ -3325,6 +3365,7 @@ static SHAPE_TIMESTREAM_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_DIMENSION: Shape = Shape {
@@ -3343,6 +3384,7 @@ static SHAPE_TIMESTREAM_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_TIMESTAMP: Shape = Shape {
@@ -3361,4 +3403,5 @@ static SHAPE_TIMESTREAM_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -236,6 +236,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_URL_DESTINATION_SUMMARY: Shape = Shape {
@@ -246,6 +247,7 @@ static SHAPE_HTTP_URL_DESTINATION_SUMMARY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_DESTINATION_PROPERTIES: Shape = Shape {
@@ -282,6 +284,7 @@ static SHAPE_INFLUX_DB_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
@@ -322,4 +325,5 @@ static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

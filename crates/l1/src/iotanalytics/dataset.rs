@@ -899,6 +899,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -928,6 +929,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ACTION: Shape = Shape {
@@ -974,6 +976,7 @@ static SHAPE_CONTAINER_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -999,6 +1002,7 @@ static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE: Shape = Shape {
@@ -1043,6 +1047,7 @@ static SHAPE_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_VERSION_VALUE: Shape = Shape {
@@ -1058,6 +1063,7 @@ static SHAPE_DATASET_CONTENT_VERSION_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FILE_URI_VALUE: Shape = Shape {
@@ -1071,6 +1077,7 @@ static SHAPE_OUTPUT_FILE_URI_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ACTION: Shape = Shape {
@@ -1098,6 +1105,7 @@ static SHAPE_QUERY_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1108,6 +1116,7 @@ static SHAPE_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_DELTA_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TIME: Shape = Shape {
@@ -1126,6 +1135,7 @@ static SHAPE_DELTA_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_DELIVERY_RULE: Shape = Shape {
@@ -1144,6 +1154,7 @@ static SHAPE_DATASET_CONTENT_DELIVERY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_DELIVERY_RULE_DESTINATION: Shape = Shape {
@@ -1162,6 +1173,7 @@ static SHAPE_DATASET_CONTENT_DELIVERY_RULE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_EVENTS_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1189,6 +1201,7 @@ static SHAPE_IOT_EVENTS_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1233,6 +1246,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_CONFIGURATION: Shape = Shape {
@@ -1259,6 +1273,7 @@ static SHAPE_GLUE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LATE_DATA_RULE: Shape = Shape {
@@ -1282,6 +1297,7 @@ static SHAPE_LATE_DATA_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LATE_DATA_RULE_CONFIGURATION: Shape = Shape {
@@ -1292,6 +1308,7 @@ static SHAPE_LATE_DATA_RULE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION: Shape = Shape {
@@ -1306,6 +1323,7 @@ static SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -1328,6 +1346,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1354,6 +1373,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER: Shape = Shape {
@@ -1372,6 +1392,7 @@ static SHAPE_TRIGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1382,6 +1403,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGERING_DATASET: Shape = Shape {
@@ -1397,6 +1419,7 @@ static SHAPE_TRIGGERING_DATASET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
@@ -1419,4 +1442,5 @@ static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -471,6 +471,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_PARTITIONS: Shape = Shape {
@@ -490,6 +491,7 @@ static SHAPE_DATASTORE_PARTITIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_PARTITION: Shape = Shape {
@@ -508,6 +510,7 @@ static SHAPE_DATASTORE_PARTITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION: Shape = Shape {
@@ -521,6 +524,7 @@ static SHAPE_PARTITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTAMP_PARTITION: Shape = Shape {
@@ -545,6 +549,7 @@ static SHAPE_TIMESTAMP_PARTITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_STORAGE: Shape = Shape {
@@ -569,6 +574,7 @@ static SHAPE_DATASTORE_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
@@ -607,6 +613,7 @@ static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_SITE_WISE_MULTI_LAYER_STORAGE: Shape = Shape {
@@ -617,6 +624,7 @@ static SHAPE_IOT_SITE_WISE_MULTI_LAYER_STORAGE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOMER_MANAGED_S3_STORAGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_S3_STORAGE: Shape = Shape {
@@ -645,6 +653,7 @@ static SHAPE_CUSTOMER_MANAGED_S3_STORAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -663,6 +672,7 @@ static SHAPE_FILE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARQUET_CONFIGURATION: Shape = Shape {
@@ -673,6 +683,7 @@ static SHAPE_PARQUET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEMA_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
@@ -692,6 +703,7 @@ static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -710,6 +722,7 @@ static SHAPE_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -732,6 +745,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -758,4 +772,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -587,6 +587,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVITY: Shape = Shape {
@@ -653,6 +654,7 @@ static SHAPE_ACTIVITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ATTRIBUTES: Shape = Shape {
@@ -694,6 +696,7 @@ static SHAPE_ADD_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL: Shape = Shape {
@@ -731,6 +734,7 @@ static SHAPE_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE: Shape = Shape {
@@ -758,6 +762,7 @@ static SHAPE_DATASTORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_REGISTRY_ENRICH: Shape = Shape {
@@ -814,6 +819,7 @@ static SHAPE_DEVICE_REGISTRY_ENRICH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_SHADOW_ENRICH: Shape = Shape {
@@ -870,6 +876,7 @@ static SHAPE_DEVICE_SHADOW_ENRICH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -906,6 +913,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA: Shape = Shape {
@@ -953,6 +961,7 @@ static SHAPE_LAMBDA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATH: Shape = Shape {
@@ -999,6 +1008,7 @@ static SHAPE_MATH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_ATTRIBUTES: Shape = Shape {
@@ -1044,6 +1054,7 @@ static SHAPE_REMOVE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECT_ATTRIBUTES: Shape = Shape {
@@ -1089,6 +1100,7 @@ static SHAPE_SELECT_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1115,4 +1127,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -225,6 +225,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUITE_DEFINITION_CONFIGURATION: Shape = Shape {
@@ -282,6 +283,7 @@ static SHAPE_SUITE_DEFINITION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_UNDER_TEST: Shape = Shape {
@@ -308,6 +310,7 @@ static SHAPE_DEVICE_UNDER_TEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -334,4 +337,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

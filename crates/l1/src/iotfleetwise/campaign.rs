@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1246,6 +1247,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLLECTION_SCHEME: Shape = Shape {
@@ -1264,6 +1266,21 @@ static SHAPE_COLLECTION_SCHEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CollectionScheme",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimeBasedCollectionScheme"]),
+                Check::Required(&["TimeBasedCollectionScheme"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConditionBasedCollectionScheme"]),
+                Check::Required(&["ConditionBasedCollectionScheme"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TIME_BASED_COLLECTION_SCHEME: Shape = Shape {
@@ -1278,6 +1295,7 @@ static SHAPE_TIME_BASED_COLLECTION_SCHEME: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_BASED_COLLECTION_SCHEME: Shape = Shape {
@@ -1323,6 +1341,7 @@ static SHAPE_CONDITION_BASED_COLLECTION_SCHEME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_DESTINATION_CONFIG: Shape = Shape {
@@ -1347,6 +1366,25 @@ static SHAPE_DATA_DESTINATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataDestinationConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["S3Config"]),
+                Check::Required(&["S3Config"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimestreamConfig"]),
+                Check::Required(&["TimestreamConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MqttTopicConfig"]),
+                Check::Required(&["MqttTopicConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -1393,6 +1431,7 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_CONFIG: Shape = Shape {
@@ -1425,6 +1464,7 @@ static SHAPE_TIMESTREAM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQTT_TOPIC_CONFIG: Shape = Shape {
@@ -1455,6 +1495,7 @@ static SHAPE_MQTT_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION: Shape = Shape {
@@ -1484,6 +1525,7 @@ static SHAPE_DATA_PARTITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION_STORAGE_OPTIONS: Shape = Shape {
@@ -1512,6 +1554,7 @@ static SHAPE_DATA_PARTITION_STORAGE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_MAXIMUM_SIZE: Shape = Shape {
@@ -1537,6 +1580,7 @@ static SHAPE_STORAGE_MAXIMUM_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_MINIMUM_TIME_TO_LIVE: Shape = Shape {
@@ -1562,6 +1606,7 @@ static SHAPE_STORAGE_MINIMUM_TIME_TO_LIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION_UPLOAD_OPTIONS: Shape = Shape {
@@ -1588,6 +1633,7 @@ static SHAPE_DATA_PARTITION_UPLOAD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_INFORMATION: Shape = Shape {
@@ -1636,6 +1682,7 @@ static SHAPE_SIGNAL_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_FETCH_INFORMATION: Shape = Shape {
@@ -1688,6 +1735,7 @@ static SHAPE_SIGNAL_FETCH_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1706,6 +1754,21 @@ static SHAPE_SIGNAL_FETCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SignalFetchConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimeBased"]),
+                Check::Required(&["TimeBased"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConditionBased"]),
+                Check::Required(&["ConditionBased"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TIME_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1719,6 +1782,7 @@ static SHAPE_TIME_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1744,6 +1808,7 @@ static SHAPE_CONDITION_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1770,4 +1835,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -582,11 +582,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_COUNTS: Shape = Shape {
     name: "NodeCounts",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_NODE: Shape = Shape {
@@ -617,6 +619,7 @@ static SHAPE_NODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRANCH: Shape = Shape {
@@ -640,6 +643,7 @@ static SHAPE_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENSOR: Shape = Shape {
@@ -732,6 +736,7 @@ static SHAPE_SENSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTUATOR: Shape = Shape {
@@ -830,6 +835,7 @@ static SHAPE_ACTUATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -934,6 +940,7 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -960,4 +967,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

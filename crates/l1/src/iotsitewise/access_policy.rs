@@ -274,6 +274,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POLICY_IDENTITY: Shape = Shape {
@@ -298,6 +299,7 @@ static SHAPE_ACCESS_POLICY_IDENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ROLE: Shape = Shape {
@@ -313,6 +315,7 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_USER: Shape = Shape {
@@ -328,6 +331,7 @@ static SHAPE_IAM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_USER: Shape = Shape {
@@ -343,6 +347,7 @@ static SHAPE_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POLICY_RESOURCE: Shape = Shape {
@@ -361,6 +366,7 @@ static SHAPE_ACCESS_POLICY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL: Shape = Shape {
@@ -378,6 +384,7 @@ static SHAPE_PORTAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT: Shape = Shape {
@@ -395,4 +402,5 @@ static SHAPE_PROJECT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

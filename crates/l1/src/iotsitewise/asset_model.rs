@@ -871,6 +871,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_COMPOSITE_MODEL: Shape = Shape {
@@ -960,6 +961,7 @@ static SHAPE_ASSET_MODEL_COMPOSITE_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_PROPERTY: Shape = Shape {
@@ -1036,6 +1038,7 @@ static SHAPE_ASSET_MODEL_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_TYPE: Shape = Shape {
@@ -1069,6 +1072,7 @@ static SHAPE_PROPERTY_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -1082,6 +1086,7 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1115,6 +1120,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION_VARIABLE: Shape = Shape {
@@ -1138,6 +1144,7 @@ static SHAPE_EXPRESSION_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE_VALUE: Shape = Shape {
@@ -1210,6 +1217,7 @@ static SHAPE_VARIABLE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_PATH_DEFINITION: Shape = Shape {
@@ -1225,6 +1233,7 @@ static SHAPE_PROPERTY_PATH_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_WINDOW: Shape = Shape {
@@ -1235,6 +1244,7 @@ static SHAPE_METRIC_WINDOW: Shape = Shape {
         ty: Ty::Object(&SHAPE_TUMBLING_WINDOW),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TUMBLING_WINDOW: Shape = Shape {
@@ -1261,6 +1271,7 @@ static SHAPE_TUMBLING_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -1288,6 +1299,7 @@ static SHAPE_TRANSFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_HIERARCHY: Shape = Shape {
@@ -1340,6 +1352,7 @@ static SHAPE_ASSET_MODEL_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIP: Shape = Shape {
@@ -1363,6 +1376,7 @@ static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_PROPERTY_MAPPING: Shape = Shape {
@@ -1387,6 +1401,7 @@ static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_PROPERTY_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1405,4 +1420,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -341,6 +341,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -351,6 +352,7 @@ static SHAPE_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -379,6 +381,7 @@ static SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION_MODEL_DATA_BINDING_VALUE: Shape = Shape {
@@ -408,6 +411,7 @@ static SHAPE_COMPUTATION_MODEL_DATA_BINDING_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_PROPERTY_BINDING_VALUE: Shape = Shape {
@@ -436,6 +440,7 @@ static SHAPE_ASSET_MODEL_PROPERTY_BINDING_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_BINDING_VALUE: Shape = Shape {
@@ -464,6 +469,7 @@ static SHAPE_ASSET_PROPERTY_BINDING_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -490,4 +496,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -436,6 +436,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONFIG: Shape = Shape {
@@ -446,6 +447,7 @@ static SHAPE_DATASET_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SESSION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIG: Shape = Shape {
@@ -464,6 +466,7 @@ static SHAPE_SESSION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_SOURCE: Shape = Shape {
@@ -494,6 +497,7 @@ static SHAPE_DATASET_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DETAIL: Shape = Shape {
@@ -504,6 +508,7 @@ static SHAPE_SOURCE_DETAIL: Shape = Shape {
         ty: Ty::Object(&SHAPE_KENDRA_SOURCE_DETAIL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_SOURCE_DETAIL: Shape = Shape {
@@ -532,6 +537,7 @@ static SHAPE_KENDRA_SOURCE_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -550,4 +556,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -386,6 +386,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARMS: Shape = Shape {
@@ -414,6 +415,7 @@ static SHAPE_ALARMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL_TYPE_ENTRY: Shape = Shape {
@@ -429,6 +431,7 @@ static SHAPE_PORTAL_TYPE_ENTRY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -447,4 +450,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

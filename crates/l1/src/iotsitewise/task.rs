@@ -573,6 +573,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -599,6 +600,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONFIGURATION: Shape = Shape {
@@ -609,6 +611,7 @@ static SHAPE_TASK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_TASK_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_TASK_CONFIGURATION: Shape = Shape {
@@ -720,6 +723,7 @@ static SHAPE_CONTAINER_TASK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -745,6 +749,7 @@ static SHAPE_EPHEMERAL_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT: Shape = Shape {
@@ -790,6 +795,7 @@ static SHAPE_MOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_SOURCE: Shape = Shape {
@@ -800,6 +806,7 @@ static SHAPE_MOUNT_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_ACCESS_POINT_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_SOURCE: Shape = Shape {
@@ -829,4 +836,5 @@ static SHAPE_S3_ACCESS_POINT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

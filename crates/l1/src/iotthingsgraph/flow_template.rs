@@ -131,6 +131,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_DOCUMENT: Shape = Shape {
@@ -149,4 +150,5 @@ static SHAPE_DEFINITION_DOCUMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -640,6 +640,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_COMPONENT_TYPE: Shape = Shape {
@@ -655,6 +656,7 @@ static SHAPE_COMPOSITE_COMPONENT_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -694,6 +696,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CONNECTOR: Shape = Shape {
@@ -712,6 +715,7 @@ static SHAPE_DATA_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION: Shape = Shape {
@@ -729,6 +733,7 @@ static SHAPE_LAMBDA_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_DEFINITION: Shape = Shape {
@@ -787,6 +792,7 @@ static SHAPE_PROPERTY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TYPE: Shape = Shape {
@@ -849,6 +855,7 @@ static SHAPE_DATA_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_VALUE: Shape = Shape {
@@ -933,6 +940,7 @@ static SHAPE_DATA_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
@@ -963,6 +971,7 @@ static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP: Shape = Shape {
@@ -991,6 +1000,7 @@ static SHAPE_RELATIONSHIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -1024,4 +1034,5 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -676,6 +676,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT: Shape = Shape {
@@ -752,6 +753,7 @@ static SHAPE_COMPONENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY: Shape = Shape {
@@ -770,6 +772,7 @@ static SHAPE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -846,6 +849,7 @@ static SHAPE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TYPE: Shape = Shape {
@@ -908,6 +912,7 @@ static SHAPE_DATA_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_VALUE: Shape = Shape {
@@ -992,6 +997,7 @@ static SHAPE_DATA_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
@@ -1022,6 +1028,7 @@ static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP: Shape = Shape {
@@ -1050,6 +1057,7 @@ static SHAPE_RELATIONSHIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -1083,6 +1091,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATUS: Shape = Shape {
@@ -1104,6 +1113,7 @@ static SHAPE_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR: Shape = Shape {
@@ -1129,6 +1139,7 @@ static SHAPE_ERROR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_COMPONENT: Shape = Shape {
@@ -1206,4 +1217,5 @@ static SHAPE_COMPOSITE_COMPONENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

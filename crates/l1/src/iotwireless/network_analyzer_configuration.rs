@@ -292,6 +292,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -318,6 +319,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACE_CONTENT: Shape = Shape {
@@ -342,4 +344,5 @@ static SHAPE_TRACE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -269,6 +269,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_ACCOUNT_INFO: Shape = Shape {
@@ -284,6 +285,7 @@ static SHAPE_SIDEWALK_ACCOUNT_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT: Shape = Shape {
@@ -316,6 +318,7 @@ static SHAPE_SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_UPDATE_ACCOUNT: Shape = Shape {
@@ -331,6 +334,7 @@ static SHAPE_SIDEWALK_UPDATE_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -357,4 +361,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

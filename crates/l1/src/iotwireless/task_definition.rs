@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Shape = Shape {
@@ -322,6 +323,7 @@ static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_GATEWAY_VERSION: Shape = Shape {
@@ -358,6 +360,7 @@ static SHAPE_LO_RA_WAN_GATEWAY_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -384,6 +387,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_WIRELESS_GATEWAY_TASK_CREATE: Shape = Shape {
@@ -416,6 +420,7 @@ static SHAPE_UPDATE_WIRELESS_GATEWAY_TASK_CREATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE: Shape = Shape {
@@ -454,4 +459,5 @@ static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

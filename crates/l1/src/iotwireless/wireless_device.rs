@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -603,6 +604,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_DEVICE: Shape = Shape {
@@ -668,6 +670,17 @@ static SHAPE_LO_RA_WAN_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/LoRaWANDevice",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OtaaV11"]),
+            Check::Required(&["OtaaV10x"]),
+            Check::Required(&["AbpV11"]),
+            Check::Required(&["AbpV10x"]),
+        ]),
+    }],
 };
 
 static SHAPE_ABP_V10X: Shape = Shape {
@@ -689,6 +702,7 @@ static SHAPE_ABP_V10X: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_KEYS_ABP_V10X: Shape = Shape {
@@ -713,6 +727,7 @@ static SHAPE_SESSION_KEYS_ABP_V10X: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABP_V11: Shape = Shape {
@@ -734,6 +749,7 @@ static SHAPE_ABP_V11: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_KEYS_ABP_V11: Shape = Shape {
@@ -776,6 +792,7 @@ static SHAPE_SESSION_KEYS_ABP_V11: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_PORTS: Shape = Shape {
@@ -791,6 +808,7 @@ static SHAPE_F_PORTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -832,6 +850,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTAA_V10X: Shape = Shape {
@@ -856,6 +875,7 @@ static SHAPE_OTAA_V10X: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTAA_V11: Shape = Shape {
@@ -889,6 +909,7 @@ static SHAPE_OTAA_V11: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -915,4 +936,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

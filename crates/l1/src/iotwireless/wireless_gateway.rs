@@ -230,6 +230,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_GATEWAY: Shape = Shape {
@@ -257,6 +258,7 @@ static SHAPE_LO_RA_WAN_GATEWAY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -283,4 +285,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

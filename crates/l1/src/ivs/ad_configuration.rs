@@ -226,6 +226,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_TAILOR_PLAYBACK_CONFIGURATION: Shape = Shape {
@@ -243,6 +244,7 @@ static SHAPE_MEDIA_TAILOR_PLAYBACK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POST_ROLL_CONFIGURATION: Shape = Shape {
@@ -265,6 +267,7 @@ static SHAPE_POST_ROLL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -293,4 +296,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -176,6 +176,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -202,6 +203,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO: Shape = Shape {
@@ -248,4 +250,5 @@ static SHAPE_VIDEO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -454,6 +454,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -464,6 +465,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DESTINATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -479,6 +481,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENDITION_CONFIGURATION: Shape = Shape {
@@ -512,6 +515,7 @@ static SHAPE_RENDITION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -538,6 +542,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -590,4 +595,5 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

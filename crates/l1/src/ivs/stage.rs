@@ -363,6 +363,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Shape = Shape {
@@ -422,6 +423,7 @@ static SHAPE_AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CONFIGURATION: Shape = Shape {
@@ -432,6 +434,7 @@ static SHAPE_HLS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION: Shape = Shape {
@@ -446,6 +449,7 @@ static SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -456,6 +460,7 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -499,6 +504,7 @@ static SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -525,4 +531,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

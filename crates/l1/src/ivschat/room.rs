@@ -255,6 +255,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_REVIEW_HANDLER: Shape = Shape {
@@ -281,6 +282,7 @@ static SHAPE_MESSAGE_REVIEW_HANDLER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -307,4 +309,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -922,6 +923,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY: Shape = Shape {
@@ -940,6 +942,15 @@ static SHAPE_CAPACITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Capacity",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AutoScaling"]),
+            Check::Required(&["ProvisionedCapacity"]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTO_SCALING: Shape = Shape {
@@ -987,6 +998,7 @@ static SHAPE_AUTO_SCALING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_IN_POLICY: Shape = Shape {
@@ -1001,6 +1013,7 @@ static SHAPE_SCALE_IN_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_OUT_POLICY: Shape = Shape {
@@ -1015,6 +1028,7 @@ static SHAPE_SCALE_OUT_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_CAPACITY: Shape = Shape {
@@ -1038,6 +1052,7 @@ static SHAPE_PROVISIONED_CAPACITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER: Shape = Shape {
@@ -1048,6 +1063,7 @@ static SHAPE_KAFKA_CLUSTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_APACHE_KAFKA_CLUSTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
@@ -1066,6 +1082,7 @@ static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC: Shape = Shape {
@@ -1097,6 +1114,7 @@ static SHAPE_VPC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1110,6 +1128,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -1123,6 +1142,7 @@ static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY: Shape = Shape {
@@ -1133,6 +1153,7 @@ static SHAPE_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORKER_LOG_DELIVERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_LOG_DELIVERY: Shape = Shape {
@@ -1157,6 +1178,7 @@ static SHAPE_WORKER_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_LOG_DELIVERY: Shape = Shape {
@@ -1175,6 +1197,7 @@ static SHAPE_CLOUD_WATCH_LOGS_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DELIVERY: Shape = Shape {
@@ -1193,6 +1216,7 @@ static SHAPE_FIREHOSE_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DELIVERY: Shape = Shape {
@@ -1217,6 +1241,7 @@ static SHAPE_S3_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN: Shape = Shape {
@@ -1227,6 +1252,7 @@ static SHAPE_PLUGIN: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_PLUGIN),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PLUGIN: Shape = Shape {
@@ -1252,6 +1278,7 @@ static SHAPE_CUSTOM_PLUGIN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1277,6 +1304,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
@@ -1302,4 +1330,5 @@ static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

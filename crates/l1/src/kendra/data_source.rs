@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -2778,6 +2779,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -2824,6 +2826,7 @@ static SHAPE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -2848,6 +2851,7 @@ static SHAPE_INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
@@ -2892,6 +2896,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -2935,6 +2940,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
@@ -2964,6 +2970,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
@@ -3000,6 +3007,7 @@ static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3072,6 +3080,24 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3Configuration"]),
+            Check::Required(&["SharePointConfiguration"]),
+            Check::Required(&["SalesforceConfiguration"]),
+            Check::Required(&["OneDriveConfiguration"]),
+            Check::Required(&["ServiceNowConfiguration"]),
+            Check::Required(&["DatabaseConfiguration"]),
+            Check::Required(&["ConfluenceConfiguration"]),
+            Check::Required(&["GoogleDriveConfiguration"]),
+            Check::Required(&["WebCrawlerConfiguration"]),
+            Check::Required(&["WorkDocsConfiguration"]),
+            Check::Required(&["TemplateConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFLUENCE_CONFIGURATION: Shape = Shape {
@@ -3177,6 +3203,7 @@ static SHAPE_CONFLUENCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_ATTACHMENT_CONFIGURATION: Shape = Shape {
@@ -3204,6 +3231,7 @@ static SHAPE_CONFLUENCE_ATTACHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3251,6 +3279,7 @@ static SHAPE_CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_BLOG_CONFIGURATION: Shape = Shape {
@@ -3270,6 +3299,7 @@ static SHAPE_CONFLUENCE_BLOG_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3315,6 +3345,7 @@ static SHAPE_CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_PAGE_CONFIGURATION: Shape = Shape {
@@ -3334,6 +3365,7 @@ static SHAPE_CONFLUENCE_PAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3382,6 +3414,7 @@ static SHAPE_CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SPACE_CONFIGURATION: Shape = Shape {
@@ -3451,6 +3484,7 @@ static SHAPE_CONFLUENCE_SPACE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3486,6 +3520,7 @@ static SHAPE_CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -3530,6 +3565,7 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_CONFIGURATION: Shape = Shape {
@@ -3580,6 +3616,7 @@ static SHAPE_DATABASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACL_CONFIGURATION: Shape = Shape {
@@ -3594,6 +3631,7 @@ static SHAPE_ACL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -3663,6 +3701,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3699,6 +3738,7 @@ static SHAPE_DATA_SOURCE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -3758,6 +3798,7 @@ static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_CONFIGURATION: Shape = Shape {
@@ -3771,6 +3812,7 @@ static SHAPE_SQL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_DRIVE_CONFIGURATION: Shape = Shape {
@@ -3897,6 +3939,7 @@ static SHAPE_GOOGLE_DRIVE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONE_DRIVE_CONFIGURATION: Shape = Shape {
@@ -3989,6 +4032,7 @@ static SHAPE_ONE_DRIVE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONE_DRIVE_USERS: Shape = Shape {
@@ -4021,6 +4065,15 @@ static SHAPE_ONE_DRIVE_USERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OneDriveUsers",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OneDriveUserList"]),
+            Check::Required(&["OneDriveUserS3Path"]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_PATH: Shape = Shape {
@@ -4048,6 +4101,7 @@ static SHAPE_S3_PATH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -4131,6 +4185,7 @@ static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_LIST_CONFIGURATION: Shape = Shape {
@@ -4145,6 +4200,7 @@ static SHAPE_ACCESS_CONTROL_LIST_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENTS_METADATA_CONFIGURATION: Shape = Shape {
@@ -4159,6 +4215,7 @@ static SHAPE_DOCUMENTS_METADATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONFIGURATION: Shape = Shape {
@@ -4264,6 +4321,7 @@ static SHAPE_SALESFORCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CHATTER_FEED_CONFIGURATION: Shape = Shape {
@@ -4322,6 +4380,7 @@ static SHAPE_SALESFORCE_CHATTER_FEED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
@@ -4367,6 +4426,7 @@ static SHAPE_SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Shape {
@@ -4417,6 +4477,7 @@ static SHAPE_SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Sha
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Shape {
@@ -4457,6 +4518,7 @@ static SHAPE_SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = S
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION: Shape = Shape {
@@ -4487,6 +4549,7 @@ static SHAPE_SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_OBJECT_CONFIGURATION: Shape = Shape {
@@ -4554,6 +4617,7 @@ static SHAPE_SALESFORCE_STANDARD_OBJECT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
@@ -4614,6 +4678,7 @@ static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
@@ -4706,6 +4771,7 @@ static SHAPE_SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -4788,6 +4854,7 @@ static SHAPE_SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_CONFIGURATION: Shape = Shape {
@@ -4925,6 +4992,7 @@ static SHAPE_SHARE_POINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -4935,6 +5003,7 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -5035,6 +5104,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -5053,6 +5123,7 @@ static SHAPE_WEB_CRAWLER_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_BASIC_AUTHENTICATION: Shape = Shape {
@@ -5093,6 +5164,7 @@ static SHAPE_WEB_CRAWLER_BASIC_AUTHENTICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
@@ -5133,6 +5205,7 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_URLS: Shape = Shape {
@@ -5151,6 +5224,7 @@ static SHAPE_WEB_CRAWLER_URLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_SEED_URL_CONFIGURATION: Shape = Shape {
@@ -5186,6 +5260,7 @@ static SHAPE_WEB_CRAWLER_SEED_URL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_SITE_MAPS_CONFIGURATION: Shape = Shape {
@@ -5210,6 +5285,7 @@ static SHAPE_WEB_CRAWLER_SITE_MAPS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORK_DOCS_CONFIGURATION: Shape = Shape {
@@ -5289,6 +5365,7 @@ static SHAPE_WORK_DOCS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5315,4 +5392,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

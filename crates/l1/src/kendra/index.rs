@@ -701,6 +701,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_UNITS_CONFIGURATION: Shape = Shape {
@@ -725,6 +726,7 @@ static SHAPE_CAPACITY_UNITS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_METADATA_CONFIGURATION: Shape = Shape {
@@ -767,6 +769,7 @@ static SHAPE_DOCUMENT_METADATA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELEVANCE: Shape = Shape {
@@ -820,6 +823,7 @@ static SHAPE_RELEVANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_IMPORTANCE_ITEM: Shape = Shape {
@@ -846,6 +850,7 @@ static SHAPE_VALUE_IMPORTANCE_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH: Shape = Shape {
@@ -876,6 +881,7 @@ static SHAPE_SEARCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -890,6 +896,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -916,6 +923,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_TOKEN_CONFIGURATION: Shape = Shape {
@@ -934,6 +942,7 @@ static SHAPE_USER_TOKEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
@@ -960,6 +969,7 @@ static SHAPE_JSON_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
@@ -1041,4 +1051,5 @@ static SHAPE_JWT_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -860,6 +861,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3DestinationConfiguration"]),
+            Check::Required(&["S3TablesDestinationConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -885,6 +895,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -895,6 +906,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
@@ -929,6 +941,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -953,6 +966,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_QUEUE_S3_CONFIGURATION: Shape = Shape {
@@ -992,6 +1006,7 @@ static SHAPE_DEAD_LETTER_QUEUE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1049,6 +1064,7 @@ static SHAPE_S3_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1082,6 +1098,7 @@ static SHAPE_S3_TABLES_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLE_CONFIGURATION: Shape = Shape {
@@ -1138,6 +1155,7 @@ static SHAPE_S3_TABLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -1157,6 +1175,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_FIELD: Shape = Shape {
@@ -1183,6 +1202,7 @@ static SHAPE_PARTITION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_CONFIGURATION: Shape = Shape {
@@ -1206,6 +1226,7 @@ static SHAPE_STREAM_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_CONFIGURATION: Shape = Shape {
@@ -1234,6 +1255,7 @@ static SHAPE_RECORD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1260,4 +1282,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

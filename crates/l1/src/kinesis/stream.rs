@@ -444,6 +444,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_ENCRYPTION: Shape = Shape {
@@ -469,6 +470,7 @@ static SHAPE_STREAM_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_MODE_DETAILS: Shape = Shape {
@@ -482,6 +484,7 @@ static SHAPE_STREAM_MODE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -508,4 +511,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -470,6 +470,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PARALLELISM: Shape = Shape {
@@ -522,6 +524,7 @@ static SHAPE_INPUT_PARALLELISM: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -532,6 +535,7 @@ static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INPUT_LAMBDA_PROCESSOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
@@ -550,6 +554,7 @@ static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SCHEMA: Shape = Shape {
@@ -579,6 +584,7 @@ static SHAPE_INPUT_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -603,6 +609,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -621,6 +628,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -639,6 +647,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -657,6 +666,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -667,6 +677,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
@@ -685,6 +696,7 @@ static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
@@ -703,4 +715,5 @@ static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

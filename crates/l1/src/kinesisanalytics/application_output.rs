@@ -246,6 +246,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -282,6 +283,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
@@ -292,6 +294,7 @@ static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
@@ -310,6 +313,7 @@ static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
@@ -328,6 +332,7 @@ static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
@@ -346,4 +351,5 @@ static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1697,6 +1697,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -1765,6 +1766,7 @@ static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CODE_CONFIGURATION: Shape = Shape {
@@ -1786,6 +1788,7 @@ static SHAPE_APPLICATION_CODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONTENT: Shape = Shape {
@@ -1814,6 +1817,7 @@ static SHAPE_CODE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONTENT_LOCATION: Shape = Shape {
@@ -1851,6 +1855,7 @@ static SHAPE_S3_CONTENT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1879,6 +1884,7 @@ static SHAPE_APPLICATION_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SNAPSHOT_CONFIGURATION: Shape = Shape {
@@ -1889,6 +1895,7 @@ static SHAPE_APPLICATION_SNAPSHOT_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SYSTEM_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -1899,6 +1906,7 @@ static SHAPE_APPLICATION_SYSTEM_ROLLBACK_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PROPERTIES: Shape = Shape {
@@ -1918,6 +1926,7 @@ static SHAPE_ENVIRONMENT_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -1950,6 +1959,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLINK_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -1974,6 +1984,7 @@ static SHAPE_FLINK_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHECKPOINT_CONFIGURATION: Shape = Shape {
@@ -2015,6 +2026,7 @@ static SHAPE_CHECKPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -2048,6 +2060,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
@@ -2087,6 +2100,7 @@ static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2105,6 +2119,7 @@ static SHAPE_SQL_APPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -2152,6 +2167,7 @@ static SHAPE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PARALLELISM: Shape = Shape {
@@ -2166,6 +2182,7 @@ static SHAPE_INPUT_PARALLELISM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -2176,6 +2193,7 @@ static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INPUT_LAMBDA_PROCESSOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
@@ -2191,6 +2209,7 @@ static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SCHEMA: Shape = Shape {
@@ -2229,6 +2248,7 @@ static SHAPE_INPUT_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -2266,6 +2286,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -2287,6 +2308,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -2305,6 +2327,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -2331,6 +2354,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -2346,6 +2370,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
@@ -2361,6 +2386,7 @@ static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
@@ -2376,6 +2402,7 @@ static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -2412,6 +2439,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZEPPELIN_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2451,6 +2479,7 @@ static SHAPE_ZEPPELIN_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -2461,6 +2490,7 @@ static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_CATALOG_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_CATALOG_CONFIGURATION: Shape = Shape {
@@ -2476,6 +2506,7 @@ static SHAPE_GLUE_DATA_CATALOG_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ARTIFACT_CONFIGURATION: Shape = Shape {
@@ -2503,6 +2534,7 @@ static SHAPE_CUSTOM_ARTIFACT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAVEN_REFERENCE: Shape = Shape {
@@ -2542,6 +2574,7 @@ static SHAPE_MAVEN_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOY_AS_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2552,6 +2585,7 @@ static SHAPE_DEPLOY_AS_APPLICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONTENT_BASE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONTENT_BASE_LOCATION: Shape = Shape {
@@ -2580,6 +2614,7 @@ static SHAPE_S3_CONTENT_BASE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZEPPELIN_MONITORING_CONFIGURATION: Shape = Shape {
@@ -2593,6 +2628,7 @@ static SHAPE_ZEPPELIN_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2606,6 +2642,7 @@ static SHAPE_APPLICATION_MAINTENANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIGURATION: Shape = Shape {
@@ -2624,6 +2661,7 @@ static SHAPE_RUN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_RESTORE_CONFIGURATION: Shape = Shape {
@@ -2654,6 +2692,7 @@ static SHAPE_APPLICATION_RESTORE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLINK_RUN_CONFIGURATION: Shape = Shape {
@@ -2664,6 +2703,7 @@ static SHAPE_FLINK_RUN_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2690,4 +2730,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -234,6 +234,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -270,6 +271,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
@@ -280,6 +282,7 @@ static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
@@ -290,6 +293,7 @@ static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
@@ -300,6 +304,7 @@ static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
@@ -310,4 +315,5 @@ static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -3296,6 +3296,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -3379,6 +3380,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS: Shape = Shape {
@@ -3405,6 +3407,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_OPTIONS: Shape = Shape {
@@ -3439,6 +3442,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -3462,6 +3466,7 @@ static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -3495,6 +3500,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR_PARAMETER: Shape = Shape {
@@ -3533,6 +3539,7 @@ static SHAPE_PROCESSOR_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS: Shape = Shape {
@@ -3547,6 +3554,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -3622,6 +3630,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUFFERING_HINTS: Shape = Shape {
@@ -3648,6 +3657,7 @@ static SHAPE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -3669,6 +3679,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
@@ -3684,6 +3695,7 @@ static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -3741,6 +3753,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -3860,6 +3873,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS: Shape = Shape {
@@ -3886,6 +3900,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ID_OPTIONS: Shape = Shape {
@@ -3899,6 +3914,7 @@ static SHAPE_DOCUMENT_ID_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS: Shape = Shape {
@@ -3913,6 +3929,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -4037,6 +4054,7 @@ static SHAPE_DATABASE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_COLUMNS: Shape = Shape {
@@ -4075,6 +4093,7 @@ static SHAPE_DATABASE_COLUMNS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -4085,6 +4104,7 @@ static SHAPE_DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_CONFIGURATION: Shape = Shape {
@@ -4121,6 +4141,7 @@ static SHAPE_SECRETS_MANAGER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -4138,6 +4159,7 @@ static SHAPE_DATABASE_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASES: Shape = Shape {
@@ -4176,6 +4198,7 @@ static SHAPE_DATABASES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_TABLES: Shape = Shape {
@@ -4214,6 +4237,7 @@ static SHAPE_DATABASE_TABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -4240,6 +4264,7 @@ static SHAPE_DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIRECT_PUT_SOURCE_CONFIGURATION: Shape = Shape {
@@ -4254,6 +4279,7 @@ static SHAPE_DIRECT_PUT_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -4373,6 +4399,7 @@ static SHAPE_ELASTICSEARCH_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_BUFFERING_HINTS: Shape = Shape {
@@ -4399,6 +4426,7 @@ static SHAPE_ELASTICSEARCH_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_RETRY_OPTIONS: Shape = Shape {
@@ -4413,6 +4441,7 @@ static SHAPE_ELASTICSEARCH_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXTENDED_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -4543,6 +4572,7 @@ static SHAPE_EXTENDED_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FORMAT_CONVERSION_CONFIGURATION: Shape = Shape {
@@ -4573,6 +4603,7 @@ static SHAPE_DATA_FORMAT_CONVERSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_FORMAT_CONFIGURATION: Shape = Shape {
@@ -4583,6 +4614,7 @@ static SHAPE_INPUT_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESERIALIZER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESERIALIZER: Shape = Shape {
@@ -4601,6 +4633,7 @@ static SHAPE_DESERIALIZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIVE_JSON_SER_DE: Shape = Shape {
@@ -4621,6 +4654,7 @@ static SHAPE_HIVE_JSON_SER_DE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_X_JSON_SER_DE: Shape = Shape {
@@ -4650,6 +4684,7 @@ static SHAPE_OPEN_X_JSON_SER_DE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FORMAT_CONFIGURATION: Shape = Shape {
@@ -4660,6 +4695,7 @@ static SHAPE_OUTPUT_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SERIALIZER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIALIZER: Shape = Shape {
@@ -4678,6 +4714,7 @@ static SHAPE_SERIALIZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORC_SER_DE: Shape = Shape {
@@ -4781,6 +4818,7 @@ static SHAPE_ORC_SER_DE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARQUET_SER_DE: Shape = Shape {
@@ -4838,6 +4876,7 @@ static SHAPE_PARQUET_SER_DE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -4910,6 +4949,7 @@ static SHAPE_SCHEMA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_PARTITIONING_CONFIGURATION: Shape = Shape {
@@ -4928,6 +4968,7 @@ static SHAPE_DYNAMIC_PARTITIONING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_OPTIONS: Shape = Shape {
@@ -4942,6 +4983,7 @@ static SHAPE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5016,6 +5058,7 @@ static SHAPE_HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -5054,6 +5097,7 @@ static SHAPE_HTTP_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_REQUEST_CONFIGURATION: Shape = Shape {
@@ -5084,6 +5128,7 @@ static SHAPE_HTTP_ENDPOINT_REQUEST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_COMMON_ATTRIBUTE: Shape = Shape {
@@ -5111,6 +5156,7 @@ static SHAPE_HTTP_ENDPOINT_COMMON_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5202,6 +5248,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -5230,6 +5277,7 @@ static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE_CONFIGURATION: Shape = Shape {
@@ -5290,6 +5338,7 @@ static SHAPE_DESTINATION_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -5305,6 +5354,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_FIELD: Shape = Shape {
@@ -5320,6 +5370,7 @@ static SHAPE_PARTITION_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_EVOLUTION_CONFIGURATION: Shape = Shape {
@@ -5330,6 +5381,7 @@ static SHAPE_SCHEMA_EVOLUTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CREATION_CONFIGURATION: Shape = Shape {
@@ -5340,6 +5392,7 @@ static SHAPE_TABLE_CREATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
@@ -5368,6 +5421,7 @@ static SHAPE_KINESIS_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSK_SOURCE_CONFIGURATION: Shape = Shape {
@@ -5408,6 +5462,7 @@ static SHAPE_MSK_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -5434,6 +5489,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5535,6 +5591,7 @@ static SHAPE_REDSHIFT_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_COMMAND: Shape = Shape {
@@ -5571,6 +5628,7 @@ static SHAPE_COPY_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_RETRY_OPTIONS: Shape = Shape {
@@ -5585,6 +5643,7 @@ static SHAPE_REDSHIFT_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5766,6 +5825,7 @@ static SHAPE_SNOWFLAKE_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_BUFFERING_HINTS: Shape = Shape {
@@ -5792,6 +5852,7 @@ static SHAPE_SNOWFLAKE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_RETRY_OPTIONS: Shape = Shape {
@@ -5806,6 +5867,7 @@ static SHAPE_SNOWFLAKE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_ROLE_CONFIGURATION: Shape = Shape {
@@ -5828,6 +5890,7 @@ static SHAPE_SNOWFLAKE_ROLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_VPC_CONFIGURATION: Shape = Shape {
@@ -5845,6 +5908,7 @@ static SHAPE_SNOWFLAKE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5935,6 +5999,7 @@ static SHAPE_SPLUNK_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_BUFFERING_HINTS: Shape = Shape {
@@ -5961,6 +6026,7 @@ static SHAPE_SPLUNK_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_RETRY_OPTIONS: Shape = Shape {
@@ -5975,6 +6041,7 @@ static SHAPE_SPLUNK_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -6003,4 +6070,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -195,6 +195,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_WILDCARD: Shape = Shape {
@@ -214,6 +215,7 @@ static SHAPE_COLUMN_WILDCARD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROW_FILTER: Shape = Shape {
@@ -232,4 +234,5 @@ static SHAPE_ROW_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

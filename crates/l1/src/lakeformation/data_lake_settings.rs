@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -290,6 +291,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
@@ -313,4 +315,5 @@ static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

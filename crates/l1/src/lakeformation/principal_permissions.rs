@@ -648,6 +648,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -662,6 +663,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -716,6 +718,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CELLS_FILTER_RESOURCE: Shape = Shape {
@@ -762,6 +765,7 @@ static SHAPE_DATA_CELLS_FILTER_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
@@ -784,6 +788,7 @@ static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_RESOURCE: Shape = Shape {
@@ -810,6 +815,7 @@ static SHAPE_DATABASE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_KEY_RESOURCE: Shape = Shape {
@@ -855,6 +861,7 @@ static SHAPE_LF_TAG_KEY_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_POLICY_RESOURCE: Shape = Shape {
@@ -895,6 +902,7 @@ static SHAPE_LF_TAG_POLICY_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG: Shape = Shape {
@@ -930,6 +938,7 @@ static SHAPE_LF_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_RESOURCE: Shape = Shape {
@@ -972,6 +981,7 @@ static SHAPE_TABLE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
@@ -1029,6 +1039,7 @@ static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_WILDCARD: Shape = Shape {
@@ -1048,4 +1059,5 @@ static SHAPE_COLUMN_WILDCARD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -292,6 +292,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_PAIR: Shape = Shape {
@@ -339,6 +340,7 @@ static SHAPE_LF_TAG_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -369,6 +371,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_RESOURCE: Shape = Shape {
@@ -395,6 +398,7 @@ static SHAPE_DATABASE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_RESOURCE: Shape = Shape {
@@ -437,6 +441,7 @@ static SHAPE_TABLE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
@@ -488,4 +493,5 @@ static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -237,6 +239,12 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-excluded",
+        source: "dependentExcluded at #",
+        description: "",
+        check: Check::DependentExcluded("ProvisionedConcurrencyConfig", &["RoutingConfig"]),
+    }],
 };
 
 static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -247,6 +255,7 @@ static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALIAS_ROUTING_CONFIGURATION: Shape = Shape {
@@ -262,6 +271,7 @@ static SHAPE_ALIAS_ROUTING_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSION_WEIGHT: Shape = Shape {
@@ -280,4 +290,5 @@ static SHAPE_VERSION_WEIGHT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

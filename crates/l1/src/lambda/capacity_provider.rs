@@ -578,6 +578,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_SCALING_CONFIG: Shape = Shape {
@@ -618,6 +619,7 @@ static SHAPE_CAPACITY_PROVIDER_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY: Shape = Shape {
@@ -646,6 +648,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -710,6 +713,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Shape = Shape {
@@ -725,6 +729,7 @@ static SHAPE_CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPAGATE_TAGS_CONFIG: Shape = Shape {
@@ -755,6 +760,7 @@ static SHAPE_PROPAGATE_TAGS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -781,6 +787,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_TELEMETRY_CONFIG: Shape = Shape {
@@ -791,6 +798,7 @@ static SHAPE_CAPACITY_PROVIDER_TELEMETRY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG: Shape = Shape {
@@ -817,6 +825,7 @@ static SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_VPC_CONFIG: Shape = Shape {
@@ -863,4 +872,5 @@ static SHAPE_CAPACITY_PROVIDER_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

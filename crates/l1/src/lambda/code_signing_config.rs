@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_PUBLISHERS: Shape = Shape {
@@ -286,6 +287,7 @@ static SHAPE_ALLOWED_PUBLISHERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_SIGNING_POLICIES: Shape = Shape {
@@ -299,6 +301,7 @@ static SHAPE_CODE_SIGNING_POLICIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -325,4 +328,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

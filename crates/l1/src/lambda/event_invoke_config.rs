@@ -195,6 +195,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIG: Shape = Shape {
@@ -213,6 +214,7 @@ static SHAPE_DESTINATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE: Shape = Shape {
@@ -230,6 +232,7 @@ static SHAPE_ON_FAILURE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_SUCCESS: Shape = Shape {
@@ -247,4 +250,5 @@ static SHAPE_ON_SUCCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1136,6 +1137,50 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3634 aws_lambda_eventsourcemapping/eventsourcearn_sqs_exclusive.json",
+            description: "When 'EventSourceArn' is associated to SQS don't specify 'StartingPosition'",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "EventSourceArn",
+                        &Check::AllOf(&[
+                            Check::Pattern(
+                                r"^arn:(aws[a-zA-Z0-9-]*):sqs:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$",
+                            ),
+                            Check::Type(&["string"]),
+                        ]),
+                    ),
+                    Check::Required(&["EventSourceArn"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property("StartingPosition", &Check::Never),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3633 aws_lambda_eventsourcemapping/eventsourcearn_stream_inclusive.json",
+            description: "When 'EventSourceArn' is associate to Kinesis, Kafka, or DynamoDB you must specify 'StartingPosition'",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "EventSourceArn",
+                        &Check::AllOf(&[
+                            Check::Pattern("arn:aws.*:(kinesis|kafka|dynamodb):.*"),
+                            Check::Type(&["string"]),
+                        ]),
+                    ),
+                    Check::Required(&["EventSourceArn"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["StartingPosition"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1159,6 +1204,7 @@ static SHAPE_AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
@@ -1214,6 +1260,7 @@ static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REGISTRY_ACCESS_CONFIG: Shape = Shape {
@@ -1247,6 +1294,7 @@ static SHAPE_SCHEMA_REGISTRY_ACCESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_VALIDATION_CONFIG: Shape = Shape {
@@ -1260,6 +1308,7 @@ static SHAPE_SCHEMA_VALIDATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIG: Shape = Shape {
@@ -1270,6 +1319,7 @@ static SHAPE_DESTINATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_ON_FAILURE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE: Shape = Shape {
@@ -1287,6 +1337,7 @@ static SHAPE_ON_FAILURE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1324,6 +1375,7 @@ static SHAPE_DOCUMENT_DB_EVENT_SOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERIA: Shape = Shape {
@@ -1343,6 +1395,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1358,6 +1411,7 @@ static SHAPE_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -1371,6 +1425,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIG: Shape = Shape {
@@ -1393,6 +1448,7 @@ static SHAPE_METRICS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_POLLER_CONFIG: Shape = Shape {
@@ -1430,6 +1486,7 @@ static SHAPE_PROVISIONED_POLLER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -1444,6 +1501,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_EVENT_SOURCE: Shape = Shape {
@@ -1454,6 +1512,7 @@ static SHAPE_SELF_MANAGED_EVENT_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ENDPOINTS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINTS: Shape = Shape {
@@ -1480,6 +1539,7 @@ static SHAPE_ENDPOINTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1512,6 +1572,7 @@ static SHAPE_SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ACCESS_CONFIGURATION: Shape = Shape {
@@ -1554,6 +1615,7 @@ static SHAPE_SOURCE_ACCESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1580,4 +1642,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1561,6 +1562,93 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3717 aws_lambda_function/capacity_provider_timeout.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Not(&Check::Required(&["CapacityProviderConfig"])),
+                &Check::Property("Timeout", &Check::Maximum(900.0)),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3696 aws_lambda_function/loglevel_logformat.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "LoggingConfig",
+                        &Check::AllOf(&[
+                            Check::Property("LogFormat", &Check::Const("\"Text\"")),
+                            Check::Required(&["LogFormat"]),
+                        ]),
+                    ),
+                    Check::Required(&["LoggingConfig"]),
+                ]),
+                &Check::Property(
+                    "LoggingConfig",
+                    &Check::Property("SystemLogLevel", &Check::Never),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3685 aws_lambda_function/packagetype_image_exclusions.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("PackageType", &Check::Const("\"Image\"")),
+                    Check::Required(&["PackageType"]),
+                ]),
+                &Check::DependentExcluded("PackageType", &["Handler", "Runtime", "Layers"]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3677 aws_lambda_function/zipfile_runtime_enum.json",
+            description: "Using the ZipFile attribute requires a javascript or python runtime to be specified",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Code",
+                            &Check::AllOf(&[
+                                Check::Required(&["ZipFile"]),
+                                Check::Type(&["object"]),
+                            ]),
+                        ),
+                        Check::Property("Runtime", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["Code", "Runtime"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property("Runtime", &Check::Pattern("^(nodejs.*|python.*)$")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3678 aws_lambda_function/zipfile_runtime_exists.json",
+            description: "Using the ZipFile attribute requires a runtime to be specified",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Code",
+                        &Check::AllOf(&[Check::Required(&["ZipFile"]), Check::Type(&["object"])]),
+                    ),
+                    Check::Required(&["Code"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["Runtime"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
@@ -1571,6 +1659,7 @@ static SHAPE_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
@@ -1610,6 +1699,7 @@ static SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -1679,6 +1769,7 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -1694,6 +1785,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DURABLE_CONFIG: Shape = Shape {
@@ -1731,6 +1823,7 @@ static SHAPE_DURABLE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -1746,6 +1839,34 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[Constraint {
+        rule: "property-names",
+        source: "cfn-lint E3663 aws_lambda_function/environment_variable_keys.json",
+        description: "",
+        check: Check::Property(
+            "Variables",
+            &Check::PropertyNames(&Check::Not(&Check::Enum(&[
+                "\"_HANDLER\"",
+                "\"_X_AMZN_TRACE_ID\"",
+                "\"AWS_DEFAULT_REGION\"",
+                "\"AWS_REGION\"",
+                "\"AWS_EXECUTION_ENV\"",
+                "\"AWS_LAMBDA_FUNCTION_NAME\"",
+                "\"AWS_LAMBDA_FUNCTION_MEMORY_SIZE\"",
+                "\"AWS_LAMBDA_FUNCTION_VERSION\"",
+                "\"AWS_LAMBDA_INITIALIZATION_TYPE\"",
+                "\"AWS_LAMBDA_LOG_GROUP_NAME\"",
+                "\"AWS_LAMBDA_LOG_STREAM_NAME\"",
+                "\"AWS_ACCESS_KEY\"",
+                "\"AWS_ACCESS_KEY_ID\"",
+                "\"AWS_SECRET_ACCESS_KEY\"",
+                "\"AWS_SESSION_TOKEN\"",
+                "\"AWS_LAMBDA_RUNTIME_API\"",
+                "\"LAMBDA_TASK_ROOT\"",
+                "\"LAMBDA_RUNTIME_DIR\"",
+            ]))),
+        ),
+    }],
 };
 
 static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
@@ -1760,6 +1881,7 @@ static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1795,6 +1917,7 @@ static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_CONFIG: Shape = Shape {
@@ -1808,6 +1931,7 @@ static SHAPE_S3_FILES_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
@@ -1834,6 +1958,7 @@ static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIG: Shape = Shape {
@@ -1880,6 +2005,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -1924,6 +2050,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_MANAGEMENT_CONFIG: Shape = Shape {
@@ -1945,6 +2072,7 @@ static SHAPE_RUNTIME_MANAGEMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAP_START: Shape = Shape {
@@ -1958,6 +2086,7 @@ static SHAPE_SNAP_START: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1984,6 +2113,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANCY_CONFIG: Shape = Shape {
@@ -1997,6 +2127,7 @@ static SHAPE_TENANCY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRACING_CONFIG: Shape = Shape {
@@ -2010,6 +2141,7 @@ static SHAPE_TRACING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2062,4 +2194,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

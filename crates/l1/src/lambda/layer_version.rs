@@ -502,6 +502,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -548,4 +549,5 @@ static SHAPE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

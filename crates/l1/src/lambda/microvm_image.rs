@@ -696,6 +696,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_ARTIFACT: Shape = Shape {
@@ -711,6 +712,7 @@ static SHAPE_CODE_ARTIFACT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_CONFIGURATION: Shape = Shape {
@@ -724,6 +726,7 @@ static SHAPE_CPU_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -751,6 +754,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOKS: Shape = Shape {
@@ -779,6 +783,7 @@ static SHAPE_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROVM_HOOKS: Shape = Shape {
@@ -861,6 +866,7 @@ static SHAPE_MICROVM_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROVM_IMAGE_HOOKS: Shape = Shape {
@@ -905,6 +911,7 @@ static SHAPE_MICROVM_IMAGE_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -923,6 +930,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING: Shape = Shape {
@@ -951,6 +959,7 @@ static SHAPE_CLOUD_WATCH_LOGGING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCES: Shape = Shape {
@@ -961,6 +970,7 @@ static SHAPE_RESOURCES: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -987,4 +997,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG: Shape = Shape {
@@ -335,6 +336,7 @@ static SHAPE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_EGRESS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_EGRESS_CONFIGURATION: Shape = Shape {
@@ -408,6 +410,7 @@ static SHAPE_VPC_EGRESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -434,4 +437,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -243,6 +243,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS: Shape = Shape {
@@ -342,4 +343,5 @@ static SHAPE_CORS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

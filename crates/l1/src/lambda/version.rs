@@ -247,6 +247,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
@@ -273,6 +274,7 @@ static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -283,6 +285,7 @@ static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_POLICY: Shape = Shape {
@@ -308,4 +311,5 @@ static SHAPE_RUNTIME_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

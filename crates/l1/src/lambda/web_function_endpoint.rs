@@ -412,6 +412,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_WEIGHT: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_REVISION_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -451,6 +453,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THROTTLE_CONFIG: Shape = Shape {
@@ -464,4 +467,5 @@ static SHAPE_THROTTLE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

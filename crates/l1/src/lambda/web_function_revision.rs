@@ -471,6 +471,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_CONFIG: Shape = Shape {
@@ -489,6 +490,7 @@ static SHAPE_BUILD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIG: Shape = Shape {
@@ -499,6 +501,7 @@ static SHAPE_CODE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OBJECT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OBJECT: Shape = Shape {
@@ -532,6 +535,7 @@ static SHAPE_S3_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_CONFIG: Shape = Shape {
@@ -547,6 +551,7 @@ static SHAPE_RUNTIME_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONFIG: Shape = Shape {
@@ -618,6 +623,7 @@ static SHAPE_SERVICE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_CONFIG: Shape = Shape {
@@ -628,6 +634,7 @@ static SHAPE_TELEMETRY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOGGING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -663,4 +670,5 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

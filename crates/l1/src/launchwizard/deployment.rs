@@ -243,6 +243,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -270,4 +271,5 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -4472,6 +4473,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -4510,6 +4512,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_LOCALE: Shape = Shape {
@@ -4614,6 +4617,7 @@ static SHAPE_BOT_LOCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_FILLER_SETTINGS: Shape = Shape {
@@ -4673,6 +4677,7 @@ static SHAPE_AUDIO_FILLER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VOCABULARY: Shape = Shape {
@@ -4691,6 +4696,7 @@ static SHAPE_CUSTOM_VOCABULARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VOCABULARY_ITEM: Shape = Shape {
@@ -4727,6 +4733,7 @@ static SHAPE_CUSTOM_VOCABULARY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERATIVE_AI_SETTINGS: Shape = Shape {
@@ -4745,6 +4752,7 @@ static SHAPE_GENERATIVE_AI_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILDTIME_SETTINGS: Shape = Shape {
@@ -4763,6 +4771,7 @@ static SHAPE_BUILDTIME_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTIVE_BOT_BUILDER_SPECIFICATION: Shape = Shape {
@@ -4781,6 +4790,7 @@ static SHAPE_DESCRIPTIVE_BOT_BUILDER_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_MODEL_SPECIFICATION: Shape = Shape {
@@ -4822,6 +4832,7 @@ static SHAPE_BEDROCK_MODEL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -4848,6 +4859,7 @@ static SHAPE_BEDROCK_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_UTTERANCE_GENERATION_SPECIFICATION: Shape = Shape {
@@ -4866,6 +4878,7 @@ static SHAPE_SAMPLE_UTTERANCE_GENERATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_SETTINGS: Shape = Shape {
@@ -4884,6 +4897,7 @@ static SHAPE_RUNTIME_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NLU_IMPROVEMENT_SPECIFICATION: Shape = Shape {
@@ -4911,6 +4925,7 @@ static SHAPE_NLU_IMPROVEMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_DISAMBIGUATION_SETTINGS: Shape = Shape {
@@ -4943,6 +4958,7 @@ static SHAPE_INTENT_DISAMBIGUATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION: Shape = Shape {
@@ -4961,6 +4977,7 @@ static SHAPE_SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT: Shape = Shape {
@@ -5121,6 +5138,7 @@ static SHAPE_INTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_INTENT_CONFIGURATION: Shape = Shape {
@@ -5139,6 +5157,7 @@ static SHAPE_BEDROCK_AGENT_INTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_CONFIGURATION: Shape = Shape {
@@ -5165,6 +5184,7 @@ static SHAPE_BEDROCK_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -5187,6 +5207,7 @@ static SHAPE_BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_CODE_HOOK_SETTING: Shape = Shape {
@@ -5197,6 +5218,7 @@ static SHAPE_DIALOG_CODE_HOOK_SETTING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_CODE_HOOK_SETTING: Shape = Shape {
@@ -5227,6 +5249,7 @@ static SHAPE_FULFILLMENT_CODE_HOOK_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_UPDATES_SPECIFICATION: Shape = Shape {
@@ -5261,6 +5284,7 @@ static SHAPE_FULFILLMENT_UPDATES_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_START_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -5298,6 +5322,7 @@ static SHAPE_FULFILLMENT_START_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_GROUP: Shape = Shape {
@@ -5324,6 +5349,7 @@ static SHAPE_MESSAGE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -5354,6 +5380,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PAYLOAD: Shape = Shape {
@@ -5368,6 +5395,7 @@ static SHAPE_CUSTOM_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_RESPONSE_CARD: Shape = Shape {
@@ -5418,6 +5446,7 @@ static SHAPE_IMAGE_RESPONSE_CARD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUTTON: Shape = Shape {
@@ -5444,6 +5473,7 @@ static SHAPE_BUTTON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLAIN_TEXT_MESSAGE: Shape = Shape {
@@ -5458,6 +5488,7 @@ static SHAPE_PLAIN_TEXT_MESSAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSML_MESSAGE: Shape = Shape {
@@ -5472,6 +5503,7 @@ static SHAPE_SSML_MESSAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -5509,6 +5541,7 @@ static SHAPE_FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_FULFILLMENT_STATUS_SPECIFICATION: Shape = Shape {
@@ -5569,6 +5602,7 @@ static SHAPE_POST_FULFILLMENT_STATUS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_SPECIFICATION: Shape = Shape {
@@ -5602,6 +5636,7 @@ static SHAPE_CONDITIONAL_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_BRANCH: Shape = Shape {
@@ -5637,6 +5672,7 @@ static SHAPE_CONDITIONAL_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -5651,6 +5687,7 @@ static SHAPE_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_STATE: Shape = Shape {
@@ -5680,6 +5717,7 @@ static SHAPE_DIALOG_STATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_ACTION: Shape = Shape {
@@ -5722,6 +5760,7 @@ static SHAPE_DIALOG_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_OVERRIDE: Shape = Shape {
@@ -5750,6 +5789,7 @@ static SHAPE_INTENT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_OVERRIDE_MAP: Shape = Shape {
@@ -5773,6 +5813,7 @@ static SHAPE_SLOT_VALUE_OVERRIDE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_OVERRIDE: Shape = Shape {
@@ -5805,6 +5846,7 @@ static SHAPE_SLOT_VALUE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE: Shape = Shape {
@@ -5819,6 +5861,7 @@ static SHAPE_SLOT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_ATTRIBUTE: Shape = Shape {
@@ -5845,6 +5888,7 @@ static SHAPE_SESSION_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -5872,6 +5916,7 @@ static SHAPE_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONDITIONAL_BRANCH: Shape = Shape {
@@ -5890,6 +5935,7 @@ static SHAPE_DEFAULT_CONDITIONAL_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_RESPONSE_SETTING: Shape = Shape {
@@ -5920,6 +5966,7 @@ static SHAPE_INITIAL_RESPONSE_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
@@ -5955,6 +6002,7 @@ static SHAPE_DIALOG_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION: Shape = Shape {
@@ -6015,6 +6063,7 @@ static SHAPE_POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONTEXT: Shape = Shape {
@@ -6030,6 +6079,7 @@ static SHAPE_INPUT_CONTEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_CLOSING_SETTING: Shape = Shape {
@@ -6060,6 +6110,7 @@ static SHAPE_INTENT_CLOSING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_CONFIRMATION_SETTING: Shape = Shape {
@@ -6144,6 +6195,7 @@ static SHAPE_INTENT_CONFIRMATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELICITATION_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
@@ -6167,6 +6219,7 @@ static SHAPE_ELICITATION_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_SPECIFICATION: Shape = Shape {
@@ -6224,6 +6277,7 @@ static SHAPE_PROMPT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_ATTEMPT_SPECIFICATION: Shape = Shape {
@@ -6254,6 +6308,7 @@ static SHAPE_PROMPT_ATTEMPT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_INPUT_TYPES: Shape = Shape {
@@ -6272,6 +6327,7 @@ static SHAPE_ALLOWED_INPUT_TYPES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_AND_DTMF_INPUT_SPECIFICATION: Shape = Shape {
@@ -6299,6 +6355,7 @@ static SHAPE_AUDIO_AND_DTMF_INPUT_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SPECIFICATION: Shape = Shape {
@@ -6323,6 +6380,7 @@ static SHAPE_AUDIO_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DTMF_SPECIFICATION: Shape = Shape {
@@ -6366,6 +6424,7 @@ static SHAPE_DTMF_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_INPUT_SPECIFICATION: Shape = Shape {
@@ -6379,6 +6438,7 @@ static SHAPE_TEXT_INPUT_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_CONFIGURATION: Shape = Shape {
@@ -6414,6 +6474,7 @@ static SHAPE_KENDRA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONTEXT: Shape = Shape {
@@ -6451,6 +6512,7 @@ static SHAPE_OUTPUT_CONTEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_Q_IN_CONNECT_INTENT_CONFIGURATION: Shape = Shape {
@@ -6461,6 +6523,7 @@ static SHAPE_Q_IN_CONNECT_INTENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION: Shape = Shape {
@@ -6478,6 +6541,7 @@ static SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QN_A_INTENT_CONFIGURATION: Shape = Shape {
@@ -6496,6 +6560,7 @@ static SHAPE_QN_A_INTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -6520,6 +6585,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_KNOWLEDGE_STORE_CONFIGURATION: Shape = Shape {
@@ -6548,6 +6614,7 @@ static SHAPE_BEDROCK_KNOWLEDGE_STORE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BKB_EXACT_RESPONSE_FIELDS: Shape = Shape {
@@ -6562,6 +6629,7 @@ static SHAPE_BKB_EXACT_RESPONSE_FIELDS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QN_A_KENDRA_CONFIGURATION: Shape = Shape {
@@ -6600,6 +6668,7 @@ static SHAPE_QN_A_KENDRA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPENSEARCH_CONFIGURATION: Shape = Shape {
@@ -6653,6 +6722,7 @@ static SHAPE_OPENSEARCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXACT_RESPONSE_FIELDS: Shape = Shape {
@@ -6679,6 +6749,7 @@ static SHAPE_EXACT_RESPONSE_FIELDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_UTTERANCE: Shape = Shape {
@@ -6689,6 +6760,7 @@ static SHAPE_SAMPLE_UTTERANCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_PRIORITY: Shape = Shape {
@@ -6716,6 +6788,7 @@ static SHAPE_SLOT_PRIORITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT: Shape = Shape {
@@ -6772,6 +6845,7 @@ static SHAPE_SLOT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLE_VALUES_SETTING: Shape = Shape {
@@ -6782,6 +6856,7 @@ static SHAPE_MULTIPLE_VALUES_SETTING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OBFUSCATION_SETTING: Shape = Shape {
@@ -6795,6 +6870,7 @@ static SHAPE_OBFUSCATION_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUB_SLOT_SETTING: Shape = Shape {
@@ -6823,6 +6899,7 @@ static SHAPE_SUB_SLOT_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPECIFICATIONS: Shape = Shape {
@@ -6852,6 +6929,15 @@ static SHAPE_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Specifications",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SlotTypeId"]),
+            Check::Required(&["SlotTypeName"]),
+        ]),
+    }],
 };
 
 static SHAPE_SUB_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
@@ -6887,6 +6973,7 @@ static SHAPE_SUB_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_DEFAULT_VALUE_SPECIFICATION: Shape = Shape {
@@ -6905,6 +6992,7 @@ static SHAPE_SLOT_DEFAULT_VALUE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_DEFAULT_VALUE: Shape = Shape {
@@ -6919,6 +7007,7 @@ static SHAPE_SLOT_DEFAULT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WAIT_AND_CONTINUE_SPECIFICATION: Shape = Shape {
@@ -6949,6 +7038,7 @@ static SHAPE_WAIT_AND_CONTINUE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STILL_WAITING_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -6996,6 +7086,7 @@ static SHAPE_STILL_WAITING_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
@@ -7046,6 +7137,7 @@ static SHAPE_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_CAPTURE_SETTING: Shape = Shape {
@@ -7100,6 +7192,7 @@ static SHAPE_SLOT_CAPTURE_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_TYPE: Shape = Shape {
@@ -7164,6 +7257,7 @@ static SHAPE_SLOT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLOT_TYPE_SETTING: Shape = Shape {
@@ -7183,6 +7277,7 @@ static SHAPE_COMPOSITE_SLOT_TYPE_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUB_SLOT_TYPE_COMPOSITION: Shape = Shape {
@@ -7217,6 +7312,15 @@ static SHAPE_SUB_SLOT_TYPE_COMPOSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SubSlotTypeComposition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SlotTypeId"]),
+            Check::Required(&["SlotTypeName"]),
+        ]),
+    }],
 };
 
 static SHAPE_EXTERNAL_SOURCE_SETTING: Shape = Shape {
@@ -7227,6 +7331,7 @@ static SHAPE_EXTERNAL_SOURCE_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRAMMAR_SLOT_TYPE_SETTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRAMMAR_SLOT_TYPE_SETTING: Shape = Shape {
@@ -7237,6 +7342,7 @@ static SHAPE_GRAMMAR_SLOT_TYPE_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRAMMAR_SLOT_TYPE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRAMMAR_SLOT_TYPE_SOURCE: Shape = Shape {
@@ -7278,6 +7384,7 @@ static SHAPE_GRAMMAR_SLOT_TYPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_TYPE_VALUE: Shape = Shape {
@@ -7304,6 +7411,7 @@ static SHAPE_SLOT_TYPE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_VALUE: Shape = Shape {
@@ -7318,6 +7426,7 @@ static SHAPE_SAMPLE_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_SELECTION_SETTING: Shape = Shape {
@@ -7345,6 +7454,7 @@ static SHAPE_SLOT_VALUE_SELECTION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_RECOGNITION_SETTING: Shape = Shape {
@@ -7358,6 +7468,7 @@ static SHAPE_ADVANCED_RECOGNITION_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_REGEX_FILTER: Shape = Shape {
@@ -7372,6 +7483,7 @@ static SHAPE_SLOT_VALUE_REGEX_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_RECOGNITION_SETTINGS: Shape = Shape {
@@ -7393,6 +7505,7 @@ static SHAPE_SPEECH_RECOGNITION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_MODEL_CONFIG: Shape = Shape {
@@ -7403,6 +7516,7 @@ static SHAPE_SPEECH_MODEL_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG: Shape = Shape {
@@ -7433,6 +7547,7 @@ static SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIFIED_SPEECH_SETTINGS: Shape = Shape {
@@ -7443,6 +7558,7 @@ static SHAPE_UNIFIED_SPEECH_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEECH_FOUNDATION_MODEL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_FOUNDATION_MODEL: Shape = Shape {
@@ -7461,6 +7577,7 @@ static SHAPE_SPEECH_FOUNDATION_MODEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_SETTINGS: Shape = Shape {
@@ -7482,6 +7599,7 @@ static SHAPE_VOICE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_MEMBER: Shape = Shape {
@@ -7538,6 +7656,7 @@ static SHAPE_BOT_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -7564,6 +7683,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PRIVACY: Shape = Shape {
@@ -7574,6 +7694,7 @@ static SHAPE_DATA_PRIVACY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_LOG_SETTINGS: Shape = Shape {
@@ -7584,6 +7705,7 @@ static SHAPE_ERROR_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION: Shape = Shape {
@@ -7607,6 +7729,7 @@ static SHAPE_REPLICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEST_BOT_ALIAS_SETTINGS: Shape = Shape {
@@ -7648,6 +7771,7 @@ static SHAPE_TEST_BOT_ALIAS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
@@ -7670,6 +7794,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
@@ -7688,6 +7813,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
@@ -7698,6 +7824,7 @@ static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CODE_HOOK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
@@ -7724,6 +7851,7 @@ static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
@@ -7758,6 +7886,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
@@ -7776,6 +7905,7 @@ static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
@@ -7786,6 +7916,7 @@ static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_BUCKET_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
@@ -7826,6 +7957,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
@@ -7844,6 +7976,7 @@ static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
@@ -7854,6 +7987,7 @@ static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
@@ -7880,6 +8014,7 @@ static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
@@ -7890,4 +8025,5 @@ static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

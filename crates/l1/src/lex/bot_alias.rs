@@ -596,6 +596,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
@@ -618,6 +619,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
@@ -636,6 +638,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
@@ -646,6 +649,7 @@ static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CODE_HOOK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
@@ -672,6 +676,7 @@ static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -698,6 +703,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
@@ -732,6 +738,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
@@ -750,6 +757,7 @@ static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
@@ -760,6 +768,7 @@ static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_BUCKET_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
@@ -800,6 +809,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
@@ -818,6 +828,7 @@ static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
@@ -828,6 +839,7 @@ static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
@@ -854,6 +866,7 @@ static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
@@ -864,4 +877,5 @@ static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -189,6 +189,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_VERSION_LOCALE_SPECIFICATION: Shape = Shape {
@@ -207,6 +208,7 @@ static SHAPE_BOT_VERSION_LOCALE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_VERSION_LOCALE_DETAILS: Shape = Shape {
@@ -222,4 +224,5 @@ static SHAPE_BOT_VERSION_LOCALE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

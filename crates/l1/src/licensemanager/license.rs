@@ -622,6 +622,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMPTION_CONFIGURATION: Shape = Shape {
@@ -649,6 +650,7 @@ static SHAPE_CONSUMPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORROW_CONFIGURATION: Shape = Shape {
@@ -667,6 +669,7 @@ static SHAPE_BORROW_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONAL_CONFIGURATION: Shape = Shape {
@@ -677,6 +680,7 @@ static SHAPE_PROVISIONAL_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITLEMENT: Shape = Shape {
@@ -750,6 +754,7 @@ static SHAPE_ENTITLEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUER_DATA: Shape = Shape {
@@ -768,6 +773,7 @@ static SHAPE_ISSUER_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA: Shape = Shape {
@@ -786,6 +792,7 @@ static SHAPE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -804,6 +811,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY_DATE_FORMAT: Shape = Shape {
@@ -836,4 +844,5 @@ static SHAPE_VALIDITY_DATE_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -252,6 +252,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_GROUP_CONFIGURATION: Shape = Shape {
@@ -262,6 +263,7 @@ static SHAPE_LICENSE_ASSET_GROUP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_GROUP_PROPERTY: Shape = Shape {
@@ -280,6 +282,7 @@ static SHAPE_LICENSE_ASSET_GROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -306,4 +309,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -356,6 +356,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_RULE: Shape = Shape {
@@ -366,6 +367,7 @@ static SHAPE_LICENSE_ASSET_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RULE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STATEMENT: Shape = Shape {
@@ -390,6 +392,7 @@ static SHAPE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_RULE_STATEMENT: Shape = Shape {
@@ -414,6 +417,7 @@ static SHAPE_INSTANCE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_RULE_STATEMENT: Shape = Shape {
@@ -429,6 +433,7 @@ static SHAPE_AND_RULE_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_RULE_STATEMENT: Shape = Shape {
@@ -458,6 +463,7 @@ static SHAPE_MATCHING_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR_RULE_STATEMENT: Shape = Shape {
@@ -473,6 +479,7 @@ static SHAPE_OR_RULE_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_CONFIGURATION_RULE_STATEMENT: Shape = Shape {
@@ -497,6 +504,7 @@ static SHAPE_LICENSE_CONFIGURATION_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_RULE_STATEMENT: Shape = Shape {
@@ -521,6 +529,7 @@ static SHAPE_LICENSE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -547,4 +556,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

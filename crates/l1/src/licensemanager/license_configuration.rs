@@ -381,6 +381,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCT_INFORMATION: Shape = Shape {
@@ -404,6 +405,7 @@ static SHAPE_PRODUCT_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCT_INFORMATION_FILTER: Shape = Shape {
@@ -433,6 +435,7 @@ static SHAPE_PRODUCT_INFORMATION_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -459,4 +462,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

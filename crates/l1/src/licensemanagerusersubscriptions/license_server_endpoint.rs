@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SERVER_SETTINGS: Shape = Shape {
@@ -395,6 +396,7 @@ static SHAPE_LICENSE_SERVER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SETTINGS: Shape = Shape {
@@ -405,6 +407,7 @@ static SHAPE_SERVER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RDS_SAL_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_SAL_SETTINGS: Shape = Shape {
@@ -415,6 +418,7 @@ static SHAPE_RDS_SAL_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CREDENTIALS_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIALS_PROVIDER: Shape = Shape {
@@ -425,6 +429,7 @@ static SHAPE_CREDENTIALS_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER: Shape = Shape {
@@ -438,6 +443,7 @@ static SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -464,4 +470,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

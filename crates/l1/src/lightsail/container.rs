@@ -482,6 +482,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_SERVICE_DEPLOYMENT: Shape = Shape {
@@ -505,6 +506,7 @@ static SHAPE_CONTAINER_SERVICE_DEPLOYMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
@@ -556,6 +558,7 @@ static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -574,6 +577,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_INFO: Shape = Shape {
@@ -592,6 +596,7 @@ static SHAPE_PORT_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ENDPOINT: Shape = Shape {
@@ -616,6 +621,7 @@ static SHAPE_PUBLIC_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -658,6 +664,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_REGISTRY_ACCESS: Shape = Shape {
@@ -668,6 +675,7 @@ static SHAPE_PRIVATE_REGISTRY_ACCESS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ECR_IMAGE_PULLER_ROLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECR_IMAGE_PULLER_ROLE: Shape = Shape {
@@ -678,6 +686,7 @@ static SHAPE_ECR_IMAGE_PULLER_ROLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_DOMAIN_NAME: Shape = Shape {
@@ -701,6 +710,7 @@ static SHAPE_PUBLIC_DOMAIN_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -727,4 +737,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -419,6 +419,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ON: Shape = Shape {
@@ -459,6 +460,7 @@ static SHAPE_ADD_ON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
@@ -472,11 +474,13 @@ static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
     name: "Location",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -503,4 +507,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -660,6 +660,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_SETTINGS: Shape = Shape {
@@ -720,6 +721,7 @@ static SHAPE_CACHE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_OBJECT: Shape = Shape {
@@ -746,6 +748,7 @@ static SHAPE_COOKIE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_OBJECT: Shape = Shape {
@@ -772,6 +775,7 @@ static SHAPE_HEADER_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_OBJECT: Shape = Shape {
@@ -795,6 +799,7 @@ static SHAPE_QUERY_STRING_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR_PER_PATH: Shape = Shape {
@@ -816,6 +821,7 @@ static SHAPE_CACHE_BEHAVIOR_PER_PATH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
@@ -829,6 +835,7 @@ static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ORIGIN: Shape = Shape {
@@ -883,6 +890,7 @@ static SHAPE_INPUT_ORIGIN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -909,4 +917,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -709,6 +709,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ON: Shape = Shape {
@@ -749,6 +750,7 @@ static SHAPE_ADD_ON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
@@ -762,6 +764,7 @@ static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARDWARE: Shape = Shape {
@@ -777,6 +780,7 @@ static SHAPE_HARDWARE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DISK: Shape = Shape {
@@ -830,11 +834,13 @@ static SHAPE_DISK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
     name: "Location",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_NETWORKING: Shape = Shape {
@@ -858,11 +864,13 @@ static SHAPE_NETWORKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONTHLY_TRANSFER: Shape = Shape {
     name: "MonthlyTransfer",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_PORT: Shape = Shape {
@@ -944,11 +952,13 @@ static SHAPE_PORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATE: Shape = Shape {
     name: "State",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -975,4 +985,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -349,6 +349,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_RESTRICTIONS: Shape = Shape {
@@ -445,6 +446,7 @@ static SHAPE_API_KEY_RESTRICTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANDROID_APP: Shape = Shape {
@@ -473,6 +475,7 @@ static SHAPE_ANDROID_APP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLE_APP: Shape = Shape {
@@ -488,6 +491,7 @@ static SHAPE_APPLE_APP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -516,4 +520,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -211,6 +211,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIG: Shape = Shape {
@@ -221,6 +222,7 @@ static SHAPE_RESOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_OPEN_SEARCH_RESOURCE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
@@ -286,4 +288,5 @@ static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -343,6 +343,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_TRANSFORMATION: Shape = Shape {
@@ -440,6 +441,7 @@ static SHAPE_METRIC_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -466,4 +468,5 @@ static SHAPE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

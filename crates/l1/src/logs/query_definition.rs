@@ -222,6 +222,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -259,4 +260,5 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

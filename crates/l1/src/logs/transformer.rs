@@ -1132,6 +1132,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -1276,6 +1277,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_KEYS: Shape = Shape {
@@ -1295,6 +1297,7 @@ static SHAPE_ADD_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADD_KEY_ENTRY: Shape = Shape {
@@ -1328,6 +1331,7 @@ static SHAPE_ADD_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_VALUE: Shape = Shape {
@@ -1347,6 +1351,7 @@ static SHAPE_COPY_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COPY_VALUE_ENTRY: Shape = Shape {
@@ -1381,6 +1386,7 @@ static SHAPE_COPY_VALUE_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -1437,6 +1443,7 @@ static SHAPE_CSV: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_CONVERTER: Shape = Shape {
@@ -1522,6 +1529,7 @@ static SHAPE_DATE_TIME_CONVERTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_KEYS: Shape = Shape {
@@ -1545,6 +1553,7 @@ static SHAPE_DELETE_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROK: Shape = Shape {
@@ -1572,6 +1581,7 @@ static SHAPE_GROK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_TO_MAP: Shape = Shape {
@@ -1637,6 +1647,7 @@ static SHAPE_LIST_TO_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOWER_CASE_STRING: Shape = Shape {
@@ -1660,6 +1671,7 @@ static SHAPE_LOWER_CASE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOVE_KEYS: Shape = Shape {
@@ -1679,6 +1691,7 @@ static SHAPE_MOVE_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOVE_KEY_ENTRY: Shape = Shape {
@@ -1713,6 +1726,7 @@ static SHAPE_MOVE_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_CLOUDFRONT: Shape = Shape {
@@ -1728,6 +1742,7 @@ static SHAPE_PARSE_CLOUDFRONT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_JSON: Shape = Shape {
@@ -1755,6 +1770,7 @@ static SHAPE_PARSE_JSON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_KEY_VALUE: Shape = Shape {
@@ -1831,6 +1847,7 @@ static SHAPE_PARSE_KEY_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_POSTGRES: Shape = Shape {
@@ -1846,6 +1863,7 @@ static SHAPE_PARSE_POSTGRES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_ROUTE53: Shape = Shape {
@@ -1861,6 +1879,7 @@ static SHAPE_PARSE_ROUTE53: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_TO_OCSF: Shape = Shape {
@@ -1913,6 +1932,7 @@ static SHAPE_PARSE_TO_OCSF: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_VPC: Shape = Shape {
@@ -1928,6 +1948,7 @@ static SHAPE_PARSE_VPC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_WAF: Shape = Shape {
@@ -1943,6 +1964,7 @@ static SHAPE_PARSE_WAF: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_KEYS: Shape = Shape {
@@ -1962,6 +1984,7 @@ static SHAPE_RENAME_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_KEY_ENTRY: Shape = Shape {
@@ -1996,6 +2019,7 @@ static SHAPE_RENAME_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLIT_STRING: Shape = Shape {
@@ -2015,6 +2039,7 @@ static SHAPE_SPLIT_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPLIT_STRING_ENTRY: Shape = Shape {
@@ -2042,6 +2067,7 @@ static SHAPE_SPLIT_STRING_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTE_STRING: Shape = Shape {
@@ -2061,6 +2087,7 @@ static SHAPE_SUBSTITUTE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTE_STRING_ENTRY: Shape = Shape {
@@ -2098,6 +2125,7 @@ static SHAPE_SUBSTITUTE_STRING_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIM_STRING: Shape = Shape {
@@ -2121,6 +2149,7 @@ static SHAPE_TRIM_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPE_CONVERTER: Shape = Shape {
@@ -2140,6 +2169,7 @@ static SHAPE_TYPE_CONVERTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPE_CONVERTER_ENTRY: Shape = Shape {
@@ -2166,6 +2196,7 @@ static SHAPE_TYPE_CONVERTER_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPPER_CASE_STRING: Shape = Shape {
@@ -2189,4 +2220,5 @@ static SHAPE_UPPER_CASE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -433,6 +433,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INPUT_CONFIGURATION: Shape = Shape {
@@ -460,6 +461,7 @@ static SHAPE_DATA_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_NAME_CONFIGURATION: Shape = Shape {
@@ -486,6 +488,7 @@ static SHAPE_INPUT_NAME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_CONFIGURATION: Shape = Shape {
@@ -514,6 +517,7 @@ static SHAPE_S3_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -537,6 +541,7 @@ static SHAPE_DATA_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -565,6 +570,7 @@ static SHAPE_S3_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -593,4 +599,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -471,6 +472,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIGH_AVAILABILITY_CONFIG: Shape = Shape {
@@ -485,6 +487,7 @@ static SHAPE_HIGH_AVAILABILITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -503,6 +506,15 @@ static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Efs"]), Check::Required(&["Efs"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Fsx"]), Check::Required(&["Fsx"])]),
+        ]),
+    }],
 };
 
 static SHAPE_EFS_STORAGE_CONFIGURATION: Shape = Shape {
@@ -527,6 +539,7 @@ static SHAPE_EFS_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FSX_STORAGE_CONFIGURATION: Shape = Shape {
@@ -551,4 +564,5 @@ static SHAPE_FSX_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

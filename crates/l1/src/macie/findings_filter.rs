@@ -266,6 +266,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FINDING_CRITERIA: Shape = Shape {
@@ -281,6 +282,7 @@ static SHAPE_FINDING_CRITERIA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CRITERION_ADDITIONAL_PROPERTIES: Shape = Shape {
@@ -333,6 +335,7 @@ static SHAPE_CRITERION_ADDITIONAL_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -351,4 +354,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

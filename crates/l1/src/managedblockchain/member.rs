@@ -355,6 +355,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_CONFIGURATION: Shape = Shape {
@@ -379,6 +380,7 @@ static SHAPE_MEMBER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_FRAMEWORK_CONFIGURATION: Shape = Shape {
@@ -389,6 +391,7 @@ static SHAPE_MEMBER_FRAMEWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_MEMBER_FABRIC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_FABRIC_CONFIGURATION: Shape = Shape {
@@ -407,6 +410,7 @@ static SHAPE_MEMBER_FABRIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -449,6 +453,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FRAMEWORK_CONFIGURATION: Shape = Shape {
@@ -459,6 +464,7 @@ static SHAPE_NETWORK_FRAMEWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NETWORK_FABRIC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FABRIC_CONFIGURATION: Shape = Shape {
@@ -469,6 +475,7 @@ static SHAPE_NETWORK_FABRIC_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VOTING_POLICY: Shape = Shape {
@@ -479,6 +486,7 @@ static SHAPE_VOTING_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPROVAL_THRESHOLD_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPROVAL_THRESHOLD_POLICY: Shape = Shape {
@@ -503,4 +511,5 @@ static SHAPE_APPROVAL_THRESHOLD_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -191,6 +191,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_CONFIGURATION: Shape = Shape {
@@ -209,4 +210,5 @@ static SHAPE_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -577,6 +577,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_GATEWAY_BRIDGE: Shape = Shape {
@@ -587,6 +588,7 @@ static SHAPE_EGRESS_GATEWAY_BRIDGE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_GATEWAY_BRIDGE: Shape = Shape {
@@ -605,6 +607,7 @@ static SHAPE_INGRESS_GATEWAY_BRIDGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_OUTPUT: Shape = Shape {
@@ -615,6 +618,7 @@ static SHAPE_BRIDGE_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_BRIDGE_NETWORK_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
@@ -660,6 +664,7 @@ static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -690,6 +695,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PRIORITY: Shape = Shape {
@@ -700,6 +706,7 @@ static SHAPE_SOURCE_PRIORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_SOURCE: Shape = Shape {
@@ -718,6 +725,7 @@ static SHAPE_BRIDGE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
@@ -742,6 +750,7 @@ static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -752,6 +761,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
@@ -797,6 +807,7 @@ static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
@@ -807,4 +818,5 @@ static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

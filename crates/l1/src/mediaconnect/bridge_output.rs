@@ -164,6 +164,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
@@ -203,4 +204,5 @@ static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -234,6 +234,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
@@ -252,6 +253,7 @@ static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -262,6 +264,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
@@ -301,6 +304,7 @@ static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
@@ -311,4 +315,5 @@ static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1863,6 +1864,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCODING_CONFIG: Shape = Shape {
@@ -1884,6 +1886,7 @@ static SHAPE_ENCODING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE: Shape = Shape {
@@ -1913,6 +1916,7 @@ static SHAPE_MAINTENANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM: Shape = Shape {
@@ -1984,6 +1988,7 @@ static SHAPE_MEDIA_STREAM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
@@ -2002,6 +2007,7 @@ static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMTP: Shape = Shape {
@@ -2074,6 +2080,7 @@ static SHAPE_FMTP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2092,6 +2099,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NDI_CONFIG: Shape = Shape {
@@ -2124,6 +2132,7 @@ static SHAPE_NDI_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NDI_DISCOVERY_SERVER_CONFIG: Shape = Shape {
@@ -2148,6 +2157,7 @@ static SHAPE_NDI_DISCOVERY_SERVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -2323,6 +2333,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -2397,6 +2408,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
@@ -2420,6 +2432,7 @@ static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -2430,6 +2443,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2462,6 +2476,7 @@ static SHAPE_MEDIA_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONFIGURATION: Shape = Shape {
@@ -2480,6 +2495,7 @@ static SHAPE_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERFACE: Shape = Shape {
@@ -2490,6 +2506,7 @@ static SHAPE_INTERFACE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NDI_SOURCE_SETTINGS: Shape = Shape {
@@ -2512,6 +2529,7 @@ static SHAPE_NDI_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2533,6 +2551,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2551,6 +2570,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2577,6 +2611,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -2613,6 +2648,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PRIORITY: Shape = Shape {
@@ -2623,6 +2659,7 @@ static SHAPE_SOURCE_PRIORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_MONITORING_CONFIG: Shape = Shape {
@@ -2669,6 +2706,7 @@ static SHAPE_SOURCE_MONITORING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_MONITORING_SETTING: Shape = Shape {
@@ -2679,6 +2717,7 @@ static SHAPE_AUDIO_MONITORING_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_SILENT_AUDIO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SILENT_AUDIO: Shape = Shape {
@@ -2700,6 +2739,7 @@ static SHAPE_SILENT_AUDIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_MONITORING_SETTING: Shape = Shape {
@@ -2718,6 +2758,7 @@ static SHAPE_VIDEO_MONITORING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACK_FRAMES: Shape = Shape {
@@ -2739,6 +2780,7 @@ static SHAPE_BLACK_FRAMES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FROZEN_FRAMES: Shape = Shape {
@@ -2760,6 +2802,7 @@ static SHAPE_FROZEN_FRAMES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE: Shape = Shape {
@@ -2829,4 +2872,5 @@ static SHAPE_VPC_INTERFACE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -465,6 +465,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
@@ -483,6 +484,7 @@ static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMTP: Shape = Shape {
@@ -555,6 +557,7 @@ static SHAPE_FMTP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -581,4 +584,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

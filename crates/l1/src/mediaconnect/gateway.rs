@@ -167,6 +167,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_NETWORK: Shape = Shape {
@@ -185,4 +186,5 @@ static SHAPE_GATEWAY_NETWORK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

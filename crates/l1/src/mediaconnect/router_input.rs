@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1500,6 +1501,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1536,6 +1538,30 @@ static SHAPE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Standard"]),
+                Check::Required(&["Standard"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Failover"]),
+                Check::Required(&["Failover"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Merge"]), Check::Required(&["Merge"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaConnectFlow"]),
+                Check::Required(&["MediaConnectFlow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaLiveChannel"]),
+                Check::Required(&["MediaLiveChannel"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STANDARD_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1568,6 +1594,7 @@ static SHAPE_STANDARD_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1598,6 +1625,23 @@ static SHAPE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RTP_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1623,6 +1667,7 @@ static SHAPE_RTP_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RIST_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1649,6 +1694,7 @@ static SHAPE_RIST_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1681,6 +1727,7 @@ static SHAPE_SRT_LISTENER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_DECRYPTION_CONFIGURATION: Shape = Shape {
@@ -1691,6 +1738,7 @@ static SHAPE_SRT_DECRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1717,6 +1765,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1761,6 +1810,7 @@ static SHAPE_SRT_CALLER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1808,6 +1858,7 @@ static SHAPE_FAILOVER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1838,6 +1889,23 @@ static SHAPE_FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FailoverRouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MERGE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1872,6 +1940,7 @@ static SHAPE_MERGE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1890,6 +1959,15 @@ static SHAPE_MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MergeRouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1924,6 +2002,7 @@ static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1945,6 +2024,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1963,6 +2043,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2001,6 +2096,7 @@ static SHAPE_MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2022,6 +2118,7 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2040,6 +2137,21 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MediaLiveTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Shape = Shape {
@@ -2049,6 +2161,15 @@ static SHAPE_ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterContentQualityAnalysisConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ContentLevel"]),
+            Check::Required(&["ContentLevel"]),
+        ])]),
     }],
 };
 
@@ -2074,6 +2195,7 @@ static SHAPE_CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACK_FRAMES_CONFIGURATION: Shape = Shape {
@@ -2099,6 +2221,7 @@ static SHAPE_BLACK_FRAMES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FROZEN_FRAMES_CONFIGURATION: Shape = Shape {
@@ -2124,6 +2247,7 @@ static SHAPE_FROZEN_FRAMES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SILENT_AUDIO_CONFIGURATION: Shape = Shape {
@@ -2149,6 +2273,7 @@ static SHAPE_SILENT_AUDIO_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2167,6 +2292,18 @@ static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MaintenanceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PreferredDayTime"]),
+                Check::Required(&["PreferredDayTime"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Default"]), Check::Required(&["Default"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2196,6 +2333,7 @@ static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2214,6 +2352,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2235,6 +2374,7 @@ static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2253,4 +2393,19 @@ static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -330,6 +331,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -348,6 +350,15 @@ static SHAPE_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterNetworkInterfaceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Public"]), Check::Required(&["Public"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Vpc"]), Check::Required(&["Vpc"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -367,6 +378,7 @@ static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_RULE: Shape = Shape {
@@ -377,6 +389,7 @@ static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_RULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -404,6 +417,7 @@ static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -422,4 +436,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

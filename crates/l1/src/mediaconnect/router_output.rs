@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1252,6 +1253,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1276,6 +1278,25 @@ static SHAPE_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Standard"]),
+                Check::Required(&["Standard"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaConnectFlow"]),
+                Check::Required(&["MediaConnectFlow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaLiveInput"]),
+                Check::Required(&["MediaLiveInput"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STANDARD_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1308,6 +1329,7 @@ static SHAPE_STANDARD_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_OUTPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1344,6 +1366,27 @@ static SHAPE_ROUTER_OUTPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterOutputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RtmpPush"]),
+                Check::Required(&["RtmpPush"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RTP_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1375,6 +1418,7 @@ static SHAPE_RTP_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RIST_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1397,6 +1441,7 @@ static SHAPE_RIST_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1429,6 +1474,7 @@ static SHAPE_SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1439,6 +1485,7 @@ static SHAPE_SRT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1465,6 +1512,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1509,6 +1557,7 @@ static SHAPE_SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1549,6 +1598,7 @@ static SHAPE_RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_ENCRYPTION: Shape = Shape {
@@ -1570,6 +1620,7 @@ static SHAPE_TLS_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1579,6 +1630,15 @@ static SHAPE_TLS_ENCRYPTION_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TlsEncryptionConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Public"]),
+            Check::Required(&["Public"]),
+        ])]),
     }],
 };
 
@@ -1614,6 +1674,7 @@ static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1635,6 +1696,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1653,6 +1715,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1685,6 +1762,7 @@ static SHAPE_MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1706,6 +1784,7 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1724,6 +1803,21 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MediaLiveTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FABRIC_CONFIGURATION: Shape = Shape {
@@ -1737,6 +1831,7 @@ static SHAPE_FABRIC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -1755,6 +1850,18 @@ static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MaintenanceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PreferredDayTime"]),
+                Check::Required(&["PreferredDayTime"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Default"]), Check::Required(&["Default"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -1784,6 +1891,7 @@ static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1802,4 +1910,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -359,6 +359,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATION_SETTINGS: Shape = Shape {
@@ -372,6 +373,7 @@ static SHAPE_ACCELERATION_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOP_DESTINATION: Shape = Shape {
@@ -404,4 +406,5 @@ static SHAPE_HOP_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -5241,6 +5241,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANYWHERE_SETTINGS: Shape = Shape {
@@ -5259,6 +5260,7 @@ static SHAPE_ANYWHERE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDI_INPUT_SPECIFICATION: Shape = Shape {
@@ -5269,6 +5271,7 @@ static SHAPE_CDI_INPUT_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_ENGINE_VERSION_REQUEST: Shape = Shape {
@@ -5279,6 +5282,7 @@ static SHAPE_CHANNEL_ENGINE_VERSION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_DESTINATION: Shape = Shape {
@@ -5352,6 +5356,7 @@ static SHAPE_OUTPUT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -5370,6 +5375,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -5406,6 +5412,7 @@ static SHAPE_MEDIA_PACKAGE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_CHANNEL_DESTINATION_SETTINGS: Shape = Shape {
@@ -5424,6 +5431,7 @@ static SHAPE_MULTIPLEX_PROGRAM_CHANNEL_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -5460,6 +5468,7 @@ static SHAPE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -5496,6 +5505,7 @@ static SHAPE_SRT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCODER_SETTINGS: Shape = Shape {
@@ -5606,6 +5616,7 @@ static SHAPE_ENCODER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_DESCRIPTION: Shape = Shape {
@@ -5695,6 +5706,7 @@ static SHAPE_AUDIO_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_NORMALIZATION_SETTINGS: Shape = Shape {
@@ -5731,6 +5743,7 @@ static SHAPE_AUDIO_NORMALIZATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_WATERMARK_SETTINGS: Shape = Shape {
@@ -5741,6 +5754,7 @@ static SHAPE_AUDIO_WATERMARK_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NIELSEN_WATERMARKS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_WATERMARKS_SETTINGS: Shape = Shape {
@@ -5771,6 +5785,7 @@ static SHAPE_NIELSEN_WATERMARKS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_CBET: Shape = Shape {
@@ -5795,6 +5810,7 @@ static SHAPE_NIELSEN_CBET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_NAES_II_NW_ONLY_SETTINGS: Shape = Shape {
@@ -5819,6 +5835,7 @@ static SHAPE_NIELSEN_NAES_II_NW_ONLY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CODEC_SETTINGS: Shape = Shape {
@@ -5867,6 +5884,7 @@ static SHAPE_AUDIO_CODEC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AAC_SETTINGS: Shape = Shape {
@@ -5927,6 +5945,7 @@ static SHAPE_AAC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AC3_SETTINGS: Shape = Shape {
@@ -5981,6 +6000,7 @@ static SHAPE_AC3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EAC3_ATMOS_SETTINGS: Shape = Shape {
@@ -6029,6 +6049,7 @@ static SHAPE_EAC3_ATMOS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EAC3_SETTINGS: Shape = Shape {
@@ -6155,6 +6176,7 @@ static SHAPE_EAC3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MP2_SETTINGS: Shape = Shape {
@@ -6179,6 +6201,7 @@ static SHAPE_MP2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAV_SETTINGS: Shape = Shape {
@@ -6203,6 +6226,7 @@ static SHAPE_WAV_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMIX_SETTINGS: Shape = Shape {
@@ -6232,6 +6256,7 @@ static SHAPE_REMIX_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CHANNEL_MAPPING: Shape = Shape {
@@ -6255,6 +6280,7 @@ static SHAPE_AUDIO_CHANNEL_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CHANNEL_LEVEL: Shape = Shape {
@@ -6273,6 +6299,7 @@ static SHAPE_INPUT_CHANNEL_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_BLANKING: Shape = Shape {
@@ -6291,6 +6318,7 @@ static SHAPE_AVAIL_BLANKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOCATION: Shape = Shape {
@@ -6315,6 +6343,7 @@ static SHAPE_INPUT_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_CONFIGURATION: Shape = Shape {
@@ -6333,6 +6362,7 @@ static SHAPE_AVAIL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_SETTINGS: Shape = Shape {
@@ -6357,6 +6387,7 @@ static SHAPE_AVAIL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ESAM: Shape = Shape {
@@ -6399,6 +6430,7 @@ static SHAPE_ESAM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE35_SPLICE_INSERT_TIME_SIGNAL_APOS_SETTINGS: Shape = Shape {
@@ -6423,6 +6455,7 @@ static SHAPE_SCTE35_SPLICE_INSERT_TIME_SIGNAL_APOS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACKOUT_SLATE: Shape = Shape {
@@ -6459,6 +6492,7 @@ static SHAPE_BLACKOUT_SLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_DESCRIPTION: Shape = Shape {
@@ -6518,6 +6552,7 @@ static SHAPE_CAPTION_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_DESTINATION_SETTINGS: Shape = Shape {
@@ -6602,6 +6637,7 @@ static SHAPE_CAPTION_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BURN_IN_DVB_SUB_DESTINATION_SETTINGS: Shape = Shape {
@@ -6716,6 +6752,7 @@ static SHAPE_BURN_IN_DVB_SUB_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBU_TT_D_DESTINATION_SETTINGS: Shape = Shape {
@@ -6758,6 +6795,7 @@ static SHAPE_EBU_TT_D_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TTML_DESTINATION_SETTINGS: Shape = Shape {
@@ -6776,6 +6814,7 @@ static SHAPE_TTML_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CAPTION_POSITION_SETTINGS: Shape = Shape {
@@ -6786,6 +6825,7 @@ static SHAPE_TEXT_CAPTION_POSITION_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEBVTT_DESTINATION_SETTINGS: Shape = Shape {
@@ -6804,6 +6844,7 @@ static SHAPE_WEBVTT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_CORRECTION_SETTINGS: Shape = Shape {
@@ -6819,6 +6860,7 @@ static SHAPE_COLOR_CORRECTION_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_CORRECTION: Shape = Shape {
@@ -6843,6 +6885,7 @@ static SHAPE_COLOR_CORRECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_ACTIVATIONS: Shape = Shape {
@@ -6861,6 +6904,7 @@ static SHAPE_FEATURE_ACTIVATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_CONFIGURATION: Shape = Shape {
@@ -6909,6 +6953,7 @@ static SHAPE_GLOBAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOSS_BEHAVIOR: Shape = Shape {
@@ -6945,6 +6990,7 @@ static SHAPE_INPUT_LOSS_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCKING_SETTINGS: Shape = Shape {
@@ -6969,6 +7015,7 @@ static SHAPE_OUTPUT_LOCKING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISABLED_LOCKING_SETTINGS: Shape = Shape {
@@ -6979,6 +7026,7 @@ static SHAPE_DISABLED_LOCKING_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EPOCH_LOCKING_SETTINGS: Shape = Shape {
@@ -6997,6 +7045,7 @@ static SHAPE_EPOCH_LOCKING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOTION_GRAPHICS_CONFIGURATION: Shape = Shape {
@@ -7015,6 +7064,7 @@ static SHAPE_MOTION_GRAPHICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOTION_GRAPHICS_SETTINGS: Shape = Shape {
@@ -7025,6 +7075,7 @@ static SHAPE_MOTION_GRAPHICS_SETTINGS: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_CONFIGURATION: Shape = Shape {
@@ -7043,6 +7094,7 @@ static SHAPE_NIELSEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_GROUP: Shape = Shape {
@@ -7072,6 +7124,7 @@ static SHAPE_OUTPUT_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_GROUP_SETTINGS: Shape = Shape {
@@ -7144,6 +7197,7 @@ static SHAPE_OUTPUT_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_GROUP_SETTINGS: Shape = Shape {
@@ -7168,6 +7222,7 @@ static SHAPE_ARCHIVE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_CDN_SETTINGS: Shape = Shape {
@@ -7178,6 +7233,7 @@ static SHAPE_ARCHIVE_CDN_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS: Shape = Shape {
@@ -7188,6 +7244,7 @@ static SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCATION_REF: Shape = Shape {
@@ -7198,6 +7255,7 @@ static SHAPE_OUTPUT_LOCATION_REF: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_GROUP_SETTINGS: Shape = Shape {
@@ -7322,6 +7380,7 @@ static SHAPE_CMAF_INGEST_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_DESTINATIONS: Shape = Shape {
@@ -7332,6 +7391,7 @@ static SHAPE_ADDITIONAL_DESTINATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_OUTPUT_LOCATION_REF),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
@@ -7350,6 +7410,7 @@ static SHAPE_CMAF_INGEST_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_WATERMARKING_SETTINGS: Shape = Shape {
@@ -7360,6 +7421,7 @@ static SHAPE_CMAF_INGEST_WATERMARKING_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS: Shape = Shape {
@@ -7419,6 +7481,7 @@ static SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS: Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AB_WATERMARKING_CUSTOM_PROFILE: Shape = Shape {
@@ -7443,6 +7506,7 @@ static SHAPE_AB_WATERMARKING_CUSTOM_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_GROUP_SETTINGS: Shape = Shape {
@@ -7461,6 +7525,7 @@ static SHAPE_FRAME_CAPTURE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_CDN_SETTINGS: Shape = Shape {
@@ -7471,6 +7536,7 @@ static SHAPE_FRAME_CAPTURE_CDN_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_GROUP_SETTINGS: Shape = Shape {
@@ -7745,6 +7811,7 @@ static SHAPE_HLS_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
@@ -7769,6 +7836,7 @@ static SHAPE_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CDN_SETTINGS: Shape = Shape {
@@ -7805,6 +7873,7 @@ static SHAPE_HLS_CDN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_AKAMAI_SETTINGS: Shape = Shape {
@@ -7853,6 +7922,7 @@ static SHAPE_HLS_AKAMAI_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_BASIC_PUT_SETTINGS: Shape = Shape {
@@ -7883,6 +7953,7 @@ static SHAPE_HLS_BASIC_PUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MEDIA_STORE_SETTINGS: Shape = Shape {
@@ -7919,6 +7990,7 @@ static SHAPE_HLS_MEDIA_STORE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_WEBDAV_SETTINGS: Shape = Shape {
@@ -7955,6 +8027,7 @@ static SHAPE_HLS_WEBDAV_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_PROVIDER_SETTINGS: Shape = Shape {
@@ -7965,6 +8038,7 @@ static SHAPE_KEY_PROVIDER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATIC_KEY_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_KEY_SETTINGS: Shape = Shape {
@@ -7983,6 +8057,7 @@ static SHAPE_STATIC_KEY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_GROUP_SETTINGS: Shape = Shape {
@@ -7998,6 +8073,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_GROUP_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_GROUP_SETTINGS: Shape = Shape {
@@ -8016,6 +8092,7 @@ static SHAPE_MEDIA_PACKAGE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_V2_GROUP_SETTINGS: Shape = Shape {
@@ -8104,6 +8181,7 @@ static SHAPE_MEDIA_PACKAGE_V2_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_V2_WATERMARKING_SETTINGS: Shape = Shape {
@@ -8114,6 +8192,7 @@ static SHAPE_MEDIA_PACKAGE_V2_WATERMARKING_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MS_SMOOTH_GROUP_SETTINGS: Shape = Shape {
@@ -8234,6 +8313,7 @@ static SHAPE_MS_SMOOTH_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_GROUP_SETTINGS: Shape = Shape {
@@ -8293,6 +8373,7 @@ static SHAPE_RTMP_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_GROUP_SETTINGS: Shape = Shape {
@@ -8303,6 +8384,7 @@ static SHAPE_SRT_GROUP_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_UDP_GROUP_SETTINGS: Shape = Shape {
@@ -8327,6 +8409,7 @@ static SHAPE_UDP_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -8373,6 +8456,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_SETTINGS: Shape = Shape {
@@ -8445,6 +8529,7 @@ static SHAPE_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_OUTPUT_SETTINGS: Shape = Shape {
@@ -8469,6 +8554,7 @@ static SHAPE_ARCHIVE_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_CONTAINER_SETTINGS: Shape = Shape {
@@ -8487,6 +8573,7 @@ static SHAPE_ARCHIVE_CONTAINER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2TS_SETTINGS: Shape = Shape {
@@ -8781,6 +8868,7 @@ static SHAPE_M2TS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_NIT_SETTINGS: Shape = Shape {
@@ -8805,6 +8893,7 @@ static SHAPE_DVB_NIT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_SDT_SETTINGS: Shape = Shape {
@@ -8835,6 +8924,7 @@ static SHAPE_DVB_SDT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_TDT_SETTINGS: Shape = Shape {
@@ -8845,6 +8935,7 @@ static SHAPE_DVB_TDT_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_FRAME_CAPTURE_OUTPUT_SETTINGS: Shape = Shape {
@@ -8855,6 +8946,7 @@ static SHAPE_CMAF_INGEST_FRAME_CAPTURE_OUTPUT_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_OUTPUT_SETTINGS: Shape = Shape {
@@ -8885,6 +8977,7 @@ static SHAPE_HLS_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_SETTINGS: Shape = Shape {
@@ -8915,6 +9008,7 @@ static SHAPE_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_ONLY_HLS_SETTINGS: Shape = Shape {
@@ -8945,6 +9039,7 @@ static SHAPE_AUDIO_ONLY_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMP4_HLS_SETTINGS: Shape = Shape {
@@ -8969,6 +9064,7 @@ static SHAPE_FMP4_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARD_HLS_SETTINGS: Shape = Shape {
@@ -8987,6 +9083,7 @@ static SHAPE_STANDARD_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M3U8_SETTINGS: Shape = Shape {
@@ -9107,6 +9204,7 @@ static SHAPE_M3U8_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_SETTINGS: Shape = Shape {
@@ -9131,6 +9229,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_CONNECTION_MAP: Shape = Shape {
@@ -9149,6 +9248,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_CONNECTION_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UDP_MEDIA_CONNECT_ROUTER_CONTAINER_SETTINGS: Shape = Shape {
@@ -9159,6 +9259,7 @@ static SHAPE_UDP_MEDIA_CONNECT_ROUTER_CONTAINER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_M2TS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MS_SMOOTH_OUTPUT_SETTINGS: Shape = Shape {
@@ -9177,6 +9278,7 @@ static SHAPE_MS_SMOOTH_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_OUTPUT_SETTINGS: Shape = Shape {
@@ -9195,6 +9297,7 @@ static SHAPE_MULTIPLEX_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_CONTAINER_SETTINGS: Shape = Shape {
@@ -9205,6 +9308,7 @@ static SHAPE_MULTIPLEX_CONTAINER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_MULTIPLEX_M2TS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_M2TS_SETTINGS: Shape = Shape {
@@ -9295,6 +9399,7 @@ static SHAPE_MULTIPLEX_M2TS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_OUTPUT_SETTINGS: Shape = Shape {
@@ -9325,6 +9430,7 @@ static SHAPE_RTMP_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_OUTPUT_SETTINGS: Shape = Shape {
@@ -9361,6 +9467,7 @@ static SHAPE_SRT_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UDP_OUTPUT_SETTINGS: Shape = Shape {
@@ -9391,6 +9498,7 @@ static SHAPE_UDP_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEC_OUTPUT_SETTINGS: Shape = Shape {
@@ -9415,6 +9523,7 @@ static SHAPE_FEC_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -9425,6 +9534,7 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMECODE_CONFIG: Shape = Shape {
@@ -9443,6 +9553,7 @@ static SHAPE_TIMECODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_DESCRIPTION: Shape = Shape {
@@ -9509,6 +9620,7 @@ static SHAPE_VIDEO_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_CODEC_SETTINGS: Shape = Shape {
@@ -9545,6 +9657,7 @@ static SHAPE_VIDEO_CODEC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AV1_SETTINGS: Shape = Shape {
@@ -9695,6 +9808,7 @@ static SHAPE_AV1_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AV1_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -9731,6 +9845,7 @@ static SHAPE_AV1_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HDR10_SETTINGS: Shape = Shape {
@@ -9749,6 +9864,7 @@ static SHAPE_HDR10_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMECODE_BURNIN_SETTINGS: Shape = Shape {
@@ -9773,6 +9889,7 @@ static SHAPE_TIMECODE_BURNIN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_SETTINGS: Shape = Shape {
@@ -9797,6 +9914,7 @@ static SHAPE_FRAME_CAPTURE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_SETTINGS: Shape = Shape {
@@ -10067,6 +10185,7 @@ static SHAPE_H264_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -10091,6 +10210,7 @@ static SHAPE_H264_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_H265_FILTER_SETTINGS: Shape = Shape {
@@ -10109,6 +10229,7 @@ static SHAPE_H264_H265_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BANDWIDTH_REDUCTION_FILTER_SETTINGS: Shape = Shape {
@@ -10127,6 +10248,7 @@ static SHAPE_BANDWIDTH_REDUCTION_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPORAL_FILTER_SETTINGS: Shape = Shape {
@@ -10145,6 +10267,7 @@ static SHAPE_TEMPORAL_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H265_SETTINGS: Shape = Shape {
@@ -10403,6 +10526,7 @@ static SHAPE_H265_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H265_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -10445,6 +10569,7 @@ static SHAPE_H265_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MPEG2_SETTINGS: Shape = Shape {
@@ -10553,6 +10678,7 @@ static SHAPE_MPEG2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MPEG2_FILTER_SETTINGS: Shape = Shape {
@@ -10563,6 +10689,7 @@ static SHAPE_MPEG2_FILTER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEMPORAL_FILTER_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_POSITION_RECTANGLE: Shape = Shape {
@@ -10593,6 +10720,7 @@ static SHAPE_VIDEO_POSITION_RECTANGLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SETTINGS: Shape = Shape {
@@ -10627,6 +10755,7 @@ static SHAPE_INFERENCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_FEED_INPUT: Shape = Shape {
@@ -10645,6 +10774,7 @@ static SHAPE_AUDIO_FEED_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ATTACHMENT: Shape = Shape {
@@ -10686,6 +10816,7 @@ static SHAPE_INPUT_ATTACHMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATIC_INPUT_FAILOVER_SETTINGS: Shape = Shape {
@@ -10721,6 +10852,7 @@ static SHAPE_AUTOMATIC_INPUT_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONDITION: Shape = Shape {
@@ -10731,6 +10863,7 @@ static SHAPE_FAILOVER_CONDITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FAILOVER_CONDITION_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONDITION_SETTINGS: Shape = Shape {
@@ -10755,6 +10888,7 @@ static SHAPE_FAILOVER_CONDITION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SILENCE_FAILOVER_SETTINGS: Shape = Shape {
@@ -10773,6 +10907,7 @@ static SHAPE_AUDIO_SILENCE_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOSS_FAILOVER_SETTINGS: Shape = Shape {
@@ -10783,6 +10918,7 @@ static SHAPE_INPUT_LOSS_FAILOVER_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_BLACK_FAILOVER_SETTINGS: Shape = Shape {
@@ -10801,6 +10937,7 @@ static SHAPE_VIDEO_BLACK_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SETTINGS: Shape = Shape {
@@ -10883,6 +11020,7 @@ static SHAPE_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SELECTOR: Shape = Shape {
@@ -10901,6 +11039,7 @@ static SHAPE_AUDIO_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SELECTOR_SETTINGS: Shape = Shape {
@@ -10931,6 +11070,7 @@ static SHAPE_AUDIO_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_HLS_RENDITION_SELECTION: Shape = Shape {
@@ -10949,6 +11089,7 @@ static SHAPE_AUDIO_HLS_RENDITION_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LANGUAGE_SELECTION: Shape = Shape {
@@ -10967,6 +11108,7 @@ static SHAPE_AUDIO_LANGUAGE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PID_SELECTION: Shape = Shape {
@@ -10990,6 +11132,7 @@ static SHAPE_AUDIO_PID_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PID: Shape = Shape {
@@ -11014,6 +11157,7 @@ static SHAPE_AUDIO_PID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_DOLBY_E_DECODE: Shape = Shape {
@@ -11024,6 +11168,7 @@ static SHAPE_AUDIO_DOLBY_E_DECODE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PRE_MIXER_SETTINGS: Shape = Shape {
@@ -11054,6 +11199,7 @@ static SHAPE_AUDIO_PRE_MIXER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_TRACK_SELECTION: Shape = Shape {
@@ -11077,6 +11223,7 @@ static SHAPE_AUDIO_TRACK_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_TRACK: Shape = Shape {
@@ -11095,6 +11242,7 @@ static SHAPE_AUDIO_TRACK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_SELECTOR: Shape = Shape {
@@ -11119,6 +11267,7 @@ static SHAPE_CAPTION_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_SELECTOR_SETTINGS: Shape = Shape {
@@ -11173,6 +11322,7 @@ static SHAPE_CAPTION_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCILLARY_SOURCE_SETTINGS: Shape = Shape {
@@ -11183,6 +11333,7 @@ static SHAPE_ANCILLARY_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCTE27_DVB_SUB_SOURCE_SETTINGS: Shape = Shape {
@@ -11201,6 +11352,7 @@ static SHAPE_SCTE27_DVB_SUB_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMBEDDED_SOURCE_SETTINGS: Shape = Shape {
@@ -11231,6 +11383,7 @@ static SHAPE_EMBEDDED_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE20_SOURCE_SETTINGS: Shape = Shape {
@@ -11249,6 +11402,7 @@ static SHAPE_SCTE20_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMART_SUBTITLE_SOURCE_SETTINGS: Shape = Shape {
@@ -11267,6 +11421,7 @@ static SHAPE_SMART_SUBTITLE_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELETEXT_SOURCE_SETTINGS: Shape = Shape {
@@ -11285,6 +11440,7 @@ static SHAPE_TELETEXT_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_RECTANGLE: Shape = Shape {
@@ -11315,6 +11471,7 @@ static SHAPE_CAPTION_RECTANGLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INPUT_SETTINGS: Shape = Shape {
@@ -11339,6 +11496,7 @@ static SHAPE_NETWORK_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_INPUT_SETTINGS: Shape = Shape {
@@ -11375,6 +11533,7 @@ static SHAPE_HLS_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_INPUT_SETTINGS: Shape = Shape {
@@ -11385,6 +11544,7 @@ static SHAPE_MULTICAST_INPUT_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR: Shape = Shape {
@@ -11415,6 +11575,7 @@ static SHAPE_VIDEO_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -11425,6 +11586,7 @@ static SHAPE_VIDEO_SELECTOR_COLOR_SPACE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HDR10_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_SETTINGS: Shape = Shape {
@@ -11443,6 +11605,7 @@ static SHAPE_VIDEO_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_PID: Shape = Shape {
@@ -11453,6 +11616,7 @@ static SHAPE_VIDEO_SELECTOR_PID: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_PROGRAM_ID: Shape = Shape {
@@ -11463,6 +11627,7 @@ static SHAPE_VIDEO_SELECTOR_PROGRAM_ID: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SPECIFICATION: Shape = Shape {
@@ -11487,6 +11652,7 @@ static SHAPE_INPUT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINKED_CHANNEL_SETTINGS: Shape = Shape {
@@ -11505,6 +11671,7 @@ static SHAPE_LINKED_CHANNEL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FOLLOWER_CHANNEL_SETTINGS: Shape = Shape {
@@ -11523,6 +11690,7 @@ static SHAPE_FOLLOWER_CHANNEL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_CHANNEL_SETTINGS: Shape = Shape {
@@ -11533,6 +11701,7 @@ static SHAPE_PRIMARY_CHANNEL_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CREATE_SETTINGS: Shape = Shape {
@@ -11551,6 +11720,7 @@ static SHAPE_MAINTENANCE_CREATE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OUTPUT_SETTINGS: Shape = Shape {
@@ -11590,4 +11760,5 @@ static SHAPE_VPC_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -249,6 +249,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_NETWORK_SETTINGS: Shape = Shape {
@@ -272,6 +273,7 @@ static SHAPE_CLUSTER_NETWORK_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERFACE_MAPPING: Shape = Shape {
@@ -290,6 +292,7 @@ static SHAPE_INTERFACE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -308,4 +311,5 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

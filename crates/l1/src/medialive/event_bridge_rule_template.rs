@@ -316,6 +316,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_RULE_TEMPLATE_TARGET: Shape = Shape {
@@ -331,4 +332,5 @@ static SHAPE_EVENT_BRIDGE_RULE_TEMPLATE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -918,6 +918,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DESTINATION: Shape = Shape {
@@ -953,6 +954,7 @@ static SHAPE_INPUT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DESTINATION_ROUTE: Shape = Shape {
@@ -971,6 +973,7 @@ static SHAPE_INPUT_DESTINATION_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DEVICE_SETTINGS: Shape = Shape {
@@ -981,6 +984,7 @@ static SHAPE_INPUT_DEVICE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_FLOW: Shape = Shape {
@@ -991,6 +995,7 @@ static SHAPE_MEDIA_CONNECT_FLOW: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SETTINGS: Shape = Shape {
@@ -1006,6 +1011,7 @@ static SHAPE_MULTICAST_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE: Shape = Shape {
@@ -1024,6 +1030,7 @@ static SHAPE_MULTICAST_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_SETTINGS: Shape = Shape {
@@ -1056,6 +1063,7 @@ static SHAPE_ROUTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_DESTINATION_SETTINGS: Shape = Shape {
@@ -1066,6 +1074,7 @@ static SHAPE_ROUTER_DESTINATION_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP_SETTINGS: Shape = Shape {
@@ -1081,6 +1090,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP: Shape = Shape {
@@ -1091,6 +1101,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP: Shape = Shape {
         ty: Ty::Object(&SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS: Shape = Shape {
@@ -1125,6 +1136,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SDP_LOCATION: Shape = Shape {
@@ -1143,6 +1155,7 @@ static SHAPE_INPUT_SDP_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE: Shape = Shape {
@@ -1167,6 +1180,7 @@ static SHAPE_INPUT_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_SETTINGS: Shape = Shape {
@@ -1190,6 +1204,7 @@ static SHAPE_SRT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_SOURCE: Shape = Shape {
@@ -1226,6 +1241,7 @@ static SHAPE_SRT_CALLER_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_DECRYPTION: Shape = Shape {
@@ -1247,6 +1263,7 @@ static SHAPE_SRT_CALLER_DECRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_SETTINGS: Shape = Shape {
@@ -1271,6 +1288,7 @@ static SHAPE_SRT_LISTENER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_DECRYPTION: Shape = Shape {
@@ -1292,6 +1310,7 @@ static SHAPE_SRT_LISTENER_DECRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_VPC_REQUEST: Shape = Shape {
@@ -1320,4 +1339,5 @@ static SHAPE_INPUT_VPC_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

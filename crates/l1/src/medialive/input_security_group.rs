@@ -128,6 +128,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_WHITELIST_RULE: Shape = Shape {
@@ -138,4 +139,5 @@ static SHAPE_INPUT_WHITELIST_RULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

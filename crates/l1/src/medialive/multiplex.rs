@@ -292,6 +292,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_OUTPUT_DESTINATION: Shape = Shape {
@@ -302,6 +303,7 @@ static SHAPE_MULTIPLEX_OUTPUT_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -315,6 +317,7 @@ static SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_SETTINGS: Shape = Shape {
@@ -361,6 +364,7 @@ static SHAPE_MULTIPLEX_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -379,4 +383,5 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

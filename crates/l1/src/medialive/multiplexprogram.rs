@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -344,6 +346,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_SETTINGS: Shape = Shape {
@@ -381,6 +384,7 @@ static SHAPE_MULTIPLEX_PROGRAM_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR: Shape = Shape {
@@ -407,6 +411,7 @@ static SHAPE_MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_VIDEO_SETTINGS: Shape = Shape {
@@ -429,6 +434,21 @@ static SHAPE_MULTIPLEX_VIDEO_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MultiplexVideoSettings",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConstantBitrate"]),
+                Check::Required(&["ConstantBitrate"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StatmuxSettings"]),
+                Check::Required(&["StatmuxSettings"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MULTIPLEX_STATMUX_VIDEO_SETTINGS: Shape = Shape {
@@ -465,6 +485,7 @@ static SHAPE_MULTIPLEX_STATMUX_VIDEO_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_PACKET_IDENTIFIERS_MAP: Shape = Shape {
@@ -569,6 +590,7 @@ static SHAPE_MULTIPLEX_PROGRAM_PACKET_IDENTIFIERS_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_PIPELINE_DETAIL: Shape = Shape {
@@ -587,4 +609,5 @@ static SHAPE_MULTIPLEX_PROGRAM_PIPELINE_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_INTERFACE_MAPPING: Shape = Shape {
@@ -363,6 +364,7 @@ static SHAPE_NODE_INTERFACE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SDI_SOURCE_MAPPING: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_SDI_SOURCE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -405,4 +408,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1307,6 +1307,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION: Shape = Shape {
@@ -1325,6 +1326,7 @@ static SHAPE_AUTHORIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_PACKAGE: Shape = Shape {
@@ -1366,6 +1368,7 @@ static SHAPE_CMAF_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
@@ -1404,6 +1407,7 @@ static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -1451,6 +1455,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -1492,6 +1497,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST: Shape = Shape {
@@ -1584,6 +1590,7 @@ static SHAPE_HLS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SELECTION: Shape = Shape {
@@ -1615,6 +1622,7 @@ static SHAPE_STREAM_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PACKAGE: Shape = Shape {
@@ -1761,6 +1769,7 @@ static SHAPE_DASH_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_ENCRYPTION: Shape = Shape {
@@ -1779,6 +1788,7 @@ static SHAPE_DASH_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PACKAGE: Shape = Shape {
@@ -1883,6 +1893,7 @@ static SHAPE_HLS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_ENCRYPTION: Shape = Shape {
@@ -1922,6 +1933,7 @@ static SHAPE_HLS_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_PACKAGE: Shape = Shape {
@@ -1952,6 +1964,7 @@ static SHAPE_MSS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_ENCRYPTION: Shape = Shape {
@@ -1962,6 +1975,7 @@ static SHAPE_MSS_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1980,4 +1994,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -960,6 +960,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_PACKAGE: Shape = Shape {
@@ -995,6 +996,7 @@ static SHAPE_CMAF_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
@@ -1005,6 +1007,7 @@ static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -1040,6 +1043,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -1081,6 +1085,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST: Shape = Shape {
@@ -1126,6 +1131,7 @@ static SHAPE_HLS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SELECTION: Shape = Shape {
@@ -1157,6 +1163,7 @@ static SHAPE_STREAM_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PACKAGE: Shape = Shape {
@@ -1225,6 +1232,7 @@ static SHAPE_DASH_PACKAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_MANIFEST: Shape = Shape {
@@ -1276,6 +1284,7 @@ static SHAPE_DASH_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_ENCRYPTION: Shape = Shape {
@@ -1286,6 +1295,7 @@ static SHAPE_DASH_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PACKAGE: Shape = Shape {
@@ -1327,6 +1337,7 @@ static SHAPE_HLS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_ENCRYPTION: Shape = Shape {
@@ -1354,6 +1365,7 @@ static SHAPE_HLS_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_PACKAGE: Shape = Shape {
@@ -1383,6 +1395,7 @@ static SHAPE_MSS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_ENCRYPTION: Shape = Shape {
@@ -1393,6 +1406,7 @@ static SHAPE_MSS_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MSS_MANIFEST: Shape = Shape {
@@ -1411,6 +1425,7 @@ static SHAPE_MSS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1429,4 +1444,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -439,6 +439,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SWITCH_CONFIGURATION: Shape = Shape {
@@ -461,6 +462,7 @@ static SHAPE_INPUT_SWITCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIVIEW_CONFIGURATION: Shape = Shape {
@@ -512,6 +514,7 @@ static SHAPE_MULTIVIEW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_HEADER_CONFIGURATION: Shape = Shape {
@@ -522,6 +525,7 @@ static SHAPE_OUTPUT_HEADER_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -540,4 +544,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -2271,6 +2272,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -2456,6 +2458,7 @@ static SHAPE_DASH_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_AVAILABILITY_START_TIME_CONFIGURATION: Shape = Shape {
@@ -2465,6 +2468,15 @@ static SHAPE_DASH_AVAILABILITY_START_TIME_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::String,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DashAvailabilityStartTimeConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["FixedAvailabilityStartTime"]),
+            Check::Required(&["FixedAvailabilityStartTime"]),
+        ])]),
     }],
 };
 
@@ -2512,6 +2524,7 @@ static SHAPE_DASH_BASE_URL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_SETTINGS: Shape = Shape {
@@ -2539,6 +2552,7 @@ static SHAPE_DASH_DVB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_METRICS_REPORTING: Shape = Shape {
@@ -2565,6 +2579,7 @@ static SHAPE_DASH_DVB_METRICS_REPORTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_FONT_DOWNLOAD: Shape = Shape {
@@ -2602,6 +2617,7 @@ static SHAPE_DASH_DVB_FONT_DOWNLOAD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -2662,6 +2678,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIVIEW_FILTER_CONFIGURATION: Shape = Shape {
@@ -2704,6 +2721,7 @@ static SHAPE_MULTIVIEW_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PROGRAM_INFORMATION: Shape = Shape {
@@ -2761,6 +2779,7 @@ static SHAPE_DASH_PROGRAM_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE_DASH: Shape = Shape {
@@ -2785,6 +2804,7 @@ static SHAPE_SCTE_DASH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_SUBTITLE_CONFIGURATION: Shape = Shape {
@@ -2795,6 +2815,7 @@ static SHAPE_DASH_SUBTITLE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DASH_TTML_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASH_TTML_CONFIGURATION: Shape = Shape {
@@ -2808,6 +2829,7 @@ static SHAPE_DASH_TTML_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASH_UTC_TIMING: Shape = Shape {
@@ -2833,6 +2855,7 @@ static SHAPE_DASH_UTC_TIMING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORCE_ENDPOINT_ERROR_CONFIGURATION: Shape = Shape {
@@ -2856,6 +2879,7 @@ static SHAPE_FORCE_ENDPOINT_ERROR_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -2929,6 +2953,7 @@ static SHAPE_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE_HLS: Shape = Shape {
@@ -2953,6 +2978,7 @@ static SHAPE_SCTE_HLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_START_TAG: Shape = Shape {
@@ -2971,6 +2997,7 @@ static SHAPE_START_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOW_LATENCY_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -3044,6 +3071,7 @@ static SHAPE_LOW_LATENCY_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOW_LATENCY_HLS_FILTER_CONFIGURATION: Shape = Shape {
@@ -3098,6 +3126,7 @@ static SHAPE_LOW_LATENCY_HLS_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -3136,6 +3165,7 @@ static SHAPE_MSS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_FILTER_CONFIGURATION: Shape = Shape {
@@ -3190,6 +3220,7 @@ static SHAPE_MSS_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT: Shape = Shape {
@@ -3256,6 +3287,7 @@ static SHAPE_SEGMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -3301,6 +3333,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_METHOD: Shape = Shape {
@@ -3334,6 +3367,7 @@ static SHAPE_ENCRYPTION_METHOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -3427,6 +3461,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_KEY_PERIOD_CONFIGURATION: Shape = Shape {
@@ -3440,6 +3475,7 @@ static SHAPE_CONTENT_KEY_PERIOD_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -3481,6 +3517,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE: Shape = Shape {
@@ -3558,6 +3595,7 @@ static SHAPE_SCTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3576,4 +3614,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

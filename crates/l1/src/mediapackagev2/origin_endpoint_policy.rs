@@ -158,6 +158,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDN_AUTH_CONFIGURATION: Shape = Shape {
@@ -193,4 +194,5 @@ static SHAPE_CDN_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -290,6 +290,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_RULE: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_CORS_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_POLICY: Shape = Shape {
@@ -369,6 +371,7 @@ static SHAPE_METRIC_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_POLICY_RULE: Shape = Shape {
@@ -387,6 +390,7 @@ static SHAPE_METRIC_POLICY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -405,4 +409,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -482,6 +482,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLATE_SOURCE: Shape = Shape {
@@ -500,6 +501,7 @@ static SHAPE_SLATE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION_FOR_CHANNEL: Shape = Shape {
@@ -518,6 +520,7 @@ static SHAPE_LOG_CONFIGURATION_FOR_CHANNEL: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_OUTPUT_ITEM: Shape = Shape {
@@ -548,6 +551,7 @@ static SHAPE_REQUEST_OUTPUT_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PLAYLIST_SETTINGS: Shape = Shape {
@@ -578,6 +582,7 @@ static SHAPE_DASH_PLAYLIST_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PLAYLIST_SETTINGS: Shape = Shape {
@@ -604,6 +609,7 @@ static SHAPE_HLS_PLAYLIST_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -622,6 +628,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_SHIFT_CONFIGURATION: Shape = Shape {
@@ -632,4 +639,5 @@ static SHAPE_TIME_SHIFT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

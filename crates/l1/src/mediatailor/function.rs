@@ -659,6 +659,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SERVICE_REQUEST_CONFIGURATION: Shape = Shape {
@@ -748,6 +749,7 @@ static SHAPE_AWS_SERVICE_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONCURRENT_EXECUTOR_CONFIGURATION: Shape = Shape {
@@ -809,6 +811,7 @@ static SHAPE_CONCURRENT_EXECUTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_REF: Shape = Shape {
@@ -833,6 +836,7 @@ static SHAPE_FUNCTION_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -859,6 +863,7 @@ static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST_CONFIGURATION: Shape = Shape {
@@ -923,6 +928,7 @@ static SHAPE_HTTP_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEQUENTIAL_EXECUTOR_CONFIGURATION: Shape = Shape {
@@ -966,6 +972,7 @@ static SHAPE_SEQUENTIAL_EXECUTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -984,6 +991,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VAST_REQUEST_CONFIGURATION: Shape = Shape {
@@ -1052,4 +1060,5 @@ static SHAPE_VAST_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

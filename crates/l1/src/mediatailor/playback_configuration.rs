@@ -1202,6 +1202,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AD_CONDITIONING_CONFIGURATION: Shape = Shape {
@@ -1215,6 +1216,7 @@ static SHAPE_AD_CONDITIONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
@@ -1233,6 +1235,7 @@ static SHAPE_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST: Shape = Shape {
@@ -1274,6 +1277,7 @@ static SHAPE_HTTP_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VAST_RESPONSE: Shape = Shape {
@@ -1292,6 +1296,7 @@ static SHAPE_VAST_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADS_PERSONALIZATION_CONCURRENCY: Shape = Shape {
@@ -1310,6 +1315,7 @@ static SHAPE_ADS_PERSONALIZATION_CONCURRENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADS_PERSONALIZATION_TIMEOUTS: Shape = Shape {
@@ -1346,6 +1352,7 @@ static SHAPE_ADS_PERSONALIZATION_TIMEOUTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_SUPPRESSION: Shape = Shape {
@@ -1376,6 +1383,7 @@ static SHAPE_AVAIL_SUPPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEACONING_CONFIGURATION: Shape = Shape {
@@ -1386,6 +1394,7 @@ static SHAPE_BEACONING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION: Shape = Shape {
@@ -1415,6 +1424,7 @@ static SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUMPER: Shape = Shape {
@@ -1433,6 +1443,7 @@ static SHAPE_BUMPER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDN_CONFIGURATION: Shape = Shape {
@@ -1451,6 +1462,7 @@ static SHAPE_CDN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_CONFIGURATION: Shape = Shape {
@@ -1472,11 +1484,13 @@ static SHAPE_DASH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CONFIGURATION: Shape = Shape {
     name: "HlsConfiguration",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_LIVE_PRE_ROLL_CONFIGURATION: Shape = Shape {
@@ -1501,6 +1515,7 @@ static SHAPE_LIVE_PRE_ROLL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_ROLL_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
@@ -1511,6 +1526,7 @@ static SHAPE_PRE_ROLL_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRE_ROLL_VAST_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_ROLL_VAST_RESPONSE: Shape = Shape {
@@ -1524,6 +1540,7 @@ static SHAPE_PRE_ROLL_VAST_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1563,6 +1580,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADS_INTERACTION_LOG: Shape = Shape {
@@ -1591,6 +1609,7 @@ static SHAPE_ADS_INTERACTION_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_SERVICE_INTERACTION_LOG: Shape = Shape {
@@ -1606,6 +1625,7 @@ static SHAPE_MANIFEST_SERVICE_INTERACTION_LOG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_PROCESSING_RULES: Shape = Shape {
@@ -1616,6 +1636,7 @@ static SHAPE_MANIFEST_PROCESSING_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_AD_MARKER_PASSTHROUGH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AD_MARKER_PASSTHROUGH: Shape = Shape {
@@ -1626,6 +1647,7 @@ static SHAPE_AD_MARKER_PASSTHROUGH: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1644,4 +1666,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -554,6 +554,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFETCH_CONSUMPTION: Shape = Shape {
@@ -583,6 +584,7 @@ static SHAPE_PREFETCH_CONSUMPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_MATCHING_CRITERIA: Shape = Shape {
@@ -604,6 +606,7 @@ static SHAPE_AVAIL_MATCHING_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_PREFETCH_CONFIGURATION: Shape = Shape {
@@ -634,6 +637,7 @@ static SHAPE_RECURRING_PREFETCH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_CONSUMPTION: Shape = Shape {
@@ -657,6 +661,7 @@ static SHAPE_RECURRING_CONSUMPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_RETRIEVAL: Shape = Shape {
@@ -701,6 +706,7 @@ static SHAPE_RECURRING_RETRIEVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SHAPING_RETRIEVAL_WINDOW: Shape = Shape {
@@ -711,6 +717,7 @@ static SHAPE_TRAFFIC_SHAPING_RETRIEVAL_WINDOW: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SHAPING_TPS_CONFIGURATION: Shape = Shape {
@@ -729,6 +736,7 @@ static SHAPE_TRAFFIC_SHAPING_TPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFETCH_RETRIEVAL: Shape = Shape {
@@ -779,6 +787,7 @@ static SHAPE_PREFETCH_RETRIEVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -797,4 +806,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -596,6 +596,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AD_BREAK: Shape = Shape {
@@ -646,6 +647,7 @@ static SHAPE_AD_BREAK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -664,6 +666,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLATE_SOURCE: Shape = Shape {
@@ -682,6 +685,7 @@ static SHAPE_SLATE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLICE_INSERT_MESSAGE: Shape = Shape {
@@ -712,6 +716,7 @@ static SHAPE_SPLICE_INSERT_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_SIGNAL_MESSAGE: Shape = Shape {
@@ -727,6 +732,7 @@ static SHAPE_TIME_SIGNAL_MESSAGE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENTATION_DESCRIPTOR: Shape = Shape {
@@ -781,6 +787,7 @@ static SHAPE_SEGMENTATION_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIENCE_MEDIA: Shape = Shape {
@@ -804,6 +811,7 @@ static SHAPE_AUDIENCE_MEDIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALTERNATE_MEDIA: Shape = Shape {
@@ -857,6 +865,7 @@ static SHAPE_ALTERNATE_MEDIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIP_RANGE: Shape = Shape {
@@ -875,6 +884,7 @@ static SHAPE_CLIP_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -893,6 +903,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSITION: Shape = Shape {
@@ -932,4 +943,5 @@ static SHAPE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -327,6 +327,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONFIGURATION: Shape = Shape {
@@ -352,6 +353,7 @@ static SHAPE_ACCESS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
@@ -376,6 +378,7 @@ static SHAPE_SECRETS_MANAGER_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -386,6 +389,7 @@ static SHAPE_DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONFIGURATION: Shape = Shape {
@@ -396,6 +400,7 @@ static SHAPE_HTTP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -414,6 +419,7 @@ static SHAPE_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -432,4 +438,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

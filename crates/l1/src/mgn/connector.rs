@@ -223,6 +223,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_SSM_COMMAND_CONFIG: Shape = Shape {
@@ -261,6 +262,7 @@ static SHAPE_CONNECTOR_SSM_COMMAND_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -287,4 +289,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

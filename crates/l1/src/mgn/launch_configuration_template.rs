@@ -666,6 +666,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_DISK_CONF: Shape = Shape {
@@ -701,6 +702,7 @@ static SHAPE_LAUNCH_TEMPLATE_DISK_CONF: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSING: Shape = Shape {
@@ -711,6 +713,7 @@ static SHAPE_LICENSING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POST_LAUNCH_ACTIONS: Shape = Shape {
@@ -772,6 +775,7 @@ static SHAPE_POST_LAUNCH_ACTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_DOCUMENT: Shape = Shape {
@@ -845,6 +849,7 @@ static SHAPE_SSM_DOCUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_EXTERNAL_PARAMETER: Shape = Shape {
@@ -860,6 +865,7 @@ static SHAPE_SSM_EXTERNAL_PARAMETER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER_STORE_PARAMETER: Shape = Shape {
@@ -886,6 +892,7 @@ static SHAPE_SSM_PARAMETER_STORE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -912,4 +919,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -396,6 +396,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPROVAL_STRATEGY: Shape = Shape {
@@ -406,6 +407,7 @@ static SHAPE_APPROVAL_STRATEGY: Shape = Shape {
         ty: Ty::Object(&SHAPE_MOF_N_APPROVAL_STRATEGY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOF_N_APPROVAL_STRATEGY: Shape = Shape {
@@ -416,6 +418,7 @@ static SHAPE_MOF_N_APPROVAL_STRATEGY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPROVER: Shape = Shape {
@@ -441,6 +444,7 @@ static SHAPE_APPROVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY: Shape = Shape {
@@ -457,6 +461,7 @@ static SHAPE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -475,4 +480,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

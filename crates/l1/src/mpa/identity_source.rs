@@ -258,6 +258,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE_PARAMETERS: Shape = Shape {
@@ -268,6 +269,7 @@ static SHAPE_IDENTITY_SOURCE_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IAM_IDENTITY_CENTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_IDENTITY_CENTER: Shape = Shape {
@@ -294,6 +296,7 @@ static SHAPE_IAM_IDENTITY_CENTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -312,4 +315,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

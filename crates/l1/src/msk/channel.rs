@@ -973,6 +973,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -986,6 +987,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1065,6 +1067,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG: Shape = Shape {
@@ -1086,6 +1089,7 @@ static SHAPE_CATALOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_QUEUE_S3: Shape = Shape {
@@ -1113,6 +1117,7 @@ static SHAPE_DEAD_LETTER_QUEUE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE: Shape = Shape {
@@ -1137,6 +1142,7 @@ static SHAPE_DESTINATION_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -1163,6 +1169,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SOURCE: Shape = Shape {
@@ -1173,6 +1180,7 @@ static SHAPE_PARTITION_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_EVOLUTION: Shape = Shape {
@@ -1183,6 +1191,7 @@ static SHAPE_SCHEMA_EVOLUTION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CREATION: Shape = Shape {
@@ -1193,6 +1202,7 @@ static SHAPE_TABLE_CREATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_LOGGING_INFO: Shape = Shape {
@@ -1217,6 +1227,7 @@ static SHAPE_CHANNEL_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_LOG_DESTINATION: Shape = Shape {
@@ -1235,6 +1246,7 @@ static SHAPE_CLOUD_WATCH_LOGS_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
@@ -1253,6 +1265,7 @@ static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
@@ -1277,6 +1290,7 @@ static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1314,6 +1328,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE: Shape = Shape {
@@ -1365,6 +1380,7 @@ static SHAPE_S3_STORAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -1392,6 +1408,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_CONVERTER: Shape = Shape {
@@ -1405,6 +1422,7 @@ static SHAPE_RECORD_CONVERTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_SCHEMA: Shape = Shape {
@@ -1415,4 +1433,5 @@ static SHAPE_RECORD_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -1247,6 +1247,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROKER_NODE_GROUP_INFO: Shape = Shape {
@@ -1308,6 +1309,7 @@ static SHAPE_BROKER_NODE_GROUP_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
@@ -1335,6 +1337,7 @@ static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS: Shape = Shape {
@@ -1349,6 +1352,7 @@ static SHAPE_PUBLIC_ACCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY: Shape = Shape {
@@ -1359,6 +1363,7 @@ static SHAPE_VPC_CONNECTIVITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1377,6 +1382,7 @@ static SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_SASL: Shape = Shape {
@@ -1395,6 +1401,7 @@ static SHAPE_VPC_CONNECTIVITY_SASL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_IAM: Shape = Shape {
@@ -1405,6 +1412,7 @@ static SHAPE_VPC_CONNECTIVITY_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_SCRAM: Shape = Shape {
@@ -1415,6 +1423,7 @@ static SHAPE_VPC_CONNECTIVITY_SCRAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_TLS: Shape = Shape {
@@ -1425,6 +1434,7 @@ static SHAPE_VPC_CONNECTIVITY_TLS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_INFO: Shape = Shape {
@@ -1435,6 +1445,7 @@ static SHAPE_STORAGE_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_STORAGE_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_STORAGE_INFO: Shape = Shape {
@@ -1457,6 +1468,7 @@ static SHAPE_EBS_STORAGE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
@@ -1475,6 +1487,7 @@ static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1499,6 +1512,7 @@ static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SASL: Shape = Shape {
@@ -1517,6 +1531,7 @@ static SHAPE_SASL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM: Shape = Shape {
@@ -1527,6 +1542,7 @@ static SHAPE_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCRAM: Shape = Shape {
@@ -1537,6 +1553,7 @@ static SHAPE_SCRAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS: Shape = Shape {
@@ -1560,6 +1577,7 @@ static SHAPE_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAUTHENTICATED: Shape = Shape {
@@ -1570,6 +1588,7 @@ static SHAPE_UNAUTHENTICATED: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_INFO: Shape = Shape {
@@ -1588,6 +1607,7 @@ static SHAPE_CONFIGURATION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_INFO: Shape = Shape {
@@ -1606,6 +1626,7 @@ static SHAPE_ENCRYPTION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
@@ -1616,6 +1637,7 @@ static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -1637,6 +1659,7 @@ static SHAPE_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_INFO: Shape = Shape {
@@ -1655,6 +1678,7 @@ static SHAPE_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_LOGS: Shape = Shape {
@@ -1679,6 +1703,7 @@ static SHAPE_AUTHORIZER_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -1697,6 +1722,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE: Shape = Shape {
@@ -1715,6 +1741,7 @@ static SHAPE_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -1739,6 +1766,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROKER_LOGS: Shape = Shape {
@@ -1763,6 +1791,7 @@ static SHAPE_BROKER_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_MONITORING: Shape = Shape {
@@ -1773,6 +1802,7 @@ static SHAPE_OPEN_MONITORING: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROMETHEUS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMETHEUS: Shape = Shape {
@@ -1791,6 +1821,7 @@ static SHAPE_PROMETHEUS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JMX_EXPORTER: Shape = Shape {
@@ -1801,6 +1832,7 @@ static SHAPE_JMX_EXPORTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_EXPORTER: Shape = Shape {
@@ -1811,6 +1843,7 @@ static SHAPE_NODE_EXPORTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REBALANCING: Shape = Shape {
@@ -1824,6 +1857,7 @@ static SHAPE_REBALANCING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZOOKEEPER_ACCESS: Shape = Shape {
@@ -1834,4 +1868,5 @@ static SHAPE_ZOOKEEPER_ACCESS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -1187,6 +1187,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER: Shape = Shape {
@@ -1223,6 +1224,7 @@ static SHAPE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_MSK_CLUSTER: Shape = Shape {
@@ -1236,6 +1238,7 @@ static SHAPE_AMAZON_MSK_CLUSTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
@@ -1254,6 +1257,7 @@ static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1278,6 +1282,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_MTLS_AUTHENTICATION: Shape = Shape {
@@ -1288,6 +1293,7 @@ static SHAPE_KAFKA_CLUSTER_MTLS_AUTHENTICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_SASL_O_AUTH_BEARER_AUTHENTICATION: Shape = Shape {
@@ -1339,6 +1345,7 @@ static SHAPE_KAFKA_CLUSTER_SASL_O_AUTH_BEARER_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
@@ -1349,6 +1356,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS_ASSERTION: Shape = Shape {
@@ -1376,6 +1384,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS_ASSERTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_IAM_JWT_BEARER: Shape = Shape {
@@ -1403,6 +1412,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_IAM_JWT_BEARER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_SASL_SCRAM_AUTHENTICATION: Shape = Shape {
@@ -1424,6 +1434,7 @@ static SHAPE_KAFKA_CLUSTER_SASL_SCRAM_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -1445,6 +1456,7 @@ static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
@@ -1481,6 +1493,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY: Shape = Shape {
@@ -1491,6 +1504,7 @@ static SHAPE_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPLICATOR_LOG_DELIVERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATOR_LOG_DELIVERY: Shape = Shape {
@@ -1515,6 +1529,7 @@ static SHAPE_REPLICATOR_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -1533,6 +1548,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE: Shape = Shape {
@@ -1551,6 +1567,7 @@ static SHAPE_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -1575,6 +1592,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_INFO: Shape = Shape {
@@ -1632,6 +1650,7 @@ static SHAPE_REPLICATION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
@@ -1697,6 +1716,7 @@ static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REPLICATION: Shape = Shape {
@@ -1771,6 +1791,7 @@ static SHAPE_TOPIC_REPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_STARTING_POSITION: Shape = Shape {
@@ -1784,6 +1805,7 @@ static SHAPE_REPLICATION_STARTING_POSITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TOPIC_NAME_CONFIGURATION: Shape = Shape {
@@ -1797,6 +1819,7 @@ static SHAPE_REPLICATION_TOPIC_NAME_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1822,4 +1845,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

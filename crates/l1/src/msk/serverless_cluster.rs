@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -255,6 +256,7 @@ static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SASL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SASL: Shape = Shape {
@@ -265,6 +267,7 @@ static SHAPE_SASL: Shape = Shape {
         ty: Ty::Object(&SHAPE_IAM),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM: Shape = Shape {
@@ -275,6 +278,7 @@ static SHAPE_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -303,4 +307,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

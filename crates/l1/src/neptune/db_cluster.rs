@@ -796,6 +796,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DB_CLUSTER_ROLE: Shape = Shape {
@@ -814,6 +815,7 @@ static SHAPE_DB_CLUSTER_ROLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
@@ -840,6 +842,7 @@ static SHAPE_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -866,4 +869,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

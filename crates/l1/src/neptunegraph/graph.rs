@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TASK: Shape = Shape {
@@ -569,6 +570,7 @@ static SHAPE_IMPORT_TASK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_OPTIONS: Shape = Shape {
@@ -579,6 +581,7 @@ static SHAPE_IMPORT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEPTUNE_IMPORT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_IMPORT_OPTIONS: Shape = Shape {
@@ -617,6 +620,7 @@ static SHAPE_NEPTUNE_IMPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -643,6 +647,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_CONFIGURATION: Shape = Shape {
@@ -653,4 +658,5 @@ static SHAPE_VECTOR_SEARCH_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

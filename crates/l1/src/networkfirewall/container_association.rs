@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_MONITORING_CONFIGURATION: Shape = Shape {
@@ -332,6 +333,7 @@ static SHAPE_CONTAINER_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ATTRIBUTE: Shape = Shape {
@@ -360,6 +362,7 @@ static SHAPE_CONTAINER_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -388,4 +391,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

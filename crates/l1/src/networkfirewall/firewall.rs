@@ -613,6 +613,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_ZONE_MAPPING: Shape = Shape {
@@ -628,6 +629,7 @@ static SHAPE_AVAILABILITY_ZONE_MAPPING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NAT_GATEWAY_MAPPING: Shape = Shape {
@@ -641,6 +643,7 @@ static SHAPE_NAT_GATEWAY_MAPPING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_SETTINGS: Shape = Shape {
@@ -656,6 +659,7 @@ static SHAPE_PROXY_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_PROPERTY: Shape = Shape {
@@ -677,6 +681,7 @@ static SHAPE_LISTENER_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBNET_MAPPING: Shape = Shape {
@@ -698,6 +703,7 @@ static SHAPE_SUBNET_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -724,6 +730,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENDPOINT: Shape = Shape {
@@ -752,4 +759,5 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -594,6 +594,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_POLICY_PROPERTY: Shape = Shape {
@@ -695,6 +696,7 @@ static SHAPE_FIREWALL_POLICY_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_VARIABLES: Shape = Shape {
@@ -710,6 +712,7 @@ static SHAPE_POLICY_VARIABLES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET: Shape = Shape {
@@ -729,6 +732,7 @@ static SHAPE_IP_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_ENGINE_OPTIONS: Shape = Shape {
@@ -759,6 +763,7 @@ static SHAPE_STATEFUL_ENGINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TIMEOUTS: Shape = Shape {
@@ -773,6 +778,7 @@ static SHAPE_FLOW_TIMEOUTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_GROUP_REFERENCE: Shape = Shape {
@@ -812,6 +818,7 @@ static SHAPE_STATEFUL_RULE_GROUP_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_GROUP_OVERRIDE: Shape = Shape {
@@ -825,6 +832,7 @@ static SHAPE_STATEFUL_RULE_GROUP_OVERRIDE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION: Shape = Shape {
@@ -848,6 +856,7 @@ static SHAPE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DEFINITION: Shape = Shape {
@@ -858,6 +867,7 @@ static SHAPE_ACTION_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLISH_METRIC_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
@@ -877,6 +887,7 @@ static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -892,6 +903,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULE_GROUP_REFERENCE: Shape = Shape {
@@ -919,6 +931,7 @@ static SHAPE_STATELESS_RULE_GROUP_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -947,4 +960,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -250,6 +251,7 @@ static SHAPE_LOGGING_CONFIGURATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DESTINATION_CONFIG: Shape = Shape {
@@ -289,4 +291,5 @@ static SHAPE_LOG_DESTINATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1190,6 +1190,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP_PROPERTY: Shape = Shape {
@@ -1220,6 +1221,7 @@ static SHAPE_RULE_GROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_SETS: Shape = Shape {
@@ -1235,6 +1237,7 @@ static SHAPE_REFERENCE_SETS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE: Shape = Shape {
@@ -1250,6 +1253,7 @@ static SHAPE_IP_SET_REFERENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_VARIABLES: Shape = Shape {
@@ -1278,6 +1282,7 @@ static SHAPE_RULE_VARIABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET: Shape = Shape {
@@ -1297,6 +1302,7 @@ static SHAPE_IP_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PORT_SET: Shape = Shape {
@@ -1316,6 +1322,7 @@ static SHAPE_PORT_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULES_SOURCE: Shape = Shape {
@@ -1355,6 +1362,7 @@ static SHAPE_RULES_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULES_SOURCE_LIST: Shape = Shape {
@@ -1395,6 +1403,7 @@ static SHAPE_RULES_SOURCE_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE: Shape = Shape {
@@ -1427,6 +1436,7 @@ static SHAPE_STATEFUL_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER: Shape = Shape {
@@ -1498,6 +1508,7 @@ static SHAPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_OPTION: Shape = Shape {
@@ -1531,6 +1542,7 @@ static SHAPE_RULE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULES_AND_CUSTOM_ACTIONS: Shape = Shape {
@@ -1559,6 +1571,7 @@ static SHAPE_STATELESS_RULES_AND_CUSTOM_ACTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION: Shape = Shape {
@@ -1582,6 +1595,7 @@ static SHAPE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DEFINITION: Shape = Shape {
@@ -1592,6 +1606,7 @@ static SHAPE_ACTION_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLISH_METRIC_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
@@ -1611,6 +1626,7 @@ static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1626,6 +1642,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULE: Shape = Shape {
@@ -1648,6 +1665,7 @@ static SHAPE_STATELESS_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_DEFINITION: Shape = Shape {
@@ -1671,6 +1689,7 @@ static SHAPE_RULE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_ATTRIBUTES: Shape = Shape {
@@ -1747,6 +1766,7 @@ static SHAPE_MATCH_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -1773,6 +1793,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -1788,6 +1809,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_FLAG_FIELD: Shape = Shape {
@@ -1822,6 +1844,7 @@ static SHAPE_TCP_FLAG_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_OPTIONS: Shape = Shape {
@@ -1835,6 +1858,7 @@ static SHAPE_STATEFUL_RULE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_CONFIGURATION: Shape = Shape {
@@ -1853,6 +1877,7 @@ static SHAPE_SUMMARY_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1881,4 +1906,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

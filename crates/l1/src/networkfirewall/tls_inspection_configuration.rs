@@ -418,6 +418,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_INSPECTION_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -433,6 +434,7 @@ static SHAPE_TLS_INSPECTION_CONFIGURATION_PROPERTY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -478,6 +480,7 @@ static SHAPE_SERVER_CERTIFICATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHECK_CERTIFICATE_REVOCATION_STATUS: Shape = Shape {
@@ -502,6 +505,7 @@ static SHAPE_CHECK_CERTIFICATE_REVOCATION_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_SCOPE: Shape = Shape {
@@ -567,6 +571,7 @@ static SHAPE_SERVER_CERTIFICATE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -593,6 +598,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -608,6 +614,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE: Shape = Shape {
@@ -623,6 +630,7 @@ static SHAPE_SERVER_CERTIFICATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -651,4 +659,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITOR_LOCAL_RESOURCE: Shape = Shape {
@@ -391,6 +392,7 @@ static SHAPE_MONITOR_LOCAL_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITOR_REMOTE_RESOURCE: Shape = Shape {
@@ -418,6 +420,7 @@ static SHAPE_MONITOR_REMOTE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -444,4 +447,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

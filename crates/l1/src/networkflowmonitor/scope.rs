@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -306,6 +307,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_RESOURCE: Shape = Shape {
@@ -324,6 +326,7 @@ static SHAPE_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_IDENTIFIER: Shape = Shape {
@@ -345,6 +348,7 @@ static SHAPE_TARGET_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_ID: Shape = Shape {
@@ -360,4 +364,5 @@ static SHAPE_TARGET_ID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT_ATTACHMENT_OPTIONS: Shape = Shape {
@@ -387,6 +388,7 @@ static SHAPE_CONNECT_ATTACHMENT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -415,4 +417,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

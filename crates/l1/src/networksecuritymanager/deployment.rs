@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_POLICY: Shape = Shape {
@@ -334,6 +335,7 @@ static SHAPE_ASSOCIATED_POLICY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_SCOPE: Shape = Shape {
@@ -344,6 +346,7 @@ static SHAPE_ASSOCIATED_SCOPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -354,6 +357,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -380,4 +384,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_TEMPLATE_AND_RULE: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_ASSOCIATED_TEMPLATE_AND_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_CONFIGURATION: Shape = Shape {
@@ -458,6 +460,7 @@ static SHAPE_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_CONFIG: Shape = Shape {
@@ -482,6 +485,7 @@ static SHAPE_WAF_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -508,4 +512,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

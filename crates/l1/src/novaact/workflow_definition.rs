@@ -167,6 +167,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_EXPORT_CONFIG: Shape = Shape {
@@ -195,4 +196,5 @@ static SHAPE_WORKFLOW_EXPORT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

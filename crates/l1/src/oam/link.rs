@@ -275,6 +275,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_CONFIGURATION: Shape = Shape {
@@ -293,6 +294,7 @@ static SHAPE_LINK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_FILTER: Shape = Shape {
@@ -307,4 +309,5 @@ static SHAPE_LINK_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

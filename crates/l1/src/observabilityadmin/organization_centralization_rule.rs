@@ -675,6 +675,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE: Shape = Shape {
@@ -693,6 +694,7 @@ static SHAPE_CENTRALIZATION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE_DESTINATION: Shape = Shape {
@@ -731,6 +733,7 @@ static SHAPE_CENTRALIZATION_RULE_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_LOGS_CONFIGURATION: Shape = Shape {
@@ -761,6 +764,7 @@ static SHAPE_DESTINATION_LOGS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_BACKUP_CONFIGURATION: Shape = Shape {
@@ -789,6 +793,7 @@ static SHAPE_LOGS_BACKUP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_GROUP_NAME_CONFIGURATION: Shape = Shape {
@@ -804,6 +809,7 @@ static SHAPE_LOG_GROUP_NAME_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -850,6 +856,7 @@ static SHAPE_LOGS_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_PROPAGATION_CONFIGURATION: Shape = Shape {
@@ -876,6 +883,7 @@ static SHAPE_TAG_PROPAGATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_METRICS_CONFIGURATION: Shape = Shape {
@@ -886,6 +894,7 @@ static SHAPE_DESTINATION_METRICS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_METRICS_BACKUP_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_BACKUP_CONFIGURATION: Shape = Shape {
@@ -899,6 +908,7 @@ static SHAPE_METRICS_BACKUP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE_SOURCE: Shape = Shape {
@@ -944,6 +954,7 @@ static SHAPE_CENTRALIZATION_RULE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_LOGS_CONFIGURATION: Shape = Shape {
@@ -979,6 +990,7 @@ static SHAPE_SOURCE_LOGS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_METRICS_CONFIGURATION: Shape = Shape {
@@ -993,6 +1005,7 @@ static SHAPE_SOURCE_METRICS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1019,4 +1032,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -994,6 +994,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
@@ -1101,6 +1102,7 @@ static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1179,6 +1181,7 @@ static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
@@ -1194,6 +1197,7 @@ static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -1217,6 +1221,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -1299,6 +1304,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
@@ -1320,6 +1326,7 @@ static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
@@ -1351,6 +1358,7 @@ static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
@@ -1369,6 +1377,7 @@ static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
@@ -1393,6 +1402,7 @@ static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
@@ -1428,6 +1438,7 @@ static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -1458,6 +1469,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1497,6 +1509,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -1515,6 +1528,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONDITION: Shape = Shape {
@@ -1535,6 +1549,7 @@ static SHAPE_ACTION_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
@@ -1550,6 +1565,7 @@ static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -1580,6 +1596,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -1594,6 +1611,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1620,4 +1638,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -649,6 +649,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLLECTION_OPTIONS: Shape = Shape {
@@ -673,6 +674,7 @@ static SHAPE_DATA_COLLECTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DB_NODE: Shape = Shape {
@@ -696,6 +698,7 @@ static SHAPE_DB_NODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -722,6 +725,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ROLE: Shape = Shape {
@@ -740,4 +744,5 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

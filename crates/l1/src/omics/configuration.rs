@@ -206,6 +206,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIGURATIONS: Shape = Shape {
@@ -216,6 +217,7 @@ static SHAPE_RUN_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -260,4 +262,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -368,6 +368,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIG: Shape = Shape {
@@ -394,4 +395,5 @@ static SHAPE_SSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

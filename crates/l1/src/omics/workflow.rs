@@ -616,6 +616,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
@@ -644,6 +645,7 @@ static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MAPPING: Shape = Shape {
@@ -672,6 +674,7 @@ static SHAPE_IMAGE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_MAPPING: Shape = Shape {
@@ -722,6 +725,7 @@ static SHAPE_REGISTRY_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
@@ -769,6 +773,7 @@ static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_REFERENCE: Shape = Shape {
@@ -790,6 +795,7 @@ static SHAPE_SOURCE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -813,4 +819,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

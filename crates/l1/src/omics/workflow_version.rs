@@ -655,6 +655,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
@@ -683,6 +684,7 @@ static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MAPPING: Shape = Shape {
@@ -711,6 +713,7 @@ static SHAPE_IMAGE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_MAPPING: Shape = Shape {
@@ -761,6 +764,7 @@ static SHAPE_REGISTRY_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
@@ -808,6 +812,7 @@ static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_REFERENCE: Shape = Shape {
@@ -829,6 +834,7 @@ static SHAPE_SOURCE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -852,4 +858,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
@@ -200,6 +201,7 @@ static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_GLUE_DATA_CATALOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_GLUE_DATA_CATALOG: Shape = Shape {
@@ -215,4 +217,5 @@ static SHAPE_S3_GLUE_DATA_CATALOG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

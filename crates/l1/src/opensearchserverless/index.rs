@@ -500,6 +500,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPINGS: Shape = Shape {
@@ -515,6 +516,7 @@ static SHAPE_MAPPINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_MAPPING: Shape = Shape {
@@ -598,6 +600,7 @@ static SHAPE_PROPERTY_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD: Shape = Shape {
@@ -637,6 +640,7 @@ static SHAPE_METHOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -662,6 +666,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_SETTINGS: Shape = Shape {
@@ -680,6 +685,7 @@ static SHAPE_INDEX_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS: Shape = Shape {
@@ -695,6 +701,7 @@ static SHAPE_ANALYSIS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYZER: Shape = Shape {
@@ -735,6 +742,7 @@ static SHAPE_ANALYZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_PROPERTY: Shape = Shape {
@@ -759,4 +767,5 @@ static SHAPE_INDEX_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

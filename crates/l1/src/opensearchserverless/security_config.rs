@@ -296,6 +296,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_FEDERATION_CONFIG_OPTIONS: Shape = Shape {
@@ -324,6 +325,7 @@ static SHAPE_IAM_FEDERATION_CONFIG_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_IDENTITY_CENTER_CONFIG_OPTIONS: Shape = Shape {
@@ -355,6 +357,7 @@ static SHAPE_IAM_IDENTITY_CENTER_CONFIG_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_CONFIG_OPTIONS: Shape = Shape {
@@ -411,4 +414,5 @@ static SHAPE_SAML_CONFIG_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1332,6 +1332,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AIML_OPTIONS: Shape = Shape {
@@ -1350,6 +1351,7 @@ static SHAPE_AIML_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_VECTORS_ENGINE: Shape = Shape {
@@ -1360,6 +1362,7 @@ static SHAPE_S3_VECTORS_ENGINE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_VECTOR_ACCELERATION: Shape = Shape {
@@ -1370,6 +1373,7 @@ static SHAPE_SERVERLESS_VECTOR_ACCELERATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
@@ -1418,6 +1422,7 @@ static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_FEDERATION_OPTIONS: Shape = Shape {
@@ -1442,6 +1447,7 @@ static SHAPE_IAM_FEDERATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_OPTIONS: Shape = Shape {
@@ -1472,6 +1478,7 @@ static SHAPE_JWT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
@@ -1496,6 +1503,7 @@ static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_OPTIONS: Shape = Shape {
@@ -1544,6 +1552,7 @@ static SHAPE_SAML_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP: Shape = Shape {
@@ -1566,6 +1575,7 @@ static SHAPE_IDP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Shape = Shape {
@@ -1590,6 +1600,7 @@ static SHAPE_AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -1679,6 +1690,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
@@ -1689,6 +1701,7 @@ static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_OPTION: Shape = Shape {
@@ -1710,6 +1723,7 @@ static SHAPE_NODE_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_CONFIG: Shape = Shape {
@@ -1734,6 +1748,7 @@ static SHAPE_NODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
@@ -1744,6 +1759,7 @@ static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_OPTIONS: Shape = Shape {
@@ -1774,6 +1790,7 @@ static SHAPE_COGNITO_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_STRATEGY_OPTIONS: Shape = Shape {
@@ -1787,6 +1804,7 @@ static SHAPE_DEPLOYMENT_STRATEGY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
@@ -1823,6 +1841,7 @@ static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_OPTIONS: Shape = Shape {
@@ -1859,6 +1878,7 @@ static SHAPE_EBS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -1877,6 +1897,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_OPTIONS: Shape = Shape {
@@ -1913,6 +1934,7 @@ static SHAPE_IDENTITY_CENTER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
@@ -1931,6 +1953,7 @@ static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -1941,6 +1964,7 @@ static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OFF_PEAK_WINDOW_OPTIONS: Shape = Shape {
@@ -1959,6 +1983,7 @@ static SHAPE_OFF_PEAK_WINDOW_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFF_PEAK_WINDOW: Shape = Shape {
@@ -1969,6 +1994,7 @@ static SHAPE_OFF_PEAK_WINDOW: Shape = Shape {
         ty: Ty::Object(&SHAPE_WINDOW_START_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WINDOW_START_TIME: Shape = Shape {
@@ -1995,6 +2021,7 @@ static SHAPE_WINDOW_START_TIME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
@@ -2005,6 +2032,7 @@ static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOFTWARE_UPDATE_OPTIONS: Shape = Shape {
@@ -2023,6 +2051,7 @@ static SHAPE_SOFTWARE_UPDATE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2049,6 +2078,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -2083,4 +2113,5 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

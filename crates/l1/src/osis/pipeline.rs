@@ -513,6 +513,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUFFER_OPTIONS: Shape = Shape {
@@ -523,6 +524,7 @@ static SHAPE_BUFFER_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -537,6 +539,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTIONS: Shape = Shape {
@@ -555,6 +558,7 @@ static SHAPE_LOG_PUBLISHING_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -570,6 +574,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -580,6 +585,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -606,6 +612,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -667,6 +674,7 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ATTACHMENT_OPTIONS: Shape = Shape {
@@ -690,4 +698,5 @@ static SHAPE_VPC_ATTACHMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -337,6 +337,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_OVERRIDES_PAYLOAD: Shape = Shape {
@@ -352,6 +353,7 @@ static SHAPE_MANIFEST_OVERRIDES_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_PAYLOAD: Shape = Shape {
@@ -367,6 +369,7 @@ static SHAPE_MANIFEST_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -395,4 +398,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -660,6 +660,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_ATTRIBUTES: Shape = Shape {
@@ -745,6 +746,7 @@ static SHAPE_KEY_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_MODES_OF_USE: Shape = Shape {
@@ -805,6 +807,7 @@ static SHAPE_KEY_MODES_OF_USE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -831,4 +834,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -199,6 +199,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INFORMATION: Shape = Shape {
@@ -234,4 +235,5 @@ static SHAPE_VPC_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

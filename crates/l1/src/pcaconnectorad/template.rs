@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -1489,6 +1490,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_DEFINITION: Shape = Shape {
@@ -1513,6 +1515,25 @@ static SHAPE_TEMPLATE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TemplateDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV2"]),
+                Check::Required(&["TemplateV2"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV3"]),
+                Check::Required(&["TemplateV3"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV4"]),
+                Check::Required(&["TemplateV4"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TEMPLATE_V2: Shape = Shape {
@@ -1581,6 +1602,7 @@ static SHAPE_TEMPLATE_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_VALIDITY: Shape = Shape {
@@ -1599,6 +1621,7 @@ static SHAPE_CERTIFICATE_VALIDITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY_PERIOD: Shape = Shape {
@@ -1624,6 +1647,7 @@ static SHAPE_VALIDITY_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V2: Shape = Shape {
@@ -1660,6 +1684,7 @@ static SHAPE_ENROLLMENT_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V2: Shape = Shape {
@@ -1678,6 +1703,7 @@ static SHAPE_EXTENSIONS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_POLICIES: Shape = Shape {
@@ -1705,6 +1731,7 @@ static SHAPE_APPLICATION_POLICIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_POLICY: Shape = Shape {
@@ -1799,6 +1826,21 @@ static SHAPE_APPLICATION_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApplicationPolicy",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PolicyType"]),
+                Check::Required(&["PolicyType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PolicyObjectIdentifier"]),
+                Check::Required(&["PolicyObjectIdentifier"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -1817,6 +1859,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE_FLAGS: Shape = Shape {
@@ -1853,6 +1896,7 @@ static SHAPE_KEY_USAGE_FLAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V2: Shape = Shape {
@@ -1871,6 +1915,7 @@ static SHAPE_GENERAL_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V2: Shape = Shape {
@@ -1914,6 +1959,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V2: Shape = Shape {
@@ -1948,6 +1994,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V2: Shape = Shape {
@@ -2014,6 +2061,7 @@ static SHAPE_SUBJECT_NAME_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_V3: Shape = Shape {
@@ -2091,6 +2139,7 @@ static SHAPE_TEMPLATE_V3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V3: Shape = Shape {
@@ -2127,6 +2176,7 @@ static SHAPE_ENROLLMENT_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V3: Shape = Shape {
@@ -2145,6 +2195,7 @@ static SHAPE_EXTENSIONS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V3: Shape = Shape {
@@ -2163,6 +2214,7 @@ static SHAPE_GENERAL_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V3: Shape = Shape {
@@ -2221,6 +2273,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE_PROPERTY: Shape = Shape {
@@ -2242,6 +2295,21 @@ static SHAPE_KEY_USAGE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/KeyUsageProperty",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PropertyType"]),
+                Check::Required(&["PropertyType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PropertyFlags"]),
+                Check::Required(&["PropertyFlags"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KEY_USAGE_PROPERTY_FLAGS: Shape = Shape {
@@ -2266,6 +2334,7 @@ static SHAPE_KEY_USAGE_PROPERTY_FLAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V3: Shape = Shape {
@@ -2305,6 +2374,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V3: Shape = Shape {
@@ -2371,6 +2441,7 @@ static SHAPE_SUBJECT_NAME_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_V4: Shape = Shape {
@@ -2448,6 +2519,7 @@ static SHAPE_TEMPLATE_V4: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V4: Shape = Shape {
@@ -2484,6 +2556,7 @@ static SHAPE_ENROLLMENT_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V4: Shape = Shape {
@@ -2502,6 +2575,7 @@ static SHAPE_EXTENSIONS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V4: Shape = Shape {
@@ -2520,6 +2594,7 @@ static SHAPE_GENERAL_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V4: Shape = Shape {
@@ -2578,6 +2653,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V4: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V4: Shape = Shape {
@@ -2627,6 +2703,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V4: Shape = Shape {
@@ -2693,4 +2770,5 @@ static SHAPE_SUBJECT_NAME_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

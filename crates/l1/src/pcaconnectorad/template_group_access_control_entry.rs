@@ -160,6 +160,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_RIGHTS: Shape = Shape {
@@ -184,4 +185,5 @@ static SHAPE_ACCESS_RIGHTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

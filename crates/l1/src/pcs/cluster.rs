@@ -651,6 +651,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORKING: Shape = Shape {
@@ -697,6 +698,7 @@ static SHAPE_NETWORKING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER: Shape = Shape {
@@ -718,6 +720,7 @@ static SHAPE_SCHEDULER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -790,6 +793,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNTING: Shape = Shape {
@@ -815,6 +819,7 @@ static SHAPE_ACCOUNTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_KEY: Shape = Shape {
@@ -833,6 +838,7 @@ static SHAPE_AUTH_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CGROUP_CUSTOM_SETTING: Shape = Shape {
@@ -851,6 +857,7 @@ static SHAPE_CGROUP_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_AUTH: Shape = Shape {
@@ -861,6 +868,7 @@ static SHAPE_JWT_AUTH: Shape = Shape {
         ty: Ty::Object(&SHAPE_JWT_KEY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JWT_KEY: Shape = Shape {
@@ -879,6 +887,7 @@ static SHAPE_JWT_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -897,6 +906,7 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_REST: Shape = Shape {
@@ -910,6 +920,7 @@ static SHAPE_SLURM_REST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURMDBD_CUSTOM_SETTING: Shape = Shape {
@@ -928,4 +939,5 @@ static SHAPE_SLURMDBD_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

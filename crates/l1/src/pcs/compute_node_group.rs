@@ -693,6 +693,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LAUNCH_TEMPLATE: Shape = Shape {
@@ -711,6 +712,7 @@ static SHAPE_CUSTOM_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIG: Shape = Shape {
@@ -721,6 +723,7 @@ static SHAPE_INSTANCE_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_ACTIONS: Shape = Shape {
@@ -742,6 +745,7 @@ static SHAPE_NODE_LIFECYCLE_ACTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_STAGES: Shape = Shape {
@@ -778,6 +782,7 @@ static SHAPE_NODE_LIFECYCLE_STAGES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_SCRIPT: Shape = Shape {
@@ -836,6 +841,7 @@ static SHAPE_NODE_LIFECYCLE_SCRIPT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT_SOURCE: Shape = Shape {
@@ -873,6 +879,7 @@ static SHAPE_SCRIPT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIGURATION: Shape = Shape {
@@ -897,6 +904,7 @@ static SHAPE_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -940,6 +948,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -958,6 +967,7 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS: Shape = Shape {
@@ -975,4 +985,5 @@ static SHAPE_SPOT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

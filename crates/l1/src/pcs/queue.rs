@@ -240,6 +240,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_NODE_GROUP_CONFIGURATION: Shape = Shape {
@@ -250,6 +251,7 @@ static SHAPE_COMPUTE_NODE_GROUP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -265,6 +267,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -283,4 +286,5 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

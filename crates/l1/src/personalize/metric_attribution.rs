@@ -251,6 +251,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_ATTRIBUTE: Shape = Shape {
@@ -287,6 +288,7 @@ static SHAPE_METRIC_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_OUTPUT_CONFIG: Shape = Shape {
@@ -310,6 +312,7 @@ static SHAPE_METRICS_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_DESTINATION: Shape = Shape {
@@ -338,4 +341,5 @@ static SHAPE_S3_DATA_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

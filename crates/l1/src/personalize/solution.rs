@@ -470,6 +470,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOLUTION_CONFIG: Shape = Shape {
@@ -520,6 +521,7 @@ static SHAPE_SOLUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ML_CONFIG: Shape = Shape {
@@ -556,6 +558,7 @@ static SHAPE_AUTO_ML_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_CONFIG: Shape = Shape {
@@ -580,6 +583,7 @@ static SHAPE_HPO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALGORITHM_HYPER_PARAMETER_RANGES: Shape = Shape {
@@ -631,6 +635,7 @@ static SHAPE_ALGORITHM_HYPER_PARAMETER_RANGES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -666,6 +671,7 @@ static SHAPE_CATEGORICAL_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -700,6 +706,7 @@ static SHAPE_CONTINUOUS_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -734,6 +741,7 @@ static SHAPE_INTEGER_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_OBJECTIVE: Shape = Shape {
@@ -771,6 +779,7 @@ static SHAPE_HPO_OBJECTIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_RESOURCE_CONFIG: Shape = Shape {
@@ -797,6 +806,7 @@ static SHAPE_HPO_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -824,4 +834,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -208,6 +208,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
@@ -232,6 +233,7 @@ static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS: Shape = Shape {
@@ -262,6 +264,7 @@ static SHAPE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUIET_TIME: Shape = Shape {
@@ -280,4 +283,5 @@ static SHAPE_QUIET_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -889,6 +889,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WRITE_TREATMENT_RESOURCE: Shape = Shape {
@@ -937,6 +938,7 @@ static SHAPE_WRITE_TREATMENT_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -960,6 +962,7 @@ static SHAPE_CUSTOM_DELIVERY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_CONFIGURATION: Shape = Shape {
@@ -1020,6 +1023,7 @@ static SHAPE_MESSAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -1098,6 +1102,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_CUSTOM_MESSAGE: Shape = Shape {
@@ -1108,6 +1113,7 @@ static SHAPE_CAMPAIGN_CUSTOM_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_EMAIL_MESSAGE: Shape = Shape {
@@ -1138,6 +1144,7 @@ static SHAPE_CAMPAIGN_EMAIL_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_IN_APP_MESSAGE: Shape = Shape {
@@ -1167,6 +1174,7 @@ static SHAPE_CAMPAIGN_IN_APP_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
@@ -1209,6 +1217,7 @@ static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_BODY_CONFIG: Shape = Shape {
@@ -1233,6 +1242,7 @@ static SHAPE_IN_APP_MESSAGE_BODY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_HEADER_CONFIG: Shape = Shape {
@@ -1257,6 +1267,7 @@ static SHAPE_IN_APP_MESSAGE_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_BUTTON: Shape = Shape {
@@ -1287,6 +1298,7 @@ static SHAPE_IN_APP_MESSAGE_BUTTON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
@@ -1305,6 +1317,7 @@ static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
@@ -1347,6 +1360,7 @@ static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_SMS_MESSAGE: Shape = Shape {
@@ -1389,6 +1403,7 @@ static SHAPE_CAMPAIGN_SMS_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1437,6 +1452,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_EVENT_FILTER: Shape = Shape {
@@ -1455,6 +1471,7 @@ static SHAPE_CAMPAIGN_EVENT_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DIMENSIONS: Shape = Shape {
@@ -1479,6 +1496,7 @@ static SHAPE_EVENT_DIMENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SET_DIMENSION: Shape = Shape {
@@ -1502,6 +1520,7 @@ static SHAPE_SET_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUIET_TIME: Shape = Shape {
@@ -1520,6 +1539,7 @@ static SHAPE_QUIET_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1550,6 +1570,7 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE: Shape = Shape {
@@ -1568,6 +1589,7 @@ static SHAPE_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
@@ -1592,6 +1614,7 @@ static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS: Shape = Shape {
@@ -1628,4 +1651,5 @@ static SHAPE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

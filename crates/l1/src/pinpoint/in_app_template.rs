@@ -402,6 +402,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
@@ -444,6 +445,7 @@ static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_CONFIG: Shape = Shape {
@@ -471,6 +473,7 @@ static SHAPE_BODY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_CONFIG: Shape = Shape {
@@ -498,6 +501,7 @@ static SHAPE_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUTTON_CONFIG: Shape = Shape {
@@ -528,6 +532,7 @@ static SHAPE_BUTTON_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
@@ -549,6 +554,7 @@ static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
@@ -594,4 +600,5 @@ static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -275,6 +275,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANDROID_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -329,6 +330,7 @@ static SHAPE_ANDROID_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APNS_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -371,6 +373,7 @@ static SHAPE_APNS_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -407,4 +410,5 @@ static SHAPE_DEFAULT_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

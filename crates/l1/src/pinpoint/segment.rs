@@ -419,6 +419,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_DIMENSIONS: Shape = Shape {
@@ -461,6 +462,7 @@ static SHAPE_SEGMENT_DIMENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR: Shape = Shape {
@@ -471,6 +473,7 @@ static SHAPE_BEHAVIOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_RECENCY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECENCY: Shape = Shape {
@@ -489,6 +492,7 @@ static SHAPE_RECENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEMOGRAPHIC: Shape = Shape {
@@ -531,6 +535,7 @@ static SHAPE_DEMOGRAPHIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SET_DIMENSION: Shape = Shape {
@@ -554,6 +559,7 @@ static SHAPE_SET_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -572,6 +578,7 @@ static SHAPE_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GPS_POINT: Shape = Shape {
@@ -590,6 +597,7 @@ static SHAPE_GPS_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COORDINATES: Shape = Shape {
@@ -608,6 +616,7 @@ static SHAPE_COORDINATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_GROUPS: Shape = Shape {
@@ -631,6 +640,7 @@ static SHAPE_SEGMENT_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUPS: Shape = Shape {
@@ -671,6 +681,7 @@ static SHAPE_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SEGMENTS: Shape = Shape {
@@ -689,4 +700,5 @@ static SHAPE_SOURCE_SEGMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

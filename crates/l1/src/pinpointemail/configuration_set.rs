@@ -226,6 +226,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
@@ -236,6 +237,7 @@ static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
@@ -246,6 +248,7 @@ static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENDING_OPTIONS: Shape = Shape {
@@ -256,6 +259,7 @@ static SHAPE_SENDING_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -274,6 +278,7 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_OPTIONS: Shape = Shape {
@@ -284,4 +289,5 @@ static SHAPE_TRACKING_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -291,6 +291,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DESTINATION: Shape = Shape {
@@ -338,6 +339,7 @@ static SHAPE_EVENT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
@@ -353,6 +355,7 @@ static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -377,6 +380,7 @@ static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
@@ -395,6 +399,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINPOINT_DESTINATION: Shape = Shape {
@@ -405,6 +410,7 @@ static SHAPE_PINPOINT_DESTINATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNS_DESTINATION: Shape = Shape {
@@ -415,4 +421,5 @@ static SHAPE_SNS_DESTINATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

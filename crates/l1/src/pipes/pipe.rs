@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -2772,6 +2773,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_ENRICHMENT_PARAMETERS: Shape = Shape {
@@ -2794,6 +2796,7 @@ static SHAPE_PIPE_ENRICHMENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_ENRICHMENT_HTTP_PARAMETERS: Shape = Shape {
@@ -2850,6 +2853,7 @@ static SHAPE_PIPE_ENRICHMENT_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_LOG_CONFIGURATION: Shape = Shape {
@@ -2897,6 +2901,7 @@ static SHAPE_PIPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOGS_LOG_DESTINATION: Shape = Shape {
@@ -2914,6 +2919,7 @@ static SHAPE_CLOUDWATCH_LOGS_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
@@ -2931,6 +2937,7 @@ static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
@@ -2964,6 +2971,7 @@ static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_PARAMETERS: Shape = Shape {
@@ -3018,6 +3026,7 @@ static SHAPE_PIPE_SOURCE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS: Shape = Shape {
@@ -3061,6 +3070,7 @@ static SHAPE_PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQ_BROKER_ACCESS_CREDENTIALS: Shape = Shape {
@@ -3077,6 +3087,15 @@ static SHAPE_MQ_BROKER_ACCESS_CREDENTIALS: Shape = Shape {
             max_length: Some(1600),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MQBrokerAccessCredentials",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BasicAuth"]),
+            Check::Required(&["BasicAuth"]),
+        ])]),
     }],
 };
 
@@ -3158,6 +3177,7 @@ static SHAPE_PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -3175,6 +3195,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERIA: Shape = Shape {
@@ -3194,6 +3215,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -3208,6 +3230,7 @@ static SHAPE_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_KINESIS_STREAM_PARAMETERS: Shape = Shape {
@@ -3294,6 +3317,7 @@ static SHAPE_PIPE_SOURCE_KINESIS_STREAM_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS: Shape = Shape {
@@ -3357,6 +3381,7 @@ static SHAPE_PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSK_ACCESS_CREDENTIALS: Shape = Shape {
@@ -3389,6 +3414,21 @@ static SHAPE_MSK_ACCESS_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MSKAccessCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram512Auth"]),
+                Check::Required(&["SaslScram512Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateTlsAuth"]),
+                Check::Required(&["ClientCertificateTlsAuth"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS: Shape = Shape {
@@ -3443,6 +3483,7 @@ static SHAPE_PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS: Shape = Shape {
@@ -3547,6 +3588,7 @@ static SHAPE_PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS: Shape = Shape {
@@ -3605,6 +3647,29 @@ static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS: Shape = Shape 
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedKafkaAccessConfigurationCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuth"]),
+                Check::Required(&["BasicAuth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram512Auth"]),
+                Check::Required(&["SaslScram512Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram256Auth"]),
+                Check::Required(&["SaslScram256Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateTlsAuth"]),
+                Check::Required(&["ClientCertificateTlsAuth"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC: Shape = Shape {
@@ -3651,6 +3716,7 @@ static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_SQS_QUEUE_PARAMETERS: Shape = Shape {
@@ -3677,6 +3743,7 @@ static SHAPE_PIPE_SOURCE_SQS_QUEUE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_PARAMETERS: Shape = Shape {
@@ -3765,6 +3832,7 @@ static SHAPE_PIPE_TARGET_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_BATCH_JOB_PARAMETERS: Shape = Shape {
@@ -3827,6 +3895,7 @@ static SHAPE_PIPE_TARGET_BATCH_JOB_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
@@ -3841,6 +3910,7 @@ static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONTAINER_OVERRIDES: Shape = Shape {
@@ -3886,6 +3956,7 @@ static SHAPE_BATCH_CONTAINER_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -3904,6 +3975,7 @@ static SHAPE_BATCH_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -3925,6 +3997,7 @@ static SHAPE_BATCH_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_JOB_DEPENDENCY: Shape = Shape {
@@ -3946,6 +4019,7 @@ static SHAPE_BATCH_JOB_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
@@ -3960,6 +4034,7 @@ static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS: Shape = Shape {
@@ -3987,6 +4062,7 @@ static SHAPE_PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_ECS_TASK_PARAMETERS: Shape = Shape {
@@ -4135,6 +4211,7 @@ static SHAPE_PIPE_TARGET_ECS_TASK_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -4171,6 +4248,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -4181,6 +4259,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -4236,6 +4315,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
@@ -4308,6 +4388,7 @@ static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_CONTAINER_OVERRIDE: Shape = Shape {
@@ -4382,6 +4463,7 @@ static SHAPE_ECS_CONTAINER_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -4400,6 +4482,7 @@ static SHAPE_ECS_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_ENVIRONMENT_FILE: Shape = Shape {
@@ -4421,6 +4504,7 @@ static SHAPE_ECS_ENVIRONMENT_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -4442,6 +4526,7 @@ static SHAPE_ECS_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_EPHEMERAL_STORAGE: Shape = Shape {
@@ -4456,6 +4541,7 @@ static SHAPE_ECS_EPHEMERAL_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_INFERENCE_ACCELERATOR_OVERRIDE: Shape = Shape {
@@ -4474,6 +4560,7 @@ static SHAPE_ECS_INFERENCE_ACCELERATOR_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -4499,6 +4586,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -4524,6 +4612,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4550,6 +4639,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS: Shape = Shape {
@@ -4623,6 +4713,7 @@ static SHAPE_PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_HTTP_PARAMETERS: Shape = Shape {
@@ -4679,6 +4770,7 @@ static SHAPE_PIPE_TARGET_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_KINESIS_STREAM_PARAMETERS: Shape = Shape {
@@ -4693,6 +4785,7 @@ static SHAPE_PIPE_TARGET_KINESIS_STREAM_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_LAMBDA_FUNCTION_PARAMETERS: Shape = Shape {
@@ -4706,6 +4799,7 @@ static SHAPE_PIPE_TARGET_LAMBDA_FUNCTION_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
@@ -4780,6 +4874,7 @@ static SHAPE_PIPE_TARGET_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
@@ -4799,6 +4894,7 @@ static SHAPE_PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
@@ -4826,6 +4922,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_SQS_QUEUE_PARAMETERS: Shape = Shape {
@@ -4852,6 +4949,7 @@ static SHAPE_PIPE_TARGET_SQS_QUEUE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_STATE_MACHINE_PARAMETERS: Shape = Shape {
@@ -4865,6 +4963,7 @@ static SHAPE_PIPE_TARGET_STATE_MACHINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_TIMESTREAM_PARAMETERS: Shape = Shape {
@@ -4964,6 +5063,7 @@ static SHAPE_PIPE_TARGET_TIMESTREAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_MAPPING: Shape = Shape {
@@ -4999,6 +5099,7 @@ static SHAPE_DIMENSION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_MAPPING: Shape = Shape {
@@ -5030,6 +5131,7 @@ static SHAPE_MULTI_MEASURE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
@@ -5065,6 +5167,7 @@ static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_MEASURE_MAPPING: Shape = Shape {
@@ -5100,4 +5203,5 @@ static SHAPE_SINGLE_MEASURE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -698,6 +698,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACHMENTS_CONFIGURATION: Shape = Shape {
@@ -711,6 +712,7 @@ static SHAPE_ATTACHMENTS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SUBSCRIPTION_CONFIGURATION: Shape = Shape {
@@ -735,6 +737,7 @@ static SHAPE_AUTO_SUBSCRIPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -749,6 +752,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERSONALIZATION_CONFIGURATION: Shape = Shape {
@@ -762,6 +766,7 @@ static SHAPE_PERSONALIZATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_Q_APPS_CONFIGURATION: Shape = Shape {
@@ -775,6 +780,7 @@ static SHAPE_Q_APPS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_SIGHT_CONFIGURATION: Shape = Shape {
@@ -790,6 +796,7 @@ static SHAPE_QUICK_SIGHT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -816,4 +823,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -516,6 +517,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -537,6 +539,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_FILTER_CONFIGURATION: Shape = Shape {
@@ -547,6 +550,7 @@ static SHAPE_ACTION_FILTER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ATTRIBUTE_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_FILTER: Shape = Shape {
@@ -623,6 +627,7 @@ static SHAPE_ATTRIBUTE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE: Shape = Shape {
@@ -646,6 +651,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -688,6 +694,29 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DocumentAttributeValue",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringListValue"]),
+                Check::Required(&["StringListValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LongValue"]),
+                Check::Required(&["LongValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DateValue"]),
+                Check::Required(&["DateValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DATA_ACCESSOR_AUTHENTICATION_DETAIL: Shape = Shape {
@@ -729,6 +758,7 @@ static SHAPE_DATA_ACCESSOR_AUTHENTICATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -738,6 +768,15 @@ static SHAPE_DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataAccessorAuthenticationConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["IdcTrustedTokenIssuerConfiguration"]),
+            Check::Required(&["IdcTrustedTokenIssuerConfiguration"]),
+        ])]),
     }],
 };
 
@@ -756,6 +795,7 @@ static SHAPE_DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION: Shape = Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -782,4 +822,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

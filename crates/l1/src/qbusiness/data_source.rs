@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -817,6 +818,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -850,6 +852,7 @@ static SHAPE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -877,6 +880,7 @@ static SHAPE_INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
@@ -921,6 +925,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -963,6 +968,29 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DocumentAttributeValue",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringListValue"]),
+                Check::Required(&["StringListValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LongValue"]),
+                Check::Required(&["LongValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DateValue"]),
+                Check::Required(&["DateValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
@@ -995,6 +1023,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
@@ -1044,6 +1073,7 @@ static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1068,6 +1098,7 @@ static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1081,6 +1112,7 @@ static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1094,6 +1126,7 @@ static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1107,6 +1140,7 @@ static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1133,6 +1167,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -1175,4 +1210,5 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -397,6 +397,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -410,6 +411,7 @@ static SHAPE_INDEX_CAPACITY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONFIGURATION: Shape = Shape {
@@ -445,6 +447,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -471,4 +474,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -211,6 +211,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -251,4 +252,5 @@ static SHAPE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -589,6 +590,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_AUTH_CONFIGURATION: Shape = Shape {
@@ -613,6 +615,25 @@ static SHAPE_PLUGIN_AUTH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PluginAuthConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuthConfiguration"]),
+                Check::Required(&["BasicAuthConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OAuth2ClientCredentialConfiguration"]),
+                Check::Required(&["OAuth2ClientCredentialConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoAuthConfiguration"]),
+                Check::Required(&["NoAuthConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_BASIC_AUTH_CONFIGURATION: Shape = Shape {
@@ -645,6 +666,7 @@ static SHAPE_BASIC_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_CREDENTIAL_CONFIGURATION: Shape = Shape {
@@ -699,6 +721,7 @@ static SHAPE_O_AUTH2_CLIENT_CREDENTIAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PLUGIN_CONFIGURATION: Shape = Shape {
@@ -730,6 +753,7 @@ static SHAPE_CUSTOM_PLUGIN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_SCHEMA: Shape = Shape {
@@ -748,6 +772,15 @@ static SHAPE_API_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/APISchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Payload"]), Check::Required(&["Payload"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+        ]),
+    }],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -775,6 +808,7 @@ static SHAPE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -801,4 +835,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -520,6 +521,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_EXTENSION_CONFIGURATION: Shape = Shape {
@@ -542,6 +544,7 @@ static SHAPE_BROWSER_EXTENSION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZATION_CONFIGURATION: Shape = Shape {
@@ -592,6 +595,7 @@ static SHAPE_CUSTOMIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -610,6 +614,21 @@ static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentityProviderConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SamlConfiguration"]),
+                Check::Required(&["SamlConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenIDConnectConfiguration"]),
+                Check::Required(&["OpenIDConnectConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SAML_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -625,6 +644,7 @@ static SHAPE_SAML_PROVIDER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -657,6 +677,7 @@ static SHAPE_OPEN_ID_CONNECT_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -683,4 +704,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

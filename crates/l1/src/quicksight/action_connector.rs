@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -940,6 +941,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_CONFIG: Shape = Shape {
@@ -968,6 +970,7 @@ static SHAPE_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_METADATA: Shape = Shape {
@@ -1010,6 +1013,37 @@ static SHAPE_AUTHENTICATION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthenticationMetadata",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuthorizationCodeGrantMetadata"]),
+                Check::Required(&["AuthorizationCodeGrantMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCredentialsGrantMetadata"]),
+                Check::Required(&["ClientCredentialsGrantMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuthConnectionMetadata"]),
+                Check::Required(&["BasicAuthConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiKeyConnectionMetadata"]),
+                Check::Required(&["ApiKeyConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoneConnectionMetadata"]),
+                Check::Required(&["NoneConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamConnectionMetadata"]),
+                Check::Required(&["IamConnectionMetadata"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTHORIZATION_CODE_GRANT_METADATA: Shape = Shape {
@@ -1053,6 +1087,7 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_GRANT_CREDENTIALS_DETAILS: Shape = Shape {
@@ -1062,6 +1097,15 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_CREDENTIALS_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_AUTHORIZATION_CODE_GRANT_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthorizationCodeGrantCredentialsDetails",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AuthorizationCodeGrantDetails"]),
+            Check::Required(&["AuthorizationCodeGrantDetails"]),
+        ])]),
     }],
 };
 
@@ -1109,6 +1153,7 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_GRANT_METADATA: Shape = Shape {
@@ -1141,6 +1186,7 @@ static SHAPE_CLIENT_CREDENTIALS_GRANT_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_DETAILS: Shape = Shape {
@@ -1150,6 +1196,15 @@ static SHAPE_CLIENT_CREDENTIALS_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CLIENT_CREDENTIALS_GRANT_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClientCredentialsDetails",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ClientCredentialsGrantDetails"]),
+            Check::Required(&["ClientCredentialsGrantDetails"]),
+        ])]),
     }],
 };
 
@@ -1186,6 +1241,7 @@ static SHAPE_CLIENT_CREDENTIALS_GRANT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONNECTION_METADATA: Shape = Shape {
@@ -1215,6 +1271,7 @@ static SHAPE_BASIC_AUTH_CONNECTION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CONNECTION_METADATA: Shape = Shape {
@@ -1247,6 +1304,7 @@ static SHAPE_API_KEY_CONNECTION_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NONE_CONNECTION_METADATA: Shape = Shape {
@@ -1262,6 +1320,7 @@ static SHAPE_NONE_CONNECTION_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CONNECTION_METADATA: Shape = Shape {
@@ -1276,6 +1335,7 @@ static SHAPE_IAM_CONNECTION_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -1307,6 +1367,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1333,4 +1394,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -21009,6 +21009,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFINITION: Shape = Shape {
@@ -21153,6 +21154,7 @@ static SHAPE_ANALYSIS_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
@@ -21163,6 +21165,7 @@ static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
@@ -21190,6 +21193,7 @@ static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -21208,6 +21212,7 @@ static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -21218,6 +21223,7 @@ static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21228,6 +21234,7 @@ static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21238,6 +21245,7 @@ static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -21248,6 +21256,7 @@ static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21258,6 +21267,7 @@ static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21279,6 +21289,7 @@ static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -21289,6 +21300,7 @@ static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -21299,6 +21311,7 @@ static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21309,6 +21322,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21351,6 +21365,7 @@ static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACING: Shape = Shape {
@@ -21381,6 +21396,7 @@ static SHAPE_SPACING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_FIELD: Shape = Shape {
@@ -21427,6 +21443,7 @@ static SHAPE_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -21466,6 +21483,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
@@ -21485,6 +21503,7 @@ static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COLOR: Shape = Shape {
@@ -21519,6 +21538,7 @@ static SHAPE_CUSTOM_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
@@ -21555,6 +21575,7 @@ static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
@@ -21574,6 +21595,7 @@ static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS: Shape = Shape {
@@ -21649,6 +21671,7 @@ static SHAPE_DECAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21673,6 +21696,7 @@ static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21701,6 +21725,7 @@ static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21715,6 +21740,7 @@ static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21739,6 +21765,7 @@ static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21816,6 +21843,7 @@ static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
@@ -21830,6 +21858,7 @@ static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
@@ -21843,6 +21872,7 @@ static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
@@ -21864,6 +21894,7 @@ static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
@@ -21897,6 +21928,7 @@ static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21965,6 +21997,7 @@ static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -22015,6 +22048,7 @@ static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
@@ -22025,6 +22059,7 @@ static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NUMERIC_FORMAT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
@@ -22043,6 +22078,7 @@ static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -22065,6 +22101,7 @@ static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_GROUP: Shape = Shape {
@@ -22121,6 +22158,7 @@ static SHAPE_FILTER_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -22175,6 +22213,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER: Shape = Shape {
@@ -22210,6 +22249,7 @@ static SHAPE_CATEGORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
@@ -22234,6 +22274,7 @@ static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
@@ -22295,6 +22336,7 @@ static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -22354,6 +22396,7 @@ static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -22413,6 +22456,7 @@ static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
@@ -22435,6 +22479,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
@@ -22483,6 +22528,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
@@ -22513,6 +22559,7 @@ static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22559,6 +22606,7 @@ static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
@@ -22584,6 +22632,7 @@ static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_OPTIONS: Shape = Shape {
@@ -22611,6 +22660,7 @@ static SHAPE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -22666,6 +22716,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -22687,6 +22738,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -22700,6 +22752,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
@@ -22736,6 +22789,7 @@ static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22760,6 +22814,7 @@ static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
@@ -22773,6 +22828,7 @@ static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
@@ -22792,6 +22848,7 @@ static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
@@ -22819,6 +22876,7 @@ static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22849,6 +22907,7 @@ static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
@@ -22862,6 +22921,7 @@ static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
@@ -22883,6 +22943,7 @@ static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22911,6 +22972,7 @@ static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
@@ -22950,6 +23012,7 @@ static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22968,6 +23031,7 @@ static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
@@ -22990,6 +23054,7 @@ static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -23014,6 +23079,7 @@ static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
@@ -23027,6 +23093,7 @@ static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
@@ -23037,6 +23104,7 @@ static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -23061,6 +23129,7 @@ static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NESTED_FILTER: Shape = Shape {
@@ -23096,6 +23165,7 @@ static SHAPE_NESTED_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INNER_FILTER: Shape = Shape {
@@ -23106,6 +23176,7 @@ static SHAPE_INNER_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CATEGORY_INNER_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
@@ -23130,6 +23201,7 @@ static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -23209,6 +23281,7 @@ static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23245,6 +23318,7 @@ static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23266,6 +23340,7 @@ static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23299,6 +23374,7 @@ static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
@@ -23313,6 +23389,7 @@ static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -23390,6 +23467,7 @@ static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
@@ -23413,6 +23491,7 @@ static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
@@ -23527,6 +23606,7 @@ static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
@@ -23553,6 +23633,7 @@ static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
@@ -23593,6 +23674,7 @@ static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
@@ -23664,6 +23746,7 @@ static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
@@ -23690,6 +23773,7 @@ static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
@@ -23777,6 +23861,7 @@ static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
@@ -23806,6 +23891,7 @@ static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
@@ -23886,6 +23972,7 @@ static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
@@ -23913,6 +24000,7 @@ static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -23931,6 +24019,7 @@ static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -23950,6 +24039,7 @@ static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
@@ -23996,6 +24086,7 @@ static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_OPTIONS: Shape = Shape {
@@ -24025,6 +24116,7 @@ static SHAPE_ASSET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
@@ -24055,6 +24147,7 @@ static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
@@ -24118,6 +24211,7 @@ static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
@@ -24151,6 +24245,7 @@ static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
@@ -24175,6 +24270,7 @@ static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
@@ -24202,6 +24298,7 @@ static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24223,6 +24320,7 @@ static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
@@ -24276,6 +24374,7 @@ static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
@@ -24303,6 +24402,7 @@ static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24324,6 +24424,7 @@ static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
@@ -24377,6 +24478,7 @@ static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
@@ -24404,6 +24506,7 @@ static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24425,6 +24528,7 @@ static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
@@ -24478,6 +24582,7 @@ static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
@@ -24505,6 +24610,7 @@ static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24526,6 +24632,7 @@ static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
@@ -24539,6 +24646,7 @@ static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_DEFINITION: Shape = Shape {
@@ -24700,6 +24808,7 @@ static SHAPE_SHEET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONTROL: Shape = Shape {
@@ -24754,6 +24863,7 @@ static SHAPE_FILTER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
@@ -24788,6 +24898,7 @@ static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -24807,6 +24918,7 @@ static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
@@ -24825,6 +24937,7 @@ static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -24887,6 +25000,7 @@ static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -24961,6 +25075,7 @@ static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
@@ -25026,6 +25141,7 @@ static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
@@ -25079,6 +25195,7 @@ static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
@@ -25150,6 +25267,7 @@ static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -25204,6 +25322,7 @@ static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -25248,6 +25367,7 @@ static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE: Shape = Shape {
@@ -25314,6 +25434,7 @@ static SHAPE_SHEET_IMAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
@@ -25374,6 +25495,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -25398,6 +25520,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
@@ -25408,6 +25531,7 @@ static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOCAL_NAVIGATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
@@ -25423,6 +25547,7 @@ static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
@@ -25442,6 +25567,7 @@ static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -25465,6 +25591,7 @@ static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -25508,6 +25635,7 @@ static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
@@ -25526,6 +25654,7 @@ static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
@@ -25592,6 +25721,7 @@ static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
@@ -25617,6 +25747,7 @@ static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
@@ -25627,6 +25758,7 @@ static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_MENU_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
@@ -25640,6 +25772,7 @@ static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
@@ -25658,6 +25791,7 @@ static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
@@ -25668,6 +25802,7 @@ static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -25683,6 +25818,7 @@ static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
@@ -25704,6 +25840,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
@@ -25718,6 +25855,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT: Shape = Shape {
@@ -25728,6 +25866,7 @@ static SHAPE_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -25752,6 +25891,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -25794,6 +25934,7 @@ static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
@@ -25918,6 +26059,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -25942,6 +26084,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -25976,6 +26119,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOADING_ANIMATION: Shape = Shape {
@@ -25989,6 +26133,7 @@ static SHAPE_LOADING_ANIMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
@@ -26011,6 +26156,7 @@ static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -26024,6 +26170,7 @@ static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
@@ -26056,6 +26203,7 @@ static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
@@ -26082,6 +26230,7 @@ static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26109,6 +26258,7 @@ static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
@@ -26225,6 +26375,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -26249,6 +26400,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -26283,6 +26435,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26340,6 +26493,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
@@ -26381,6 +26535,7 @@ static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
@@ -26391,6 +26546,7 @@ static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26401,6 +26557,7 @@ static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26420,6 +26577,7 @@ static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -26430,6 +26588,7 @@ static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
@@ -26443,6 +26602,7 @@ static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
@@ -26490,6 +26650,7 @@ static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26508,6 +26669,7 @@ static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26545,6 +26707,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SORT: Shape = Shape {
@@ -26572,6 +26735,7 @@ static SHAPE_COLUMN_SORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26609,6 +26773,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -26619,6 +26784,7 @@ static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_STYLE: Shape = Shape {
@@ -26637,6 +26803,7 @@ static SHAPE_SECTION_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
@@ -26666,6 +26833,7 @@ static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONTROL: Shape = Shape {
@@ -26708,6 +26876,7 @@ static SHAPE_PARAMETER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -26752,6 +26921,7 @@ static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -26826,6 +26996,7 @@ static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
@@ -26853,6 +27024,7 @@ static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
@@ -26918,6 +27090,7 @@ static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
@@ -26980,6 +27153,7 @@ static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -27034,6 +27208,7 @@ static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -27078,6 +27253,7 @@ static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
@@ -27088,6 +27264,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -27098,6 +27275,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
@@ -27125,6 +27303,7 @@ static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL: Shape = Shape {
@@ -27281,6 +27460,7 @@ static SHAPE_VISUAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
@@ -27356,6 +27536,7 @@ static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
@@ -27416,6 +27597,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -27446,6 +27628,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
@@ -27464,6 +27647,7 @@ static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
@@ -27513,6 +27697,7 @@ static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
@@ -27523,6 +27708,7 @@ static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
@@ -27558,6 +27744,7 @@ static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
@@ -27711,6 +27898,7 @@ static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -27759,6 +27947,7 @@ static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
@@ -27777,6 +27966,7 @@ static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
@@ -27790,6 +27980,7 @@ static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
@@ -27808,6 +27999,7 @@ static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -27826,6 +28018,7 @@ static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
@@ -27844,6 +28037,7 @@ static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_SCALE: Shape = Shape {
@@ -27862,6 +28056,7 @@ static SHAPE_AXIS_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
@@ -27880,6 +28075,7 @@ static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
@@ -27890,6 +28086,7 @@ static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
@@ -27911,6 +28108,7 @@ static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
@@ -27921,6 +28119,7 @@ static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PERCENT_VISIBLE_RANGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
@@ -27947,6 +28146,7 @@ static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
@@ -27965,6 +28165,7 @@ static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -28004,6 +28205,7 @@ static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -28028,6 +28230,7 @@ static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
@@ -28050,6 +28253,7 @@ static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
@@ -28081,6 +28285,7 @@ static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -28180,6 +28385,7 @@ static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
@@ -28216,6 +28422,7 @@ static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
@@ -28251,6 +28458,7 @@ static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
@@ -28276,6 +28484,7 @@ static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
@@ -28289,6 +28498,7 @@ static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
@@ -28302,6 +28512,7 @@ static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
@@ -28315,6 +28526,7 @@ static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -28333,6 +28545,7 @@ static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_SETTINGS: Shape = Shape {
@@ -28363,6 +28576,7 @@ static SHAPE_BORDER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -28373,6 +28587,7 @@ static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -28439,6 +28654,7 @@ static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_FIELD: Shape = Shape {
@@ -28463,6 +28679,7 @@ static SHAPE_DIMENSION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
@@ -28501,6 +28718,7 @@ static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
@@ -28558,6 +28776,7 @@ static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
@@ -28596,6 +28815,7 @@ static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEASURE_FIELD: Shape = Shape {
@@ -28626,6 +28846,7 @@ static SHAPE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
@@ -28652,6 +28873,7 @@ static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
@@ -28689,6 +28911,7 @@ static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
@@ -28726,6 +28949,7 @@ static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
@@ -28760,6 +28984,7 @@ static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
@@ -28778,6 +29003,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
@@ -28791,6 +29017,7 @@ static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
@@ -28804,6 +29031,7 @@ static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEGEND_OPTIONS: Shape = Shape {
@@ -28852,6 +29080,7 @@ static SHAPE_LEGEND_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE: Shape = Shape {
@@ -28885,6 +29114,7 @@ static SHAPE_REFERENCE_LINE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
@@ -28921,6 +29151,7 @@ static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
@@ -28945,6 +29176,7 @@ static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
@@ -28955,6 +29187,7 @@ static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
@@ -29006,6 +29239,7 @@ static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
@@ -29019,6 +29253,7 @@ static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
@@ -29040,6 +29275,7 @@ static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
@@ -29064,6 +29300,7 @@ static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
@@ -29082,6 +29319,7 @@ static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -29110,6 +29348,7 @@ static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -29128,6 +29367,7 @@ static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -29150,6 +29390,7 @@ static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
@@ -29194,6 +29435,7 @@ static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
@@ -29272,6 +29514,7 @@ static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
@@ -29302,6 +29545,7 @@ static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
@@ -29326,6 +29570,7 @@ static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -29395,6 +29640,7 @@ static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -29416,6 +29662,7 @@ static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -29434,6 +29681,7 @@ static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT: Shape = Shape {
@@ -29459,6 +29707,7 @@ static SHAPE_FIELD_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
@@ -29489,6 +29738,7 @@ static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
@@ -29528,6 +29778,7 @@ static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_ITEM: Shape = Shape {
@@ -29546,6 +29797,7 @@ static SHAPE_TOOLTIP_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
@@ -29588,6 +29840,7 @@ static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
@@ -29628,6 +29881,7 @@ static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_PALETTE: Shape = Shape {
@@ -29658,6 +29912,7 @@ static SHAPE_VISUAL_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_COLOR: Shape = Shape {
@@ -29698,6 +29953,7 @@ static SHAPE_DATA_PATH_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_VALUE: Shape = Shape {
@@ -29730,6 +29986,7 @@ static SHAPE_DATA_PATH_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_TYPE: Shape = Shape {
@@ -29748,6 +30005,7 @@ static SHAPE_DATA_PATH_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
@@ -29772,6 +30030,7 @@ static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
@@ -29803,6 +30062,7 @@ static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29827,6 +30087,7 @@ static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29858,6 +30119,7 @@ static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29876,6 +30138,7 @@ static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29919,6 +30182,7 @@ static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
@@ -29965,6 +30229,7 @@ static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
@@ -30011,6 +30276,7 @@ static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
@@ -30032,6 +30298,7 @@ static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
@@ -30058,6 +30325,7 @@ static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
@@ -30079,6 +30347,7 @@ static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
@@ -30105,6 +30374,7 @@ static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
@@ -30180,6 +30450,7 @@ static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
@@ -30267,6 +30538,7 @@ static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
@@ -30297,6 +30569,7 @@ static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
@@ -30310,6 +30583,7 @@ static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
@@ -30320,6 +30594,7 @@ static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -30356,6 +30631,7 @@ static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -30383,6 +30659,7 @@ static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -30404,6 +30681,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
@@ -30479,6 +30757,7 @@ static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
@@ -30626,6 +30905,7 @@ static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -30656,6 +30936,7 @@ static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
@@ -30695,6 +30976,7 @@ static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
@@ -30734,6 +31016,7 @@ static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
@@ -30744,6 +31027,7 @@ static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -30810,6 +31094,7 @@ static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30828,6 +31113,7 @@ static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30856,6 +31142,7 @@ static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -30886,6 +31173,7 @@ static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30908,6 +31196,7 @@ static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
@@ -30918,6 +31207,7 @@ static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_Y_AXIS_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
@@ -30931,6 +31221,7 @@ static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -30979,6 +31270,7 @@ static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
@@ -31059,6 +31351,7 @@ static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
@@ -31104,6 +31397,7 @@ static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMPTY_VISUAL: Shape = Shape {
@@ -31156,6 +31450,7 @@ static SHAPE_EMPTY_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
@@ -31237,6 +31532,7 @@ static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
@@ -31285,6 +31581,7 @@ static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
@@ -31295,6 +31592,7 @@ static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -31331,6 +31629,7 @@ static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
@@ -31344,6 +31643,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -31363,6 +31663,7 @@ static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
@@ -31384,6 +31685,7 @@ static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
@@ -31430,6 +31732,7 @@ static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31449,6 +31752,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -31459,6 +31763,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31481,6 +31786,7 @@ static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
@@ -31491,6 +31797,7 @@ static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
@@ -31509,6 +31816,7 @@ static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
@@ -31531,6 +31839,7 @@ static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_COLOR: Shape = Shape {
@@ -31550,6 +31859,7 @@ static SHAPE_GRADIENT_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_STOP: Shape = Shape {
@@ -31577,6 +31887,7 @@ static SHAPE_GRADIENT_STOP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
@@ -31602,6 +31913,7 @@ static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
@@ -31677,6 +31989,7 @@ static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
@@ -31731,6 +32044,7 @@ static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -31803,6 +32117,7 @@ static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
@@ -31813,6 +32128,7 @@ static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -31849,6 +32165,7 @@ static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -31876,6 +32193,7 @@ static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
@@ -31942,6 +32260,7 @@ static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
@@ -31990,6 +32309,7 @@ static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -32014,6 +32334,7 @@ static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
@@ -32050,6 +32371,7 @@ static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
@@ -32089,6 +32411,7 @@ static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_CONFIGURATION: Shape = Shape {
@@ -32110,6 +32433,7 @@ static SHAPE_ARC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
@@ -32128,6 +32452,7 @@ static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -32146,6 +32471,7 @@ static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
@@ -32167,6 +32493,7 @@ static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
@@ -32185,6 +32512,7 @@ static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -32204,6 +32532,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -32222,6 +32551,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -32232,6 +32562,7 @@ static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -32250,6 +32581,7 @@ static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
@@ -32268,6 +32600,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
@@ -32305,6 +32638,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
@@ -32318,6 +32652,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
@@ -32369,6 +32704,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
@@ -32406,6 +32742,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
@@ -32481,6 +32818,7 @@ static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
@@ -32535,6 +32873,7 @@ static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
@@ -32545,6 +32884,7 @@ static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -32596,6 +32936,7 @@ static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
@@ -32623,6 +32964,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
@@ -32633,6 +32975,7 @@ static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER: Shape = Shape {
@@ -32643,6 +32986,7 @@ static SHAPE_CLUSTER_MARKER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIMPLE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
@@ -32656,6 +33000,7 @@ static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
@@ -32666,6 +33011,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
@@ -32685,6 +33031,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
@@ -32698,6 +33045,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
@@ -32773,6 +33121,7 @@ static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
@@ -32833,6 +33182,7 @@ static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_SCALE: Shape = Shape {
@@ -32869,6 +33219,7 @@ static SHAPE_COLOR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR: Shape = Shape {
@@ -32890,6 +33241,7 @@ static SHAPE_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
@@ -32900,6 +33252,7 @@ static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -32951,6 +33304,7 @@ static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -32999,6 +33353,7 @@ static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
@@ -33059,6 +33414,7 @@ static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
@@ -33119,6 +33475,7 @@ static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
@@ -33152,6 +33509,7 @@ static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
@@ -33165,6 +33523,7 @@ static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
@@ -33190,6 +33549,7 @@ static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
@@ -33200,6 +33560,7 @@ static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -33219,6 +33580,7 @@ static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_VISUAL: Shape = Shape {
@@ -33299,6 +33661,7 @@ static SHAPE_INSIGHT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
@@ -33332,6 +33695,7 @@ static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION: Shape = Shape {
@@ -33398,6 +33762,7 @@ static SHAPE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
@@ -33494,6 +33859,7 @@ static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
@@ -33539,6 +33905,7 @@ static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
@@ -33583,6 +33950,7 @@ static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
@@ -33624,6 +33992,7 @@ static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
@@ -33659,6 +34028,7 @@ static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
@@ -33713,6 +34083,7 @@ static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
@@ -33782,6 +34153,7 @@ static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
@@ -33836,6 +34208,7 @@ static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
@@ -33865,6 +34238,7 @@ static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
@@ -33894,6 +34268,7 @@ static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
@@ -33908,6 +34283,7 @@ static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL: Shape = Shape {
@@ -33989,6 +34365,7 @@ static SHAPE_KPI_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONFIGURATION: Shape = Shape {
@@ -34019,6 +34396,7 @@ static SHAPE_KPI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
@@ -34070,6 +34448,7 @@ static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_OPTIONS: Shape = Shape {
@@ -34133,6 +34512,7 @@ static SHAPE_KPI_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
@@ -34146,6 +34526,7 @@ static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
@@ -34159,6 +34540,7 @@ static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
@@ -34201,6 +34583,7 @@ static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
@@ -34214,6 +34597,7 @@ static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
@@ -34224,6 +34608,7 @@ static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_KPI_VISUAL_STANDARD_LAYOUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
@@ -34237,6 +34622,7 @@ static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
@@ -34256,6 +34642,7 @@ static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34275,6 +34662,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -34305,6 +34693,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34323,6 +34712,7 @@ static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34341,6 +34731,7 @@ static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34359,6 +34750,7 @@ static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34369,6 +34761,7 @@ static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
@@ -34434,6 +34827,7 @@ static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
@@ -34475,6 +34869,7 @@ static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
@@ -34550,6 +34945,7 @@ static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
@@ -34610,6 +35006,7 @@ static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -34640,6 +35037,7 @@ static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
@@ -34650,6 +35048,7 @@ static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
@@ -34665,6 +35064,7 @@ static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
@@ -34689,6 +35089,7 @@ static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
@@ -34725,6 +35126,7 @@ static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
@@ -34753,6 +35155,7 @@ static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
@@ -34777,6 +35180,7 @@ static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
@@ -34787,6 +35191,7 @@ static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
@@ -34797,6 +35202,7 @@ static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
@@ -34815,6 +35221,7 @@ static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
@@ -34839,6 +35246,7 @@ static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
@@ -34881,6 +35289,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
@@ -34902,6 +35311,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
@@ -34912,6 +35322,7 @@ static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
@@ -34945,6 +35356,7 @@ static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
@@ -34991,6 +35403,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
@@ -35012,6 +35425,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
@@ -35036,6 +35450,7 @@ static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
@@ -35049,6 +35464,7 @@ static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
@@ -35059,6 +35475,7 @@ static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POINT_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
@@ -35069,6 +35486,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
@@ -35099,6 +35517,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
@@ -35112,6 +35531,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
@@ -35122,6 +35542,7 @@ static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
@@ -35132,6 +35553,7 @@ static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
@@ -35156,6 +35578,7 @@ static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
@@ -35177,6 +35600,7 @@ static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
@@ -35210,6 +35634,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
@@ -35285,6 +35710,7 @@ static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
@@ -35456,6 +35882,7 @@ static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -35489,6 +35916,7 @@ static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
@@ -35499,6 +35927,7 @@ static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -35565,6 +35994,7 @@ static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
@@ -35583,6 +36013,7 @@ static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
@@ -35641,6 +36072,7 @@ static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_SCENARIO: Shape = Shape {
@@ -35659,6 +36091,7 @@ static SHAPE_FORECAST_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
@@ -35677,6 +36110,7 @@ static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
@@ -35701,6 +36135,7 @@ static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -35728,6 +36163,7 @@ static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
@@ -35741,6 +36177,7 @@ static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIES_ITEM: Shape = Shape {
@@ -35759,6 +36196,7 @@ static SHAPE_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
@@ -35796,6 +36234,7 @@ static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -35820,6 +36259,7 @@ static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
@@ -35851,6 +36291,7 @@ static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -35905,6 +36346,7 @@ static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
@@ -35980,6 +36422,7 @@ static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
@@ -36067,6 +36510,7 @@ static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_OPTIONS: Shape = Shape {
@@ -36085,6 +36529,7 @@ static SHAPE_DONUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_OPTIONS: Shape = Shape {
@@ -36098,6 +36543,7 @@ static SHAPE_ARC_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
@@ -36111,6 +36557,7 @@ static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
@@ -36121,6 +36568,7 @@ static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -36172,6 +36620,7 @@ static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -36220,6 +36669,7 @@ static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
@@ -36286,6 +36736,7 @@ static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
@@ -36334,6 +36785,7 @@ static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -36381,6 +36833,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
@@ -36402,6 +36855,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
@@ -36429,6 +36883,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
@@ -36456,6 +36911,7 @@ static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
@@ -36491,6 +36947,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
@@ -36501,6 +36958,7 @@ static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -36552,6 +37010,7 @@ static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -36576,6 +37035,7 @@ static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -36595,6 +37055,7 @@ static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -36617,6 +37078,7 @@ static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
@@ -36641,6 +37103,7 @@ static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_SORT: Shape = Shape {
@@ -36671,6 +37134,7 @@ static SHAPE_DATA_PATH_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
@@ -36773,6 +37237,7 @@ static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
@@ -36846,6 +37311,7 @@ static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -36864,6 +37330,7 @@ static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
@@ -36906,6 +37373,7 @@ static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -36940,6 +37408,7 @@ static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
@@ -36982,6 +37451,7 @@ static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
@@ -37007,6 +37477,7 @@ static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
@@ -37037,6 +37508,7 @@ static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -37115,6 +37587,7 @@ static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -37129,6 +37602,7 @@ static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
@@ -37142,6 +37616,7 @@ static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
@@ -37214,6 +37689,7 @@ static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
@@ -37236,6 +37712,7 @@ static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -37249,6 +37726,7 @@ static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -37268,6 +37746,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -37278,6 +37757,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -37321,6 +37801,7 @@ static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
@@ -37334,6 +37815,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
@@ -37358,6 +37840,7 @@ static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL: Shape = Shape {
@@ -37409,6 +37892,7 @@ static SHAPE_PLUGIN_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
@@ -37442,6 +37926,7 @@ static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
@@ -37502,6 +37987,7 @@ static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
@@ -37512,6 +37998,7 @@ static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
@@ -37539,6 +38026,7 @@ static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -37549,6 +38037,7 @@ static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
@@ -37564,6 +38053,7 @@ static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
@@ -37582,6 +38072,7 @@ static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
@@ -37657,6 +38148,7 @@ static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
@@ -37778,6 +38270,7 @@ static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -37788,6 +38281,7 @@ static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
@@ -37801,6 +38295,7 @@ static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -37811,6 +38306,7 @@ static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -37862,6 +38358,7 @@ static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -37910,6 +38407,7 @@ static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
@@ -37970,6 +38468,7 @@ static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
@@ -38000,6 +38499,7 @@ static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
@@ -38010,6 +38510,7 @@ static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38061,6 +38562,7 @@ static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
@@ -38094,6 +38596,7 @@ static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
@@ -38169,6 +38672,7 @@ static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
@@ -38241,6 +38745,7 @@ static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
@@ -38259,6 +38764,7 @@ static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38340,6 +38846,7 @@ static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38421,6 +38928,7 @@ static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -38431,6 +38939,7 @@ static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ITEMS_LIMIT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_VISUAL: Shape = Shape {
@@ -38497,6 +39006,7 @@ static SHAPE_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
@@ -38560,6 +39070,7 @@ static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -38621,6 +39132,7 @@ static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
@@ -38644,6 +39156,7 @@ static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
@@ -38691,6 +39204,7 @@ static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
@@ -38709,6 +39223,7 @@ static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
@@ -38719,6 +39234,7 @@ static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
@@ -38732,6 +39248,7 @@ static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
@@ -38753,6 +39270,7 @@ static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
@@ -38771,6 +39289,7 @@ static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
@@ -38784,6 +39303,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
@@ -38802,6 +39322,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
@@ -38833,6 +39354,7 @@ static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
@@ -38851,6 +39373,7 @@ static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38887,6 +39410,7 @@ static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38906,6 +39430,7 @@ static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -38930,6 +39455,7 @@ static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -38957,6 +39483,7 @@ static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
@@ -38975,6 +39502,7 @@ static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
@@ -39009,6 +39537,7 @@ static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
@@ -39085,6 +39614,7 @@ static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIONS: Shape = Shape {
@@ -39118,6 +39648,7 @@ static SHAPE_TABLE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_OPTIONS: Shape = Shape {
@@ -39178,6 +39709,7 @@ static SHAPE_TOTAL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39197,6 +39729,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -39215,6 +39748,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39237,6 +39771,7 @@ static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39255,6 +39790,7 @@ static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
@@ -39330,6 +39866,7 @@ static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
@@ -39396,6 +39933,7 @@ static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
@@ -39406,6 +39944,7 @@ static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39457,6 +39996,7 @@ static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -39484,6 +40024,7 @@ static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_VISUAL: Shape = Shape {
@@ -39559,6 +40100,7 @@ static SHAPE_WATERFALL_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
@@ -39637,6 +40179,7 @@ static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -39647,6 +40190,7 @@ static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
@@ -39680,6 +40224,7 @@ static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
@@ -39690,6 +40235,7 @@ static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39741,6 +40287,7 @@ static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -39768,6 +40315,7 @@ static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
@@ -39778,6 +40326,7 @@ static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
@@ -39853,6 +40402,7 @@ static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
@@ -39889,6 +40439,7 @@ static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
@@ -39899,6 +40450,7 @@ static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39935,6 +40487,7 @@ static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
@@ -39962,6 +40515,7 @@ static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
@@ -40023,6 +40577,7 @@ static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE: Shape = Shape {
@@ -40041,6 +40596,7 @@ static SHAPE_STATIC_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
@@ -40064,6 +40620,7 @@ static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -40082,6 +40639,7 @@ static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
@@ -40106,6 +40664,7 @@ static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
@@ -40116,6 +40675,7 @@ static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
@@ -40139,6 +40699,7 @@ static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -40161,6 +40722,7 @@ static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_ERROR: Shape = Shape {
@@ -40211,6 +40773,7 @@ static SHAPE_ANALYSIS_ERROR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY: Shape = Shape {
@@ -40224,6 +40787,7 @@ static SHAPE_ENTITY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -40290,6 +40854,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
@@ -40316,6 +40881,7 @@ static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
@@ -40342,6 +40908,7 @@ static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER: Shape = Shape {
@@ -40368,6 +40935,7 @@ static SHAPE_INTEGER_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER: Shape = Shape {
@@ -40394,6 +40962,7 @@ static SHAPE_STRING_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -40425,6 +40994,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET: Shape = Shape {
@@ -40452,6 +41022,7 @@ static SHAPE_SHEET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_ENTITY: Shape = Shape {
@@ -40462,6 +41033,7 @@ static SHAPE_ANALYSIS_SOURCE_ENTITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_ANALYSIS_SOURCE_TEMPLATE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_TEMPLATE: Shape = Shape {
@@ -40502,6 +41074,7 @@ static SHAPE_ANALYSIS_SOURCE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -40523,6 +41096,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REFERENCE: Shape = Shape {
@@ -40545,6 +41119,7 @@ static SHAPE_TOPIC_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -40571,6 +41146,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
@@ -40584,4 +41160,5 @@ static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

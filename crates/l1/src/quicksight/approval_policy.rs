@@ -327,6 +327,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICABLE_TO: Shape = Shape {
@@ -356,4 +357,5 @@ static SHAPE_APPLICABLE_TO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -348,6 +348,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_DEFINITION: Shape = Shape {
@@ -382,6 +383,7 @@ static SHAPE_BRAND_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_THEME: Shape = Shape {
@@ -400,6 +402,7 @@ static SHAPE_APPLICATION_THEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_COLOR_PALETTE: Shape = Shape {
@@ -460,6 +463,7 @@ static SHAPE_BRAND_COLOR_PALETTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE: Shape = Shape {
@@ -484,6 +488,7 @@ static SHAPE_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_ELEMENT_STYLE: Shape = Shape {
@@ -494,6 +499,7 @@ static SHAPE_BRAND_ELEMENT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_NAVBAR_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NAVBAR_STYLE: Shape = Shape {
@@ -512,6 +518,7 @@ static SHAPE_NAVBAR_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -538,4 +545,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -4374,6 +4374,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP: Shape = Shape {
@@ -4384,6 +4385,7 @@ static SHAPE_COLUMN_GROUP: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEO_SPATIAL_COLUMN_GROUP),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_SPATIAL_COLUMN_GROUP: Shape = Shape {
@@ -4428,6 +4430,7 @@ static SHAPE_GEO_SPATIAL_COLUMN_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_LEVEL_PERMISSION_RULE: Shape = Shape {
@@ -4463,6 +4466,7 @@ static SHAPE_COLUMN_LEVEL_PERMISSION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_CONFIGURATION: Shape = Shape {
@@ -4502,6 +4506,7 @@ static SHAPE_DATA_PREP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE: Shape = Shape {
@@ -4524,6 +4529,7 @@ static SHAPE_DESTINATION_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE_SOURCE: Shape = Shape {
@@ -4539,6 +4545,7 @@ static SHAPE_DESTINATION_TABLE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_TABLE: Shape = Shape {
@@ -4562,6 +4569,7 @@ static SHAPE_SOURCE_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARENT_DATA_SET: Shape = Shape {
@@ -4589,6 +4597,7 @@ static SHAPE_PARENT_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_COLUMN: Shape = Shape {
@@ -4642,6 +4651,7 @@ static SHAPE_INPUT_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_STEP: Shape = Shape {
@@ -4714,6 +4724,7 @@ static SHAPE_TRANSFORM_STEP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_OPERATION: Shape = Shape {
@@ -4770,6 +4781,7 @@ static SHAPE_AGGREGATE_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION: Shape = Shape {
@@ -4802,6 +4814,7 @@ static SHAPE_AGGREGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_AGGREGATION_FUNCTION: Shape = Shape {
@@ -4826,6 +4839,7 @@ static SHAPE_DATA_PREP_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_LIST_AGGREGATION_FUNCTION: Shape = Shape {
@@ -4854,6 +4868,7 @@ static SHAPE_DATA_PREP_LIST_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_PERCENTILE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -4880,6 +4895,7 @@ static SHAPE_DATA_PREP_PERCENTILE_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_SIMPLE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -4915,6 +4931,7 @@ static SHAPE_DATA_PREP_SIMPLE_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OPERATION_SOURCE: Shape = Shape {
@@ -4947,6 +4964,7 @@ static SHAPE_TRANSFORM_OPERATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_COLUMN_ID_MAPPING: Shape = Shape {
@@ -4973,6 +4991,7 @@ static SHAPE_DATA_SET_COLUMN_ID_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPEND_OPERATION: Shape = Shape {
@@ -5016,6 +5035,7 @@ static SHAPE_APPEND_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPENDED_COLUMN: Shape = Shape {
@@ -5042,6 +5062,7 @@ static SHAPE_APPENDED_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAST_COLUMN_TYPES_OPERATION: Shape = Shape {
@@ -5079,6 +5100,7 @@ static SHAPE_CAST_COLUMN_TYPES_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAST_COLUMN_TYPE_OPERATION: Shape = Shape {
@@ -5123,6 +5145,7 @@ static SHAPE_CAST_COLUMN_TYPE_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_COLUMNS_OPERATION: Shape = Shape {
@@ -5160,6 +5183,7 @@ static SHAPE_CREATE_COLUMNS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_COLUMN: Shape = Shape {
@@ -5196,6 +5220,7 @@ static SHAPE_CALCULATED_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTERS_OPERATION: Shape = Shape {
@@ -5233,6 +5258,7 @@ static SHAPE_FILTERS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION: Shape = Shape {
@@ -5267,6 +5293,7 @@ static SHAPE_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_FILTER_CONDITION: Shape = Shape {
@@ -5295,6 +5322,7 @@ static SHAPE_DATA_SET_DATE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -5321,6 +5349,7 @@ static SHAPE_DATA_SET_DATE_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_FILTER_VALUE: Shape = Shape {
@@ -5331,6 +5360,7 @@ static SHAPE_DATA_SET_DATE_FILTER_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_RANGE_FILTER_CONDITION: Shape = Shape {
@@ -5361,6 +5391,7 @@ static SHAPE_DATA_SET_DATE_RANGE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_FILTER_CONDITION: Shape = Shape {
@@ -5389,6 +5420,7 @@ static SHAPE_DATA_SET_NUMERIC_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -5417,6 +5449,7 @@ static SHAPE_DATA_SET_NUMERIC_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_FILTER_VALUE: Shape = Shape {
@@ -5427,6 +5460,7 @@ static SHAPE_DATA_SET_NUMERIC_FILTER_VALUE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_RANGE_FILTER_CONDITION: Shape = Shape {
@@ -5457,6 +5491,7 @@ static SHAPE_DATA_SET_NUMERIC_RANGE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_FILTER_CONDITION: Shape = Shape {
@@ -5485,6 +5520,7 @@ static SHAPE_DATA_SET_STRING_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -5513,6 +5549,7 @@ static SHAPE_DATA_SET_STRING_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_FILTER_VALUE: Shape = Shape {
@@ -5527,6 +5564,7 @@ static SHAPE_DATA_SET_STRING_FILTER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_LIST_FILTER_CONDITION: Shape = Shape {
@@ -5548,6 +5586,7 @@ static SHAPE_DATA_SET_STRING_LIST_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_LIST_FILTER_VALUE: Shape = Shape {
@@ -5571,6 +5610,7 @@ static SHAPE_DATA_SET_STRING_LIST_FILTER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TABLE_OPERATION: Shape = Shape {
@@ -5593,6 +5633,7 @@ static SHAPE_IMPORT_TABLE_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TABLE_OPERATION_SOURCE: Shape = Shape {
@@ -5625,6 +5666,7 @@ static SHAPE_IMPORT_TABLE_OPERATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_OPERATION: Shape = Shape {
@@ -5684,6 +5726,7 @@ static SHAPE_JOIN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_OPERAND_PROPERTIES: Shape = Shape {
@@ -5703,6 +5746,7 @@ static SHAPE_JOIN_OPERAND_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_NAME_OVERRIDE: Shape = Shape {
@@ -5729,6 +5773,7 @@ static SHAPE_OUTPUT_COLUMN_NAME_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_OPERATION: Shape = Shape {
@@ -5782,6 +5827,7 @@ static SHAPE_PIVOT_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_CONFIGURATION: Shape = Shape {
@@ -5813,6 +5859,7 @@ static SHAPE_PIVOT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOTED_LABEL: Shape = Shape {
@@ -5849,6 +5896,7 @@ static SHAPE_PIVOTED_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -5859,6 +5907,7 @@ static SHAPE_VALUE_COLUMN_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_PREP_AGGREGATION_FUNCTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_OPERATION: Shape = Shape {
@@ -5896,6 +5945,7 @@ static SHAPE_PROJECT_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_COLUMNS_OPERATION: Shape = Shape {
@@ -5933,6 +5983,7 @@ static SHAPE_RENAME_COLUMNS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_COLUMN_OPERATION: Shape = Shape {
@@ -5959,6 +6010,7 @@ static SHAPE_RENAME_COLUMN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNPIVOT_OPERATION: Shape = Shape {
@@ -6036,6 +6088,7 @@ static SHAPE_UNPIVOT_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TO_UNPIVOT: Shape = Shape {
@@ -6062,6 +6115,7 @@ static SHAPE_COLUMN_TO_UNPIVOT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFRESH_PROPERTIES: Shape = Shape {
@@ -6080,6 +6134,7 @@ static SHAPE_DATA_SET_REFRESH_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_FAILURE_CONFIGURATION: Shape = Shape {
@@ -6090,6 +6145,7 @@ static SHAPE_REFRESH_FAILURE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_REFRESH_FAILURE_EMAIL_ALERT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_FAILURE_EMAIL_ALERT: Shape = Shape {
@@ -6103,6 +6159,7 @@ static SHAPE_REFRESH_FAILURE_EMAIL_ALERT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_CONFIGURATION: Shape = Shape {
@@ -6113,6 +6170,7 @@ static SHAPE_REFRESH_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INCREMENTAL_REFRESH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_REFRESH: Shape = Shape {
@@ -6123,6 +6181,7 @@ static SHAPE_INCREMENTAL_REFRESH: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOOKBACK_WINDOW),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOOKBACK_WINDOW: Shape = Shape {
@@ -6153,6 +6212,7 @@ static SHAPE_LOOKBACK_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_USAGE_CONFIGURATION: Shape = Shape {
@@ -6171,6 +6231,7 @@ static SHAPE_DATA_SET_USAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_PARAMETER: Shape = Shape {
@@ -6201,6 +6262,7 @@ static SHAPE_DATASET_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DATASET_PARAMETER: Shape = Shape {
@@ -6263,6 +6325,7 @@ static SHAPE_DATE_TIME_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -6282,6 +6345,7 @@ static SHAPE_DATE_TIME_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DATASET_PARAMETER: Shape = Shape {
@@ -6325,6 +6389,7 @@ static SHAPE_DECIMAL_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -6344,6 +6409,7 @@ static SHAPE_DECIMAL_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DATASET_PARAMETER: Shape = Shape {
@@ -6387,6 +6453,7 @@ static SHAPE_INTEGER_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -6406,6 +6473,7 @@ static SHAPE_INTEGER_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DATASET_PARAMETER: Shape = Shape {
@@ -6449,6 +6517,7 @@ static SHAPE_STRING_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -6472,6 +6541,7 @@ static SHAPE_STRING_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_FOLDER: Shape = Shape {
@@ -6503,6 +6573,7 @@ static SHAPE_FIELD_FOLDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGESTION_WAIT_POLICY: Shape = Shape {
@@ -6525,6 +6596,7 @@ static SHAPE_INGESTION_WAIT_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGICAL_TABLE: Shape = Shape {
@@ -6562,6 +6634,7 @@ static SHAPE_LOGICAL_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OPERATION: Shape = Shape {
@@ -6616,6 +6689,7 @@ static SHAPE_TRANSFORM_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_DATASET_PARAMETER_OPERATION: Shape = Shape {
@@ -6650,6 +6724,7 @@ static SHAPE_OVERRIDE_DATASET_PARAMETER_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEW_DEFAULT_VALUES: Shape = Shape {
@@ -6720,6 +6795,7 @@ static SHAPE_NEW_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_COLUMN_OPERATION: Shape = Shape {
@@ -6751,6 +6827,7 @@ static SHAPE_TAG_COLUMN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TAG: Shape = Shape {
@@ -6784,6 +6861,7 @@ static SHAPE_COLUMN_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_DESCRIPTION: Shape = Shape {
@@ -6798,6 +6876,7 @@ static SHAPE_COLUMN_DESCRIPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UNTAG_COLUMN_OPERATION: Shape = Shape {
@@ -6828,6 +6907,7 @@ static SHAPE_UNTAG_COLUMN_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGICAL_TABLE_SOURCE: Shape = Shape {
@@ -6857,6 +6937,7 @@ static SHAPE_LOGICAL_TABLE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_INSTRUCTION: Shape = Shape {
@@ -6916,6 +6997,7 @@ static SHAPE_JOIN_INSTRUCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_KEY_PROPERTIES: Shape = Shape {
@@ -6926,6 +7008,7 @@ static SHAPE_JOIN_KEY_PROPERTIES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
@@ -6945,6 +7028,7 @@ static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_KEY: Shape = Shape {
@@ -6968,6 +7052,7 @@ static SHAPE_UNIQUE_KEY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -6999,6 +7084,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_TABLE: Shape = Shape {
@@ -7029,6 +7115,7 @@ static SHAPE_PHYSICAL_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SQL: Shape = Shape {
@@ -7076,6 +7163,7 @@ static SHAPE_CUSTOM_SQL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_TABLE: Shape = Shape {
@@ -7133,6 +7221,7 @@ static SHAPE_RELATIONAL_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE: Shape = Shape {
@@ -7166,6 +7255,7 @@ static SHAPE_S3_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLOAD_SETTINGS: Shape = Shape {
@@ -7215,6 +7305,7 @@ static SHAPE_UPLOAD_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAA_S_TABLE: Shape = Shape {
@@ -7257,6 +7348,7 @@ static SHAPE_SAA_S_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PATH_ELEMENT: Shape = Shape {
@@ -7283,6 +7375,7 @@ static SHAPE_TABLE_PATH_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_DATA_SET: Shape = Shape {
@@ -7333,6 +7426,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Shape = Shape {
@@ -7391,6 +7485,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_TAG_RULE: Shape = Shape {
@@ -7433,6 +7528,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_TAG_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_MODEL_CONFIGURATION: Shape = Shape {
@@ -7465,6 +7561,7 @@ static SHAPE_SEMANTIC_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SEMANTIC_METADATA: Shape = Shape {
@@ -7492,6 +7589,7 @@ static SHAPE_DATA_SET_SEMANTIC_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTION: Shape = Shape {
@@ -7502,6 +7600,7 @@ static SHAPE_CUSTOM_INSTRUCTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INLINE_CUSTOM_INSTRUCTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CUSTOM_INSTRUCTION: Shape = Shape {
@@ -7524,6 +7623,7 @@ static SHAPE_INLINE_CUSTOM_INSTRUCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLOADED_DOCUMENT_METADATA: Shape = Shape {
@@ -7538,6 +7638,7 @@ static SHAPE_UPLOADED_DOCUMENT_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SEMANTIC_DESCRIPTION: Shape = Shape {
@@ -7552,6 +7653,7 @@ static SHAPE_DATA_SET_SEMANTIC_DESCRIPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_TABLE: Shape = Shape {
@@ -7591,6 +7693,7 @@ static SHAPE_SEMANTIC_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_CONFIGURATION: Shape = Shape {
@@ -7609,6 +7712,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SEMANTIC_METADATA: Shape = Shape {
@@ -7628,6 +7732,7 @@ static SHAPE_TABLE_SEMANTIC_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARED_COLUMN_SEMANTIC_METADATA: Shape = Shape {
@@ -7663,6 +7768,7 @@ static SHAPE_SHARED_COLUMN_SEMANTIC_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SEMANTIC_PROPERTY: Shape = Shape {
@@ -7687,6 +7793,7 @@ static SHAPE_COLUMN_SEMANTIC_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_NOTES: Shape = Shape {
@@ -7701,6 +7808,7 @@ static SHAPE_ADDITIONAL_NOTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SEMANTIC_TYPE: Shape = Shape {
@@ -7726,6 +7834,7 @@ static SHAPE_COLUMN_SEMANTIC_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -7752,4 +7861,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1891,6 +1891,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_PARAMETERS: Shape = Shape {
@@ -2023,6 +2024,7 @@ static SHAPE_DATA_SOURCE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_ELASTICSEARCH_PARAMETERS: Shape = Shape {
@@ -2037,6 +2039,7 @@ static SHAPE_AMAZON_ELASTICSEARCH_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_PARAMETERS: Shape = Shape {
@@ -2051,6 +2054,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
@@ -2093,6 +2097,7 @@ static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -2103,6 +2108,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_PARAMETERS: Shape = Shape {
@@ -2139,6 +2145,7 @@ static SHAPE_AURORA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_POSTGRE_SQL_PARAMETERS: Shape = Shape {
@@ -2175,6 +2182,7 @@ static SHAPE_AURORA_POSTGRE_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABRICKS_PARAMETERS: Shape = Shape {
@@ -2226,6 +2234,7 @@ static SHAPE_DATABRICKS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
@@ -2268,6 +2277,7 @@ static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTION_PROPERTIES: Shape = Shape {
@@ -2278,6 +2288,7 @@ static SHAPE_VPC_CONNECTION_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARIA_DB_PARAMETERS: Shape = Shape {
@@ -2314,6 +2325,7 @@ static SHAPE_MARIA_DB_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_PARAMETERS: Shape = Shape {
@@ -2350,6 +2362,7 @@ static SHAPE_MY_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_PARAMETERS: Shape = Shape {
@@ -2392,6 +2405,7 @@ static SHAPE_ORACLE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_PARAMETERS: Shape = Shape {
@@ -2428,6 +2442,7 @@ static SHAPE_POSTGRE_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESTO_PARAMETERS: Shape = Shape {
@@ -2464,6 +2479,7 @@ static SHAPE_PRESTO_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_PARAMETERS: Shape = Shape {
@@ -2490,6 +2506,7 @@ static SHAPE_RDS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PARAMETERS: Shape = Shape {
@@ -2548,6 +2565,7 @@ static SHAPE_REDSHIFT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_IAM_PARAMETERS: Shape = Shape {
@@ -2599,6 +2617,7 @@ static SHAPE_REDSHIFT_IAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_PARAMETERS: Shape = Shape {
@@ -2621,6 +2640,7 @@ static SHAPE_S3_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_FILE_LOCATION: Shape = Shape {
@@ -2647,6 +2667,7 @@ static SHAPE_MANIFEST_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_PARAMETERS: Shape = Shape {
@@ -2662,6 +2683,7 @@ static SHAPE_S3_TABLES_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_PARAMETERS: Shape = Shape {
@@ -2723,6 +2745,7 @@ static SHAPE_SNOWFLAKE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_PARAMETERS: Shape = Shape {
@@ -2749,6 +2772,7 @@ static SHAPE_SPARK_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_SERVER_PARAMETERS: Shape = Shape {
@@ -2785,6 +2809,7 @@ static SHAPE_SQL_SERVER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STARBURST_PARAMETERS: Shape = Shape {
@@ -2855,6 +2880,7 @@ static SHAPE_STARBURST_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TERADATA_PARAMETERS: Shape = Shape {
@@ -2891,6 +2917,7 @@ static SHAPE_TERADATA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRINO_PARAMETERS: Shape = Shape {
@@ -2927,6 +2954,7 @@ static SHAPE_TRINO_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CREDENTIALS: Shape = Shape {
@@ -2971,6 +2999,7 @@ static SHAPE_DATA_SOURCE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PAIR: Shape = Shape {
@@ -3012,6 +3041,7 @@ static SHAPE_CREDENTIAL_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_PAIR_CREDENTIALS: Shape = Shape {
@@ -3051,6 +3081,7 @@ static SHAPE_KEY_PAIR_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
@@ -3089,6 +3120,7 @@ static SHAPE_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_ERROR_INFO: Shape = Shape {
@@ -3119,6 +3151,7 @@ static SHAPE_DATA_SOURCE_ERROR_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -3156,6 +3189,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSL_PROPERTIES: Shape = Shape {
@@ -3166,6 +3200,7 @@ static SHAPE_SSL_PROPERTIES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3192,4 +3227,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -431,6 +432,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_CONFIG: Shape = Shape {
@@ -440,6 +442,15 @@ static SHAPE_PROVIDER_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_MICROSOFT_PURVIEW_PROVIDER_CONFIG),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ProviderConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["MicrosoftPurview"]),
+            Check::Required(&["MicrosoftPurview"]),
+        ])]),
     }],
 };
 
@@ -476,6 +487,7 @@ static SHAPE_MICROSOFT_PURVIEW_PROVIDER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_PURVIEW_CREDENTIALS: Shape = Shape {
@@ -489,6 +501,7 @@ static SHAPE_MICROSOFT_PURVIEW_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_ACTION_MAPPING: Shape = Shape {
@@ -524,6 +537,7 @@ static SHAPE_LABEL_ACTION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -550,4 +564,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION: Shape = Shape {
@@ -263,4 +264,5 @@ static SHAPE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

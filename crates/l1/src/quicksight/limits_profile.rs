@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_LIMIT_VALUE: Shape = Shape {
@@ -256,4 +257,5 @@ static SHAPE_PROFILE_LIMIT_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -534,6 +534,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Shape = Shape {
@@ -544,6 +545,7 @@ static SHAPE_IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -570,4 +572,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -278,6 +278,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_SCHEDULE_MAP: Shape = Shape {
@@ -319,6 +320,7 @@ static SHAPE_REFRESH_SCHEDULE_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_FREQUENCY: Shape = Shape {
@@ -362,6 +364,7 @@ static SHAPE_SCHEDULE_FREQUENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_ON_DAY: Shape = Shape {
@@ -396,4 +399,5 @@ static SHAPE_REFRESH_ON_DAY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

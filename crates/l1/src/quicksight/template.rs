@@ -20691,6 +20691,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_VERSION_DEFINITION: Shape = Shape {
@@ -20835,6 +20836,7 @@ static SHAPE_TEMPLATE_VERSION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
@@ -20845,6 +20847,7 @@ static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
@@ -20872,6 +20875,7 @@ static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -20890,6 +20894,7 @@ static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -20900,6 +20905,7 @@ static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -20910,6 +20916,7 @@ static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -20920,6 +20927,7 @@ static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -20930,6 +20938,7 @@ static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -20940,6 +20949,7 @@ static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -20961,6 +20971,7 @@ static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -20971,6 +20982,7 @@ static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -20981,6 +20993,7 @@ static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -20991,6 +21004,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -21033,6 +21047,7 @@ static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACING: Shape = Shape {
@@ -21063,6 +21078,7 @@ static SHAPE_SPACING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_FIELD: Shape = Shape {
@@ -21109,6 +21125,7 @@ static SHAPE_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -21148,6 +21165,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
@@ -21167,6 +21185,7 @@ static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COLOR: Shape = Shape {
@@ -21201,6 +21220,7 @@ static SHAPE_CUSTOM_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
@@ -21237,6 +21257,7 @@ static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
@@ -21256,6 +21277,7 @@ static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS: Shape = Shape {
@@ -21331,6 +21353,7 @@ static SHAPE_DECAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21355,6 +21378,7 @@ static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21383,6 +21407,7 @@ static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21397,6 +21422,7 @@ static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21421,6 +21447,7 @@ static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21498,6 +21525,7 @@ static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
@@ -21512,6 +21540,7 @@ static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
@@ -21525,6 +21554,7 @@ static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
@@ -21546,6 +21576,7 @@ static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
@@ -21579,6 +21610,7 @@ static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21647,6 +21679,7 @@ static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21697,6 +21730,7 @@ static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21707,6 +21741,7 @@ static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NUMERIC_FORMAT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
@@ -21725,6 +21760,7 @@ static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_CONFIGURATION: Shape = Shape {
@@ -21758,6 +21794,7 @@ static SHAPE_DATA_SET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP_SCHEMA: Shape = Shape {
@@ -21785,6 +21822,7 @@ static SHAPE_COLUMN_GROUP_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP_COLUMN_SCHEMA: Shape = Shape {
@@ -21795,6 +21833,7 @@ static SHAPE_COLUMN_GROUP_COLUMN_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SCHEMA: Shape = Shape {
@@ -21814,6 +21853,7 @@ static SHAPE_DATA_SET_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SCHEMA: Shape = Shape {
@@ -21838,6 +21878,7 @@ static SHAPE_COLUMN_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_GROUP: Shape = Shape {
@@ -21894,6 +21935,7 @@ static SHAPE_FILTER_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -21948,6 +21990,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER: Shape = Shape {
@@ -21983,6 +22026,7 @@ static SHAPE_CATEGORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
@@ -22007,6 +22051,7 @@ static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
@@ -22068,6 +22113,7 @@ static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -22127,6 +22173,7 @@ static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -22186,6 +22233,7 @@ static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
@@ -22208,6 +22256,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
@@ -22256,6 +22305,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
@@ -22286,6 +22336,7 @@ static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22332,6 +22383,7 @@ static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
@@ -22357,6 +22409,7 @@ static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_OPTIONS: Shape = Shape {
@@ -22384,6 +22437,7 @@ static SHAPE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -22439,6 +22493,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -22460,6 +22515,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -22473,6 +22529,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
@@ -22509,6 +22566,7 @@ static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22533,6 +22591,7 @@ static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
@@ -22546,6 +22605,7 @@ static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
@@ -22565,6 +22625,7 @@ static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
@@ -22592,6 +22653,7 @@ static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22622,6 +22684,7 @@ static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
@@ -22635,6 +22698,7 @@ static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
@@ -22656,6 +22720,7 @@ static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22684,6 +22749,7 @@ static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
@@ -22723,6 +22789,7 @@ static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22741,6 +22808,7 @@ static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
@@ -22763,6 +22831,7 @@ static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22787,6 +22856,7 @@ static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
@@ -22800,6 +22870,7 @@ static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
@@ -22810,6 +22881,7 @@ static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -22834,6 +22906,7 @@ static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NESTED_FILTER: Shape = Shape {
@@ -22869,6 +22942,7 @@ static SHAPE_NESTED_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INNER_FILTER: Shape = Shape {
@@ -22879,6 +22953,7 @@ static SHAPE_INNER_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CATEGORY_INNER_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
@@ -22903,6 +22978,7 @@ static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -22982,6 +23058,7 @@ static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23018,6 +23095,7 @@ static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23039,6 +23117,7 @@ static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -23072,6 +23151,7 @@ static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
@@ -23086,6 +23166,7 @@ static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -23163,6 +23244,7 @@ static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
@@ -23186,6 +23268,7 @@ static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
@@ -23300,6 +23383,7 @@ static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
@@ -23326,6 +23410,7 @@ static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
@@ -23366,6 +23451,7 @@ static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
@@ -23437,6 +23523,7 @@ static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
@@ -23463,6 +23550,7 @@ static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
@@ -23550,6 +23638,7 @@ static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
@@ -23579,6 +23668,7 @@ static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
@@ -23659,6 +23749,7 @@ static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
@@ -23686,6 +23777,7 @@ static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -23704,6 +23796,7 @@ static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -23723,6 +23816,7 @@ static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
@@ -23769,6 +23863,7 @@ static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_OPTIONS: Shape = Shape {
@@ -23798,6 +23893,7 @@ static SHAPE_ASSET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
@@ -23828,6 +23924,7 @@ static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
@@ -23891,6 +23988,7 @@ static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
@@ -23924,6 +24022,7 @@ static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
@@ -23948,6 +24047,7 @@ static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
@@ -23975,6 +24075,7 @@ static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -23996,6 +24097,7 @@ static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
@@ -24049,6 +24151,7 @@ static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
@@ -24076,6 +24179,7 @@ static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24097,6 +24201,7 @@ static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
@@ -24150,6 +24255,7 @@ static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
@@ -24177,6 +24283,7 @@ static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24198,6 +24305,7 @@ static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
@@ -24251,6 +24359,7 @@ static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
@@ -24278,6 +24387,7 @@ static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -24299,6 +24409,7 @@ static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
@@ -24312,6 +24423,7 @@ static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_DEFINITION: Shape = Shape {
@@ -24473,6 +24585,7 @@ static SHAPE_SHEET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONTROL: Shape = Shape {
@@ -24527,6 +24640,7 @@ static SHAPE_FILTER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
@@ -24561,6 +24675,7 @@ static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -24580,6 +24695,7 @@ static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
@@ -24598,6 +24714,7 @@ static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -24660,6 +24777,7 @@ static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -24734,6 +24852,7 @@ static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
@@ -24799,6 +24918,7 @@ static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
@@ -24852,6 +24972,7 @@ static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
@@ -24923,6 +25044,7 @@ static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -24977,6 +25099,7 @@ static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -25021,6 +25144,7 @@ static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE: Shape = Shape {
@@ -25087,6 +25211,7 @@ static SHAPE_SHEET_IMAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
@@ -25147,6 +25272,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -25171,6 +25297,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
@@ -25181,6 +25308,7 @@ static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOCAL_NAVIGATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
@@ -25196,6 +25324,7 @@ static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
@@ -25215,6 +25344,7 @@ static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -25238,6 +25368,7 @@ static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -25281,6 +25412,7 @@ static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
@@ -25299,6 +25431,7 @@ static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
@@ -25365,6 +25498,7 @@ static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
@@ -25390,6 +25524,7 @@ static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
@@ -25400,6 +25535,7 @@ static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_MENU_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
@@ -25413,6 +25549,7 @@ static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
@@ -25431,6 +25568,7 @@ static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
@@ -25441,6 +25579,7 @@ static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -25456,6 +25595,7 @@ static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
@@ -25477,6 +25617,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
@@ -25491,6 +25632,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT: Shape = Shape {
@@ -25501,6 +25643,7 @@ static SHAPE_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -25525,6 +25668,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -25567,6 +25711,7 @@ static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
@@ -25671,6 +25816,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -25695,6 +25841,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -25719,6 +25866,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOADING_ANIMATION: Shape = Shape {
@@ -25732,6 +25880,7 @@ static SHAPE_LOADING_ANIMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
@@ -25754,6 +25903,7 @@ static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -25767,6 +25917,7 @@ static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
@@ -25799,6 +25950,7 @@ static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
@@ -25825,6 +25977,7 @@ static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -25852,6 +26005,7 @@ static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
@@ -25968,6 +26122,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -25992,6 +26147,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -26026,6 +26182,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26083,6 +26240,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
@@ -26124,6 +26282,7 @@ static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
@@ -26134,6 +26293,7 @@ static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26144,6 +26304,7 @@ static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26163,6 +26324,7 @@ static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -26173,6 +26335,7 @@ static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
@@ -26186,6 +26349,7 @@ static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
@@ -26233,6 +26397,7 @@ static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26251,6 +26416,7 @@ static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26288,6 +26454,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SORT: Shape = Shape {
@@ -26315,6 +26482,7 @@ static SHAPE_COLUMN_SORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -26352,6 +26520,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -26362,6 +26531,7 @@ static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_STYLE: Shape = Shape {
@@ -26380,6 +26550,7 @@ static SHAPE_SECTION_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
@@ -26409,6 +26580,7 @@ static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONTROL: Shape = Shape {
@@ -26451,6 +26623,7 @@ static SHAPE_PARAMETER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -26495,6 +26668,7 @@ static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -26569,6 +26743,7 @@ static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
@@ -26596,6 +26771,7 @@ static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
@@ -26661,6 +26837,7 @@ static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
@@ -26723,6 +26900,7 @@ static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -26777,6 +26955,7 @@ static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -26821,6 +27000,7 @@ static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
@@ -26831,6 +27011,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -26841,6 +27022,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
@@ -26868,6 +27050,7 @@ static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL: Shape = Shape {
@@ -27024,6 +27207,7 @@ static SHAPE_VISUAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
@@ -27099,6 +27283,7 @@ static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
@@ -27159,6 +27344,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -27189,6 +27375,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
@@ -27207,6 +27394,7 @@ static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
@@ -27256,6 +27444,7 @@ static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
@@ -27266,6 +27455,7 @@ static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
@@ -27301,6 +27491,7 @@ static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
@@ -27454,6 +27645,7 @@ static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -27502,6 +27694,7 @@ static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
@@ -27520,6 +27713,7 @@ static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
@@ -27533,6 +27727,7 @@ static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
@@ -27551,6 +27746,7 @@ static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -27569,6 +27765,7 @@ static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
@@ -27587,6 +27784,7 @@ static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_SCALE: Shape = Shape {
@@ -27605,6 +27803,7 @@ static SHAPE_AXIS_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
@@ -27623,6 +27822,7 @@ static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
@@ -27633,6 +27833,7 @@ static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
@@ -27654,6 +27855,7 @@ static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
@@ -27664,6 +27866,7 @@ static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PERCENT_VISIBLE_RANGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
@@ -27690,6 +27893,7 @@ static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
@@ -27708,6 +27912,7 @@ static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -27747,6 +27952,7 @@ static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -27771,6 +27977,7 @@ static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
@@ -27793,6 +28000,7 @@ static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
@@ -27824,6 +28032,7 @@ static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -27923,6 +28132,7 @@ static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
@@ -27959,6 +28169,7 @@ static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
@@ -27994,6 +28205,7 @@ static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
@@ -28019,6 +28231,7 @@ static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
@@ -28032,6 +28245,7 @@ static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
@@ -28045,6 +28259,7 @@ static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
@@ -28058,6 +28273,7 @@ static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -28076,6 +28292,7 @@ static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_SETTINGS: Shape = Shape {
@@ -28106,6 +28323,7 @@ static SHAPE_BORDER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -28116,6 +28334,7 @@ static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -28182,6 +28401,7 @@ static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_FIELD: Shape = Shape {
@@ -28206,6 +28426,7 @@ static SHAPE_DIMENSION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
@@ -28244,6 +28465,7 @@ static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
@@ -28301,6 +28523,7 @@ static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
@@ -28339,6 +28562,7 @@ static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEASURE_FIELD: Shape = Shape {
@@ -28369,6 +28593,7 @@ static SHAPE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
@@ -28395,6 +28620,7 @@ static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
@@ -28432,6 +28658,7 @@ static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
@@ -28469,6 +28696,7 @@ static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
@@ -28503,6 +28731,7 @@ static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
@@ -28521,6 +28750,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
@@ -28534,6 +28764,7 @@ static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
@@ -28547,6 +28778,7 @@ static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEGEND_OPTIONS: Shape = Shape {
@@ -28595,6 +28827,7 @@ static SHAPE_LEGEND_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE: Shape = Shape {
@@ -28628,6 +28861,7 @@ static SHAPE_REFERENCE_LINE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
@@ -28664,6 +28898,7 @@ static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
@@ -28688,6 +28923,7 @@ static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
@@ -28698,6 +28934,7 @@ static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
@@ -28749,6 +28986,7 @@ static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
@@ -28762,6 +29000,7 @@ static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
@@ -28783,6 +29022,7 @@ static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
@@ -28807,6 +29047,7 @@ static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
@@ -28825,6 +29066,7 @@ static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -28853,6 +29095,7 @@ static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -28871,6 +29114,7 @@ static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -28893,6 +29137,7 @@ static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
@@ -28937,6 +29182,7 @@ static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
@@ -29015,6 +29261,7 @@ static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
@@ -29045,6 +29292,7 @@ static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
@@ -29069,6 +29317,7 @@ static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -29138,6 +29387,7 @@ static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -29159,6 +29409,7 @@ static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -29177,6 +29428,7 @@ static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT: Shape = Shape {
@@ -29202,6 +29454,7 @@ static SHAPE_FIELD_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
@@ -29232,6 +29485,7 @@ static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
@@ -29271,6 +29525,7 @@ static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_ITEM: Shape = Shape {
@@ -29289,6 +29544,7 @@ static SHAPE_TOOLTIP_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
@@ -29331,6 +29587,7 @@ static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
@@ -29371,6 +29628,7 @@ static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_PALETTE: Shape = Shape {
@@ -29401,6 +29659,7 @@ static SHAPE_VISUAL_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_COLOR: Shape = Shape {
@@ -29441,6 +29700,7 @@ static SHAPE_DATA_PATH_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_VALUE: Shape = Shape {
@@ -29473,6 +29733,7 @@ static SHAPE_DATA_PATH_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_TYPE: Shape = Shape {
@@ -29491,6 +29752,7 @@ static SHAPE_DATA_PATH_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
@@ -29515,6 +29777,7 @@ static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
@@ -29546,6 +29809,7 @@ static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29570,6 +29834,7 @@ static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29601,6 +29866,7 @@ static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29619,6 +29885,7 @@ static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -29662,6 +29929,7 @@ static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
@@ -29708,6 +29976,7 @@ static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
@@ -29754,6 +30023,7 @@ static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
@@ -29775,6 +30045,7 @@ static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
@@ -29801,6 +30072,7 @@ static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
@@ -29822,6 +30094,7 @@ static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
@@ -29848,6 +30121,7 @@ static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
@@ -29923,6 +30197,7 @@ static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
@@ -30010,6 +30285,7 @@ static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
@@ -30040,6 +30316,7 @@ static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
@@ -30053,6 +30330,7 @@ static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
@@ -30063,6 +30341,7 @@ static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -30099,6 +30378,7 @@ static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -30126,6 +30406,7 @@ static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -30147,6 +30428,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
@@ -30222,6 +30504,7 @@ static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
@@ -30369,6 +30652,7 @@ static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -30399,6 +30683,7 @@ static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
@@ -30438,6 +30723,7 @@ static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
@@ -30477,6 +30763,7 @@ static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
@@ -30487,6 +30774,7 @@ static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -30553,6 +30841,7 @@ static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30571,6 +30860,7 @@ static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30599,6 +30889,7 @@ static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -30629,6 +30920,7 @@ static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -30651,6 +30943,7 @@ static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
@@ -30661,6 +30954,7 @@ static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_Y_AXIS_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
@@ -30674,6 +30968,7 @@ static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -30722,6 +31017,7 @@ static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
@@ -30802,6 +31098,7 @@ static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
@@ -30847,6 +31144,7 @@ static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMPTY_VISUAL: Shape = Shape {
@@ -30899,6 +31197,7 @@ static SHAPE_EMPTY_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
@@ -30980,6 +31279,7 @@ static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
@@ -31028,6 +31328,7 @@ static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
@@ -31038,6 +31339,7 @@ static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -31074,6 +31376,7 @@ static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
@@ -31087,6 +31390,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -31106,6 +31410,7 @@ static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
@@ -31127,6 +31432,7 @@ static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
@@ -31173,6 +31479,7 @@ static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31192,6 +31499,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -31202,6 +31510,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31224,6 +31533,7 @@ static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
@@ -31234,6 +31544,7 @@ static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
@@ -31252,6 +31563,7 @@ static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
@@ -31274,6 +31586,7 @@ static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_COLOR: Shape = Shape {
@@ -31293,6 +31606,7 @@ static SHAPE_GRADIENT_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_STOP: Shape = Shape {
@@ -31320,6 +31634,7 @@ static SHAPE_GRADIENT_STOP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
@@ -31345,6 +31660,7 @@ static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
@@ -31420,6 +31736,7 @@ static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
@@ -31474,6 +31791,7 @@ static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -31546,6 +31864,7 @@ static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
@@ -31556,6 +31875,7 @@ static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -31592,6 +31912,7 @@ static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -31619,6 +31940,7 @@ static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
@@ -31685,6 +32007,7 @@ static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
@@ -31733,6 +32056,7 @@ static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -31757,6 +32081,7 @@ static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
@@ -31793,6 +32118,7 @@ static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
@@ -31832,6 +32158,7 @@ static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_CONFIGURATION: Shape = Shape {
@@ -31853,6 +32180,7 @@ static SHAPE_ARC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
@@ -31871,6 +32199,7 @@ static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -31889,6 +32218,7 @@ static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
@@ -31910,6 +32240,7 @@ static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
@@ -31928,6 +32259,7 @@ static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31947,6 +32279,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -31965,6 +32298,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31975,6 +32309,7 @@ static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -31993,6 +32328,7 @@ static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
@@ -32011,6 +32347,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
@@ -32048,6 +32385,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
@@ -32061,6 +32399,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
@@ -32112,6 +32451,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
@@ -32149,6 +32489,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
@@ -32224,6 +32565,7 @@ static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
@@ -32278,6 +32620,7 @@ static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
@@ -32288,6 +32631,7 @@ static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -32339,6 +32683,7 @@ static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
@@ -32366,6 +32711,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
@@ -32376,6 +32722,7 @@ static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER: Shape = Shape {
@@ -32386,6 +32733,7 @@ static SHAPE_CLUSTER_MARKER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIMPLE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
@@ -32399,6 +32747,7 @@ static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
@@ -32409,6 +32758,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
@@ -32428,6 +32778,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
@@ -32441,6 +32792,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
@@ -32516,6 +32868,7 @@ static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
@@ -32576,6 +32929,7 @@ static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_SCALE: Shape = Shape {
@@ -32612,6 +32966,7 @@ static SHAPE_COLOR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR: Shape = Shape {
@@ -32633,6 +32988,7 @@ static SHAPE_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
@@ -32643,6 +32999,7 @@ static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -32694,6 +33051,7 @@ static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -32742,6 +33100,7 @@ static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
@@ -32802,6 +33161,7 @@ static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
@@ -32862,6 +33222,7 @@ static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
@@ -32895,6 +33256,7 @@ static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
@@ -32908,6 +33270,7 @@ static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
@@ -32933,6 +33296,7 @@ static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
@@ -32943,6 +33307,7 @@ static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -32962,6 +33327,7 @@ static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_VISUAL: Shape = Shape {
@@ -33042,6 +33408,7 @@ static SHAPE_INSIGHT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
@@ -33075,6 +33442,7 @@ static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION: Shape = Shape {
@@ -33141,6 +33509,7 @@ static SHAPE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
@@ -33237,6 +33606,7 @@ static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
@@ -33282,6 +33652,7 @@ static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
@@ -33326,6 +33697,7 @@ static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
@@ -33367,6 +33739,7 @@ static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
@@ -33402,6 +33775,7 @@ static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
@@ -33456,6 +33830,7 @@ static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
@@ -33525,6 +33900,7 @@ static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
@@ -33579,6 +33955,7 @@ static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
@@ -33608,6 +33985,7 @@ static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
@@ -33637,6 +34015,7 @@ static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
@@ -33651,6 +34030,7 @@ static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL: Shape = Shape {
@@ -33732,6 +34112,7 @@ static SHAPE_KPI_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONFIGURATION: Shape = Shape {
@@ -33762,6 +34143,7 @@ static SHAPE_KPI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
@@ -33813,6 +34195,7 @@ static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_OPTIONS: Shape = Shape {
@@ -33876,6 +34259,7 @@ static SHAPE_KPI_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
@@ -33889,6 +34273,7 @@ static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
@@ -33902,6 +34287,7 @@ static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
@@ -33944,6 +34330,7 @@ static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
@@ -33957,6 +34344,7 @@ static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
@@ -33967,6 +34355,7 @@ static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_KPI_VISUAL_STANDARD_LAYOUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
@@ -33980,6 +34369,7 @@ static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
@@ -33999,6 +34389,7 @@ static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34018,6 +34409,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -34048,6 +34440,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34066,6 +34459,7 @@ static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34084,6 +34478,7 @@ static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34102,6 +34497,7 @@ static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -34112,6 +34508,7 @@ static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
@@ -34177,6 +34574,7 @@ static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
@@ -34218,6 +34616,7 @@ static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
@@ -34293,6 +34692,7 @@ static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
@@ -34353,6 +34753,7 @@ static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -34383,6 +34784,7 @@ static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
@@ -34393,6 +34795,7 @@ static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
@@ -34408,6 +34811,7 @@ static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
@@ -34432,6 +34836,7 @@ static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
@@ -34468,6 +34873,7 @@ static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
@@ -34496,6 +34902,7 @@ static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
@@ -34520,6 +34927,7 @@ static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
@@ -34530,6 +34938,7 @@ static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
@@ -34540,6 +34949,7 @@ static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
@@ -34558,6 +34968,7 @@ static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
@@ -34582,6 +34993,7 @@ static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
@@ -34624,6 +35036,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
@@ -34645,6 +35058,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
@@ -34655,6 +35069,7 @@ static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
@@ -34688,6 +35103,7 @@ static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
@@ -34734,6 +35150,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
@@ -34755,6 +35172,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
@@ -34779,6 +35197,7 @@ static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
@@ -34792,6 +35211,7 @@ static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
@@ -34802,6 +35222,7 @@ static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POINT_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
@@ -34812,6 +35233,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
@@ -34842,6 +35264,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
@@ -34855,6 +35278,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
@@ -34865,6 +35289,7 @@ static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
@@ -34875,6 +35300,7 @@ static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
@@ -34899,6 +35325,7 @@ static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
@@ -34920,6 +35347,7 @@ static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
@@ -34953,6 +35381,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
@@ -35028,6 +35457,7 @@ static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
@@ -35199,6 +35629,7 @@ static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -35232,6 +35663,7 @@ static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
@@ -35242,6 +35674,7 @@ static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -35308,6 +35741,7 @@ static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
@@ -35326,6 +35760,7 @@ static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
@@ -35384,6 +35819,7 @@ static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_SCENARIO: Shape = Shape {
@@ -35402,6 +35838,7 @@ static SHAPE_FORECAST_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
@@ -35420,6 +35857,7 @@ static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
@@ -35444,6 +35882,7 @@ static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -35471,6 +35910,7 @@ static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
@@ -35484,6 +35924,7 @@ static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIES_ITEM: Shape = Shape {
@@ -35502,6 +35943,7 @@ static SHAPE_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
@@ -35539,6 +35981,7 @@ static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -35563,6 +36006,7 @@ static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
@@ -35594,6 +36038,7 @@ static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -35648,6 +36093,7 @@ static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
@@ -35723,6 +36169,7 @@ static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
@@ -35810,6 +36257,7 @@ static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_OPTIONS: Shape = Shape {
@@ -35828,6 +36276,7 @@ static SHAPE_DONUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_OPTIONS: Shape = Shape {
@@ -35841,6 +36290,7 @@ static SHAPE_ARC_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
@@ -35854,6 +36304,7 @@ static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
@@ -35864,6 +36315,7 @@ static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -35915,6 +36367,7 @@ static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -35963,6 +36416,7 @@ static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
@@ -36029,6 +36483,7 @@ static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
@@ -36077,6 +36532,7 @@ static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -36124,6 +36580,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
@@ -36145,6 +36602,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
@@ -36172,6 +36630,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
@@ -36199,6 +36658,7 @@ static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
@@ -36234,6 +36694,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
@@ -36244,6 +36705,7 @@ static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -36295,6 +36757,7 @@ static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -36319,6 +36782,7 @@ static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -36338,6 +36802,7 @@ static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -36360,6 +36825,7 @@ static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
@@ -36384,6 +36850,7 @@ static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_SORT: Shape = Shape {
@@ -36414,6 +36881,7 @@ static SHAPE_DATA_PATH_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
@@ -36516,6 +36984,7 @@ static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
@@ -36589,6 +37058,7 @@ static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -36607,6 +37077,7 @@ static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
@@ -36649,6 +37120,7 @@ static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -36683,6 +37155,7 @@ static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
@@ -36725,6 +37198,7 @@ static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
@@ -36750,6 +37224,7 @@ static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
@@ -36780,6 +37255,7 @@ static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -36858,6 +37334,7 @@ static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -36872,6 +37349,7 @@ static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
@@ -36885,6 +37363,7 @@ static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
@@ -36957,6 +37436,7 @@ static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
@@ -36979,6 +37459,7 @@ static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -36992,6 +37473,7 @@ static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -37011,6 +37493,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -37021,6 +37504,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -37064,6 +37548,7 @@ static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
@@ -37077,6 +37562,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
@@ -37101,6 +37587,7 @@ static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL: Shape = Shape {
@@ -37152,6 +37639,7 @@ static SHAPE_PLUGIN_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
@@ -37185,6 +37673,7 @@ static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
@@ -37245,6 +37734,7 @@ static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
@@ -37255,6 +37745,7 @@ static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
@@ -37282,6 +37773,7 @@ static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -37292,6 +37784,7 @@ static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
@@ -37307,6 +37800,7 @@ static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
@@ -37325,6 +37819,7 @@ static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
@@ -37400,6 +37895,7 @@ static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
@@ -37521,6 +38017,7 @@ static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -37531,6 +38028,7 @@ static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
@@ -37544,6 +38042,7 @@ static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -37554,6 +38053,7 @@ static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -37605,6 +38105,7 @@ static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -37653,6 +38154,7 @@ static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
@@ -37713,6 +38215,7 @@ static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
@@ -37743,6 +38246,7 @@ static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
@@ -37753,6 +38257,7 @@ static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -37804,6 +38309,7 @@ static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
@@ -37837,6 +38343,7 @@ static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
@@ -37912,6 +38419,7 @@ static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
@@ -37984,6 +38492,7 @@ static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
@@ -38002,6 +38511,7 @@ static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38083,6 +38593,7 @@ static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38164,6 +38675,7 @@ static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -38174,6 +38686,7 @@ static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ITEMS_LIMIT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_VISUAL: Shape = Shape {
@@ -38240,6 +38753,7 @@ static SHAPE_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
@@ -38303,6 +38817,7 @@ static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -38364,6 +38879,7 @@ static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
@@ -38387,6 +38903,7 @@ static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
@@ -38434,6 +38951,7 @@ static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
@@ -38452,6 +38970,7 @@ static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
@@ -38462,6 +38981,7 @@ static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
@@ -38475,6 +38995,7 @@ static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
@@ -38496,6 +39017,7 @@ static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
@@ -38514,6 +39036,7 @@ static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
@@ -38527,6 +39050,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
@@ -38545,6 +39069,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
@@ -38576,6 +39101,7 @@ static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
@@ -38594,6 +39120,7 @@ static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38630,6 +39157,7 @@ static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38649,6 +39177,7 @@ static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -38673,6 +39202,7 @@ static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -38700,6 +39230,7 @@ static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
@@ -38718,6 +39249,7 @@ static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
@@ -38752,6 +39284,7 @@ static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
@@ -38828,6 +39361,7 @@ static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIONS: Shape = Shape {
@@ -38861,6 +39395,7 @@ static SHAPE_TABLE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_OPTIONS: Shape = Shape {
@@ -38921,6 +39456,7 @@ static SHAPE_TOTAL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38940,6 +39476,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -38958,6 +39495,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38980,6 +39518,7 @@ static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38998,6 +39537,7 @@ static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
@@ -39073,6 +39613,7 @@ static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
@@ -39139,6 +39680,7 @@ static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
@@ -39149,6 +39691,7 @@ static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39200,6 +39743,7 @@ static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -39227,6 +39771,7 @@ static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_VISUAL: Shape = Shape {
@@ -39302,6 +39847,7 @@ static SHAPE_WATERFALL_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
@@ -39380,6 +39926,7 @@ static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -39390,6 +39937,7 @@ static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
@@ -39423,6 +39971,7 @@ static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
@@ -39433,6 +39982,7 @@ static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39484,6 +40034,7 @@ static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -39511,6 +40062,7 @@ static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
@@ -39521,6 +40073,7 @@ static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
@@ -39596,6 +40149,7 @@ static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
@@ -39632,6 +40186,7 @@ static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
@@ -39642,6 +40197,7 @@ static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39678,6 +40234,7 @@ static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
@@ -39705,6 +40262,7 @@ static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
@@ -39766,6 +40324,7 @@ static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE: Shape = Shape {
@@ -39784,6 +40343,7 @@ static SHAPE_STATIC_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
@@ -39807,6 +40367,7 @@ static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -39825,6 +40386,7 @@ static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
@@ -39849,6 +40411,7 @@ static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
@@ -39859,6 +40422,7 @@ static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
@@ -39882,6 +40446,7 @@ static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -39915,6 +40480,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -39946,6 +40512,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_ENTITY: Shape = Shape {
@@ -39964,6 +40531,7 @@ static SHAPE_TEMPLATE_SOURCE_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_ANALYSIS: Shape = Shape {
@@ -40004,6 +40572,7 @@ static SHAPE_TEMPLATE_SOURCE_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -40025,6 +40594,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REFERENCE: Shape = Shape {
@@ -40047,6 +40617,7 @@ static SHAPE_TOPIC_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_TEMPLATE: Shape = Shape {
@@ -40057,6 +40628,7 @@ static SHAPE_TEMPLATE_SOURCE_TEMPLATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -40083,6 +40655,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
@@ -40096,4 +40669,5 @@ static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

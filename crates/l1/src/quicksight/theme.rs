@@ -877,6 +877,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_CONFIGURATION: Shape = Shape {
@@ -907,6 +908,7 @@ static SHAPE_THEME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR_PALETTE: Shape = Shape {
@@ -958,6 +960,7 @@ static SHAPE_DATA_COLOR_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_STYLE: Shape = Shape {
@@ -982,6 +985,7 @@ static SHAPE_SHEET_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_BACKGROUND_STYLE: Shape = Shape {
@@ -1000,6 +1004,7 @@ static SHAPE_SHEET_BACKGROUND_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TILE_STYLE: Shape = Shape {
@@ -1038,6 +1043,7 @@ static SHAPE_TILE_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_STYLE: Shape = Shape {
@@ -1066,6 +1072,7 @@ static SHAPE_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TILE_LAYOUT_STYLE: Shape = Shape {
@@ -1084,6 +1091,7 @@ static SHAPE_TILE_LAYOUT_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUTTER_STYLE: Shape = Shape {
@@ -1094,6 +1102,7 @@ static SHAPE_GUTTER_STYLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARGIN_STYLE: Shape = Shape {
@@ -1104,6 +1113,7 @@ static SHAPE_MARGIN_STYLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPOGRAPHY: Shape = Shape {
@@ -1167,6 +1177,7 @@ static SHAPE_TYPOGRAPHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -1222,6 +1233,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -1232,6 +1244,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -1245,6 +1258,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT: Shape = Shape {
@@ -1259,6 +1273,7 @@ static SHAPE_FONT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_FONT_CONFIGURATION: Shape = Shape {
@@ -1289,6 +1304,7 @@ static SHAPE_VISUAL_SUBTITLE_FONT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_FONT_CONFIGURATION: Shape = Shape {
@@ -1319,6 +1335,7 @@ static SHAPE_VISUAL_TITLE_FONT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UI_COLOR_PALETTE: Shape = Shape {
@@ -1469,6 +1486,7 @@ static SHAPE_UI_COLOR_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -1500,6 +1518,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1526,4 +1545,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1845,6 +1845,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIG_OPTIONS: Shape = Shape {
@@ -1855,6 +1856,7 @@ static SHAPE_TOPIC_CONFIG_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
@@ -1869,6 +1871,7 @@ static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_METADATA: Shape = Shape {
@@ -1951,6 +1954,7 @@ static SHAPE_DATASET_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CALCULATED_FIELD: Shape = Shape {
@@ -2150,6 +2154,7 @@ static SHAPE_TOPIC_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CELL_VALUE_SYNONYM: Shape = Shape {
@@ -2177,6 +2182,7 @@ static SHAPE_CELL_VALUE_SYNONYM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARATIVE_ORDER: Shape = Shape {
@@ -2212,6 +2218,7 @@ static SHAPE_COMPARATIVE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FORMATTING: Shape = Shape {
@@ -2233,6 +2240,7 @@ static SHAPE_DEFAULT_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISPLAY_FORMAT_OPTIONS: Shape = Shape {
@@ -2350,6 +2358,7 @@ static SHAPE_DISPLAY_FORMAT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_FORMAT: Shape = Shape {
@@ -2376,6 +2385,7 @@ static SHAPE_NEGATIVE_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_TYPE: Shape = Shape {
@@ -2451,6 +2461,7 @@ static SHAPE_SEMANTIC_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_COLUMN: Shape = Shape {
@@ -2650,6 +2661,7 @@ static SHAPE_TOPIC_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_AGGREGATION: Shape = Shape {
@@ -2677,6 +2689,7 @@ static SHAPE_DATA_AGGREGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_FILTER: Shape = Shape {
@@ -2788,6 +2801,7 @@ static SHAPE_TOPIC_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CATEGORY_FILTER: Shape = Shape {
@@ -2824,6 +2838,7 @@ static SHAPE_TOPIC_CATEGORY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CATEGORY_FILTER_CONSTANT: Shape = Shape {
@@ -2855,6 +2870,7 @@ static SHAPE_TOPIC_CATEGORY_FILTER_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLLECTIVE_CONSTANT: Shape = Shape {
@@ -2870,6 +2886,7 @@ static SHAPE_COLLECTIVE_CONSTANT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_DATE_RANGE_FILTER: Shape = Shape {
@@ -2888,6 +2905,7 @@ static SHAPE_TOPIC_DATE_RANGE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RANGE_FILTER_CONSTANT: Shape = Shape {
@@ -2909,6 +2927,7 @@ static SHAPE_TOPIC_RANGE_FILTER_CONSTANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_CONSTANT: Shape = Shape {
@@ -2935,6 +2954,7 @@ static SHAPE_RANGE_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -2969,6 +2989,7 @@ static SHAPE_TOPIC_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_SINGULAR_FILTER_CONSTANT: Shape = Shape {
@@ -2994,6 +3015,7 @@ static SHAPE_TOPIC_SINGULAR_FILTER_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -3034,6 +3056,7 @@ static SHAPE_TOPIC_NUMERIC_RANGE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RELATIVE_DATE_FILTER: Shape = Shape {
@@ -3066,6 +3089,7 @@ static SHAPE_TOPIC_RELATIVE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NAMED_ENTITY: Shape = Shape {
@@ -3124,6 +3148,7 @@ static SHAPE_TOPIC_NAMED_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMED_ENTITY_DEFINITION: Shape = Shape {
@@ -3174,6 +3199,7 @@ static SHAPE_NAMED_ENTITY_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMED_ENTITY_DEFINITION_METRIC: Shape = Shape {
@@ -3218,6 +3244,7 @@ static SHAPE_NAMED_ENTITY_DEFINITION_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_ENTITY_TYPE: Shape = Shape {
@@ -3259,6 +3286,7 @@ static SHAPE_SEMANTIC_ENTITY_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3285,4 +3313,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

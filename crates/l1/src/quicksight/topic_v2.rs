@@ -406,6 +406,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
@@ -420,6 +421,7 @@ static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_RELATION: Shape = Shape {
@@ -438,6 +440,7 @@ static SHAPE_DATA_SET_RELATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_RELATION_ENDPOINT: Shape = Shape {
@@ -465,6 +468,7 @@ static SHAPE_DATA_SET_RELATION_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -487,6 +491,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -518,6 +523,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -544,4 +550,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

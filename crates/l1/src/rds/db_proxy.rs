@@ -549,6 +549,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_FORMAT: Shape = Shape {
@@ -608,6 +609,7 @@ static SHAPE_AUTH_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
@@ -634,4 +636,5 @@ static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

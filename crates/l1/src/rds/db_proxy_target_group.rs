@@ -259,6 +259,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_POOL_CONFIGURATION_INFO_FORMAT: Shape = Shape {
@@ -308,6 +309,7 @@ static SHAPE_CONNECTION_POOL_CONFIGURATION_INFO_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -336,4 +338,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -576,6 +576,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZED_TOKEN_ISSUER: Shape = Shape {
@@ -608,6 +609,7 @@ static SHAPE_AUTHORIZED_TOKEN_ISSUER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_INTEGRATIONS_UNION: Shape = Shape {
@@ -647,6 +649,7 @@ static SHAPE_SERVICE_INTEGRATIONS_UNION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_SCOPE_UNION: Shape = Shape {
@@ -657,6 +660,7 @@ static SHAPE_LAKE_FORMATION_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAKE_FORMATION_QUERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_QUERY: Shape = Shape {
@@ -670,6 +674,7 @@ static SHAPE_LAKE_FORMATION_QUERY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SCOPE_UNION: Shape = Shape {
@@ -680,6 +685,7 @@ static SHAPE_REDSHIFT_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT: Shape = Shape {
@@ -693,6 +699,7 @@ static SHAPE_CONNECT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_GRANTS_SCOPE_UNION: Shape = Shape {
@@ -703,6 +710,7 @@ static SHAPE_S3_ACCESS_GRANTS_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_READ_WRITE_ACCESS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_READ_WRITE_ACCESS: Shape = Shape {
@@ -716,6 +724,7 @@ static SHAPE_READ_WRITE_ACCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -742,4 +751,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_ACTION_TYPE: Shape = Shape {
@@ -328,6 +329,7 @@ static SHAPE_SCHEDULED_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESIZE_CLUSTER_MESSAGE: Shape = Shape {
@@ -364,6 +366,7 @@ static SHAPE_RESIZE_CLUSTER_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAUSE_CLUSTER_MESSAGE: Shape = Shape {
@@ -374,6 +377,7 @@ static SHAPE_PAUSE_CLUSTER_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESUME_CLUSTER_MESSAGE: Shape = Shape {
@@ -384,4 +388,5 @@ static SHAPE_RESUME_CLUSTER_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -797,6 +797,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_PARAMETER: Shape = Shape {
@@ -823,6 +824,7 @@ static SHAPE_CONFIG_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_TARGET: Shape = Shape {
@@ -848,6 +850,7 @@ static SHAPE_PERFORMANCE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -874,6 +877,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKGROUP_PROPERTY: Shape = Shape {
@@ -892,6 +896,7 @@ static SHAPE_WORKGROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT: Shape = Shape {
@@ -907,6 +912,7 @@ static SHAPE_ENDPOINT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENDPOINT: Shape = Shape {
@@ -922,9 +928,11 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE: Shape = Shape {
     name: "NetworkInterface",
     properties: &[],
+    constraints: &[],
 };

@@ -342,6 +342,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_PROXY_INPUT: Shape = Shape {
@@ -368,6 +369,7 @@ static SHAPE_API_GATEWAY_PROXY_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -395,4 +397,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

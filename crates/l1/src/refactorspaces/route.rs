@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ROUTE_INPUT: Shape = Shape {
@@ -422,6 +423,7 @@ static SHAPE_DEFAULT_ROUTE_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -449,6 +451,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_URI_PATH_ROUTE_INPUT: Shape = Shape {
@@ -501,4 +504,5 @@ static SHAPE_URI_PATH_ROUTE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -349,6 +349,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ENDPOINT_INPUT: Shape = Shape {
@@ -366,6 +367,7 @@ static SHAPE_LAMBDA_ENDPOINT_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -393,6 +395,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_URL_ENDPOINT_INPUT: Shape = Shape {
@@ -425,4 +428,5 @@ static SHAPE_URL_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -593,6 +594,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&[
+                "ConnectedHomeSettings",
+                "S3Destination",
+                "NotificationChannel",
+            ]),
+            Check::Required(&["FaceSearchSettings", "KinesisDataStream"]),
+        ]),
+    }],
 };
 
 static SHAPE_BOUNDING_BOX: Shape = Shape {
@@ -639,6 +653,7 @@ static SHAPE_BOUNDING_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTED_HOME_SETTINGS: Shape = Shape {
@@ -673,6 +688,7 @@ static SHAPE_CONNECTED_HOME_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SHARING_PREFERENCE: Shape = Shape {
@@ -683,6 +699,7 @@ static SHAPE_DATA_SHARING_PREFERENCE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FACE_SEARCH_SETTINGS: Shape = Shape {
@@ -709,6 +726,7 @@ static SHAPE_FACE_SEARCH_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_STREAM: Shape = Shape {
@@ -723,6 +741,7 @@ static SHAPE_KINESIS_DATA_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_VIDEO_STREAM: Shape = Shape {
@@ -737,6 +756,7 @@ static SHAPE_KINESIS_VIDEO_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CHANNEL: Shape = Shape {
@@ -750,6 +770,7 @@ static SHAPE_NOTIFICATION_CHANNEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POINT: Shape = Shape {
@@ -768,6 +789,7 @@ static SHAPE_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -792,6 +814,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -820,4 +843,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

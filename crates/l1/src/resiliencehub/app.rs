@@ -466,6 +466,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SUBSCRIPTION: Shape = Shape {
@@ -502,6 +503,7 @@ static SHAPE_EVENT_SUBSCRIPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION_MODEL: Shape = Shape {
@@ -546,6 +548,7 @@ static SHAPE_PERMISSION_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_MAPPING: Shape = Shape {
@@ -606,6 +609,7 @@ static SHAPE_RESOURCE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_RESOURCE_ID: Shape = Shape {
@@ -649,4 +653,5 @@ static SHAPE_PHYSICAL_RESOURCE_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

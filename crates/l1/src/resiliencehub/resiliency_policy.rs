@@ -308,6 +308,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_MAP: Shape = Shape {
@@ -338,6 +339,7 @@ static SHAPE_POLICY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILURE_POLICY: Shape = Shape {
@@ -356,4 +358,5 @@ static SHAPE_FAILURE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

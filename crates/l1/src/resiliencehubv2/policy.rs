@@ -368,6 +368,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_SLO: Shape = Shape {
@@ -382,6 +383,7 @@ static SHAPE_AVAILABILITY_SLO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_RECOVERY_TARGETS: Shape = Shape {
@@ -395,6 +397,7 @@ static SHAPE_DATA_RECOVERY_TARGETS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_AZ_TARGETS: Shape = Shape {
@@ -436,6 +439,7 @@ static SHAPE_MULTI_AZ_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_REGION_TARGETS: Shape = Shape {
@@ -477,6 +481,7 @@ static SHAPE_MULTI_REGION_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -503,4 +508,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -794,6 +795,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSERTION_DEFINITION: Shape = Shape {
@@ -808,6 +810,7 @@ static SHAPE_ASSERTION_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_SYSTEM: Shape = Shape {
@@ -842,6 +845,7 @@ static SHAPE_ASSOCIATED_SYSTEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEV_OPS_AGENT_CONFIGURATION: Shape = Shape {
@@ -857,6 +861,7 @@ static SHAPE_DEV_OPS_AGENT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE_DEFINITION: Shape = Shape {
@@ -867,6 +872,7 @@ static SHAPE_INPUT_SOURCE_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -917,6 +923,18 @@ static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ResourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ResourceTags"]),
+            Check::Required(&["CfnStackArn"]),
+            Check::Required(&["TfStateFileUrl"]),
+            Check::Required(&["Eks"]),
+            Check::Required(&["DesignFileS3Url"]),
+        ]),
+    }],
 };
 
 static SHAPE_EKS_SOURCE: Shape = Shape {
@@ -955,6 +973,7 @@ static SHAPE_EKS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_LABEL_SELECTOR: Shape = Shape {
@@ -991,6 +1010,7 @@ static SHAPE_EKS_LABEL_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_LABEL_SELECTOR_REQUIREMENT: Shape = Shape {
@@ -1038,6 +1058,7 @@ static SHAPE_EKS_LABEL_SELECTOR_REQUIREMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -1069,6 +1090,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION_MODEL: Shape = Shape {
@@ -1098,6 +1120,7 @@ static SHAPE_PERMISSION_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_ACCOUNT_ROLE_CONFIGURATION: Shape = Shape {
@@ -1123,6 +1146,7 @@ static SHAPE_CROSS_ACCOUNT_ROLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_REPORT_CONFIGURATION: Shape = Shape {
@@ -1142,6 +1166,7 @@ static SHAPE_SERVICE_REPORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1151,6 +1176,12 @@ static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_S3_REPORT_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ReportOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"])]),
     }],
 };
 
@@ -1178,6 +1209,7 @@ static SHAPE_S3_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1204,4 +1236,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -196,6 +196,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH_FILTER: Shape = Shape {
@@ -210,6 +211,7 @@ static SHAPE_SEARCH_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDED_PROPERTY: Shape = Shape {
@@ -224,4 +226,5 @@ static SHAPE_INCLUDED_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
@@ -398,6 +399,7 @@ static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIG: Shape = Shape {
@@ -427,4 +429,5 @@ static SHAPE_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -555,6 +555,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENDERING_ENGINE: Shape = Shape {
@@ -579,6 +580,7 @@ static SHAPE_RENDERING_ENGINE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
@@ -603,6 +605,7 @@ static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMULATION_SOFTWARE_SUITE: Shape = Shape {
@@ -627,6 +630,7 @@ static SHAPE_SIMULATION_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIG: Shape = Shape {
@@ -661,4 +665,5 @@ static SHAPE_SOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -365,6 +366,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_SETTING: Shape = Shape {
@@ -405,6 +407,7 @@ static SHAPE_NOTIFICATION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -426,6 +429,7 @@ static SHAPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATA: Shape = Shape {
@@ -444,6 +448,21 @@ static SHAPE_SOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SourceData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["X509CertificateData"]),
+                Check::Required(&["X509CertificateData"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AcmPcaArn"]),
+                Check::Required(&["AcmPcaArn"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -472,4 +491,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

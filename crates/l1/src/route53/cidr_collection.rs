@@ -152,6 +152,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -179,4 +180,5 @@ static SHAPE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

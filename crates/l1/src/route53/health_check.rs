@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -550,6 +551,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -746,6 +748,19 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3661 aws_route53_healthcheck/healthcheckconfig_type_inclusive.json",
+        description: "When 'Type' is 'CLOUDWATCH_METRIC' you must specify 'AlarmIdentifier'",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Type", &Check::Const("\"CLOUDWATCH_METRIC\"")),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["AlarmIdentifier"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ALARM_IDENTIFIER: Shape = Shape {
@@ -818,6 +833,7 @@ static SHAPE_ALARM_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_TAG: Shape = Shape {
@@ -842,4 +858,5 @@ static SHAPE_HEALTH_CHECK_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -290,6 +290,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_CONFIG: Shape = Shape {
@@ -304,6 +305,7 @@ static SHAPE_HOSTED_ZONE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_FEATURES: Shape = Shape {
@@ -314,6 +316,7 @@ static SHAPE_HOSTED_ZONE_FEATURES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_TAG: Shape = Shape {
@@ -338,6 +341,7 @@ static SHAPE_HOSTED_ZONE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_LOGGING_CONFIG: Shape = Shape {
@@ -348,6 +352,7 @@ static SHAPE_QUERY_LOGGING_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC: Shape = Shape {
@@ -366,4 +371,5 @@ static SHAPE_VPC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

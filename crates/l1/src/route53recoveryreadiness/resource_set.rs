@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -283,6 +284,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -321,6 +323,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DNS_TARGET_RESOURCE: Shape = Shape {
@@ -357,6 +360,7 @@ static SHAPE_DNS_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_RESOURCE: Shape = Shape {
@@ -375,6 +379,15 @@ static SHAPE_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetResource",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NLBResource"]),
+            Check::Required(&["R53Resource"]),
+        ]),
+    }],
 };
 
 static SHAPE_NLB_RESOURCE: Shape = Shape {
@@ -385,6 +398,7 @@ static SHAPE_NLB_RESOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_R53_RESOURCE_RECORD: Shape = Shape {
@@ -403,6 +417,7 @@ static SHAPE_R53_RESOURCE_RECORD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -421,4 +436,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

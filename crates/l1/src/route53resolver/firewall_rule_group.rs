@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -586,6 +587,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_RULE: Shape = Shape {
@@ -698,6 +700,7 @@ static SHAPE_FIREWALL_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_RULE_TYPE: Shape = Shape {
@@ -722,6 +725,16 @@ static SHAPE_FIREWALL_RULE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FirewallRuleType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["PartnerThreatProtection"]),
+            Check::Required(&["FirewallAdvancedContentCategory"]),
+            Check::Required(&["FirewallAdvancedThreatCategory"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG: Shape = Shape {
@@ -736,6 +749,7 @@ static SHAPE_FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG: Shape = Shape {
@@ -750,6 +764,7 @@ static SHAPE_FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_THREAT_PROTECTION_CONFIG: Shape = Shape {
@@ -764,6 +779,7 @@ static SHAPE_PARTNER_THREAT_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -790,4 +806,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -319,6 +319,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -345,6 +346,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_ADDRESS: Shape = Shape {
@@ -399,4 +401,5 @@ static SHAPE_TARGET_ADDRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -726,6 +727,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
@@ -753,6 +755,7 @@ static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
@@ -807,6 +810,7 @@ static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
@@ -817,6 +821,7 @@ static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPLICATION_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LOGS: Shape = Shape {
@@ -827,6 +832,7 @@ static SHAPE_APPLICATION_LOGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINK_APPLICATION_LOG_SAMPLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
@@ -853,6 +859,7 @@ static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODULE_CONFIGURATION: Shape = Shape {
@@ -897,6 +904,7 @@ static SHAPE_MODULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODULE_PARAMETERS: Shape = Shape {
@@ -915,6 +923,18 @@ static SHAPE_MODULE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ModuleParameters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["NoBid"]), Check::Required(&["NoBid"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenRtbAttribute"]),
+                Check::Required(&["OpenRtbAttribute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_NO_BID_MODULE_PARAMETERS: Shape = Shape {
@@ -952,6 +972,7 @@ static SHAPE_NO_BID_MODULE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS: Shape = Shape {
@@ -994,6 +1015,7 @@ static SHAPE_OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1012,6 +1034,18 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OpenRtbAttributeModuleParameters/properties/Action",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["NoBid"]), Check::Required(&["NoBid"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["HeaderTag"]),
+                Check::Required(&["HeaderTag"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_NO_BID_ACTION: Shape = Shape {
@@ -1025,6 +1059,7 @@ static SHAPE_NO_BID_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_TAG_ACTION: Shape = Shape {
@@ -1043,6 +1078,7 @@ static SHAPE_HEADER_TAG_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1058,6 +1094,7 @@ static SHAPE_FILTER: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERION: Shape = Shape {
@@ -1084,6 +1121,7 @@ static SHAPE_FILTER_CRITERION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1111,4 +1149,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -426,6 +426,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
@@ -453,6 +454,7 @@ static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
@@ -507,6 +509,7 @@ static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
@@ -517,6 +520,7 @@ static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPLICATION_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LOGS: Shape = Shape {
@@ -527,6 +531,7 @@ static SHAPE_APPLICATION_LOGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINK_APPLICATION_LOG_SAMPLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
@@ -553,6 +558,7 @@ static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -580,4 +586,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -663,6 +664,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_CONFIG: Shape = Shape {
@@ -685,6 +687,7 @@ static SHAPE_LISTENER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -703,6 +706,21 @@ static SHAPE_MANAGED_ENDPOINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ManagedEndpointConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AutoScalingGroupsConfiguration"]),
+                Check::Required(&["AutoScalingGroupsConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EksEndpointsConfiguration"]),
+                Check::Required(&["EksEndpointsConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
@@ -732,6 +750,7 @@ static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -819,6 +838,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_ENDPOINTS_CONFIGURATION: Shape = Shape {
@@ -881,6 +901,7 @@ static SHAPE_EKS_ENDPOINTS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -908,6 +929,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE_CONFIGURATION: Shape = Shape {
@@ -931,4 +953,5 @@ static SHAPE_TRUST_STORE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

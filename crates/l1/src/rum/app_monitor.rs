@@ -612,6 +612,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
@@ -748,6 +749,7 @@ static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DESTINATION: Shape = Shape {
@@ -796,6 +798,7 @@ static SHAPE_METRIC_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -870,6 +873,7 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EVENTS: Shape = Shape {
@@ -883,6 +887,7 @@ static SHAPE_CUSTOM_EVENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEOBFUSCATION_CONFIGURATION: Shape = Shape {
@@ -893,6 +898,7 @@ static SHAPE_DEOBFUSCATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_JAVA_SCRIPT_SOURCE_MAPS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JAVA_SCRIPT_SOURCE_MAPS: Shape = Shape {
@@ -921,6 +927,7 @@ static SHAPE_JAVA_SCRIPT_SOURCE_MAPS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -943,6 +950,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -970,4 +978,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

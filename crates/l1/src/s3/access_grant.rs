@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_GRANTS_LOCATION_CONFIGURATION: Shape = Shape {
@@ -374,6 +375,7 @@ static SHAPE_ACCESS_GRANTS_LOCATION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRANTEE: Shape = Shape {
@@ -395,6 +397,7 @@ static SHAPE_GRANTEE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -413,4 +416,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -3578,6 +3579,38 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3045 aws_s3_bucket/ownershipcontrols.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "AccessControl",
+                    &Check::AllOf(&[
+                        Check::Not(&Check::Enum(&[
+                            "\"Private\"",
+                            "\"BucketOwnerFullControl\"",
+                            "\"BucketOwnerRead\"",
+                        ])),
+                        Check::Type(&["string"]),
+                    ]),
+                ),
+                Check::Required(&["AccessControl"]),
+            ]),
+            &Check::AllOf(&[
+                Check::Property(
+                    "OwnershipControls",
+                    &Check::AllOf(&[
+                        Check::Property("Rules", &Check::MinItems(1)),
+                        Check::Required(&["Rules"]),
+                    ]),
+                ),
+                Check::Required(&["OwnershipControls"]),
+            ]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ACCELERATE_CONFIGURATION: Shape = Shape {
@@ -3591,6 +3624,7 @@ static SHAPE_ACCELERATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -3626,6 +3660,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CLASS_ANALYSIS: Shape = Shape {
@@ -3636,6 +3671,7 @@ static SHAPE_STORAGE_CLASS_ANALYSIS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_EXPORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_EXPORT: Shape = Shape {
@@ -3657,6 +3693,7 @@ static SHAPE_DATA_EXPORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -3690,6 +3727,7 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -3708,6 +3746,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
@@ -3723,6 +3762,7 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
@@ -3747,6 +3787,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCKED_ENCRYPTION_TYPES: Shape = Shape {
@@ -3765,6 +3806,7 @@ static SHAPE_BLOCKED_ENCRYPTION_TYPES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
@@ -3786,6 +3828,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_CONFIGURATION: Shape = Shape {
@@ -3804,6 +3847,7 @@ static SHAPE_CORS_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CORS_RULE: Shape = Shape {
@@ -3875,6 +3919,7 @@ static SHAPE_CORS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
@@ -3924,6 +3969,7 @@ static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING: Shape = Shape {
@@ -3945,6 +3991,7 @@ static SHAPE_TIERING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
@@ -4027,6 +4074,7 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -4053,6 +4101,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -4189,6 +4238,26 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Rule",
+            description: "",
+            check: Check::DependentExcluded(
+                "ObjectSizeGreaterThan",
+                &["AbortIncompleteMultipartUpload"],
+            ),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Rule",
+            description: "",
+            check: Check::DependentExcluded(
+                "ObjectSizeLessThan",
+                &["AbortIncompleteMultipartUpload"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
@@ -4202,6 +4271,7 @@ static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NONCURRENT_VERSION_EXPIRATION: Shape = Shape {
@@ -4220,6 +4290,7 @@ static SHAPE_NONCURRENT_VERSION_EXPIRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NONCURRENT_VERSION_TRANSITION: Shape = Shape {
@@ -4255,6 +4326,7 @@ static SHAPE_NONCURRENT_VERSION_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSITION: Shape = Shape {
@@ -4295,6 +4367,7 @@ static SHAPE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -4319,6 +4392,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_OBJECT_KEY_FORMAT: Shape = Shape {
@@ -4337,6 +4411,21 @@ static SHAPE_TARGET_OBJECT_KEY_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetObjectKeyFormat",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SimplePrefix"]),
+                Check::Required(&["SimplePrefix"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PartitionedPrefix"]),
+                Check::Required(&["PartitionedPrefix"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PARTITIONED_PREFIX: Shape = Shape {
@@ -4350,6 +4439,7 @@ static SHAPE_PARTITIONED_PREFIX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -4374,6 +4464,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANNOTATION_TABLE_CONFIGURATION: Shape = Shape {
@@ -4401,6 +4492,7 @@ static SHAPE_ANNOTATION_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_TABLE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -4422,6 +4514,7 @@ static SHAPE_METADATA_TABLE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_TABLE_CONFIGURATION: Shape = Shape {
@@ -4443,6 +4536,7 @@ static SHAPE_INVENTORY_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOURNAL_TABLE_CONFIGURATION: Shape = Shape {
@@ -4461,6 +4555,7 @@ static SHAPE_JOURNAL_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_EXPIRATION: Shape = Shape {
@@ -4482,6 +4577,7 @@ static SHAPE_RECORD_EXPIRATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_TABLE_CONFIGURATION: Shape = Shape {
@@ -4492,6 +4588,7 @@ static SHAPE_METADATA_TABLE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_TABLES_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_DESTINATION: Shape = Shape {
@@ -4510,6 +4607,7 @@ static SHAPE_S3_TABLES_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
@@ -4545,6 +4643,7 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -4590,6 +4689,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_CONFIGURATION: Shape = Shape {
@@ -4600,6 +4700,7 @@ static SHAPE_EVENT_BRIDGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -4624,6 +4725,7 @@ static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_FILTER: Shape = Shape {
@@ -4634,6 +4736,7 @@ static SHAPE_NOTIFICATION_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_KEY_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_KEY_FILTER: Shape = Shape {
@@ -4649,6 +4752,7 @@ static SHAPE_S3_KEY_FILTER: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RULE: Shape = Shape {
@@ -4670,6 +4774,7 @@ static SHAPE_FILTER_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUEUE_CONFIGURATION: Shape = Shape {
@@ -4694,6 +4799,7 @@ static SHAPE_QUEUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -4718,6 +4824,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_LOCK_CONFIGURATION: Shape = Shape {
@@ -4739,6 +4846,7 @@ static SHAPE_OBJECT_LOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_LOCK_RULE: Shape = Shape {
@@ -4749,6 +4857,7 @@ static SHAPE_OBJECT_LOCK_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_RETENTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RETENTION: Shape = Shape {
@@ -4782,6 +4891,7 @@ static SHAPE_DEFAULT_RETENTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EVENT_HOLD: Shape = Shape {
@@ -4800,6 +4910,7 @@ static SHAPE_DEFAULT_EVENT_HOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_CONTROLS: Shape = Shape {
@@ -4815,6 +4926,7 @@ static SHAPE_OWNERSHIP_CONTROLS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_CONTROLS_RULE: Shape = Shape {
@@ -4832,6 +4944,7 @@ static SHAPE_OWNERSHIP_CONTROLS_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -4862,6 +4975,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -4889,6 +5003,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE: Shape = Shape {
@@ -4952,6 +5067,7 @@ static SHAPE_REPLICATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_MARKER_REPLICATION: Shape = Shape {
@@ -4965,6 +5081,7 @@ static SHAPE_DELETE_MARKER_REPLICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -5025,6 +5142,7 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_TRANSLATION: Shape = Shape {
@@ -5038,6 +5156,7 @@ static SHAPE_ACCESS_CONTROL_TRANSLATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -5048,6 +5167,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS: Shape = Shape {
@@ -5069,6 +5189,7 @@ static SHAPE_METRICS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TIME_VALUE: Shape = Shape {
@@ -5079,6 +5200,7 @@ static SHAPE_REPLICATION_TIME_VALUE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TIME: Shape = Shape {
@@ -5100,6 +5222,7 @@ static SHAPE_REPLICATION_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE_FILTER: Shape = Shape {
@@ -5124,6 +5247,7 @@ static SHAPE_REPLICATION_RULE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE_AND_OPERATOR: Shape = Shape {
@@ -5147,6 +5271,7 @@ static SHAPE_REPLICATION_RULE_AND_OPERATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SELECTION_CRITERIA: Shape = Shape {
@@ -5165,6 +5290,7 @@ static SHAPE_SOURCE_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_MODIFICATIONS: Shape = Shape {
@@ -5178,6 +5304,7 @@ static SHAPE_REPLICA_MODIFICATIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_KMS_ENCRYPTED_OBJECTS: Shape = Shape {
@@ -5191,6 +5318,7 @@ static SHAPE_SSE_KMS_ENCRYPTED_OBJECTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5216,6 +5344,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
@@ -5229,6 +5358,7 @@ static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEBSITE_CONFIGURATION: Shape = Shape {
@@ -5264,6 +5394,7 @@ static SHAPE_WEBSITE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_ALL_REQUESTS_TO: Shape = Shape {
@@ -5285,6 +5416,15 @@ static SHAPE_REDIRECT_ALL_REQUESTS_TO: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-excluded",
+        source: "dependentExcluded at #/definitions/RedirectAllRequestsTo",
+        description: "",
+        check: Check::DependentExcluded(
+            "RedirectAllRequestsTo",
+            &["ErrorDocument", "IndexDocument", "RoutingRules"],
+        ),
+    }],
 };
 
 static SHAPE_ROUTING_RULE: Shape = Shape {
@@ -5303,6 +5443,7 @@ static SHAPE_ROUTING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_RULE: Shape = Shape {
@@ -5342,6 +5483,7 @@ static SHAPE_REDIRECT_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_RULE_CONDITION: Shape = Shape {
@@ -5360,4 +5502,13 @@ static SHAPE_ROUTING_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/RoutingRuleCondition",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["HttpErrorCodeReturnedEquals"]),
+            Check::Required(&["KeyPrefixEquals"]),
+        ]),
+    }],
 };

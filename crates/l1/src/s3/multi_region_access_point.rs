@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -220,6 +221,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGION: Shape = Shape {
@@ -248,4 +250,5 @@ static SHAPE_REGION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -790,6 +791,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_CONFIGURATION: Shape = Shape {
@@ -855,6 +857,7 @@ static SHAPE_STORAGE_LENS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_LEVEL: Shape = Shape {
@@ -903,6 +906,7 @@ static SHAPE_ACCOUNT_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVITY_METRICS: Shape = Shape {
@@ -913,6 +917,7 @@ static SHAPE_ACTIVITY_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_COST_OPTIMIZATION_METRICS: Shape = Shape {
@@ -923,6 +928,7 @@ static SHAPE_ADVANCED_COST_OPTIMIZATION_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_DATA_PROTECTION_METRICS: Shape = Shape {
@@ -933,6 +939,7 @@ static SHAPE_ADVANCED_DATA_PROTECTION_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_PERFORMANCE_METRICS: Shape = Shape {
@@ -943,6 +950,7 @@ static SHAPE_ADVANCED_PERFORMANCE_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_LEVEL: Shape = Shape {
@@ -985,6 +993,7 @@ static SHAPE_BUCKET_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DETAILED_STATUS_CODES_METRICS: Shape = Shape {
@@ -995,6 +1004,7 @@ static SHAPE_DETAILED_STATUS_CODES_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_LEVEL: Shape = Shape {
@@ -1005,6 +1015,7 @@ static SHAPE_PREFIX_LEVEL: Shape = Shape {
         ty: Ty::Object(&SHAPE_PREFIX_LEVEL_STORAGE_METRICS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_LEVEL_STORAGE_METRICS: Shape = Shape {
@@ -1023,6 +1034,7 @@ static SHAPE_PREFIX_LEVEL_STORAGE_METRICS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTION_CRITERIA: Shape = Shape {
@@ -1047,6 +1059,7 @@ static SHAPE_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_GROUP_LEVEL: Shape = Shape {
@@ -1057,6 +1070,7 @@ static SHAPE_STORAGE_LENS_GROUP_LEVEL: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA: Shape = Shape {
@@ -1085,6 +1099,7 @@ static SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ORG: Shape = Shape {
@@ -1095,6 +1110,7 @@ static SHAPE_AWS_ORG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_EXPORT: Shape = Shape {
@@ -1119,6 +1135,7 @@ static SHAPE_DATA_EXPORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_METRICS: Shape = Shape {
@@ -1129,6 +1146,7 @@ static SHAPE_CLOUD_WATCH_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_DESTINATION: Shape = Shape {
@@ -1177,6 +1195,7 @@ static SHAPE_S3_BUCKET_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -1195,6 +1214,15 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Encryption",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["SSES3"]), Check::Required(&["SSES3"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["SSEKMS"]), Check::Required(&["SSEKMS"])]),
+        ]),
+    }],
 };
 
 static SHAPE_SSEKMS: Shape = Shape {
@@ -1205,6 +1233,7 @@ static SHAPE_SSEKMS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_TABLE_DESTINATION: Shape = Shape {
@@ -1223,6 +1252,7 @@ static SHAPE_STORAGE_LENS_TABLE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKETS_AND_REGIONS: Shape = Shape {
@@ -1251,6 +1281,7 @@ static SHAPE_BUCKETS_AND_REGIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_EXPANDED_PREFIXES_DATA_EXPORT: Shape = Shape {
@@ -1269,6 +1300,7 @@ static SHAPE_STORAGE_LENS_EXPANDED_PREFIXES_DATA_EXPORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1297,4 +1329,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

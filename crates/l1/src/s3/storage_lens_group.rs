@@ -281,6 +281,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND: Shape = Shape {
@@ -407,6 +409,7 @@ static SHAPE_AND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -433,6 +436,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_OBJECT_AGE: Shape = Shape {
@@ -457,6 +461,7 @@ static SHAPE_MATCH_OBJECT_AGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_OBJECT_SIZE: Shape = Shape {
@@ -481,6 +486,7 @@ static SHAPE_MATCH_OBJECT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR: Shape = Shape {
@@ -538,4 +544,5 @@ static SHAPE_OR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -757,6 +757,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
@@ -772,6 +773,7 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
@@ -790,6 +792,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
@@ -811,6 +814,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
@@ -883,6 +887,7 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -916,6 +921,7 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -931,6 +937,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -993,6 +1000,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
@@ -1006,6 +1014,7 @@ static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
@@ -1030,6 +1039,7 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1058,4 +1068,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

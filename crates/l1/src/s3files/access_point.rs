@@ -305,6 +305,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -349,6 +350,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_DIRECTORY: Shape = Shape {
@@ -372,6 +374,7 @@ static SHAPE_ROOT_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATION_PERMISSIONS: Shape = Shape {
@@ -409,6 +412,7 @@ static SHAPE_CREATION_PERMISSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
@@ -436,4 +440,5 @@ static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

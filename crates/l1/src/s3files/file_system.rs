@@ -415,6 +415,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
@@ -451,6 +452,7 @@ static SHAPE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRATION_DATA_RULE: Shape = Shape {
@@ -465,6 +467,7 @@ static SHAPE_EXPIRATION_DATA_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_DATA_RULE: Shape = Shape {
@@ -501,6 +504,7 @@ static SHAPE_IMPORT_DATA_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -528,4 +532,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILED_REASON: Shape = Shape {
@@ -278,4 +279,5 @@ static SHAPE_FAILED_REASON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

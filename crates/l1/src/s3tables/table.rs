@@ -855,6 +855,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPACTION: Shape = Shape {
@@ -879,6 +880,7 @@ static SHAPE_COMPACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_METADATA: Shape = Shape {
@@ -920,6 +922,7 @@ static SHAPE_ICEBERG_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
@@ -943,6 +946,7 @@ static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
@@ -973,6 +977,7 @@ static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
@@ -988,6 +993,7 @@ static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_FIELD: Shape = Shape {
@@ -1018,6 +1024,7 @@ static SHAPE_SCHEMA_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA_V2: Shape = Shape {
@@ -1061,6 +1068,7 @@ static SHAPE_ICEBERG_SCHEMA_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_V2_FIELD: Shape = Shape {
@@ -1097,6 +1105,7 @@ static SHAPE_SCHEMA_V2_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
@@ -1120,6 +1129,7 @@ static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
@@ -1156,6 +1166,7 @@ static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_MANAGEMENT: Shape = Shape {
@@ -1189,6 +1200,7 @@ static SHAPE_SNAPSHOT_MANAGEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
@@ -1202,6 +1214,7 @@ static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1227,4 +1240,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_CONFIGS: Shape = Shape {
@@ -334,6 +335,7 @@ static SHAPE_AI_WORKLOAD_CONFIGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORKLOAD_SPEC),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKLOAD_SPEC: Shape = Shape {
@@ -344,6 +346,7 @@ static SHAPE_WORKLOAD_SPEC: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_DATASET_CONFIG: Shape = Shape {
@@ -359,6 +362,7 @@ static SHAPE_AI_DATASET_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_INPUT_DATA_CONFIG: Shape = Shape {
@@ -382,6 +386,7 @@ static SHAPE_AI_WORKLOAD_INPUT_DATA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_DATA_SOURCE: Shape = Shape {
@@ -392,6 +397,7 @@ static SHAPE_AI_WORKLOAD_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_AI_WORKLOAD_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_S3_DATA_SOURCE: Shape = Shape {
@@ -406,6 +412,7 @@ static SHAPE_AI_WORKLOAD_S3_DATA_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -434,4 +441,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

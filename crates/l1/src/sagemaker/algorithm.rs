@@ -817,6 +817,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -1295,6 +1296,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
@@ -1379,6 +1381,7 @@ static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INPUT: Shape = Shape {
@@ -1394,6 +1397,7 @@ static SHAPE_MODEL_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1422,6 +1426,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_SPECIFICATION: Shape = Shape {
@@ -1752,6 +1757,7 @@ static SHAPE_TRAINING_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -1780,6 +1786,7 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_PARAMETER_SPECIFICATION: Shape = Shape {
@@ -1845,6 +1852,7 @@ static SHAPE_HYPER_PARAMETER_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_RANGE: Shape = Shape {
@@ -1869,6 +1877,7 @@ static SHAPE_PARAMETER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -1892,6 +1901,7 @@ static SHAPE_CATEGORICAL_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -1918,6 +1928,7 @@ static SHAPE_CONTINUOUS_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -1944,6 +1955,7 @@ static SHAPE_INTEGER_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_PARAMETER_TUNING_JOB_OBJECTIVE: Shape = Shape {
@@ -1970,6 +1982,7 @@ static SHAPE_HYPER_PARAMETER_TUNING_JOB_OBJECTIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_SPECIFICATION: Shape = Shape {
@@ -2050,4 +2063,5 @@ static SHAPE_CHANNEL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

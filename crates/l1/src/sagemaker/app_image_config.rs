@@ -355,6 +355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_IMAGE_CONFIG: Shape = Shape {
@@ -365,6 +366,7 @@ static SHAPE_CODE_EDITOR_APP_IMAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIG: Shape = Shape {
@@ -426,6 +428,7 @@ static SHAPE_CONTAINER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_CUSTOM_IMAGE_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_IMAGE_CONFIG: Shape = Shape {
@@ -464,6 +468,7 @@ static SHAPE_JUPYTER_LAB_APP_IMAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_IMAGE_CONFIG: Shape = Shape {
@@ -491,6 +496,7 @@ static SHAPE_KERNEL_GATEWAY_IMAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -528,6 +534,7 @@ static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_SPEC: Shape = Shape {
@@ -554,6 +561,7 @@ static SHAPE_KERNEL_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -582,4 +590,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

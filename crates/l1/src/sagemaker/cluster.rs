@@ -1570,6 +1570,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_AUTO_SCALING_CONFIG: Shape = Shape {
@@ -1594,6 +1595,7 @@ static SHAPE_CLUSTER_AUTO_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_INSTANCE_GROUP: Shape = Shape {
@@ -1780,6 +1782,7 @@ static SHAPE_CLUSTER_INSTANCE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_PATCH_CONFIG: Shape = Shape {
@@ -1807,6 +1810,7 @@ static SHAPE_AUTO_PATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -1844,6 +1848,7 @@ static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_DETAILS: Shape = Shape {
@@ -1859,6 +1864,7 @@ static SHAPE_ALARM_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -1877,6 +1883,7 @@ static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_SIZE_CONFIG: Shape = Shape {
@@ -1901,11 +1908,13 @@ static SHAPE_CAPACITY_SIZE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_SCHEDULE: Shape = Shape {
     name: "PatchSchedule",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CAPACITY_REQUIREMENTS: Shape = Shape {
@@ -1924,6 +1933,7 @@ static SHAPE_CLUSTER_CAPACITY_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -1943,6 +1953,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_INSTANCE_STORAGE_CONFIG: Shape = Shape {
@@ -1967,6 +1978,7 @@ static SHAPE_CLUSTER_INSTANCE_STORAGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_EBS_VOLUME_CONFIG: Shape = Shape {
@@ -2000,6 +2012,7 @@ static SHAPE_CLUSTER_EBS_VOLUME_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_FSX_LUSTRE_CONFIG: Shape = Shape {
@@ -2039,6 +2052,7 @@ static SHAPE_CLUSTER_FSX_LUSTRE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_FSX_OPEN_ZFS_CONFIG: Shape = Shape {
@@ -2067,6 +2081,7 @@ static SHAPE_CLUSTER_FSX_OPEN_ZFS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_KUBERNETES_CONFIG: Shape = Shape {
@@ -2099,6 +2114,7 @@ static SHAPE_CLUSTER_KUBERNETES_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_KUBERNETES_TAINT: Shape = Shape {
@@ -2138,6 +2154,7 @@ static SHAPE_CLUSTER_KUBERNETES_TAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_LIFE_CYCLE_CONFIG: Shape = Shape {
@@ -2177,6 +2194,7 @@ static SHAPE_CLUSTER_LIFE_CYCLE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_NETWORK_INTERFACE: Shape = Shape {
@@ -2190,6 +2208,7 @@ static SHAPE_CLUSTER_NETWORK_INTERFACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2236,6 +2255,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_UPDATE_CONFIG: Shape = Shape {
@@ -2261,6 +2281,7 @@ static SHAPE_SCHEDULED_UPDATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_SLURM_CONFIG: Shape = Shape {
@@ -2296,6 +2317,7 @@ static SHAPE_CLUSTER_SLURM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATOR: Shape = Shape {
@@ -2314,6 +2336,7 @@ static SHAPE_ORCHESTRATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_ORCHESTRATOR_EKS_CONFIG: Shape = Shape {
@@ -2324,6 +2347,7 @@ static SHAPE_CLUSTER_ORCHESTRATOR_EKS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_ORCHESTRATOR_SLURM_CONFIG: Shape = Shape {
@@ -2345,6 +2369,7 @@ static SHAPE_CLUSTER_ORCHESTRATOR_SLURM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_ACCOUNTING_DATABASE: Shape = Shape {
@@ -2395,6 +2420,7 @@ static SHAPE_CLUSTER_ACCOUNTING_DATABASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_RESTRICTED_INSTANCE_GROUP: Shape = Shape {
@@ -2507,6 +2533,7 @@ static SHAPE_CLUSTER_RESTRICTED_INSTANCE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIG: Shape = Shape {
@@ -2517,6 +2544,7 @@ static SHAPE_ENVIRONMENT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_F_SX_LUSTRE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_CONFIG: Shape = Shape {
@@ -2543,6 +2571,7 @@ static SHAPE_F_SX_LUSTRE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTED_INSTANCE_GROUPS_CONFIG: Shape = Shape {
@@ -2553,6 +2582,7 @@ static SHAPE_RESTRICTED_INSTANCE_GROUPS_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHARED_ENVIRONMENT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARED_ENVIRONMENT_CONFIG: Shape = Shape {
@@ -2574,6 +2604,7 @@ static SHAPE_SHARED_ENVIRONMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2602,6 +2633,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERED_STORAGE_CONFIG: Shape = Shape {
@@ -2627,4 +2659,5 @@ static SHAPE_TIERED_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -337,6 +337,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER_CONFIG: Shape = Shape {
@@ -376,6 +377,7 @@ static SHAPE_SCHEDULER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIORITY_CLASS: Shape = Shape {
@@ -401,6 +403,7 @@ static SHAPE_PRIORITY_CLASS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -429,4 +432,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -618,6 +618,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_CONFIG: Shape = Shape {
@@ -654,6 +655,7 @@ static SHAPE_COMPUTE_QUOTA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_RESOURCE_CONFIG: Shape = Shape {
@@ -925,6 +927,7 @@ static SHAPE_COMPUTE_QUOTA_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_PARTITION_CONFIG: Shape = Shape {
@@ -979,6 +982,7 @@ static SHAPE_ACCELERATOR_PARTITION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SHARING_CONFIG: Shape = Shape {
@@ -1019,6 +1023,7 @@ static SHAPE_RESOURCE_SHARING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_TARGET: Shape = Shape {
@@ -1044,6 +1049,7 @@ static SHAPE_COMPUTE_QUOTA_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1072,4 +1078,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

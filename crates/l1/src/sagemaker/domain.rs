@@ -1747,6 +1747,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
@@ -1829,6 +1830,7 @@ static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1853,6 +1855,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1881,6 +1884,7 @@ static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1909,6 +1913,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1936,6 +1941,7 @@ static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
@@ -1962,6 +1968,7 @@ static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -2045,6 +2052,7 @@ static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_LIFECYCLE_MANAGEMENT: Shape = Shape {
@@ -2055,6 +2063,7 @@ static SHAPE_APP_LIFECYCLE_MANAGEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDLE_SETTINGS: Shape = Shape {
@@ -2100,6 +2109,7 @@ static SHAPE_IDLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -2114,6 +2124,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -2149,6 +2160,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -2388,6 +2400,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -2422,6 +2435,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -2471,6 +2485,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -2481,6 +2496,7 @@ static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -2507,6 +2523,7 @@ static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTINGS: Shape = Shape {
@@ -2647,6 +2664,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -2715,6 +2733,7 @@ static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_SESSION_APP_SETTINGS: Shape = Shape {
@@ -2742,6 +2761,7 @@ static SHAPE_R_SESSION_APP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
@@ -2766,6 +2786,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARING_SETTINGS: Shape = Shape {
@@ -2803,6 +2824,7 @@ static SHAPE_SHARING_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
@@ -3076,6 +3098,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
@@ -3111,6 +3134,7 @@ static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_SETTINGS: Shape = Shape {
@@ -3173,6 +3197,7 @@ static SHAPE_DOMAIN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCKER_SETTINGS: Shape = Shape {
@@ -3208,6 +3233,7 @@ static SHAPE_DOCKER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS: Shape = Shape {
@@ -3249,6 +3275,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIFIED_STUDIO_SETTINGS: Shape = Shape {
@@ -3328,6 +3355,7 @@ static SHAPE_UNIFIED_STUDIO_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3356,4 +3384,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

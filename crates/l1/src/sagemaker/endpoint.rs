@@ -534,6 +534,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -558,6 +559,7 @@ static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIG: Shape = Shape {
@@ -577,6 +579,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -592,6 +595,7 @@ static SHAPE_ALARM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_GREEN_UPDATE_POLICY: Shape = Shape {
@@ -624,6 +628,7 @@ static SHAPE_BLUE_GREEN_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
@@ -661,6 +666,7 @@ static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_SIZE: Shape = Shape {
@@ -685,6 +691,7 @@ static SHAPE_CAPACITY_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -723,6 +730,7 @@ static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIANT_PROPERTY: Shape = Shape {
@@ -733,6 +741,7 @@ static SHAPE_VARIANT_PROPERTY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -761,4 +770,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

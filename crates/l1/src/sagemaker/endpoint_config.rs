@@ -1251,6 +1251,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_CONFIG: Shape = Shape {
@@ -1269,6 +1270,7 @@ static SHAPE_ASYNC_INFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_CLIENT_CONFIG: Shape = Shape {
@@ -1283,6 +1285,7 @@ static SHAPE_ASYNC_INFERENCE_CLIENT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_OUTPUT_CONFIG: Shape = Shape {
@@ -1328,6 +1331,7 @@ static SHAPE_ASYNC_INFERENCE_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_NOTIFICATION_CONFIG: Shape = Shape {
@@ -1374,6 +1378,7 @@ static SHAPE_ASYNC_INFERENCE_NOTIFICATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CAPTURE_CONFIG: Shape = Shape {
@@ -1439,6 +1444,7 @@ static SHAPE_DATA_CAPTURE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
@@ -1485,6 +1491,7 @@ static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_OPTION: Shape = Shape {
@@ -1498,6 +1505,7 @@ static SHAPE_CAPTURE_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPLAINER_CONFIG: Shape = Shape {
@@ -1508,6 +1516,7 @@ static SHAPE_EXPLAINER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLARIFY_EXPLAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_EXPLAINER_CONFIG: Shape = Shape {
@@ -1536,6 +1545,7 @@ static SHAPE_CLARIFY_EXPLAINER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_INFERENCE_CONFIG: Shape = Shape {
@@ -1675,6 +1685,7 @@ static SHAPE_CLARIFY_INFERENCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_SHAP_CONFIG: Shape = Shape {
@@ -1714,6 +1725,7 @@ static SHAPE_CLARIFY_SHAP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_SHAP_BASELINE_CONFIG: Shape = Shape {
@@ -1753,6 +1765,7 @@ static SHAPE_CLARIFY_SHAP_BASELINE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_TEXT_CONFIG: Shape = Shape {
@@ -1779,6 +1792,7 @@ static SHAPE_CLARIFY_TEXT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIG: Shape = Shape {
@@ -1806,6 +1820,7 @@ static SHAPE_METRICS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCTION_VARIANT: Shape = Shape {
@@ -2245,6 +2260,7 @@ static SHAPE_PRODUCTION_VARIANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_CONFIG: Shape = Shape {
@@ -2273,6 +2289,7 @@ static SHAPE_CAPACITY_RESERVATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORE_DUMP_CONFIG: Shape = Shape {
@@ -2301,6 +2318,7 @@ static SHAPE_CORE_DUMP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_POOL: Shape = Shape {
@@ -2615,6 +2633,7 @@ static SHAPE_INSTANCE_POOL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCE_SCALING: Shape = Shape {
@@ -2656,6 +2675,7 @@ static SHAPE_MANAGED_INSTANCE_SCALING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_IN_POLICY: Shape = Shape {
@@ -2693,6 +2713,7 @@ static SHAPE_SCALE_IN_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIG: Shape = Shape {
@@ -2716,6 +2737,7 @@ static SHAPE_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_AWARE_ROUTING_CONFIG: Shape = Shape {
@@ -2742,6 +2764,7 @@ static SHAPE_PREFIX_AWARE_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_CONFIG: Shape = Shape {
@@ -2778,6 +2801,7 @@ static SHAPE_SERVERLESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2806,6 +2830,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2852,4 +2877,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

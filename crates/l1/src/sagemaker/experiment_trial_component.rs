@@ -265,6 +265,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -295,6 +296,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATUS: Shape = Shape {
@@ -313,6 +315,7 @@ static SHAPE_STATUS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ITEMS: Shape = Shape {
@@ -331,4 +334,5 @@ static SHAPE_TAGS_ITEMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

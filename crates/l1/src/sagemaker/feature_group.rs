@@ -674,6 +674,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_DEFINITION: Shape = Shape {
@@ -700,6 +701,7 @@ static SHAPE_FEATURE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFFLINE_STORE_CONFIG: Shape = Shape {
@@ -733,6 +735,7 @@ static SHAPE_OFFLINE_STORE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_CONFIG: Shape = Shape {
@@ -769,6 +772,7 @@ static SHAPE_DATA_CATALOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_CONFIG: Shape = Shape {
@@ -797,6 +801,7 @@ static SHAPE_S3_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_STORE_CONFIG: Shape = Shape {
@@ -830,6 +835,7 @@ static SHAPE_ONLINE_STORE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_STORE_SECURITY_CONFIG: Shape = Shape {
@@ -845,6 +851,7 @@ static SHAPE_ONLINE_STORE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TTL_DURATION: Shape = Shape {
@@ -869,6 +876,7 @@ static SHAPE_TTL_DURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -897,6 +905,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROUGHPUT_CONFIG: Shape = Shape {
@@ -932,4 +941,5 @@ static SHAPE_THROUGHPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -194,6 +194,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -222,6 +223,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UI_TEMPLATE: Shape = Shape {
@@ -237,4 +239,5 @@ static SHAPE_UI_TEMPLATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

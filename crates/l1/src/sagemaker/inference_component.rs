@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -905,6 +906,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Specification"]),
+            Check::Required(&["Specifications"]),
+        ]),
+    }],
 };
 
 static SHAPE_INFERENCE_COMPONENT_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -923,6 +933,7 @@ static SHAPE_INFERENCE_COMPONENT_DEPLOYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -942,6 +953,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -957,6 +969,7 @@ static SHAPE_ALARM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -995,6 +1008,7 @@ static SHAPE_INFERENCE_COMPONENT_ROLLING_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CAPACITY_SIZE: Shape = Shape {
@@ -1016,6 +1030,7 @@ static SHAPE_INFERENCE_COMPONENT_CAPACITY_SIZE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_RUNTIME_CONFIG: Shape = Shape {
@@ -1029,6 +1044,7 @@ static SHAPE_INFERENCE_COMPONENT_RUNTIME_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SPECIFICATION: Shape = Shape {
@@ -1087,6 +1103,7 @@ static SHAPE_INFERENCE_COMPONENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_COMPUTE_RESOURCE_REQUIREMENTS: Shape = Shape {
@@ -1129,6 +1146,7 @@ static SHAPE_INFERENCE_COMPONENT_COMPUTE_RESOURCE_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION: Shape = Shape {
@@ -1178,6 +1196,7 @@ static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_METRICS_CONFIG: Shape = Shape {
@@ -1197,6 +1216,7 @@ static SHAPE_CONTAINER_METRICS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_ENDPOINT: Shape = Shape {
@@ -1223,6 +1243,7 @@ static SHAPE_METRICS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_DATA_CACHE_CONFIG: Shape = Shape {
@@ -1233,6 +1254,7 @@ static SHAPE_INFERENCE_COMPONENT_DATA_CACHE_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SCHEDULING_CONFIG: Shape = Shape {
@@ -1254,6 +1276,7 @@ static SHAPE_INFERENCE_COMPONENT_SCHEDULING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_AVAILABILITY_ZONE_BALANCE: Shape = Shape {
@@ -1279,6 +1302,7 @@ static SHAPE_INFERENCE_COMPONENT_AVAILABILITY_ZONE_BALANCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_STARTUP_PARAMETERS: Shape = Shape {
@@ -1305,6 +1329,7 @@ static SHAPE_INFERENCE_COMPONENT_STARTUP_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape {
@@ -1362,6 +1387,7 @@ static SHAPE_INFERENCE_COMPONENT_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape {
@@ -1411,6 +1437,7 @@ static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION_FOR_INSTANCE_TYPE: Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1439,4 +1466,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

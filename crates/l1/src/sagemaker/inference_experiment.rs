@@ -661,6 +661,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORAGE_CONFIG: Shape = Shape {
@@ -695,6 +696,7 @@ static SHAPE_DATA_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
@@ -741,6 +743,7 @@ static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_VARIANT_CONFIG: Shape = Shape {
@@ -775,6 +778,7 @@ static SHAPE_MODEL_VARIANT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INFRASTRUCTURE_CONFIG: Shape = Shape {
@@ -796,6 +800,7 @@ static SHAPE_MODEL_INFRASTRUCTURE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_INFERENCE_CONFIG: Shape = Shape {
@@ -817,6 +822,7 @@ static SHAPE_REAL_TIME_INFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_EXPERIMENT_SCHEDULE: Shape = Shape {
@@ -835,6 +841,7 @@ static SHAPE_INFERENCE_EXPERIMENT_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHADOW_MODE_CONFIG: Shape = Shape {
@@ -867,6 +874,7 @@ static SHAPE_SHADOW_MODE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHADOW_MODEL_VARIANT_CONFIG: Shape = Shape {
@@ -893,6 +901,7 @@ static SHAPE_SHADOW_MODEL_VARIANT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -921,4 +930,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

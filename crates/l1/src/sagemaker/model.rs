@@ -685,6 +685,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
@@ -781,6 +782,7 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIG: Shape = Shape {
@@ -802,6 +804,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_AUTH_CONFIG: Shape = Shape {
@@ -816,6 +819,7 @@ static SHAPE_REPOSITORY_AUTH_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
@@ -826,6 +830,7 @@ static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE: Shape = Shape {
@@ -873,6 +878,7 @@ static SHAPE_S3_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HUB_ACCESS_CONFIG: Shape = Shape {
@@ -887,6 +893,7 @@ static SHAPE_HUB_ACCESS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
@@ -897,6 +904,7 @@ static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MODEL_CONFIG: Shape = Shape {
@@ -910,6 +918,7 @@ static SHAPE_MULTI_MODEL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_EXECUTION_CONFIG: Shape = Shape {
@@ -923,6 +932,7 @@ static SHAPE_INFERENCE_EXECUTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -951,6 +961,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -997,4 +1008,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1075,6 +1075,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -1128,6 +1129,7 @@ static SHAPE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INFORMATION: Shape = Shape {
@@ -1166,6 +1168,7 @@ static SHAPE_ADDITIONAL_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUSINESS_DETAILS: Shape = Shape {
@@ -1199,6 +1202,7 @@ static SHAPE_BUSINESS_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_DETAIL: Shape = Shape {
@@ -1274,6 +1278,7 @@ static SHAPE_EVALUATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_GROUP: Shape = Shape {
@@ -1300,6 +1305,7 @@ static SHAPE_METRIC_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENDED_USES: Shape = Shape {
@@ -1351,6 +1357,7 @@ static SHAPE_INTENDED_USES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_OVERVIEW: Shape = Shape {
@@ -1452,6 +1459,7 @@ static SHAPE_MODEL_OVERVIEW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_ENVIRONMENT: Shape = Shape {
@@ -1473,6 +1481,7 @@ static SHAPE_INFERENCE_ENVIRONMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_DETAILS: Shape = Shape {
@@ -1593,6 +1602,7 @@ static SHAPE_MODEL_PACKAGE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CREATOR: Shape = Shape {
@@ -1606,6 +1616,7 @@ static SHAPE_MODEL_PACKAGE_CREATOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -1625,6 +1636,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER: Shape = Shape {
@@ -1655,6 +1667,7 @@ static SHAPE_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
@@ -1679,6 +1692,7 @@ static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_DETAILS: Shape = Shape {
@@ -1706,6 +1720,7 @@ static SHAPE_TRAINING_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECTIVE_FUNCTION: Shape = Shape {
@@ -1727,6 +1742,7 @@ static SHAPE_OBJECTIVE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -1760,6 +1776,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_JOB_DETAILS: Shape = Shape {
@@ -1854,6 +1871,7 @@ static SHAPE_TRAINING_JOB_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_HYPER_PARAMETER: Shape = Shape {
@@ -1878,6 +1896,7 @@ static SHAPE_TRAINING_HYPER_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_ENVIRONMENT: Shape = Shape {
@@ -1899,6 +1918,7 @@ static SHAPE_TRAINING_ENVIRONMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_METRIC: Shape = Shape {
@@ -1929,11 +1949,13 @@ static SHAPE_TRAINING_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_CONTEXT: Shape = Shape {
     name: "UserContext",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIG: Shape = Shape {
@@ -1949,6 +1971,7 @@ static SHAPE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1977,4 +2000,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

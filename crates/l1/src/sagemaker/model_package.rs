@@ -1817,6 +1817,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INFERENCE_SPECIFICATION_DEFINITION: Shape = Shape {
@@ -1917,6 +1918,7 @@ static SHAPE_ADDITIONAL_INFERENCE_SPECIFICATION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
@@ -2015,6 +2017,7 @@ static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
@@ -2025,6 +2028,7 @@ static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_MODEL_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_MODEL_DATA_SOURCE: Shape = Shape {
@@ -2066,6 +2070,7 @@ static SHAPE_S3_MODEL_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
@@ -2076,6 +2081,7 @@ static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INPUT: Shape = Shape {
@@ -2091,6 +2097,7 @@ static SHAPE_MODEL_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_BASELINES: Shape = Shape {
@@ -2121,6 +2128,7 @@ static SHAPE_DRIFT_CHECK_BASELINES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_BIAS: Shape = Shape {
@@ -2145,6 +2153,7 @@ static SHAPE_DRIFT_CHECK_BIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SOURCE: Shape = Shape {
@@ -2184,6 +2193,7 @@ static SHAPE_FILE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_SOURCE: Shape = Shape {
@@ -2223,6 +2233,7 @@ static SHAPE_METRICS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_EXPLAINABILITY: Shape = Shape {
@@ -2241,6 +2252,7 @@ static SHAPE_DRIFT_CHECK_EXPLAINABILITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_MODEL_DATA_QUALITY: Shape = Shape {
@@ -2259,6 +2271,7 @@ static SHAPE_DRIFT_CHECK_MODEL_DATA_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_MODEL_QUALITY: Shape = Shape {
@@ -2277,6 +2290,7 @@ static SHAPE_DRIFT_CHECK_MODEL_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -2355,6 +2369,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -2405,6 +2420,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_CARD: Shape = Shape {
@@ -2431,6 +2447,7 @@ static SHAPE_MODEL_CARD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_METRICS: Shape = Shape {
@@ -2461,6 +2478,7 @@ static SHAPE_MODEL_METRICS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIAS: Shape = Shape {
@@ -2485,6 +2503,7 @@ static SHAPE_BIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLAINABILITY: Shape = Shape {
@@ -2495,6 +2514,7 @@ static SHAPE_EXPLAINABILITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_METRICS_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_QUALITY: Shape = Shape {
@@ -2513,6 +2533,7 @@ static SHAPE_MODEL_DATA_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_QUALITY: Shape = Shape {
@@ -2531,6 +2552,7 @@ static SHAPE_MODEL_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_STATUS_DETAILS: Shape = Shape {
@@ -2546,6 +2568,7 @@ static SHAPE_MODEL_PACKAGE_STATUS_DETAILS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_STATUS_ITEM: Shape = Shape {
@@ -2578,6 +2601,7 @@ static SHAPE_MODEL_PACKAGE_STATUS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIG: Shape = Shape {
@@ -2593,6 +2617,7 @@ static SHAPE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM_SPECIFICATION: Shape = Shape {
@@ -2612,6 +2637,7 @@ static SHAPE_SOURCE_ALGORITHM_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
@@ -2642,6 +2668,7 @@ static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2670,6 +2697,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_SPECIFICATION: Shape = Shape {
@@ -2702,6 +2730,7 @@ static SHAPE_VALIDATION_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_PROFILE: Shape = Shape {
@@ -2725,6 +2754,7 @@ static SHAPE_VALIDATION_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_JOB_DEFINITION: Shape = Shape {
@@ -2790,6 +2820,7 @@ static SHAPE_TRANSFORM_JOB_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_INPUT: Shape = Shape {
@@ -2831,6 +2862,7 @@ static SHAPE_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -2841,6 +2873,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE: Shape = Shape {
@@ -2867,6 +2900,7 @@ static SHAPE_S3_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OUTPUT: Shape = Shape {
@@ -2915,6 +2949,7 @@ static SHAPE_TRANSFORM_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_RESOURCES: Shape = Shape {
@@ -2947,4 +2982,5 @@ static SHAPE_TRANSFORM_RESOURCES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -715,6 +715,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_SERVICE_CONFIGURATION: Shape = Shape {
@@ -730,6 +731,7 @@ static SHAPE_INSTANCE_METADATA_SERVICE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -758,4 +760,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

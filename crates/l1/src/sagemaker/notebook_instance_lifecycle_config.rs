@@ -202,6 +202,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTEBOOK_INSTANCE_LIFECYCLE_HOOK: Shape = Shape {
@@ -217,6 +218,7 @@ static SHAPE_NOTEBOOK_INSTANCE_LIFECYCLE_HOOK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -245,4 +247,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

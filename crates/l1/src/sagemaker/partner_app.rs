@@ -426,6 +426,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_APP_CONFIG: Shape = Shape {
@@ -467,6 +468,7 @@ static SHAPE_PARTNER_APP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_APP_MAINTENANCE_CONFIG: Shape = Shape {
@@ -482,6 +484,7 @@ static SHAPE_PARTNER_APP_MAINTENANCE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -510,4 +513,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

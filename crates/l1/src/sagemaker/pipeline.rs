@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -281,6 +283,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
@@ -294,6 +297,7 @@ static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_DEFINITION: Shape = Shape {
@@ -312,6 +316,21 @@ static SHAPE_PIPELINE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/PipelineDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PipelineDefinitionBody"]),
+                Check::Required(&["PipelineDefinitionBody"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PipelineDefinitionS3Location"]),
+                Check::Required(&["PipelineDefinitionS3Location"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -342,6 +361,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -370,4 +390,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

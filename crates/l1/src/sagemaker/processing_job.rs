@@ -1273,6 +1273,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_SPECIFICATION: Shape = Shape {
@@ -1330,6 +1331,7 @@ static SHAPE_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_CONFIG: Shape = Shape {
@@ -1376,6 +1378,7 @@ static SHAPE_EXPERIMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -1400,6 +1403,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1446,6 +1450,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_INPUTS_OBJECT: Shape = Shape {
@@ -1476,6 +1481,7 @@ static SHAPE_PROCESSING_INPUTS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_DEFINITION: Shape = Shape {
@@ -1523,6 +1529,7 @@ static SHAPE_DATASET_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_DATASET_DEFINITION: Shape = Shape {
@@ -1612,6 +1619,7 @@ static SHAPE_ATHENA_DATASET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DATASET_DEFINITION: Shape = Shape {
@@ -1713,6 +1721,7 @@ static SHAPE_REDSHIFT_DATASET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT: Shape = Shape {
@@ -1777,6 +1786,7 @@ static SHAPE_S3_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_OUTPUT_CONFIG: Shape = Shape {
@@ -1809,6 +1819,7 @@ static SHAPE_PROCESSING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_OUTPUTS_OBJECT: Shape = Shape {
@@ -1839,6 +1850,7 @@ static SHAPE_PROCESSING_OUTPUTS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_STORE_OUTPUT: Shape = Shape {
@@ -1853,6 +1865,7 @@ static SHAPE_FEATURE_STORE_OUTPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -1890,6 +1903,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_RESOURCES: Shape = Shape {
@@ -1900,6 +1914,7 @@ static SHAPE_PROCESSING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -2061,6 +2076,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2075,6 +2091,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2103,4 +2120,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

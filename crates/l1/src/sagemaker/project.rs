@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -423,6 +424,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ServiceCatalogProvisioningDetails"]),
+            Check::Required(&["TemplateProviderDetails"]),
+        ]),
+    }],
 };
 
 static SHAPE_SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Shape = Shape {
@@ -446,6 +456,7 @@ static SHAPE_SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CATALOG_PROVISIONING_DETAILS: Shape = Shape {
@@ -496,6 +507,7 @@ static SHAPE_SERVICE_CATALOG_PROVISIONING_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
@@ -524,6 +536,7 @@ static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -552,6 +565,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
@@ -561,6 +575,12 @@ static SHAPE_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CFN_TEMPLATE_PROVIDER_DETAIL),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TemplateProviderDetail",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["CfnTemplateProviderDetail"])]),
     }],
 };
 
@@ -616,6 +636,7 @@ static SHAPE_CFN_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_STACK_PARAMETER: Shape = Shape {
@@ -641,4 +662,5 @@ static SHAPE_CFN_STACK_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

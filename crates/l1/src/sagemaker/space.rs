@@ -957,6 +957,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_SETTINGS: Shape = Shape {
@@ -971,6 +972,7 @@ static SHAPE_OWNERSHIP_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_SETTINGS: Shape = Shape {
@@ -1057,6 +1059,7 @@ static SHAPE_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -1067,6 +1070,7 @@ static SHAPE_SPACE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_SPEC),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -1185,6 +1189,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM: Shape = Shape {
@@ -1209,6 +1214,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM: Shape = Shape {
@@ -1224,6 +1230,7 @@ static SHAPE_EFS_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM: Shape = Shape {
@@ -1239,6 +1246,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM: Shape = Shape {
@@ -1254,6 +1262,7 @@ static SHAPE_S3_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -1281,6 +1290,7 @@ static SHAPE_SPACE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -1295,6 +1305,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -1329,6 +1340,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -1378,6 +1390,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -1413,6 +1426,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -1423,6 +1437,7 @@ static SHAPE_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -1437,6 +1452,7 @@ static SHAPE_EBS_STORAGE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_SHARING_SETTINGS: Shape = Shape {
@@ -1450,6 +1466,7 @@ static SHAPE_SPACE_SHARING_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1478,4 +1495,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -385,6 +385,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_ARTIFACT: Shape = Shape {
@@ -410,6 +411,7 @@ static SHAPE_TRIAL_COMPONENT_ARTIFACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -456,6 +458,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_PARAMETER_VALUE: Shape = Shape {
@@ -477,6 +480,7 @@ static SHAPE_TRIAL_COMPONENT_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_STATUS: Shape = Shape {
@@ -502,6 +506,7 @@ static SHAPE_TRIAL_COMPONENT_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -530,4 +535,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

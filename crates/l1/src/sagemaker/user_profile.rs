@@ -1064,6 +1064,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1092,6 +1093,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTINGS: Shape = Shape {
@@ -1226,6 +1228,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -1288,6 +1291,7 @@ static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -1323,6 +1327,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -1568,6 +1573,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1592,6 +1598,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1620,6 +1627,7 @@ static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1648,6 +1656,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1675,6 +1684,7 @@ static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
@@ -1701,6 +1711,7 @@ static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -1784,6 +1795,7 @@ static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -1798,6 +1810,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EMR_SETTINGS: Shape = Shape {
@@ -1844,6 +1857,7 @@ static SHAPE_EMR_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -1878,6 +1892,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -1927,6 +1942,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
@@ -1951,6 +1967,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARING_SETTINGS: Shape = Shape {
@@ -1988,6 +2005,7 @@ static SHAPE_SHARING_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -1998,6 +2016,7 @@ static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -2024,6 +2043,7 @@ static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
@@ -2303,6 +2323,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
@@ -2338,4 +2359,5 @@ static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

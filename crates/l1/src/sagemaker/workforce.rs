@@ -389,6 +389,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_CONFIG: Shape = Shape {
@@ -417,6 +418,7 @@ static SHAPE_COGNITO_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_CONFIG: Shape = Shape {
@@ -537,6 +539,7 @@ static SHAPE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
@@ -562,6 +565,7 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -590,6 +594,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
@@ -647,4 +652,5 @@ static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

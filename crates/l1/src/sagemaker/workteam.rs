@@ -332,6 +332,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_DEFINITION: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_MEMBER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_MEMBER_DEFINITION: Shape = Shape {
@@ -386,6 +388,7 @@ static SHAPE_COGNITO_MEMBER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_MEMBER_DEFINITION: Shape = Shape {
@@ -409,6 +412,7 @@ static SHAPE_OIDC_MEMBER_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -422,6 +426,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -450,4 +455,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

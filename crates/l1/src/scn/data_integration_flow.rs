@@ -755,6 +755,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_SOURCE: Shape = Shape {
@@ -793,6 +794,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_SOURCE_CONFIGURATION: Shape = Shape {
@@ -816,6 +818,7 @@ static SHAPE_DATASET_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_OPTIONS: Shape = Shape {
@@ -843,6 +846,7 @@ static SHAPE_DATASET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEDUPE_STRATEGY: Shape = Shape {
@@ -864,6 +868,7 @@ static SHAPE_DEDUPE_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -883,6 +888,7 @@ static SHAPE_FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_PRIORITY_DEDUPE_FIELD: Shape = Shape {
@@ -909,6 +915,7 @@ static SHAPE_FIELD_PRIORITY_DEDUPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_CONFIGURATION: Shape = Shape {
@@ -943,6 +950,7 @@ static SHAPE_S3_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OPTIONS: Shape = Shape {
@@ -956,6 +964,7 @@ static SHAPE_S3_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -982,6 +991,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_TARGET: Shape = Shape {
@@ -1003,6 +1013,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_TARGET_CONFIGURATION: Shape = Shape {
@@ -1026,6 +1037,7 @@ static SHAPE_DATASET_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_TRANSFORMATION: Shape = Shape {
@@ -1047,6 +1059,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_TRANSFORMATION_CONFIGURATION: Shape = Shape {
@@ -1061,4 +1074,5 @@ static SHAPE_SQL_TRANSFORMATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

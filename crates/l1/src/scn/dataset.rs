@@ -482,6 +482,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -501,6 +502,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_PARTITION_FIELD: Shape = Shape {
@@ -524,6 +526,7 @@ static SHAPE_DATA_LAKE_DATASET_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -537,6 +540,7 @@ static SHAPE_TRANSFORM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -584,6 +588,7 @@ static SHAPE_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_SCHEMA_FIELD: Shape = Shape {
@@ -616,6 +621,7 @@ static SHAPE_DATA_LAKE_DATASET_SCHEMA_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_PRIMARY_KEY_FIELD: Shape = Shape {
@@ -631,6 +637,7 @@ static SHAPE_DATA_LAKE_DATASET_PRIMARY_KEY_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -657,4 +664,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_SECRET_ROTATION_METADATA_ITEM: Shape = Shape {
@@ -315,6 +316,7 @@ static SHAPE_EXTERNAL_SECRET_ROTATION_METADATA_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ROTATION_LAMBDA: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_HOSTED_ROTATION_LAMBDA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROTATION_RULES: Shape = Shape {
@@ -411,4 +414,5 @@ static SHAPE_ROTATION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -279,6 +279,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERATE_SECRET_STRING: Shape = Shape {
@@ -345,6 +346,7 @@ static SHAPE_GENERATE_SECRET_STRING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_REGION: Shape = Shape {
@@ -363,6 +365,7 @@ static SHAPE_REPLICA_REGION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -389,4 +392,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

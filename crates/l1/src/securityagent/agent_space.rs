@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
@@ -609,6 +610,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_RESOURCES: Shape = Shape {
@@ -681,6 +683,7 @@ static SHAPE_AWS_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -715,6 +718,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REVIEW_SETTINGS: Shape = Shape {
@@ -733,6 +737,7 @@ static SHAPE_CODE_REVIEW_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATED_RESOURCE: Shape = Shape {
@@ -756,6 +761,7 @@ static SHAPE_INTEGRATED_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_RESOURCE: Shape = Shape {
@@ -810,6 +816,30 @@ static SHAPE_PROVIDER_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "one-of",
+            source: "oneOf at #/definitions/ProviderResource/allOf/0",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["GitHubRepository"]),
+                Check::Required(&["GitLabRepository"]),
+                Check::Required(&["BitbucketRepository"]),
+                Check::Required(&["ConfluenceDocument"]),
+            ]),
+        },
+        Constraint {
+            rule: "one-of",
+            source: "oneOf at #/definitions/ProviderResource/allOf/1",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["GitHubCapabilities"]),
+                Check::Required(&["GitLabCapabilities"]),
+                Check::Required(&["BitbucketCapabilities"]),
+                Check::Required(&["ConfluenceCapabilities"]),
+            ]),
+        },
+    ],
 };
 
 static SHAPE_BITBUCKET_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -828,6 +858,7 @@ static SHAPE_BITBUCKET_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BITBUCKET_REPOSITORY_RESOURCE: Shape = Shape {
@@ -846,6 +877,7 @@ static SHAPE_BITBUCKET_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -870,6 +902,7 @@ static SHAPE_CONFLUENCE_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_DOCUMENT_RESOURCE: Shape = Shape {
@@ -894,6 +927,7 @@ static SHAPE_CONFLUENCE_DOCUMENT_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -912,6 +946,7 @@ static SHAPE_GIT_HUB_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_REPOSITORY_RESOURCE: Shape = Shape {
@@ -930,6 +965,7 @@ static SHAPE_GIT_HUB_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -948,6 +984,7 @@ static SHAPE_GIT_LAB_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_REPOSITORY_RESOURCE: Shape = Shape {
@@ -966,6 +1003,7 @@ static SHAPE_GIT_LAB_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -992,4 +1030,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -482,6 +482,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_INPUT: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_PROVIDER_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BITBUCKET_INPUT: Shape = Shape {
@@ -542,6 +544,7 @@ static SHAPE_BITBUCKET_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_INPUT: Shape = Shape {
@@ -572,6 +575,7 @@ static SHAPE_CONFLUENCE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_INPUT: Shape = Shape {
@@ -608,6 +612,7 @@ static SHAPE_GIT_HUB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_INPUT: Shape = Shape {
@@ -641,6 +646,7 @@ static SHAPE_GIT_LAB_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -667,4 +673,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -935,6 +936,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_ACTION: Shape = Shape {
@@ -956,6 +958,7 @@ static SHAPE_AUTOMATION_RULES_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE: Shape = Shape {
@@ -1061,6 +1064,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTE_UPDATE: Shape = Shape {
@@ -1087,6 +1091,7 @@ static SHAPE_NOTE_UPDATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATED_FINDING: Shape = Shape {
@@ -1115,6 +1120,7 @@ static SHAPE_RELATED_FINDING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEVERITY_UPDATE: Shape = Shape {
@@ -1146,6 +1152,7 @@ static SHAPE_SEVERITY_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_UPDATE: Shape = Shape {
@@ -1159,6 +1166,7 @@ static SHAPE_WORKFLOW_UPDATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FILTERS: Shape = Shape {
@@ -1655,6 +1663,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -1686,6 +1695,7 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -1710,6 +1720,15 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/NumberFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Eq"]),
+            Check::AnyOf(&[Check::Required(&["Gte"]), Check::Required(&["Lte"])]),
+        ]),
+    }],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -1744,6 +1763,15 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DateFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DateRange"]),
+            Check::AllOf(&[Check::Required(&["Start"]), Check::Required(&["End"])]),
+        ]),
+    }],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -1765,6 +1793,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -1795,4 +1824,5 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

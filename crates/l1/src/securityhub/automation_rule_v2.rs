@@ -1096,6 +1096,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_ACTION_V2: Shape = Shape {
@@ -1123,6 +1124,7 @@ static SHAPE_AUTOMATION_RULES_ACTION_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_INTEGRATION_CONFIGURATION: Shape = Shape {
@@ -1136,6 +1138,7 @@ static SHAPE_EXTERNAL_INTEGRATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2: Shape = Shape {
@@ -1163,6 +1166,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRITERIA: Shape = Shape {
@@ -1173,6 +1177,7 @@ static SHAPE_CRITERIA: Shape = Shape {
         ty: Ty::Object(&SHAPE_OCSF_FINDING_FILTERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_FINDING_FILTERS: Shape = Shape {
@@ -1199,6 +1204,7 @@ static SHAPE_OCSF_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_FILTER: Shape = Shape {
@@ -1289,6 +1295,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_BOOLEAN_FILTER: Shape = Shape {
@@ -1314,6 +1321,7 @@ static SHAPE_OCSF_BOOLEAN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_FILTER: Shape = Shape {
@@ -1324,6 +1332,7 @@ static SHAPE_BOOLEAN_FILTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_DATE_FILTER: Shape = Shape {
@@ -1350,6 +1359,7 @@ static SHAPE_OCSF_DATE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -1384,6 +1394,7 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -1405,6 +1416,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_MAP_FILTER: Shape = Shape {
@@ -1426,6 +1438,7 @@ static SHAPE_OCSF_MAP_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -1461,6 +1474,7 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_NUMBER_FILTER: Shape = Shape {
@@ -1488,6 +1502,7 @@ static SHAPE_OCSF_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -1512,6 +1527,7 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_STRING_FILTER: Shape = Shape {
@@ -1566,6 +1582,7 @@ static SHAPE_OCSF_STRING_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -1597,4 +1614,5 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -368,6 +368,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY: Shape = Shape {
@@ -378,6 +379,7 @@ static SHAPE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECURITY_HUB_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_HUB_POLICY: Shape = Shape {
@@ -413,6 +415,7 @@ static SHAPE_SECURITY_HUB_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
@@ -467,6 +470,7 @@ static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONTROL_CUSTOM_PARAMETER: Shape = Shape {
@@ -493,6 +497,7 @@ static SHAPE_SECURITY_CONTROL_CUSTOM_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -514,6 +519,7 @@ static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_VALUE: Shape = Shape {
@@ -604,4 +610,5 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

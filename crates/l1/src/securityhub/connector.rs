@@ -340,6 +340,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_PROVIDER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -383,6 +385,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -413,4 +416,5 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

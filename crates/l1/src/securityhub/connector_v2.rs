@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -421,6 +422,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -445,6 +447,22 @@ static SHAPE_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Provider",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["JiraCloud"]),
+                Check::Required(&["JiraCloud"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Azure"]), Check::Required(&["Azure"])]),
+        ]),
+    }],
 };
 
 static SHAPE_JIRA_CLOUD_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -459,6 +477,7 @@ static SHAPE_JIRA_CLOUD_PROVIDER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -486,6 +505,7 @@ static SHAPE_SERVICE_NOW_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -519,6 +539,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -549,4 +570,5 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -165,6 +165,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_SCANNING: Shape = Shape {
@@ -178,4 +179,5 @@ static SHAPE_NETWORK_SCANNING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -868,6 +868,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
@@ -2330,6 +2331,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -2355,6 +2357,7 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -2379,6 +2382,7 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -2413,6 +2417,7 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -2434,6 +2439,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEYWORD_FILTER: Shape = Shape {
@@ -2448,6 +2454,7 @@ static SHAPE_KEYWORD_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_FILTER: Shape = Shape {
@@ -2462,6 +2469,7 @@ static SHAPE_IP_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -2497,6 +2505,7 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_FILTER: Shape = Shape {
@@ -2507,4 +2516,5 @@ static SHAPE_BOOLEAN_FILTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -143,6 +143,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARDS_CONTROL: Shape = Shape {
@@ -164,4 +165,5 @@ static SHAPE_STANDARDS_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

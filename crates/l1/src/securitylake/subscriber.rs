@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -378,6 +379,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -396,6 +398,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AwsLogSource"]),
+            Check::Required(&["CustomLogSource"]),
+        ]),
+    }],
 };
 
 static SHAPE_AWS_LOG_SOURCE: Shape = Shape {
@@ -417,6 +428,7 @@ static SHAPE_AWS_LOG_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LOG_SOURCE: Shape = Shape {
@@ -445,6 +457,7 @@ static SHAPE_CUSTOM_LOG_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER_IDENTITY: Shape = Shape {
@@ -471,6 +484,7 @@ static SHAPE_SUBSCRIBER_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -497,4 +511,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

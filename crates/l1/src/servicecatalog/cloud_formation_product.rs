@@ -577,6 +577,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_ARTIFACT_PROPERTIES: Shape = Shape {
@@ -623,6 +624,7 @@ static SHAPE_PROVISIONING_ARTIFACT_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTION: Shape = Shape {
@@ -644,6 +646,7 @@ static SHAPE_SOURCE_CONNECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PARAMETERS: Shape = Shape {
@@ -654,6 +657,7 @@ static SHAPE_CONNECTION_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_STAR_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_STAR_PARAMETERS: Shape = Shape {
@@ -703,6 +707,7 @@ static SHAPE_CODE_STAR_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -731,4 +736,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

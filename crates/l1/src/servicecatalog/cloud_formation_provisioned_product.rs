@@ -427,6 +427,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
@@ -452,6 +453,7 @@ static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
@@ -533,6 +535,7 @@ static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -561,4 +564,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -238,6 +238,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_PARAMETER: Shape = Shape {
@@ -263,4 +264,5 @@ static SHAPE_DEFINITION_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTIES: Shape = Shape {
@@ -263,6 +264,7 @@ static SHAPE_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE: Shape = Shape {
@@ -273,6 +275,7 @@ static SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOA: Shape = Shape {
@@ -287,6 +290,7 @@ static SHAPE_SOA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -313,4 +317,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -241,6 +241,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTIES: Shape = Shape {
@@ -251,6 +252,7 @@ static SHAPE_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE: Shape = Shape {
@@ -261,6 +263,7 @@ static SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOA: Shape = Shape {
@@ -275,6 +278,7 @@ static SHAPE_SOA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -301,4 +305,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

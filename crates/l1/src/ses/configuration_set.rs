@@ -439,6 +439,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVING_OPTIONS: Shape = Shape {
@@ -449,6 +450,7 @@ static SHAPE_ARCHIVING_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
@@ -480,6 +482,7 @@ static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
@@ -493,6 +496,7 @@ static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENDING_OPTIONS: Shape = Shape {
@@ -506,6 +510,7 @@ static SHAPE_SENDING_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPRESSION_OPTIONS: Shape = Shape {
@@ -532,6 +537,7 @@ static SHAPE_SUPPRESSION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_OPTIONS: Shape = Shape {
@@ -542,6 +548,7 @@ static SHAPE_VALIDATION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITION_THRESHOLD),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_THRESHOLD: Shape = Shape {
@@ -563,6 +570,7 @@ static SHAPE_CONDITION_THRESHOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERALL_CONFIDENCE_THRESHOLD: Shape = Shape {
@@ -576,6 +584,7 @@ static SHAPE_OVERALL_CONFIDENCE_THRESHOLD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -602,6 +611,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_OPTIONS: Shape = Shape {
@@ -623,6 +633,7 @@ static SHAPE_TRACKING_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VDM_OPTIONS: Shape = Shape {
@@ -641,6 +652,7 @@ static SHAPE_VDM_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_OPTIONS: Shape = Shape {
@@ -654,6 +666,7 @@ static SHAPE_DASHBOARD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDIAN_OPTIONS: Shape = Shape {
@@ -667,4 +680,5 @@ static SHAPE_GUARDIAN_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

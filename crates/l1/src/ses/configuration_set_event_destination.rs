@@ -295,6 +295,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DESTINATION: Shape = Shape {
@@ -351,6 +352,7 @@ static SHAPE_EVENT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
@@ -366,6 +368,7 @@ static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -410,6 +413,7 @@ static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_DESTINATION: Shape = Shape {
@@ -425,6 +429,7 @@ static SHAPE_EVENT_BRIDGE_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
@@ -443,6 +448,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_DESTINATION: Shape = Shape {
@@ -458,4 +464,5 @@ static SHAPE_SNS_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -181,6 +181,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -207,6 +208,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC: Shape = Shape {
@@ -248,4 +250,5 @@ static SHAPE_TOPIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -334,6 +334,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_SET_ATTRIBUTES: Shape = Shape {
@@ -344,6 +345,7 @@ static SHAPE_CONFIGURATION_SET_ATTRIBUTES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DKIM_ATTRIBUTES: Shape = Shape {
@@ -354,6 +356,7 @@ static SHAPE_DKIM_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DKIM_SIGNING_ATTRIBUTES: Shape = Shape {
@@ -381,6 +384,7 @@ static SHAPE_DKIM_SIGNING_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEEDBACK_ATTRIBUTES: Shape = Shape {
@@ -391,6 +395,7 @@ static SHAPE_FEEDBACK_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
@@ -412,6 +417,7 @@ static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -438,4 +444,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -514,6 +515,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_POINT_CONFIGURATION: Shape = Shape {
@@ -548,6 +550,25 @@ static SHAPE_INGRESS_POINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressPointConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SmtpPassword"]),
+                Check::Required(&["SmtpPassword"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TlsAuthConfiguration"]),
+                Check::Required(&["TlsAuthConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TLS_AUTH_CONFIGURATION: Shape = Shape {
@@ -558,6 +579,7 @@ static SHAPE_TLS_AUTH_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRUST_STORE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE: Shape = Shape {
@@ -597,6 +619,7 @@ static SHAPE_TRUST_STORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -615,6 +638,21 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/NetworkConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PublicNetworkConfiguration"]),
+                Check::Required(&["PublicNetworkConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PrivateNetworkConfiguration"]),
+                Check::Required(&["PrivateNetworkConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PUBLIC_NETWORK_CONFIGURATION: Shape = Shape {
@@ -625,6 +663,7 @@ static SHAPE_PUBLIC_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -638,6 +677,7 @@ static SHAPE_PRIVATE_NETWORK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -664,4 +704,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
@@ -220,6 +221,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELAY_AUTHENTICATION: Shape = Shape {
@@ -243,6 +245,21 @@ static SHAPE_RELAY_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RelayAuthentication",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoAuthentication"]),
+                Check::Required(&["NoAuthentication"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -269,4 +286,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -1697,6 +1698,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1759,6 +1761,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -1837,6 +1840,46 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Drop"]), Check::Required(&["Drop"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Relay"]), Check::Required(&["Relay"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Archive"]), Check::Required(&["Archive"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WriteToS3"]),
+                Check::Required(&["WriteToS3"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Send"]), Check::Required(&["Send"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AddHeader"]),
+                Check::Required(&["AddHeader"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ReplaceRecipient"]),
+                Check::Required(&["ReplaceRecipient"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DeliverToMailbox"]),
+                Check::Required(&["DeliverToMailbox"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DeliverToQBusiness"]),
+                Check::Required(&["DeliverToQBusiness"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PublishToSns"]),
+                Check::Required(&["PublishToSns"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Bounce"]), Check::Required(&["Bounce"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InvokeLambda"]),
+                Check::Required(&["InvokeLambda"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RELAY_ACTION: Shape = Shape {
@@ -1872,6 +1915,7 @@ static SHAPE_RELAY_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_ACTION: Shape = Shape {
@@ -1898,6 +1942,7 @@ static SHAPE_ARCHIVE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -1957,6 +2002,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEND_ACTION: Shape = Shape {
@@ -1983,6 +2029,7 @@ static SHAPE_SEND_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
@@ -2010,6 +2057,7 @@ static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLACE_RECIPIENT_ACTION: Shape = Shape {
@@ -2034,6 +2082,7 @@ static SHAPE_REPLACE_RECIPIENT_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELIVER_TO_MAILBOX_ACTION: Shape = Shape {
@@ -2071,6 +2120,7 @@ static SHAPE_DELIVER_TO_MAILBOX_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVER_TO_Q_BUSINESS_ACTION: Shape = Shape {
@@ -2119,6 +2169,7 @@ static SHAPE_DELIVER_TO_Q_BUSINESS_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -2176,6 +2227,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOUNCE_ACTION: Shape = Shape {
@@ -2257,6 +2309,7 @@ static SHAPE_BOUNCE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKE_LAMBDA_ACTION: Shape = Shape {
@@ -2313,6 +2366,7 @@ static SHAPE_INVOKE_LAMBDA_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -2355,6 +2409,37 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanExpression"]),
+                Check::Required(&["BooleanExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringExpression"]),
+                Check::Required(&["StringExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NumberExpression"]),
+                Check::Required(&["NumberExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IpExpression"]),
+                Check::Required(&["IpExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["VerdictExpression"]),
+                Check::Required(&["VerdictExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DmarcExpression"]),
+                Check::Required(&["DmarcExpression"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_BOOLEAN_EXPRESSION: Shape = Shape {
@@ -2376,6 +2461,7 @@ static SHAPE_RULE_BOOLEAN_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BOOLEAN_TO_EVALUATE: Shape = Shape {
@@ -2403,6 +2489,25 @@ static SHAPE_RULE_BOOLEAN_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleBooleanToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IsInAddressList"]),
+                Check::Required(&["IsInAddressList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS: Shape = Shape {
@@ -2429,6 +2534,7 @@ static SHAPE_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_IS_IN_ADDRESS_LIST: Shape = Shape {
@@ -2459,6 +2565,7 @@ static SHAPE_RULE_IS_IN_ADDRESS_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STRING_EXPRESSION: Shape = Shape {
@@ -2505,6 +2612,7 @@ static SHAPE_RULE_STRING_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STRING_TO_EVALUATE: Shape = Shape {
@@ -2562,6 +2670,29 @@ static SHAPE_RULE_STRING_TO_EVALUATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleStringToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MimeHeaderAttribute"]),
+                Check::Required(&["MimeHeaderAttribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateAttribute"]),
+                Check::Required(&["ClientCertificateAttribute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_NUMBER_EXPRESSION: Shape = Shape {
@@ -2596,6 +2727,7 @@ static SHAPE_RULE_NUMBER_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_NUMBER_TO_EVALUATE: Shape = Shape {
@@ -2608,6 +2740,15 @@ static SHAPE_RULE_NUMBER_TO_EVALUATE: Shape = Shape {
             allowed: &["MESSAGE_SIZE"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleNumberToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -2650,6 +2791,7 @@ static SHAPE_RULE_IP_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_IP_TO_EVALUATE: Shape = Shape {
@@ -2662,6 +2804,15 @@ static SHAPE_RULE_IP_TO_EVALUATE: Shape = Shape {
             allowed: &["SOURCE_IP"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleIpToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -2702,6 +2853,7 @@ static SHAPE_RULE_VERDICT_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_VERDICT_TO_EVALUATE: Shape = Shape {
@@ -2723,6 +2875,21 @@ static SHAPE_RULE_VERDICT_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleVerdictToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_DMARC_EXPRESSION: Shape = Shape {
@@ -2756,6 +2923,7 @@ static SHAPE_RULE_DMARC_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2782,4 +2950,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -885,6 +886,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_STATEMENT: Shape = Shape {
@@ -914,6 +916,7 @@ static SHAPE_POLICY_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_CONDITION: Shape = Shape {
@@ -950,6 +953,33 @@ static SHAPE_POLICY_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringExpression"]),
+                Check::Required(&["StringExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IpExpression"]),
+                Check::Required(&["IpExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Ipv6Expression"]),
+                Check::Required(&["Ipv6Expression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TlsExpression"]),
+                Check::Required(&["TlsExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanExpression"]),
+                Check::Required(&["BooleanExpression"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_STRING_EXPRESSION: Shape = Shape {
@@ -988,6 +1018,7 @@ static SHAPE_INGRESS_STRING_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_STRING_TO_EVALUATE: Shape = Shape {
@@ -1009,6 +1040,21 @@ static SHAPE_INGRESS_STRING_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressStringToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_ANALYSIS: Shape = Shape {
@@ -1035,6 +1081,7 @@ static SHAPE_INGRESS_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IPV4_EXPRESSION: Shape = Shape {
@@ -1072,6 +1119,7 @@ static SHAPE_INGRESS_IPV4_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IP_TO_EVALUATE: Shape = Shape {
@@ -1084,6 +1132,15 @@ static SHAPE_INGRESS_IP_TO_EVALUATE: Shape = Shape {
             allowed: &["SENDER_IP"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressIpToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1123,6 +1180,7 @@ static SHAPE_INGRESS_IPV6_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IPV6_TO_EVALUATE: Shape = Shape {
@@ -1135,6 +1193,15 @@ static SHAPE_INGRESS_IPV6_TO_EVALUATE: Shape = Shape {
             allowed: &["SENDER_IPV6"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressIpv6ToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1166,6 +1233,7 @@ static SHAPE_INGRESS_TLS_PROTOCOL_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_TLS_PROTOCOL_TO_EVALUATE: Shape = Shape {
@@ -1178,6 +1246,15 @@ static SHAPE_INGRESS_TLS_PROTOCOL_TO_EVALUATE: Shape = Shape {
             allowed: &["TLS_PROTOCOL"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressTlsProtocolToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1200,6 +1277,7 @@ static SHAPE_INGRESS_BOOLEAN_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_BOOLEAN_TO_EVALUATE: Shape = Shape {
@@ -1218,6 +1296,21 @@ static SHAPE_INGRESS_BOOLEAN_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressBooleanToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IsInAddressList"]),
+                Check::Required(&["IsInAddressList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_IS_IN_ADDRESS_LIST: Shape = Shape {
@@ -1248,6 +1341,7 @@ static SHAPE_INGRESS_IS_IN_ADDRESS_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1274,4 +1368,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -195,6 +196,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_FILTER: Shape = Shape {
@@ -216,4 +218,5 @@ static SHAPE_IP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

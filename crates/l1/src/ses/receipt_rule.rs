@@ -548,6 +548,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -603,6 +604,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -657,6 +659,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
@@ -675,6 +678,7 @@ static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOUNCE_ACTION: Shape = Shape {
@@ -711,6 +715,7 @@ static SHAPE_BOUNCE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT_ACTION: Shape = Shape {
@@ -741,6 +746,7 @@ static SHAPE_CONNECT_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ACTION: Shape = Shape {
@@ -768,6 +774,7 @@ static SHAPE_LAMBDA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -811,6 +818,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -832,6 +840,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOP_ACTION: Shape = Shape {
@@ -853,6 +862,7 @@ static SHAPE_STOP_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKMAIL_ACTION: Shape = Shape {
@@ -871,4 +881,5 @@ static SHAPE_WORKMAIL_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -348,6 +348,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_ENTITY: Shape = Shape {
@@ -358,6 +359,7 @@ static SHAPE_REPUTATION_ENTITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPUTATION_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_POLICY: Shape = Shape {
@@ -373,6 +375,7 @@ static SHAPE_REPUTATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ASSOCIATION: Shape = Shape {
@@ -386,6 +389,7 @@ static SHAPE_RESOURCE_ASSOCIATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TENANT_SUPPRESSION_ATTRIBUTES: Shape = Shape {
@@ -415,6 +419,7 @@ static SHAPE_TENANT_SUPPRESSION_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -441,4 +446,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

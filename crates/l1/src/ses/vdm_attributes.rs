@@ -119,6 +119,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_ATTRIBUTES: Shape = Shape {
@@ -132,6 +133,7 @@ static SHAPE_DASHBOARD_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDIAN_ATTRIBUTES: Shape = Shape {
@@ -145,4 +147,5 @@ static SHAPE_GUARDIAN_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

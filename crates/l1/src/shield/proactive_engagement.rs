@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMERGENCY_CONTACT: Shape = Shape {
@@ -216,4 +217,5 @@ static SHAPE_EMERGENCY_CONTACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -491,6 +491,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
@@ -509,6 +510,7 @@ static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
@@ -523,6 +525,7 @@ static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
@@ -558,6 +561,7 @@ static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -584,6 +588,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TWO_WAY: Shape = Shape {
@@ -614,4 +619,5 @@ static SHAPE_TWO_WAY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

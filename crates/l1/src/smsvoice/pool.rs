@@ -406,6 +406,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
@@ -424,6 +425,7 @@ static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
@@ -438,6 +440,7 @@ static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
@@ -473,6 +476,7 @@ static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -499,6 +503,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TWO_WAY: Shape = Shape {
@@ -529,4 +534,5 @@ static SHAPE_TWO_WAY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

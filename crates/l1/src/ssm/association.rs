@@ -525,6 +525,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_ASSOCIATION_OUTPUT_LOCATION: Shape = Shape {
@@ -535,6 +536,7 @@ static SHAPE_INSTANCE_ASSOCIATION_OUTPUT_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_LOCATION: Shape = Shape {
@@ -571,6 +573,7 @@ static SHAPE_S3_OUTPUT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -599,6 +602,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -631,4 +635,5 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -365,6 +365,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -375,6 +376,7 @@ static SHAPE_CLOUD_CONNECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
@@ -431,6 +433,7 @@ static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_TARGETS: Shape = Shape {
@@ -450,6 +453,7 @@ static SHAPE_CONFIGURATION_TARGETS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SUBSCRIPTION: Shape = Shape {
@@ -480,6 +484,7 @@ static SHAPE_AZURE_SUBSCRIPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -508,4 +513,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -433,6 +433,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACHMENTS_SOURCE: Shape = Shape {
@@ -478,6 +479,7 @@ static SHAPE_ATTACHMENTS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_REQUIRES: Shape = Shape {
@@ -504,6 +506,7 @@ static SHAPE_DOCUMENT_REQUIRES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -532,4 +535,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

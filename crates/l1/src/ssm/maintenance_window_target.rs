@@ -229,6 +229,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -263,4 +264,5 @@ static SHAPE_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

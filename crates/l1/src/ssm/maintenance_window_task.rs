@@ -590,6 +590,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_INFO: Shape = Shape {
@@ -614,6 +615,7 @@ static SHAPE_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -648,6 +650,7 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_INVOCATION_PARAMETERS: Shape = Shape {
@@ -678,6 +681,7 @@ static SHAPE_TASK_INVOCATION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS: Shape = Shape {
@@ -696,6 +700,7 @@ static SHAPE_MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_LAMBDA_PARAMETERS: Shape = Shape {
@@ -720,6 +725,7 @@ static SHAPE_MAINTENANCE_WINDOW_LAMBDA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: Shape = Shape {
@@ -792,6 +798,7 @@ static SHAPE_MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
@@ -810,6 +817,7 @@ static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIG: Shape = Shape {
@@ -839,6 +847,7 @@ static SHAPE_NOTIFICATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
@@ -857,4 +866,5 @@ static SHAPE_MAINTENANCE_WINDOW_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

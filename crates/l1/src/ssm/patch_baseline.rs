@@ -747,6 +747,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP: Shape = Shape {
@@ -766,6 +767,7 @@ static SHAPE_RULE_GROUP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -820,6 +822,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_FILTER_GROUP: Shape = Shape {
@@ -839,6 +842,7 @@ static SHAPE_PATCH_FILTER_GROUP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_FILTER: Shape = Shape {
@@ -893,6 +897,7 @@ static SHAPE_PATCH_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_SOURCE: Shape = Shape {
@@ -937,6 +942,7 @@ static SHAPE_PATCH_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -965,4 +971,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -320,6 +320,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -377,6 +378,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_SOURCE: Shape = Shape {
@@ -420,6 +422,7 @@ static SHAPE_SYNC_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ORGANIZATIONS_SOURCE: Shape = Shape {
@@ -451,4 +454,5 @@ static SHAPE_AWS_ORGANIZATIONS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

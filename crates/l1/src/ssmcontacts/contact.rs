@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -328,6 +329,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE: Shape = Shape {
@@ -362,6 +364,15 @@ static SHAPE_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Stage",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DurationInMinutes"]),
+            Check::Required(&["RotationIds"]),
+        ]),
+    }],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -380,6 +391,15 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Targets",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ChannelTargetInfo"]),
+            Check::Required(&["ContactTargetInfo"]),
+        ]),
+    }],
 };
 
 static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
@@ -398,6 +418,7 @@ static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
@@ -416,6 +437,7 @@ static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -444,4 +466,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -223,6 +225,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ContactId", "Stages"]),
+            Check::Required(&["ContactId", "RotationIds"]),
+        ]),
+    }],
 };
 
 static SHAPE_STAGE: Shape = Shape {
@@ -246,6 +257,7 @@ static SHAPE_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -264,6 +276,15 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Targets",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ChannelTargetInfo"]),
+            Check::Required(&["ContactTargetInfo"]),
+        ]),
+    }],
 };
 
 static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
@@ -282,6 +303,7 @@ static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
@@ -300,4 +322,5 @@ static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -419,6 +420,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_SETTINGS: Shape = Shape {
@@ -491,6 +493,16 @@ static SHAPE_RECURRENCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RecurrenceSettings",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "WeeklySettings"]),
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "MonthlySettings"]),
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "DailySettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONTHLY_SETTING: Shape = Shape {
@@ -516,6 +528,7 @@ static SHAPE_MONTHLY_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHIFT_COVERAGE: Shape = Shape {
@@ -542,6 +555,7 @@ static SHAPE_SHIFT_COVERAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COVERAGE_TIME: Shape = Shape {
@@ -566,6 +580,7 @@ static SHAPE_COVERAGE_TIME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEEKLY_SETTING: Shape = Shape {
@@ -590,6 +605,7 @@ static SHAPE_WEEKLY_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -618,4 +634,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

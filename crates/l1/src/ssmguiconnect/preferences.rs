@@ -169,6 +169,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECTION_RECORDING_PREFERENCES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_RECORDING_PREFERENCES: Shape = Shape {
@@ -191,6 +192,7 @@ static SHAPE_CONNECTION_RECORDING_PREFERENCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_DESTINATIONS: Shape = Shape {
@@ -210,6 +212,7 @@ static SHAPE_RECORDING_DESTINATIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET: Shape = Shape {
@@ -236,4 +239,5 @@ static SHAPE_S3_BUCKET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

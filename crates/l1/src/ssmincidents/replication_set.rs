@@ -205,6 +205,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_REGION: Shape = Shape {
@@ -226,6 +227,7 @@ static SHAPE_REPLICATION_REGION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGION_CONFIGURATION: Shape = Shape {
@@ -239,6 +241,7 @@ static SHAPE_REGION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -266,4 +269,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

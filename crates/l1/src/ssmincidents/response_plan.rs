@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -596,6 +597,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -606,6 +608,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SSM_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_AUTOMATION: Shape = Shape {
@@ -680,6 +683,7 @@ static SHAPE_SSM_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_SSM_PARAMETER: Shape = Shape {
@@ -702,6 +706,7 @@ static SHAPE_DYNAMIC_SSM_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_SSM_PARAMETER_VALUE: Shape = Shape {
@@ -715,6 +720,7 @@ static SHAPE_DYNAMIC_SSM_PARAMETER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER: Shape = Shape {
@@ -748,6 +754,7 @@ static SHAPE_SSM_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_CHANNEL: Shape = Shape {
@@ -767,6 +774,7 @@ static SHAPE_CHAT_CHANNEL: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCIDENT_TEMPLATE: Shape = Shape {
@@ -841,6 +849,7 @@ static SHAPE_INCIDENT_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -868,6 +877,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_TARGET_ITEM: Shape = Shape {
@@ -882,6 +892,7 @@ static SHAPE_NOTIFICATION_TARGET_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -891,6 +902,12 @@ static SHAPE_INTEGRATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PAGER_DUTY_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Integration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["PagerDutyConfiguration"])]),
     }],
 };
 
@@ -924,6 +941,7 @@ static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_INCIDENT_CONFIGURATION: Shape = Shape {
@@ -938,4 +956,5 @@ static SHAPE_PAGER_DUTY_INCIDENT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -224,6 +224,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_DEFINITION: Shape = Shape {
@@ -279,4 +280,5 @@ static SHAPE_CONFIGURATION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

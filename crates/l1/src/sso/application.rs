@@ -362,6 +362,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL_OPTIONS_CONFIGURATION: Shape = Shape {
@@ -383,6 +384,7 @@ static SHAPE_PORTAL_OPTIONS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGN_IN_OPTIONS: Shape = Shape {
@@ -411,6 +413,7 @@ static SHAPE_SIGN_IN_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -439,4 +442,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

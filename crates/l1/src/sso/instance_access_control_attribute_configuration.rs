@@ -183,6 +183,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ATTRIBUTE: Shape = Shape {
@@ -206,6 +207,7 @@ static SHAPE_ACCESS_CONTROL_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ATTRIBUTE_VALUE: Shape = Shape {
@@ -229,6 +231,7 @@ static SHAPE_ACCESS_CONTROL_ATTRIBUTE_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -247,4 +250,5 @@ static SHAPE_INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_PROPERTY: Shape = S
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_POLICY_REFERENCE: Shape = Shape {
@@ -353,6 +354,7 @@ static SHAPE_CUSTOMER_MANAGED_POLICY_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSIONS_BOUNDARY: Shape = Shape {
@@ -375,6 +377,7 @@ static SHAPE_PERMISSIONS_BOUNDARY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -403,4 +406,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -244,6 +246,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["RoutingConfiguration"]),
+            Check::Required(&["DeploymentPreference"]),
+        ]),
+    }],
 };
 
 static SHAPE_DEPLOYMENT_PREFERENCE: Shape = Shape {
@@ -308,6 +319,7 @@ static SHAPE_DEPLOYMENT_PREFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIGURATION_VERSION: Shape = Shape {
@@ -334,4 +346,5 @@ static SHAPE_ROUTING_CONFIGURATION_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -568,6 +568,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_ATTRIBUTES: Shape = Shape {
@@ -578,6 +579,7 @@ static SHAPE_CACHE_ATTRIBUTES: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS_FILE_SHARE_DEFAULTS: Shape = Shape {
@@ -626,6 +628,7 @@ static SHAPE_NFS_FILE_SHARE_DEFAULTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -653,4 +656,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -351,6 +351,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMIT: Shape = Shape {
@@ -383,6 +384,7 @@ static SHAPE_PERMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_SET: Shape = Shape {
@@ -415,6 +417,7 @@ static SHAPE_ACTION_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -433,6 +436,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SET: Shape = Shape {
@@ -465,6 +469,7 @@ static SHAPE_RESOURCE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNING_KEY_INFO: Shape = Shape {
@@ -480,6 +485,7 @@ static SHAPE_SIGNING_KEY_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -508,4 +514,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -950,6 +951,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_CONFIG: Shape = Shape {
@@ -960,6 +962,7 @@ static SHAPE_ARTIFACT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_ENCRYPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION: Shape = Shape {
@@ -988,6 +991,7 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_CONFIG: Shape = Shape {
@@ -1001,6 +1005,7 @@ static SHAPE_BROWSER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -1087,6 +1092,19 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/Code",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["Handler", "S3Bucket", "S3Key"]),
+            Check::Required(&["BlueprintTypes", "S3Bucket", "S3Key"]),
+            Check::Required(&["Handler", "Script"]),
+            Check::Required(&["BlueprintTypes", "Script"]),
+            Check::Required(&["Handler"]),
+            Check::Required(&["BlueprintTypes"]),
+        ]),
+    }],
 };
 
 static SHAPE_DEPENDENCY: Shape = Shape {
@@ -1115,6 +1133,7 @@ static SHAPE_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA: Shape = Shape {
@@ -1169,6 +1188,7 @@ static SHAPE_REPLICA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1195,6 +1215,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1243,6 +1264,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIG: Shape = Shape {
@@ -1296,6 +1318,7 @@ static SHAPE_RUN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1328,6 +1351,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CONFIG: Shape = Shape {
@@ -1342,6 +1366,7 @@ static SHAPE_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_REFERENCE: Shape = Shape {
@@ -1374,6 +1399,7 @@ static SHAPE_VISUAL_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASE_SCREENSHOT: Shape = Shape {
@@ -1397,4 +1423,5 @@ static SHAPE_BASE_SCREENSHOT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

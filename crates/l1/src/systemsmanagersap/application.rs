@@ -407,6 +407,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_INFO: Shape = Shape {
@@ -449,6 +450,7 @@ static SHAPE_COMPONENT_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL: Shape = Shape {
@@ -482,6 +484,7 @@ static SHAPE_CREDENTIAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -508,4 +511,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

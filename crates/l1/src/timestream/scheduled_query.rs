@@ -826,6 +826,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_REPORT_CONFIGURATION: Shape = Shape {
@@ -836,6 +837,7 @@ static SHAPE_ERROR_REPORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -873,6 +875,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -883,6 +886,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SNS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNS_CONFIGURATION: Shape = Shape {
@@ -897,6 +901,7 @@ static SHAPE_SNS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -911,6 +916,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -937,6 +943,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -947,6 +954,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TIMESTREAM_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_CONFIGURATION: Shape = Shape {
@@ -1008,6 +1016,7 @@ static SHAPE_TIMESTREAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_MAPPING: Shape = Shape {
@@ -1029,6 +1038,7 @@ static SHAPE_DIMENSION_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MIXED_MEASURE_MAPPING: Shape = Shape {
@@ -1076,6 +1086,7 @@ static SHAPE_MIXED_MEASURE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
@@ -1103,6 +1114,7 @@ static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_MAPPINGS: Shape = Shape {
@@ -1129,4 +1141,5 @@ static SHAPE_MULTI_MEASURE_MAPPINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

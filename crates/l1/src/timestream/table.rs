@@ -412,6 +412,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAGNETIC_STORE_WRITE_PROPERTIES: Shape = Shape {
@@ -430,6 +431,7 @@ static SHAPE_MAGNETIC_STORE_WRITE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAGNETIC_STORE_REJECTED_DATA_LOCATION: Shape = Shape {
@@ -440,6 +442,7 @@ static SHAPE_MAGNETIC_STORE_REJECTED_DATA_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -470,6 +473,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PROPERTIES: Shape = Shape {
@@ -488,6 +492,7 @@ static SHAPE_RETENTION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -506,6 +511,7 @@ static SHAPE_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_KEY: Shape = Shape {
@@ -540,6 +546,7 @@ static SHAPE_PARTITION_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -566,4 +573,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

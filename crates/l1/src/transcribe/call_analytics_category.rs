@@ -529,6 +529,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -559,6 +560,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERRUPTION_FILTER: Shape = Shape {
@@ -602,6 +604,7 @@ static SHAPE_INTERRUPTION_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABSOLUTE_TIME_RANGE: Shape = Shape {
@@ -648,6 +651,7 @@ static SHAPE_ABSOLUTE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_TIME_RANGE: Shape = Shape {
@@ -694,6 +698,7 @@ static SHAPE_RELATIVE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NON_TALK_TIME_FILTER: Shape = Shape {
@@ -728,6 +733,7 @@ static SHAPE_NON_TALK_TIME_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_FILTER: Shape = Shape {
@@ -779,6 +785,7 @@ static SHAPE_SENTIMENT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSCRIPT_FILTER: Shape = Shape {
@@ -839,6 +846,7 @@ static SHAPE_TRANSCRIPT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -865,4 +873,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

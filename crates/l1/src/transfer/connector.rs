@@ -692,6 +692,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AS2_CONFIG: Shape = Shape {
@@ -807,6 +808,7 @@ static SHAPE_AS2_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_ASYNC_MDN_CONFIG: Shape = Shape {
@@ -843,6 +845,7 @@ static SHAPE_CONNECTOR_ASYNC_MDN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_EGRESS_CONFIG: Shape = Shape {
@@ -853,6 +856,7 @@ static SHAPE_CONNECTOR_EGRESS_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG: Shape = Shape {
@@ -882,6 +886,7 @@ static SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SFTP_CONFIG: Shape = Shape {
@@ -946,6 +951,7 @@ static SHAPE_SFTP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -972,4 +978,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -875,6 +875,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
@@ -936,6 +937,7 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
@@ -999,6 +1001,7 @@ static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL_DETAILS: Shape = Shape {
@@ -1057,6 +1060,7 @@ static SHAPE_PROTOCOL_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIG: Shape = Shape {
@@ -1070,6 +1074,7 @@ static SHAPE_PROXY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_OPTIONS: Shape = Shape {
@@ -1083,6 +1088,7 @@ static SHAPE_S3_STORAGE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1109,6 +1115,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_DETAILS: Shape = Shape {
@@ -1145,6 +1152,7 @@ static SHAPE_WORKFLOW_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_DETAIL: Shape = Shape {
@@ -1173,4 +1181,5 @@ static SHAPE_WORKFLOW_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOME_DIRECTORY_MAP_ENTRY: Shape = Shape {
@@ -453,6 +454,7 @@ static SHAPE_HOME_DIRECTORY_MAP_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_PROFILE: Shape = Shape {
@@ -498,6 +500,7 @@ static SHAPE_POSIX_PROFILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -524,4 +527,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -553,6 +553,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_STEP: Shape = Shape {
@@ -598,6 +599,7 @@ static SHAPE_WORKFLOW_STEP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_STEP_DETAILS: Shape = Shape {
@@ -641,6 +643,7 @@ static SHAPE_COPY_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_LOCATION: Shape = Shape {
@@ -651,6 +654,7 @@ static SHAPE_S3_FILE_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_INPUT_FILE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_FILE_LOCATION: Shape = Shape {
@@ -679,6 +683,7 @@ static SHAPE_S3_INPUT_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_STEP_DETAILS: Shape = Shape {
@@ -728,6 +733,7 @@ static SHAPE_CUSTOM_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECRYPT_STEP_DETAILS: Shape = Shape {
@@ -780,6 +786,7 @@ static SHAPE_DECRYPT_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_FILE_LOCATION: Shape = Shape {
@@ -798,6 +805,7 @@ static SHAPE_INPUT_FILE_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_INPUT_FILE_LOCATION: Shape = Shape {
@@ -828,6 +836,7 @@ static SHAPE_EFS_INPUT_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_STEP_DETAILS: Shape = Shape {
@@ -856,6 +865,7 @@ static SHAPE_DELETE_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_STEP_DETAILS: Shape = Shape {
@@ -899,6 +909,7 @@ static SHAPE_TAG_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TAG: Shape = Shape {
@@ -927,6 +938,7 @@ static SHAPE_S3_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -953,4 +965,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -439,6 +439,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_KEY: Shape = Shape {
@@ -467,6 +468,7 @@ static SHAPE_ENCRYPTION_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -493,6 +495,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TERMINOLOGY_DATA: Shape = Shape {
@@ -523,4 +526,5 @@ static SHAPE_TERMINOLOGY_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Value};
 
@@ -348,6 +350,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE_CONFIGURATION: Shape = Shape {
@@ -366,6 +369,21 @@ static SHAPE_IDENTITY_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentitySourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CognitoUserPoolConfiguration"]),
+                Check::Required(&["CognitoUserPoolConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenIdConnectConfiguration"]),
+                Check::Required(&["OpenIdConnectConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_COGNITO_USER_POOL_CONFIGURATION: Shape = Shape {
@@ -411,6 +429,7 @@ static SHAPE_COGNITO_USER_POOL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_GROUP_CONFIGURATION: Shape = Shape {
@@ -426,6 +445,7 @@ static SHAPE_COGNITO_GROUP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIGURATION: Shape = Shape {
@@ -465,6 +485,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_GROUP_CONFIGURATION: Shape = Shape {
@@ -491,6 +512,7 @@ static SHAPE_OPEN_ID_CONNECT_GROUP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_TOKEN_SELECTION: Shape = Shape {
@@ -509,6 +531,21 @@ static SHAPE_OPEN_ID_CONNECT_TOKEN_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OpenIdConnectTokenSelection",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AccessTokenOnly"]),
+                Check::Required(&["AccessTokenOnly"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IdentityTokenOnly"]),
+                Check::Required(&["IdentityTokenOnly"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
@@ -543,6 +580,7 @@ static SHAPE_OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION: Shape = Shape {
@@ -578,4 +616,5 @@ static SHAPE_OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -359,6 +359,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ACTION: Shape = Shape {
@@ -377,6 +378,7 @@ static SHAPE_DEFAULT_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_RESPONSE: Shape = Shape {
@@ -391,6 +393,7 @@ static SHAPE_FIXED_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD: Shape = Shape {
@@ -410,6 +413,7 @@ static SHAPE_FORWARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
@@ -439,6 +443,7 @@ static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -465,4 +470,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

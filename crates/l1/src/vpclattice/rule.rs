@@ -521,6 +521,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -539,6 +540,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_RESPONSE: Shape = Shape {
@@ -553,6 +555,7 @@ static SHAPE_FIXED_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD: Shape = Shape {
@@ -572,6 +575,7 @@ static SHAPE_FORWARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
@@ -601,6 +605,7 @@ static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH: Shape = Shape {
@@ -611,6 +616,7 @@ static SHAPE_MATCH: Shape = Shape {
         ty: Ty::Object(&SHAPE_HTTP_MATCH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_MATCH: Shape = Shape {
@@ -648,6 +654,7 @@ static SHAPE_HTTP_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH: Shape = Shape {
@@ -676,6 +683,7 @@ static SHAPE_HEADER_MATCH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_TYPE: Shape = Shape {
@@ -712,6 +720,7 @@ static SHAPE_HEADER_MATCH_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_MATCH: Shape = Shape {
@@ -730,6 +739,7 @@ static SHAPE_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_MATCH_TYPE: Shape = Shape {
@@ -758,6 +768,7 @@ static SHAPE_PATH_MATCH_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -784,4 +795,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

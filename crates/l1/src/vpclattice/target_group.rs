@@ -579,6 +579,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_CONFIG: Shape = Shape {
@@ -648,6 +649,7 @@ static SHAPE_TARGET_GROUP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -745,6 +747,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHER: Shape = Shape {
@@ -760,6 +763,7 @@ static SHAPE_MATCHER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -786,6 +790,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -808,4 +813,5 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

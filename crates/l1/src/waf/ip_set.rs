@@ -133,6 +133,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_DESCRIPTOR: Shape = Shape {
@@ -151,4 +152,5 @@ static SHAPE_IP_SET_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

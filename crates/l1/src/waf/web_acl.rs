@@ -187,6 +187,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_ACTION: Shape = Shape {
@@ -197,6 +198,7 @@ static SHAPE_WAF_ACTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVATED_RULE: Shape = Shape {
@@ -221,4 +223,5 @@ static SHAPE_ACTIVATED_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

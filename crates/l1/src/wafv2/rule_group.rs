@@ -2828,11 +2828,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_SUMMARY: Shape = Shape {
     name: "LabelSummary",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
@@ -2858,6 +2860,7 @@ static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
@@ -2879,6 +2882,7 @@ static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRYPTO_CONFIG: Shape = Shape {
@@ -2898,6 +2902,7 @@ static SHAPE_CRYPTO_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_NETWORK: Shape = Shape {
@@ -2939,6 +2944,7 @@ static SHAPE_PAYMENT_NETWORK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRICE: Shape = Shape {
@@ -2967,6 +2973,7 @@ static SHAPE_PRICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -3032,6 +3039,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -3074,6 +3082,7 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOW_ACTION: Shape = Shape {
@@ -3084,6 +3093,7 @@ static SHAPE_ALLOW_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
@@ -3102,6 +3112,7 @@ static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
@@ -3129,6 +3140,7 @@ static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_ACTION: Shape = Shape {
@@ -3139,6 +3151,7 @@ static SHAPE_BLOCK_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
@@ -3180,6 +3193,7 @@ static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_ACTION: Shape = Shape {
@@ -3190,6 +3204,7 @@ static SHAPE_CAPTCHA_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_ACTION: Shape = Shape {
@@ -3200,6 +3215,7 @@ static SHAPE_CHALLENGE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COUNT_ACTION: Shape = Shape {
@@ -3210,6 +3226,7 @@ static SHAPE_COUNT_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZE_ACTION: Shape = Shape {
@@ -3225,6 +3242,7 @@ static SHAPE_MONETIZE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
@@ -3235,6 +3253,7 @@ static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
@@ -3249,6 +3268,7 @@ static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
@@ -3259,6 +3279,7 @@ static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -3272,6 +3293,7 @@ static SHAPE_LABEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEMENT: Shape = Shape {
@@ -3362,6 +3384,7 @@ static SHAPE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_STATEMENT: Shape = Shape {
@@ -3377,6 +3400,7 @@ static SHAPE_AND_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
@@ -3408,6 +3432,7 @@ static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -3432,6 +3457,7 @@ static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
@@ -3496,6 +3522,7 @@ static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -3586,6 +3613,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY: Shape = Shape {
@@ -3599,6 +3627,7 @@ static SHAPE_BODY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -3629,6 +3658,7 @@ static SHAPE_COOKIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
@@ -3681,6 +3711,7 @@ static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_ORDER: Shape = Shape {
@@ -3694,6 +3725,7 @@ static SHAPE_HEADER_ORDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS: Shape = Shape {
@@ -3724,6 +3756,7 @@ static SHAPE_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
@@ -3776,6 +3809,7 @@ static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JA3_FINGERPRINT: Shape = Shape {
@@ -3789,6 +3823,7 @@ static SHAPE_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JA4_FINGERPRINT: Shape = Shape {
@@ -3802,6 +3837,7 @@ static SHAPE_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_BODY: Shape = Shape {
@@ -3841,6 +3877,7 @@ static SHAPE_JSON_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
@@ -3870,6 +3907,7 @@ static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -3885,6 +3923,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
@@ -3900,6 +3939,7 @@ static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URI_FRAGMENT: Shape = Shape {
@@ -3913,6 +3953,7 @@ static SHAPE_URI_FRAGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -3943,6 +3984,7 @@ static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -3999,6 +4041,7 @@ static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
@@ -4052,6 +4095,7 @@ static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -4075,6 +4119,7 @@ static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -4108,6 +4153,7 @@ static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
@@ -4132,6 +4178,7 @@ static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOT_STATEMENT: Shape = Shape {
@@ -4142,6 +4189,7 @@ static SHAPE_NOT_STATEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OR_STATEMENT: Shape = Shape {
@@ -4157,6 +4205,7 @@ static SHAPE_OR_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
@@ -4218,6 +4267,7 @@ static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
@@ -4296,6 +4346,7 @@ static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
@@ -4327,6 +4378,7 @@ static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
@@ -4358,6 +4410,7 @@ static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
@@ -4371,6 +4424,7 @@ static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
@@ -4384,6 +4438,7 @@ static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
@@ -4397,6 +4452,7 @@ static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
@@ -4428,6 +4484,7 @@ static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
@@ -4446,6 +4503,7 @@ static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
@@ -4464,6 +4522,7 @@ static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
@@ -4511,6 +4570,7 @@ static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -4559,6 +4619,7 @@ static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
@@ -4615,6 +4676,7 @@ static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
@@ -4661,6 +4723,7 @@ static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
@@ -4698,6 +4761,7 @@ static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
@@ -4727,6 +4791,7 @@ static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4755,4 +4820,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -4065,6 +4065,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIG: Shape = Shape {
@@ -4084,6 +4085,7 @@ static SHAPE_APPLICATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_ATTRIBUTE: Shape = Shape {
@@ -4121,6 +4123,7 @@ static SHAPE_APPLICATION_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIG: Shape = Shape {
@@ -4136,6 +4139,7 @@ static SHAPE_ASSOCIATION_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BODY_ASSOCIATED_RESOURCE_TYPE_CONFIG: Shape = Shape {
@@ -4149,6 +4153,7 @@ static SHAPE_REQUEST_BODY_ASSOCIATED_RESOURCE_TYPE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
@@ -4159,6 +4164,7 @@ static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
@@ -4173,6 +4179,7 @@ static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
@@ -4183,6 +4190,7 @@ static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
@@ -4208,6 +4216,7 @@ static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROTECTION_CONFIG: Shape = Shape {
@@ -4227,6 +4236,7 @@ static SHAPE_DATA_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROTECT: Shape = Shape {
@@ -4260,6 +4270,7 @@ static SHAPE_DATA_PROTECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_PROTECT: Shape = Shape {
@@ -4301,6 +4312,7 @@ static SHAPE_FIELD_TO_PROTECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ACTION: Shape = Shape {
@@ -4319,6 +4331,7 @@ static SHAPE_DEFAULT_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOW_ACTION: Shape = Shape {
@@ -4329,6 +4342,7 @@ static SHAPE_ALLOW_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
@@ -4347,6 +4361,7 @@ static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
@@ -4374,6 +4389,7 @@ static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_ACTION: Shape = Shape {
@@ -4384,6 +4400,7 @@ static SHAPE_BLOCK_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
@@ -4425,6 +4442,7 @@ static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
@@ -4446,6 +4464,7 @@ static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRYPTO_CONFIG: Shape = Shape {
@@ -4465,6 +4484,7 @@ static SHAPE_CRYPTO_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_NETWORK: Shape = Shape {
@@ -4506,6 +4526,7 @@ static SHAPE_PAYMENT_NETWORK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRICE: Shape = Shape {
@@ -4534,6 +4555,7 @@ static SHAPE_PRICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Shape = Shape {
@@ -4547,6 +4569,7 @@ static SHAPE_ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -4618,6 +4641,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -4660,6 +4684,7 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_ACTION: Shape = Shape {
@@ -4670,6 +4695,7 @@ static SHAPE_CAPTCHA_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_ACTION: Shape = Shape {
@@ -4680,6 +4706,7 @@ static SHAPE_CHALLENGE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COUNT_ACTION: Shape = Shape {
@@ -4690,6 +4717,7 @@ static SHAPE_COUNT_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZE_ACTION: Shape = Shape {
@@ -4705,6 +4733,7 @@ static SHAPE_MONETIZE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_ACTION: Shape = Shape {
@@ -4723,6 +4752,7 @@ static SHAPE_OVERRIDE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -4736,6 +4766,7 @@ static SHAPE_LABEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEMENT: Shape = Shape {
@@ -4838,6 +4869,7 @@ static SHAPE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_STATEMENT: Shape = Shape {
@@ -4853,6 +4885,7 @@ static SHAPE_AND_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
@@ -4884,6 +4917,7 @@ static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -4908,6 +4942,7 @@ static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
@@ -4972,6 +5007,7 @@ static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -5062,6 +5098,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY: Shape = Shape {
@@ -5075,6 +5112,7 @@ static SHAPE_BODY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -5105,6 +5143,7 @@ static SHAPE_COOKIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
@@ -5157,6 +5196,7 @@ static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_ORDER: Shape = Shape {
@@ -5170,6 +5210,7 @@ static SHAPE_HEADER_ORDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS: Shape = Shape {
@@ -5200,6 +5241,7 @@ static SHAPE_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
@@ -5252,6 +5294,7 @@ static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JA3_FINGERPRINT: Shape = Shape {
@@ -5265,6 +5308,7 @@ static SHAPE_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JA4_FINGERPRINT: Shape = Shape {
@@ -5278,6 +5322,7 @@ static SHAPE_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_BODY: Shape = Shape {
@@ -5317,6 +5362,7 @@ static SHAPE_JSON_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
@@ -5346,6 +5392,7 @@ static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -5361,6 +5408,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
@@ -5376,6 +5424,7 @@ static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URI_FRAGMENT: Shape = Shape {
@@ -5389,6 +5438,7 @@ static SHAPE_URI_FRAGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -5419,6 +5469,7 @@ static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -5475,6 +5526,7 @@ static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
@@ -5528,6 +5580,7 @@ static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -5551,6 +5604,7 @@ static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -5584,6 +5638,7 @@ static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
@@ -5608,6 +5663,7 @@ static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_RULE_GROUP_STATEMENT: Shape = Shape {
@@ -5692,6 +5748,7 @@ static SHAPE_MANAGED_RULE_GROUP_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDED_RULE: Shape = Shape {
@@ -5705,6 +5762,7 @@ static SHAPE_EXCLUDED_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_RULE_GROUP_CONFIG: Shape = Shape {
@@ -5767,6 +5825,7 @@ static SHAPE_MANAGED_RULE_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ACFP_RULE_SET: Shape = Shape {
@@ -5813,6 +5872,7 @@ static SHAPE_AWS_MANAGED_RULES_ACFP_RULE_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_INSPECTION_ACFP: Shape = Shape {
@@ -5868,6 +5928,7 @@ static SHAPE_REQUEST_INSPECTION_ACFP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
@@ -5883,6 +5944,7 @@ static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION: Shape = Shape {
@@ -5913,6 +5975,7 @@ static SHAPE_RESPONSE_INSPECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_BODY_CONTAINS: Shape = Shape {
@@ -5959,6 +6022,7 @@ static SHAPE_RESPONSE_INSPECTION_BODY_CONTAINS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_HEADER: Shape = Shape {
@@ -6016,6 +6080,7 @@ static SHAPE_RESPONSE_INSPECTION_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_JSON: Shape = Shape {
@@ -6073,6 +6138,7 @@ static SHAPE_RESPONSE_INSPECTION_JSON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_STATUS_CODE: Shape = Shape {
@@ -6121,6 +6187,7 @@ static SHAPE_RESPONSE_INSPECTION_STATUS_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ATP_RULE_SET: Shape = Shape {
@@ -6151,6 +6218,7 @@ static SHAPE_AWS_MANAGED_RULES_ATP_RULE_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_INSPECTION: Shape = Shape {
@@ -6178,6 +6246,7 @@ static SHAPE_REQUEST_INSPECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET: Shape = Shape {
@@ -6199,6 +6268,7 @@ static SHAPE_AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_ACTION_CONFIG: Shape = Shape {
@@ -6209,6 +6279,7 @@ static SHAPE_CLIENT_SIDE_ACTION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_SIDE_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_ACTION: Shape = Shape {
@@ -6244,6 +6315,7 @@ static SHAPE_CLIENT_SIDE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX: Shape = Shape {
@@ -6258,6 +6330,7 @@ static SHAPE_REGEX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_BOT_CONTROL_RULE_SET: Shape = Shape {
@@ -6279,6 +6352,7 @@ static SHAPE_AWS_MANAGED_RULES_BOT_CONTROL_RULE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION_OVERRIDE: Shape = Shape {
@@ -6300,6 +6374,7 @@ static SHAPE_RULE_ACTION_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOT_STATEMENT: Shape = Shape {
@@ -6310,6 +6385,7 @@ static SHAPE_NOT_STATEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OR_STATEMENT: Shape = Shape {
@@ -6325,6 +6401,7 @@ static SHAPE_OR_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
@@ -6386,6 +6463,7 @@ static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
@@ -6464,6 +6542,7 @@ static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
@@ -6495,6 +6574,7 @@ static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
@@ -6526,6 +6606,7 @@ static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
@@ -6539,6 +6620,7 @@ static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
@@ -6552,6 +6634,7 @@ static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
@@ -6565,6 +6648,7 @@ static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
@@ -6596,6 +6680,7 @@ static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
@@ -6614,6 +6699,7 @@ static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
@@ -6632,6 +6718,7 @@ static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
@@ -6679,6 +6766,7 @@ static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -6727,6 +6815,7 @@ static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP_REFERENCE_STATEMENT: Shape = Shape {
@@ -6774,6 +6863,7 @@ static SHAPE_RULE_GROUP_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
@@ -6830,6 +6920,7 @@ static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
@@ -6876,6 +6967,7 @@ static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
@@ -6913,6 +7005,7 @@ static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
@@ -6942,6 +7035,7 @@ static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -6970,4 +7064,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -235,6 +235,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_QUESTION_UPDATE: Shape = Shape {
@@ -266,6 +267,7 @@ static SHAPE_PROFILE_QUESTION_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -292,4 +294,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

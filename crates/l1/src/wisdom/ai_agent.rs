@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1123,6 +1124,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1183,6 +1185,49 @@ static SHAPE_AI_AGENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AIAgentConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManualSearchAIAgentConfiguration"]),
+                Check::Required(&["ManualSearchAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AnswerRecommendationAIAgentConfiguration"]),
+                Check::Required(&["AnswerRecommendationAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfServiceAIAgentConfiguration"]),
+                Check::Required(&["SelfServiceAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailResponseAIAgentConfiguration"]),
+                Check::Required(&["EmailResponseAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailOverviewAIAgentConfiguration"]),
+                Check::Required(&["EmailOverviewAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailGenerativeAnswerAIAgentConfiguration"]),
+                Check::Required(&["EmailGenerativeAnswerAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OrchestrationAIAgentConfiguration"]),
+                Check::Required(&["OrchestrationAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoteTakingAIAgentConfiguration"]),
+                Check::Required(&["NoteTakingAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CaseSummarizationAIAgentConfiguration"]),
+                Check::Required(&["CaseSummarizationAIAgentConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MANUAL_SEARCH_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1231,6 +1276,7 @@ static SHAPE_MANUAL_SEARCH_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIGURATION: Shape = Shape {
@@ -1261,6 +1307,7 @@ static SHAPE_ASSOCIATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
@@ -1270,6 +1317,15 @@ static SHAPE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AssociationConfigurationData",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["KnowledgeBaseAssociationConfigurationData"]),
+            Check::Required(&["KnowledgeBaseAssociationConfigurationData"]),
+        ])]),
     }],
 };
 
@@ -1302,6 +1358,7 @@ static SHAPE_KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -1336,6 +1393,25 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TagFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TagCondition"]),
+                Check::Required(&["TagCondition"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AndConditions"]),
+                Check::Required(&["AndConditions"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OrConditions"]),
+                Check::Required(&["OrConditions"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG_CONDITION: Shape = Shape {
@@ -1363,6 +1439,7 @@ static SHAPE_TAG_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR_CONDITION: Shape = Shape {
@@ -1386,6 +1463,21 @@ static SHAPE_OR_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OrCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AndConditions"]),
+                Check::Required(&["AndConditions"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TagCondition"]),
+                Check::Required(&["TagCondition"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1456,6 +1548,7 @@ static SHAPE_ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_SERVICE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1506,6 +1599,7 @@ static SHAPE_SELF_SERVICE_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_RESPONSE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1554,6 +1648,7 @@ static SHAPE_EMAIL_RESPONSE_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1580,6 +1675,7 @@ static SHAPE_EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1628,6 +1724,7 @@ static SHAPE_EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1687,6 +1784,7 @@ static SHAPE_ORCHESTRATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
@@ -1790,6 +1888,7 @@ static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_INSTRUCTION: Shape = Shape {
@@ -1813,6 +1912,7 @@ static SHAPE_TOOL_INSTRUCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OUTPUT_FILTER: Shape = Shape {
@@ -1834,6 +1934,7 @@ static SHAPE_TOOL_OUTPUT_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1858,6 +1959,7 @@ static SHAPE_TOOL_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OVERRIDE_INPUT_VALUE: Shape = Shape {
@@ -1879,6 +1981,7 @@ static SHAPE_TOOL_OVERRIDE_INPUT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION: Shape = Shape {
@@ -1888,6 +1991,15 @@ static SHAPE_TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TOOL_OVERRIDE_CONSTANT_INPUT_VALUE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolOverrideInputValueConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Constant"]),
+            Check::Required(&["Constant"]),
+        ])]),
     }],
 };
 
@@ -1913,6 +2025,7 @@ static SHAPE_TOOL_OVERRIDE_CONSTANT_INPUT_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_INTERACTION_CONFIGURATION: Shape = Shape {
@@ -1923,6 +2036,7 @@ static SHAPE_USER_INTERACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTE_TAKING_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1960,6 +2074,7 @@ static SHAPE_NOTE_TAKING_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1997,4 +2112,5 @@ static SHAPE_CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -899,6 +899,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_CONTENT_POLICY_CONFIG: Shape = Shape {
@@ -918,6 +919,7 @@ static SHAPE_AI_GUARDRAIL_CONTENT_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONTENT_FILTER_CONFIG: Shape = Shape {
@@ -958,6 +960,7 @@ static SHAPE_GUARDRAIL_CONTENT_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
@@ -976,6 +979,7 @@ static SHAPE_AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
@@ -1000,6 +1004,7 @@ static SHAPE_GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
@@ -1034,6 +1039,7 @@ static SHAPE_AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_PII_ENTITY_CONFIG: Shape = Shape {
@@ -1090,6 +1096,7 @@ static SHAPE_GUARDRAIL_PII_ENTITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_REGEX_CONFIG: Shape = Shape {
@@ -1134,6 +1141,7 @@ static SHAPE_GUARDRAIL_REGEX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_TOPIC_POLICY_CONFIG: Shape = Shape {
@@ -1152,6 +1160,7 @@ static SHAPE_AI_GUARDRAIL_TOPIC_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_TOPIC_CONFIG: Shape = Shape {
@@ -1206,6 +1215,7 @@ static SHAPE_GUARDRAIL_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_WORD_POLICY_CONFIG: Shape = Shape {
@@ -1237,6 +1247,7 @@ static SHAPE_AI_GUARDRAIL_WORD_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_MANAGED_WORDS_CONFIG: Shape = Shape {
@@ -1250,6 +1261,7 @@ static SHAPE_GUARDRAIL_MANAGED_WORDS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_WORD_CONFIG: Shape = Shape {
@@ -1263,4 +1275,5 @@ static SHAPE_GUARDRAIL_WORD_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -270,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_DATA: Shape = Shape {
@@ -291,6 +293,21 @@ static SHAPE_ASSOCIATION_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AssociationData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KnowledgeBaseId"]),
+                Check::Required(&["KnowledgeBaseId"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ExternalBedrockKnowledgeBaseConfig"]),
+                Check::Required(&["ExternalBedrockKnowledgeBaseConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG: Shape = Shape {
@@ -319,6 +336,7 @@ static SHAPE_EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -346,4 +364,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -286,6 +286,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_ASSOCIATION_CONTENTS: Shape = Shape {
@@ -296,6 +297,7 @@ static SHAPE_CONTENT_ASSOCIATION_CONTENTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA: Shape = Shape {
@@ -311,6 +313,7 @@ static SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -337,4 +340,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

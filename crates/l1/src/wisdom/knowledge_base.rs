@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -842,6 +843,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENDERING_CONFIGURATION: Shape = Shape {
@@ -856,6 +858,7 @@ static SHAPE_RENDERING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -870,6 +873,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -888,6 +892,21 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AppIntegrations"]),
+                Check::Required(&["AppIntegrations"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedSourceConfiguration"]),
+                Check::Required(&["ManagedSourceConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_APP_INTEGRATIONS_CONFIGURATION: Shape = Shape {
@@ -924,6 +943,7 @@ static SHAPE_APP_INTEGRATIONS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SOURCE_CONFIGURATION: Shape = Shape {
@@ -933,6 +953,15 @@ static SHAPE_MANAGED_SOURCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_WEB_CRAWLER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ManagedSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["WebCrawlerConfiguration"]),
+            Check::Required(&["WebCrawlerConfiguration"]),
+        ])]),
     }],
 };
 
@@ -999,6 +1028,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRAWLER_LIMITS: Shape = Shape {
@@ -1013,6 +1043,7 @@ static SHAPE_CRAWLER_LIMITS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_CONFIGURATION: Shape = Shape {
@@ -1032,6 +1063,7 @@ static SHAPE_URL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEED_URL: Shape = Shape {
@@ -1045,6 +1077,7 @@ static SHAPE_SEED_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1072,6 +1105,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
@@ -1090,6 +1124,7 @@ static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1123,6 +1158,7 @@ static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1148,6 +1184,7 @@ static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1178,6 +1215,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
@@ -1192,6 +1230,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1227,6 +1266,7 @@ static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
@@ -1248,6 +1288,7 @@ static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -1273,6 +1314,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_PROMPT: Shape = Shape {
@@ -1287,4 +1329,5 @@ static SHAPE_PARSING_PROMPT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -792,6 +793,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -810,6 +812,15 @@ static SHAPE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Content",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["EmailMessageTemplateContent"]),
+            Check::Required(&["SmsMessageTemplateContent"]),
+        ]),
+    }],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
@@ -846,6 +857,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
@@ -864,6 +876,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER: Shape = Shape {
@@ -877,6 +890,7 @@ static SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_HEADER: Shape = Shape {
@@ -905,6 +919,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
@@ -915,6 +930,7 @@ static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
@@ -925,6 +941,7 @@ static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
         ty: Ty::Object(&SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_ATTRIBUTES: Shape = Shape {
@@ -964,6 +981,7 @@ static SHAPE_MESSAGE_TEMPLATE_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ATTRIBUTES: Shape = Shape {
@@ -990,6 +1008,7 @@ static SHAPE_AGENT_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_PROFILE_ATTRIBUTES: Shape = Shape {
@@ -1581,6 +1600,7 @@ static SHAPE_CUSTOMER_PROFILE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_ATTRIBUTES: Shape = Shape {
@@ -1609,6 +1629,7 @@ static SHAPE_SYSTEM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_ENDPOINT_ATTRIBUTES: Shape = Shape {
@@ -1623,6 +1644,7 @@ static SHAPE_SYSTEM_ENDPOINT_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
@@ -1654,6 +1676,7 @@ static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_ATTACHMENT: Shape = Shape {
@@ -1679,6 +1702,7 @@ static SHAPE_MESSAGE_TEMPLATE_ATTACHMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1706,4 +1730,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -368,6 +368,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_RESPONSE_CONTENT_PROVIDER: Shape = Shape {
@@ -382,6 +383,7 @@ static SHAPE_QUICK_RESPONSE_CONTENT_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
@@ -413,6 +415,7 @@ static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -440,4 +443,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

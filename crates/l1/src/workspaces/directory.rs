@@ -1633,6 +1633,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_DIRECTORY_CONFIG: Shape = Shape {
@@ -1659,6 +1660,7 @@ static SHAPE_ACTIVE_DIRECTORY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
@@ -1687,6 +1689,7 @@ static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_ENTRA_CONFIG: Shape = Shape {
@@ -1713,6 +1716,7 @@ static SHAPE_MICROSOFT_ENTRA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_PROPERTIES: Shape = Shape {
@@ -1752,6 +1756,7 @@ static SHAPE_SAML_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELFSERVICE_PERMISSIONS: Shape = Shape {
@@ -1803,6 +1808,7 @@ static SHAPE_SELFSERVICE_PERMISSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_PROPERTIES: Shape = Shape {
@@ -1852,6 +1858,7 @@ static SHAPE_STREAMING_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_ACCELERATOR_FOR_DIRECTORY: Shape = Shape {
@@ -1876,6 +1883,7 @@ static SHAPE_GLOBAL_ACCELERATOR_FOR_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
@@ -1900,6 +1908,7 @@ static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTING: Shape = Shape {
@@ -1938,6 +1947,7 @@ static SHAPE_USER_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1964,6 +1974,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_ACCESS_PROPERTIES: Shape = Shape {
@@ -2057,6 +2068,7 @@ static SHAPE_WORKSPACE_ACCESS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT_CONFIG: Shape = Shape {
@@ -2088,6 +2100,7 @@ static SHAPE_ACCESS_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
@@ -2112,6 +2125,7 @@ static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_WORKSPACE_CREATION_PROPERTIES: Shape = Shape {
@@ -2164,4 +2178,5 @@ static SHAPE_DEFAULT_WORKSPACE_CREATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

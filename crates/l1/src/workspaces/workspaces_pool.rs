@@ -393,6 +393,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
@@ -419,6 +420,7 @@ static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY: Shape = Shape {
@@ -432,6 +434,7 @@ static SHAPE_CAPACITY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -458,6 +461,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_SETTINGS: Shape = Shape {
@@ -494,4 +498,5 @@ static SHAPE_TIMEOUT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

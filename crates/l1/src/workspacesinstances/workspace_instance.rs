@@ -1026,6 +1026,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCE: Shape = Shape {
@@ -1227,6 +1228,7 @@ static SHAPE_MANAGED_INSTANCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -1268,6 +1270,7 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
@@ -1326,6 +1329,7 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -1347,6 +1351,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -1374,6 +1379,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CPU_OPTIONS_REQUEST: Shape = Shape {
@@ -1398,6 +1404,7 @@ static SHAPE_CPU_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDIT_SPECIFICATION_REQUEST: Shape = Shape {
@@ -1411,6 +1418,7 @@ static SHAPE_CREDIT_SPECIFICATION_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCLAVE_OPTIONS_REQUEST: Shape = Shape {
@@ -1421,6 +1429,7 @@ static SHAPE_ENCLAVE_OPTIONS_REQUEST: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HIBERNATION_OPTIONS_REQUEST: Shape = Shape {
@@ -1431,6 +1440,7 @@ static SHAPE_HIBERNATION_OPTIONS_REQUEST: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -1458,6 +1468,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_CONFIGURATION_REQUEST: Shape = Shape {
@@ -1473,6 +1484,7 @@ static SHAPE_LICENSE_CONFIGURATION_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MAINTENANCE_OPTIONS_REQUEST: Shape = Shape {
@@ -1486,6 +1498,7 @@ static SHAPE_INSTANCE_MAINTENANCE_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
@@ -1538,6 +1551,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_INSTANCES_MONITORING_ENABLED: Shape = Shape {
@@ -1548,6 +1562,7 @@ static SHAPE_RUN_INSTANCES_MONITORING_ENABLED: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
@@ -1597,6 +1612,7 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_PERFORMANCE_OPTIONS_REQUEST: Shape = Shape {
@@ -1610,6 +1626,7 @@ static SHAPE_INSTANCE_NETWORK_PERFORMANCE_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -1662,6 +1679,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS_REQUEST: Shape = Shape {
@@ -1689,6 +1707,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -1724,6 +1743,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1752,4 +1772,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

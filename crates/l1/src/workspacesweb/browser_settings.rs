@@ -321,6 +321,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -349,6 +350,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CONTENT_FILTERING_POLICY: Shape = Shape {
@@ -441,4 +443,5 @@ static SHAPE_WEB_CONTENT_FILTERING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

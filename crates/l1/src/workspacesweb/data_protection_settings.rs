@@ -405,6 +405,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_REDACTION_CONFIGURATION: Shape = Shape {
@@ -476,6 +477,7 @@ static SHAPE_INLINE_REDACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_REDACTION_PATTERN: Shape = Shape {
@@ -555,6 +557,7 @@ static SHAPE_INLINE_REDACTION_PATTERN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PATTERN: Shape = Shape {
@@ -605,6 +608,7 @@ static SHAPE_CUSTOM_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDACTION_PLACE_HOLDER: Shape = Shape {
@@ -631,6 +635,7 @@ static SHAPE_REDACTION_PLACE_HOLDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -659,4 +664,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -744,6 +744,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRANDING_CONFIGURATION: Shape = Shape {
@@ -812,6 +813,7 @@ static SHAPE_BRANDING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCALIZED_BRANDING_STRINGS: Shape = Shape {
@@ -890,6 +892,7 @@ static SHAPE_LOCALIZED_BRANDING_STRINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
@@ -926,6 +929,7 @@ static SHAPE_COOKIE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_SPECIFICATION: Shape = Shape {
@@ -966,6 +970,7 @@ static SHAPE_COOKIE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -994,6 +999,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLBAR_CONFIGURATION: Shape = Shape {
@@ -1056,4 +1062,5 @@ static SHAPE_TOOLBAR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -357,6 +357,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_PROPERTY: Shape = Shape {
@@ -494,6 +495,7 @@ static SHAPE_SAMPLING_RULE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RATE_BOOST: Shape = Shape {
@@ -519,6 +521,7 @@ static SHAPE_SAMPLING_RATE_BOOST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_RECORD: Shape = Shape {
@@ -543,6 +546,7 @@ static SHAPE_SAMPLING_RULE_RECORD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_UPDATE: Shape = Shape {
@@ -665,6 +669,7 @@ static SHAPE_SAMPLING_RULE_UPDATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -691,4 +696,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
