@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod constraints;
 mod pattern;
 
 /// CloudFormation's quotas per template.
@@ -78,6 +79,12 @@ pub fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
             .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
+impl constraints::Matcher for Validator {
+    fn matches(&mut self, pattern: &'static str, s: &str) -> Option<bool> {
+        self.pattern(pattern).is_match(s)
+    }
+}
+
 impl Validator {
     fn pattern(&mut self, source: &'static str) -> Arc<pattern::Pattern> {
         let key = (source.as_ptr(), source.len());
@@ -129,6 +136,7 @@ impl Validator {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
+                self.constraints(&path, facts.type_name, facts.shape, &Map::new(), "");
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
@@ -299,6 +307,42 @@ impl Validator {
         }
     }
 
+    /// The rules across the object's properties: one finding per rule that certainly fails.
+    fn constraints(
+        &mut self,
+        path: &str,
+        type_name: &str,
+        shape: &'static Shape,
+        obj: &Map<String, Json>,
+        at: &str,
+    ) {
+        if shape.constraints.is_empty() {
+            return;
+        }
+        // The object as a value, once: checks take JSON values.
+        let value = Json::Object(obj.clone());
+        for c in shape.constraints {
+            let mut eval = constraints::Eval {
+                matcher: &mut *self,
+            };
+            if eval.check(&c.check, &value, 0) != constraints::Tri::False {
+                continue;
+            }
+            let mut reasons = Vec::new();
+            eval.explain(&c.check, &value, &mut reasons);
+            let place = if at.is_empty() { type_name } else { at };
+            let hint = if c.description.is_empty() {
+                constraints::hint(c)
+            } else {
+                format!("{} ({})", c.description, c.source)
+            };
+            self.diagnostics.push(
+                Diagnostic::error(c.rule, path, format!("{place}: {}", reasons.join("; ")))
+                    .with_hint(hint),
+            );
+        }
+    }
+
     fn object(
         &mut self,
         path: &str,
@@ -308,6 +352,7 @@ impl Validator {
         at: &mut String,
     ) {
         self.missing_required(path, shape, obj, at);
+        self.constraints(path, type_name, shape, obj, at);
         // `at` is the location being checked; each property extends it and cuts it back.
         let mark = at.len();
         for (k, v) in obj {
