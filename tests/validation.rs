@@ -483,6 +483,34 @@ mod constraints {
     }
 
     #[test]
+    fn one_of_closed_object_alternatives() {
+        let (app, stack) = app_stack();
+        // `OwnerProperties: oneOf [{Group} | {User}]`, each `additionalProperties: false`.
+        let owner = |owner: serde_json::Value| {
+            json!({
+                "DomainIdentifier": "dzd_abc", "EntityIdentifier": "e",
+                "EntityType": "DOMAIN_UNIT", "Owner": owner,
+            })
+        };
+        let both = json!({"Group": {"GroupIdentifier": "g"}, "User": {"UserIdentifier": "u"}});
+        raw(&stack, "Both", "AWS::DataZone::Owner", owner(both));
+        raw(&stack, "Empty", "AWS::DataZone::Owner", owner(json!({})));
+        raw(
+            &stack,
+            "Ok",
+            "AWS::DataZone::Owner",
+            owner(json!({"User": {"UserIdentifier": "u"}})),
+        );
+        let d = errors(&app);
+        let e = all(&d, "one-of");
+        let paths: Vec<&str> = e.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["S/Both", "S/Empty"], "{d}");
+        assert!(e[0].message.starts_with("Owner: "), "{}", e[0]);
+        assert!(e[0].message.contains("none does"), "{}", e[0]);
+        assert!(e[1].message.contains("but 2 do"), "{}", e[1]);
+    }
+
+    #[test]
     fn a_rule_on_a_nested_shape_names_its_location() {
         let (app, stack) = app_stack();
         // `RoutingStrategy: anyOf [{required: [FleetId]}, {required: [Message]}]`.

@@ -292,6 +292,23 @@ fn is_presence_branch(b: &Value) -> bool {
         })
 }
 
+/// Is this branch a closed object alternative: `additionalProperties: false` over its
+/// `properties`, with no `required` (`{Group}` or `{User}`, but not both)?
+fn is_closed_alternative(b: &Value) -> bool {
+    b.get("additionalProperties") == Some(&Value::Bool(false))
+        && b.get("properties").is_some_and(Value::is_object)
+        && b.get("required").is_none()
+        && b.get("patternProperties").is_none()
+}
+
+/// The property names of a closed alternative.
+fn closed_keys(b: &Value) -> Vec<&str> {
+    b.get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// A presence branch as a check: its `required`, the keys `additionalProperties: false`
 /// allows and the nested combinations, leaving the value schemas of its `properties` to
 /// the struct model (they are its fields). `not`, `if` and value keywords inside are not
@@ -403,7 +420,27 @@ pub fn of_struct(node: &Value, root: &Value, at: &str, skipped: &mut Skipped) ->
             ),
             "oneOf" | "anyOf" => {
                 let branches = v.as_array().map_or(&[][..], Vec::as_slice);
-                if branches.is_empty() || !branches.iter().all(is_presence_branch) {
+                let closed: Vec<Vec<&str>> = branches
+                    .iter()
+                    .filter(|b| is_closed_alternative(b))
+                    .map(closed_keys)
+                    .collect();
+                // Closed alternatives are told apart by their keys: only when no two
+                // share one (else the values would decide, which is the struct model's).
+                let shared = closed.iter().enumerate().any(|(i, a)| {
+                    closed
+                        .iter()
+                        .skip(i + 1)
+                        .any(|b| a.iter().any(|k| b.contains(k)))
+                });
+                if !closed.is_empty() && shared {
+                    *skipped
+                        .entry(format!("{key}: object alternatives that share properties"))
+                        .or_default() += 1;
+                    continue;
+                }
+                let taken = |b: &Value| is_presence_branch(b) || is_closed_alternative(b);
+                if branches.is_empty() || !branches.iter().all(taken) {
                     *skipped
                         .entry(format!("{key}: branches that are not required sets"))
                         .or_default() += 1;
@@ -714,6 +751,26 @@ mod tests {
         ]}));
         assert!(c.is_empty());
         assert_eq!(skipped["oneOf: branches with the same required set"], 1);
+    }
+
+    #[test]
+    fn closed_object_alternatives_are_told_apart_by_their_keys() {
+        let closed = |k: &str| json!({"additionalProperties": false, "properties": {k: {"$ref": "#/definitions/X"}}});
+        let (c, _) = on(json!({"oneOf": [closed("Group"), closed("User")]}));
+        assert_eq!(
+            c[0].check,
+            Check::OneOf(vec![
+                Check::OnlyKeys(vec!["Group".into()]),
+                Check::OnlyKeys(vec!["User".into()]),
+            ])
+        );
+        // Alternatives that share a key differ by value: left out.
+        let (c, skipped) = on(json!({"oneOf": [closed("A"), closed("A")]}));
+        assert!(c.is_empty());
+        assert_eq!(
+            skipped["oneOf: object alternatives that share properties"],
+            1
+        );
     }
 
     #[test]

@@ -2929,7 +2929,12 @@ static SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageFlowNodeServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["S3"])]),
+    }],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
@@ -2965,7 +2970,12 @@ static SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RetrievalFlowNodeServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["S3"])]),
+    }],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {

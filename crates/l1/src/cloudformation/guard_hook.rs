@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
 
@@ -781,7 +783,18 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             },
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/TargetFilters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Actions", "InvocationPoints", "TargetNames"]),
+                Check::Unknown,
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Targets"]), Check::Required(&["Targets"])]),
+        ]),
+    }],
 };
 
 static SHAPE_HOOK_TARGET: Shape = Shape {

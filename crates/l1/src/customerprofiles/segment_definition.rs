@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -1185,7 +1186,18 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Dimension",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ProfileAttributes"]),
+                Check::Required(&["ProfileAttributes"]),
+            ]),
+            Check::OnlyKeys(&["CalculatedAttributes"]),
+        ]),
+    }],
 };
 
 static SHAPE_PROFILE_ATTRIBUTES: Shape = Shape {

@@ -1066,7 +1066,16 @@ static SHAPE_DATA_SOURCE_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataSourceConfigurationInput",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["GlueRunConfiguration"]),
+            Check::OnlyKeys(&["RedshiftRunConfiguration"]),
+            Check::OnlyKeys(&["SageMakerRunConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_GLUE_RUN_CONFIGURATION_INPUT: Shape = Shape {

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -239,7 +241,12 @@ static SHAPE_OWNER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OwnerProperties",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Group"]), Check::OnlyKeys(&["User"])]),
+    }],
 };
 
 static SHAPE_OWNER_GROUP_PROPERTIES: Shape = Shape {

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Map, Value};
@@ -985,7 +986,15 @@ static SHAPE_IO_T_JOB_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IoTJobRateIncreaseCriteria",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["NumberOfNotifiedThings"]),
+            Check::OnlyKeys(&["NumberOfSucceededThings"]),
+        ]),
+    }],
 };
 
 static SHAPE_IO_T_JOB_TIMEOUT_CONFIG: Shape = Shape {

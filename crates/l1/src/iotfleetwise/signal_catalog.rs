@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
@@ -619,7 +620,17 @@ static SHAPE_NODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Node",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["Branch"]),
+            Check::OnlyKeys(&["Sensor"]),
+            Check::OnlyKeys(&["Actuator"]),
+            Check::OnlyKeys(&["Attribute"]),
+        ]),
+    }],
 };
 
 static SHAPE_BRANCH: Shape = Shape {

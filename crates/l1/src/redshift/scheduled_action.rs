@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -329,7 +331,16 @@ static SHAPE_SCHEDULED_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ScheduledActionType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["ResizeCluster"]),
+            Check::OnlyKeys(&["PauseCluster"]),
+            Check::OnlyKeys(&["ResumeCluster"]),
+        ]),
+    }],
 };
 
 static SHAPE_RESIZE_CLUSTER_MESSAGE: Shape = Shape {

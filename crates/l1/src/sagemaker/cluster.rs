@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Map, Value};
@@ -1978,7 +1979,16 @@ static SHAPE_CLUSTER_INSTANCE_STORAGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClusterInstanceStorageConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["EbsVolumeConfig"]),
+            Check::OnlyKeys(&["FsxLustreConfig"]),
+            Check::OnlyKeys(&["FsxOpenZfsConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_CLUSTER_EBS_VOLUME_CONFIG: Shape = Shape {
@@ -2336,7 +2346,12 @@ static SHAPE_ORCHESTRATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Orchestrator",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Eks"]), Check::OnlyKeys(&["Slurm"])]),
+    }],
 };
 
 static SHAPE_CLUSTER_ORCHESTRATOR_EKS_CONFIG: Shape = Shape {

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{HasAttributes, Props, Resource, ResourceProps, ToExpr};
 use stackwright_core::value::{Json, Literal, Value};
@@ -329,7 +330,12 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
-    constraints: &[],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApplicationLayerAutomaticResponseConfiguration/properties/Action",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Count"]), Check::OnlyKeys(&["Block"])]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
