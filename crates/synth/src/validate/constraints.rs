@@ -319,7 +319,12 @@ impl<M: Matcher> Eval<'_, M> {
                 };
                 let mut inner = Vec::new();
                 self.explain(branch, v, &mut inner);
-                out.push(format!("when {why}: {}", inner.join("; ")));
+                if describe(i).is_empty() {
+                    // A condition of type guards only.
+                    out.extend(inner);
+                } else {
+                    out.push(format!("when {why}: {}", inner.join("; ")));
+                }
             }
             Check::DependentRequired(a, bs) => {
                 let missing: Vec<&str> = bs
@@ -445,7 +450,10 @@ pub(crate) fn describe(c: &Check) -> String {
             };
             cs.iter()
                 .filter(|c| !matches!(c, Check::Required([n]) if covered(n)))
+                // Type guards (`{type: string}` so that a pattern applies) say nothing
+                // a reader needs.
                 .filter(|c| !matches!(c, Check::Type(_)))
+                .filter(|c| !matches!(c, Check::Property(_, t) if matches!(**t, Check::Type(_))))
                 .map(describe)
                 .collect::<Vec<_>>()
                 .join(" and ")
