@@ -136,7 +136,8 @@ impl Validator {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
-                self.constraints(&path, facts.type_name, facts.shape, &Map::new(), "");
+                let empty = Json::Object(Map::new());
+                self.constraints(&path, facts.type_name, facts.shape, &empty, "");
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
@@ -263,7 +264,7 @@ impl Validator {
             ));
             return;
         };
-        self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
+        self.object(path, facts.type_name, facts.shape, props, obj, &mut String::new());
     }
 
     /// The structural rules of a type that has no schema here: a custom resource needs the
@@ -313,23 +314,18 @@ impl Validator {
         path: &str,
         type_name: &str,
         shape: &'static Shape,
-        obj: &Map<String, Json>,
+        value: &Json,
         at: &str,
     ) {
-        if shape.constraints.is_empty() {
-            return;
-        }
-        // The object as a value, once: checks take JSON values.
-        let value = Json::Object(obj.clone());
         for c in shape.constraints {
             let mut eval = constraints::Eval {
                 matcher: &mut *self,
             };
-            if eval.check(&c.check, &value, 0) != constraints::Tri::False {
+            if eval.check(&c.check, value, 0) != constraints::Tri::False {
                 continue;
             }
             let mut reasons = Vec::new();
-            eval.explain(&c.check, &value, &mut reasons);
+            eval.explain(&c.check, value, &mut reasons);
             let place = if at.is_empty() { type_name } else { at };
             let hint = if c.description.is_empty() {
                 constraints::hint(c)
@@ -348,11 +344,12 @@ impl Validator {
         path: &str,
         type_name: &str,
         shape: &'static Shape,
+        value: &Json,
         obj: &Map<String, Json>,
         at: &mut String,
     ) {
         self.missing_required(path, shape, obj, at);
-        self.constraints(path, type_name, shape, obj, at);
+        self.constraints(path, type_name, shape, value, at);
         // `at` is the location being checked; each property extends it and cuts it back.
         let mark = at.len();
         for (k, v) in obj {
@@ -446,7 +443,7 @@ impl Validator {
             Ty::Object(shape) => match v {
                 Json::Object(o) => {
                     let type_name = shape.name;
-                    self.object(path, type_name, shape, o, at);
+                    self.object(path, type_name, shape, v, o, at);
                 }
                 _ => self.diagnostics.push(wrong("an object")),
             },
