@@ -264,7 +264,14 @@ impl Validator {
             ));
             return;
         };
-        self.object(path, facts.type_name, facts.shape, props, obj, &mut String::new());
+        self.object(
+            path,
+            facts.type_name,
+            facts.shape,
+            props,
+            obj,
+            &mut String::new(),
+        );
     }
 
     /// The structural rules of a type that has no schema here: a custom resource needs the

@@ -41,6 +41,9 @@ impl Tri {
     }
 }
 
+/// The longest list of alternatives a message spells out.
+const MAX_SHOWN: usize = 240;
+
 /// How deep checks are followed; generated checks are shallow, decoded ones are capped
 /// by the decoder, this only guards against the unexpected.
 const MAX_DEPTH: usize = 96;
@@ -354,11 +357,15 @@ impl<M: Matcher> Eval<'_, M> {
                     .filter(|c| self.check(c, v, 0) == Tri::True)
                     .map(describe)
                     .collect();
-                let options: Vec<String> = cs.iter().map(describe).collect();
-                if matched.is_empty() {
+                let options = cs.iter().map(describe).collect::<Vec<_>>().join(" | ");
+                if matched.is_empty() && options.chars().count() > MAX_SHOWN {
                     out.push(format!(
-                        "exactly one of these must hold, and none does: {}",
-                        options.join(" | ")
+                        "exactly one of the {} alternatives the rule allows must hold, and none does",
+                        cs.len()
+                    ));
+                } else if matched.is_empty() {
+                    out.push(format!(
+                        "exactly one of these must hold, and none does: {options}"
                     ));
                 } else {
                     out.push(format!(
@@ -369,11 +376,17 @@ impl<M: Matcher> Eval<'_, M> {
                 }
             }
             Check::AnyOf(cs) => {
-                let options: Vec<String> = cs.iter().map(describe).collect();
-                out.push(format!(
-                    "at least one of these must hold, and none does: {}",
-                    options.join(" | ")
-                ));
+                let options = cs.iter().map(describe).collect::<Vec<_>>().join(" | ");
+                if options.chars().count() <= MAX_SHOWN {
+                    out.push(format!(
+                        "at least one of these must hold, and none does: {options}"
+                    ));
+                } else {
+                    out.push(format!(
+                        "none of the {} combinations the rule allows holds",
+                        cs.len()
+                    ));
+                }
             }
             Check::Items(inner) => {
                 for (i, it) in v.as_array().into_iter().flatten().enumerate() {
