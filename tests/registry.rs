@@ -43,6 +43,7 @@ fn same_shape(decoded: &'static Shape, typed: &'static Shape, at: &str, done: &m
     }
     assert_eq!(decoded.name, typed.name, "{at}");
     assert_eq!(decoded.properties.len(), typed.properties.len(), "{at}");
+    assert_eq!(decoded.constraints, typed.constraints, "{at}: constraints");
     for (d, s) in decoded.properties.iter().zip(typed.properties) {
         same_prop(d, s, &format!("{at}/{}", s.name), done);
     }

@@ -30,6 +30,7 @@ mod fake {
                 rules: Rules::NONE,
             },
         ],
+        constraints: &[],
     };
     static FACTS: ResourceFacts = ResourceFacts {
         type_name: "Test::Thing::Widget",

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::constraints::Check;
 use crate::model::{Attribute, Field, Kind, Resource, Rules, Struct, TypeNode};
 
 /// The first line of every generated file.
@@ -23,6 +24,7 @@ struct Uses {
     resource: bool,
     attribute: bool,
     tagging: bool,
+    constraints: bool,
 }
 
 fn doc(out: &mut String, lines: &[String]) {
@@ -138,6 +140,58 @@ fn rules_expr(rules: &Rules) -> String {
         parts.push(format!("max_items: Some({v})"));
     }
     format!("Rules {{ {}, ..Rules::NONE }}", parts.join(", "))
+}
+
+/// A constraint's check as a constant expression.
+fn check_expr(c: &Check) -> String {
+    let strs = |v: &[String]| {
+        let items: Vec<String> = v.iter().map(|s| lit(s)).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    let list = |v: &[Check]| {
+        let items: Vec<String> = v.iter().map(check_expr).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    match c {
+        Check::Any => "Check::Any".into(),
+        Check::Never => "Check::Never".into(),
+        Check::Unknown => "Check::Unknown".into(),
+        Check::Required(v) => format!("Check::Required({})", strs(v)),
+        Check::OnlyKeys(v) => format!("Check::OnlyKeys({})", strs(v)),
+        Check::Property(n, c) => format!("Check::Property({}, &{})", lit(n), check_expr(c)),
+        Check::Type(v) => format!("Check::Type({})", strs(v)),
+        Check::Const(v) => format!("Check::Const({})", lit(v)),
+        Check::Enum(v) => format!("Check::Enum({})", strs(v)),
+        Check::Pattern(v) => format!("Check::Pattern({})", lit(v)),
+        Check::Minimum(n) => format!("Check::Minimum({})", float(*n)),
+        Check::Maximum(n) => format!("Check::Maximum({})", float(*n)),
+        Check::ExclusiveMinimum(n) => format!("Check::ExclusiveMinimum({})", float(*n)),
+        Check::ExclusiveMaximum(n) => format!("Check::ExclusiveMaximum({})", float(*n)),
+        Check::MultipleOf(n) => format!("Check::MultipleOf({})", float(*n)),
+        Check::MinLength(n) => format!("Check::MinLength({n})"),
+        Check::MaxLength(n) => format!("Check::MaxLength({n})"),
+        Check::MinItems(n) => format!("Check::MinItems({n})"),
+        Check::MaxItems(n) => format!("Check::MaxItems({n})"),
+        Check::Items(c) => format!("Check::Items(&{})", check_expr(c)),
+        Check::Contains(c) => format!("Check::Contains(&{})", check_expr(c)),
+        Check::PropertyNames(c) => format!("Check::PropertyNames(&{})", check_expr(c)),
+        Check::Not(c) => format!("Check::Not(&{})", check_expr(c)),
+        Check::AllOf(v) => format!("Check::AllOf({})", list(v)),
+        Check::AnyOf(v) => format!("Check::AnyOf({})", list(v)),
+        Check::OneOf(v) => format!("Check::OneOf({})", list(v)),
+        Check::IfThenElse(a, b, c) => format!(
+            "Check::IfThenElse(&{}, &{}, &{})",
+            check_expr(a),
+            check_expr(b),
+            check_expr(c)
+        ),
+        Check::DependentRequired(n, v) => {
+            format!("Check::DependentRequired({}, {})", lit(n), strs(v))
+        }
+        Check::DependentExcluded(n, v) => {
+            format!("Check::DependentExcluded({}, {})", lit(n), strs(v))
+        }
+    }
 }
 
 fn shape_static(r: &Resource, i: usize) -> String {
@@ -350,7 +404,25 @@ fn emit_facts(out: &mut String, r: &Resource, uses: &mut Uses) {
         for f in &s.fields {
             let _ = writeln!(out, "{},", prop_expr(&f.prop, f.required, &f.ty, r));
         }
-        out.push_str("],\n};\n\n");
+        out.push_str("],\n");
+        if s.constraints.is_empty() {
+            out.push_str("constraints: &[],\n");
+        } else {
+            uses.constraints = true;
+            out.push_str("constraints: &[\n");
+            for c in &s.constraints {
+                let _ = writeln!(
+                    out,
+                    "Constraint {{ rule: {}, source: {}, description: {}, check: {} }},",
+                    lit(&c.rule),
+                    lit(&c.source),
+                    lit(&c.description),
+                    check_expr(&c.check)
+                );
+            }
+            out.push_str("],\n");
+        }
+        out.push_str("};\n\n");
     }
 }
 
@@ -414,6 +486,9 @@ pub fn resource_file(r: &Resource) -> String {
     }
     if uses.tagging {
         facts.extend(["TagFormat", "Tagging"]);
+    }
+    if uses.constraints {
+        facts.extend(["Check", "Constraint"]);
     }
     facts.sort_unstable();
     let _ = writeln!(

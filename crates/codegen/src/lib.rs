@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub mod constraints;
 pub mod docs;
 mod emit;
 mod error;
@@ -85,6 +86,12 @@ pub struct Stats {
     pub attributes: usize,
     /// Lines of generated code.
     pub lines: usize,
+    /// Constraints (rules across properties), by rule id.
+    pub constraints: BTreeMap<String, usize>,
+    /// Types with at least one constraint.
+    pub constrained_types: usize,
+    /// Cross-property schema forms left out, by reason (see [`constraints::Skipped`]).
+    pub skipped: BTreeMap<String, usize>,
 }
 
 /// Loads, fixes up and models every vendored type, in file-name order, on as many
@@ -97,7 +104,41 @@ pub fn models(schemas_dir: &Path) -> Result<Vec<model::Resource>, Error> {
             schemas_dir.display()
         )));
     }
-    parallel(&files, |path| model_of(path))
+    let mut resources = parallel(&files, |path| model_of(path))?;
+    apply_extensions(&mut resources, &constraints::extensions(schemas_dir)?)?;
+    Ok(resources)
+}
+
+/// Puts each vendored cfn-lint extension on the structs cfn-lint applies it to. A path
+/// that names a type or property the schemas do not have is an error: the extension and
+/// the schemas come from the same cfn-lint and must agree (types outside the registry,
+/// such as `AWS::Serverless::Function`, are left out).
+fn apply_extensions(
+    resources: &mut [model::Resource],
+    rules: &[constraints::ExtensionRule],
+) -> Result<(), Error> {
+    for rule in rules {
+        let c = constraints::Constraint {
+            rule: rule.kind.clone(),
+            source: format!("cfn-lint {} {}", rule.rule, rule.file),
+            description: rule.description.clone(),
+            check: rule.check.clone(),
+        };
+        for (type_name, segs) in &rule.at {
+            let Some(r) = resources.iter_mut().find(|r| &r.type_name == type_name) else {
+                continue;
+            };
+            if !constraints::attach(r, segs, &c) {
+                return Err(Error::new(format!(
+                    "cfn-lint {} ({}): {type_name} has no property path {}",
+                    rule.rule,
+                    rule.file,
+                    segs.join("/")
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads, fixes up and models one vendored schema file.
@@ -205,7 +246,20 @@ pub fn generate_with_stats(schemas_dir: &Path) -> Result<(Generated, Stats), Err
         enums: resources.iter().map(|r| r.enums.len()).sum(),
         attributes: resources.iter().map(|r| r.attributes.len()).sum(),
         lines: files.values().map(|s| s.lines().count()).sum(),
+        ..Stats::default()
     };
+    let mut stats = stats;
+    for r in &resources {
+        let mut any = false;
+        for c in r.structs.iter().flat_map(|s| &s.constraints) {
+            *stats.constraints.entry(c.rule.clone()).or_default() += 1;
+            any = true;
+        }
+        stats.constrained_types += usize::from(any);
+        for (k, n) in &r.skipped {
+            *stats.skipped.entry(k.clone()).or_default() += n;
+        }
+    }
     files.insert(PathBuf::from("Cargo.toml"), l1_manifest(&services));
     let registry = registry::registry_file(&resources);
     let facade_features = format!(
@@ -553,6 +607,8 @@ fn source_md_text(version: &str, schema_date: &str, vendored: &[Vendored]) -> St
          - Format: pretty-printed JSON with sorted keys, so that refreshes diff well: 16 MB \
          for the 1,854 types, 2 MB compressed in git. Compact JSON would be 11.6 MB and \
          turn every schema change into a one-line diff, so the 4.4 MB are worth it.\n\
+         - `extensions/`: cfn-lint's schema extensions (cross-property rules), with their \
+         own `SOURCE.md`; written by `crates/codegen/vendor_extensions.py`.\n\
          \n\
          ## Refreshing\n\
          \n\
@@ -560,6 +616,7 @@ fn source_md_text(version: &str, schema_date: &str, vendored: &[Vendored]) -> St
          python3 -m venv /tmp/venv && /tmp/venv/bin/pip install cfn-lint==<version>\n\
          cargo run -p stackwright-codegen -- vendor --from \"$(/tmp/venv/bin/python -c \
          'import cfnlint, os; print(os.path.join(os.path.dirname(cfnlint.__file__), \"data\", \"schemas\"))')\"\n\
+         /tmp/venv/bin/python crates/codegen/vendor_extensions.py\n\
          cargo run -p stackwright-codegen\n\
          ```\n\
          \n\

@@ -66,6 +66,20 @@ fn generate(check: bool) -> Result<(), String> {
         generated.files.len(),
         stats.lines
     );
+    let total: usize = stats.constraints.values().sum();
+    println!(
+        "{total} constraints on {} types: {}",
+        stats.constrained_types,
+        stats
+            .constraints
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (reason, n) in &stats.skipped {
+        println!("left out: {n} x {reason}");
+    }
     Ok(())
 }
 

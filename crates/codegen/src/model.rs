@@ -58,6 +58,8 @@ pub struct Resource {
     pub write_only: Vec<String>,
     /// The tag property and its format (`KeyValueList`, `Map`, `PropagateAtLaunchList`).
     pub tagging: Option<(String, &'static str)>,
+    /// Cross-property schema forms that were not turned into constraints, by reason.
+    pub skipped: crate::constraints::Skipped,
 }
 
 /// A generated struct: the resource's properties, or a nested property type.
@@ -71,6 +73,8 @@ pub struct Struct {
     pub doc: Vec<String>,
     /// Fields in schema order.
     pub fields: Vec<Field>,
+    /// Rules across its fields (see [`crate::constraints`]).
+    pub constraints: Vec<crate::constraints::Constraint>,
 }
 
 impl Struct {
@@ -221,6 +225,7 @@ pub fn build(type_name: &str, schema: &Value) -> Result<Resource, Error> {
         enums: Vec::new(),
         enum_index: BTreeMap::new(),
         namer: Namer::default(),
+        skipped: Default::default(),
     };
     let root = root_node(schema);
     let mut stack = Vec::new();
@@ -258,6 +263,7 @@ pub fn build(type_name: &str, schema: &Value) -> Result<Resource, Error> {
         create_only: strip_properties(schema, "createOnlyProperties"),
         write_only: strip_properties(schema, "writeOnlyProperties"),
         tagging,
+        skipped: b.skipped,
     })
 }
 
@@ -330,6 +336,7 @@ struct Builder<'a> {
     /// (name hint, values) -> enum index, to share identical enums.
     enum_index: BTreeMap<(String, Vec<String>), usize>,
     namer: Namer,
+    skipped: crate::constraints::Skipped,
 }
 
 /// Names a generated file imports or uses, which no generated type may take.
@@ -337,7 +344,9 @@ const RESERVED: &[&str] = &[
     "AttrType",
     "Attribute",
     "Box",
+    "Check",
     "Clone",
+    "Constraint",
     "Debug",
     "Default",
     "Expr",
@@ -623,6 +632,7 @@ impl<'a> Builder<'a> {
                 },
                 doc: Vec::new(),
                 fields: Vec::new(),
+                constraints: Vec::new(),
             });
         }
     }
@@ -699,6 +709,13 @@ impl<'a> Builder<'a> {
             });
         }
         self.structs[idx].fields = fields;
+        // The resource's own keywords sit at the top of the schema, beside `properties`.
+        let (cnode, at) = match root {
+            Some(_) => (self.schema, "#"),
+            None => (&node, ptr),
+        };
+        let constraints = crate::constraints::of_struct(cnode, self.schema, at, &mut self.skipped);
+        self.structs[idx].constraints = constraints;
         Ok(())
     }
 

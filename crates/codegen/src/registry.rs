@@ -21,11 +21,14 @@
 //! required, "t": type, rules}` where the type is `S`, `I`, `N`, `B`, `J`, `{"o": shape
 //! index}`, `{"l": prop}` or `{"m": prop}`, and the rules are `e` allowed values, `p`
 //! pattern, `l`/`L` min/max length, `m`/`M` minimum/maximum, `i`/`I` min/max items.
+//! A shape with constraints has a third element: `[rule, source, description, check]`
+//! each, where a check is an array led by its kind (see [`check_json`]).
 
 use std::fmt::Write;
 
 use serde_json::{Value as Json, json};
 
+use crate::constraints::Check;
 use crate::model::{Kind, Resource, Rules, TypeNode};
 
 /// The registry file's contents for `resources`, sorted by type name.
@@ -78,7 +81,16 @@ fn facts_json(r: &Resource) -> Json {
                 .iter()
                 .map(|f| prop_json(&f.prop, f.required, &f.ty))
                 .collect();
-            json!([s.schema_name, props])
+            if s.constraints.is_empty() {
+                json!([s.schema_name, props])
+            } else {
+                let cs: Vec<Json> = s
+                    .constraints
+                    .iter()
+                    .map(|c| json!([c.rule, c.source, c.description, check_json(&c.check)]))
+                    .collect();
+                json!([s.schema_name, props, cs])
+            }
         })
         .collect();
     facts.insert("s".into(), shapes.into());
@@ -128,5 +140,46 @@ fn rules_json(rules: &Rules, p: &mut serde_json::Map<String, Json>) {
         if let Some(v) = v {
             p.insert(key.into(), json!(v));
         }
+    }
+}
+
+/// A check as JSON: `["any"]`, `["never"]`, `["unknown"]`, `["req", [names]]`,
+/// `["only", [names]]`, `["prop", name, check]`, `["type", [types]]`, `["const", json]`,
+/// `["enum", [json]]`, `["pat", regex]`, `["min"|"max"|"xmin"|"xmax"|"mult", number]`,
+/// `["minlen"|"maxlen"|"minitems"|"maxitems", count]`,
+/// `["items"|"contains"|"names"|"not", check]`, `["all"|"anyof"|"one", [checks]]`,
+/// `["if", check, check, check]`, `["dreq"|"dexc", name, [names]]`.
+pub fn check_json(c: &Check) -> Json {
+    let list = |v: &[Check]| Json::Array(v.iter().map(check_json).collect());
+    match c {
+        Check::Any => json!(["any"]),
+        Check::Never => json!(["never"]),
+        Check::Unknown => json!(["unknown"]),
+        Check::Required(v) => json!(["req", v]),
+        Check::OnlyKeys(v) => json!(["only", v]),
+        Check::Property(n, c) => json!(["prop", n, check_json(c)]),
+        Check::Type(v) => json!(["type", v]),
+        Check::Const(v) => json!(["const", v]),
+        Check::Enum(v) => json!(["enum", v]),
+        Check::Pattern(v) => json!(["pat", v]),
+        Check::Minimum(n) => json!(["min", n]),
+        Check::Maximum(n) => json!(["max", n]),
+        Check::ExclusiveMinimum(n) => json!(["xmin", n]),
+        Check::ExclusiveMaximum(n) => json!(["xmax", n]),
+        Check::MultipleOf(n) => json!(["mult", n]),
+        Check::MinLength(n) => json!(["minlen", n]),
+        Check::MaxLength(n) => json!(["maxlen", n]),
+        Check::MinItems(n) => json!(["minitems", n]),
+        Check::MaxItems(n) => json!(["maxitems", n]),
+        Check::Items(c) => json!(["items", check_json(c)]),
+        Check::Contains(c) => json!(["contains", check_json(c)]),
+        Check::PropertyNames(c) => json!(["names", check_json(c)]),
+        Check::Not(c) => json!(["not", check_json(c)]),
+        Check::AllOf(v) => json!(["all", list(v)]),
+        Check::AnyOf(v) => json!(["anyof", list(v)]),
+        Check::OneOf(v) => json!(["one", list(v)]),
+        Check::IfThenElse(a, b, c) => json!(["if", check_json(a), check_json(b), check_json(c)]),
+        Check::DependentRequired(n, v) => json!(["dreq", n, v]),
+        Check::DependentExcluded(n, v) => json!(["dexc", n, v]),
     }
 }

@@ -64,6 +64,12 @@ fn same_shape(
     let s = &r.structs[index];
     assert_eq!(decoded.name, s.schema_name, "{at}");
     assert_eq!(decoded.properties.len(), s.fields.len(), "{at}: properties");
+    // The two `Check` types print alike (slices and vectors, references and boxes).
+    assert_eq!(
+        format!("{:?}", decoded.constraints),
+        format!("{:?}", s.constraints),
+        "{at}: constraints"
+    );
     for (p, f) in decoded.properties.iter().zip(&s.fields) {
         let here = format!("{at}/{}", f.prop);
         assert_eq!(p.name, f.prop, "{here}");

@@ -1204,9 +1204,10 @@ fn fargate_escape_hatches_reach_the_l1_resources() {
     f.worker_service()
         .unwrap()
         .edit(|s| s.desired_count = Some(3.into()));
-    f.worker_task_definition()
-        .unwrap()
-        .add_property_override("Cpu", "512");
+    // Fargate pairs half a vCPU with 1 to 4 GiB (cfn-lint E3047, which synth enforces).
+    let worker = f.worker_task_definition().unwrap();
+    worker.add_property_override("Cpu", "512");
+    worker.add_property_override("Memory", "1024");
     f.cluster()
         .unwrap()
         .add_property_override("ClusterName", "flowviz");
@@ -1230,6 +1231,10 @@ fn fargate_escape_hatches_reach_the_l1_resources() {
     assert_eq!(
         resource(&t, "AppWorkerTaskDefinition")["Properties"]["Cpu"],
         "512"
+    );
+    assert_eq!(
+        resource(&t, "AppWorkerTaskDefinition")["Properties"]["Memory"],
+        "1024"
     );
     assert_eq!(
         resource(&t, "AppCluster")["Properties"]["ClusterName"],

@@ -94,6 +94,8 @@ pub struct Shape {
     pub name: &'static str,
     /// Its properties, in schema order.
     pub properties: &'static [Prop],
+    /// Rules across its properties (exactly one of, if this then that, ...).
+    pub constraints: &'static [Constraint],
 }
 
 impl Shape {
@@ -170,4 +172,88 @@ impl Rules {
         min_items: None,
         max_items: None,
     };
+}
+
+/// A rule across the properties of an object, from a schema keyword (`requiredXor`,
+/// `oneOf`, `dependentRequired`, `if`/`then`, ...) or one of cfn-lint's schema extensions.
+#[derive(Debug, PartialEq)]
+pub struct Constraint {
+    /// The rule id a finding carries (`required-xor`, `one-of`, `any-of`,
+    /// `dependent-required`, `dependent-excluded`, `if-then`, `property-names`,
+    /// `cfn-lint-extension`).
+    pub rule: &'static str,
+    /// Where it comes from: the schema keyword and its location (`oneOf at
+    /// #/definitions/Origin`), or the cfn-lint rule and extension file
+    /// (`cfn-lint E3682 aws_rds_dbinstance/aurora_exclusive.json`).
+    pub source: &'static str,
+    /// What it says in words, when the source says it (cfn-lint's descriptions); else empty.
+    pub description: &'static str,
+    /// What the object must satisfy.
+    pub check: Check,
+}
+
+/// A subset of JSON Schema, evaluated over template values where an intrinsic function
+/// makes the outcome unknown rather than true or false (see synth's validation).
+#[derive(Debug, PartialEq)]
+pub enum Check {
+    /// Always holds (an empty schema, `true`, annotations only).
+    Any,
+    /// Never holds (`false`): as a property's schema, the property must be absent.
+    Never,
+    /// A part of a schema the generator does not model: never decides anything.
+    Unknown,
+    /// `required`: every one of these properties is present.
+    Required(&'static [&'static str]),
+    /// `additionalProperties: false`: no property outside these.
+    OnlyKeys(&'static [&'static str]),
+    /// `properties: {name: check}`: when the property is present its value satisfies the check.
+    Property(&'static str, &'static Check),
+    /// `type`: the value is one of these JSON types (`string`, `integer`, `number`,
+    /// `boolean`, `object`, `array`), with CloudFormation's coercions (a number is a string).
+    Type(&'static [&'static str]),
+    /// `const`: the value equals this JSON (written as JSON text).
+    Const(&'static str),
+    /// `enum`: the value equals one of these JSON texts.
+    Enum(&'static [&'static str]),
+    /// `pattern`: a string value matches the regular expression.
+    Pattern(&'static str),
+    /// `minimum`.
+    Minimum(f64),
+    /// `maximum`.
+    Maximum(f64),
+    /// `exclusiveMinimum`.
+    ExclusiveMinimum(f64),
+    /// `exclusiveMaximum`.
+    ExclusiveMaximum(f64),
+    /// `multipleOf`.
+    MultipleOf(f64),
+    /// `minLength`.
+    MinLength(u32),
+    /// `maxLength`.
+    MaxLength(u32),
+    /// `minItems`.
+    MinItems(u32),
+    /// `maxItems`.
+    MaxItems(u32),
+    /// `items`: every item of a list satisfies the check.
+    Items(&'static Check),
+    /// `contains`: some item of a list satisfies the check.
+    Contains(&'static Check),
+    /// `propertyNames`: every key of an object satisfies the (string) check.
+    PropertyNames(&'static Check),
+    /// `not`.
+    Not(&'static Check),
+    /// `allOf`, and a schema's several keywords side by side.
+    AllOf(&'static [Check]),
+    /// `anyOf`.
+    AnyOf(&'static [Check]),
+    /// `oneOf`: exactly one holds.
+    OneOf(&'static [Check]),
+    /// `if` / `then` / `else` (a missing branch is [`Check::Any`]).
+    IfThenElse(&'static Check, &'static Check, &'static Check),
+    /// `dependentRequired` (and `dependencies` with a list): when the first property is
+    /// present, so is every one of the others.
+    DependentRequired(&'static str, &'static [&'static str]),
+    /// `dependentExcluded`: when the first property is present, none of the others is.
+    DependentExcluded(&'static str, &'static [&'static str]),
 }

@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod constraints;
 mod hints;
 mod network;
 mod pattern;
@@ -84,6 +85,12 @@ pub fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
             .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
+impl constraints::Matcher for Validator {
+    fn matches(&mut self, pattern: &'static str, s: &str) -> Option<bool> {
+        self.pattern(pattern).is_match(s)
+    }
+}
+
 impl Validator {
     fn pattern(&mut self, source: &'static str) -> Arc<pattern::Pattern> {
         let key = (source.as_ptr(), source.len());
@@ -135,6 +142,8 @@ impl Validator {
                 self.properties(&path, facts, props);
             } else if let Some(facts) = facts {
                 self.missing_required(&path, facts.shape, &Map::new(), "");
+                let empty = Json::Object(Map::new());
+                self.constraints(&path, facts.type_name, facts.shape, &empty, "");
             }
             if let (Some(props), Some(type_name)) = (properties, field(body, "Type")) {
                 let type_name = type_name.as_str().unwrap_or_default();
@@ -271,7 +280,14 @@ impl Validator {
             ));
             return;
         };
-        self.object(path, facts.type_name, facts.shape, obj, &mut String::new());
+        self.object(
+            path,
+            facts.type_name,
+            facts.shape,
+            props,
+            obj,
+            &mut String::new(),
+        );
     }
 
     /// The structural rules of a type that has no schema here: a custom resource needs the
@@ -315,15 +331,48 @@ impl Validator {
         }
     }
 
+    /// The rules across the object's properties: one finding per rule that certainly fails.
+    fn constraints(
+        &mut self,
+        path: &str,
+        type_name: &str,
+        shape: &'static Shape,
+        value: &Json,
+        at: &str,
+    ) {
+        for c in shape.constraints {
+            let mut eval = constraints::Eval {
+                matcher: &mut *self,
+            };
+            if eval.check(&c.check, value, 0) != constraints::Tri::False {
+                continue;
+            }
+            let mut reasons = Vec::new();
+            eval.explain(&c.check, value, &mut reasons);
+            let place = if at.is_empty() { type_name } else { at };
+            let hint = if c.description.is_empty() {
+                constraints::hint(c)
+            } else {
+                format!("{} ({})", c.description, c.source)
+            };
+            self.diagnostics.push(
+                Diagnostic::error(c.rule, path, format!("{place}: {}", reasons.join("; ")))
+                    .with_hint(hint),
+            );
+        }
+    }
+
     fn object(
         &mut self,
         path: &str,
         type_name: &str,
         shape: &'static Shape,
+        value: &Json,
         obj: &Map<String, Json>,
         at: &mut String,
     ) {
         self.missing_required(path, shape, obj, at);
+        self.constraints(path, type_name, shape, value, at);
         // `at` is the location being checked; each property extends it and cuts it back.
         let mark = at.len();
         for (k, v) in obj {
@@ -417,7 +466,7 @@ impl Validator {
             Ty::Object(shape) => match v {
                 Json::Object(o) => {
                     let type_name = shape.name;
-                    self.object(path, type_name, shape, o, at);
+                    self.object(path, type_name, shape, v, o, at);
                 }
                 _ => self.diagnostics.push(wrong("an object")),
             },

@@ -15,7 +15,8 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use crate::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 
 /// How many steps through a recursive group of shapes are checked.
@@ -34,6 +35,7 @@ pub(super) fn decode(type_name: &'static str, line: &str) -> &'static ResourceFa
         leak(Shape {
             name: "Properties",
             properties: &[],
+            constraints: &[],
         })
     } else {
         decoder.shape(0, UNFOLD)
@@ -92,9 +94,17 @@ impl<'j> Decoder<'j> {
             .and_then(Json::as_array)
             .map_or(&[][..], Vec::as_slice);
         let properties = props.iter().map(|p| self.prop(p, index, steps)).collect();
+        let constraints = shape
+            .get(2)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .map(constraint)
+            .collect();
         let s = leak(Shape {
             name,
             properties: leak_slice(properties),
+            constraints: leak_slice(constraints),
         });
         self.done.insert((index, steps), s);
         s
@@ -249,6 +259,80 @@ fn rules(p: &Json) -> Rules {
         min_items: count("i"),
         max_items: count("I"),
     }
+}
+
+/// One `[rule, source, description, check]`.
+fn constraint(c: &Json) -> Constraint {
+    let text = |i: usize| leak_str(c.get(i).and_then(Json::as_str).unwrap_or(""));
+    Constraint {
+        rule: text(0),
+        source: text(1),
+        description: text(2),
+        check: check(c.get(3).unwrap_or(&Json::Null), 0),
+    }
+}
+
+/// How deep a check may nest before the rest reads as unknown (a damaged line must not
+/// exhaust the stack).
+const MAX_CHECK_DEPTH: usize = 64;
+
+/// A check from its array form (`stackwright-codegen`'s `registry::check_json`);
+/// anything malformed reads as [`Check::Unknown`], which never decides.
+fn check(c: &Json, depth: usize) -> Check {
+    if depth > MAX_CHECK_DEPTH {
+        return Check::Unknown;
+    }
+    let arg = |i: usize| c.get(i).unwrap_or(&Json::Null);
+    let name = |i: usize| arg(i).as_str().map(leak_str);
+    let names = |i: usize| -> Option<&'static [&'static str]> {
+        let a = arg(i).as_array()?;
+        Some(leak_slice(
+            a.iter().filter_map(Json::as_str).map(leak_str).collect(),
+        ))
+    };
+    let sub = |i: usize| leak(check(arg(i), depth + 1));
+    let subs = |i: usize| -> Option<&'static [Check]> {
+        let a = arg(i).as_array()?;
+        Some(leak_slice(a.iter().map(|x| check(x, depth + 1)).collect()))
+    };
+    let num = |i: usize| arg(i).as_f64();
+    let count = |i: usize| arg(i).as_u64().and_then(|n| u32::try_from(n).ok());
+    let decoded = match c.get(0).and_then(Json::as_str).unwrap_or("") {
+        "any" => Some(Check::Any),
+        "never" => Some(Check::Never),
+        "req" => names(1).map(Check::Required),
+        "only" => names(1).map(Check::OnlyKeys),
+        "prop" => name(1).map(|n| Check::Property(n, sub(2))),
+        "type" => names(1).map(Check::Type),
+        "const" => name(1).map(Check::Const),
+        "enum" => names(1).map(Check::Enum),
+        "pat" => name(1).map(Check::Pattern),
+        "min" => num(1).map(Check::Minimum),
+        "max" => num(1).map(Check::Maximum),
+        "xmin" => num(1).map(Check::ExclusiveMinimum),
+        "xmax" => num(1).map(Check::ExclusiveMaximum),
+        "mult" => num(1).map(Check::MultipleOf),
+        "minlen" => count(1).map(Check::MinLength),
+        "maxlen" => count(1).map(Check::MaxLength),
+        "minitems" => count(1).map(Check::MinItems),
+        "maxitems" => count(1).map(Check::MaxItems),
+        "items" => Some(Check::Items(sub(1))),
+        "contains" => Some(Check::Contains(sub(1))),
+        "names" => Some(Check::PropertyNames(sub(1))),
+        "not" => Some(Check::Not(sub(1))),
+        "all" => subs(1).map(Check::AllOf),
+        "anyof" => subs(1).map(Check::AnyOf),
+        "one" => subs(1).map(Check::OneOf),
+        "if" => Some(Check::IfThenElse(sub(1), sub(2), sub(3))),
+        "dreq" => name(1)
+            .zip(names(2))
+            .map(|(n, v)| Check::DependentRequired(n, v)),
+        "dexc" => name(1)
+            .zip(names(2))
+            .map(|(n, v)| Check::DependentExcluded(n, v)),
+        _ => None,
+    };
+    decoded.unwrap_or(Check::Unknown)
 }
 
 fn attr_type(name: &str) -> AttrType {

@@ -538,6 +538,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYZER_CONFIGURATION: Shape = Shape {
@@ -556,6 +557,7 @@ static SHAPE_ANALYZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_CONFIGURATION: Shape = Shape {
@@ -566,6 +568,7 @@ static SHAPE_INTERNAL_ACCESS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE: Shape = Shape {
@@ -581,6 +584,7 @@ static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE_CRITERIA: Shape = Shape {
@@ -620,6 +624,7 @@ static SHAPE_INTERNAL_ACCESS_ANALYSIS_RULE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNUSED_ACCESS_CONFIGURATION: Shape = Shape {
@@ -642,6 +647,7 @@ static SHAPE_UNUSED_ACCESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE: Shape = Shape {
@@ -657,6 +663,7 @@ static SHAPE_ANALYSIS_RULE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_CRITERIA: Shape = Shape {
@@ -690,6 +697,7 @@ static SHAPE_ANALYSIS_RULE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -716,6 +724,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RULE: Shape = Shape {
@@ -747,6 +756,7 @@ static SHAPE_ARCHIVE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -798,4 +808,5 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

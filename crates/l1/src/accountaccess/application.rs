@@ -293,6 +293,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE: Shape = Shape {
@@ -303,6 +304,7 @@ static SHAPE_IDENTITY_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDENTITY_CENTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER: Shape = Shape {
@@ -318,6 +320,7 @@ static SHAPE_IDENTITY_CENTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -344,4 +347,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -292,6 +294,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITLEMENT_PROPERTY: Shape = Shape {
@@ -302,6 +305,7 @@ static SHAPE_ENTITLEMENT_PROPERTY: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRINCIPAL_ROLE_ENTITLEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_ROLE_ENTITLEMENT: Shape = Shape {
@@ -325,6 +329,7 @@ static SHAPE_PRINCIPAL_ROLE_ENTITLEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL: Shape = Shape {
@@ -335,6 +340,7 @@ static SHAPE_PRINCIPAL: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDENTITY_CENTER_PRINCIPAL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_PRINCIPAL: Shape = Shape {
@@ -367,4 +373,10 @@ static SHAPE_IDENTITY_CENTER_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentityCenterPrincipal",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["UserId"]), Check::Required(&["GroupId"])]),
+    }],
 };

@@ -841,6 +841,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_PASSTHROUGH: Shape = Shape {
@@ -859,6 +860,7 @@ static SHAPE_API_PASSTHROUGH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS: Shape = Shape {
@@ -915,6 +917,7 @@ static SHAPE_EXTENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_INFORMATION: Shape = Shape {
@@ -938,6 +941,7 @@ static SHAPE_POLICY_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_QUALIFIER_INFO: Shape = Shape {
@@ -956,6 +960,7 @@ static SHAPE_POLICY_QUALIFIER_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUALIFIER: Shape = Shape {
@@ -966,6 +971,7 @@ static SHAPE_QUALIFIER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EXTENSION: Shape = Shape {
@@ -990,6 +996,7 @@ static SHAPE_CUSTOM_EXTENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENDED_KEY_USAGE: Shape = Shape {
@@ -1008,6 +1015,7 @@ static SHAPE_EXTENDED_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -1068,6 +1076,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_NAME: Shape = Shape {
@@ -1122,6 +1131,7 @@ static SHAPE_GENERAL_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT: Shape = Shape {
@@ -1223,6 +1233,7 @@ static SHAPE_SUBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
@@ -1241,6 +1252,7 @@ static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_PARTY_NAME: Shape = Shape {
@@ -1259,6 +1271,7 @@ static SHAPE_EDI_PARTY_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTHER_NAME: Shape = Shape {
@@ -1277,6 +1290,7 @@ static SHAPE_OTHER_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY: Shape = Shape {
@@ -1295,4 +1309,5 @@ static SHAPE_VALIDITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -997,6 +997,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSR_EXTENSIONS: Shape = Shape {
@@ -1020,6 +1021,7 @@ static SHAPE_CSR_EXTENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -1080,6 +1082,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_DESCRIPTION: Shape = Shape {
@@ -1098,6 +1101,7 @@ static SHAPE_ACCESS_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_NAME: Shape = Shape {
@@ -1152,6 +1156,7 @@ static SHAPE_GENERAL_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT: Shape = Shape {
@@ -1253,6 +1258,7 @@ static SHAPE_SUBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
@@ -1271,6 +1277,7 @@ static SHAPE_CUSTOM_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_PARTY_NAME: Shape = Shape {
@@ -1289,6 +1296,7 @@ static SHAPE_EDI_PARTY_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTHER_NAME: Shape = Shape {
@@ -1307,6 +1315,7 @@ static SHAPE_OTHER_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_METHOD: Shape = Shape {
@@ -1325,6 +1334,7 @@ static SHAPE_ACCESS_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVOCATION_CONFIGURATION: Shape = Shape {
@@ -1343,6 +1353,7 @@ static SHAPE_REVOCATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRL_CONFIGURATION: Shape = Shape {
@@ -1424,6 +1435,7 @@ static SHAPE_CRL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRL_DISTRIBUTION_POINT_EXTENSION_CONFIGURATION: Shape = Shape {
@@ -1434,6 +1446,7 @@ static SHAPE_CRL_DISTRIBUTION_POINT_EXTENSION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSP_CONFIGURATION: Shape = Shape {
@@ -1457,6 +1470,7 @@ static SHAPE_OCSP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1485,4 +1499,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

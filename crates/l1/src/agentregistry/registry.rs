@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -889,6 +890,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPROVAL_CONFIGURATION: Shape = Shape {
@@ -910,6 +912,7 @@ static SHAPE_APPROVAL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_METADATA_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -940,6 +943,7 @@ static SHAPE_CUSTOM_METADATA_SCHEMA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_TYPE_SCHEMA_OVERRIDE: Shape = Shape {
@@ -965,6 +969,7 @@ static SHAPE_RECORD_TYPE_SCHEMA_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISCOVERY_CONFIGURATION: Shape = Shape {
@@ -975,6 +980,7 @@ static SHAPE_DISCOVERY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -985,6 +991,7 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -1071,6 +1078,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -1103,6 +1111,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1124,6 +1133,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1160,6 +1170,15 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClaimMatchValueType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["MatchValueString"]),
+            Check::Required(&["MatchValueStringList"]),
+        ]),
+    }],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1175,6 +1194,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1203,4 +1223,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

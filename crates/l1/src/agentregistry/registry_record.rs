@@ -1150,6 +1150,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTORS: Shape = Shape {
@@ -1192,6 +1193,7 @@ static SHAPE_DESCRIPTORS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_A2A_AGENT_CARD_DESCRIPTOR: Shape = Shape {
@@ -1224,6 +1226,7 @@ static SHAPE_A2A_AGENT_CARD_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTOR_SOURCE: Shape = Shape {
@@ -1234,6 +1237,7 @@ static SHAPE_DESCRIPTOR_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESCRIPTOR_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
@@ -1265,6 +1269,7 @@ static SHAPE_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -1286,6 +1291,7 @@ static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION: Shape = Shape {
@@ -1304,6 +1310,7 @@ static SHAPE_REGISTRY_RECORD_CREDENTIAL_PROVIDER_UNION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1343,6 +1350,7 @@ static SHAPE_REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_RECORD_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -1391,6 +1399,7 @@ static SHAPE_REGISTRY_RECORD_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_DEFINITION_DESCRIPTOR: Shape = Shape {
@@ -1423,6 +1432,7 @@ static SHAPE_AGENT_SKILLS_DEFINITION_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_ADDITIONAL_DATA: Shape = Shape {
@@ -1433,6 +1443,7 @@ static SHAPE_AGENT_SKILLS_ADDITIONAL_DATA: Shape = Shape {
         ty: Ty::Object(&SHAPE_AGENT_SKILLS_MD_DESCRIPTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_SKILLS_MD_DESCRIPTOR: Shape = Shape {
@@ -1465,6 +1476,7 @@ static SHAPE_AGENT_SKILLS_MD_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKILL_MD_SOURCE: Shape = Shape {
@@ -1475,6 +1487,7 @@ static SHAPE_SKILL_MD_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SKILL_MD_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SKILL_MD_SOURCE_FROM_URL: Shape = Shape {
@@ -1490,6 +1503,7 @@ static SHAPE_SKILL_MD_SOURCE_FROM_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AG_UI_DESCRIPTOR: Shape = Shape {
@@ -1500,6 +1514,7 @@ static SHAPE_AG_UI_DESCRIPTOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE: Shape = Shape {
@@ -1510,6 +1525,7 @@ static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
@@ -1525,6 +1541,7 @@ static SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE_FROM_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DESCRIPTOR: Shape = Shape {
@@ -1539,6 +1556,7 @@ static SHAPE_CUSTOM_DESCRIPTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_DESCRIPTOR: Shape = Shape {
@@ -1549,6 +1567,7 @@ static SHAPE_HTTP_DESCRIPTOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOURCE_ONLY_DESCRIPTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DESCRIPTOR: Shape = Shape {
@@ -1587,6 +1606,7 @@ static SHAPE_MCP_SERVER_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_ADDITIONAL_DATA: Shape = Shape {
@@ -1597,6 +1617,7 @@ static SHAPE_MCP_SERVER_ADDITIONAL_DATA: Shape = Shape {
         ty: Ty::Object(&SHAPE_MCP_TOOLS_DESCRIPTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_TOOLS_DESCRIPTOR: Shape = Shape {
@@ -1623,6 +1644,7 @@ static SHAPE_MCP_TOOLS_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1651,4 +1673,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -427,6 +427,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHATBOT_NOTIFICATION_CHANNEL: Shape = Shape {
@@ -454,6 +455,7 @@ static SHAPE_CHATBOT_NOTIFICATION_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_ACCOUNT_CONFIGURATION: Shape = Shape {
@@ -469,6 +471,7 @@ static SHAPE_CROSS_ACCOUNT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG_MAP: Shape = Shape {
@@ -495,6 +498,7 @@ static SHAPE_ENCRYPTION_CONFIG_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -521,4 +525,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -837,6 +837,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_ID: Shape = Shape {
@@ -855,6 +856,7 @@ static SHAPE_CONFIGURATION_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -873,6 +875,7 @@ static SHAPE_ENCRYPTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LDAP_SERVER_METADATA: Shape = Shape {
@@ -950,6 +953,7 @@ static SHAPE_LDAP_SERVER_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_LIST: Shape = Shape {
@@ -968,6 +972,7 @@ static SHAPE_LOG_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -995,6 +1000,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -1013,6 +1019,7 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER: Shape = Shape {
@@ -1067,4 +1074,5 @@ static SHAPE_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

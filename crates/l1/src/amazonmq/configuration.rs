@@ -241,6 +241,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -259,4 +260,5 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -156,6 +156,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_ID: Shape = Shape {
@@ -174,4 +175,5 @@ static SHAPE_CONFIGURATION_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

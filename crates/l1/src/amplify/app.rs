@@ -815,6 +815,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_BRANCH_CREATION_CONFIG: Shape = Shape {
@@ -925,6 +926,7 @@ static SHAPE_AUTO_BRANCH_CREATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
@@ -957,6 +959,7 @@ static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -983,6 +986,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_CONFIG: Shape = Shape {
@@ -996,6 +1000,7 @@ static SHAPE_CACHE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RULE: Shape = Shape {
@@ -1046,6 +1051,7 @@ static SHAPE_CUSTOM_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_CONFIG: Shape = Shape {
@@ -1059,6 +1065,7 @@ static SHAPE_JOB_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1086,4 +1093,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

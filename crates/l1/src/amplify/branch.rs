@@ -680,6 +680,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND: Shape = Shape {
@@ -695,6 +696,7 @@ static SHAPE_BACKEND: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
@@ -727,6 +729,7 @@ static SHAPE_BASIC_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -753,6 +756,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -781,4 +785,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -446,6 +446,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_SETTINGS: Shape = Shape {
@@ -472,6 +473,7 @@ static SHAPE_CERTIFICATE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_DOMAIN_SETTING: Shape = Shape {
@@ -500,4 +502,5 @@ static SHAPE_SUB_DOMAIN_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

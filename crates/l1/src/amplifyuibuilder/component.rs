@@ -986,6 +986,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE: Shape = Shape {
@@ -1010,6 +1011,7 @@ static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
@@ -1069,6 +1071,7 @@ static SHAPE_COMPONENT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -1124,6 +1127,7 @@ static SHAPE_PREDICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CHILD: Shape = Shape {
@@ -1181,6 +1185,7 @@ static SHAPE_COMPONENT_CHILD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_EVENT: Shape = Shape {
@@ -1205,6 +1210,7 @@ static SHAPE_COMPONENT_EVENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_PARAMETERS: Shape = Shape {
@@ -1270,6 +1276,7 @@ static SHAPE_ACTION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PROPERTY: Shape = Shape {
@@ -1376,6 +1383,7 @@ static SHAPE_COMPONENT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
@@ -1394,6 +1402,7 @@ static SHAPE_COMPONENT_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_BINDING_ELEMENT: Shape = Shape {
@@ -1412,6 +1421,7 @@ static SHAPE_FORM_BINDING_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONDITION_PROPERTY: Shape = Shape {
@@ -1460,6 +1470,7 @@ static SHAPE_COMPONENT_CONDITION_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTATION_ACTION_SET_STATE_PARAMETER: Shape = Shape {
@@ -1484,6 +1495,7 @@ static SHAPE_MUTATION_ACTION_SET_STATE_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DATA_CONFIGURATION: Shape = Shape {
@@ -1524,6 +1536,7 @@ static SHAPE_COMPONENT_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SORT_PROPERTY: Shape = Shape {
@@ -1545,6 +1558,7 @@ static SHAPE_SORT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_VARIANT: Shape = Shape {
@@ -1578,4 +1592,5 @@ static SHAPE_COMPONENT_VARIANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1152,6 +1153,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_CTA: Shape = Shape {
@@ -1185,6 +1187,7 @@ static SHAPE_FORM_CTA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_BUTTON: Shape = Shape {
@@ -1209,6 +1212,7 @@ static SHAPE_FORM_BUTTON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_POSITION: Shape = Shape {
@@ -1236,6 +1240,16 @@ static SHAPE_FIELD_POSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FieldPosition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Fixed"]), Check::Required(&["Fixed"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["RightOf"]), Check::Required(&["RightOf"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Below"]), Check::Required(&["Below"])]),
+        ]),
+    }],
 };
 
 static SHAPE_FORM_DATA_TYPE_CONFIG: Shape = Shape {
@@ -1257,6 +1271,7 @@ static SHAPE_FORM_DATA_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_CONFIG: Shape = Shape {
@@ -1298,6 +1313,7 @@ static SHAPE_FIELD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_INPUT_CONFIG: Shape = Shape {
@@ -1400,6 +1416,7 @@ static SHAPE_FIELD_INPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_UPLOADER_FIELD_CONFIG: Shape = Shape {
@@ -1450,6 +1467,7 @@ static SHAPE_FILE_UPLOADER_FIELD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_MAPPINGS: Shape = Shape {
@@ -1478,6 +1496,7 @@ static SHAPE_VALUE_MAPPINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE: Shape = Shape {
@@ -1496,6 +1515,7 @@ static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
@@ -1506,6 +1526,7 @@ static SHAPE_FORM_INPUT_BINDING_PROPERTIES_VALUE_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_MAPPING: Shape = Shape {
@@ -1524,6 +1545,7 @@ static SHAPE_VALUE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_VALUE_PROPERTY: Shape = Shape {
@@ -1553,6 +1575,7 @@ static SHAPE_FORM_INPUT_VALUE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT_VALUE_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
@@ -1571,6 +1594,7 @@ static SHAPE_FORM_INPUT_VALUE_PROPERTY_BINDING_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_VALIDATION_CONFIGURATION: Shape = Shape {
@@ -1611,6 +1635,7 @@ static SHAPE_FIELD_VALIDATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTIONAL_ELEMENT: Shape = Shape {
@@ -1653,6 +1678,7 @@ static SHAPE_SECTIONAL_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_STYLE: Shape = Shape {
@@ -1677,6 +1703,7 @@ static SHAPE_FORM_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_STYLE_CONFIG: Shape = Shape {
@@ -1695,4 +1722,16 @@ static SHAPE_FORM_STYLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FormStyleConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TokenReference"]),
+                Check::Required(&["TokenReference"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Value"]), Check::Required(&["Value"])]),
+        ]),
+    }],
 };

@@ -250,6 +250,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_VALUES: Shape = Shape {
@@ -268,6 +269,7 @@ static SHAPE_THEME_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_VALUE: Shape = Shape {
@@ -291,4 +293,5 @@ static SHAPE_THEME_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

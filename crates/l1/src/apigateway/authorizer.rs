@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
 };
@@ -208,4 +210,26 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3718 aws_apigateway_authorizer/ttl.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "Type",
+                    &Check::AllOf(&[
+                        Check::Enum(&["\"TOKEN\"", "\"REQUEST\""]),
+                        Check::Type(&["string"]),
+                    ]),
+                ),
+                Check::Required(&["Type"]),
+            ]),
+            &Check::Property(
+                "AuthorizerResultTtlInSeconds",
+                &Check::AllOf(&[Check::Maximum(3600.0), Check::Minimum(0.0)]),
+            ),
+            &Check::Any,
+        ),
+    }],
 };

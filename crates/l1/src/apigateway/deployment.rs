@@ -427,6 +427,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CANARY_SETTINGS: Shape = Shape {
@@ -456,6 +457,7 @@ static SHAPE_DEPLOYMENT_CANARY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_DESCRIPTION: Shape = Shape {
@@ -591,6 +593,7 @@ static SHAPE_STAGE_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
@@ -609,6 +612,7 @@ static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CANARY_SETTING: Shape = Shape {
@@ -638,6 +642,7 @@ static SHAPE_CANARY_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD_SETTING: Shape = Shape {
@@ -704,6 +709,7 @@ static SHAPE_METHOD_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -722,4 +728,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -225,6 +225,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -277,4 +278,5 @@ static SHAPE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -358,6 +358,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -381,6 +382,7 @@ static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
@@ -399,6 +401,7 @@ static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -417,4 +420,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

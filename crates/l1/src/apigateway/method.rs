@@ -567,6 +567,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -707,6 +708,7 @@ static SHAPE_INTEGRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_RESPONSE: Shape = Shape {
@@ -756,6 +758,7 @@ static SHAPE_INTEGRATION_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD_RESPONSE: Shape = Shape {
@@ -790,4 +793,5 @@ static SHAPE_METHOD_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -398,6 +399,19 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3660 aws_apigateway_restapi/openapi_properties.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AnyOf(&[
+                Check::Required(&["Body"]),
+                Check::Required(&["BodyS3Location"]),
+            ]),
+            &Check::Any,
+            &Check::Required(&["Name"]),
+        ),
+    }],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -428,6 +442,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -462,6 +477,7 @@ static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -480,4 +496,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

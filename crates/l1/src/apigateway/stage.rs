@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Map, Value};
 
@@ -392,6 +394,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
@@ -410,6 +413,7 @@ static SHAPE_ACCESS_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CANARY_SETTING: Shape = Shape {
@@ -449,6 +453,7 @@ static SHAPE_CANARY_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD_SETTING: Shape = Shape {
@@ -521,6 +526,25 @@ static SHAPE_METHOD_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3723 aws_apigateway_stage/method_settings_resource_path.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AnyOf(&[
+                Check::Required(&["CacheDataEncrypted"]),
+                Check::Required(&["CacheTtlInSeconds"]),
+                Check::Required(&["CachingEnabled"]),
+                Check::Required(&["DataTraceEnabled"]),
+                Check::Required(&["LoggingLevel"]),
+                Check::Required(&["MetricsEnabled"]),
+                Check::Required(&["ThrottlingBurstLimit"]),
+                Check::Required(&["ThrottlingRateLimit"]),
+            ]),
+            &Check::Property("ResourcePath", &Check::Pattern("^/.*$")),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -547,4 +571,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -298,6 +298,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_STAGE: Shape = Shape {
@@ -327,6 +328,7 @@ static SHAPE_API_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROTTLE_SETTINGS: Shape = Shape {
@@ -351,6 +353,7 @@ static SHAPE_THROTTLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SETTINGS: Shape = Shape {
@@ -381,6 +384,7 @@ static SHAPE_QUOTA_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -407,4 +411,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -377,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_S3_LOCATION: Shape = Shape {
@@ -407,6 +408,7 @@ static SHAPE_BODY_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS: Shape = Shape {
@@ -469,4 +471,5 @@ static SHAPE_CORS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -323,6 +323,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_OVERRIDES: Shape = Shape {
@@ -353,6 +354,7 @@ static SHAPE_INTEGRATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_OVERRIDES: Shape = Shape {
@@ -394,6 +396,7 @@ static SHAPE_ROUTE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_OVERRIDES: Shape = Shape {
@@ -436,6 +439,7 @@ static SHAPE_STAGE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
@@ -454,6 +458,7 @@ static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_SETTINGS: Shape = Shape {
@@ -478,4 +483,5 @@ static SHAPE_ROUTE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

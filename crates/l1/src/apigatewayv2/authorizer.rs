@@ -259,6 +259,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_CONFIGURATION: Shape = Shape {
@@ -282,4 +283,5 @@ static SHAPE_JWT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -294,6 +294,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_NAME_CONFIGURATION: Shape = Shape {
@@ -336,6 +337,7 @@ static SHAPE_DOMAIN_NAME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
@@ -354,4 +356,5 @@ static SHAPE_MUTUAL_TLS_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

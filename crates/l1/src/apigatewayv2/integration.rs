@@ -387,6 +387,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_PARAMETER_MAP: Shape = Shape {
@@ -402,6 +403,7 @@ static SHAPE_RESPONSE_PARAMETER_MAP: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_PARAMETER: Shape = Shape {
@@ -420,6 +422,7 @@ static SHAPE_RESPONSE_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CONFIG: Shape = Shape {
@@ -430,4 +433,5 @@ static SHAPE_TLS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

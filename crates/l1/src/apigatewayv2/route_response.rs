@@ -201,6 +201,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONSTRAINTS: Shape = Shape {
@@ -211,4 +212,5 @@ static SHAPE_PARAMETER_CONSTRAINTS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

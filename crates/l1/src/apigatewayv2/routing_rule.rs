@@ -398,6 +398,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -408,6 +409,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACTION_INVOKE_API),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_INVOKE_API: Shape = Shape {
@@ -432,6 +434,7 @@ static SHAPE_ACTION_INVOKE_API: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -450,6 +453,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_BASE_PATHS: Shape = Shape {
@@ -465,6 +469,7 @@ static SHAPE_MATCH_BASE_PATHS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_HEADERS: Shape = Shape {
@@ -480,6 +485,7 @@ static SHAPE_MATCH_HEADERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_HEADER_VALUE: Shape = Shape {
@@ -498,4 +504,5 @@ static SHAPE_MATCH_HEADER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -256,6 +256,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
@@ -274,6 +275,7 @@ static SHAPE_ACCESS_LOG_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_SETTINGS: Shape = Shape {
@@ -310,4 +312,5 @@ static SHAPE_ROUTE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -184,6 +184,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -210,4 +211,5 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

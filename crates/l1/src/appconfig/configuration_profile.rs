@@ -380,6 +380,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -406,6 +407,7 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATORS: Shape = Shape {
@@ -431,4 +433,5 @@ static SHAPE_VALIDATORS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -470,6 +470,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_TREATMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_VALUE: Shape = Shape {
@@ -558,6 +560,7 @@ static SHAPE_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -584,4 +587,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

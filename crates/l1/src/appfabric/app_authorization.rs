@@ -475,6 +475,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL: Shape = Shape {
@@ -493,6 +494,7 @@ static SHAPE_CREDENTIAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
@@ -507,6 +509,7 @@ static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_CREDENTIAL: Shape = Shape {
@@ -533,6 +536,7 @@ static SHAPE_OAUTH2_CREDENTIAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -559,6 +563,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANT: Shape = Shape {
@@ -585,4 +590,5 @@ static SHAPE_TENANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -569,6 +570,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -579,6 +581,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -589,6 +592,7 @@ static SHAPE_AUDIT_LOG_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -607,6 +611,15 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Destination",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3Bucket"]),
+            Check::Required(&["FirehoseStream"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIREHOSE_STREAM: Shape = Shape {
@@ -621,6 +634,7 @@ static SHAPE_FIREHOSE_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET: Shape = Shape {
@@ -647,6 +661,7 @@ static SHAPE_S3_BUCKET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -657,6 +672,7 @@ static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -681,6 +697,7 @@ static SHAPE_AUDIT_LOG_PROCESSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -707,4 +724,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -225,6 +225,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
@@ -235,6 +236,7 @@ static SHAPE_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
@@ -250,4 +252,5 @@ static SHAPE_LAMBDA_CONNECTOR_PROVISIONING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -2296,6 +2296,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_CONFIG: Shape = Shape {
@@ -2314,6 +2315,7 @@ static SHAPE_CONNECTOR_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2428,6 +2430,7 @@ static SHAPE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2456,6 +2459,7 @@ static SHAPE_AMPLITUDE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2495,6 +2499,7 @@ static SHAPE_CUSTOM_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIALS: Shape = Shape {
@@ -2523,6 +2528,7 @@ static SHAPE_API_KEY_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CREDENTIALS: Shape = Shape {
@@ -2551,6 +2557,7 @@ static SHAPE_BASIC_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_AUTH_CREDENTIALS: Shape = Shape {
@@ -2584,6 +2591,7 @@ static SHAPE_CUSTOM_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -2640,6 +2648,7 @@ static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_O_AUTH_REQUEST: Shape = Shape {
@@ -2668,6 +2677,7 @@ static SHAPE_CONNECTOR_O_AUTH_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2696,6 +2706,7 @@ static SHAPE_DATADOG_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2711,6 +2722,7 @@ static SHAPE_DYNATRACE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2767,6 +2779,7 @@ static SHAPE_GOOGLE_ANALYTICS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2817,6 +2830,7 @@ static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2862,6 +2876,7 @@ static SHAPE_MARKETO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2907,6 +2922,7 @@ static SHAPE_PARDOT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2935,6 +2951,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -2953,6 +2970,7 @@ static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CREDENTIALS: Shape = Shape {
@@ -3009,6 +3027,7 @@ static SHAPE_O_AUTH_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3074,6 +3093,7 @@ static SHAPE_SALESFORCE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3108,6 +3128,7 @@ static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGULAR_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3123,6 +3144,7 @@ static SHAPE_SINGULAR_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3168,6 +3190,7 @@ static SHAPE_SLACK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3196,6 +3219,7 @@ static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3211,6 +3235,7 @@ static SHAPE_TRENDMICRO_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3239,6 +3264,7 @@ static SHAPE_VEEVA_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
@@ -3284,6 +3310,7 @@ static SHAPE_ZENDESK_CONNECTOR_PROFILE_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3374,6 +3401,7 @@ static SHAPE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3402,6 +3430,7 @@ static SHAPE_CUSTOM_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -3446,6 +3475,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3461,6 +3491,7 @@ static SHAPE_DATADOG_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3476,6 +3507,7 @@ static SHAPE_DYNATRACE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3491,6 +3523,7 @@ static SHAPE_INFOR_NEXUS_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3506,6 +3539,7 @@ static SHAPE_MARKETO_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3540,6 +3574,7 @@ static SHAPE_PARDOT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3639,6 +3674,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3724,6 +3760,7 @@ static SHAPE_SAPO_DATA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PROPERTIES: Shape = Shape {
@@ -3772,6 +3809,7 @@ static SHAPE_O_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3801,6 +3839,7 @@ static SHAPE_SALESFORCE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3816,6 +3855,7 @@ static SHAPE_SERVICE_NOW_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3831,6 +3871,7 @@ static SHAPE_SLACK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3913,6 +3954,7 @@ static SHAPE_SNOWFLAKE_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3928,6 +3970,7 @@ static SHAPE_VEEVA_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
@@ -3943,4 +3986,5 @@ static SHAPE_ZENDESK_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -4276,6 +4276,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_FLOW_CONFIG: Shape = Shape {
@@ -4342,6 +4343,7 @@ static SHAPE_DESTINATION_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -4414,6 +4416,7 @@ static SHAPE_DESTINATION_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4481,6 +4484,7 @@ static SHAPE_CUSTOM_CONNECTOR_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_HANDLING_CONFIG: Shape = Shape {
@@ -4514,6 +4518,7 @@ static SHAPE_ERROR_HANDLING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4537,6 +4542,7 @@ static SHAPE_EVENT_BRIDGE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOOKOUT_METRICS_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4552,6 +4558,7 @@ static SHAPE_LOOKOUT_METRICS_DESTINATION_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4575,6 +4582,7 @@ static SHAPE_MARKETO_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4619,6 +4627,7 @@ static SHAPE_REDSHIFT_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4652,6 +4661,7 @@ static SHAPE_S3_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
@@ -4685,6 +4695,7 @@ static SHAPE_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONFIG: Shape = Shape {
@@ -4706,6 +4717,7 @@ static SHAPE_AGGREGATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_CONFIG: Shape = Shape {
@@ -4744,6 +4756,7 @@ static SHAPE_PREFIX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4801,6 +4814,7 @@ static SHAPE_SAPO_DATA_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUCCESS_RESPONSE_HANDLING_CONFIG: Shape = Shape {
@@ -4828,6 +4842,7 @@ static SHAPE_SUCCESS_RESPONSE_HANDLING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4888,6 +4903,7 @@ static SHAPE_SALESFORCE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4932,6 +4948,7 @@ static SHAPE_SNOWFLAKE_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPSOLVER_DESTINATION_PROPERTIES: Shape = Shape {
@@ -4965,6 +4982,7 @@ static SHAPE_UPSOLVER_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPSOLVER_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
@@ -4992,6 +5010,7 @@ static SHAPE_UPSOLVER_S3_OUTPUT_FORMAT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_DESTINATION_PROPERTIES: Shape = Shape {
@@ -5043,6 +5062,7 @@ static SHAPE_ZENDESK_DESTINATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CATALOG_CONFIG: Shape = Shape {
@@ -5053,6 +5073,7 @@ static SHAPE_METADATA_CATALOG_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_CATALOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_CATALOG: Shape = Shape {
@@ -5090,6 +5111,7 @@ static SHAPE_GLUE_DATA_CATALOG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
@@ -5162,6 +5184,7 @@ static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
@@ -5176,6 +5199,7 @@ static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -5284,6 +5308,7 @@ static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMPLITUDE_SOURCE_PROPERTIES: Shape = Shape {
@@ -5299,6 +5324,7 @@ static SHAPE_AMPLITUDE_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONNECTOR_SOURCE_PROPERTIES: Shape = Shape {
@@ -5338,6 +5364,7 @@ static SHAPE_CUSTOM_CONNECTOR_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TRANSFER_API: Shape = Shape {
@@ -5364,6 +5391,7 @@ static SHAPE_DATA_TRANSFER_API: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATADOG_SOURCE_PROPERTIES: Shape = Shape {
@@ -5379,6 +5407,7 @@ static SHAPE_DATADOG_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_SOURCE_PROPERTIES: Shape = Shape {
@@ -5394,6 +5423,7 @@ static SHAPE_DYNATRACE_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_ANALYTICS_SOURCE_PROPERTIES: Shape = Shape {
@@ -5409,6 +5439,7 @@ static SHAPE_GOOGLE_ANALYTICS_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFOR_NEXUS_SOURCE_PROPERTIES: Shape = Shape {
@@ -5424,6 +5455,7 @@ static SHAPE_INFOR_NEXUS_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
@@ -5439,6 +5471,7 @@ static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARDOT_SOURCE_PROPERTIES: Shape = Shape {
@@ -5454,6 +5487,7 @@ static SHAPE_PARDOT_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
@@ -5487,6 +5521,7 @@ static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_FORMAT_CONFIG: Shape = Shape {
@@ -5500,6 +5535,7 @@ static SHAPE_S3_INPUT_FORMAT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_SOURCE_PROPERTIES: Shape = Shape {
@@ -5529,6 +5565,7 @@ static SHAPE_SAPO_DATA_SOURCE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_PAGINATION_CONFIG: Shape = Shape {
@@ -5543,6 +5580,7 @@ static SHAPE_SAPO_DATA_PAGINATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAPO_DATA_PARALLELISM_CONFIG: Shape = Shape {
@@ -5557,6 +5595,7 @@ static SHAPE_SAPO_DATA_PARALLELISM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
@@ -5595,6 +5634,7 @@ static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
@@ -5610,6 +5650,7 @@ static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGULAR_SOURCE_PROPERTIES: Shape = Shape {
@@ -5625,6 +5666,7 @@ static SHAPE_SINGULAR_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_SOURCE_PROPERTIES: Shape = Shape {
@@ -5640,6 +5682,7 @@ static SHAPE_SLACK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRENDMICRO_SOURCE_PROPERTIES: Shape = Shape {
@@ -5655,6 +5698,7 @@ static SHAPE_TRENDMICRO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VEEVA_SOURCE_PROPERTIES: Shape = Shape {
@@ -5701,6 +5745,7 @@ static SHAPE_VEEVA_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
@@ -5716,6 +5761,7 @@ static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5742,6 +5788,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK: Shape = Shape {
@@ -5810,6 +5857,7 @@ static SHAPE_TASK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
@@ -6240,6 +6288,7 @@ static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_PROPERTIES_OBJECT: Shape = Shape {
@@ -6283,6 +6332,7 @@ static SHAPE_TASK_PROPERTIES_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -6304,6 +6354,7 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
@@ -6376,4 +6427,5 @@ static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -549,6 +549,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIG: Shape = Shape {
@@ -559,6 +560,7 @@ static SHAPE_APPLICATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTACT_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_HANDLING: Shape = Shape {
@@ -572,6 +574,7 @@ static SHAPE_CONTACT_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SOURCE_CONFIG: Shape = Shape {
@@ -582,6 +585,7 @@ static SHAPE_APPLICATION_SOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXTERNAL_URL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_URL_CONFIG: Shape = Shape {
@@ -619,6 +623,7 @@ static SHAPE_EXTERNAL_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IFRAME_CONFIG: Shape = Shape {
@@ -665,6 +670,7 @@ static SHAPE_IFRAME_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -692,4 +698,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -379,6 +379,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_CONFIGURATION: Shape = Shape {
@@ -429,6 +430,7 @@ static SHAPE_FILE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
@@ -468,6 +470,7 @@ static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -495,4 +498,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -619,6 +619,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_ACTION: Shape = Shape {
@@ -661,6 +662,7 @@ static SHAPE_SCHEDULED_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALABLE_TARGET_ACTION: Shape = Shape {
@@ -679,6 +681,7 @@ static SHAPE_SCALABLE_TARGET_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUSPENDED_STATE: Shape = Shape {
@@ -703,6 +706,7 @@ static SHAPE_SUSPENDED_STATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -729,4 +733,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

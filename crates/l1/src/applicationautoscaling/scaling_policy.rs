@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1771,6 +1773,26 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["ScalingTargetId"]),
+                Check::Required(&["ResourceId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired(
+                "ResourceId",
+                &["ScalableDimension", "ServiceNamespace"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_PREDICTIVE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -1826,6 +1848,7 @@ static SHAPE_PREDICTIVE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1874,6 +1897,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
@@ -1889,6 +1913,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY: Shape = Shape {
@@ -1933,6 +1958,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_STAT: Shape = Shape {
@@ -1961,6 +1987,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_STAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC: Shape = Shape {
@@ -1998,6 +2025,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_DIMENSION: Shape = Shape {
@@ -2024,6 +2052,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
@@ -2039,6 +2068,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
@@ -2054,6 +2084,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
@@ -2091,6 +2122,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
@@ -2128,6 +2160,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
@@ -2165,6 +2198,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2216,6 +2250,7 @@ static SHAPE_STEP_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
@@ -2240,6 +2275,7 @@ static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2282,6 +2318,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
@@ -2337,6 +2374,7 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -2355,6 +2393,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
@@ -2399,6 +2438,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
@@ -2427,6 +2467,7 @@ static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC: Shape = Shape {
@@ -2464,6 +2505,7 @@ static SHAPE_TARGET_TRACKING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DIMENSION: Shape = Shape {
@@ -2490,6 +2532,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
@@ -2547,4 +2590,5 @@ static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1356,6 +1357,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_MONITORING_SETTING: Shape = Shape {
@@ -1414,6 +1416,15 @@ static SHAPE_COMPONENT_MONITORING_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ComponentMonitoringSetting",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ComponentName"]),
+            Check::Required(&["ComponentARN"]),
+        ]),
+    }],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -1440,6 +1451,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_DETAILS: Shape = Shape {
@@ -1531,6 +1543,7 @@ static SHAPE_CONFIGURATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_METRIC: Shape = Shape {
@@ -1541,6 +1554,7 @@ static SHAPE_ALARM_METRIC: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -1566,6 +1580,7 @@ static SHAPE_ALARM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HA_CLUSTER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1576,6 +1591,7 @@ static SHAPE_HA_CLUSTER_PROMETHEUS_EXPORTER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HANA_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1612,6 +1628,7 @@ static SHAPE_HANA_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JMX_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1636,6 +1653,7 @@ static SHAPE_JMX_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG: Shape = Shape {
@@ -1693,6 +1711,7 @@ static SHAPE_LOG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NET_WEAVER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1727,6 +1746,7 @@ static SHAPE_NET_WEAVER_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESS: Shape = Shape {
@@ -1755,6 +1775,7 @@ static SHAPE_PROCESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_SERVER_PROMETHEUS_EXPORTER: Shape = Shape {
@@ -1773,6 +1794,7 @@ static SHAPE_SQL_SERVER_PROMETHEUS_EXPORTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_EVENT: Shape = Shape {
@@ -1829,6 +1851,7 @@ static SHAPE_WINDOWS_EVENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_COMPONENT_TYPE_CONFIGURATION: Shape = Shape {
@@ -1850,6 +1873,7 @@ static SHAPE_SUB_COMPONENT_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUB_COMPONENT_CONFIGURATION_DETAILS: Shape = Shape {
@@ -1900,6 +1924,7 @@ static SHAPE_SUB_COMPONENT_CONFIGURATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COMPONENT: Shape = Shape {
@@ -1936,6 +1961,7 @@ static SHAPE_CUSTOM_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PATTERN_SET: Shape = Shape {
@@ -1967,6 +1993,7 @@ static SHAPE_LOG_PATTERN_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PATTERN: Shape = Shape {
@@ -2000,6 +2027,7 @@ static SHAPE_LOG_PATTERN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2028,4 +2056,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

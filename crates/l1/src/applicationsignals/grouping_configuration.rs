@@ -170,6 +170,7 @@ static SHAPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_ATTRIBUTE_DEFINITION: Shape = Shape {
@@ -217,4 +218,5 @@ static SHAPE_GROUPING_ATTRIBUTE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -647,6 +647,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONFIGURATION: Shape = Shape {
@@ -657,6 +658,7 @@ static SHAPE_CAPTURE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_CAPTURE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CAPTURE_CONFIGURATION: Shape = Shape {
@@ -717,6 +719,7 @@ static SHAPE_CODE_CAPTURE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_LIMITS_CONFIG: Shape = Shape {
@@ -803,6 +806,7 @@ static SHAPE_CAPTURE_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -813,6 +817,7 @@ static SHAPE_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_LOCATION: Shape = Shape {
@@ -877,6 +882,7 @@ static SHAPE_CODE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -903,4 +909,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1393,6 +1393,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BURN_RATE_CONFIGURATION: Shape = Shape {
@@ -1407,6 +1408,7 @@ static SHAPE_BURN_RATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_WINDOW: Shape = Shape {
@@ -1441,6 +1443,7 @@ static SHAPE_EXCLUSION_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_RULE: Shape = Shape {
@@ -1455,6 +1458,7 @@ static SHAPE_RECURRENCE_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WINDOW: Shape = Shape {
@@ -1479,6 +1483,7 @@ static SHAPE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GOAL: Shape = Shape {
@@ -1503,6 +1508,7 @@ static SHAPE_GOAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERVAL: Shape = Shape {
@@ -1521,6 +1527,7 @@ static SHAPE_INTERVAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALENDAR_INTERVAL: Shape = Shape {
@@ -1554,6 +1561,7 @@ static SHAPE_CALENDAR_INTERVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_INTERVAL: Shape = Shape {
@@ -1578,6 +1586,7 @@ static SHAPE_ROLLING_INTERVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BASED_SLI: Shape = Shape {
@@ -1610,6 +1619,7 @@ static SHAPE_REQUEST_BASED_SLI: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BASED_SLI_METRIC: Shape = Shape {
@@ -1691,6 +1701,7 @@ static SHAPE_REQUEST_BASED_SLI_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLI_CONFIG: Shape = Shape {
@@ -1718,6 +1729,7 @@ static SHAPE_COMPOSITE_SLI_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLI_COMPONENT: Shape = Shape {
@@ -1728,6 +1740,7 @@ static SHAPE_COMPOSITE_SLI_COMPONENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELECTION_CONFIG: Shape = Shape {
@@ -1752,6 +1765,7 @@ static SHAPE_SELECTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPENDENCY_CONFIG: Shape = Shape {
@@ -1779,6 +1793,7 @@ static SHAPE_DEPENDENCY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_SOURCE: Shape = Shape {
@@ -1807,6 +1822,7 @@ static SHAPE_METRIC_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORED_REQUEST_COUNT_METRIC: Shape = Shape {
@@ -1835,6 +1851,7 @@ static SHAPE_MONITORED_REQUEST_COUNT_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -1871,6 +1888,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -1901,6 +1919,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1930,6 +1949,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1948,6 +1968,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLI: Shape = Shape {
@@ -1980,6 +2001,7 @@ static SHAPE_SLI: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLI_METRIC: Shape = Shape {
@@ -2075,6 +2097,7 @@ static SHAPE_SLI_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2102,4 +2125,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

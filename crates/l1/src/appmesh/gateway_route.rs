@@ -1155,6 +1155,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_SPEC: Shape = Shape {
@@ -1185,6 +1186,7 @@ static SHAPE_GATEWAY_ROUTE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE: Shape = Shape {
@@ -1203,6 +1205,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_ACTION: Shape = Shape {
@@ -1221,6 +1224,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_REWRITE: Shape = Shape {
@@ -1231,6 +1235,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_REWRITE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE: Shape = Shape {
@@ -1241,6 +1246,7 @@ static SHAPE_GATEWAY_ROUTE_HOSTNAME_REWRITE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_TARGET: Shape = Shape {
@@ -1259,6 +1265,7 @@ static SHAPE_GATEWAY_ROUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_VIRTUAL_SERVICE: Shape = Shape {
@@ -1269,6 +1276,7 @@ static SHAPE_GATEWAY_ROUTE_VIRTUAL_SERVICE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_MATCH: Shape = Shape {
@@ -1304,6 +1312,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_HOSTNAME_MATCH: Shape = Shape {
@@ -1322,6 +1331,7 @@ static SHAPE_GATEWAY_ROUTE_HOSTNAME_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_GATEWAY_ROUTE_METADATA: Shape = Shape {
@@ -1346,6 +1356,7 @@ static SHAPE_GRPC_GATEWAY_ROUTE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_METADATA_MATCH: Shape = Shape {
@@ -1382,6 +1393,7 @@ static SHAPE_GATEWAY_ROUTE_METADATA_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ROUTE_RANGE_MATCH: Shape = Shape {
@@ -1400,6 +1412,7 @@ static SHAPE_GATEWAY_ROUTE_RANGE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE: Shape = Shape {
@@ -1418,6 +1431,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_ACTION: Shape = Shape {
@@ -1436,6 +1450,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_REWRITE: Shape = Shape {
@@ -1460,6 +1475,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_REWRITE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_PATH_REWRITE: Shape = Shape {
@@ -1470,6 +1486,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_PATH_REWRITE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_PREFIX_REWRITE: Shape = Shape {
@@ -1488,6 +1505,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_PREFIX_REWRITE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_MATCH: Shape = Shape {
@@ -1546,6 +1564,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_HEADER: Shape = Shape {
@@ -1570,6 +1589,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_GATEWAY_ROUTE_HEADER_MATCH: Shape = Shape {
@@ -1606,6 +1626,7 @@ static SHAPE_HTTP_GATEWAY_ROUTE_HEADER_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
@@ -1624,6 +1645,7 @@ static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -1642,6 +1664,7 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
@@ -1652,6 +1675,7 @@ static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1670,4 +1694,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -306,6 +306,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESH_SPEC: Shape = Shape {
@@ -324,6 +325,7 @@ static SHAPE_MESH_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_FILTER: Shape = Shape {
@@ -334,6 +336,7 @@ static SHAPE_EGRESS_FILTER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MESH_SERVICE_DISCOVERY: Shape = Shape {
@@ -344,6 +347,7 @@ static SHAPE_MESH_SERVICE_DISCOVERY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -362,4 +366,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1297,6 +1297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_SPEC: Shape = Shape {
@@ -1333,6 +1334,7 @@ static SHAPE_ROUTE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE: Shape = Shape {
@@ -1363,6 +1365,7 @@ static SHAPE_GRPC_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_ACTION: Shape = Shape {
@@ -1378,6 +1381,7 @@ static SHAPE_GRPC_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET: Shape = Shape {
@@ -1402,6 +1406,7 @@ static SHAPE_WEIGHTED_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_MATCH: Shape = Shape {
@@ -1437,6 +1442,7 @@ static SHAPE_GRPC_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_METADATA: Shape = Shape {
@@ -1461,6 +1467,7 @@ static SHAPE_GRPC_ROUTE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_ROUTE_METADATA_MATCH_METHOD: Shape = Shape {
@@ -1497,6 +1504,7 @@ static SHAPE_GRPC_ROUTE_METADATA_MATCH_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_RANGE: Shape = Shape {
@@ -1515,6 +1523,7 @@ static SHAPE_MATCH_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_RETRY_POLICY: Shape = Shape {
@@ -1566,6 +1575,7 @@ static SHAPE_GRPC_RETRY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DURATION: Shape = Shape {
@@ -1584,6 +1594,7 @@ static SHAPE_DURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_TIMEOUT: Shape = Shape {
@@ -1602,6 +1613,7 @@ static SHAPE_GRPC_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE: Shape = Shape {
@@ -1632,6 +1644,7 @@ static SHAPE_HTTP_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_ACTION: Shape = Shape {
@@ -1647,6 +1660,7 @@ static SHAPE_HTTP_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_MATCH: Shape = Shape {
@@ -1705,6 +1719,7 @@ static SHAPE_HTTP_ROUTE_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ROUTE_HEADER: Shape = Shape {
@@ -1729,6 +1744,7 @@ static SHAPE_HTTP_ROUTE_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_METHOD: Shape = Shape {
@@ -1765,6 +1781,7 @@ static SHAPE_HEADER_MATCH_METHOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
@@ -1783,6 +1800,7 @@ static SHAPE_HTTP_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -1801,6 +1819,7 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
@@ -1811,6 +1830,7 @@ static SHAPE_HTTP_QUERY_PARAMETER_MATCH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_RETRY_POLICY: Shape = Shape {
@@ -1851,6 +1871,7 @@ static SHAPE_HTTP_RETRY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TIMEOUT: Shape = Shape {
@@ -1869,6 +1890,7 @@ static SHAPE_HTTP_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE: Shape = Shape {
@@ -1893,6 +1915,7 @@ static SHAPE_TCP_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE_ACTION: Shape = Shape {
@@ -1908,6 +1931,7 @@ static SHAPE_TCP_ROUTE_ACTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_ROUTE_MATCH: Shape = Shape {
@@ -1918,6 +1942,7 @@ static SHAPE_TCP_ROUTE_MATCH: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_TIMEOUT: Shape = Shape {
@@ -1928,6 +1953,7 @@ static SHAPE_TCP_TIMEOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_DURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1946,4 +1972,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

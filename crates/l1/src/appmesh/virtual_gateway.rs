@@ -1475,6 +1475,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_SPEC: Shape = Shape {
@@ -1504,6 +1505,7 @@ static SHAPE_VIRTUAL_GATEWAY_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_BACKEND_DEFAULTS: Shape = Shape {
@@ -1514,6 +1516,7 @@ static SHAPE_VIRTUAL_GATEWAY_BACKEND_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY: Shape = Shape {
@@ -1524,6 +1527,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS: Shape = Shape {
@@ -1559,6 +1563,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_POLICY_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CLIENT_TLS_CERTIFICATE: Shape = Shape {
@@ -1577,6 +1582,7 @@ static SHAPE_VIRTUAL_GATEWAY_CLIENT_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
@@ -1595,6 +1601,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
@@ -1605,6 +1612,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1623,6 +1631,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
@@ -1633,6 +1642,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
@@ -1648,6 +1658,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1672,6 +1683,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
@@ -1687,6 +1699,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
@@ -1697,6 +1710,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
@@ -1707,6 +1721,7 @@ static SHAPE_VIRTUAL_GATEWAY_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER: Shape = Shape {
@@ -1737,6 +1752,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_CONNECTION_POOL: Shape = Shape {
@@ -1761,6 +1777,7 @@ static SHAPE_VIRTUAL_GATEWAY_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_GRPC_CONNECTION_POOL: Shape = Shape {
@@ -1771,6 +1788,7 @@ static SHAPE_VIRTUAL_GATEWAY_GRPC_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HTTP_CONNECTION_POOL: Shape = Shape {
@@ -1789,6 +1807,7 @@ static SHAPE_VIRTUAL_GATEWAY_HTTP_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HTTP2_CONNECTION_POOL: Shape = Shape {
@@ -1799,6 +1818,7 @@ static SHAPE_VIRTUAL_GATEWAY_HTTP2_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_HEALTH_CHECK_POLICY: Shape = Shape {
@@ -1847,6 +1867,7 @@ static SHAPE_VIRTUAL_GATEWAY_HEALTH_CHECK_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_PORT_MAPPING: Shape = Shape {
@@ -1865,6 +1886,7 @@ static SHAPE_VIRTUAL_GATEWAY_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS: Shape = Shape {
@@ -1889,6 +1911,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE: Shape = Shape {
@@ -1913,6 +1936,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
@@ -1923,6 +1947,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -1941,6 +1966,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -1959,6 +1985,7 @@ static SHAPE_VIRTUAL_GATEWAY_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shap
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_LOGGING: Shape = Shape {
@@ -1969,6 +1996,7 @@ static SHAPE_VIRTUAL_GATEWAY_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG: Shape = Shape {
@@ -1979,6 +2007,7 @@ static SHAPE_VIRTUAL_GATEWAY_ACCESS_LOG: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG: Shape = Shape {
@@ -1997,6 +2026,7 @@ static SHAPE_VIRTUAL_GATEWAY_FILE_ACCESS_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FORMAT: Shape = Shape {
@@ -2020,6 +2050,7 @@ static SHAPE_LOGGING_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_FORMAT_REF: Shape = Shape {
@@ -2038,6 +2069,7 @@ static SHAPE_JSON_FORMAT_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2056,4 +2088,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

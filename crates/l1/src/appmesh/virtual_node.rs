@@ -1994,6 +1994,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_SPEC: Shape = Shape {
@@ -2040,6 +2041,7 @@ static SHAPE_VIRTUAL_NODE_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND_DEFAULTS: Shape = Shape {
@@ -2050,6 +2052,7 @@ static SHAPE_BACKEND_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_POLICY: Shape = Shape {
@@ -2060,6 +2063,7 @@ static SHAPE_CLIENT_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_POLICY_TLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_POLICY_TLS: Shape = Shape {
@@ -2095,6 +2099,7 @@ static SHAPE_CLIENT_POLICY_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_TLS_CERTIFICATE: Shape = Shape {
@@ -2113,6 +2118,7 @@ static SHAPE_CLIENT_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
@@ -2131,6 +2137,7 @@ static SHAPE_LISTENER_TLS_FILE_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
@@ -2141,6 +2148,7 @@ static SHAPE_LISTENER_TLS_SDS_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -2159,6 +2167,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
@@ -2169,6 +2178,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAMES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
@@ -2184,6 +2194,7 @@ static SHAPE_SUBJECT_ALTERNATIVE_NAME_MATCHERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -2208,6 +2219,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
@@ -2223,6 +2235,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_ACM_TRUST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
@@ -2233,6 +2246,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_FILE_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
@@ -2243,6 +2257,7 @@ static SHAPE_TLS_VALIDATION_CONTEXT_SDS_TRUST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BACKEND: Shape = Shape {
@@ -2253,6 +2268,7 @@ static SHAPE_BACKEND: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_SERVICE_BACKEND),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_BACKEND: Shape = Shape {
@@ -2271,6 +2287,7 @@ static SHAPE_VIRTUAL_SERVICE_BACKEND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER: Shape = Shape {
@@ -2313,6 +2330,7 @@ static SHAPE_LISTENER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_CONNECTION_POOL: Shape = Shape {
@@ -2343,6 +2361,7 @@ static SHAPE_VIRTUAL_NODE_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_GRPC_CONNECTION_POOL: Shape = Shape {
@@ -2353,6 +2372,7 @@ static SHAPE_VIRTUAL_NODE_GRPC_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_HTTP_CONNECTION_POOL: Shape = Shape {
@@ -2371,6 +2391,7 @@ static SHAPE_VIRTUAL_NODE_HTTP_CONNECTION_POOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_HTTP2_CONNECTION_POOL: Shape = Shape {
@@ -2381,6 +2402,7 @@ static SHAPE_VIRTUAL_NODE_HTTP2_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_TCP_CONNECTION_POOL: Shape = Shape {
@@ -2391,6 +2413,7 @@ static SHAPE_VIRTUAL_NODE_TCP_CONNECTION_POOL: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -2439,6 +2462,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTLIER_DETECTION: Shape = Shape {
@@ -2469,6 +2493,7 @@ static SHAPE_OUTLIER_DETECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DURATION: Shape = Shape {
@@ -2487,6 +2512,7 @@ static SHAPE_DURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_MAPPING: Shape = Shape {
@@ -2505,6 +2531,7 @@ static SHAPE_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS: Shape = Shape {
@@ -2529,6 +2556,7 @@ static SHAPE_LISTENER_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_CERTIFICATE: Shape = Shape {
@@ -2553,6 +2581,7 @@ static SHAPE_LISTENER_TLS_CERTIFICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
@@ -2563,6 +2592,7 @@ static SHAPE_LISTENER_TLS_ACM_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
@@ -2581,6 +2611,7 @@ static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
@@ -2599,6 +2630,7 @@ static SHAPE_LISTENER_TLS_VALIDATION_CONTEXT_TRUST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_TIMEOUT: Shape = Shape {
@@ -2629,6 +2661,7 @@ static SHAPE_LISTENER_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_TIMEOUT: Shape = Shape {
@@ -2647,6 +2680,7 @@ static SHAPE_GRPC_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TIMEOUT: Shape = Shape {
@@ -2665,6 +2699,7 @@ static SHAPE_HTTP_TIMEOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TCP_TIMEOUT: Shape = Shape {
@@ -2675,6 +2710,7 @@ static SHAPE_TCP_TIMEOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_DURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -2685,6 +2721,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOG: Shape = Shape {
@@ -2695,6 +2732,7 @@ static SHAPE_ACCESS_LOG: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILE_ACCESS_LOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_ACCESS_LOG: Shape = Shape {
@@ -2713,6 +2751,7 @@ static SHAPE_FILE_ACCESS_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FORMAT: Shape = Shape {
@@ -2736,6 +2775,7 @@ static SHAPE_LOGGING_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_FORMAT_REF: Shape = Shape {
@@ -2754,6 +2794,7 @@ static SHAPE_JSON_FORMAT_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_DISCOVERY: Shape = Shape {
@@ -2772,6 +2813,7 @@ static SHAPE_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CLOUD_MAP_SERVICE_DISCOVERY: Shape = Shape {
@@ -2807,6 +2849,7 @@ static SHAPE_AWS_CLOUD_MAP_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CLOUD_MAP_INSTANCE_ATTRIBUTE: Shape = Shape {
@@ -2825,6 +2868,7 @@ static SHAPE_AWS_CLOUD_MAP_INSTANCE_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DNS_SERVICE_DISCOVERY: Shape = Shape {
@@ -2849,6 +2893,7 @@ static SHAPE_DNS_SERVICE_DISCOVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2867,4 +2912,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_SPEC: Shape = Shape {
@@ -379,6 +380,7 @@ static SHAPE_VIRTUAL_ROUTER_SPEC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_LISTENER: Shape = Shape {
@@ -389,6 +391,7 @@ static SHAPE_VIRTUAL_ROUTER_LISTENER: Shape = Shape {
         ty: Ty::Object(&SHAPE_PORT_MAPPING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PORT_MAPPING: Shape = Shape {
@@ -407,6 +410,7 @@ static SHAPE_PORT_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -425,4 +429,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

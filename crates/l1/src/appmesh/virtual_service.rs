@@ -390,6 +390,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_SPEC: Shape = Shape {
@@ -400,6 +401,7 @@ static SHAPE_VIRTUAL_SERVICE_SPEC: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIRTUAL_SERVICE_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_SERVICE_PROVIDER: Shape = Shape {
@@ -418,6 +420,7 @@ static SHAPE_VIRTUAL_SERVICE_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_NODE_SERVICE_PROVIDER: Shape = Shape {
@@ -428,6 +431,7 @@ static SHAPE_VIRTUAL_NODE_SERVICE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIRTUAL_ROUTER_SERVICE_PROVIDER: Shape = Shape {
@@ -438,6 +442,7 @@ static SHAPE_VIRTUAL_ROUTER_SERVICE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -456,4 +461,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1179,6 +1179,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1196,6 +1197,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
@@ -1260,6 +1262,7 @@ static SHAPE_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -1303,6 +1306,7 @@ static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1330,6 +1334,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_CONFIGURATION: Shape = Shape {
@@ -1358,6 +1363,7 @@ static SHAPE_EGRESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_CONFIGURATION: Shape = Shape {
@@ -1368,6 +1374,7 @@ static SHAPE_INGRESS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_OBSERVABILITY_CONFIGURATION: Shape = Shape {
@@ -1393,6 +1400,7 @@ static SHAPE_SERVICE_OBSERVABILITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1423,6 +1431,7 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -1455,6 +1464,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -1494,6 +1504,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIGURATION: Shape = Shape {
@@ -1515,6 +1526,7 @@ static SHAPE_CODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIGURATION_VALUES: Shape = Shape {
@@ -1594,6 +1606,7 @@ static SHAPE_CODE_CONFIGURATION_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1612,6 +1625,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CODE_VERSION: Shape = Shape {
@@ -1637,6 +1651,7 @@ static SHAPE_SOURCE_CODE_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_REPOSITORY: Shape = Shape {
@@ -1671,6 +1686,7 @@ static SHAPE_IMAGE_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
@@ -1718,6 +1734,7 @@ static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1745,4 +1762,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

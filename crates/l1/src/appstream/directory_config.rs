@@ -235,6 +235,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
@@ -261,6 +262,7 @@ static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ACCOUNT_CREDENTIALS: Shape = Shape {
@@ -286,4 +288,5 @@ static SHAPE_SERVICE_ACCOUNT_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -250,6 +250,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -274,4 +275,5 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -788,6 +788,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CAPACITY: Shape = Shape {
@@ -806,6 +807,7 @@ static SHAPE_COMPUTE_CAPACITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_JOIN_INFO: Shape = Shape {
@@ -828,6 +830,7 @@ static SHAPE_DOMAIN_JOIN_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_CONFIG: Shape = Shape {
@@ -838,6 +841,7 @@ static SHAPE_VOLUME_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -865,6 +869,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -892,6 +897,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -930,4 +936,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -541,6 +542,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ImageName"]),
+            Check::Required(&["ImageArn"]),
+        ]),
+    }],
 };
 
 static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
@@ -565,6 +575,7 @@ static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_JOIN_INFO: Shape = Shape {
@@ -587,6 +598,7 @@ static SHAPE_DOMAIN_JOIN_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_CONFIG: Shape = Shape {
@@ -597,6 +609,7 @@ static SHAPE_VOLUME_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -615,6 +628,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -653,4 +667,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1003,6 +1003,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
@@ -1027,6 +1028,7 @@ static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACCESS_CONFIG: Shape = Shape {
@@ -1091,6 +1093,7 @@ static SHAPE_AGENT_ACCESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACCESS_SETTING: Shape = Shape {
@@ -1115,6 +1118,7 @@ static SHAPE_AGENT_ACCESS_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
@@ -1137,6 +1141,7 @@ static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_REDIRECTION: Shape = Shape {
@@ -1147,6 +1152,7 @@ static SHAPE_CONTENT_REDIRECTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_URL_REDIRECTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_REDIRECTION_CONFIG: Shape = Shape {
@@ -1199,6 +1205,7 @@ static SHAPE_URL_REDIRECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
@@ -1233,6 +1240,7 @@ static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_EXPERIENCE_SETTINGS: Shape = Shape {
@@ -1246,6 +1254,7 @@ static SHAPE_STREAMING_EXPERIENCE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1264,6 +1273,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTING: Shape = Shape {
@@ -1303,4 +1313,5 @@ static SHAPE_USER_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -649,6 +649,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CONFIG: Shape = Shape {
@@ -705,6 +706,7 @@ static SHAPE_EVENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_PROVIDER: Shape = Shape {
@@ -744,6 +746,7 @@ static SHAPE_AUTH_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_CONFIG: Shape = Shape {
@@ -768,6 +771,7 @@ static SHAPE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
@@ -796,6 +800,7 @@ static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
@@ -826,6 +831,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_MODE: Shape = Shape {
@@ -845,6 +851,7 @@ static SHAPE_AUTH_MODE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_LOG_CONFIG: Shape = Shape {
@@ -866,6 +873,7 @@ static SHAPE_EVENT_LOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -894,4 +902,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -521,6 +521,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HANDLER_CONFIGS: Shape = Shape {
@@ -539,6 +540,7 @@ static SHAPE_HANDLER_CONFIGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HANDLER_CONFIG: Shape = Shape {
@@ -560,6 +562,7 @@ static SHAPE_HANDLER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -583,6 +586,7 @@ static SHAPE_INTEGRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -596,6 +600,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_MODE: Shape = Shape {
@@ -615,6 +620,7 @@ static SHAPE_AUTH_MODE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -643,4 +649,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -877,6 +877,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_CONFIG: Shape = Shape {
@@ -913,6 +914,7 @@ static SHAPE_DYNAMO_DB_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_SYNC_CONFIG: Shape = Shape {
@@ -937,6 +939,7 @@ static SHAPE_DELTA_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_CONFIG: Shape = Shape {
@@ -955,6 +958,7 @@ static SHAPE_ELASTICSEARCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_CONFIG: Shape = Shape {
@@ -965,6 +969,7 @@ static SHAPE_EVENT_BRIDGE_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONFIG: Shape = Shape {
@@ -983,6 +988,7 @@ static SHAPE_HTTP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1004,6 +1010,7 @@ static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_IAM_CONFIG: Shape = Shape {
@@ -1022,6 +1029,7 @@ static SHAPE_AWS_IAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -1032,6 +1040,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVICE_CONFIG: Shape = Shape {
@@ -1050,6 +1059,7 @@ static SHAPE_OPEN_SEARCH_SERVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_DATABASE_CONFIG: Shape = Shape {
@@ -1071,6 +1081,7 @@ static SHAPE_RELATIONAL_DATABASE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_HTTP_ENDPOINT_CONFIG: Shape = Shape {
@@ -1107,4 +1118,5 @@ static SHAPE_RDS_HTTP_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

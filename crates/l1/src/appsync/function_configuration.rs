@@ -652,6 +652,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
@@ -673,6 +674,7 @@ static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_CONFIG: Shape = Shape {
@@ -703,6 +705,7 @@ static SHAPE_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
@@ -713,4 +716,5 @@ static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -1001,6 +1001,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_AUTHENTICATION_PROVIDER: Shape = Shape {
@@ -1040,6 +1041,7 @@ static SHAPE_ADDITIONAL_AUTHENTICATION_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
@@ -1068,6 +1070,7 @@ static SHAPE_LAMBDA_AUTHORIZER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
@@ -1098,6 +1101,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_USER_POOL_CONFIG: Shape = Shape {
@@ -1122,6 +1126,7 @@ static SHAPE_COGNITO_USER_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENHANCED_METRICS_CONFIG: Shape = Shape {
@@ -1158,6 +1163,7 @@ static SHAPE_ENHANCED_METRICS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIG: Shape = Shape {
@@ -1185,6 +1191,7 @@ static SHAPE_LOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1203,6 +1210,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_POOL_CONFIG: Shape = Shape {
@@ -1236,4 +1244,5 @@ static SHAPE_USER_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

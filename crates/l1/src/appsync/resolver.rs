@@ -846,6 +846,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHING_CONFIG: Shape = Shape {
@@ -869,6 +870,7 @@ static SHAPE_CACHING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_CONFIG: Shape = Shape {
@@ -884,6 +886,7 @@ static SHAPE_PIPELINE_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
@@ -905,6 +908,7 @@ static SHAPE_APP_SYNC_RUNTIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_CONFIG: Shape = Shape {
@@ -935,6 +939,7 @@ static SHAPE_SYNC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
@@ -945,4 +950,5 @@ static SHAPE_LAMBDA_CONFLICT_HANDLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

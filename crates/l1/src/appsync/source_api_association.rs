@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_API_ASSOCIATION_CONFIG: Shape = Shape {
@@ -266,4 +267,5 @@ static SHAPE_SOURCE_API_ASSOCIATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1376,6 +1377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP: Shape = Shape {
@@ -1407,6 +1409,7 @@ static SHAPE_STEP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ACTION: Shape = Shape {
@@ -1431,6 +1434,25 @@ static SHAPE_STEP_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StepAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ResourceAction"]),
+                Check::Required(&["ResourceAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MainframeAction"]),
+                Check::Required(&["MainframeAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CompareAction"]),
+                Check::Required(&["CompareAction"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RESOURCE_ACTION: Shape = Shape {
@@ -1455,6 +1477,25 @@ static SHAPE_RESOURCE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ResourceAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["M2ManagedApplicationAction"]),
+                Check::Required(&["M2ManagedApplicationAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["M2NonManagedApplicationAction"]),
+                Check::Required(&["M2NonManagedApplicationAction"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CloudFormationAction"]),
+                Check::Required(&["CloudFormationAction"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_M2_MANAGED_APPLICATION_ACTION: Shape = Shape {
@@ -1485,6 +1526,7 @@ static SHAPE_M2_MANAGED_APPLICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2_MANAGED_ACTION_PROPERTIES: Shape = Shape {
@@ -1506,6 +1548,7 @@ static SHAPE_M2_MANAGED_ACTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2_NON_MANAGED_APPLICATION_ACTION: Shape = Shape {
@@ -1530,6 +1573,7 @@ static SHAPE_M2_NON_MANAGED_APPLICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FORMATION_ACTION: Shape = Shape {
@@ -1554,6 +1598,7 @@ static SHAPE_CLOUD_FORMATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION: Shape = Shape {
@@ -1581,6 +1626,7 @@ static SHAPE_MAINFRAME_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION_TYPE: Shape = Shape {
@@ -1599,6 +1645,15 @@ static SHAPE_MAINFRAME_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MainframeActionType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Batch"]), Check::Required(&["Batch"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Tn3270"]), Check::Required(&["Tn3270"])]),
+        ]),
+    }],
 };
 
 static SHAPE_BATCH: Shape = Shape {
@@ -1639,6 +1694,7 @@ static SHAPE_BATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TN3270: Shape = Shape {
@@ -1665,6 +1721,7 @@ static SHAPE_TN3270: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT: Shape = Shape {
@@ -1690,6 +1747,7 @@ static SHAPE_SCRIPT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINFRAME_ACTION_PROPERTIES: Shape = Shape {
@@ -1703,6 +1761,7 @@ static SHAPE_MAINFRAME_ACTION_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMPARE_ACTION: Shape = Shape {
@@ -1721,6 +1780,7 @@ static SHAPE_COMPARE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -1730,6 +1790,15 @@ static SHAPE_INPUT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_INPUT_FILE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Input",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["File"]),
+            Check::Required(&["File"]),
+        ])]),
     }],
 };
 
@@ -1761,6 +1830,7 @@ static SHAPE_INPUT_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_METADATA: Shape = Shape {
@@ -1784,6 +1854,21 @@ static SHAPE_FILE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FileMetadata",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DataSets"]),
+                Check::Required(&["DataSets"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DatabaseCDC"]),
+                Check::Required(&["DatabaseCDC"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DATA_SET: Shape = Shape {
@@ -1832,6 +1917,7 @@ static SHAPE_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_CDC: Shape = Shape {
@@ -1850,6 +1936,7 @@ static SHAPE_DATABASE_CDC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATABASE_METADATA: Shape = Shape {
@@ -1874,6 +1961,7 @@ static SHAPE_SOURCE_DATABASE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_DATABASE_METADATA: Shape = Shape {
@@ -1898,6 +1986,7 @@ static SHAPE_TARGET_DATABASE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -1907,6 +1996,15 @@ static SHAPE_OUTPUT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_OUTPUT_FILE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Output",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["File"]),
+            Check::Required(&["File"]),
+        ])]),
     }],
 };
 
@@ -1922,4 +2020,5 @@ static SHAPE_OUTPUT_FILE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -442,6 +443,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANOMALY_DETECTOR_CONFIGURATION: Shape = Shape {
@@ -452,6 +454,7 @@ static SHAPE_ANOMALY_DETECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RANDOM_CUT_FOREST_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANDOM_CUT_FOREST_CONFIGURATION: Shape = Shape {
@@ -499,6 +502,7 @@ static SHAPE_RANDOM_CUT_FOREST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IGNORE_NEAR_EXPECTED: Shape = Shape {
@@ -517,6 +521,12 @@ static SHAPE_IGNORE_NEAR_EXPECTED: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IgnoreNearExpected",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["Amount"]), Check::Required(&["Ratio"])]),
+    }],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -543,6 +553,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_ACTION: Shape = Shape {
@@ -561,6 +572,15 @@ static SHAPE_MISSING_DATA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MissingDataAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["MarkAsAnomaly"]),
+            Check::Required(&["Skip"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -587,4 +607,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

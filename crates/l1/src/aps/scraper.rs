@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -753,6 +754,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -771,6 +773,15 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Destination",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AmpConfiguration"]),
+            Check::Required(&["CloudWatchConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_AMP_CONFIGURATION: Shape = Shape {
@@ -784,6 +795,7 @@ static SHAPE_AMP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_CONFIGURATION: Shape = Shape {
@@ -797,6 +809,7 @@ static SHAPE_CLOUD_WATCH_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_CONFIGURATION: Shape = Shape {
@@ -815,6 +828,7 @@ static SHAPE_ROLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPE_CONFIGURATION: Shape = Shape {
@@ -824,6 +838,12 @@ static SHAPE_SCRAPE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::String,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ScrapeConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["ConfigurationBlob"])]),
     }],
 };
 
@@ -851,6 +871,7 @@ static SHAPE_SCRAPER_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPER_LOGGING_DESTINATION: Shape = Shape {
@@ -861,6 +882,7 @@ static SHAPE_SCRAPER_LOGGING_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -875,6 +897,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCRAPER_COMPONENT: Shape = Shape {
@@ -896,6 +919,7 @@ static SHAPE_SCRAPER_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIG: Shape = Shape {
@@ -911,6 +935,7 @@ static SHAPE_COMPONENT_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -929,6 +954,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["EksConfiguration"]),
+            Check::Required(&["VpcConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_EKS_CONFIGURATION: Shape = Shape {
@@ -972,6 +1006,7 @@ static SHAPE_EKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -1006,6 +1041,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1032,4 +1068,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -575,6 +575,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -589,6 +590,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_LOGGING_CONFIGURATION: Shape = Shape {
@@ -608,6 +610,7 @@ static SHAPE_QUERY_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_DESTINATION: Shape = Shape {
@@ -626,6 +629,7 @@ static SHAPE_LOGGING_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -640,6 +644,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -653,6 +658,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -679,6 +685,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_CONFIGURATION: Shape = Shape {
@@ -726,6 +733,7 @@ static SHAPE_WORKSPACE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS_PER_LABEL_SET: Shape = Shape {
@@ -752,6 +760,7 @@ static SHAPE_LIMITS_PER_LABEL_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -777,6 +786,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS_PER_LABEL_SET_ENTRY: Shape = Shape {
@@ -790,4 +800,5 @@ static SHAPE_LIMITS_PER_LABEL_SET_ENTRY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -3167,6 +3168,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_ALARM: Shape = Shape {
@@ -3203,6 +3205,7 @@ static SHAPE_ASSOCIATED_ALARM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_CONFIGURATION: Shape = Shape {
@@ -3222,6 +3225,7 @@ static SHAPE_REPORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -3231,6 +3235,15 @@ static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_S3_REPORT_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ReportOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["S3Configuration"]),
+            Check::Required(&["S3Configuration"]),
+        ])]),
     }],
 };
 
@@ -3258,6 +3271,7 @@ static SHAPE_S3_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER: Shape = Shape {
@@ -3309,6 +3323,7 @@ static SHAPE_TRIGGER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONDITION: Shape = Shape {
@@ -3330,6 +3345,7 @@ static SHAPE_TRIGGER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW: Shape = Shape {
@@ -3371,6 +3387,7 @@ static SHAPE_WORKFLOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP: Shape = Shape {
@@ -3424,6 +3441,7 @@ static SHAPE_STEP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
@@ -3544,6 +3562,89 @@ static SHAPE_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ExecutionBlockConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomActionLambdaConfig"]),
+                Check::Required(&["CustomActionLambdaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Ec2AsgCapacityIncreaseConfig"]),
+                Check::Required(&["Ec2AsgCapacityIncreaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ExecutionApprovalConfig"]),
+                Check::Required(&["ExecutionApprovalConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ArcRoutingControlConfig"]),
+                Check::Required(&["ArcRoutingControlConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuroraProvisionedScalingConfig"]),
+                Check::Required(&["AuroraProvisionedScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuroraServerlessScalingConfig"]),
+                Check::Required(&["AuroraServerlessScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["GlobalAuroraConfig"]),
+                Check::Required(&["GlobalAuroraConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ParallelConfig"]),
+                Check::Required(&["ParallelConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RegionSwitchPlanConfig"]),
+                Check::Required(&["RegionSwitchPlanConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EcsCapacityIncreaseConfig"]),
+                Check::Required(&["EcsCapacityIncreaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EksResourceScalingConfig"]),
+                Check::Required(&["EksResourceScalingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Route53HealthCheckConfig"]),
+                Check::Required(&["Route53HealthCheckConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DocumentDbConfig"]),
+                Check::Required(&["DocumentDbConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsPromoteReadReplicaConfig"]),
+                Check::Required(&["RdsPromoteReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsCreateCrossRegionReadReplicaConfig"]),
+                Check::Required(&["RdsCreateCrossRegionReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LambdaEventSourceMappingConfig"]),
+                Check::Required(&["LambdaEventSourceMappingConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NeptuneGlobalDatabaseConfig"]),
+                Check::Required(&["NeptuneGlobalDatabaseConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RdsSwitchoverReadReplicaConfig"]),
+                Check::Required(&["RdsSwitchoverReadReplicaConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SsmSendCommandConfig"]),
+                Check::Required(&["SsmSendCommandConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CUSTOM_ACTION_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -3600,6 +3701,7 @@ static SHAPE_CUSTOM_ACTION_LAMBDA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDAS: Shape = Shape {
@@ -3637,6 +3739,7 @@ static SHAPE_LAMBDAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_UNGRACEFUL: Shape = Shape {
@@ -3647,6 +3750,7 @@ static SHAPE_LAMBDA_UNGRACEFUL: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_ASG_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
@@ -3704,6 +3808,7 @@ static SHAPE_EC2_ASG_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASG: Shape = Shape {
@@ -3736,6 +3841,7 @@ static SHAPE_ASG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_UNGRACEFUL: Shape = Shape {
@@ -3750,6 +3856,7 @@ static SHAPE_EC2_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_APPROVAL_CONFIGURATION: Shape = Shape {
@@ -3771,6 +3878,7 @@ static SHAPE_EXECUTION_APPROVAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_ROUTING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -3817,6 +3925,7 @@ static SHAPE_ARC_ROUTING_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_ROUTING_CONTROL_STATE: Shape = Shape {
@@ -3838,6 +3947,7 @@ static SHAPE_ARC_ROUTING_CONTROL_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_PROVISIONED_SCALING_CONFIGURATION: Shape = Shape {
@@ -3911,6 +4021,7 @@ static SHAPE_AURORA_PROVISIONED_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
@@ -3974,6 +4085,7 @@ static SHAPE_AURORA_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_AURORA_CONFIGURATION: Shape = Shape {
@@ -4033,6 +4145,7 @@ static SHAPE_GLOBAL_AURORA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_AURORA_UNGRACEFUL: Shape = Shape {
@@ -4046,6 +4159,7 @@ static SHAPE_GLOBAL_AURORA_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARALLEL_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
@@ -4061,6 +4175,7 @@ static SHAPE_PARALLEL_EXECUTION_BLOCK_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGION_SWITCH_PLAN_CONFIGURATION: Shape = Shape {
@@ -4093,6 +4208,7 @@ static SHAPE_REGION_SWITCH_PLAN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
@@ -4150,6 +4266,7 @@ static SHAPE_ECS_CAPACITY_INCREASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE: Shape = Shape {
@@ -4193,6 +4310,7 @@ static SHAPE_SERVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_UNGRACEFUL: Shape = Shape {
@@ -4207,6 +4325,7 @@ static SHAPE_ECS_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_RESOURCE_SCALING_CONFIGURATION: Shape = Shape {
@@ -4287,6 +4406,7 @@ static SHAPE_EKS_RESOURCE_SCALING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CLUSTER: Shape = Shape {
@@ -4319,6 +4439,7 @@ static SHAPE_EKS_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_RESOURCE_TYPE: Shape = Shape {
@@ -4337,6 +4458,7 @@ static SHAPE_KUBERNETES_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_SCALING_RESOURCE: Shape = Shape {
@@ -4364,6 +4486,7 @@ static SHAPE_KUBERNETES_SCALING_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_RESOURCE_SCALING_UNGRACEFUL: Shape = Shape {
@@ -4378,6 +4501,7 @@ static SHAPE_EKS_RESOURCE_SCALING_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE53_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
@@ -4439,6 +4563,7 @@ static SHAPE_ROUTE53_HEALTH_CHECK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE53_RESOURCE_RECORD_SET: Shape = Shape {
@@ -4464,6 +4589,7 @@ static SHAPE_ROUTE53_RESOURCE_RECORD_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_CONFIGURATION: Shape = Shape {
@@ -4531,6 +4657,7 @@ static SHAPE_DOCUMENT_DB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_UNGRACEFUL: Shape = Shape {
@@ -4544,6 +4671,7 @@ static SHAPE_DOCUMENT_DB_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_PROMOTE_READ_REPLICA_CONFIGURATION: Shape = Shape {
@@ -4590,6 +4718,7 @@ static SHAPE_RDS_PROMOTE_READ_REPLICA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION: Shape = Shape {
@@ -4636,6 +4765,7 @@ static SHAPE_RDS_CREATE_CROSS_REGION_REPLICA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION: Shape = Shape {
@@ -4677,6 +4807,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SOURCE_MAPPING: Shape = Shape {
@@ -4709,6 +4840,7 @@ static SHAPE_EVENT_SOURCE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_UNGRACEFUL: Shape = Shape {
@@ -4722,6 +4854,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE_MAPPING_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_GLOBAL_DATABASE_CONFIGURATION: Shape = Shape {
@@ -4791,6 +4924,7 @@ static SHAPE_NEPTUNE_GLOBAL_DATABASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_UNGRACEFUL: Shape = Shape {
@@ -4804,6 +4938,7 @@ static SHAPE_NEPTUNE_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION: Shape = Shape {
@@ -4856,6 +4991,7 @@ static SHAPE_RDS_SWITCHOVER_READ_REPLICA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_UNGRACEFUL: Shape = Shape {
@@ -4869,6 +5005,7 @@ static SHAPE_RDS_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_SEND_COMMAND_CONFIGURATION: Shape = Shape {
@@ -4907,6 +5044,7 @@ static SHAPE_SSM_SEND_COMMAND_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_DOCUMENT_CONFIG: Shape = Shape {
@@ -4991,6 +5129,7 @@ static SHAPE_SSM_DOCUMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_TARGET: Shape = Shape {
@@ -5027,6 +5166,7 @@ static SHAPE_SSM_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_SEND_COMMAND_UNGRACEFUL: Shape = Shape {
@@ -5040,4 +5180,5 @@ static SHAPE_SSM_SEND_COMMAND_UNGRACEFUL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -211,6 +211,23 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "any-of",
+            source: "anyOf at #/allOf/0",
+            description: "",
+            check: Check::AnyOf(&[
+                Check::Required(&["ZonalAutoshiftStatus"]),
+                Check::Required(&["PracticeRunConfiguration"]),
+            ]),
+        },
+        Constraint {
+            rule: "all-of",
+            source: "allOf at #/allOf/0/allOf/0",
+            description: "",
+            check: Check::Required(&["ResourceIdentifier"]),
+        },
+    ],
 };
 
 static SHAPE_PRACTICE_RUN_CONFIGURATION: Shape = Shape {
@@ -289,6 +306,7 @@ static SHAPE_PRACTICE_RUN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_CONDITION: Shape = Shape {
@@ -317,4 +335,5 @@ static SHAPE_CONTROL_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

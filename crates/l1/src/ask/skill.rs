@@ -265,6 +265,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -289,6 +290,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKILL_PACKAGE: Shape = Shape {
@@ -325,6 +327,7 @@ static SHAPE_SKILL_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDES: Shape = Shape {
@@ -335,4 +338,5 @@ static SHAPE_OVERRIDES: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -311,6 +311,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_ASSIGNMENT_CONFIGURATION: Shape = Shape {
@@ -326,6 +327,7 @@ static SHAPE_CAPACITY_ASSIGNMENT_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_ASSIGNMENT: Shape = Shape {
@@ -344,6 +346,7 @@ static SHAPE_CAPACITY_ASSIGNMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -370,4 +373,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1041,6 +1041,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1067,6 +1068,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORK_GROUP_CONFIGURATION: Shape = Shape {
@@ -1148,6 +1150,7 @@ static SHAPE_WORK_GROUP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_CONTENT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1158,6 +1161,7 @@ static SHAPE_CUSTOMER_CONTENT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENGINE_CONFIGURATION: Shape = Shape {
@@ -1215,6 +1219,7 @@ static SHAPE_ENGINE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIFICATION: Shape = Shape {
@@ -1238,6 +1243,7 @@ static SHAPE_CLASSIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENGINE_VERSION: Shape = Shape {
@@ -1248,6 +1254,7 @@ static SHAPE_ENGINE_VERSION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_QUERY_RESULTS_CONFIGURATION: Shape = Shape {
@@ -1266,6 +1273,7 @@ static SHAPE_MANAGED_QUERY_RESULTS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_STORAGE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1276,6 +1284,7 @@ static SHAPE_MANAGED_STORAGE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1300,6 +1309,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1340,6 +1350,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1358,6 +1369,7 @@ static SHAPE_MANAGED_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1382,6 +1394,7 @@ static SHAPE_S3_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESULT_CONFIGURATION: Shape = Shape {
@@ -1412,6 +1425,7 @@ static SHAPE_RESULT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACL_CONFIGURATION: Shape = Shape {
@@ -1425,6 +1439,7 @@ static SHAPE_ACL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1446,6 +1461,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORK_GROUP_CONFIGURATION_UPDATES: Shape = Shape {
@@ -1539,6 +1555,7 @@ static SHAPE_WORK_GROUP_CONFIGURATION_UPDATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESULT_CONFIGURATION_UPDATES: Shape = Shape {
@@ -1593,4 +1610,5 @@ static SHAPE_RESULT_CONFIGURATION_UPDATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

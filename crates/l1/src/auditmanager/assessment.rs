@@ -617,6 +617,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSESSMENT_REPORTS_DESTINATION: Shape = Shape {
@@ -643,6 +644,7 @@ static SHAPE_ASSESSMENT_REPORTS_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ACCOUNT: Shape = Shape {
@@ -682,6 +684,7 @@ static SHAPE_AWS_ACCOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELEGATION: Shape = Shape {
@@ -794,6 +797,7 @@ static SHAPE_DELEGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE: Shape = Shape {
@@ -820,6 +824,7 @@ static SHAPE_ROLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE: Shape = Shape {
@@ -852,6 +857,7 @@ static SHAPE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SERVICE: Shape = Shape {
@@ -867,6 +873,7 @@ static SHAPE_AWS_SERVICE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -893,4 +900,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

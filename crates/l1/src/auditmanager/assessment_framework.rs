@@ -358,6 +358,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SET: Shape = Shape {
@@ -389,6 +390,7 @@ static SHAPE_CONTROL_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SET_CONTROL: Shape = Shape {
@@ -404,6 +406,7 @@ static SHAPE_CONTROL_SET_CONTROL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -431,4 +434,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2943,6 +2944,17 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["InstanceId"]),
+            Check::Required(&["LaunchConfigurationName"]),
+            Check::Required(&["LaunchTemplate"]),
+            Check::Required(&["MixedInstancesPolicy"]),
+        ]),
+    }],
 };
 
 static SHAPE_AVAILABILITY_ZONE_DISTRIBUTION: Shape = Shape {
@@ -2960,6 +2972,7 @@ static SHAPE_AVAILABILITY_ZONE_DISTRIBUTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Shape = Shape {
@@ -2981,6 +2994,7 @@ static SHAPE_AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -3007,6 +3021,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -3044,6 +3059,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LIFECYCLE_POLICY: Shape = Shape {
@@ -3054,6 +3070,7 @@ static SHAPE_INSTANCE_LIFECYCLE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETENTION_TRIGGERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_TRIGGERS: Shape = Shape {
@@ -3067,6 +3084,7 @@ static SHAPE_RETENTION_TRIGGERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MAINTENANCE_POLICY: Shape = Shape {
@@ -3091,6 +3109,20 @@ static SHAPE_INSTANCE_MAINTENANCE_POLICY: Shape = Shape {
                 maximum: Some(100.0),
                 ..Rules::NONE
             },
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-required",
+            source: "dependencies at #/definitions/InstanceMaintenancePolicy",
+            description: "",
+            check: Check::DependentRequired("MaxHealthyPercentage", &["MinHealthyPercentage"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependencies at #/definitions/InstanceMaintenancePolicy",
+            description: "",
+            check: Check::DependentRequired("MinHealthyPercentage", &["MaxHealthyPercentage"]),
         },
     ],
 };
@@ -3130,6 +3162,15 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #/definitions/LaunchTemplateSpecification",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LaunchTemplateId"]),
+            Check::Required(&["LaunchTemplateName"]),
+        ]),
+    }],
 };
 
 static SHAPE_LIFECYCLE_HOOK_SPECIFICATION: Shape = Shape {
@@ -3196,6 +3237,7 @@ static SHAPE_LIFECYCLE_HOOK_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_COLLECTION: Shape = Shape {
@@ -3219,6 +3261,7 @@ static SHAPE_METRICS_COLLECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MIXED_INSTANCES_POLICY: Shape = Shape {
@@ -3237,6 +3280,7 @@ static SHAPE_MIXED_INSTANCES_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCES_DISTRIBUTION: Shape = Shape {
@@ -3298,6 +3342,7 @@ static SHAPE_INSTANCES_DISTRIBUTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION_SEGMENT: Shape = Shape {
@@ -3324,6 +3369,7 @@ static SHAPE_DISTRIBUTION_SEGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -3347,6 +3393,7 @@ static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
@@ -3396,6 +3443,7 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -3654,6 +3702,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -3678,6 +3727,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3702,6 +3752,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -3726,6 +3777,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -3736,6 +3788,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -3751,6 +3804,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -3761,6 +3815,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -3785,6 +3840,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3809,6 +3865,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -3833,6 +3890,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -3857,6 +3915,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -3881,6 +3940,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_REQUEST: Shape = Shape {
@@ -3905,6 +3965,7 @@ static SHAPE_V_CPU_COUNT_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -3928,6 +3989,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_PROPERTY: Shape = Shape {
@@ -3960,6 +4022,7 @@ static SHAPE_TAG_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SOURCE_IDENTIFIER: Shape = Shape {
@@ -3986,4 +4049,5 @@ static SHAPE_TRAFFIC_SOURCE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

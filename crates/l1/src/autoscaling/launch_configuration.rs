@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -544,6 +544,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -580,6 +581,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
                 max_length: Some(255),
                 ..Rules::NONE
             },
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -650,6 +679,61 @@ static SHAPE_BLOCK_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_METADATA_OPTIONS: Shape = Shape {
@@ -684,4 +768,5 @@ static SHAPE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1434,6 +1434,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CONFIGURATION: Shape = Shape {
@@ -1488,6 +1489,7 @@ static SHAPE_PREDICTIVE_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1536,6 +1538,7 @@ static SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
@@ -1551,6 +1554,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -1599,6 +1603,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -1627,6 +1632,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1656,6 +1662,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -1674,6 +1681,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
@@ -1689,6 +1697,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
@@ -1704,6 +1713,7 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
@@ -1734,6 +1744,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_LOAD_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
@@ -1764,6 +1775,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_METRIC_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
@@ -1794,6 +1806,7 @@ static SHAPE_PREDICTIVE_SCALING_PREDEFINED_SCALING_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
@@ -1818,6 +1831,7 @@ static SHAPE_STEP_ADJUSTMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
@@ -1848,6 +1862,7 @@ static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
@@ -1912,6 +1927,7 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
@@ -1969,6 +1985,7 @@ static SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
@@ -2006,6 +2023,7 @@ static SHAPE_TARGET_TRACKING_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
@@ -2036,4 +2054,5 @@ static SHAPE_PREDEFINED_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

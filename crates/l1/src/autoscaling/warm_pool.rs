@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REUSE_POLICY: Shape = Shape {
@@ -200,4 +201,5 @@ static SHAPE_INSTANCE_REUSE_POLICY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

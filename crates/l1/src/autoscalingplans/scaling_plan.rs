@@ -994,6 +994,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SOURCE: Shape = Shape {
@@ -1020,6 +1021,7 @@ static SHAPE_APPLICATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -1054,6 +1056,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_INSTRUCTION: Shape = Shape {
@@ -1188,6 +1191,7 @@ static SHAPE_SCALING_INSTRUCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
@@ -1232,6 +1236,7 @@ static SHAPE_CUSTOMIZED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -1250,6 +1255,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
@@ -1280,6 +1286,7 @@ static SHAPE_PREDEFINED_LOAD_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
@@ -1328,6 +1335,7 @@ static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1372,6 +1380,7 @@ static SHAPE_CUSTOMIZED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
@@ -1411,4 +1420,5 @@ static SHAPE_PREDEFINED_SCALING_METRIC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -521,6 +522,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
@@ -530,6 +532,15 @@ static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_EDI_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CapabilityConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Edi"]),
+            Check::Required(&["Edi"]),
+        ])]),
     }],
 };
 
@@ -575,6 +586,7 @@ static SHAPE_EDI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -601,6 +613,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_TYPE: Shape = Shape {
@@ -610,6 +623,15 @@ static SHAPE_EDI_TYPE: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EdiType",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12Details"]),
+            Check::Required(&["X12Details"]),
+        ])]),
     }],
 };
 
@@ -985,6 +1007,7 @@ static SHAPE_X12_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1011,4 +1034,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

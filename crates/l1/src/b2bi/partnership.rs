@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -886,6 +887,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPABILITY_OPTIONS: Shape = Shape {
@@ -904,6 +906,7 @@ static SHAPE_CAPABILITY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_EDI_OPTIONS: Shape = Shape {
@@ -914,6 +917,7 @@ static SHAPE_INBOUND_EDI_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_INBOUND_EDI_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_INBOUND_EDI_OPTIONS: Shape = Shape {
@@ -924,6 +928,7 @@ static SHAPE_X12_INBOUND_EDI_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_ACKNOWLEDGMENT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_ACKNOWLEDGMENT_OPTIONS: Shape = Shape {
@@ -952,6 +957,7 @@ static SHAPE_X12_ACKNOWLEDGMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_EDI_OPTIONS: Shape = Shape {
@@ -961,6 +967,15 @@ static SHAPE_OUTBOUND_EDI_OPTIONS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_ENVELOPE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OutboundEdiOptions",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12"]),
+            Check::Required(&["X12"]),
+        ])]),
     }],
 };
 
@@ -980,6 +995,7 @@ static SHAPE_X12_ENVELOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_OUTBOUND_EDI_HEADERS: Shape = Shape {
@@ -1025,6 +1041,7 @@ static SHAPE_X12_OUTBOUND_EDI_HEADERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_CONTROL_NUMBERS: Shape = Shape {
@@ -1061,6 +1078,7 @@ static SHAPE_X12_CONTROL_NUMBERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_DELIMITERS: Shape = Shape {
@@ -1100,6 +1118,7 @@ static SHAPE_X12_DELIMITERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_FUNCTIONAL_GROUP_HEADERS: Shape = Shape {
@@ -1139,6 +1158,7 @@ static SHAPE_X12_FUNCTIONAL_GROUP_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_INTERCHANGE_CONTROL_HEADERS: Shape = Shape {
@@ -1221,6 +1241,7 @@ static SHAPE_X12_INTERCHANGE_CONTROL_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WRAP_OPTIONS: Shape = Shape {
@@ -1254,6 +1275,7 @@ static SHAPE_WRAP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1280,4 +1302,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

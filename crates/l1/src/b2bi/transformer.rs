@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1142,6 +1143,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDI_TYPE: Shape = Shape {
@@ -1151,6 +1153,15 @@ static SHAPE_EDI_TYPE: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EdiType",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12Details"]),
+            Check::Required(&["X12Details"]),
+        ])]),
     }],
 };
 
@@ -1526,6 +1537,7 @@ static SHAPE_X12_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONVERSION: Shape = Shape {
@@ -1553,6 +1565,7 @@ static SHAPE_INPUT_CONVERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_OPTIONS: Shape = Shape {
@@ -1563,6 +1576,7 @@ static SHAPE_ADVANCED_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_X12_ADVANCED_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_ADVANCED_OPTIONS: Shape = Shape {
@@ -1581,6 +1595,7 @@ static SHAPE_X12_ADVANCED_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_SPLIT_OPTIONS: Shape = Shape {
@@ -1594,6 +1609,7 @@ static SHAPE_X12_SPLIT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_VALIDATION_OPTIONS: Shape = Shape {
@@ -1609,6 +1625,7 @@ static SHAPE_X12_VALIDATION_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_X12_VALIDATION_RULE: Shape = Shape {
@@ -1633,6 +1650,25 @@ static SHAPE_X12_VALIDATION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/X12ValidationRule",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CodeListValidationRule"]),
+                Check::Required(&["CodeListValidationRule"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ElementLengthValidationRule"]),
+                Check::Required(&["ElementLengthValidationRule"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ElementRequirementValidationRule"]),
+                Check::Required(&["ElementRequirementValidationRule"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_X12_CODE_LIST_VALIDATION_RULE: Shape = Shape {
@@ -1672,6 +1708,7 @@ static SHAPE_X12_CODE_LIST_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_ELEMENT_LENGTH_VALIDATION_RULE: Shape = Shape {
@@ -1709,6 +1746,7 @@ static SHAPE_X12_ELEMENT_LENGTH_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_X12_ELEMENT_REQUIREMENT_VALIDATION_RULE: Shape = Shape {
@@ -1733,6 +1771,7 @@ static SHAPE_X12_ELEMENT_REQUIREMENT_VALIDATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_OPTIONS: Shape = Shape {
@@ -1742,6 +1781,15 @@ static SHAPE_FORMAT_OPTIONS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_X12_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FormatOptions",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["X12"]),
+            Check::Required(&["X12"]),
+        ])]),
     }],
 };
 
@@ -1768,6 +1816,7 @@ static SHAPE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONVERSION: Shape = Shape {
@@ -1795,6 +1844,7 @@ static SHAPE_OUTPUT_CONVERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_DOCUMENTS: Shape = Shape {
@@ -1822,6 +1872,7 @@ static SHAPE_SAMPLE_DOCUMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_DOCUMENT_KEYS: Shape = Shape {
@@ -1848,6 +1899,7 @@ static SHAPE_SAMPLE_DOCUMENT_KEYS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1874,4 +1926,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

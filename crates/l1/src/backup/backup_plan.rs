@@ -573,6 +573,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_PLAN_RESOURCE_TYPE: Shape = Shape {
@@ -618,6 +619,7 @@ static SHAPE_BACKUP_PLAN_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_BACKUP_SETTING_RESOURCE_TYPE: Shape = Shape {
@@ -639,6 +641,7 @@ static SHAPE_ADVANCED_BACKUP_SETTING_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_RULE_RESOURCE_TYPE: Shape = Shape {
@@ -743,6 +746,7 @@ static SHAPE_BACKUP_RULE_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_ACTION_RESOURCE_TYPE: Shape = Shape {
@@ -761,6 +765,7 @@ static SHAPE_COPY_ACTION_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_RESOURCE_TYPE: Shape = Shape {
@@ -785,6 +790,7 @@ static SHAPE_LIFECYCLE_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_ACTIONS_RESOURCE_TYPE: Shape = Shape {
@@ -803,6 +809,7 @@ static SHAPE_INDEX_ACTIONS_RESOURCE_TYPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCAN_ACTION_RESOURCE_TYPE: Shape = Shape {
@@ -827,6 +834,7 @@ static SHAPE_SCAN_ACTION_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCAN_SETTING_RESOURCE_TYPE: Shape = Shape {
@@ -862,4 +870,5 @@ static SHAPE_SCAN_SETTING_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -400,6 +400,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_SELECTION_RESOURCE_TYPE: Shape = Shape {
@@ -460,6 +461,7 @@ static SHAPE_BACKUP_SELECTION_RESOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONS: Shape = Shape {
@@ -510,6 +512,7 @@ static SHAPE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_PARAMETER: Shape = Shape {
@@ -528,6 +531,7 @@ static SHAPE_CONDITION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_RESOURCE_TYPE: Shape = Shape {
@@ -552,4 +556,5 @@ static SHAPE_CONDITION_RESOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCK_CONFIGURATION_TYPE: Shape = Shape {
@@ -348,6 +349,7 @@ static SHAPE_LOCK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
@@ -371,4 +373,5 @@ static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

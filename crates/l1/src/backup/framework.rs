@@ -347,6 +347,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAMEWORK_CONTROL: Shape = Shape {
@@ -376,6 +377,7 @@ static SHAPE_FRAMEWORK_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_INPUT_PARAMETER: Shape = Shape {
@@ -394,6 +396,7 @@ static SHAPE_CONTROL_INPUT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_SCOPE: Shape = Shape {
@@ -436,6 +439,7 @@ static SHAPE_CONTROL_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -462,4 +466,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

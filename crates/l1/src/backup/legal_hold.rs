@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECOVERY_POINT_SELECTION: Shape = Shape {
@@ -331,6 +332,7 @@ static SHAPE_RECOVERY_POINT_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -349,6 +351,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -367,4 +370,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
@@ -347,4 +348,5 @@ static SHAPE_NOTIFICATION_OBJECT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

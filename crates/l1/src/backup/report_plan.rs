@@ -300,6 +300,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_DELIVERY_CHANNEL: Shape = Shape {
@@ -329,6 +330,7 @@ static SHAPE_REPORT_DELIVERY_CHANNEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -355,6 +357,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_SETTING: Shape = Shape {
@@ -411,4 +414,5 @@ static SHAPE_REPORT_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -326,6 +326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTORE_TESTING_RECOVERY_POINT_SELECTION: Shape = Shape {
@@ -383,6 +384,7 @@ static SHAPE_RESTORE_TESTING_RECOVERY_POINT_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -409,4 +411,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_RESOURCE_CONDITIONS: Shape = Shape {
@@ -273,6 +274,7 @@ static SHAPE_PROTECTED_RESOURCE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE: Shape = Shape {
@@ -291,4 +293,5 @@ static SHAPE_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

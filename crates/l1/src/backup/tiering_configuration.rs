@@ -226,6 +226,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SELECTION: Shape = Shape {
@@ -255,4 +256,5 @@ static SHAPE_RESOURCE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1068,6 +1068,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
@@ -1230,6 +1231,7 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_CONFIGURATION_OBJECT: Shape = Shape {
@@ -1262,6 +1264,7 @@ static SHAPE_EC2_CONFIGURATION_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -1303,6 +1306,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION_OVERRIDE: Shape = Shape {
@@ -1344,6 +1348,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
@@ -1377,6 +1382,7 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
@@ -1387,6 +1393,7 @@ static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -1456,6 +1463,7 @@ static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATIONS: Shape = Shape {
@@ -1474,6 +1482,7 @@ static SHAPE_CAPACITY_RESERVATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -1489,6 +1498,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1499,6 +1509,7 @@ static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1527,6 +1538,7 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1537,6 +1549,7 @@ static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_SCALING_POLICY: Shape = Shape {
@@ -1547,6 +1560,7 @@ static SHAPE_COMPUTE_SCALING_POLICY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_SETTINGS: Shape = Shape {
@@ -1557,6 +1571,7 @@ static SHAPE_ECS_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONFIGURATION: Shape = Shape {
@@ -1581,6 +1596,7 @@ static SHAPE_EKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_ACCESS_ENTRY: Shape = Shape {
@@ -1591,6 +1607,7 @@ static SHAPE_EKS_ACCESS_ENTRY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_POLICY: Shape = Shape {
@@ -1609,4 +1626,5 @@ static SHAPE_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2565,6 +2565,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMABLE_RESOURCE_PROPERTIES: Shape = Shape {
@@ -2580,6 +2581,7 @@ static SHAPE_CONSUMABLE_RESOURCE_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMABLE_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -2603,6 +2605,7 @@ static SHAPE_CONSUMABLE_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
@@ -2782,6 +2785,7 @@ static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -2800,6 +2804,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
@@ -2810,6 +2815,7 @@ static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FARGATE_PLATFORM_CONFIGURATION: Shape = Shape {
@@ -2820,6 +2826,7 @@ static SHAPE_FARGATE_PLATFORM_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_PARAMETERS: Shape = Shape {
@@ -2872,6 +2879,7 @@ static SHAPE_LINUX_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -2901,6 +2909,7 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TMPFS: Shape = Shape {
@@ -2930,6 +2939,7 @@ static SHAPE_TMPFS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -2964,6 +2974,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -2982,6 +2993,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_POINT: Shape = Shape {
@@ -3006,6 +3018,7 @@ static SHAPE_MOUNT_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -3016,6 +3029,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -3026,6 +3040,7 @@ static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -3044,6 +3059,7 @@ static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
@@ -3062,6 +3078,7 @@ static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ULIMIT: Shape = Shape {
@@ -3086,6 +3103,7 @@ static SHAPE_ULIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -3116,6 +3134,7 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3152,6 +3171,7 @@ static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -3170,6 +3190,7 @@ static SHAPE_EFS_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST: Shape = Shape {
@@ -3180,6 +3201,7 @@ static SHAPE_HOST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3210,6 +3232,7 @@ static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_PROPERTIES: Shape = Shape {
@@ -3225,6 +3248,7 @@ static SHAPE_ECS_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
@@ -3313,6 +3337,7 @@ static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONTAINER_PROPERTIES: Shape = Shape {
@@ -3468,6 +3493,7 @@ static SHAPE_TASK_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -3486,6 +3512,7 @@ static SHAPE_TASK_CONTAINER_DEPENDENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
@@ -3509,6 +3536,7 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_PROPERTIES: Shape = Shape {
@@ -3519,6 +3547,7 @@ static SHAPE_EKS_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_POD_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_POD_PROPERTIES: Shape = Shape {
@@ -3599,6 +3628,7 @@ static SHAPE_EKS_POD_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER: Shape = Shape {
@@ -3679,6 +3709,7 @@ static SHAPE_EKS_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -3697,6 +3728,7 @@ static SHAPE_EKS_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_RESOURCE_REQUIREMENTS: Shape = Shape {
@@ -3725,6 +3757,7 @@ static SHAPE_EKS_CONTAINER_RESOURCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_SECURITY_CONTEXT: Shape = Shape {
@@ -3767,6 +3800,7 @@ static SHAPE_EKS_CONTAINER_SECURITY_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_CONTAINER_VOLUME_MOUNT: Shape = Shape {
@@ -3797,6 +3831,7 @@ static SHAPE_EKS_CONTAINER_VOLUME_MOUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_PULL_SECRET: Shape = Shape {
@@ -3807,6 +3842,7 @@ static SHAPE_IMAGE_PULL_SECRET: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_METADATA: Shape = Shape {
@@ -3841,6 +3877,7 @@ static SHAPE_EKS_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_VOLUME: Shape = Shape {
@@ -3877,6 +3914,7 @@ static SHAPE_EKS_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_EMPTY_DIR: Shape = Shape {
@@ -3899,6 +3937,7 @@ static SHAPE_EKS_EMPTY_DIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_HOST_PATH: Shape = Shape {
@@ -3909,6 +3948,7 @@ static SHAPE_EKS_HOST_PATH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_PERSISTENT_VOLUME_CLAIM: Shape = Shape {
@@ -3927,6 +3967,7 @@ static SHAPE_EKS_PERSISTENT_VOLUME_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_SECRET: Shape = Shape {
@@ -3945,6 +3986,7 @@ static SHAPE_EKS_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_PROPERTIES: Shape = Shape {
@@ -3974,6 +4016,7 @@ static SHAPE_NODE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_RANGE_PROPERTY: Shape = Shape {
@@ -4021,6 +4064,7 @@ static SHAPE_NODE_RANGE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
@@ -4194,6 +4238,7 @@ static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_ECS_PROPERTIES: Shape = Shape {
@@ -4209,6 +4254,7 @@ static SHAPE_MULTI_NODE_ECS_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
@@ -4267,6 +4313,7 @@ static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_RETENTION_POLICY: Shape = Shape {
@@ -4277,6 +4324,7 @@ static SHAPE_RESOURCE_RETENTION_POLICY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_STRATEGY: Shape = Shape {
@@ -4300,6 +4348,7 @@ static SHAPE_RETRY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATE_ON_EXIT: Shape = Shape {
@@ -4330,6 +4379,7 @@ static SHAPE_EVALUATE_ON_EXIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_TIMEOUT: Shape = Shape {
@@ -4340,4 +4390,5 @@ static SHAPE_JOB_TIMEOUT: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

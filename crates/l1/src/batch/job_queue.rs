@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -426,6 +427,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ComputeEnvironmentOrder"]),
+            Check::Required(&["ServiceEnvironmentOrder"]),
+        ]),
+    }],
 };
 
 static SHAPE_COMPUTE_ENVIRONMENT_ORDER: Shape = Shape {
@@ -444,6 +454,7 @@ static SHAPE_COMPUTE_ENVIRONMENT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_STATE_TIME_LIMIT_ACTION: Shape = Shape {
@@ -481,6 +492,7 @@ static SHAPE_JOB_STATE_TIME_LIMIT_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ENVIRONMENT_ORDER: Shape = Shape {
@@ -499,4 +511,5 @@ static SHAPE_SERVICE_ENVIRONMENT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -349,6 +349,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_CAPACITY_LIMIT: Shape = Shape {
@@ -370,6 +371,7 @@ static SHAPE_QUOTA_SHARE_CAPACITY_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_PREEMPTION_CONFIGURATION: Shape = Shape {
@@ -380,6 +382,7 @@ static SHAPE_QUOTA_SHARE_PREEMPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION: Shape = Shape {
@@ -401,4 +404,5 @@ static SHAPE_QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAIRSHARE_POLICY: Shape = Shape {
@@ -269,6 +270,7 @@ static SHAPE_FAIRSHARE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_ATTRIBUTES: Shape = Shape {
@@ -291,6 +293,7 @@ static SHAPE_SHARE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUOTA_SHARE_POLICY: Shape = Shape {
@@ -301,4 +304,5 @@ static SHAPE_QUOTA_SHARE_POLICY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -193,6 +193,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_LIMIT: Shape = Shape {
@@ -211,4 +212,5 @@ static SHAPE_CAPACITY_LIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1388,6 +1388,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1414,6 +1415,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET: Shape = Shape {
@@ -1483,6 +1485,7 @@ static SHAPE_WIDGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET_CONFIG: Shape = Shape {
@@ -1501,6 +1504,7 @@ static SHAPE_WIDGET_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISPLAY_CONFIG: Shape = Shape {
@@ -1524,6 +1528,7 @@ static SHAPE_DISPLAY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRAPH_DISPLAY_CONFIG: Shape = Shape {
@@ -1537,6 +1542,7 @@ static SHAPE_GRAPH_DISPLAY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETERS: Shape = Shape {
@@ -1573,6 +1579,7 @@ static SHAPE_QUERY_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_AND_USAGE_QUERY: Shape = Shape {
@@ -1637,6 +1644,7 @@ static SHAPE_COST_AND_USAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_AND_USAGE_EXPRESSION: Shape = Shape {
@@ -1689,6 +1697,7 @@ static SHAPE_COST_AND_USAGE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
@@ -1735,6 +1744,7 @@ static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_VALUES: Shape = Shape {
@@ -1811,6 +1821,7 @@ static SHAPE_DIMENSION_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_VALUES: Shape = Shape {
@@ -1857,6 +1868,7 @@ static SHAPE_TAG_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_DEFINITION: Shape = Shape {
@@ -1883,6 +1895,7 @@ static SHAPE_GROUP_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_RANGE: Shape = Shape {
@@ -1901,6 +1914,7 @@ static SHAPE_DATE_TIME_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE: Shape = Shape {
@@ -1922,6 +1936,7 @@ static SHAPE_DATE_TIME_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVATION_COVERAGE_QUERY: Shape = Shape {
@@ -1986,6 +2001,7 @@ static SHAPE_RESERVATION_COVERAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION: Shape = Shape {
@@ -2027,6 +2043,7 @@ static SHAPE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVATION_UTILIZATION_QUERY: Shape = Shape {
@@ -2065,6 +2082,7 @@ static SHAPE_RESERVATION_UTILIZATION_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAVINGS_PLANS_COVERAGE_QUERY: Shape = Shape {
@@ -2129,6 +2147,7 @@ static SHAPE_SAVINGS_PLANS_COVERAGE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAVINGS_PLANS_UTILIZATION_QUERY: Shape = Shape {
@@ -2156,4 +2175,5 @@ static SHAPE_SAVINGS_PLANS_UTILIZATION_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

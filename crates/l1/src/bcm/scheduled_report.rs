@@ -509,6 +509,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
@@ -552,6 +553,7 @@ static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_PERIOD: Shape = Shape {
@@ -570,6 +572,7 @@ static SHAPE_SCHEDULE_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -598,6 +601,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_RANGE: Shape = Shape {
@@ -616,6 +620,7 @@ static SHAPE_DATE_TIME_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE: Shape = Shape {
@@ -642,4 +647,5 @@ static SHAPE_DATE_TIME_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -614,6 +614,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_PROPERTY: Shape = Shape {
@@ -660,6 +661,7 @@ static SHAPE_EXPORT_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUERY: Shape = Shape {
@@ -698,6 +700,7 @@ static SHAPE_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATIONS: Shape = Shape {
@@ -708,6 +711,7 @@ static SHAPE_DESTINATION_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -764,6 +768,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_CONFIGURATIONS: Shape = Shape {
@@ -806,6 +811,7 @@ static SHAPE_S3_OUTPUT_CONFIGURATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_CADENCE: Shape = Shape {
@@ -819,6 +825,7 @@ static SHAPE_REFRESH_CADENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -845,4 +852,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1576,6 +1577,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ACTION_GROUP: Shape = Shape {
@@ -1643,6 +1645,7 @@ static SHAPE_AGENT_ACTION_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_GROUP_EXECUTOR: Shape = Shape {
@@ -1670,6 +1673,18 @@ static SHAPE_ACTION_GROUP_EXECUTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ActionGroupExecutor",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Lambda"]), Check::Required(&["Lambda"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomControl"]),
+                Check::Required(&["CustomControl"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_SCHEMA: Shape = Shape {
@@ -1688,6 +1703,15 @@ static SHAPE_API_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/APISchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Payload"]), Check::Required(&["Payload"])]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_IDENTIFIER: Shape = Shape {
@@ -1716,6 +1740,7 @@ static SHAPE_S3_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCHEMA: Shape = Shape {
@@ -1731,6 +1756,7 @@ static SHAPE_FUNCTION_SCHEMA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -1776,6 +1802,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DETAIL: Shape = Shape {
@@ -1807,6 +1834,7 @@ static SHAPE_PARAMETER_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_COLLABORATOR: Shape = Shape {
@@ -1840,6 +1868,7 @@ static SHAPE_AGENT_COLLABORATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_DESCRIPTOR: Shape = Shape {
@@ -1855,6 +1884,7 @@ static SHAPE_AGENT_DESCRIPTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ORCHESTRATION: Shape = Shape {
@@ -1865,6 +1895,7 @@ static SHAPE_CUSTOM_ORCHESTRATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORCHESTRATION_EXECUTOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATION_EXECUTOR: Shape = Shape {
@@ -1881,6 +1912,7 @@ static SHAPE_ORCHESTRATION_EXECUTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -1908,6 +1940,7 @@ static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_KNOWLEDGE_BASE: Shape = Shape {
@@ -1942,6 +1975,7 @@ static SHAPE_AGENT_KNOWLEDGE_BASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_CONFIGURATION: Shape = Shape {
@@ -1974,6 +2008,7 @@ static SHAPE_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_SUMMARY_CONFIGURATION: Shape = Shape {
@@ -1984,6 +2019,7 @@ static SHAPE_SESSION_SUMMARY_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2016,6 +2052,7 @@ static SHAPE_PROMPT_OVERRIDE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_CONFIGURATION: Shape = Shape {
@@ -2100,6 +2137,7 @@ static SHAPE_PROMPT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -2161,4 +2199,5 @@ static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

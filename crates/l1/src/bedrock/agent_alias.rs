@@ -265,6 +265,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
@@ -280,4 +281,5 @@ static SHAPE_AGENT_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

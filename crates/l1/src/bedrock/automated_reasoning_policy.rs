@@ -508,6 +508,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION: Shape = Shape {
@@ -565,6 +566,7 @@ static SHAPE_POLICY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_RULE: Shape = Shape {
@@ -602,6 +604,7 @@ static SHAPE_POLICY_DEFINITION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_TYPE: Shape = Shape {
@@ -644,6 +647,7 @@ static SHAPE_POLICY_DEFINITION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_TYPE_VALUE: Shape = Shape {
@@ -671,6 +675,7 @@ static SHAPE_POLICY_DEFINITION_TYPE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION_VARIABLE: Shape = Shape {
@@ -709,6 +714,7 @@ static SHAPE_POLICY_DEFINITION_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -737,4 +743,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -2445,6 +2445,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2460,6 +2461,7 @@ static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUEPRINT_ITEM: Shape = Shape {
@@ -2498,6 +2500,7 @@ static SHAPE_BLUEPRINT_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2534,6 +2537,7 @@ static SHAPE_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2558,6 +2562,7 @@ static SHAPE_AUDIO_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LANGUAGE_CONFIGURATION: Shape = Shape {
@@ -2595,6 +2600,7 @@ static SHAPE_AUDIO_LANGUAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODALITY_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -2608,6 +2614,7 @@ static SHAPE_MODALITY_PROCESSING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENSITIVE_DATA_CONFIGURATION: Shape = Shape {
@@ -2643,6 +2650,7 @@ static SHAPE_SENSITIVE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PII_ENTITIES_CONFIGURATION: Shape = Shape {
@@ -2705,6 +2713,7 @@ static SHAPE_PII_ENTITIES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2729,6 +2738,7 @@ static SHAPE_DOCUMENT_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLITTER_CONFIGURATION: Shape = Shape {
@@ -2742,6 +2752,7 @@ static SHAPE_SPLITTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2760,6 +2771,7 @@ static SHAPE_IMAGE_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODALITY_ROUTING_CONFIGURATION: Shape = Shape {
@@ -2802,6 +2814,7 @@ static SHAPE_MODALITY_ROUTING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_OVERRIDE_CONFIGURATION: Shape = Shape {
@@ -2820,6 +2833,7 @@ static SHAPE_VIDEO_OVERRIDE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2850,6 +2864,7 @@ static SHAPE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2868,6 +2883,7 @@ static SHAPE_AUDIO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_EXTRACTION: Shape = Shape {
@@ -2878,6 +2894,7 @@ static SHAPE_AUDIO_STANDARD_EXTRACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIO_EXTRACTION_CATEGORY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CATEGORY: Shape = Shape {
@@ -2917,6 +2934,7 @@ static SHAPE_AUDIO_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CATEGORY_TYPE_CONFIGURATION: Shape = Shape {
@@ -2927,6 +2945,7 @@ static SHAPE_AUDIO_EXTRACTION_CATEGORY_TYPE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRANSCRIPT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSCRIPT_CONFIGURATION: Shape = Shape {
@@ -2945,6 +2964,7 @@ static SHAPE_TRANSCRIPT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_LABELING_CONFIGURATION: Shape = Shape {
@@ -2958,6 +2978,7 @@ static SHAPE_CHANNEL_LABELING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEAKER_LABELING_CONFIGURATION: Shape = Shape {
@@ -2971,6 +2992,7 @@ static SHAPE_SPEAKER_LABELING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -3000,6 +3022,7 @@ static SHAPE_AUDIO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -3024,6 +3047,7 @@ static SHAPE_DOCUMENT_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_EXTRACTION: Shape = Shape {
@@ -3042,6 +3066,7 @@ static SHAPE_DOCUMENT_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_BOUNDING_BOX: Shape = Shape {
@@ -3055,6 +3080,7 @@ static SHAPE_DOCUMENT_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_EXTRACTION_GRANULARITY: Shape = Shape {
@@ -3073,6 +3099,7 @@ static SHAPE_DOCUMENT_EXTRACTION_GRANULARITY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -3086,6 +3113,7 @@ static SHAPE_DOCUMENT_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_FORMAT: Shape = Shape {
@@ -3104,6 +3132,7 @@ static SHAPE_DOCUMENT_OUTPUT_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_ADDITIONAL_FILE_FORMAT: Shape = Shape {
@@ -3117,6 +3146,7 @@ static SHAPE_DOCUMENT_OUTPUT_ADDITIONAL_FILE_FORMAT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_OUTPUT_TEXT_FORMAT: Shape = Shape {
@@ -3135,6 +3165,7 @@ static SHAPE_DOCUMENT_OUTPUT_TEXT_FORMAT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -3153,6 +3184,7 @@ static SHAPE_IMAGE_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_EXTRACTION: Shape = Shape {
@@ -3171,6 +3203,7 @@ static SHAPE_IMAGE_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_BOUNDING_BOX: Shape = Shape {
@@ -3184,6 +3217,7 @@ static SHAPE_IMAGE_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CATEGORY: Shape = Shape {
@@ -3213,6 +3247,7 @@ static SHAPE_IMAGE_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -3242,6 +3277,7 @@ static SHAPE_IMAGE_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -3260,6 +3296,7 @@ static SHAPE_VIDEO_STANDARD_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_EXTRACTION: Shape = Shape {
@@ -3278,6 +3315,7 @@ static SHAPE_VIDEO_STANDARD_EXTRACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_BOUNDING_BOX: Shape = Shape {
@@ -3291,6 +3329,7 @@ static SHAPE_VIDEO_BOUNDING_BOX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CATEGORY: Shape = Shape {
@@ -3325,6 +3364,7 @@ static SHAPE_VIDEO_EXTRACTION_CATEGORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
@@ -3354,6 +3394,7 @@ static SHAPE_VIDEO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3382,4 +3423,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

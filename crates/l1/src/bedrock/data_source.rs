@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -2842,6 +2844,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2902,6 +2905,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2920,6 +2924,7 @@ static SHAPE_CONFLUENCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -2930,6 +2935,7 @@ static SHAPE_CONFLUENCE_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CRAWL_FILTER_CONFIGURATION: Shape = Shape {
@@ -2951,6 +2957,7 @@ static SHAPE_CRAWL_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATTERN_OBJECT_FILTER_CONFIGURATION: Shape = Shape {
@@ -2970,6 +2977,7 @@ static SHAPE_PATTERN_OBJECT_FILTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATTERN_OBJECT_FILTER: Shape = Shape {
@@ -3022,6 +3030,7 @@ static SHAPE_PATTERN_OBJECT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3068,6 +3077,7 @@ static SHAPE_CONFLUENCE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -3098,6 +3108,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_CONNECTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETION_PROTECTION_CONFIGURATION: Shape = Shape {
@@ -3123,6 +3134,7 @@ static SHAPE_DELETION_PROTECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -3147,6 +3159,7 @@ static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -3160,6 +3173,7 @@ static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -3173,6 +3187,7 @@ static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -3186,6 +3201,7 @@ static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_SCHEDULE: Shape = Shape {
@@ -3210,6 +3226,16 @@ static SHAPE_SYNC_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SyncSchedule",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Daily"]),
+            Check::Required(&["Weekly"]),
+            Check::Required(&["Monthly"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
@@ -3220,6 +3246,7 @@ static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DAY_OF_MONTH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DAY_OF_MONTH: Shape = Shape {
@@ -3242,6 +3269,15 @@ static SHAPE_DAY_OF_MONTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DayOfMonth",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DayNumber"]),
+            Check::Required(&["LastDayOfMonth"]),
+        ]),
+    }],
 };
 
 static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
@@ -3263,6 +3299,7 @@ static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3312,6 +3349,7 @@ static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3330,6 +3368,7 @@ static SHAPE_SALESFORCE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -3340,6 +3379,7 @@ static SHAPE_SALESFORCE_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3377,6 +3417,7 @@ static SHAPE_SALESFORCE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3395,6 +3436,7 @@ static SHAPE_SHARE_POINT_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -3405,6 +3447,7 @@ static SHAPE_SHARE_POINT_CRAWLER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CRAWL_FILTER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3480,6 +3523,7 @@ static SHAPE_SHARE_POINT_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3498,6 +3542,7 @@ static SHAPE_WEB_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -3565,6 +3610,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_LIMITS: Shape = Shape {
@@ -3590,6 +3636,7 @@ static SHAPE_WEB_CRAWLER_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3600,6 +3647,7 @@ static SHAPE_WEB_SOURCE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_URL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_CONFIGURATION: Shape = Shape {
@@ -3619,6 +3667,7 @@ static SHAPE_URL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEED_URL: Shape = Shape {
@@ -3632,6 +3681,7 @@ static SHAPE_SEED_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -3649,6 +3699,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
@@ -3679,6 +3730,7 @@ static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3712,6 +3764,7 @@ static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3737,6 +3790,7 @@ static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3767,6 +3821,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
@@ -3781,6 +3836,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -3816,6 +3872,7 @@ static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3837,6 +3894,7 @@ static SHAPE_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3862,6 +3920,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONTEXT_ENRICHMENT_CONFIGURATION: Shape = 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENRICHMENT_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -3875,6 +3934,7 @@ static SHAPE_ENRICHMENT_STRATEGY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_TRANSFORMATION_CONFIGURATION: Shape = Shape {
@@ -3902,6 +3962,7 @@ static SHAPE_CUSTOM_TRANSFORMATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_STORAGE: Shape = Shape {
@@ -3912,6 +3973,7 @@ static SHAPE_INTERMEDIATE_STORAGE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -3927,6 +3989,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION: Shape = Shape {
@@ -3948,6 +4011,7 @@ static SHAPE_TRANSFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION_FUNCTION: Shape = Shape {
@@ -3958,6 +4022,7 @@ static SHAPE_TRANSFORMATION_FUNCTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -3975,6 +4040,7 @@ static SHAPE_TRANSFORMATION_LAMBDA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
@@ -4007,6 +4073,7 @@ static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_DATA_AUTOMATION_CONFIGURATION: Shape = Shape {
@@ -4020,6 +4087,7 @@ static SHAPE_BEDROCK_DATA_AUTOMATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -4054,6 +4122,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_PROMPT: Shape = Shape {
@@ -4068,4 +4137,5 @@ static SHAPE_PARSING_PROMPT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -343,6 +343,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ENFORCEMENT: Shape = Shape {
@@ -387,6 +388,7 @@ static SHAPE_MODEL_ENFORCEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTIVE_CONTENT_GUARDING: Shape = Shape {
@@ -411,4 +413,5 @@ static SHAPE_SELECTIVE_CONTENT_GUARDING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2430,6 +2431,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_DEFINITION: Shape = Shape {
@@ -2464,6 +2466,7 @@ static SHAPE_FLOW_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONNECTION: Shape = Shape {
@@ -2512,6 +2515,7 @@ static SHAPE_FLOW_CONNECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -2530,6 +2534,18 @@ static SHAPE_FLOW_CONNECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowConnectionConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Data"]), Check::Required(&["Data"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Conditional"]),
+                Check::Required(&["Conditional"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FLOW_DATA_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -2554,6 +2570,7 @@ static SHAPE_FLOW_DATA_CONNECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONDITIONAL_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -2567,6 +2584,7 @@ static SHAPE_FLOW_CONDITIONAL_CONNECTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE: Shape = Shape {
@@ -2642,6 +2660,7 @@ static SHAPE_FLOW_NODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2744,6 +2763,56 @@ static SHAPE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowNodeConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Input"]), Check::Required(&["Input"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Output"]), Check::Required(&["Output"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KnowledgeBase"]),
+                Check::Required(&["KnowledgeBase"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Condition"]),
+                Check::Required(&["Condition"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Lex"]), Check::Required(&["Lex"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Prompt"]), Check::Required(&["Prompt"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LambdaFunction"]),
+                Check::Required(&["LambdaFunction"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Agent"]), Check::Required(&["Agent"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Storage"]), Check::Required(&["Storage"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Iterator"]),
+                Check::Required(&["Iterator"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Collector"]),
+                Check::Required(&["Collector"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Retrieval"]),
+                Check::Required(&["Retrieval"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlineCode"]),
+                Check::Required(&["InlineCode"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Loop"]), Check::Required(&["Loop"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LoopInput"]),
+                Check::Required(&["LoopInput"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LoopController"]),
+                Check::Required(&["LoopController"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -2813,6 +2882,7 @@ static SHAPE_KNOWLEDGE_BASE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -2840,6 +2910,7 @@ static SHAPE_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -2849,6 +2920,15 @@ static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptInferenceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -2901,6 +2981,7 @@ static SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION: Shape = Shape {
@@ -2931,6 +3012,7 @@ static SHAPE_KNOWLEDGE_BASE_ORCHESTRATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
@@ -2944,6 +3026,7 @@ static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_PROMPT_TEMPLATE: Shape = Shape {
@@ -2957,6 +3040,15 @@ static SHAPE_KNOWLEDGE_BASE_PROMPT_TEMPLATE: Shape = Shape {
             max_length: Some(100000),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/KnowledgeBasePromptTemplate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["TextPromptTemplate"]),
+            Check::Required(&["TextPromptTemplate"]),
+        ])]),
     }],
 };
 
@@ -2979,6 +3071,7 @@ static SHAPE_VECTOR_SEARCH_RERANKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION: Shape = Shape {
@@ -3007,6 +3100,7 @@ static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION_FOR_RERANKING: Shape = Shape {
@@ -3028,6 +3122,7 @@ static SHAPE_METADATA_CONFIGURATION_FOR_RERANKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION: Shape = Shape {
@@ -3064,6 +3159,21 @@ static SHAPE_RERANKING_METADATA_SELECTIVE_MODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RerankingMetadataSelectiveModeConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["FieldsToInclude"]),
+                Check::Required(&["FieldsToInclude"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["FieldsToExclude"]),
+                Check::Required(&["FieldsToExclude"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FIELD_FOR_RERANKING: Shape = Shape {
@@ -3078,6 +3188,7 @@ static SHAPE_FIELD_FOR_RERANKING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION: Shape = Shape {
@@ -3103,6 +3214,7 @@ static SHAPE_VECTOR_SEARCH_BEDROCK_RERANKING_MODEL_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3122,6 +3234,7 @@ static SHAPE_CONDITION_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_CONDITION: Shape = Shape {
@@ -3147,6 +3260,7 @@ static SHAPE_FLOW_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEX_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3175,6 +3289,7 @@ static SHAPE_LEX_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3193,6 +3308,7 @@ static SHAPE_PROMPT_FLOW_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3211,6 +3327,18 @@ static SHAPE_PROMPT_FLOW_NODE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptFlowNodeSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Resource"]),
+                Check::Required(&["Resource"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Inline"]), Check::Required(&["Inline"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -3226,6 +3354,7 @@ static SHAPE_PROMPT_FLOW_NODE_RESOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_FLOW_NODE_INLINE_CONFIGURATION: Shape = Shape {
@@ -3266,6 +3395,7 @@ static SHAPE_PROMPT_FLOW_NODE_INLINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -3275,6 +3405,15 @@ static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptTemplateConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -3307,6 +3446,7 @@ static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
@@ -3320,6 +3460,7 @@ static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3336,6 +3477,7 @@ static SHAPE_LAMBDA_FUNCTION_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3352,6 +3494,7 @@ static SHAPE_AGENT_FLOW_NODE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3362,6 +3505,7 @@ static SHAPE_STORAGE_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -3371,6 +3515,12 @@ static SHAPE_STORAGE_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageFlowNodeServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["S3"])]),
     }],
 };
 
@@ -3385,6 +3535,7 @@ static SHAPE_STORAGE_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3395,6 +3546,7 @@ static SHAPE_RETRIEVAL_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -3404,6 +3556,12 @@ static SHAPE_RETRIEVAL_FLOW_NODE_SERVICE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RetrievalFlowNodeServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["S3"])]),
     }],
 };
 
@@ -3418,6 +3576,7 @@ static SHAPE_RETRIEVAL_FLOW_NODE_S3_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CODE_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3442,6 +3601,7 @@ static SHAPE_INLINE_CODE_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOOP_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3452,6 +3612,7 @@ static SHAPE_LOOP_FLOW_NODE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FLOW_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION: Shape = Shape {
@@ -3474,6 +3635,7 @@ static SHAPE_LOOP_CONTROLLER_FLOW_NODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_INPUT: Shape = Shape {
@@ -3517,6 +3679,7 @@ static SHAPE_FLOW_NODE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_NODE_OUTPUT: Shape = Shape {
@@ -3541,6 +3704,7 @@ static SHAPE_FLOW_NODE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -3578,4 +3742,5 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

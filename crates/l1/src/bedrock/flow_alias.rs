@@ -331,6 +331,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_ALIAS_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -356,6 +357,7 @@ static SHAPE_FLOW_ALIAS_CONCURRENCY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
@@ -371,4 +373,5 @@ static SHAPE_FLOW_ALIAS_ROUTING_CONFIGURATION_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

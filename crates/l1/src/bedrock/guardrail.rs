@@ -1655,6 +1655,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATED_REASONING_POLICY_CONFIG: Shape = Shape {
@@ -1693,6 +1694,7 @@ static SHAPE_AUTOMATED_REASONING_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_POLICY_CONFIG: Shape = Shape {
@@ -1720,6 +1722,7 @@ static SHAPE_CONTENT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_FILTERS_TIER_CONFIG: Shape = Shape {
@@ -1733,6 +1736,7 @@ static SHAPE_CONTENT_FILTERS_TIER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_FILTER_CONFIG: Shape = Shape {
@@ -1839,6 +1843,7 @@ static SHAPE_CONTENT_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
@@ -1857,6 +1862,7 @@ static SHAPE_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
@@ -1896,6 +1902,7 @@ static SHAPE_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CROSS_REGION_CONFIG: Shape = Shape {
@@ -1913,6 +1920,7 @@ static SHAPE_GUARDRAIL_CROSS_REGION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
@@ -1948,6 +1956,7 @@ static SHAPE_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PII_ENTITY_CONFIG: Shape = Shape {
@@ -2034,6 +2043,7 @@ static SHAPE_PII_ENTITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_CONFIG: Shape = Shape {
@@ -2108,6 +2118,7 @@ static SHAPE_REGEX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2136,6 +2147,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_POLICY_CONFIG: Shape = Shape {
@@ -2163,6 +2175,7 @@ static SHAPE_TOPIC_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIG: Shape = Shape {
@@ -2248,6 +2261,7 @@ static SHAPE_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPICS_TIER_CONFIG: Shape = Shape {
@@ -2261,6 +2275,7 @@ static SHAPE_TOPICS_TIER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_POLICY_CONFIG: Shape = Shape {
@@ -2293,6 +2308,7 @@ static SHAPE_WORD_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_WORDS_CONFIG: Shape = Shape {
@@ -2338,6 +2354,7 @@ static SHAPE_MANAGED_WORDS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CONFIG: Shape = Shape {
@@ -2383,4 +2400,5 @@ static SHAPE_WORD_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -355,6 +355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_ROUTER_TARGET_MODEL: Shape = Shape {
@@ -372,6 +373,7 @@ static SHAPE_PROMPT_ROUTER_TARGET_MODEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CRITERIA: Shape = Shape {
@@ -386,6 +388,7 @@ static SHAPE_ROUTING_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -414,4 +417,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2573,6 +2574,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2612,6 +2614,7 @@ static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2627,6 +2630,7 @@ static SHAPE_KENDRA_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2673,6 +2677,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
@@ -2683,6 +2688,7 @@ static SHAPE_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
@@ -2744,6 +2750,7 @@ static SHAPE_BEDROCK_EMBEDDING_MODEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CONFIGURATION: Shape = Shape {
@@ -2754,6 +2761,7 @@ static SHAPE_AUDIO_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIO_SEGMENTATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SEGMENTATION_CONFIGURATION: Shape = Shape {
@@ -2768,6 +2776,7 @@ static SHAPE_AUDIO_SEGMENTATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_CONFIGURATION: Shape = Shape {
@@ -2778,6 +2787,7 @@ static SHAPE_VIDEO_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_VIDEO_SEGMENTATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SEGMENTATION_CONFIGURATION: Shape = Shape {
@@ -2792,6 +2802,7 @@ static SHAPE_VIDEO_SEGMENTATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -2809,6 +2820,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2828,6 +2840,7 @@ static SHAPE_SUPPLEMENTAL_DATA_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPLEMENTAL_DATA_STORAGE_LOCATION: Shape = Shape {
@@ -2849,6 +2862,7 @@ static SHAPE_SUPPLEMENTAL_DATA_STORAGE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -2864,6 +2878,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SQL_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -2885,6 +2900,7 @@ static SHAPE_SQL_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CONFIGURATION: Shape = Shape {
@@ -2918,6 +2934,7 @@ static SHAPE_REDSHIFT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_CONFIGURATION: Shape = Shape {
@@ -2945,6 +2962,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROVISIONED_CONFIGURATION: Shape = Shape {
@@ -2967,6 +2985,7 @@ static SHAPE_REDSHIFT_PROVISIONED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROVISIONED_AUTH_CONFIGURATION: Shape = Shape {
@@ -2999,6 +3018,7 @@ static SHAPE_REDSHIFT_PROVISIONED_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_CONFIGURATION: Shape = Shape {
@@ -3022,6 +3042,7 @@ static SHAPE_REDSHIFT_SERVERLESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_AUTH_CONFIGURATION: Shape = Shape {
@@ -3048,6 +3069,7 @@ static SHAPE_REDSHIFT_SERVERLESS_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_CONFIGURATION: Shape = Shape {
@@ -3070,6 +3092,7 @@ static SHAPE_QUERY_GENERATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_CONTEXT: Shape = Shape {
@@ -3104,6 +3127,7 @@ static SHAPE_QUERY_GENERATION_CONTEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURATED_QUERY: Shape = Shape {
@@ -3130,6 +3154,7 @@ static SHAPE_CURATED_QUERY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_TABLE: Shape = Shape {
@@ -3175,6 +3200,7 @@ static SHAPE_QUERY_GENERATION_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_GENERATION_COLUMN: Shape = Shape {
@@ -3210,6 +3236,7 @@ static SHAPE_QUERY_GENERATION_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -3237,6 +3264,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION: Shape = Shape {
@@ -3261,6 +3289,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_AWS_DATA_CATALOG_STORAGE_CONFIGURATION: Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION: Shape = Shape {
@@ -3275,6 +3304,7 @@ static SHAPE_REDSHIFT_QUERY_ENGINE_REDSHIFT_STORAGE_CONFIGURATION: Shape = Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -3306,6 +3336,7 @@ static SHAPE_VECTOR_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -3371,6 +3402,20 @@ static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OpensearchServerlessConfiguration"]),
+            Check::Required(&["PineconeConfiguration"]),
+            Check::Required(&["RdsConfiguration"]),
+            Check::Required(&["NeptuneAnalyticsConfiguration"]),
+            Check::Required(&["S3VectorsConfiguration"]),
+            Check::Required(&["MongoDbAtlasConfiguration"]),
+            Check::Required(&["OpensearchManagedClusterConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONGO_DB_ATLAS_CONFIGURATION: Shape = Shape {
@@ -3456,6 +3501,7 @@ static SHAPE_MONGO_DB_ATLAS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_ATLAS_FIELD_MAPPING: Shape = Shape {
@@ -3492,6 +3538,7 @@ static SHAPE_MONGO_DB_ATLAS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -3517,6 +3564,7 @@ static SHAPE_NEPTUNE_ANALYTICS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_ANALYTICS_FIELD_MAPPING: Shape = Shape {
@@ -3543,6 +3591,7 @@ static SHAPE_NEPTUNE_ANALYTICS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION: Shape = Shape {
@@ -3588,6 +3637,7 @@ static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING: Shape = Shape {
@@ -3624,6 +3674,7 @@ static SHAPE_OPEN_SEARCH_MANAGED_CLUSTER_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVERLESS_CONFIGURATION: Shape = Shape {
@@ -3658,6 +3709,7 @@ static SHAPE_OPEN_SEARCH_SERVERLESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_SERVERLESS_FIELD_MAPPING: Shape = Shape {
@@ -3694,6 +3746,7 @@ static SHAPE_OPEN_SEARCH_SERVERLESS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINECONE_CONFIGURATION: Shape = Shape {
@@ -3737,6 +3790,7 @@ static SHAPE_PINECONE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINECONE_FIELD_MAPPING: Shape = Shape {
@@ -3763,6 +3817,7 @@ static SHAPE_PINECONE_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_CONFIGURATION: Shape = Shape {
@@ -3817,6 +3872,7 @@ static SHAPE_RDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_FIELD_MAPPING: Shape = Shape {
@@ -3873,6 +3929,7 @@ static SHAPE_RDS_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_VECTORS_CONFIGURATION: Shape = Shape {
@@ -3901,4 +3958,13 @@ static SHAPE_S3_VECTORS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/S3VectorsConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["IndexArn"]),
+            Check::Required(&["VectorBucketArn", "IndexName"]),
+        ]),
+    }],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1131,6 +1132,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_VARIANT: Shape = Shape {
@@ -1207,6 +1209,7 @@ static SHAPE_PROMPT_VARIANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_GEN_AI_RESOURCE: Shape = Shape {
@@ -1216,6 +1219,15 @@ static SHAPE_PROMPT_GEN_AI_RESOURCE: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_AGENT_RESOURCE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptGenAiResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Agent"]),
+            Check::Required(&["Agent"]),
+        ])]),
     }],
 };
 
@@ -1233,6 +1245,7 @@ static SHAPE_PROMPT_AGENT_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -1242,6 +1255,15 @@ static SHAPE_PROMPT_INFERENCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptInferenceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Text"]),
+            Check::Required(&["Text"]),
+        ])]),
     }],
 };
 
@@ -1294,6 +1316,7 @@ static SHAPE_PROMPT_MODEL_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_METADATA_ENTRY: Shape = Shape {
@@ -1322,6 +1345,7 @@ static SHAPE_PROMPT_METADATA_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1340,6 +1364,15 @@ static SHAPE_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PromptTemplateConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Chat"]), Check::Required(&["Chat"])]),
+        ]),
+    }],
 };
 
 static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1383,6 +1416,7 @@ static SHAPE_TEXT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_POINT_BLOCK: Shape = Shape {
@@ -1396,6 +1430,7 @@ static SHAPE_CACHE_POINT_BLOCK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
@@ -1409,6 +1444,7 @@ static SHAPE_PROMPT_INPUT_VARIABLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_S3_LOCATION: Shape = Shape {
@@ -1446,6 +1482,7 @@ static SHAPE_TEXT_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1501,6 +1538,7 @@ static SHAPE_CHAT_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -1530,6 +1568,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_BLOCK: Shape = Shape {
@@ -1551,6 +1590,18 @@ static SHAPE_CONTENT_BLOCK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ContentBlock",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SYSTEM_CONTENT_BLOCK: Shape = Shape {
@@ -1572,6 +1623,18 @@ static SHAPE_SYSTEM_CONTENT_BLOCK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SystemContentBlock",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
@@ -1598,6 +1661,7 @@ static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_CHOICE: Shape = Shape {
@@ -1622,6 +1686,16 @@ static SHAPE_TOOL_CHOICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolChoice",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Auto"]), Check::Required(&["Auto"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Any"]), Check::Required(&["Any"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Tool"]), Check::Required(&["Tool"])]),
+        ]),
+    }],
 };
 
 static SHAPE_SPECIFIC_TOOL_CHOICE: Shape = Shape {
@@ -1637,6 +1711,7 @@ static SHAPE_SPECIFIC_TOOL_CHOICE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOOL: Shape = Shape {
@@ -1655,6 +1730,21 @@ static SHAPE_TOOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Tool",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ToolSpec"]),
+                Check::Required(&["ToolSpec"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CachePoint"]),
+                Check::Required(&["CachePoint"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_SPECIFICATION: Shape = Shape {
@@ -1687,6 +1777,7 @@ static SHAPE_TOOL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_INPUT_SCHEMA: Shape = Shape {
@@ -1696,5 +1787,14 @@ static SHAPE_TOOL_INPUT_SCHEMA: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolInputSchema",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Json"]),
+            Check::Required(&["Json"]),
+        ])]),
     }],
 };

@@ -646,6 +646,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_SIGNING: Shape = Shape {
@@ -656,6 +657,7 @@ static SHAPE_BROWSER_SIGNING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -666,6 +668,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CERTIFICATE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
@@ -681,6 +684,7 @@ static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_ENTERPRISE_POLICY: Shape = Shape {
@@ -702,6 +706,7 @@ static SHAPE_BROWSER_ENTERPRISE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -726,6 +731,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_NETWORK_CONFIGURATION: Shape = Shape {
@@ -747,6 +753,7 @@ static SHAPE_BROWSER_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -789,6 +796,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_CONFIG: Shape = Shape {
@@ -807,4 +815,5 @@ static SHAPE_RECORDING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

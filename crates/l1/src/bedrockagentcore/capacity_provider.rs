@@ -1089,6 +1089,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
@@ -1099,6 +1100,7 @@ static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EC2_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_CONFIGURATION: Shape = Shape {
@@ -1143,6 +1145,7 @@ static SHAPE_EC2_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SOURCE: Shape = Shape {
@@ -1153,6 +1156,7 @@ static SHAPE_LAUNCH_TEMPLATE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAUNCH_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_PARAMETERS: Shape = Shape {
@@ -1252,6 +1256,7 @@ static SHAPE_LAUNCH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -1273,6 +1278,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -1303,6 +1309,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -1337,6 +1344,7 @@ static SHAPE_EPHEMERAL_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1431,6 +1439,7 @@ static SHAPE_EPHEMERAL_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -1454,6 +1463,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
@@ -1471,6 +1481,7 @@ static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -1497,6 +1508,7 @@ static SHAPE_INSTANCE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1561,6 +1573,7 @@ static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1571,6 +1584,7 @@ static SHAPE_VOLUME_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_VOLUME_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1657,6 +1671,7 @@ static SHAPE_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -1699,6 +1714,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSIONS_CONFIGURATION: Shape = Shape {
@@ -1714,6 +1730,7 @@ static SHAPE_PERMISSIONS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1740,4 +1757,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -433,6 +433,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -443,6 +444,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CERTIFICATE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
@@ -458,6 +460,7 @@ static SHAPE_CERTIFICATE_LOCATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_INTERPRETER_NETWORK_CONFIGURATION: Shape = Shape {
@@ -479,6 +482,7 @@ static SHAPE_CODE_INTERPRETER_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -521,4 +525,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -390,6 +390,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -400,6 +401,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSION_CREATED_BY_SOURCE: Shape = Shape {
@@ -418,6 +420,7 @@ static SHAPE_VERSION_CREATED_BY_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -446,4 +449,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -401,6 +401,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_CONFIG: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_IDP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSENT_PORTAL_SOURCE: Shape = Shape {
@@ -464,6 +466,7 @@ static SHAPE_CONSENT_PORTAL_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -492,4 +495,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -423,6 +423,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
@@ -441,6 +442,7 @@ static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_EXAMPLES_SOURCE: Shape = Shape {
@@ -460,6 +462,7 @@ static SHAPE_INLINE_EXAMPLES_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE: Shape = Shape {
@@ -473,6 +476,7 @@ static SHAPE_S3_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -499,4 +503,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

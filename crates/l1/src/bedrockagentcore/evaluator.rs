@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -950,6 +951,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATOR_CONFIG: Shape = Shape {
@@ -974,6 +976,16 @@ static SHAPE_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EvaluatorConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LlmAsAJudge"]),
+            Check::Required(&["CodeBased"]),
+            Check::Required(&["Derived"]),
+        ]),
+    }],
 };
 
 static SHAPE_CODE_BASED_EVALUATOR_CONFIG: Shape = Shape {
@@ -984,6 +996,7 @@ static SHAPE_CODE_BASED_EVALUATOR_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_EVALUATOR_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVALUATOR_CONFIG: Shape = Shape {
@@ -1011,6 +1024,7 @@ static SHAPE_LAMBDA_EVALUATOR_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DERIVED_EVALUATOR_CONFIG: Shape = Shape {
@@ -1034,6 +1048,7 @@ static SHAPE_DERIVED_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -1052,6 +1067,15 @@ static SHAPE_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EvaluatorModelConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BedrockEvaluatorModelConfig"]),
+            Check::Required(&["ResponsesEvaluatorModelConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_BEDROCK_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -1076,6 +1100,7 @@ static SHAPE_BEDROCK_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
@@ -1128,6 +1153,7 @@ static SHAPE_INFERENCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG: Shape = Shape {
@@ -1175,6 +1201,7 @@ static SHAPE_OPEN_RESPONSES_EVALUATOR_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REASONING_CONFIGURATION: Shape = Shape {
@@ -1189,6 +1216,7 @@ static SHAPE_REASONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LLM_AS_A_JUDGE_EVALUATOR_CONFIG: Shape = Shape {
@@ -1213,6 +1241,7 @@ static SHAPE_LLM_AS_A_JUDGE_EVALUATOR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATING_SCALE: Shape = Shape {
@@ -1256,6 +1285,16 @@ static SHAPE_RATING_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RatingScale",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Numerical"]),
+            Check::Required(&["Categorical"]),
+            Check::Required(&["MultiDimensional"]),
+        ]),
+    }],
 };
 
 static SHAPE_CATEGORICAL_SCALE_DEFINITION: Shape = Shape {
@@ -1278,6 +1317,7 @@ static SHAPE_CATEGORICAL_SCALE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_DIMENSION: Shape = Shape {
@@ -1309,6 +1349,7 @@ static SHAPE_EVALUATION_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_RATING_SCALE: Shape = Shape {
@@ -1337,6 +1378,15 @@ static SHAPE_DIMENSION_RATING_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DimensionRatingScale",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Numerical"]),
+            Check::Required(&["Categorical"]),
+        ]),
+    }],
 };
 
 static SHAPE_NUMERICAL_SCALE_DEFINITION: Shape = Shape {
@@ -1368,6 +1418,7 @@ static SHAPE_NUMERICAL_SCALE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1394,4 +1445,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1413,6 +1414,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -1422,6 +1424,15 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthorizerConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["CustomJWTAuthorizer"]),
+            Check::Required(&["CustomJWTAuthorizer"]),
+        ])]),
     }],
 };
 
@@ -1521,6 +1532,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -1553,6 +1565,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1574,6 +1587,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1610,6 +1624,21 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClaimMatchValueType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchValueString"]),
+                Check::Required(&["MatchValueString"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchValueStringList"]),
+                Check::Required(&["MatchValueStringList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -1628,6 +1657,21 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PrivateEndpoint",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManagedLatticeResource"]),
+                Check::Required(&["SelfManagedLatticeResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedVpcResource"]),
+                Check::Required(&["ManagedVpcResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -1644,6 +1688,15 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             max_length: Some(2048),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedLatticeResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ResourceConfigurationIdentifier"]),
+            Check::Required(&["ResourceConfigurationIdentifier"]),
+        ])]),
     }],
 };
 
@@ -1727,6 +1780,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_INTERCEPTOR_CONFIGURATION: Shape = Shape {
@@ -1763,6 +1817,7 @@ static SHAPE_GATEWAY_INTERCEPTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_INPUT_CONFIGURATION: Shape = Shape {
@@ -1781,6 +1836,7 @@ static SHAPE_INTERCEPTOR_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_PAYLOAD_FILTER: Shape = Shape {
@@ -1800,6 +1856,7 @@ static SHAPE_INTERCEPTOR_PAYLOAD_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERCEPTOR_PAYLOAD_EXCLUSION_SELECTOR: Shape = Shape {
@@ -1813,6 +1870,15 @@ static SHAPE_INTERCEPTOR_PAYLOAD_EXCLUSION_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InterceptorPayloadExclusionSelector",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Field"]),
+            Check::Required(&["Field"]),
+        ])]),
+    }],
 };
 
 static SHAPE_INTERCEPTOR_CONFIGURATION: Shape = Shape {
@@ -1822,6 +1888,15 @@ static SHAPE_INTERCEPTOR_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_LAMBDA_INTERCEPTOR_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InterceptorConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Lambda"]),
+            Check::Required(&["Lambda"]),
+        ])]),
     }],
 };
 
@@ -1840,6 +1915,7 @@ static SHAPE_LAMBDA_INTERCEPTOR_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_POLICY_ENGINE_CONFIGURATION: Shape = Shape {
@@ -1868,6 +1944,7 @@ static SHAPE_GATEWAY_POLICY_ENGINE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1877,6 +1954,15 @@ static SHAPE_GATEWAY_PROTOCOL_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_MCP_GATEWAY_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GatewayProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Mcp"]),
+            Check::Required(&["Mcp"]),
+        ])]),
     }],
 };
 
@@ -1926,6 +2012,7 @@ static SHAPE_MCP_GATEWAY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIGURATION: Shape = Shape {
@@ -1940,6 +2027,7 @@ static SHAPE_SESSION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_CONFIGURATION: Shape = Shape {
@@ -1950,6 +2038,7 @@ static SHAPE_STREAMING_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WAF_CONFIGURATION: Shape = Shape {
@@ -1963,4 +2052,5 @@ static SHAPE_WAF_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -321,6 +321,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMIT_ENTRY: Shape = Shape {
@@ -387,6 +388,7 @@ static SHAPE_LIMIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_CONFIG: Shape = Shape {
@@ -412,4 +414,5 @@ static SHAPE_RATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

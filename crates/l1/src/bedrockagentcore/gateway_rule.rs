@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -845,6 +847,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -863,6 +866,21 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Action",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConfigurationBundle"]),
+                Check::Required(&["ConfigurationBundle"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RouteToTarget"]),
+                Check::Required(&["RouteToTarget"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFIGURATION_BUNDLE_ACTION: Shape = Shape {
@@ -881,6 +899,21 @@ static SHAPE_CONFIGURATION_BUNDLE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfigurationBundleAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StaticOverride"]),
+                Check::Required(&["StaticOverride"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedOverride"]),
+                Check::Required(&["WeightedOverride"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STATIC_OVERRIDE: Shape = Shape {
@@ -907,6 +940,7 @@ static SHAPE_STATIC_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_OVERRIDE: Shape = Shape {
@@ -926,6 +960,7 @@ static SHAPE_WEIGHTED_OVERRIDE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
@@ -984,6 +1019,7 @@ static SHAPE_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_BUNDLE_REFERENCE: Shape = Shape {
@@ -1010,6 +1046,7 @@ static SHAPE_CONFIGURATION_BUNDLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_TO_TARGET_ACTION: Shape = Shape {
@@ -1028,6 +1065,21 @@ static SHAPE_ROUTE_TO_TARGET_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouteToTargetAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StaticRoute"]),
+                Check::Required(&["StaticRoute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedRoute"]),
+                Check::Required(&["WeightedRoute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STATIC_ROUTE: Shape = Shape {
@@ -1041,6 +1093,7 @@ static SHAPE_STATIC_ROUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_ROUTE: Shape = Shape {
@@ -1060,6 +1113,7 @@ static SHAPE_WEIGHTED_ROUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
@@ -1121,6 +1175,7 @@ static SHAPE_TARGET_TRAFFIC_SPLIT_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -1139,6 +1194,21 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Condition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchPrincipals"]),
+                Check::Required(&["MatchPrincipals"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MatchPaths"]),
+                Check::Required(&["MatchPaths"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MATCH_PRINCIPALS: Shape = Shape {
@@ -1158,6 +1228,7 @@ static SHAPE_MATCH_PRINCIPALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_PRINCIPAL_ENTRY: Shape = Shape {
@@ -1167,6 +1238,15 @@ static SHAPE_MATCH_PRINCIPAL_ENTRY: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_IAM_PRINCIPAL),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MatchPrincipalEntry",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["IamPrincipal"]),
+            Check::Required(&["IamPrincipal"]),
+        ])]),
     }],
 };
 
@@ -1195,6 +1275,7 @@ static SHAPE_IAM_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_PATHS: Shape = Shape {
@@ -1218,4 +1299,5 @@ static SHAPE_MATCH_PATHS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -2290,6 +2292,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -2317,6 +2320,7 @@ static SHAPE_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -2341,6 +2345,25 @@ static SHAPE_CREDENTIAL_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CredentialProvider",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OauthCredentialProvider"]),
+                Check::Required(&["OauthCredentialProvider"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiKeyCredentialProvider"]),
+                Check::Required(&["ApiKeyCredentialProvider"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamCredentialProvider"]),
+                Check::Required(&["IamCredentialProvider"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -2406,6 +2429,7 @@ static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -2450,6 +2474,7 @@ static SHAPE_API_KEY_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -2478,6 +2503,7 @@ static SHAPE_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -2541,6 +2567,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -2559,6 +2586,21 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PrivateEndpoint",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManagedLatticeResource"]),
+                Check::Required(&["SelfManagedLatticeResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedVpcResource"]),
+                Check::Required(&["ManagedVpcResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -2575,6 +2617,15 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             max_length: Some(2048),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedLatticeResource",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ResourceConfigurationIdentifier"]),
+            Check::Required(&["ResourceConfigurationIdentifier"]),
+        ])]),
     }],
 };
 
@@ -2658,6 +2709,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -2682,6 +2734,19 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Mcp"]), Check::Required(&["Mcp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Http"]), Check::Required(&["Http"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Inference"]),
+                Check::Required(&["Inference"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MCP_TARGET_CONFIGURATION: Shape = Shape {
@@ -2724,6 +2789,34 @@ static SHAPE_MCP_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/McpTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenApiSchema"]),
+                Check::Required(&["OpenApiSchema"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SmithyModel"]),
+                Check::Required(&["SmithyModel"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Lambda"]), Check::Required(&["Lambda"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["McpServer"]),
+                Check::Required(&["McpServer"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiGateway"]),
+                Check::Required(&["ApiGateway"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -2742,6 +2835,18 @@ static SHAPE_API_SCHEMA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApiSchemaConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -2766,6 +2871,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_LAMBDA_TARGET_CONFIGURATION: Shape = Shape {
@@ -2791,6 +2897,7 @@ static SHAPE_MCP_LAMBDA_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_SCHEMA: Shape = Shape {
@@ -2814,6 +2921,18 @@ static SHAPE_TOOL_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolSchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TOOL_DEFINITION: Shape = Shape {
@@ -2844,6 +2963,7 @@ static SHAPE_TOOL_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
@@ -2893,6 +3013,7 @@ static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_TARGET_CONFIGURATION: Shape = Shape {
@@ -2933,6 +3054,7 @@ static SHAPE_MCP_SERVER_TARGET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_TOOL_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -2951,6 +3073,18 @@ static SHAPE_MCP_TOOL_SCHEMA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/McpToolSchemaConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InlinePayload"]),
+                Check::Required(&["InlinePayload"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_API_GATEWAY_TARGET_CONFIGURATION: Shape = Shape {
@@ -2975,6 +3109,7 @@ static SHAPE_API_GATEWAY_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_CONFIGURATION: Shape = Shape {
@@ -3003,6 +3138,7 @@ static SHAPE_API_GATEWAY_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_FILTER: Shape = Shape {
@@ -3029,6 +3165,7 @@ static SHAPE_API_GATEWAY_TOOL_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_TOOL_OVERRIDE: Shape = Shape {
@@ -3062,6 +3199,7 @@ static SHAPE_API_GATEWAY_TOOL_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -3100,6 +3238,7 @@ static SHAPE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -3142,6 +3281,7 @@ static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PARAMETER_OVERRIDE: Shape = Shape {
@@ -3166,6 +3306,7 @@ static SHAPE_CONNECTOR_PARAMETER_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_SOURCE: Shape = Shape {
@@ -3180,6 +3321,7 @@ static SHAPE_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_TARGET_CONFIGURATION: Shape = Shape {
@@ -3204,6 +3346,25 @@ static SHAPE_HTTP_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HttpTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AgentcoreRuntime"]),
+                Check::Required(&["AgentcoreRuntime"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Passthrough"]),
+                Check::Required(&["Passthrough"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RUNTIME_TARGET_CONFIGURATION: Shape = Shape {
@@ -3236,6 +3397,7 @@ static SHAPE_RUNTIME_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_API_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -3246,6 +3408,7 @@ static SHAPE_HTTP_API_SCHEMA_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_API_SCHEMA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PASSTHROUGH_TARGET_CONFIGURATION: Shape = Shape {
@@ -3284,6 +3447,7 @@ static SHAPE_PASSTHROUGH_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STICKINESS_CONFIGURATION: Shape = Shape {
@@ -3310,6 +3474,7 @@ static SHAPE_STICKINESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -3337,6 +3502,7 @@ static SHAPE_HTTP_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONNECTOR_SOURCE: Shape = Shape {
@@ -3351,6 +3517,7 @@ static SHAPE_HTTP_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_TARGET_CONFIGURATION: Shape = Shape {
@@ -3369,6 +3536,21 @@ static SHAPE_INFERENCE_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/InferenceTargetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Connector"]),
+                Check::Required(&["Connector"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Provider"]),
+                Check::Required(&["Provider"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INFERENCE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
@@ -3379,6 +3561,7 @@ static SHAPE_INFERENCE_CONNECTOR_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INFERENCE_CONNECTOR_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONNECTOR_SOURCE: Shape = Shape {
@@ -3393,6 +3576,7 @@ static SHAPE_INFERENCE_CONNECTOR_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_PROVIDER_TARGET_CONFIGURATION: Shape = Shape {
@@ -3431,6 +3615,7 @@ static SHAPE_INFERENCE_PROVIDER_TARGET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_MAPPING: Shape = Shape {
@@ -3441,6 +3626,7 @@ static SHAPE_MODEL_MAPPING: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROVIDER_PREFIX),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PREFIX: Shape = Shape {
@@ -3463,6 +3649,7 @@ static SHAPE_PROVIDER_PREFIX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_OPERATION_CONFIGURATION: Shape = Shape {
@@ -3506,6 +3693,7 @@ static SHAPE_INFERENCE_OPERATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ENTRY: Shape = Shape {
@@ -3521,4 +3709,5 @@ static SHAPE_MODEL_ENTRY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

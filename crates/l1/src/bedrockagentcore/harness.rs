@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -3203,6 +3204,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -3213,6 +3215,7 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -3325,6 +3328,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -3357,6 +3361,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -3378,6 +3383,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -3414,6 +3420,15 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClaimMatchValueType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["MatchValueString"]),
+            Check::Required(&["MatchValueStringList"]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -3432,6 +3447,7 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
@@ -3513,6 +3529,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -3530,6 +3547,7 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
@@ -3552,6 +3570,7 @@ static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_ENVIRONMENT_PROVIDER: Shape = Shape {
@@ -3562,6 +3581,7 @@ static SHAPE_HARNESS_ENVIRONMENT_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT: Shape = Shape {
@@ -3595,6 +3615,7 @@ static SHAPE_HARNESS_AGENT_CORE_RUNTIME_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
@@ -3619,6 +3640,7 @@ static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -3648,6 +3670,7 @@ static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -3677,6 +3700,7 @@ static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
@@ -3692,6 +3716,7 @@ static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -3718,6 +3743,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -3739,6 +3765,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -3781,6 +3808,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_ENVIRONMENT_ARTIFACT: Shape = Shape {
@@ -3791,6 +3819,7 @@ static SHAPE_HARNESS_ENVIRONMENT_ARTIFACT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
@@ -3808,6 +3837,7 @@ static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK: Shape = Shape {
@@ -3838,6 +3868,17 @@ static SHAPE_HARNESS_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessHook",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BeforeInvocation"]),
+            Check::Required(&["AfterInvocation"]),
+            Check::Required(&["BeforeToolCall"]),
+            Check::Required(&["AfterToolCall"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_AFTER_INVOCATION_HOOK: Shape = Shape {
@@ -3861,6 +3902,7 @@ static SHAPE_HARNESS_AFTER_INVOCATION_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_TARGET: Shape = Shape {
@@ -3885,6 +3927,16 @@ static SHAPE_HARNESS_HOOK_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessHookTarget",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Lambda"]),
+            Check::Required(&["Sns"]),
+            Check::Required(&["EventBridge"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_HOOK_EVENT_BRIDGE_TARGET: Shape = Shape {
@@ -3900,6 +3952,7 @@ static SHAPE_HARNESS_HOOK_EVENT_BRIDGE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_LAMBDA_TARGET: Shape = Shape {
@@ -3936,6 +3989,7 @@ static SHAPE_HARNESS_HOOK_LAMBDA_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_HOOK_SNS_TARGET: Shape = Shape {
@@ -3951,6 +4005,7 @@ static SHAPE_HARNESS_HOOK_SNS_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AFTER_TOOL_CALL_HOOK: Shape = Shape {
@@ -3974,6 +4029,7 @@ static SHAPE_HARNESS_AFTER_TOOL_CALL_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_BEFORE_INVOCATION_HOOK: Shape = Shape {
@@ -3997,6 +4053,7 @@ static SHAPE_HARNESS_BEFORE_INVOCATION_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_BEFORE_TOOL_CALL_HOOK: Shape = Shape {
@@ -4020,6 +4077,7 @@ static SHAPE_HARNESS_BEFORE_TOOL_CALL_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MEMORY_CONFIGURATION: Shape = Shape {
@@ -4044,6 +4102,7 @@ static SHAPE_HARNESS_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_MEMORY_CONFIGURATION: Shape = Shape {
@@ -4084,6 +4143,7 @@ static SHAPE_HARNESS_AGENT_CORE_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_MEMORY_RETRIEVAL_CONFIG: Shape = Shape {
@@ -4108,6 +4168,7 @@ static SHAPE_HARNESS_AGENT_CORE_MEMORY_RETRIEVAL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MANAGED_MEMORY_CONFIGURATION: Shape = Shape {
@@ -4148,6 +4209,7 @@ static SHAPE_HARNESS_MANAGED_MEMORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_MODEL_CONFIGURATION: Shape = Shape {
@@ -4178,6 +4240,17 @@ static SHAPE_HARNESS_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessModelConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BedrockModelConfig"]),
+            Check::Required(&["OpenAiModelConfig"]),
+            Check::Required(&["GeminiModelConfig"]),
+            Check::Required(&["LiteLlmModelConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_BEDROCK_MODEL_CONFIG: Shape = Shape {
@@ -4234,6 +4307,7 @@ static SHAPE_HARNESS_BEDROCK_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_GEMINI_MODEL_CONFIG: Shape = Shape {
@@ -4302,6 +4376,7 @@ static SHAPE_HARNESS_GEMINI_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_LITE_LLM_MODEL_CONFIG: Shape = Shape {
@@ -4370,6 +4445,7 @@ static SHAPE_HARNESS_LITE_LLM_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_OPEN_AI_MODEL_CONFIG: Shape = Shape {
@@ -4447,6 +4523,7 @@ static SHAPE_HARNESS_OPEN_AI_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL: Shape = Shape {
@@ -4480,6 +4557,7 @@ static SHAPE_HARNESS_SKILL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_AWS_SKILLS_SOURCE: Shape = Shape {
@@ -4500,6 +4578,7 @@ static SHAPE_HARNESS_SKILL_AWS_SKILLS_SOURCE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_GIT_SOURCE: Shape = Shape {
@@ -4528,6 +4607,7 @@ static SHAPE_HARNESS_SKILL_GIT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_GIT_AUTH: Shape = Shape {
@@ -4551,6 +4631,7 @@ static SHAPE_HARNESS_SKILL_GIT_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SKILL_S3_SOURCE: Shape = Shape {
@@ -4565,6 +4646,7 @@ static SHAPE_HARNESS_SKILL_S3_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SYSTEM_CONTENT_BLOCK: Shape = Shape {
@@ -4578,6 +4660,7 @@ static SHAPE_HARNESS_SYSTEM_CONTENT_BLOCK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4606,6 +4689,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TOOL: Shape = Shape {
@@ -4644,6 +4728,7 @@ static SHAPE_HARNESS_TOOL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TOOL_CONFIGURATION: Shape = Shape {
@@ -4680,6 +4765,18 @@ static SHAPE_HARNESS_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessToolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["RemoteMcp"]),
+            Check::Required(&["AgentCoreBrowser"]),
+            Check::Required(&["AgentCoreGateway"]),
+            Check::Required(&["InlineFunction"]),
+            Check::Required(&["AgentCoreCodeInterpreter"]),
+        ]),
+    }],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_BROWSER_CONFIG: Shape = Shape {
@@ -4695,6 +4792,7 @@ static SHAPE_HARNESS_AGENT_CORE_BROWSER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG: Shape = Shape {
@@ -4710,6 +4808,7 @@ static SHAPE_HARNESS_AGENT_CORE_CODE_INTERPRETER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_AGENT_CORE_GATEWAY_CONFIG: Shape = Shape {
@@ -4733,6 +4832,7 @@ static SHAPE_HARNESS_AGENT_CORE_GATEWAY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_GATEWAY_OUTBOUND_AUTH: Shape = Shape {
@@ -4757,6 +4857,16 @@ static SHAPE_HARNESS_GATEWAY_OUTBOUND_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/HarnessGatewayOutboundAuth",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AwsIam"]),
+            Check::Required(&["None"]),
+            Check::Required(&["Oauth"]),
+        ]),
+    }],
 };
 
 static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
@@ -4825,6 +4935,7 @@ static SHAPE_O_AUTH_CREDENTIAL_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_INLINE_FUNCTION_CONFIG: Shape = Shape {
@@ -4847,6 +4958,7 @@ static SHAPE_HARNESS_INLINE_FUNCTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_REMOTE_MCP_CONFIG: Shape = Shape {
@@ -4878,6 +4990,7 @@ static SHAPE_HARNESS_REMOTE_MCP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TRUNCATION_CONFIGURATION: Shape = Shape {
@@ -4899,6 +5012,7 @@ static SHAPE_HARNESS_TRUNCATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_TRUNCATION_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -4917,6 +5031,7 @@ static SHAPE_HARNESS_TRUNCATION_STRATEGY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SLIDING_WINDOW_CONFIGURATION: Shape = Shape {
@@ -4927,6 +5042,7 @@ static SHAPE_HARNESS_SLIDING_WINDOW_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARNESS_SUMMARIZATION_CONFIGURATION: Shape = Shape {
@@ -4951,4 +5067,5 @@ static SHAPE_HARNESS_SUMMARIZATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

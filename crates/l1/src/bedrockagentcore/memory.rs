@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2152,6 +2153,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEXED_KEY: Shape = Shape {
@@ -2178,6 +2180,7 @@ static SHAPE_INDEXED_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_STRATEGY: Shape = Shape {
@@ -2214,6 +2217,7 @@ static SHAPE_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_MEMORY_STRATEGY: Shape = Shape {
@@ -2287,6 +2291,7 @@ static SHAPE_CUSTOM_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONFIGURATION_INPUT: Shape = Shape {
@@ -2323,6 +2328,7 @@ static SHAPE_CUSTOM_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE: Shape = Shape {
@@ -2347,6 +2353,7 @@ static SHAPE_EPISODIC_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2369,6 +2376,7 @@ static SHAPE_EPISODIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2391,6 +2399,7 @@ static SHAPE_EPISODIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2453,6 +2462,7 @@ static SHAPE_EPISODIC_OVERRIDE_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_RECORD_SCHEMA: Shape = Shape {
@@ -2472,6 +2482,7 @@ static SHAPE_MEMORY_RECORD_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_SCHEMA_ENTRY: Shape = Shape {
@@ -2513,6 +2524,7 @@ static SHAPE_METADATA_SCHEMA_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRACTION_CONFIG: Shape = Shape {
@@ -2523,6 +2535,7 @@ static SHAPE_EXTRACTION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LLM_EXTRACTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LLM_EXTRACTION_CONFIG: Shape = Shape {
@@ -2555,6 +2568,7 @@ static SHAPE_LLM_EXTRACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION: Shape = Shape {
@@ -2579,6 +2593,7 @@ static SHAPE_VALIDATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_VALIDATION: Shape = Shape {
@@ -2597,6 +2612,7 @@ static SHAPE_NUMBER_VALIDATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_LIST_VALIDATION: Shape = Shape {
@@ -2628,6 +2644,7 @@ static SHAPE_STRING_LIST_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALIDATION: Shape = Shape {
@@ -2647,6 +2664,7 @@ static SHAPE_STRING_VALIDATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_CONFIGURATION: Shape = Shape {
@@ -2683,6 +2701,7 @@ static SHAPE_SELF_MANAGED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOCATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2709,6 +2728,7 @@ static SHAPE_INVOCATION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONDITION_INPUT: Shape = Shape {
@@ -2733,6 +2753,7 @@ static SHAPE_TRIGGER_CONDITION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2747,6 +2768,7 @@ static SHAPE_MESSAGE_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2761,6 +2783,7 @@ static SHAPE_TIME_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_BASED_TRIGGER_INPUT: Shape = Shape {
@@ -2775,6 +2798,7 @@ static SHAPE_TOKEN_BASED_TRIGGER_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE: Shape = Shape {
@@ -2793,6 +2817,7 @@ static SHAPE_SEMANTIC_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2815,6 +2840,7 @@ static SHAPE_SEMANTIC_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2837,6 +2863,7 @@ static SHAPE_SEMANTIC_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_OVERRIDE: Shape = Shape {
@@ -2847,6 +2874,7 @@ static SHAPE_SUMMARY_OVERRIDE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2869,6 +2897,7 @@ static SHAPE_SUMMARY_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE: Shape = Shape {
@@ -2887,6 +2916,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2909,6 +2939,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE_CONSOLIDATION_CONFIGURATION_INPUT: Shape =
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -2931,6 +2962,7 @@ static SHAPE_USER_PREFERENCE_OVERRIDE_EXTRACTION_CONFIGURATION_INPUT: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_EXPIRY_SPECIFICATION: Shape = Shape {
@@ -2943,6 +2975,15 @@ static SHAPE_RECORD_EXPIRY_SPECIFICATION: Shape = Shape {
             minimum: Some(31.0),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RecordExpirySpecification",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["RecordExpiryDurationDays"]),
+            Check::Required(&["RecordExpiryDurationDays"]),
+        ])]),
     }],
 };
 
@@ -3017,6 +3058,7 @@ static SHAPE_EPISODIC_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPISODIC_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -3063,6 +3105,7 @@ static SHAPE_EPISODIC_REFLECTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_MEMORY_STRATEGY: Shape = Shape {
@@ -3130,6 +3173,7 @@ static SHAPE_SEMANTIC_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_MEMORY_STRATEGY: Shape = Shape {
@@ -3197,6 +3241,7 @@ static SHAPE_SUMMARY_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PREFERENCE_MEMORY_STRATEGY: Shape = Shape {
@@ -3264,6 +3309,7 @@ static SHAPE_USER_PREFERENCE_MEMORY_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_KEY_ENTRY: Shape = Shape {
@@ -3287,6 +3333,7 @@ static SHAPE_NAMESPACE_KEY_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_KEY_VALIDATION: Shape = Shape {
@@ -3323,6 +3370,7 @@ static SHAPE_NAMESPACE_KEY_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_DELIVERY_RESOURCES: Shape = Shape {
@@ -3341,6 +3389,7 @@ static SHAPE_STREAM_DELIVERY_RESOURCES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_DELIVERY_RESOURCE: Shape = Shape {
@@ -3351,6 +3400,7 @@ static SHAPE_STREAM_DELIVERY_RESOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_KINESIS_RESOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_RESOURCE: Shape = Shape {
@@ -3383,6 +3433,7 @@ static SHAPE_KINESIS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_CONFIGURATION: Shape = Shape {
@@ -3407,4 +3458,5 @@ static SHAPE_CONTENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1669,6 +1669,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1729,6 +1730,7 @@ static SHAPE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1770,6 +1772,7 @@ static SHAPE_ATLASSIAN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_REFERENCE: Shape = Shape {
@@ -1796,6 +1799,7 @@ static SHAPE_SECRET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -1889,6 +1893,7 @@ static SHAPE_CUSTOM_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_DISCOVERY: Shape = Shape {
@@ -1910,6 +1915,7 @@ static SHAPE_OAUTH2_DISCOVERY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OAUTH2_AUTHORIZATION_SERVER_METADATA: Shape = Shape {
@@ -1945,6 +1951,7 @@ static SHAPE_OAUTH2_AUTHORIZATION_SERVER_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_BEHALF_OF_TOKEN_EXCHANGE_CONFIG: Shape = Shape {
@@ -1966,6 +1973,7 @@ static SHAPE_ON_BEHALF_OF_TOKEN_EXCHANGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_EXCHANGE_GRANT_TYPE_CONFIG: Shape = Shape {
@@ -1992,6 +2000,7 @@ static SHAPE_TOKEN_EXCHANGE_GRANT_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -2010,6 +2019,7 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
@@ -2091,6 +2101,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -2108,6 +2119,7 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
@@ -2130,6 +2142,7 @@ static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_JWT_CONFIG: Shape = Shape {
@@ -2181,6 +2194,7 @@ static SHAPE_PRIVATE_KEY_JWT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_SOURCE: Shape = Shape {
@@ -2191,6 +2205,7 @@ static SHAPE_PRIVATE_KEY_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_KMS_KEY_SOURCE_TYPE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KMS_KEY_SOURCE_TYPE: Shape = Shape {
@@ -2208,6 +2223,7 @@ static SHAPE_KMS_KEY_SOURCE_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2249,6 +2265,7 @@ static SHAPE_GITHUB_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2290,6 +2307,7 @@ static SHAPE_GOOGLE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2349,6 +2367,7 @@ static SHAPE_INCLUDED_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2390,6 +2409,7 @@ static SHAPE_LINKEDIN_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2441,6 +2461,7 @@ static SHAPE_MICROSOFT_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2482,6 +2503,7 @@ static SHAPE_SALESFORCE_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
@@ -2523,6 +2545,7 @@ static SHAPE_SLACK_OAUTH2_PROVIDER_CONFIG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2551,4 +2574,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -943,6 +944,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTERING_CONFIG: Shape = Shape {
@@ -965,6 +967,7 @@ static SHAPE_CLUSTERING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIG: Shape = Shape {
@@ -975,6 +978,7 @@ static SHAPE_DATA_SOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG: Shape = Shape {
@@ -1041,6 +1045,15 @@ static SHAPE_CLOUD_WATCH_LOGS_INPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CloudWatchLogsInputConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LogGroupNames"]),
+            Check::Required(&["LogGroupNamePrefixes"]),
+        ]),
+    }],
 };
 
 static SHAPE_EVALUATOR_REFERENCE: Shape = Shape {
@@ -1056,6 +1069,7 @@ static SHAPE_EVALUATOR_REFERENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT: Shape = Shape {
@@ -1071,6 +1085,7 @@ static SHAPE_INSIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONFIG: Shape = Shape {
@@ -1081,6 +1096,7 @@ static SHAPE_OUTPUT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_OUTPUT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
@@ -1118,6 +1134,7 @@ static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1151,6 +1168,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1192,6 +1210,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_VALUE: Shape = Shape {
@@ -1220,6 +1239,7 @@ static SHAPE_FILTER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_CONFIG: Shape = Shape {
@@ -1234,6 +1254,7 @@ static SHAPE_SAMPLING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIG: Shape = Shape {
@@ -1248,6 +1269,7 @@ static SHAPE_SESSION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1275,4 +1297,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

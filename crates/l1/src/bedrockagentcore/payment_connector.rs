@@ -363,6 +363,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIALS_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -381,6 +382,7 @@ static SHAPE_CREDENTIALS_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -391,4 +393,5 @@ static SHAPE_PAYMENT_CREDENTIAL_PROVIDER_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -500,6 +500,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_PROVIDER_CONFIGURATION_INPUT: Shape = Shape {
@@ -518,6 +519,7 @@ static SHAPE_PAYMENT_PROVIDER_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COINBASE_CDP_CONFIGURATION_INPUT: Shape = Shape {
@@ -584,6 +586,7 @@ static SHAPE_COINBASE_CDP_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_REFERENCE: Shape = Shape {
@@ -610,6 +613,7 @@ static SHAPE_SECRET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRIPE_PRIVY_CONFIGURATION_INPUT: Shape = Shape {
@@ -686,6 +690,7 @@ static SHAPE_STRIPE_PRIVY_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -714,4 +719,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -589,6 +589,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -599,6 +600,7 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -675,6 +677,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -707,6 +710,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -728,6 +732,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -761,6 +766,7 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -787,4 +793,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -388,6 +390,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION: Shape = Shape {
@@ -406,6 +409,12 @@ static SHAPE_POLICY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyDefinition",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["Cedar"]), Check::Required(&["Policy"])]),
+    }],
 };
 
 static SHAPE_CEDAR_POLICY: Shape = Shape {
@@ -420,6 +429,7 @@ static SHAPE_CEDAR_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_STATEMENT: Shape = Shape {
@@ -434,4 +444,5 @@ static SHAPE_POLICY_STATEMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

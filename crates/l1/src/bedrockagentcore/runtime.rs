@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1632,6 +1633,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_RUNTIME_ARTIFACT: Shape = Shape {
@@ -1650,6 +1652,7 @@ static SHAPE_AGENT_RUNTIME_ARTIFACT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIGURATION: Shape = Shape {
@@ -1693,6 +1696,7 @@ static SHAPE_CODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -1703,6 +1707,7 @@ static SHAPE_CODE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1738,6 +1743,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
@@ -1755,6 +1761,7 @@ static SHAPE_CONTAINER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -1765,6 +1772,7 @@ static SHAPE_AUTHORIZER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
@@ -1866,6 +1874,7 @@ static SHAPE_CUSTOM_JWT_AUTHORIZER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_WORKLOAD_CONFIGURATION: Shape = Shape {
@@ -1907,6 +1916,7 @@ static SHAPE_ALLOWED_WORKLOAD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOSTING_ENVIRONMENT: Shape = Shape {
@@ -1921,6 +1931,7 @@ static SHAPE_HOSTING_ENVIRONMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
@@ -1951,6 +1962,7 @@ static SHAPE_CUSTOM_CLAIM_VALIDATION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -1972,6 +1984,7 @@ static SHAPE_AUTHORIZING_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
@@ -2005,6 +2018,7 @@ static SHAPE_CLAIM_MATCH_VALUE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
@@ -2023,6 +2037,21 @@ static SHAPE_PRIVATE_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PrivateEndpoint",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManagedLatticeResource"]),
+                Check::Required(&["SelfManagedLatticeResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedVpcResource"]),
+                Check::Required(&["ManagedVpcResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
@@ -2033,6 +2062,7 @@ static SHAPE_SELF_MANAGED_LATTICE_RESOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
@@ -2096,6 +2126,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
@@ -2118,6 +2149,7 @@ static SHAPE_PRIVATE_ENDPOINT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -2134,6 +2166,7 @@ static SHAPE_CAPACITY_PROVIDER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
@@ -2164,6 +2197,7 @@ static SHAPE_FILESYSTEM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_VOLUME_CONFIGURATION: Shape = Shape {
@@ -2192,6 +2226,7 @@ static SHAPE_CAPACITY_PROVIDER_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -2221,6 +2256,7 @@ static SHAPE_EFS_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
@@ -2250,6 +2286,7 @@ static SHAPE_S3_FILES_ACCESS_POINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2265,6 +2302,7 @@ static SHAPE_SESSION_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -2291,6 +2329,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -2312,6 +2351,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2354,6 +2394,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_HEADER_CONFIGURATION: Shape = Shape {
@@ -2378,4 +2419,5 @@ static SHAPE_REQUEST_HEADER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

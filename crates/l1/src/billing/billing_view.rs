@@ -419,6 +419,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FILTER_EXPRESSION: Shape = Shape {
@@ -443,6 +444,7 @@ static SHAPE_DATA_FILTER_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSIONS: Shape = Shape {
@@ -478,6 +480,7 @@ static SHAPE_DIMENSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -515,6 +518,7 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE: Shape = Shape {
@@ -533,6 +537,7 @@ static SHAPE_TIME_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -559,4 +564,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

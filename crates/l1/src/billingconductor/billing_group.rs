@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -346,6 +347,24 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::AllOf(&[
+                Check::Property("AccountGrouping", &Check::Required(&["LinkedAccountIds"])),
+                Check::Required(&["PrimaryAccountId"]),
+            ]),
+            Check::AllOf(&[
+                Check::Property(
+                    "AccountGrouping",
+                    &Check::Required(&["ResponsibilityTransferArn"]),
+                ),
+                Check::Required(&["AccountGrouping"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ACCOUNT_GROUPING: Shape = Shape {
@@ -387,6 +406,7 @@ static SHAPE_ACCOUNT_GROUPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION_PREFERENCE: Shape = Shape {
@@ -402,6 +422,7 @@ static SHAPE_COMPUTATION_PREFERENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -428,4 +449,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -713,6 +713,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BILLING_PERIOD_RANGE: Shape = Shape {
@@ -737,6 +738,7 @@ static SHAPE_BILLING_PERIOD_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_CHARGE_DETAILS: Shape = Shape {
@@ -775,6 +777,7 @@ static SHAPE_CUSTOM_LINE_ITEM_CHARGE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS: Shape = Shape {
@@ -789,6 +792,7 @@ static SHAPE_CUSTOM_LINE_ITEM_FLAT_CHARGE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
@@ -843,6 +847,7 @@ static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS: Shape = Shape {
@@ -875,6 +880,7 @@ static SHAPE_CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESENTATION_DETAILS: Shape = Shape {
@@ -890,6 +896,7 @@ static SHAPE_PRESENTATION_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -916,4 +923,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -515,6 +515,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -541,6 +542,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING: Shape = Shape {
@@ -568,6 +570,7 @@ static SHAPE_TIERING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_TIER: Shape = Shape {
@@ -601,6 +604,7 @@ static SHAPE_CUSTOM_TIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_TIER: Shape = Shape {
@@ -611,4 +615,5 @@ static SHAPE_FREE_TIER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -278,6 +278,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -304,6 +305,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_PERIOD: Shape = Shape {
@@ -322,4 +324,5 @@ static SHAPE_TIME_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

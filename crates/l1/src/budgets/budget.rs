@@ -776,6 +776,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_DATA: Shape = Shape {
@@ -859,6 +860,7 @@ static SHAPE_BUDGET_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ADJUST_DATA: Shape = Shape {
@@ -877,6 +879,7 @@ static SHAPE_AUTO_ADJUST_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTORICAL_OPTIONS: Shape = Shape {
@@ -887,6 +890,7 @@ static SHAPE_HISTORICAL_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEND: Shape = Shape {
@@ -905,6 +909,7 @@ static SHAPE_SPEND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_TYPES: Shape = Shape {
@@ -977,6 +982,7 @@ static SHAPE_COST_TYPES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION: Shape = Shape {
@@ -1029,6 +1035,7 @@ static SHAPE_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
@@ -1063,6 +1070,7 @@ static SHAPE_COST_CATEGORY_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION_DIMENSION_VALUES: Shape = Shape {
@@ -1097,6 +1105,7 @@ static SHAPE_EXPRESSION_DIMENSION_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_VALUES: Shape = Shape {
@@ -1131,6 +1140,7 @@ static SHAPE_TAG_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_PERIOD: Shape = Shape {
@@ -1149,6 +1159,7 @@ static SHAPE_TIME_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_WITH_SUBSCRIBERS: Shape = Shape {
@@ -1172,6 +1183,7 @@ static SHAPE_NOTIFICATION_WITH_SUBSCRIBERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION: Shape = Shape {
@@ -1206,6 +1218,7 @@ static SHAPE_NOTIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -1224,6 +1237,7 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -1242,4 +1256,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

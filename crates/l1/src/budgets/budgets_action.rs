@@ -712,6 +712,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_THRESHOLD: Shape = Shape {
@@ -733,6 +734,7 @@ static SHAPE_ACTION_THRESHOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -757,6 +759,7 @@ static SHAPE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ACTION_DEFINITION: Shape = Shape {
@@ -836,6 +839,7 @@ static SHAPE_IAM_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCP_ACTION_DEFINITION: Shape = Shape {
@@ -873,6 +877,7 @@ static SHAPE_SCP_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_ACTION_DEFINITION: Shape = Shape {
@@ -919,6 +924,7 @@ static SHAPE_SSM_ACTION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -945,6 +951,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -971,4 +978,5 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

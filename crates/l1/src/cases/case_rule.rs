@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -505,6 +506,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_RULE_DETAILS: Shape = Shape {
@@ -523,6 +525,18 @@ static SHAPE_CASE_RULE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CaseRuleDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Required"]),
+                Check::Required(&["Required"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Hidden"]), Check::Required(&["Hidden"])]),
+        ]),
+    }],
 };
 
 static SHAPE_REQUIRED_CASE_RULE: Shape = Shape {
@@ -549,6 +563,7 @@ static SHAPE_REQUIRED_CASE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_CONDITION: Shape = Shape {
@@ -567,6 +582,18 @@ static SHAPE_BOOLEAN_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/BooleanCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["EqualTo"]), Check::Required(&["EqualTo"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NotEqualTo"]),
+                Check::Required(&["NotEqualTo"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_BOOLEAN_OPERANDS: Shape = Shape {
@@ -591,6 +618,7 @@ static SHAPE_BOOLEAN_OPERANDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPERAND_ONE: Shape = Shape {
@@ -604,6 +632,15 @@ static SHAPE_OPERAND_ONE: Shape = Shape {
             max_length: Some(500),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OperandOne",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["FieldId"]),
+            Check::Required(&["FieldId"]),
+        ])]),
     }],
 };
 
@@ -639,6 +676,29 @@ static SHAPE_OPERAND_TWO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OperandTwo",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanValue"]),
+                Check::Required(&["BooleanValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DoubleValue"]),
+                Check::Required(&["DoubleValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmptyValue"]),
+                Check::Required(&["EmptyValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_HIDDEN_CASE_RULE: Shape = Shape {
@@ -665,6 +725,7 @@ static SHAPE_HIDDEN_CASE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -692,4 +753,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -377,6 +377,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_ATTRIBUTES: Shape = Shape {
@@ -387,6 +388,7 @@ static SHAPE_FIELD_ATTRIBUTES: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_ATTRIBUTES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_ATTRIBUTES: Shape = Shape {
@@ -397,6 +399,7 @@ static SHAPE_TEXT_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -424,4 +427,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

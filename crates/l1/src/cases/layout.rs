@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -420,6 +421,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONTENT: Shape = Shape {
@@ -429,6 +431,15 @@ static SHAPE_LAYOUT_CONTENT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_BASIC_LAYOUT),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/LayoutContent",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Basic"]),
+            Check::Required(&["Basic"]),
+        ])]),
     }],
 };
 
@@ -448,6 +459,7 @@ static SHAPE_BASIC_LAYOUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_SECTIONS: Shape = Shape {
@@ -466,6 +478,7 @@ static SHAPE_LAYOUT_SECTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION: Shape = Shape {
@@ -475,6 +488,15 @@ static SHAPE_SECTION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_FIELD_GROUP),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Section",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["FieldGroup"]),
+            Check::Required(&["FieldGroup"]),
+        ])]),
     }],
 };
 
@@ -505,6 +527,7 @@ static SHAPE_FIELD_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_ITEM: Shape = Shape {
@@ -519,6 +542,7 @@ static SHAPE_FIELD_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -546,4 +570,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

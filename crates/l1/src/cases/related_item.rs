@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATED_ITEM_CONTENT: Shape = Shape {
@@ -374,6 +375,7 @@ static SHAPE_RELATED_ITEM_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMMENT_CONTENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMENT_CONTENT: Shape = Shape {
@@ -399,6 +401,7 @@ static SHAPE_COMMENT_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -425,4 +428,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

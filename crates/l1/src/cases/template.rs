@@ -424,6 +424,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_FIELD: Shape = Shape {
@@ -452,6 +454,7 @@ static SHAPE_REQUIRED_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_RULE: Shape = Shape {
@@ -478,6 +481,7 @@ static SHAPE_TEMPLATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -505,4 +509,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -215,6 +217,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_SPECIFICATION: Shape = Shape {
@@ -248,6 +251,12 @@ static SHAPE_REPLICATION_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependencies at #/definitions/ReplicationSpecification",
+        description: "",
+        check: Check::DependentRequired("RegionList", &["ReplicationStrategy"]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -274,4 +283,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -968,6 +968,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_SPECIFICATION: Shape = Shape {
@@ -986,6 +987,7 @@ static SHAPE_AUTO_SCALING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_SETTING: Shape = Shape {
@@ -1022,6 +1024,7 @@ static SHAPE_AUTO_SCALING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -1032,6 +1035,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -1062,6 +1066,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BILLING_MODE: Shape = Shape {
@@ -1083,6 +1088,7 @@ static SHAPE_BILLING_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
@@ -1107,6 +1113,7 @@ static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDC_SPECIFICATION: Shape = Shape {
@@ -1146,6 +1153,7 @@ static SHAPE_CDC_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1172,6 +1180,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTERING_KEY_COLUMN: Shape = Shape {
@@ -1193,6 +1202,7 @@ static SHAPE_CLUSTERING_KEY_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -1214,6 +1224,7 @@ static SHAPE_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_SPECIFICATION: Shape = Shape {
@@ -1235,6 +1246,7 @@ static SHAPE_ENCRYPTION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
@@ -1263,6 +1275,7 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_THROUGHPUT: Shape = Shape {
@@ -1287,4 +1300,5 @@ static SHAPE_WARM_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

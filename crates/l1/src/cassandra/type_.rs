@@ -213,6 +213,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -231,4 +232,5 @@ static SHAPE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -317,6 +317,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -344,4 +345,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

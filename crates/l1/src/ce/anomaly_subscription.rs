@@ -362,6 +362,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -389,6 +390,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER: Shape = Shape {
@@ -415,4 +417,5 @@ static SHAPE_SUBSCRIBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -287,4 +288,5 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -133,6 +133,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXPIRY_EVENTS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRY_EVENTS_CONFIGURATION: Shape = Shape {
@@ -147,4 +148,5 @@ static SHAPE_EXPIRY_EVENTS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

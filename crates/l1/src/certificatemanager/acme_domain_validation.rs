@@ -314,6 +314,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREVALIDATION_OPTIONS: Shape = Shape {
@@ -324,6 +325,7 @@ static SHAPE_PREVALIDATION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DNS_PREVALIDATION_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DNS_PREVALIDATION_OPTIONS: Shape = Shape {
@@ -342,6 +344,7 @@ static SHAPE_DNS_PREVALIDATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_SCOPE: Shape = Shape {
@@ -366,6 +369,7 @@ static SHAPE_DOMAIN_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -394,4 +398,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

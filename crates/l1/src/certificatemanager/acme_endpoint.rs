@@ -394,6 +394,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -404,6 +405,7 @@ static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLIC_CERTIFICATE_AUTHORITY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -419,6 +421,7 @@ static SHAPE_PUBLIC_CERTIFICATE_AUTHORITY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -447,6 +450,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACME_ENDPOINT_TAG: Shape = Shape {
@@ -475,4 +479,5 @@ static SHAPE_ACME_ENDPOINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -356,6 +356,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_VALIDATION_OPTION: Shape = Shape {
@@ -380,6 +381,7 @@ static SHAPE_DOMAIN_VALIDATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -407,4 +409,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

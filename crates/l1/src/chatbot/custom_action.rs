@@ -369,6 +369,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_ATTACHMENT: Shape = Shape {
@@ -423,6 +424,7 @@ static SHAPE_CUSTOM_ACTION_ATTACHMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_ATTACHMENT_CRITERIA: Shape = Shape {
@@ -454,6 +456,7 @@ static SHAPE_CUSTOM_ACTION_ATTACHMENT_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_DEFINITION: Shape = Shape {
@@ -468,6 +471,7 @@ static SHAPE_CUSTOM_ACTION_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -494,4 +498,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

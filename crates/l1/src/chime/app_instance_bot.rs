@@ -460,6 +460,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -470,6 +471,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LEX_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEX_CONFIGURATION: Shape = Shape {
@@ -521,6 +523,7 @@ static SHAPE_LEX_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKED_BY: Shape = Shape {
@@ -545,6 +548,7 @@ static SHAPE_INVOKED_BY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -571,4 +575,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -583,6 +583,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_CHANNEL_CONFIGURATION: Shape = Shape {
@@ -617,6 +618,7 @@ static SHAPE_ELASTIC_CHANNEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRATION_SETTINGS: Shape = Shape {
@@ -642,6 +644,7 @@ static SHAPE_EXPIRATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -668,4 +671,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -441,6 +441,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -482,6 +483,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -492,6 +494,7 @@ static SHAPE_PROCESSOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -520,6 +523,7 @@ static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -546,4 +550,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1209,6 +1209,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT: Shape = Shape {
@@ -1253,6 +1254,7 @@ static SHAPE_MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -1388,6 +1390,7 @@ static SHAPE_AMAZON_TRANSCRIBE_CALL_ANALYTICS_PROCESSOR_CONFIGURATION: Shape = S
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_CALL_ANALYTICS_SETTINGS: Shape = Shape {
@@ -1430,6 +1433,7 @@ static SHAPE_POST_CALL_ANALYTICS_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION: Shape = Shape {
@@ -1601,6 +1605,7 @@ static SHAPE_AMAZON_TRANSCRIBE_PROCESSOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_STREAM_SINK_CONFIGURATION: Shape = Shape {
@@ -1616,6 +1621,7 @@ static SHAPE_KINESIS_DATA_STREAM_SINK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_RECORDING_SINK_CONFIGURATION: Shape = Shape {
@@ -1642,6 +1648,7 @@ static SHAPE_S3_RECORDING_SINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_ALERT_CONFIGURATION: Shape = Shape {
@@ -1669,6 +1676,7 @@ static SHAPE_REAL_TIME_ALERT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_ALERT_RULE: Shape = Shape {
@@ -1702,6 +1710,7 @@ static SHAPE_REAL_TIME_ALERT_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUE_DETECTION_CONFIGURATION: Shape = Shape {
@@ -1717,6 +1726,7 @@ static SHAPE_ISSUE_DETECTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KEYWORD_MATCH_CONFIGURATION: Shape = Shape {
@@ -1760,6 +1770,7 @@ static SHAPE_KEYWORD_MATCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_CONFIGURATION: Shape = Shape {
@@ -1796,6 +1807,7 @@ static SHAPE_SENTIMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1822,4 +1834,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -276,6 +276,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIP_MEDIA_APPLICATION_ENDPOINT: Shape = Shape {
@@ -293,6 +294,7 @@ static SHAPE_SIP_MEDIA_APPLICATION_ENDPOINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -319,4 +321,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

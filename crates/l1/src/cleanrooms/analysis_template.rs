@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1079,6 +1080,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_PARAMETER: Shape = Shape {
@@ -1144,6 +1146,7 @@ static SHAPE_ANALYSIS_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_MESSAGE_CONFIGURATION: Shape = Shape {
@@ -1157,6 +1160,7 @@ static SHAPE_ERROR_MESSAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SCHEMA: Shape = Shape {
@@ -1179,6 +1183,7 @@ static SHAPE_ANALYSIS_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE: Shape = Shape {
@@ -1201,6 +1206,18 @@ static SHAPE_ANALYSIS_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AnalysisSource",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Text"]), Check::Required(&["Text"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Artifacts"]),
+                Check::Required(&["Artifacts"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS_TEMPLATE_ARTIFACTS: Shape = Shape {
@@ -1238,6 +1255,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT: Shape = Shape {
@@ -1248,6 +1266,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1270,6 +1289,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_METADATA: Shape = Shape {
@@ -1279,6 +1299,15 @@ static SHAPE_ANALYSIS_SOURCE_METADATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_ANALYSIS_TEMPLATE_ARTIFACT_METADATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AnalysisSourceMetadata",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Artifacts"]),
+            Check::Required(&["Artifacts"]),
+        ])]),
     }],
 };
 
@@ -1303,6 +1332,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACT_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HASH: Shape = Shape {
@@ -1313,6 +1343,7 @@ static SHAPE_HASH: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
@@ -1322,6 +1353,15 @@ static SHAPE_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_ML_SYNTHETIC_DATA_PARAMETERS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SyntheticDataParameters",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["MlSyntheticDataParameters"]),
+            Check::Required(&["MlSyntheticDataParameters"]),
+        ])]),
     }],
 };
 
@@ -1355,6 +1395,7 @@ static SHAPE_ML_SYNTHETIC_DATA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CLASSIFICATION_DETAILS: Shape = Shape {
@@ -1374,6 +1415,7 @@ static SHAPE_COLUMN_CLASSIFICATION_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_COLUMN_PROPERTIES: Shape = Shape {
@@ -1405,6 +1447,7 @@ static SHAPE_SYNTHETIC_DATA_COLUMN_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1431,4 +1474,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

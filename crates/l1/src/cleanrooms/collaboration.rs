@@ -1152,6 +1152,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ML_MEMBER_ABILITIES: Shape = Shape {
@@ -1170,6 +1171,7 @@ static SHAPE_ML_MEMBER_ABILITIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_CONFIGURATION: Shape = Shape {
@@ -1194,6 +1196,7 @@ static SHAPE_PAYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1204,6 +1207,7 @@ static SHAPE_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ML_PAYMENT_CONFIG: Shape = Shape {
@@ -1228,6 +1232,7 @@ static SHAPE_ML_PAYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
@@ -1238,6 +1243,7 @@ static SHAPE_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
@@ -1248,6 +1254,7 @@ static SHAPE_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
@@ -1258,6 +1265,7 @@ static SHAPE_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1268,6 +1276,7 @@ static SHAPE_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_ENCRYPTION_METADATA: Shape = Shape {
@@ -1298,6 +1307,7 @@ static SHAPE_DATA_ENCRYPTION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_SPECIFICATION: Shape = Shape {
@@ -1354,6 +1364,7 @@ static SHAPE_MEMBER_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1380,4 +1391,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

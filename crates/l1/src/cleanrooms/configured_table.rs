@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1704,6 +1705,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE: Shape = Shape {
@@ -1725,6 +1727,7 @@ static SHAPE_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -1735,6 +1738,7 @@ static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -1759,6 +1763,19 @@ static SHAPE_CONFIGURED_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfiguredTableAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["List"]), Check::Required(&["List"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Aggregation"]),
+                Check::Required(&["Aggregation"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Custom"]), Check::Required(&["Custom"])]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS_RULE_LIST: Shape = Shape {
@@ -1826,6 +1843,7 @@ static SHAPE_ANALYSIS_RULE_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
@@ -1966,6 +1984,7 @@ static SHAPE_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_COLUMN: Shape = Shape {
@@ -2000,6 +2019,7 @@ static SHAPE_AGGREGATE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONSTRAINT: Shape = Shape {
@@ -2036,6 +2056,7 @@ static SHAPE_AGGREGATION_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
@@ -2137,6 +2158,7 @@ static SHAPE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
@@ -2202,6 +2224,7 @@ static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
@@ -2229,6 +2252,7 @@ static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
@@ -2267,6 +2291,7 @@ static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
@@ -2285,6 +2310,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
@@ -2295,6 +2321,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_REFERENCE: Shape = Shape {
@@ -2319,6 +2346,19 @@ static SHAPE_TABLE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TableReference",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Glue"]), Check::Required(&["Glue"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Snowflake"]),
+                Check::Required(&["Snowflake"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Athena"]), Check::Required(&["Athena"])]),
+        ]),
+    }],
 };
 
 static SHAPE_GLUE_TABLE_REFERENCE: Shape = Shape {
@@ -2387,6 +2427,7 @@ static SHAPE_GLUE_TABLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_TABLE_REFERENCE: Shape = Shape {
@@ -2448,6 +2489,7 @@ static SHAPE_SNOWFLAKE_TABLE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_TABLE_SCHEMA: Shape = Shape {
@@ -2466,6 +2508,15 @@ static SHAPE_SNOWFLAKE_TABLE_SCHEMA: Shape = Shape {
             max_items: Some(250),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SnowflakeTableSchema",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["V1"]),
+            Check::Required(&["V1"]),
+        ])]),
     }],
 };
 
@@ -2491,6 +2542,7 @@ static SHAPE_SNOWFLAKE_TABLE_SCHEMA_V1: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_TABLE_REFERENCE: Shape = Shape {
@@ -2588,6 +2640,7 @@ static SHAPE_ATHENA_TABLE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2614,4 +2667,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

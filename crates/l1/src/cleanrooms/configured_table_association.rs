@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -524,6 +525,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE: Shape = Shape {
@@ -545,6 +547,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -555,6 +558,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -579,6 +583,19 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_POLICY_V1: Shape = Shape
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConfiguredTableAssociationAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["List"]), Check::Required(&["List"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Aggregation"]),
+                Check::Required(&["Aggregation"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Custom"]), Check::Required(&["Custom"])]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST: Shape = Shape {
@@ -622,6 +639,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION: Shape = Shape {
@@ -665,6 +683,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_AGGREGATION: Shape = Sha
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM: Shape = Shape {
@@ -708,6 +727,7 @@ static SHAPE_CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -734,4 +754,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

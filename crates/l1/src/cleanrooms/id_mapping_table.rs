@@ -321,6 +321,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_ID_MAPPING_TABLE_INPUT_REFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -372,4 +374,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

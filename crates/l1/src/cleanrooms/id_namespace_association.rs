@@ -361,6 +361,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_CONFIG: Shape = Shape {
@@ -371,6 +372,7 @@ static SHAPE_ID_MAPPING_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG: Shape = Shape {
@@ -395,6 +397,7 @@ static SHAPE_ID_NAMESPACE_ASSOCIATION_INPUT_REFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -421,4 +424,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

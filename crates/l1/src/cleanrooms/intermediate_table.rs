@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -884,6 +885,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE: Shape = Shape {
@@ -905,6 +907,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
@@ -915,6 +918,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
@@ -924,6 +928,15 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_POLICY_V1: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IntermediateTableAnalysisRulePolicyV1",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Custom"]),
+            Check::Required(&["Custom"]),
+        ])]),
     }],
 };
 
@@ -1045,6 +1058,7 @@ static SHAPE_INTERMEDIATE_TABLE_ANALYSIS_RULE_CUSTOM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
@@ -1110,6 +1124,7 @@ static SHAPE_AGGREGATION_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
@@ -1137,6 +1152,7 @@ static SHAPE_OUTPUT_COLUMN_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
@@ -1175,6 +1191,7 @@ static SHAPE_COMPARISON_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
@@ -1193,6 +1210,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
@@ -1203,6 +1221,7 @@ static SHAPE_DIFFERENTIAL_PRIVACY_COLUMN: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POPULATION_ANALYSIS_CONFIGURATION: Shape = Shape {
@@ -1213,6 +1232,7 @@ static SHAPE_POPULATION_ANALYSIS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS: Shape = Shape {
@@ -1237,6 +1257,7 @@ static SHAPE_POPULATION_ANALYSIS_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1263,4 +1284,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

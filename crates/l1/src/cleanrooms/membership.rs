@@ -893,6 +893,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION: Shape = Shape {
@@ -916,6 +917,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -926,6 +928,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_JOB_OUTPUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT: Shape = Shape {
@@ -948,6 +951,7 @@ static SHAPE_PROTECTED_JOB_S3_OUTPUT_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION: Shape = Shape {
@@ -971,6 +975,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -981,6 +986,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_QUERY_OUTPUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1018,6 +1024,7 @@ static SHAPE_PROTECTED_QUERY_S3_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_PAYMENT_CONFIGURATION: Shape = Shape {
@@ -1042,6 +1049,7 @@ static SHAPE_MEMBERSHIP_PAYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1052,6 +1060,7 @@ static SHAPE_MEMBERSHIP_JOB_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_ML_PAYMENT_CONFIG: Shape = Shape {
@@ -1076,6 +1085,7 @@ static SHAPE_MEMBERSHIP_ML_PAYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
@@ -1086,6 +1096,7 @@ static SHAPE_MEMBERSHIP_MODEL_INFERENCE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
@@ -1096,6 +1107,7 @@ static SHAPE_MEMBERSHIP_MODEL_TRAINING_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape {
@@ -1106,6 +1118,7 @@ static SHAPE_MEMBERSHIP_SYNTHETIC_DATA_GENERATION_PAYMENT_CONFIG: Shape = Shape 
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBERSHIP_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
@@ -1116,6 +1129,7 @@ static SHAPE_MEMBERSHIP_QUERY_COMPUTE_PAYMENT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1142,4 +1156,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

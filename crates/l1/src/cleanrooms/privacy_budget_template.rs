@@ -457,6 +457,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -507,6 +508,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_PARAMETER: Shape = Shape {
@@ -545,6 +547,7 @@ static SHAPE_BUDGET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -571,4 +574,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -377,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_CONTAINER_CONFIG: Shape = Shape {
@@ -392,6 +393,7 @@ static SHAPE_INFERENCE_CONTAINER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -418,6 +420,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIG: Shape = Shape {
@@ -490,6 +493,7 @@ static SHAPE_CONTAINER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -518,4 +522,5 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -947,6 +947,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVACY_CONFIGURATION: Shape = Shape {
@@ -957,6 +958,7 @@ static SHAPE_PRIVACY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIVACY_CONFIGURATION_POLICIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVACY_CONFIGURATION_POLICIES: Shape = Shape {
@@ -981,6 +983,7 @@ static SHAPE_PRIVACY_CONFIGURATION_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1011,6 +1014,7 @@ static SHAPE_TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_EXPORTS_MAX_SIZE: Shape = Shape {
@@ -1036,6 +1040,7 @@ static SHAPE_TRAINED_MODEL_EXPORTS_MAX_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1063,6 +1068,7 @@ static SHAPE_TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1112,6 +1118,7 @@ static SHAPE_LOGS_CONFIGURATION_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_REDACTION_CONFIGURATION: Shape = Shape {
@@ -1145,6 +1152,7 @@ static SHAPE_LOG_REDACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ENTITY_CONFIG: Shape = Shape {
@@ -1169,6 +1177,7 @@ static SHAPE_CUSTOM_ENTITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE: Shape = Shape {
@@ -1194,6 +1203,7 @@ static SHAPE_TRAINED_MODEL_INFERENCE_MAX_OUTPUT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODELS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1227,6 +1237,7 @@ static SHAPE_TRAINED_MODELS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION_POLICY: Shape = Shape {
@@ -1240,6 +1251,7 @@ static SHAPE_METRICS_CONFIGURATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINED_MODEL_ARTIFACT_MAX_SIZE: Shape = Shape {
@@ -1265,6 +1277,7 @@ static SHAPE_TRAINED_MODEL_ARTIFACT_MAX_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1291,4 +1304,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -515,6 +515,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -541,6 +542,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET: Shape = Shape {
@@ -562,6 +564,7 @@ static SHAPE_DATASET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_INPUT_CONFIG: Shape = Shape {
@@ -589,6 +592,7 @@ static SHAPE_DATASET_INPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -599,6 +603,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_SOURCE: Shape = Shape {
@@ -638,6 +643,7 @@ static SHAPE_GLUE_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SCHEMA: Shape = Shape {
@@ -679,4 +685,5 @@ static SHAPE_COLUMN_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -250,6 +250,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -274,4 +275,5 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

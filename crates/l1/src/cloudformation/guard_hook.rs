@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -663,6 +665,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONS: Shape = Shape {
@@ -673,6 +676,7 @@ static SHAPE_OPTIONS: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_FILTERS: Shape = Shape {
@@ -718,6 +723,7 @@ static SHAPE_STACK_FILTERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_NAMES: Shape = Shape {
@@ -762,6 +768,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_ROLES: Shape = Shape {
@@ -804,6 +811,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_FILTERS: Shape = Shape {
@@ -881,6 +889,18 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/TargetFilters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Actions", "InvocationPoints", "TargetNames"]),
+                Check::Unknown,
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Targets"]), Check::Required(&["Targets"])]),
+        ]),
+    }],
 };
 
 static SHAPE_HOOK_TARGET: Shape = Shape {
@@ -916,4 +936,5 @@ static SHAPE_HOOK_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -644,6 +646,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -672,6 +675,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_FILTERS: Shape = Shape {
@@ -699,6 +703,7 @@ static SHAPE_STACK_FILTERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_NAMES: Shape = Shape {
@@ -743,6 +748,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_ROLES: Shape = Shape {
@@ -785,6 +791,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_FILTERS: Shape = Shape {
@@ -862,6 +869,18 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/TargetFilters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Actions", "InvocationPoints", "TargetNames"]),
+                Check::Unknown,
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Targets"]), Check::Required(&["Targets"])]),
+        ]),
+    }],
 };
 
 static SHAPE_HOOK_TARGET: Shape = Shape {
@@ -897,4 +916,5 @@ static SHAPE_HOOK_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::Value;
 
@@ -94,4 +94,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Arn"]),
+            Check::Required(&["ModuleName", "VersionId"]),
+        ]),
+    }],
 };

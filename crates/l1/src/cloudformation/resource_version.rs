@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -260,4 +261,5 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -783,6 +784,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["TemplateURL"]),
+            Check::Required(&["TemplateBody"]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTO_DEPLOYMENT: Shape = Shape {
@@ -812,6 +822,7 @@ static SHAPE_AUTO_DEPLOYMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_EXECUTION: Shape = Shape {
@@ -822,6 +833,7 @@ static SHAPE_MANAGED_EXECUTION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPERATION_PREFERENCES: Shape = Shape {
@@ -898,6 +910,7 @@ static SHAPE_OPERATION_PREFERENCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER: Shape = Shape {
@@ -916,6 +929,7 @@ static SHAPE_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STACK_INSTANCES: Shape = Shape {
@@ -956,6 +970,7 @@ static SHAPE_STACK_INSTANCES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_TARGETS: Shape = Shape {
@@ -1016,6 +1031,7 @@ static SHAPE_DEPLOYMENT_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1043,4 +1059,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

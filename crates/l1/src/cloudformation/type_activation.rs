@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -303,6 +305,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["TypeName", "PublisherId", "Type"]),
+            Check::Required(&["PublicTypeArn"]),
+        ]),
+    }],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -330,4 +341,5 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

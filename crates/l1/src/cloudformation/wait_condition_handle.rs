@@ -81,4 +81,5 @@ pub static FACTS: ResourceFacts = ResourceFacts {
 static SHAPE: Shape = Shape {
     name: "Properties",
     properties: &[],
+    constraints: &[],
 };

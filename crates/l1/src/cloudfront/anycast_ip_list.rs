@@ -327,6 +327,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_CIDR_CONFIG: Shape = Shape {
@@ -345,6 +346,7 @@ static SHAPE_IPAM_CIDR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -360,6 +362,7 @@ static SHAPE_TAGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -388,4 +391,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -375,6 +375,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CACHE_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_POLICY_CONFIG: Shape = Shape {
@@ -426,6 +427,7 @@ static SHAPE_CACHE_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN: Shape = Shape {
@@ -462,6 +464,7 @@ static SHAPE_PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES_CONFIG: Shape = Shape {
@@ -488,6 +491,7 @@ static SHAPE_COOKIES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS_CONFIG: Shape = Shape {
@@ -514,6 +518,7 @@ static SHAPE_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
@@ -540,4 +545,5 @@ static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -156,6 +156,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Shape = Shape {
@@ -166,4 +167,5 @@ static SHAPE_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -377,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_FUNCTION_CONFIG: Shape = Shape {
@@ -409,6 +410,7 @@ static SHAPE_CONNECTION_FUNCTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
@@ -419,6 +421,7 @@ static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -447,4 +450,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

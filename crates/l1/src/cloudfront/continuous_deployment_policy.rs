@@ -502,6 +502,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Shape = Shape {
@@ -555,6 +556,7 @@ static SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER_POLICY_CONFIG: Shape = Shape {
@@ -581,6 +583,7 @@ static SHAPE_SINGLE_HEADER_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_WEIGHT_POLICY_CONFIG: Shape = Shape {
@@ -603,6 +606,7 @@ static SHAPE_SINGLE_WEIGHT_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_STICKINESS_CONFIG: Shape = Shape {
@@ -629,6 +633,7 @@ static SHAPE_SESSION_STICKINESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_CONFIG: Shape = Shape {
@@ -656,6 +661,7 @@ static SHAPE_TRAFFIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER_CONFIG: Shape = Shape {
@@ -682,6 +688,7 @@ static SHAPE_SINGLE_HEADER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_WEIGHT_CONFIG: Shape = Shape {
@@ -704,4 +711,5 @@ static SHAPE_SINGLE_WEIGHT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

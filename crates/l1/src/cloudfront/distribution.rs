@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2325,6 +2326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION_CONFIG: Shape = Shape {
@@ -2527,6 +2529,7 @@ static SHAPE_DISTRIBUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
@@ -2689,6 +2692,25 @@ static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3722 aws_cloudfront_distribution/forward_enum.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["CachePolicyId"]),
+            &Check::Any,
+            &Check::Property(
+                "ForwardedValues",
+                &Check::Property(
+                    "Cookies",
+                    &Check::Property(
+                        "Forward",
+                        &Check::Enum(&["\"all\"", "\"none\"", "\"whitelist\""]),
+                    ),
+                ),
+            ),
+        ),
+    }],
 };
 
 static SHAPE_FORWARDED_VALUES: Shape = Shape {
@@ -2729,6 +2751,7 @@ static SHAPE_FORWARDED_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -2752,6 +2775,7 @@ static SHAPE_COOKIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2770,6 +2794,7 @@ static SHAPE_FUNCTION_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRPC_CONFIG: Shape = Shape {
@@ -2780,6 +2805,7 @@ static SHAPE_GRPC_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2804,6 +2830,7 @@ static SHAPE_LAMBDA_FUNCTION_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_TAG_CONFIG: Shape = Shape {
@@ -2814,6 +2841,7 @@ static SHAPE_CACHE_TAG_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_FUNCTION_ASSOCIATION: Shape = Shape {
@@ -2828,6 +2856,7 @@ static SHAPE_CONNECTION_FUNCTION_ASSOCIATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ERROR_RESPONSE: Shape = Shape {
@@ -2869,6 +2898,12 @@ static SHAPE_CUSTOM_ERROR_RESPONSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependentRequired at #/definitions/CustomErrorResponse",
+        description: "",
+        check: Check::DependentRequired("ResponseCode", &["ResponsePagePath"]),
+    }],
 };
 
 static SHAPE_LEGACY_CUSTOM_ORIGIN: Shape = Shape {
@@ -2910,6 +2945,7 @@ static SHAPE_LEGACY_CUSTOM_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CACHE_BEHAVIOR: Shape = Shape {
@@ -3069,6 +3105,25 @@ static SHAPE_DEFAULT_CACHE_BEHAVIOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3722 aws_cloudfront_distribution/forward_enum.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["CachePolicyId"]),
+            &Check::Any,
+            &Check::Property(
+                "ForwardedValues",
+                &Check::Property(
+                    "Cookies",
+                    &Check::Property(
+                        "Forward",
+                        &Check::Enum(&["\"all\"", "\"none\"", "\"whitelist\""]),
+                    ),
+                ),
+            ),
+        ),
+    }],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -3093,6 +3148,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUPS: Shape = Shape {
@@ -3116,6 +3172,7 @@ static SHAPE_ORIGIN_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP: Shape = Shape {
@@ -3149,6 +3206,7 @@ static SHAPE_ORIGIN_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_FAILOVER_CRITERIA: Shape = Shape {
@@ -3159,6 +3217,7 @@ static SHAPE_ORIGIN_GROUP_FAILOVER_CRITERIA: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATUS_CODES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATUS_CODES: Shape = Shape {
@@ -3185,6 +3244,7 @@ static SHAPE_STATUS_CODES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_MEMBERS: Shape = Shape {
@@ -3212,6 +3272,7 @@ static SHAPE_ORIGIN_GROUP_MEMBERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_GROUP_MEMBER: Shape = Shape {
@@ -3222,6 +3283,7 @@ static SHAPE_ORIGIN_GROUP_MEMBER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN: Shape = Shape {
@@ -3305,6 +3367,20 @@ static SHAPE_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Origin",
+            description: "",
+            check: Check::DependentExcluded("CustomOriginConfig", &["S3OriginConfig"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Origin",
+            description: "",
+            check: Check::DependentExcluded("S3OriginConfig", &["CustomOriginConfig"]),
+        },
+    ],
 };
 
 static SHAPE_CUSTOM_ORIGIN_CONFIG: Shape = Shape {
@@ -3367,6 +3443,7 @@ static SHAPE_CUSTOM_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_MTLS_CONFIG: Shape = Shape {
@@ -3377,6 +3454,7 @@ static SHAPE_ORIGIN_MTLS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_CUSTOM_HEADER: Shape = Shape {
@@ -3395,6 +3473,7 @@ static SHAPE_ORIGIN_CUSTOM_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_SHIELD: Shape = Shape {
@@ -3413,6 +3492,7 @@ static SHAPE_ORIGIN_SHIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ORIGIN_CONFIG: Shape = Shape {
@@ -3431,6 +3511,7 @@ static SHAPE_S3_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ORIGIN_CONFIG: Shape = Shape {
@@ -3461,6 +3542,7 @@ static SHAPE_VPC_ORIGIN_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTIONS: Shape = Shape {
@@ -3471,6 +3553,7 @@ static SHAPE_RESTRICTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEO_RESTRICTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_RESTRICTION: Shape = Shape {
@@ -3522,6 +3605,7 @@ static SHAPE_GEO_RESTRICTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEGACY_S3_ORIGIN: Shape = Shape {
@@ -3540,6 +3624,7 @@ static SHAPE_LEGACY_S3_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANT_CONFIG: Shape = Shape {
@@ -3555,6 +3640,7 @@ static SHAPE_TENANT_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DEFINITION: Shape = Shape {
@@ -3578,6 +3664,7 @@ static SHAPE_PARAMETER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -3588,6 +3675,7 @@ static SHAPE_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_STRING_SCHEMA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_SCHEMA: Shape = Shape {
@@ -3616,6 +3704,7 @@ static SHAPE_STRING_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEWER_CERTIFICATE: Shape = Shape {
@@ -3671,6 +3760,30 @@ static SHAPE_VIEWER_CERTIFICATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["AcmCertificateArn"]),
+                Check::Required(&["CloudFrontDefaultCertificate"]),
+                Check::Required(&["IamCertificateId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::DependentRequired("AcmCertificateArn", &["SslSupportMethod"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #/definitions/ViewerCertificate",
+            description: "",
+            check: Check::DependentRequired("IamCertificateId", &["SslSupportMethod"]),
+        },
+    ],
 };
 
 static SHAPE_VIEWER_MTLS_CONFIG: Shape = Shape {
@@ -3692,6 +3805,7 @@ static SHAPE_VIEWER_MTLS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE_CONFIG: Shape = Shape {
@@ -3716,6 +3830,7 @@ static SHAPE_TRUST_STORE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3734,4 +3849,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

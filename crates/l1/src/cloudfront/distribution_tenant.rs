@@ -619,6 +619,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZATIONS: Shape = Shape {
@@ -643,6 +644,7 @@ static SHAPE_CUSTOMIZATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -653,6 +655,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_RESTRICTION_CUSTOMIZATION: Shape = Shape {
@@ -679,6 +682,7 @@ static SHAPE_GEO_RESTRICTION_CUSTOMIZATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_ACL_CUSTOMIZATION: Shape = Shape {
@@ -700,6 +704,7 @@ static SHAPE_WEB_ACL_CUSTOMIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CERTIFICATE_REQUEST: Shape = Shape {
@@ -730,6 +735,7 @@ static SHAPE_MANAGED_CERTIFICATE_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER: Shape = Shape {
@@ -757,6 +763,7 @@ static SHAPE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -775,4 +782,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

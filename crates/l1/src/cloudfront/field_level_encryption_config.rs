@@ -381,6 +381,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_PROFILE_CONFIG: Shape = Shape {
@@ -407,6 +408,7 @@ static SHAPE_CONTENT_TYPE_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_PROFILE: Shape = Shape {
@@ -434,6 +436,7 @@ static SHAPE_CONTENT_TYPE_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ARG_PROFILE_CONFIG: Shape = Shape {
@@ -457,6 +460,7 @@ static SHAPE_QUERY_ARG_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ARG_PROFILE: Shape = Shape {
@@ -475,4 +479,5 @@ static SHAPE_QUERY_ARG_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -230,6 +230,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Shape = Shape {
@@ -268,6 +269,7 @@ static SHAPE_FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_ENTITY: Shape = Shape {
@@ -300,4 +302,5 @@ static SHAPE_ENCRYPTION_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

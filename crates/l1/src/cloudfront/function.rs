@@ -378,6 +378,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIG: Shape = Shape {
@@ -410,6 +411,7 @@ static SHAPE_FUNCTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
@@ -420,11 +422,13 @@ static SHAPE_KEY_VALUE_STORE_ASSOCIATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_METADATA: Shape = Shape {
     name: "FunctionMetadata",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -453,4 +457,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -157,6 +157,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_KEY_GROUP_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KEY_GROUP_CONFIG: Shape = Shape {
@@ -186,4 +187,5 @@ static SHAPE_KEY_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

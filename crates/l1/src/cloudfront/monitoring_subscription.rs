@@ -191,6 +191,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_SUBSCRIPTION_PROPERTY: Shape = Shape {
@@ -201,6 +202,7 @@ static SHAPE_MONITORING_SUBSCRIPTION_PROPERTY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG: Shape = Shape {
@@ -214,4 +216,5 @@ static SHAPE_REALTIME_METRICS_SUBSCRIPTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -167,6 +167,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG: Shape = Shape {
@@ -212,4 +213,5 @@ static SHAPE_ORIGIN_ACCESS_CONTROL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

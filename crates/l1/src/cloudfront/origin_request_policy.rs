@@ -304,6 +304,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ORIGIN_REQUEST_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_REQUEST_POLICY_CONFIG: Shape = Shape {
@@ -340,6 +341,7 @@ static SHAPE_ORIGIN_REQUEST_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES_CONFIG: Shape = Shape {
@@ -366,6 +368,7 @@ static SHAPE_COOKIES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS_CONFIG: Shape = Shape {
@@ -394,6 +397,7 @@ static SHAPE_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
@@ -420,4 +424,5 @@ static SHAPE_QUERY_STRINGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -165,6 +165,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLIC_KEY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_KEY_CONFIG: Shape = Shape {
@@ -195,4 +196,5 @@ static SHAPE_PUBLIC_KEY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

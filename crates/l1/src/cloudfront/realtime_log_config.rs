@@ -247,6 +247,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_END_POINT: Shape = Shape {
@@ -265,6 +266,7 @@ static SHAPE_END_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
@@ -283,4 +285,5 @@ static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

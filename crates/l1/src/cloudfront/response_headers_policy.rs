@@ -996,6 +996,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESPONSE_HEADERS_POLICY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_HEADERS_POLICY_CONFIG: Shape = Shape {
@@ -1047,6 +1048,7 @@ static SHAPE_RESPONSE_HEADERS_POLICY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_CONFIG: Shape = Shape {
@@ -1095,6 +1097,7 @@ static SHAPE_CORS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_HEADERS: Shape = Shape {
@@ -1113,6 +1116,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_HEADERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_METHODS: Shape = Shape {
@@ -1136,6 +1140,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_METHODS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ALLOW_ORIGINS: Shape = Shape {
@@ -1154,6 +1159,7 @@ static SHAPE_ACCESS_CONTROL_ALLOW_ORIGINS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_EXPOSE_HEADERS: Shape = Shape {
@@ -1169,6 +1175,7 @@ static SHAPE_ACCESS_CONTROL_EXPOSE_HEADERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HEADERS_CONFIG: Shape = Shape {
@@ -1184,6 +1191,7 @@ static SHAPE_CUSTOM_HEADERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HEADER: Shape = Shape {
@@ -1208,6 +1216,7 @@ static SHAPE_CUSTOM_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_HEADERS_CONFIG: Shape = Shape {
@@ -1223,6 +1232,7 @@ static SHAPE_REMOVE_HEADERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_HEADER: Shape = Shape {
@@ -1233,6 +1243,7 @@ static SHAPE_REMOVE_HEADER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_HEADERS_CONFIG: Shape = Shape {
@@ -1275,6 +1286,7 @@ static SHAPE_SECURITY_HEADERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_SECURITY_POLICY: Shape = Shape {
@@ -1293,6 +1305,7 @@ static SHAPE_CONTENT_SECURITY_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TYPE_OPTIONS: Shape = Shape {
@@ -1303,6 +1316,7 @@ static SHAPE_CONTENT_TYPE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_OPTIONS: Shape = Shape {
@@ -1324,6 +1338,7 @@ static SHAPE_FRAME_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERRER_POLICY: Shape = Shape {
@@ -1347,6 +1362,7 @@ static SHAPE_REFERRER_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRICT_TRANSPORT_SECURITY: Shape = Shape {
@@ -1377,6 +1393,7 @@ static SHAPE_STRICT_TRANSPORT_SECURITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_PROTECTION: Shape = Shape {
@@ -1407,6 +1424,7 @@ static SHAPE_XSS_PROTECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_TIMING_HEADERS_CONFIG: Shape = Shape {
@@ -1429,4 +1447,5 @@ static SHAPE_SERVER_TIMING_HEADERS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -383,6 +383,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_DISTRIBUTION_CONFIG: Shape = Shape {
@@ -436,6 +437,7 @@ static SHAPE_STREAMING_DISTRIBUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -460,6 +462,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ORIGIN: Shape = Shape {
@@ -478,6 +481,7 @@ static SHAPE_S3_ORIGIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUSTED_SIGNERS: Shape = Shape {
@@ -501,6 +505,7 @@ static SHAPE_TRUSTED_SIGNERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -519,4 +524,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

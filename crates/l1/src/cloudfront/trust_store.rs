@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CA_CERTIFICATES_BUNDLE_SOURCE: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_CA_CERTIFICATES_BUNDLE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION: Shape = Shape {
@@ -376,6 +378,7 @@ static SHAPE_CA_CERTIFICATES_BUNDLE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -404,4 +407,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

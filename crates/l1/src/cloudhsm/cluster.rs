@@ -398,6 +398,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_RETENTION_POLICY: Shape = Shape {
@@ -424,6 +425,7 @@ static SHAPE_BACKUP_RETENTION_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -450,4 +452,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -412,6 +412,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_SCHEDULE: Shape = Shape {
@@ -442,6 +443,7 @@ static SHAPE_REFRESH_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY: Shape = Shape {
@@ -463,6 +465,7 @@ static SHAPE_FREQUENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -481,6 +484,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WIDGET: Shape = Shape {
@@ -534,4 +538,5 @@ static SHAPE_WIDGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -646,6 +646,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -676,6 +677,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -807,6 +809,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_KEY_SELECTOR: Shape = Shape {
@@ -842,6 +845,7 @@ static SHAPE_CONTEXT_KEY_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
@@ -855,6 +859,7 @@ static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -873,4 +878,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

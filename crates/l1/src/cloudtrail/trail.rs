@@ -831,6 +831,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -861,6 +862,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -992,6 +994,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
@@ -1025,6 +1028,7 @@ static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SELECTOR: Shape = Shape {
@@ -1068,6 +1072,7 @@ static SHAPE_EVENT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_RESOURCE: Shape = Shape {
@@ -1104,6 +1109,7 @@ static SHAPE_DATA_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
@@ -1133,6 +1139,7 @@ static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1151,4 +1158,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

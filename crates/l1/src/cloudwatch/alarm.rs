@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1276,6 +1277,80 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["Metrics"]),
+                Check::Required(&["MetricName"]),
+                Check::Required(&["EvaluationCriteria"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("ExtendedStatistic", &["Statistic"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded(
+                "Metrics",
+                &[
+                    "MetricName",
+                    "Dimensions",
+                    "Period",
+                    "Namespace",
+                    "Statistic",
+                    "ExtendedStatistic",
+                    "Unit",
+                ],
+            ),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Statistic", &["ExtendedStatistic"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Threshold", &["ThresholdMetricId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("ThresholdMetricId", &["Threshold"]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3615 aws_cloudwatch_alarm/period.json",
+            description: "The period, in seconds, over which the statistic is applied. This is required for an alarm based on a metric. Valid values are 10, 30, 60, and any multiple of 60.",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("Period", &Check::Type(&["integer", "string"])),
+                    Check::Required(&["Period"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property(
+                    "Period",
+                    &Check::IfThenElse(
+                        &Check::Maximum(60.0),
+                        &Check::Enum(&["10", "30", "60"]),
+                        &Check::MultipleOf(60.0),
+                    ),
+                ),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -1286,6 +1361,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_TAGS_PROPAGATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
@@ -1336,6 +1412,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1362,6 +1439,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_CRITERIA: Shape = Shape {
@@ -1372,6 +1450,7 @@ static SHAPE_EVALUATION_CRITERIA: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_PROM_QL_CRITERIA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_PROM_QL_CRITERIA: Shape = Shape {
@@ -1396,6 +1475,7 @@ static SHAPE_ALARM_PROM_QL_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_WINDOW: Shape = Shape {
@@ -1414,6 +1494,15 @@ static SHAPE_EVALUATION_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EvaluationWindow",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["WallClockWindow"]),
+            Check::Required(&["SlidingWindow"]),
+        ]),
+    }],
 };
 
 static SHAPE_WALL_CLOCK_WINDOW: Shape = Shape {
@@ -1424,6 +1513,7 @@ static SHAPE_WALL_CLOCK_WINDOW: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -1488,6 +1578,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -1552,6 +1643,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1594,6 +1686,7 @@ static SHAPE_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1620,6 +1713,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
@@ -1642,4 +1736,5 @@ static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -376,6 +376,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTE_TARGETS: Shape = Shape {
@@ -399,6 +400,7 @@ static SHAPE_MUTE_TARGETS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -409,6 +411,7 @@ static SHAPE_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEDULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -445,6 +448,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -471,4 +475,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -557,6 +557,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -580,6 +581,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGE: Shape = Shape {
@@ -598,6 +600,7 @@ static SHAPE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -616,6 +619,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_CHARACTERISTICS: Shape = Shape {
@@ -626,6 +630,7 @@ static SHAPE_METRIC_CHARACTERISTICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_MATH_ANOMALY_DETECTOR: Shape = Shape {
@@ -641,6 +646,7 @@ static SHAPE_METRIC_MATH_ANOMALY_DETECTOR: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
@@ -689,6 +695,7 @@ static SHAPE_METRIC_DATA_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STAT: Shape = Shape {
@@ -719,6 +726,7 @@ static SHAPE_METRIC_STAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -748,6 +756,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_METRIC_ANOMALY_DETECTOR: Shape = Shape {
@@ -789,4 +798,5 @@ static SHAPE_SINGLE_METRIC_ANOMALY_DETECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -419,6 +420,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_TAGS_PROPAGATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
@@ -469,6 +471,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -495,4 +498,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -372,6 +372,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION_CREDENTIAL: Shape = Shape {
@@ -382,6 +383,7 @@ static SHAPE_INTEGRATION_CREDENTIAL: Shape = Shape {
         ty: Ty::Object(&SHAPE_API_KEY_CREDENTIAL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
@@ -396,6 +398,7 @@ static SHAPE_API_KEY_CREDENTIAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -422,4 +425,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -660,6 +660,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -670,6 +671,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ALARM_TAGS_PROPAGATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
@@ -720,6 +722,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
@@ -795,6 +798,7 @@ static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -831,6 +835,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -857,6 +862,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
@@ -879,4 +885,5 @@ static SHAPE_WARM_UP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -456,6 +457,23 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "all-of",
+            source: "allOf at #/allOf/0",
+            description: "",
+            check: Check::Required(&["FirehoseArn", "RoleArn", "OutputFormat"]),
+        },
+        Constraint {
+            rule: "one-of",
+            source: "oneOf at #/allOf/1",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Any,
+                Check::Required(&["IncludeFilters", "ExcludeFilters"]),
+            ]),
+        },
+    ],
 };
 
 static SHAPE_METRIC_STREAM_FILTER: Shape = Shape {
@@ -491,6 +509,7 @@ static SHAPE_METRIC_STREAM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STREAM_STATISTICS_CONFIGURATION: Shape = Shape {
@@ -525,6 +544,7 @@ static SHAPE_METRIC_STREAM_STATISTICS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_STREAM_STATISTICS_METRIC: Shape = Shape {
@@ -552,6 +572,7 @@ static SHAPE_METRIC_STREAM_STATISTICS_METRIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -578,4 +599,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -174,6 +174,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_TEL_ENRICHMENT_METRIC_SELECTOR: Shape = Shape {
@@ -210,4 +211,5 @@ static SHAPE_O_TEL_ENRICHMENT_METRIC_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

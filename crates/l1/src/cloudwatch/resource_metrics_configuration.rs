@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_METRIC_SELECTION: Shape = Shape {
@@ -200,4 +201,5 @@ static SHAPE_RESOURCE_METRIC_SELECTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

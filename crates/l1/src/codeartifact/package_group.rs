@@ -392,6 +392,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_CONFIGURATION: Shape = Shape {
@@ -402,6 +403,7 @@ static SHAPE_ORIGIN_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESTRICTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTIONS: Shape = Shape {
@@ -426,6 +428,7 @@ static SHAPE_RESTRICTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTION_TYPE: Shape = Shape {
@@ -452,6 +455,7 @@ static SHAPE_RESTRICTION_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -480,4 +484,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

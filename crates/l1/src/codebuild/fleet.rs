@@ -780,6 +780,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
@@ -822,6 +823,7 @@ static SHAPE_COMPUTE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
@@ -848,6 +850,7 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_PROXY_RULE: Shape = Shape {
@@ -883,6 +886,7 @@ static SHAPE_FLEET_PROXY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -917,6 +921,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIGURATION_INPUT: Shape = Shape {
@@ -952,6 +957,7 @@ static SHAPE_SCALING_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_CONFIGURATION: Shape = Shape {
@@ -973,6 +979,7 @@ static SHAPE_TARGET_TRACKING_SCALING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1001,4 +1008,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1465,6 +1467,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACTS: Shape = Shape {
@@ -1525,6 +1528,23 @@ static SHAPE_ARTIFACTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3636 aws_codebuild_project/s3_locations.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "Type",
+                    &Check::AllOf(&[Check::Const("\"S3\""), Check::Type(&["string"])]),
+                ),
+                Check::Required(&["Type"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["Location"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_PROJECT_BUILD_BATCH_CONFIG: Shape = Shape {
@@ -1561,6 +1581,7 @@ static SHAPE_PROJECT_BUILD_BATCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RESTRICTIONS: Shape = Shape {
@@ -1584,6 +1605,7 @@ static SHAPE_BATCH_RESTRICTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_CACHE: Shape = Shape {
@@ -1619,6 +1641,7 @@ static SHAPE_PROJECT_CACHE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -1696,6 +1719,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCKER_SERVER: Shape = Shape {
@@ -1719,6 +1743,7 @@ static SHAPE_DOCKER_SERVER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -1743,6 +1768,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_FLEET: Shape = Shape {
@@ -1753,6 +1779,7 @@ static SHAPE_PROJECT_FLEET: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_CREDENTIAL: Shape = Shape {
@@ -1771,6 +1798,7 @@ static SHAPE_REGISTRY_CREDENTIAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_FILE_SYSTEM_LOCATION: Shape = Shape {
@@ -1807,6 +1835,7 @@ static SHAPE_PROJECT_FILE_SYSTEM_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_CONFIG: Shape = Shape {
@@ -1825,6 +1854,7 @@ static SHAPE_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIG: Shape = Shape {
@@ -1849,6 +1879,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGS_CONFIG: Shape = Shape {
@@ -1873,6 +1904,7 @@ static SHAPE_S3_LOGS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_SOURCE_VERSION: Shape = Shape {
@@ -1891,6 +1923,7 @@ static SHAPE_PROJECT_SOURCE_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -1957,6 +1990,23 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3636 aws_codebuild_project/s3_locations.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "Type",
+                    &Check::AllOf(&[Check::Const("\"S3\""), Check::Type(&["string"])]),
+                ),
+                Check::Required(&["Type"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["Location"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_SOURCE_AUTH: Shape = Shape {
@@ -1975,6 +2025,7 @@ static SHAPE_SOURCE_AUTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_STATUS_CONFIG: Shape = Shape {
@@ -1993,6 +2044,7 @@ static SHAPE_BUILD_STATUS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_SUBMODULES_CONFIG: Shape = Shape {
@@ -2003,6 +2055,7 @@ static SHAPE_GIT_SUBMODULES_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2021,6 +2074,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_TRIGGERS: Shape = Shape {
@@ -2067,6 +2121,7 @@ static SHAPE_PROJECT_TRIGGERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PULL_REQUEST_BUILD_POLICY: Shape = Shape {
@@ -2090,6 +2145,7 @@ static SHAPE_PULL_REQUEST_BUILD_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -2114,6 +2170,7 @@ static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2148,4 +2205,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

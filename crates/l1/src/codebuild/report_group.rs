@@ -390,6 +390,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_EXPORT_CONFIG: Shape = Shape {
@@ -411,6 +412,7 @@ static SHAPE_REPORT_EXPORT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_REPORT_EXPORT_CONFIG: Shape = Shape {
@@ -462,6 +464,7 @@ static SHAPE_S3_REPORT_EXPORT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -490,4 +493,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -447,6 +447,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -469,6 +470,7 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -505,6 +507,7 @@ static SHAPE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -523,6 +526,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_TRIGGER: Shape = Shape {
@@ -581,4 +585,5 @@ static SHAPE_REPOSITORY_TRIGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

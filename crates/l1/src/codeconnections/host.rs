@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -362,6 +363,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -430,4 +432,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

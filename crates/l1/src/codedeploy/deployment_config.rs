@@ -504,6 +504,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_HEALTHY_HOSTS: Shape = Shape {
@@ -525,6 +526,7 @@ static SHAPE_MINIMUM_HEALTHY_HOSTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
@@ -552,6 +554,7 @@ static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_CANARY: Shape = Shape {
@@ -570,6 +573,7 @@ static SHAPE_TIME_BASED_CANARY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_LINEAR: Shape = Shape {
@@ -588,6 +592,7 @@ static SHAPE_TIME_BASED_LINEAR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZONAL_CONFIG: Shape = Shape {
@@ -612,6 +617,7 @@ static SHAPE_ZONAL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_HEALTHY_HOSTS_PER_ZONE: Shape = Shape {
@@ -633,4 +639,5 @@ static SHAPE_MINIMUM_HEALTHY_HOSTS_PER_ZONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

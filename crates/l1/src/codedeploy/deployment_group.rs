@@ -1549,6 +1549,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_CONFIGURATION: Shape = Shape {
@@ -1578,6 +1579,7 @@ static SHAPE_ALARM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -1588,6 +1590,7 @@ static SHAPE_ALARM: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -1618,6 +1621,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -1642,6 +1646,7 @@ static SHAPE_BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_READY_OPTION: Shape = Shape {
@@ -1663,6 +1668,7 @@ static SHAPE_DEPLOYMENT_READY_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GREEN_FLEET_PROVISIONING_OPTION: Shape = Shape {
@@ -1676,6 +1682,7 @@ static SHAPE_GREEN_FLEET_PROVISIONING_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_INSTANCE_TERMINATION_OPTION: Shape = Shape {
@@ -1697,6 +1704,7 @@ static SHAPE_BLUE_INSTANCE_TERMINATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT: Shape = Shape {
@@ -1721,6 +1729,7 @@ static SHAPE_DEPLOYMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_LOCATION: Shape = Shape {
@@ -1745,6 +1754,7 @@ static SHAPE_REVISION_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_LOCATION: Shape = Shape {
@@ -1763,6 +1773,7 @@ static SHAPE_GIT_HUB_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1799,6 +1810,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_STYLE: Shape = Shape {
@@ -1823,6 +1835,7 @@ static SHAPE_DEPLOYMENT_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_SERVICE: Shape = Shape {
@@ -1841,6 +1854,7 @@ static SHAPE_ECS_SERVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_FILTER: Shape = Shape {
@@ -1868,6 +1882,7 @@ static SHAPE_EC2_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_SET: Shape = Shape {
@@ -1883,6 +1898,7 @@ static SHAPE_EC2_TAG_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EC2_TAG_SET_LIST_OBJECT: Shape = Shape {
@@ -1898,6 +1914,7 @@ static SHAPE_EC2_TAG_SET_LIST_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
@@ -1937,6 +1954,7 @@ static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELB_INFO: Shape = Shape {
@@ -1947,6 +1965,7 @@ static SHAPE_ELB_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_INFO: Shape = Shape {
@@ -1957,6 +1976,7 @@ static SHAPE_TARGET_GROUP_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_PAIR_INFO: Shape = Shape {
@@ -1986,6 +2006,7 @@ static SHAPE_TARGET_GROUP_PAIR_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTE: Shape = Shape {
@@ -2001,6 +2022,7 @@ static SHAPE_TRAFFIC_ROUTE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -2028,6 +2050,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_PREMISES_TAG_SET: Shape = Shape {
@@ -2043,6 +2066,7 @@ static SHAPE_ON_PREMISES_TAG_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT: Shape = Shape {
@@ -2058,6 +2082,7 @@ static SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2076,6 +2101,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -2119,4 +2145,5 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_PERMISSIONS: Shape = Shape {
@@ -342,6 +343,7 @@ static SHAPE_AGENT_PERMISSIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL: Shape = Shape {
@@ -366,6 +368,7 @@ static SHAPE_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -392,4 +395,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -491,6 +491,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_PROPERTIES: Shape = Shape {
@@ -550,6 +551,7 @@ static SHAPE_CONFIGURATION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_DETAILS: Shape = Shape {
@@ -576,6 +578,7 @@ static SHAPE_ARTIFACT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SETTINGS: Shape = Shape {
@@ -622,6 +625,7 @@ static SHAPE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -648,4 +652,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

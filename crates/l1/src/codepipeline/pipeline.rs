@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1668,6 +1669,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ArtifactStore"]),
+            Check::Required(&["ArtifactStores"]),
+        ]),
+    }],
 };
 
 static SHAPE_ARTIFACT_STORE: Shape = Shape {
@@ -1695,6 +1705,7 @@ static SHAPE_ARTIFACT_STORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_KEY: Shape = Shape {
@@ -1713,6 +1724,7 @@ static SHAPE_ENCRYPTION_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_STORE_MAP: Shape = Shape {
@@ -1731,6 +1743,7 @@ static SHAPE_ARTIFACT_STORE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_TRANSITION: Shape = Shape {
@@ -1749,6 +1762,7 @@ static SHAPE_STAGE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE_DECLARATION: Shape = Shape {
@@ -1804,6 +1818,7 @@ static SHAPE_STAGE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DECLARATION: Shape = Shape {
@@ -1919,6 +1934,7 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_TYPE_ID: Shape = Shape {
@@ -1957,6 +1973,7 @@ static SHAPE_ACTION_TYPE_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -1984,6 +2001,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ARTIFACT: Shape = Shape {
@@ -1994,6 +2012,7 @@ static SHAPE_INPUT_ARTIFACT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_ARTIFACT: Shape = Shape {
@@ -2017,6 +2036,7 @@ static SHAPE_OUTPUT_ARTIFACT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEFORE_ENTRY_CONDITIONS: Shape = Shape {
@@ -2032,6 +2052,7 @@ static SHAPE_BEFORE_ENTRY_CONDITIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -2055,6 +2076,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_DECLARATION: Shape = Shape {
@@ -2116,6 +2138,7 @@ static SHAPE_RULE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_TYPE_ID: Shape = Shape {
@@ -2146,6 +2169,7 @@ static SHAPE_RULE_TYPE_ID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCKER_DECLARATION: Shape = Shape {
@@ -2167,6 +2191,7 @@ static SHAPE_BLOCKER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILURE_CONDITIONS: Shape = Shape {
@@ -2199,6 +2224,7 @@ static SHAPE_FAILURE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CONFIGURATION: Shape = Shape {
@@ -2212,6 +2238,7 @@ static SHAPE_RETRY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUCCESS_CONDITIONS: Shape = Shape {
@@ -2227,6 +2254,7 @@ static SHAPE_SUCCESS_CONDITIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2253,6 +2281,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_TRIGGER_DECLARATION: Shape = Shape {
@@ -2274,6 +2303,7 @@ static SHAPE_PIPELINE_TRIGGER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_CONFIGURATION: Shape = Shape {
@@ -2308,6 +2338,7 @@ static SHAPE_GIT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_PULL_REQUEST_FILTER: Shape = Shape {
@@ -2337,6 +2368,7 @@ static SHAPE_GIT_PULL_REQUEST_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
@@ -2365,6 +2397,7 @@ static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
@@ -2393,6 +2426,7 @@ static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_PUSH_FILTER: Shape = Shape {
@@ -2417,6 +2451,7 @@ static SHAPE_GIT_PUSH_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
@@ -2445,6 +2480,7 @@ static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE_DECLARATION: Shape = Shape {
@@ -2469,4 +2505,5 @@ static SHAPE_VARIABLE_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -388,6 +388,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEBHOOK_AUTH_CONFIGURATION: Shape = Shape {
@@ -414,6 +415,7 @@ static SHAPE_WEBHOOK_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEBHOOK_FILTER_RULE: Shape = Shape {
@@ -440,6 +442,7 @@ static SHAPE_WEBHOOK_FILTER_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -466,4 +469,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -270,6 +271,7 @@ static SHAPE_CODE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -294,4 +296,5 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

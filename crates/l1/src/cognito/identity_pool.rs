@@ -433,6 +433,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_IDENTITY_PROVIDER: Shape = Shape {
@@ -467,6 +468,7 @@ static SHAPE_COGNITO_IDENTITY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_STREAMS: Shape = Shape {
@@ -491,6 +493,7 @@ static SHAPE_COGNITO_STREAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -517,6 +520,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUSH_SYNC: Shape = Shape {
@@ -540,4 +544,5 @@ static SHAPE_PUSH_SYNC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

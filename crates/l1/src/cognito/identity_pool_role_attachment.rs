@@ -277,6 +277,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_MAPPING: Shape = Shape {
@@ -307,6 +308,7 @@ static SHAPE_ROLE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULES_CONFIGURATION_TYPE: Shape = Shape {
@@ -322,6 +324,7 @@ static SHAPE_RULES_CONFIGURATION_TYPE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_RULE: Shape = Shape {
@@ -352,4 +355,5 @@ static SHAPE_MAPPING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

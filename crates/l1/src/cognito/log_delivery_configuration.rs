@@ -249,6 +249,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -285,6 +286,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
@@ -295,6 +297,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_CONFIGURATION: Shape = Shape {
@@ -305,6 +308,7 @@ static SHAPE_FIREHOSE_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -315,4 +319,5 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -366,6 +366,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_TYPE: Shape = Shape {
@@ -435,4 +436,5 @@ static SHAPE_ASSET_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -2060,6 +2060,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_RECOVERY_SETTING: Shape = Shape {
@@ -2079,6 +2080,7 @@ static SHAPE_ACCOUNT_RECOVERY_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECOVERY_OPTION: Shape = Shape {
@@ -2104,6 +2106,7 @@ static SHAPE_RECOVERY_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADMIN_CREATE_USER_CONFIG: Shape = Shape {
@@ -2132,6 +2135,7 @@ static SHAPE_ADMIN_CREATE_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVITE_MESSAGE_TEMPLATE: Shape = Shape {
@@ -2171,6 +2175,7 @@ static SHAPE_INVITE_MESSAGE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CONFIGURATION: Shape = Shape {
@@ -2189,6 +2194,7 @@ static SHAPE_DEVICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
@@ -2247,6 +2253,7 @@ static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUER_CONFIGURATION: Shape = Shape {
@@ -2260,6 +2267,7 @@ static SHAPE_ISSUER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KEY_CONFIGURATION: Shape = Shape {
@@ -2288,6 +2296,7 @@ static SHAPE_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -2461,6 +2470,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
@@ -2489,6 +2499,7 @@ static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
@@ -2517,6 +2528,7 @@ static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_FEDERATION: Shape = Shape {
@@ -2545,6 +2557,7 @@ static SHAPE_INBOUND_FEDERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
@@ -2573,6 +2586,7 @@ static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICIES: Shape = Shape {
@@ -2591,6 +2605,7 @@ static SHAPE_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PASSWORD_POLICY: Shape = Shape {
@@ -2651,6 +2666,7 @@ static SHAPE_PASSWORD_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGN_IN_POLICY: Shape = Shape {
@@ -2679,6 +2695,7 @@ static SHAPE_SIGN_IN_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ATTRIBUTE: Shape = Shape {
@@ -2735,6 +2752,7 @@ static SHAPE_SCHEMA_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
@@ -2761,6 +2779,7 @@ static SHAPE_NUMBER_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
@@ -2787,6 +2806,7 @@ static SHAPE_STRING_ATTRIBUTE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CONFIGURATION: Shape = Shape {
@@ -2832,6 +2852,7 @@ static SHAPE_SMS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
@@ -2911,6 +2932,7 @@ static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_ATTRIBUTE_UPDATE_SETTINGS: Shape = Shape {
@@ -2929,6 +2951,7 @@ static SHAPE_USER_ATTRIBUTE_UPDATE_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_USER_POOL_ADD_ONS: Shape = Shape {
@@ -2950,6 +2973,7 @@ static SHAPE_USER_POOL_ADD_ONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_ADDITIONAL_FLOWS: Shape = Shape {
@@ -2963,6 +2987,7 @@ static SHAPE_ADVANCED_SECURITY_ADDITIONAL_FLOWS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_USERNAME_CONFIGURATION: Shape = Shape {
@@ -2973,6 +2998,7 @@ static SHAPE_USERNAME_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERIFICATION_MESSAGE_TEMPLATE: Shape = Shape {
@@ -3047,4 +3073,5 @@ static SHAPE_VERIFICATION_MESSAGE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

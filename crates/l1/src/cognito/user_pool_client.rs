@@ -828,6 +828,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -885,6 +886,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_TOKEN_ROTATION: Shape = Shape {
@@ -910,6 +912,7 @@ static SHAPE_REFRESH_TOKEN_ROTATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOKEN_VALIDITY_UNITS: Shape = Shape {
@@ -943,4 +946,5 @@ static SHAPE_TOKEN_VALIDITY_UNITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

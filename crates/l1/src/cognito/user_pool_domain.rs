@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -292,6 +294,36 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "if at #/allOf/0",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["CustomDomainConfig"]),
+                &Check::Property(
+                    "Domain",
+                    &Check::Pattern(
+                        r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$",
+                    ),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "if at #/allOf/1",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Not(&Check::Required(&["CustomDomainConfig"])),
+                &Check::Property(
+                    "Domain",
+                    &Check::Pattern(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$"),
+                ),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CUSTOM_DOMAIN_CONFIG_TYPE: Shape = Shape {
@@ -320,6 +352,7 @@ static SHAPE_CUSTOM_DOMAIN_CONFIG_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_TYPE: Shape = Shape {
@@ -330,6 +363,7 @@ static SHAPE_ROUTING_TYPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FAILOVER_TYPE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_TYPE: Shape = Shape {
@@ -356,4 +390,5 @@ static SHAPE_FAILOVER_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

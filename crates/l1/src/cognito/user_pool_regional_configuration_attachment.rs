@@ -480,6 +480,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
@@ -516,6 +517,7 @@ static SHAPE_EMAIL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIG: Shape = Shape {
@@ -612,6 +614,7 @@ static SHAPE_LAMBDA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
@@ -630,6 +633,7 @@ static SHAPE_CUSTOM_EMAIL_SENDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
@@ -648,6 +652,7 @@ static SHAPE_CUSTOM_SMS_SENDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INBOUND_FEDERATION: Shape = Shape {
@@ -666,6 +671,7 @@ static SHAPE_INBOUND_FEDERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
@@ -684,6 +690,7 @@ static SHAPE_PRE_TOKEN_GENERATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CONFIGURATION: Shape = Shape {
@@ -714,6 +721,7 @@ static SHAPE_SMS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
@@ -762,4 +770,5 @@ static SHAPE_EUMS_SMS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -179,6 +179,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SERVER_SCOPE_TYPE: Shape = Shape {
@@ -206,4 +207,5 @@ static SHAPE_RESOURCE_SERVER_SCOPE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

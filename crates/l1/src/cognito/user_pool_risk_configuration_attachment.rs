@@ -469,6 +469,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = Shape {
@@ -487,6 +488,7 @@ static SHAPE_ACCOUNT_TAKEOVER_RISK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = Shape {
@@ -511,6 +513,7 @@ static SHAPE_ACCOUNT_TAKEOVER_ACTIONS_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = Shape {
@@ -529,6 +532,7 @@ static SHAPE_ACCOUNT_TAKEOVER_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFY_CONFIGURATION_TYPE: Shape = Shape {
@@ -571,6 +575,7 @@ static SHAPE_NOTIFY_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFY_EMAIL_TYPE: Shape = Shape {
@@ -595,6 +600,7 @@ static SHAPE_NOTIFY_EMAIL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
@@ -618,6 +624,7 @@ static SHAPE_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = Shape {
@@ -628,6 +635,7 @@ static SHAPE_COMPROMISED_CREDENTIALS_ACTIONS_TYPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
@@ -656,4 +664,5 @@ static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

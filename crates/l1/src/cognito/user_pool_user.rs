@@ -212,6 +212,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_TYPE: Shape = Shape {
@@ -230,4 +231,5 @@ static SHAPE_ATTRIBUTE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

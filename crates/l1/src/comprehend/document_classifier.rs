@@ -814,6 +814,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG: Shape = Shape {
@@ -894,6 +895,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
@@ -940,6 +942,7 @@ static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_READER_CONFIG: Shape = Shape {
@@ -982,6 +985,7 @@ static SHAPE_DOCUMENT_READER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_DOCUMENTS: Shape = Shape {
@@ -1010,6 +1014,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_DOCUMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG: Shape = Shape {
@@ -1038,6 +1043,7 @@ static SHAPE_DOCUMENT_CLASSIFIER_OUTPUT_DATA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1064,6 +1070,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1110,4 +1117,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -796,6 +796,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_INPUT_DATA_CONFIG: Shape = Shape {
@@ -851,6 +852,7 @@ static SHAPE_ENTITY_RECOGNIZER_INPUT_DATA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_ANNOTATIONS: Shape = Shape {
@@ -879,6 +881,7 @@ static SHAPE_ENTITY_RECOGNIZER_ANNOTATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
@@ -952,6 +955,7 @@ static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_DOCUMENTS: Shape = Shape {
@@ -989,6 +993,7 @@ static SHAPE_ENTITY_RECOGNIZER_DOCUMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNIZER_ENTITY_LIST: Shape = Shape {
@@ -1004,6 +1009,7 @@ static SHAPE_ENTITY_RECOGNIZER_ENTITY_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
@@ -1019,6 +1025,7 @@ static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1045,6 +1052,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1091,4 +1099,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

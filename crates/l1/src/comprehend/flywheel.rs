@@ -593,6 +593,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SECURITY_CONFIG: Shape = Shape {
@@ -638,6 +639,7 @@ static SHAPE_DATA_SECURITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -684,6 +686,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -710,6 +713,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONFIG: Shape = Shape {
@@ -737,6 +741,7 @@ static SHAPE_TASK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_CLASSIFICATION_CONFIG: Shape = Shape {
@@ -772,6 +777,7 @@ static SHAPE_DOCUMENT_CLASSIFICATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_RECOGNITION_CONFIG: Shape = Shape {
@@ -791,6 +797,7 @@ static SHAPE_ENTITY_RECOGNITION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
@@ -806,4 +813,5 @@ static SHAPE_ENTITY_TYPES_LIST_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -925,6 +925,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRITERIA: Shape = Shape {
@@ -1019,6 +1020,7 @@ static SHAPE_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_CRITERIA_CONDITION: Shape = Shape {
@@ -1058,6 +1060,7 @@ static SHAPE_INTEGER_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_CRITERIA_CONDITION: Shape = Shape {
@@ -1102,6 +1105,7 @@ static SHAPE_STRING_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOUBLE_CRITERIA_CONDITION: Shape = Shape {
@@ -1141,6 +1145,7 @@ static SHAPE_DOUBLE_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAGS_CRITERIA_CONDITION: Shape = Shape {
@@ -1196,6 +1201,7 @@ static SHAPE_RESOURCE_TAGS_CRITERIA_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CONFIGURATION: Shape = Shape {
@@ -1229,6 +1235,7 @@ static SHAPE_ORGANIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1257,6 +1264,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1284,4 +1292,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -435,11 +435,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPLIANCE: Shape = Shape {
     name: "Compliance",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_MODE_CONFIGURATION: Shape = Shape {
@@ -450,6 +452,7 @@ static SHAPE_EVALUATION_MODE_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE: Shape = Shape {
@@ -485,6 +488,7 @@ static SHAPE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -520,6 +524,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POLICY_DETAILS: Shape = Shape {
@@ -544,6 +549,7 @@ static SHAPE_CUSTOM_POLICY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DETAIL: Shape = Shape {
@@ -568,4 +574,5 @@ static SHAPE_SOURCE_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

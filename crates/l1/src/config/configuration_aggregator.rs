@@ -294,6 +294,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_AGGREGATION_SOURCE: Shape = Shape {
@@ -337,6 +338,7 @@ static SHAPE_ACCOUNT_AGGREGATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_AGGREGATION_SOURCE: Shape = Shape {
@@ -369,6 +371,7 @@ static SHAPE_ORGANIZATION_AGGREGATION_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -395,4 +398,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

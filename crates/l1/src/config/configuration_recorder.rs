@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_GROUP: Shape = Shape {
@@ -405,6 +406,7 @@ static SHAPE_RECORDING_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_BY_RESOURCE_TYPES: Shape = Shape {
@@ -420,6 +422,7 @@ static SHAPE_EXCLUSION_BY_RESOURCE_TYPES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_STRATEGY: Shape = Shape {
@@ -430,6 +433,7 @@ static SHAPE_RECORDING_STRATEGY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_MODE: Shape = Shape {
@@ -453,6 +457,7 @@ static SHAPE_RECORDING_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_MODE_OVERRIDE: Shape = Shape {
@@ -482,4 +487,5 @@ static SHAPE_RECORDING_MODE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

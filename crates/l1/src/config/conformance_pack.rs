@@ -349,6 +349,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
@@ -375,6 +376,7 @@ static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -401,6 +403,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SSM_DOCUMENT_DETAILS: Shape = Shape {
@@ -429,4 +432,5 @@ static SHAPE_TEMPLATE_SSM_DOCUMENT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -265,6 +265,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -275,6 +276,7 @@ static SHAPE_CONNECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_CONNECTOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -301,6 +303,7 @@ static SHAPE_AZURE_CONNECTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -327,4 +330,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

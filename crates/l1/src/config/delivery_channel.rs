@@ -193,6 +193,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Shape = Shape {
@@ -212,4 +213,5 @@ static SHAPE_CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -504,6 +504,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Shape = Shape {
@@ -630,6 +631,7 @@ static SHAPE_ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_CUSTOM_RULE_METADATA: Shape = Shape {
@@ -748,6 +750,7 @@ static SHAPE_ORGANIZATION_CUSTOM_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORGANIZATION_MANAGED_RULE_METADATA: Shape = Shape {
@@ -848,4 +851,5 @@ static SHAPE_ORGANIZATION_MANAGED_RULE_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

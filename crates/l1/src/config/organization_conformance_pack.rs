@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
@@ -351,6 +352,7 @@ static SHAPE_CONFORMANCE_PACK_INPUT_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -377,4 +379,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -233,6 +233,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_CONTROLS: Shape = Shape {
@@ -243,6 +244,7 @@ static SHAPE_EXECUTION_CONTROLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SSM_CONTROLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_CONTROLS: Shape = Shape {
@@ -261,4 +263,5 @@ static SHAPE_SSM_CONTROLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -303,6 +303,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_INVOCATION_CONFIGURATION: Shape = Shape {
@@ -313,6 +314,7 @@ static SHAPE_EXTERNAL_INVOCATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -339,4 +341,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

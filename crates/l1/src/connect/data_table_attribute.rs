@@ -345,6 +345,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION: Shape = Shape {
@@ -430,6 +431,7 @@ static SHAPE_VALIDATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENUM: Shape = Shape {
@@ -453,4 +455,5 @@ static SHAPE_ENUM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

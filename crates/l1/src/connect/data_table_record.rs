@@ -213,6 +213,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TABLE_RECORD_PROPERTY: Shape = Shape {
@@ -241,6 +242,7 @@ static SHAPE_DATA_TABLE_RECORD_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_PROPERTY: Shape = Shape {
@@ -263,4 +265,5 @@ static SHAPE_VALUE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2683,6 +2683,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EVALUATION_CONFIGURATION: Shape = Shape {
@@ -2693,6 +2694,7 @@ static SHAPE_AUTO_EVALUATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_BASE_ITEM: Shape = Shape {
@@ -2703,6 +2705,7 @@ static SHAPE_EVALUATION_FORM_BASE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_SECTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SECTION: Shape = Shape {
@@ -2779,6 +2782,7 @@ static SHAPE_EVALUATION_FORM_SECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM: Shape = Shape {
@@ -2797,6 +2801,7 @@ static SHAPE_EVALUATION_FORM_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION: Shape = Shape {
@@ -2880,6 +2885,7 @@ static SHAPE_EVALUATION_FORM_QUESTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION: Shape = Shape {
@@ -2910,6 +2916,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION: Shape = Shape {
@@ -2939,6 +2946,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND: Shape = Shape {
@@ -2949,6 +2957,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_CONDITION_OPERAND: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION: Shape = Shape {
@@ -2984,6 +2993,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE: Shape = Shape {
@@ -3008,6 +3018,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE: Shape = Shape {
@@ -3032,6 +3043,7 @@ static SHAPE_EVALUATION_FORM_ITEM_ENABLEMENT_SOURCE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_METRIC_CONFIGURATION: Shape = Shape {
@@ -3058,6 +3070,7 @@ static SHAPE_EVALUATION_FORM_METRIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_TYPE_PROPERTIES: Shape = Shape {
@@ -3088,6 +3101,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_TYPE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES: Shape = Shape {
@@ -3124,6 +3138,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION: Shape = Shape {
@@ -3165,6 +3180,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE: Shape = Shape {
@@ -3178,6 +3194,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Shape {
@@ -3188,6 +3205,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Sh
         ty: Ty::Object(&SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
@@ -3227,6 +3245,7 @@ static SHAPE_MULTI_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION: Shape = Shape {
@@ -3280,6 +3299,7 @@ static SHAPE_EVALUATION_FORM_MULTI_SELECT_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATIC_FAIL_CONFIGURATION: Shape = Shape {
@@ -3293,6 +3313,7 @@ static SHAPE_AUTOMATIC_FAIL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUESTION_OPTION_POINTS_CONFIGURATION: Shape = Shape {
@@ -3315,6 +3336,7 @@ static SHAPE_QUESTION_OPTION_POINTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES: Shape = Shape {
@@ -3354,6 +3376,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_AUTOMATION: Shape = Shape {
@@ -3372,6 +3395,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_AUTOMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_QUESTION_PROPERTY_VALUE_AUTOMATION: Shape = Shape {
@@ -3399,6 +3423,7 @@ static SHAPE_NUMERIC_QUESTION_PROPERTY_VALUE_AUTOMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_OPTION: Shape = Shape {
@@ -3445,6 +3470,7 @@ static SHAPE_EVALUATION_FORM_NUMERIC_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES: Shape = Shape {
@@ -3481,6 +3507,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION: Shape = Shape {
@@ -3517,6 +3544,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION: Shape = Shape {
@@ -3527,6 +3555,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_AUTOMATION_OPTION: Shape = S
         ty: Ty::Object(&SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
@@ -3561,6 +3590,7 @@ static SHAPE_SINGLE_SELECT_QUESTION_RULE_CATEGORY_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION: Shape = Shape {
@@ -3614,6 +3644,7 @@ static SHAPE_EVALUATION_FORM_SINGLE_SELECT_QUESTION_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TEXT_QUESTION_PROPERTIES: Shape = Shape {
@@ -3624,6 +3655,7 @@ static SHAPE_EVALUATION_FORM_TEXT_QUESTION_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION: Shape = Shape {
@@ -3634,6 +3666,7 @@ static SHAPE_EVALUATION_FORM_TEXT_QUESTION_AUTOMATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVALUATION_FORM_QUESTION_AUTOMATION_ANSWER_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION: Shape = Shape {
@@ -3663,6 +3696,7 @@ static SHAPE_EVALUATION_FORM_QUESTION_SCORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUESTION_POINTS_CONFIGURATION: Shape = Shape {
@@ -3695,6 +3729,7 @@ static SHAPE_QUESTION_POINTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_SCORE_THRESHOLD: Shape = Shape {
@@ -3730,6 +3765,7 @@ static SHAPE_EVALUATION_FORM_SCORE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_LANGUAGE_CONFIGURATION: Shape = Shape {
@@ -3746,6 +3782,7 @@ static SHAPE_EVALUATION_FORM_LANGUAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_CONFIGURATION: Shape = Shape {
@@ -3776,6 +3813,7 @@ static SHAPE_EVALUATION_REVIEW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT: Shape = Shape {
@@ -3797,6 +3835,7 @@ static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE: Shape = Shape {
@@ -3811,6 +3850,7 @@ static SHAPE_EVALUATION_REVIEW_NOTIFICATION_RECIPIENT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCORING_STRATEGY: Shape = Shape {
@@ -3846,6 +3886,7 @@ static SHAPE_SCORING_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3872,6 +3913,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_FORM_TARGET_CONFIGURATION: Shape = Shape {
@@ -3885,4 +3927,5 @@ static SHAPE_EVALUATION_FORM_TARGET_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

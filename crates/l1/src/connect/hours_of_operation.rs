@@ -817,6 +817,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATIONS_IDENTIFIER: Shape = Shape {
@@ -839,6 +840,7 @@ static SHAPE_HOURS_OF_OPERATIONS_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_CONFIG: Shape = Shape {
@@ -874,6 +876,7 @@ static SHAPE_HOURS_OF_OPERATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_TIME_SLICE: Shape = Shape {
@@ -900,6 +903,7 @@ static SHAPE_HOURS_OF_OPERATION_TIME_SLICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_OVERRIDE: Shape = Shape {
@@ -982,6 +986,7 @@ static SHAPE_HOURS_OF_OPERATION_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOURS_OF_OPERATION_OVERRIDE_CONFIG: Shape = Shape {
@@ -1017,6 +1022,7 @@ static SHAPE_HOURS_OF_OPERATION_OVERRIDE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_TIME_SLICE: Shape = Shape {
@@ -1043,6 +1049,7 @@ static SHAPE_OVERRIDE_TIME_SLICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_CONFIG: Shape = Shape {
@@ -1053,6 +1060,7 @@ static SHAPE_RECURRENCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_RECURRENCE_PATTERN),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_PATTERN: Shape = Shape {
@@ -1127,6 +1135,7 @@ static SHAPE_RECURRENCE_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1153,4 +1162,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -544,6 +544,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_CONFIG: Shape = Shape {
@@ -559,6 +560,7 @@ static SHAPE_KINESIS_FIREHOSE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
@@ -574,6 +576,7 @@ static SHAPE_KINESIS_STREAM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_VIDEO_STREAM_CONFIG: Shape = Shape {
@@ -602,6 +605,7 @@ static SHAPE_KINESIS_VIDEO_STREAM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -627,6 +631,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -659,4 +664,5 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

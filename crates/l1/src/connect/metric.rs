@@ -872,6 +872,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_CALCULATION: Shape = Shape {
@@ -903,6 +904,7 @@ static SHAPE_METRIC_CALCULATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATION_COMPONENT: Shape = Shape {
@@ -955,6 +957,7 @@ static SHAPE_CALCULATION_COMPONENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER: Shape = Shape {
@@ -995,6 +998,7 @@ static SHAPE_METRIC_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_BOOLEAN_CONDITION: Shape = Shape {
@@ -1008,6 +1012,7 @@ static SHAPE_METRIC_FILTER_BOOLEAN_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_NUMBER_CONDITION: Shape = Shape {
@@ -1038,6 +1043,7 @@ static SHAPE_METRIC_FILTER_NUMBER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_FILTER_STRING_CONDITION: Shape = Shape {
@@ -1068,6 +1074,7 @@ static SHAPE_METRIC_FILTER_STRING_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1094,4 +1101,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

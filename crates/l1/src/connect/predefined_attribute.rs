@@ -240,6 +240,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_CONFIGURATION: Shape = Shape {
@@ -258,6 +259,7 @@ static SHAPE_ATTRIBUTE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUES: Shape = Shape {
@@ -281,4 +283,5 @@ static SHAPE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

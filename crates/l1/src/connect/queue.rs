@@ -471,6 +471,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_ADDRESS: Shape = Shape {
@@ -486,6 +487,7 @@ static SHAPE_EMAIL_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_CALLER_CONFIG: Shape = Shape {
@@ -526,6 +528,7 @@ static SHAPE_OUTBOUND_CALLER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_EMAIL_CONFIG: Shape = Shape {
@@ -543,6 +546,7 @@ static SHAPE_OUTBOUND_EMAIL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -570,4 +574,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -524,6 +525,7 @@ static SHAPE_QUICK_CONNECT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -539,6 +541,7 @@ static SHAPE_FLOW_QUICK_CONNECT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -552,6 +555,7 @@ static SHAPE_PHONE_NUMBER_QUICK_CONNECT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUEUE_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -580,6 +584,7 @@ static SHAPE_QUEUE_QUICK_CONNECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_QUICK_CONNECT_CONFIG: Shape = Shape {
@@ -608,6 +613,7 @@ static SHAPE_USER_QUICK_CONNECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -634,4 +640,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -595,6 +595,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG: Shape = Shape {
@@ -605,6 +606,7 @@ static SHAPE_ROUTING_PROFILE_MANUAL_ASSIGNMENT_QUEUE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE: Shape = Shape {
@@ -631,6 +633,7 @@ static SHAPE_ROUTING_PROFILE_QUEUE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONCURRENCY: Shape = Shape {
@@ -662,6 +665,7 @@ static SHAPE_MEDIA_CONCURRENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_CHANNEL_BEHAVIOR: Shape = Shape {
@@ -675,6 +679,7 @@ static SHAPE_CROSS_CHANNEL_BEHAVIOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_PROFILE_QUEUE_CONFIG: Shape = Shape {
@@ -707,6 +712,7 @@ static SHAPE_ROUTING_PROFILE_QUEUE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -733,4 +739,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

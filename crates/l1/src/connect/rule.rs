@@ -1312,6 +1312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIONS: Shape = Shape {
@@ -1468,6 +1469,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSIGN_SLA_ACTION: Shape = Shape {
@@ -1489,6 +1491,7 @@ static SHAPE_ASSIGN_SLA_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_SLA_CONFIGURATION: Shape = Shape {
@@ -1548,6 +1551,7 @@ static SHAPE_CASE_SLA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLA_TARGET_FIELD_VALUE: Shape = Shape {
@@ -1558,6 +1562,7 @@ static SHAPE_SLA_TARGET_FIELD_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_CASE_ACTION: Shape = Shape {
@@ -1589,6 +1594,7 @@ static SHAPE_CREATE_CASE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -1611,6 +1617,7 @@ static SHAPE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_VALUE: Shape = Shape {
@@ -1641,6 +1648,7 @@ static SHAPE_FIELD_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_ACTION: Shape = Shape {
@@ -1654,6 +1662,7 @@ static SHAPE_EVENT_BRIDGE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEND_IN_APP_NOTIFICATION_ACTION: Shape = Shape {
@@ -1687,6 +1696,7 @@ static SHAPE_SEND_IN_APP_NOTIFICATION_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONTENT: Shape = Shape {
@@ -1803,6 +1813,7 @@ static SHAPE_NOTIFICATION_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
@@ -1840,6 +1851,7 @@ static SHAPE_IN_APP_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEND_NOTIFICATION_ACTION: Shape = Shape {
@@ -1896,6 +1908,7 @@ static SHAPE_SEND_NOTIFICATION_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
@@ -1933,6 +1946,7 @@ static SHAPE_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBMIT_AUTO_EVALUATION_ACTION: Shape = Shape {
@@ -1948,6 +1962,7 @@ static SHAPE_SUBMIT_AUTO_EVALUATION_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK_ACTION: Shape = Shape {
@@ -1996,6 +2011,7 @@ static SHAPE_TASK_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE: Shape = Shape {
@@ -2020,6 +2036,7 @@ static SHAPE_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CASE_ACTION: Shape = Shape {
@@ -2039,6 +2056,7 @@ static SHAPE_UPDATE_CASE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2065,6 +2083,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_TRIGGER_EVENT_SOURCE: Shape = Shape {
@@ -2108,4 +2127,5 @@ static SHAPE_RULE_TRIGGER_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -658,6 +658,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -685,6 +686,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_MODULE: Shape = Shape {
@@ -712,6 +714,7 @@ static SHAPE_FLOW_MODULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -756,6 +759,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRANULAR_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
@@ -766,6 +770,7 @@ static SHAPE_GRANULAR_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
@@ -776,6 +781,7 @@ static SHAPE_DATA_TABLE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM: Shape = Shape {
@@ -795,6 +801,7 @@ static SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM: Shape = Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_ATTRIBUTE_VALUE: Shape = Shape {
@@ -841,4 +848,5 @@ static SHAPE_PRIMARY_ATTRIBUTE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

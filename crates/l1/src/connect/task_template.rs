@@ -678,6 +678,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS: Shape = Shape {
@@ -726,6 +727,7 @@ static SHAPE_CONSTRAINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVISIBLE_FIELD_INFO: Shape = Shape {
@@ -736,6 +738,7 @@ static SHAPE_INVISIBLE_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
@@ -750,6 +753,7 @@ static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_READ_ONLY_FIELD_INFO: Shape = Shape {
@@ -760,6 +764,7 @@ static SHAPE_READ_ONLY_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_FIELD_INFO: Shape = Shape {
@@ -770,6 +775,7 @@ static SHAPE_REQUIRED_FIELD_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIELD_IDENTIFIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FIELD_VALUE: Shape = Shape {
@@ -792,6 +798,7 @@ static SHAPE_DEFAULT_FIELD_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -856,6 +863,7 @@ static SHAPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -882,4 +890,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -439,6 +439,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTRY_POINT: Shape = Shape {
@@ -466,6 +467,7 @@ static SHAPE_ENTRY_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_ENTRY_POINT_PARAMETERS: Shape = Shape {
@@ -480,6 +482,7 @@ static SHAPE_CHAT_ENTRY_POINT_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_CALL_ENTRY_POINT_PARAMETERS: Shape = Shape {
@@ -514,6 +517,7 @@ static SHAPE_VOICE_CALL_ENTRY_POINT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -540,4 +544,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -920,6 +920,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL: Shape = Shape {
@@ -947,6 +948,7 @@ static SHAPE_AFTER_CONTACT_WORK_CONFIG_PER_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AFTER_CONTACT_WORK_CONFIG: Shape = Shape {
@@ -971,6 +973,7 @@ static SHAPE_AFTER_CONTACT_WORK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ACCEPT_CONFIG: Shape = Shape {
@@ -998,6 +1001,7 @@ static SHAPE_AUTO_ACCEPT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_IDENTITY_INFO: Shape = Shape {
@@ -1048,6 +1052,7 @@ static SHAPE_USER_IDENTITY_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERSISTENT_CONNECTION_CONFIG: Shape = Shape {
@@ -1069,6 +1074,7 @@ static SHAPE_PERSISTENT_CONNECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PHONE_CONFIG: Shape = Shape {
@@ -1111,6 +1117,7 @@ static SHAPE_USER_PHONE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER_CONFIG: Shape = Shape {
@@ -1141,6 +1148,7 @@ static SHAPE_PHONE_NUMBER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1167,6 +1175,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PROFICIENCY: Shape = Shape {
@@ -1203,6 +1212,7 @@ static SHAPE_USER_PROFICIENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_ENHANCEMENT_CONFIG: Shape = Shape {
@@ -1227,4 +1237,5 @@ static SHAPE_VOICE_ENHANCEMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -394,6 +394,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_HIERARCHY_STRUCTURE_PROPERTY: Shape = Shape {
@@ -430,6 +431,7 @@ static SHAPE_USER_HIERARCHY_STRUCTURE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_FIVE: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_LEVEL_FIVE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_FOUR: Shape = Shape {
@@ -488,6 +491,7 @@ static SHAPE_LEVEL_FOUR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_ONE: Shape = Shape {
@@ -517,6 +521,7 @@ static SHAPE_LEVEL_ONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_THREE: Shape = Shape {
@@ -546,6 +551,7 @@ static SHAPE_LEVEL_THREE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LEVEL_TWO: Shape = Shape {
@@ -575,4 +581,5 @@ static SHAPE_LEVEL_TWO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -815,6 +815,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_ITEM: Shape = Shape {
@@ -846,6 +847,7 @@ static SHAPE_MEDIA_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_PAGE: Shape = Shape {
@@ -893,6 +895,7 @@ static SHAPE_WORKSPACE_PAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -919,6 +922,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME: Shape = Shape {
@@ -937,6 +941,7 @@ static SHAPE_WORKSPACE_THEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_CONFIG: Shape = Shape {
@@ -955,6 +960,7 @@ static SHAPE_WORKSPACE_THEME_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_PALETTE: Shape = Shape {
@@ -985,6 +991,7 @@ static SHAPE_WORKSPACE_THEME_PALETTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_CANVAS: Shape = Shape {
@@ -1024,6 +1031,7 @@ static SHAPE_PALETTE_CANVAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_HEADER: Shape = Shape {
@@ -1069,6 +1077,7 @@ static SHAPE_PALETTE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_NAVIGATION: Shape = Shape {
@@ -1147,6 +1156,7 @@ static SHAPE_PALETTE_NAVIGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE_PRIMARY: Shape = Shape {
@@ -1186,6 +1196,7 @@ static SHAPE_PALETTE_PRIMARY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_THEME_TYPOGRAPHY: Shape = Shape {
@@ -1196,6 +1207,7 @@ static SHAPE_WORKSPACE_THEME_TYPOGRAPHY: Shape = Shape {
         ty: Ty::Object(&SHAPE_FONT_FAMILY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT_FAMILY: Shape = Shape {
@@ -1216,4 +1228,5 @@ static SHAPE_FONT_FAMILY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

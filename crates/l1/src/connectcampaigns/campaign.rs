@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -471,6 +472,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALER_CONFIG: Shape = Shape {
@@ -495,6 +497,16 @@ static SHAPE_DIALER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DialerConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ProgressiveDialerConfig"]),
+            Check::Required(&["PredictiveDialerConfig"]),
+            Check::Required(&["AgentlessDialerConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_AGENTLESS_DIALER_CONFIG: Shape = Shape {
@@ -509,6 +521,7 @@ static SHAPE_AGENTLESS_DIALER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREDICTIVE_DIALER_CONFIG: Shape = Shape {
@@ -535,6 +548,7 @@ static SHAPE_PREDICTIVE_DIALER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESSIVE_DIALER_CONFIG: Shape = Shape {
@@ -561,6 +575,7 @@ static SHAPE_PROGRESSIVE_DIALER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTBOUND_CALL_CONFIG: Shape = Shape {
@@ -606,6 +621,7 @@ static SHAPE_OUTBOUND_CALL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
@@ -624,6 +640,7 @@ static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -651,4 +668,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

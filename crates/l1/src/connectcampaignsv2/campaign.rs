@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1854,6 +1855,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1884,6 +1886,17 @@ static SHAPE_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ChannelSubtypeConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["Telephony"]),
+            Check::Required(&["Sms"]),
+            Check::Required(&["Email"]),
+            Check::Required(&["WhatsApp"]),
+        ]),
+    }],
 };
 
 static SHAPE_EMAIL_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1912,6 +1925,7 @@ static SHAPE_EMAIL_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OUTBOUND_CONFIG: Shape = Shape {
@@ -1950,6 +1964,7 @@ static SHAPE_EMAIL_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OUTBOUND_MODE: Shape = Shape {
@@ -1960,6 +1975,7 @@ static SHAPE_EMAIL_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMS_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -1988,6 +2004,7 @@ static SHAPE_SMS_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_OUTBOUND_CONFIG: Shape = Shape {
@@ -2016,6 +2033,7 @@ static SHAPE_SMS_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_OUTBOUND_MODE: Shape = Shape {
@@ -2026,6 +2044,7 @@ static SHAPE_SMS_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -2063,6 +2082,7 @@ static SHAPE_TELEPHONY_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_OUTBOUND_CONFIG: Shape = Shape {
@@ -2103,6 +2123,7 @@ static SHAPE_TELEPHONY_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
@@ -2121,6 +2142,7 @@ static SHAPE_ANSWER_MACHINE_DETECTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEPHONY_OUTBOUND_MODE: Shape = Shape {
@@ -2151,6 +2173,17 @@ static SHAPE_TELEPHONY_OUTBOUND_MODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TelephonyOutboundMode",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ProgressiveConfig"]),
+            Check::Required(&["PredictiveConfig"]),
+            Check::Required(&["AgentlessConfig"]),
+            Check::Required(&["PreviewConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_PREDICTIVE_CONFIG: Shape = Shape {
@@ -2165,6 +2198,7 @@ static SHAPE_PREDICTIVE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREVIEW_CONFIG: Shape = Shape {
@@ -2201,6 +2235,7 @@ static SHAPE_PREVIEW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -2215,6 +2250,7 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESSIVE_CONFIG: Shape = Shape {
@@ -2229,6 +2265,7 @@ static SHAPE_PROGRESSIVE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
@@ -2257,6 +2294,7 @@ static SHAPE_WHATS_APP_CHANNEL_SUBTYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_OUTBOUND_CONFIG: Shape = Shape {
@@ -2285,6 +2323,7 @@ static SHAPE_WHATS_APP_OUTBOUND_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHATS_APP_OUTBOUND_MODE: Shape = Shape {
@@ -2295,6 +2334,7 @@ static SHAPE_WHATS_APP_OUTBOUND_MODE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMITS_CONFIG: Shape = Shape {
@@ -2316,6 +2356,7 @@ static SHAPE_COMMUNICATION_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMITS: Shape = Shape {
@@ -2331,6 +2372,7 @@ static SHAPE_COMMUNICATION_LIMITS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_LIMIT: Shape = Shape {
@@ -2364,6 +2406,7 @@ static SHAPE_COMMUNICATION_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMUNICATION_TIME_CONFIG: Shape = Shape {
@@ -2400,6 +2443,7 @@ static SHAPE_COMMUNICATION_TIME_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_WINDOW: Shape = Shape {
@@ -2418,6 +2462,7 @@ static SHAPE_TIME_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_HOURS: Shape = Shape {
@@ -2433,6 +2478,7 @@ static SHAPE_OPEN_HOURS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DAILY_HOUR: Shape = Shape {
@@ -2467,6 +2513,7 @@ static SHAPE_DAILY_HOUR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE: Shape = Shape {
@@ -2491,6 +2538,7 @@ static SHAPE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTED_PERIODS: Shape = Shape {
@@ -2505,6 +2553,12 @@ static SHAPE_RESTRICTED_PERIODS: Shape = Shape {
             rules: Rules::NONE,
         }),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RestrictedPeriods",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["RestrictedPeriodList"])]),
     }],
 };
 
@@ -2539,6 +2593,7 @@ static SHAPE_RESTRICTED_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_TIME_ZONE_CONFIG: Shape = Shape {
@@ -2579,6 +2634,7 @@ static SHAPE_LOCAL_TIME_ZONE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTRY_LIMITS_CONFIG: Shape = Shape {
@@ -2607,6 +2663,7 @@ static SHAPE_ENTRY_LIMITS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -2644,6 +2701,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -2667,6 +2725,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["CustomerProfilesSegmentArn"]),
+            Check::Required(&["EventTrigger"]),
+        ]),
+    }],
 };
 
 static SHAPE_EVENT_TRIGGER: Shape = Shape {
@@ -2682,6 +2749,7 @@ static SHAPE_EVENT_TRIGGER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2700,4 +2768,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

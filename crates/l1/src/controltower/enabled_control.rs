@@ -224,6 +224,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENABLED_CONTROL_PARAMETER: Shape = Shape {
@@ -245,6 +246,7 @@ static SHAPE_ENABLED_CONTROL_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -271,4 +273,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

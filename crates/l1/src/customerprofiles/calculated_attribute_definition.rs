@@ -672,6 +672,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_DETAILS: Shape = Shape {
@@ -703,6 +704,7 @@ static SHAPE_ATTRIBUTE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_ITEM: Shape = Shape {
@@ -718,6 +720,7 @@ static SHAPE_ATTRIBUTE_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONS: Shape = Shape {
@@ -746,6 +749,7 @@ static SHAPE_CONDITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGE: Shape = Shape {
@@ -797,6 +801,7 @@ static SHAPE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_RANGE: Shape = Shape {
@@ -823,6 +828,7 @@ static SHAPE_VALUE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD: Shape = Shape {
@@ -848,6 +854,7 @@ static SHAPE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -874,4 +881,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

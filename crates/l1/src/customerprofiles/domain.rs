@@ -875,6 +875,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORE: Shape = Shape {
@@ -885,6 +886,7 @@ static SHAPE_DATA_STORE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING: Shape = Shape {
@@ -915,6 +917,7 @@ static SHAPE_MATCHING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_MERGING: Shape = Shape {
@@ -949,6 +952,7 @@ static SHAPE_AUTO_MERGING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLICT_RESOLUTION: Shape = Shape {
@@ -974,6 +978,7 @@ static SHAPE_CONFLICT_RESOLUTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSOLIDATION: Shape = Shape {
@@ -1006,6 +1011,7 @@ static SHAPE_CONSOLIDATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPORTING_CONFIG: Shape = Shape {
@@ -1016,6 +1022,7 @@ static SHAPE_EXPORTING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_EXPORTING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_EXPORTING_CONFIG: Shape = Shape {
@@ -1044,6 +1051,7 @@ static SHAPE_S3_EXPORTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_SCHEDULE: Shape = Shape {
@@ -1078,6 +1086,7 @@ static SHAPE_JOB_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BASED_MATCHING: Shape = Shape {
@@ -1143,6 +1152,7 @@ static SHAPE_RULE_BASED_MATCHING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_TYPES_SELECTOR: Shape = Shape {
@@ -1215,6 +1225,7 @@ static SHAPE_ATTRIBUTE_TYPES_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_RULE: Shape = Shape {
@@ -1238,6 +1249,7 @@ static SHAPE_MATCHING_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1265,4 +1277,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -353,6 +353,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_OBJECT_TYPE_FIELD: Shape = Shape {
@@ -397,6 +398,7 @@ static SHAPE_DOMAIN_OBJECT_TYPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -423,4 +425,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

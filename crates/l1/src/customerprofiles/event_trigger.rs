@@ -634,6 +634,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_CONDITION: Shape = Shape {
@@ -664,6 +665,7 @@ static SHAPE_EVENT_TRIGGER_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_DIMENSION: Shape = Shape {
@@ -683,6 +685,7 @@ static SHAPE_EVENT_TRIGGER_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_ATTRIBUTE: Shape = Shape {
@@ -754,6 +757,7 @@ static SHAPE_OBJECT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TRIGGER_LIMITS: Shape = Shape {
@@ -781,6 +785,7 @@ static SHAPE_EVENT_TRIGGER_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD: Shape = Shape {
@@ -822,6 +827,7 @@ static SHAPE_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -848,4 +854,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

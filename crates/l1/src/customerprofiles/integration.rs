@@ -1611,6 +1611,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_DEFINITION: Shape = Shape {
@@ -1673,6 +1674,7 @@ static SHAPE_FLOW_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
@@ -1711,6 +1713,7 @@ static SHAPE_SOURCE_FLOW_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
@@ -1725,6 +1728,7 @@ static SHAPE_INCREMENTAL_PULL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
@@ -1761,6 +1765,7 @@ static SHAPE_SOURCE_CONNECTOR_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
@@ -1776,6 +1781,7 @@ static SHAPE_MARKETO_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
@@ -1804,6 +1810,7 @@ static SHAPE_S3_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
@@ -1833,6 +1840,7 @@ static SHAPE_SALESFORCE_SOURCE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
@@ -1848,6 +1856,7 @@ static SHAPE_SERVICE_NOW_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
@@ -1863,6 +1872,7 @@ static SHAPE_ZENDESK_SOURCE_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK: Shape = Shape {
@@ -1930,6 +1940,7 @@ static SHAPE_TASK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
@@ -2078,6 +2089,7 @@ static SHAPE_CONNECTOR_OPERATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_PROPERTIES_MAP: Shape = Shape {
@@ -2118,6 +2130,7 @@ static SHAPE_TASK_PROPERTIES_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_CONFIG: Shape = Shape {
@@ -2139,6 +2152,7 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER_PROPERTIES: Shape = Shape {
@@ -2149,6 +2163,7 @@ static SHAPE_TRIGGER_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEDULED_TRIGGER_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
@@ -2214,6 +2229,7 @@ static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_MAPPING: Shape = Shape {
@@ -2241,6 +2257,7 @@ static SHAPE_OBJECT_TYPE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2268,4 +2285,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

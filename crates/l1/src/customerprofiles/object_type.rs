@@ -602,6 +602,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_MAP: Shape = Shape {
@@ -625,6 +626,7 @@ static SHAPE_FIELD_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_FIELD: Shape = Shape {
@@ -660,6 +662,7 @@ static SHAPE_OBJECT_TYPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_MAP: Shape = Shape {
@@ -688,6 +691,7 @@ static SHAPE_KEY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_TYPE_KEY: Shape = Shape {
@@ -745,6 +749,7 @@ static SHAPE_OBJECT_TYPE_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -772,4 +777,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

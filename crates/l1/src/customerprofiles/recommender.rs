@@ -446,6 +446,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDER_CONFIG: Shape = Shape {
@@ -456,6 +457,7 @@ static SHAPE_RECOMMENDER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EVENTS_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENTS_CONFIG: Shape = Shape {
@@ -475,6 +477,7 @@ static SHAPE_EVENTS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_PARAMETERS: Shape = Shape {
@@ -497,6 +500,7 @@ static SHAPE_EVENT_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -524,4 +528,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -338,6 +338,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDER_SCHEMA_FIELD: Shape = Shape {
@@ -372,6 +373,7 @@ static SHAPE_RECOMMENDER_SCHEMA_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -399,4 +401,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1323,6 +1324,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_GROUP: Shape = Shape {
@@ -1349,6 +1351,7 @@ static SHAPE_SEGMENT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP: Shape = Shape {
@@ -1395,6 +1398,7 @@ static SHAPE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1418,6 +1422,18 @@ static SHAPE_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Dimension",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ProfileAttributes"]),
+                Check::Required(&["ProfileAttributes"]),
+            ]),
+            Check::OnlyKeys(&["CalculatedAttributes"]),
+        ]),
+    }],
 };
 
 static SHAPE_PROFILE_ATTRIBUTES: Shape = Shape {
@@ -1561,6 +1577,7 @@ static SHAPE_PROFILE_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_DIMENSION: Shape = Shape {
@@ -1601,6 +1618,7 @@ static SHAPE_PROFILE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRA_LENGTH_VALUE_PROFILE_DIMENSION: Shape = Shape {
@@ -1641,6 +1659,7 @@ static SHAPE_EXTRA_LENGTH_VALUE_PROFILE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS_DIMENSION: Shape = Shape {
@@ -1683,6 +1702,7 @@ static SHAPE_ADDRESS_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_DIMENSION: Shape = Shape {
@@ -1733,6 +1753,7 @@ static SHAPE_ATTRIBUTE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION: Shape = Shape {
@@ -1763,6 +1784,7 @@ static SHAPE_DATE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_TYPE_DIMENSION: Shape = Shape {
@@ -1796,6 +1818,7 @@ static SHAPE_PROFILE_TYPE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_ATTRIBUTE_DIMENSION: Shape = Shape {
@@ -1852,6 +1875,7 @@ static SHAPE_CALCULATED_ATTRIBUTE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_OVERRIDES: Shape = Shape {
@@ -1862,6 +1886,7 @@ static SHAPE_CONDITION_OVERRIDES: Shape = Shape {
         ty: Ty::Object(&SHAPE_RANGE_OVERRIDE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_OVERRIDE: Shape = Shape {
@@ -1897,6 +1922,7 @@ static SHAPE_RANGE_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SEGMENT: Shape = Shape {
@@ -1912,6 +1938,7 @@ static SHAPE_SOURCE_SEGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_SORT: Shape = Shape {
@@ -1931,6 +1958,7 @@ static SHAPE_SEGMENT_SORT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SORT_ATTRIBUTE: Shape = Shape {
@@ -1975,6 +2003,7 @@ static SHAPE_SORT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2002,4 +2031,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -1002,6 +1004,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_OPTIONS: Shape = Shape {
@@ -1026,6 +1029,7 @@ static SHAPE_FORMAT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_OPTIONS: Shape = Shape {
@@ -1048,6 +1052,7 @@ static SHAPE_CSV_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCEL_OPTIONS: Shape = Shape {
@@ -1098,6 +1103,15 @@ static SHAPE_EXCEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ExcelOptions",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SheetNames"]),
+            Check::Required(&["SheetIndexes"]),
+        ]),
+    }],
 };
 
 static SHAPE_JSON_OPTIONS: Shape = Shape {
@@ -1108,6 +1122,7 @@ static SHAPE_JSON_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -1138,6 +1153,7 @@ static SHAPE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_INPUT_DEFINITION: Shape = Shape {
@@ -1180,6 +1196,7 @@ static SHAPE_DATA_CATALOG_INPUT_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1217,6 +1234,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_INPUT_DEFINITION: Shape = Shape {
@@ -1259,6 +1277,7 @@ static SHAPE_DATABASE_INPUT_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA: Shape = Shape {
@@ -1273,6 +1292,7 @@ static SHAPE_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATH_OPTIONS: Shape = Shape {
@@ -1302,6 +1322,7 @@ static SHAPE_PATH_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILES_LIMIT: Shape = Shape {
@@ -1335,6 +1356,7 @@ static SHAPE_FILES_LIMIT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_EXPRESSION: Shape = Shape {
@@ -1363,6 +1385,7 @@ static SHAPE_FILTER_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_VALUE: Shape = Shape {
@@ -1390,6 +1413,7 @@ static SHAPE_FILTER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_PARAMETER: Shape = Shape {
@@ -1412,6 +1436,7 @@ static SHAPE_PATH_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_PARAMETER: Shape = Shape {
@@ -1455,6 +1480,7 @@ static SHAPE_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATETIME_OPTIONS: Shape = Shape {
@@ -1493,6 +1519,7 @@ static SHAPE_DATETIME_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1519,4 +1546,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

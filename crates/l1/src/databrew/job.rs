@@ -1443,6 +1443,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_OUTPUT: Shape = Shape {
@@ -1497,6 +1498,7 @@ static SHAPE_DATA_CATALOG_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_TABLE_OUTPUT_OPTIONS: Shape = Shape {
@@ -1519,6 +1521,7 @@ static SHAPE_DATABASE_TABLE_OUTPUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -1556,6 +1559,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLE_OUTPUT_OPTIONS: Shape = Shape {
@@ -1566,6 +1570,7 @@ static SHAPE_S3_TABLE_OUTPUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_OUTPUT: Shape = Shape {
@@ -1597,6 +1602,7 @@ static SHAPE_DATABASE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_SAMPLE: Shape = Shape {
@@ -1618,6 +1624,7 @@ static SHAPE_JOB_SAMPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCATION: Shape = Shape {
@@ -1655,6 +1662,7 @@ static SHAPE_OUTPUT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -1737,6 +1745,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FORMAT_OPTIONS: Shape = Shape {
@@ -1747,6 +1756,7 @@ static SHAPE_OUTPUT_FORMAT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CSV_OUTPUT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CSV_OUTPUT_OPTIONS: Shape = Shape {
@@ -1761,6 +1771,7 @@ static SHAPE_CSV_OUTPUT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
@@ -1807,6 +1818,7 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_STATISTICS_CONFIGURATION: Shape = Shape {
@@ -1833,6 +1845,7 @@ static SHAPE_COLUMN_STATISTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SELECTOR: Shape = Shape {
@@ -1859,6 +1872,7 @@ static SHAPE_COLUMN_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICS_CONFIGURATION: Shape = Shape {
@@ -1898,6 +1912,7 @@ static SHAPE_STATISTICS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATISTIC_OVERRIDE: Shape = Shape {
@@ -1926,6 +1941,7 @@ static SHAPE_STATISTIC_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_DETECTOR_CONFIGURATION: Shape = Shape {
@@ -1957,6 +1973,7 @@ static SHAPE_ENTITY_DETECTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_STATISTICS: Shape = Shape {
@@ -1980,6 +1997,7 @@ static SHAPE_ALLOWED_STATISTICS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECIPE: Shape = Shape {
@@ -1998,6 +2016,7 @@ static SHAPE_RECIPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2024,6 +2043,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_CONFIGURATION: Shape = Shape {
@@ -2049,4 +2069,5 @@ static SHAPE_VALIDATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

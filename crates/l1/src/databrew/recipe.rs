@@ -305,6 +305,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECIPE_STEP: Shape = Shape {
@@ -328,6 +329,7 @@ static SHAPE_RECIPE_STEP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -351,6 +353,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_EXPRESSION: Shape = Shape {
@@ -388,6 +391,7 @@ static SHAPE_CONDITION_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -414,4 +418,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

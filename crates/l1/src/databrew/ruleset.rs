@@ -431,6 +431,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -495,6 +496,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SELECTOR: Shape = Shape {
@@ -521,6 +523,7 @@ static SHAPE_COLUMN_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTION_VALUE: Shape = Shape {
@@ -548,6 +551,7 @@ static SHAPE_SUBSTITUTION_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD: Shape = Shape {
@@ -586,6 +590,7 @@ static SHAPE_THRESHOLD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -612,4 +617,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

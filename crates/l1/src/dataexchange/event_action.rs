@@ -458,6 +458,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -468,6 +469,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS: Shape = Shape {
@@ -486,6 +488,7 @@ static SHAPE_AUTO_EXPORT_REVISION_TO_S3_REQUEST_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_SERVER_SIDE_ENCRYPTION: Shape = Shape {
@@ -507,6 +510,7 @@ static SHAPE_EXPORT_SERVER_SIDE_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EXPORT_REVISION_DESTINATION_ENTRY: Shape = Shape {
@@ -525,6 +529,7 @@ static SHAPE_AUTO_EXPORT_REVISION_DESTINATION_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT: Shape = Shape {
@@ -535,6 +540,7 @@ static SHAPE_EVENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_REVISION_PUBLISHED),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_PUBLISHED: Shape = Shape {
@@ -548,6 +554,7 @@ static SHAPE_REVISION_PUBLISHED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -566,4 +573,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

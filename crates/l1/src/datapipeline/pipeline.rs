@@ -466,6 +466,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_OBJECT: Shape = Shape {
@@ -493,6 +494,7 @@ static SHAPE_PARAMETER_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_ATTRIBUTE: Shape = Shape {
@@ -519,6 +521,7 @@ static SHAPE_PARAMETER_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_VALUE: Shape = Shape {
@@ -545,6 +548,7 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_OBJECT: Shape = Shape {
@@ -582,6 +586,7 @@ static SHAPE_PIPELINE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD: Shape = Shape {
@@ -618,6 +623,7 @@ static SHAPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_TAG: Shape = Shape {
@@ -636,4 +642,5 @@ static SHAPE_PIPELINE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -610,6 +610,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_BLOB_SAS_CONFIGURATION: Shape = Shape {
@@ -625,6 +626,7 @@ static SHAPE_AZURE_BLOB_SAS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -642,6 +644,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -674,6 +677,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
@@ -698,6 +702,7 @@ static SHAPE_AZURE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_OIDC_CONFIG: Shape = Shape {
@@ -730,6 +735,7 @@ static SHAPE_AZURE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -758,4 +764,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

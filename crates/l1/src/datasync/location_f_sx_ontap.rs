@@ -596,6 +596,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL: Shape = Shape {
@@ -614,6 +615,7 @@ static SHAPE_PROTOCOL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS: Shape = Shape {
@@ -624,6 +626,7 @@ static SHAPE_NFS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NFS_MOUNT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS_MOUNT_OPTIONS: Shape = Shape {
@@ -637,6 +640,7 @@ static SHAPE_NFS_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMB: Shape = Shape {
@@ -692,6 +696,7 @@ static SHAPE_SMB: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -709,6 +714,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -741,6 +747,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMB_MOUNT_OPTIONS: Shape = Shape {
@@ -754,6 +761,7 @@ static SHAPE_SMB_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -782,4 +790,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -370,6 +370,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL: Shape = Shape {
@@ -380,6 +381,7 @@ static SHAPE_PROTOCOL: Shape = Shape {
         ty: Ty::Object(&SHAPE_NFS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS: Shape = Shape {
@@ -390,6 +392,7 @@ static SHAPE_NFS: Shape = Shape {
         ty: Ty::Object(&SHAPE_MOUNT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_OPTIONS: Shape = Shape {
@@ -403,6 +406,7 @@ static SHAPE_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -431,4 +435,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -388,6 +388,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -405,6 +406,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -437,6 +439,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -465,4 +468,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

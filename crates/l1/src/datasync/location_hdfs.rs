@@ -639,6 +639,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -656,6 +657,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -688,6 +690,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAME_NODE: Shape = Shape {
@@ -715,6 +718,7 @@ static SHAPE_NAME_NODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QOP_CONFIGURATION: Shape = Shape {
@@ -739,6 +743,7 @@ static SHAPE_QOP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -767,4 +772,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_OPTIONS: Shape = Shape {
@@ -338,6 +339,7 @@ static SHAPE_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_PREM_CONFIG: Shape = Shape {
@@ -364,6 +366,7 @@ static SHAPE_ON_PREM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -392,4 +395,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

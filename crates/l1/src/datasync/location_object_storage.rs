@@ -557,6 +557,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -574,6 +575,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -606,6 +608,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
@@ -630,6 +633,7 @@ static SHAPE_OBJECT_STORAGE_FEDERATED_IDENTITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG: Shape = Shape {
@@ -640,6 +644,7 @@ static SHAPE_OBJECT_STORAGE_EXTERNAL_IDENTITY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_GOOGLE_OIDC_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_OIDC_CONFIG: Shape = Shape {
@@ -690,6 +695,7 @@ static SHAPE_GOOGLE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -718,4 +724,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -571,6 +571,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
@@ -588,6 +589,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
@@ -620,6 +622,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_OPTIONS: Shape = Shape {
@@ -633,6 +636,7 @@ static SHAPE_MOUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -661,4 +665,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1510,6 +1510,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RULE: Shape = Shape {
@@ -1538,6 +1539,7 @@ static SHAPE_FILTER_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_CONFIG: Shape = Shape {
@@ -1568,6 +1570,7 @@ static SHAPE_MANIFEST_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -1578,6 +1581,7 @@ static SHAPE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_MANIFEST_CONFIG_SOURCE_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_CONFIG_SOURCE_S3: Shape = Shape {
@@ -1632,6 +1636,7 @@ static SHAPE_MANIFEST_CONFIG_SOURCE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONS: Shape = Shape {
@@ -1782,6 +1787,7 @@ static SHAPE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_SCHEDULE: Shape = Shape {
@@ -1808,6 +1814,7 @@ static SHAPE_TASK_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1836,6 +1843,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_REPORT_CONFIG: Shape = Shape {
@@ -1881,6 +1889,7 @@ static SHAPE_TASK_REPORT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -1891,6 +1900,7 @@ static SHAPE_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3: Shape = Shape {
@@ -1934,6 +1944,7 @@ static SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDES: Shape = Shape {
@@ -1964,6 +1975,7 @@ static SHAPE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETED: Shape = Shape {
@@ -1977,6 +1989,7 @@ static SHAPE_DELETED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SKIPPED: Shape = Shape {
@@ -1990,6 +2003,7 @@ static SHAPE_SKIPPED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFERRED: Shape = Shape {
@@ -2003,6 +2017,7 @@ static SHAPE_TRANSFERRED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED: Shape = Shape {
@@ -2016,4 +2031,5 @@ static SHAPE_VERIFIED: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

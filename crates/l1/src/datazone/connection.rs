@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1522,6 +1524,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_LOCATION: Shape = Shape {
@@ -1568,6 +1571,7 @@ static SHAPE_AWS_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -1600,6 +1604,7 @@ static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PROPERTIES_INPUT: Shape = Shape {
@@ -1684,6 +1689,65 @@ static SHAPE_CONNECTION_PROPERTIES_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConnectionPropertiesInput",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AthenaProperties"]),
+                Check::Required(&["AthenaProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["GlueProperties"]),
+                Check::Required(&["GlueProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["HyperPodProperties"]),
+                Check::Required(&["HyperPodProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamProperties"]),
+                Check::Required(&["IamProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftProperties"]),
+                Check::Required(&["RedshiftProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SparkEmrProperties"]),
+                Check::Required(&["SparkEmrProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AmazonQProperties"]),
+                Check::Required(&["AmazonQProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SparkGlueProperties"]),
+                Check::Required(&["SparkGlueProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["S3Properties"]),
+                Check::Required(&["S3Properties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MlflowProperties"]),
+                Check::Required(&["MlflowProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkflowsMwaaProperties"]),
+                Check::Required(&["WorkflowsMwaaProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkflowsServerlessProperties"]),
+                Check::Required(&["WorkflowsServerlessProperties"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LakehouseProperties"]),
+                Check::Required(&["LakehouseProperties"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ATHENA_PROPERTIES_INPUT: Shape = Shape {
@@ -1698,6 +1762,7 @@ static SHAPE_ATHENA_PROPERTIES_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_PROPERTIES_INPUT: Shape = Shape {
@@ -1708,6 +1773,7 @@ static SHAPE_GLUE_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_CONNECTION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_CONNECTION_INPUT: Shape = Shape {
@@ -1847,6 +1913,7 @@ static SHAPE_GLUE_CONNECTION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION_INPUT: Shape = Shape {
@@ -1907,6 +1974,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
@@ -1933,6 +2001,7 @@ static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -1991,6 +2060,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -2016,6 +2086,7 @@ static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
@@ -2042,6 +2113,7 @@ static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -2088,6 +2160,7 @@ static SHAPE_GLUE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
@@ -2152,6 +2225,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_POD_PROPERTIES_INPUT: Shape = Shape {
@@ -2167,6 +2241,7 @@ static SHAPE_HYPER_POD_PROPERTIES_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_PROPERTIES_INPUT: Shape = Shape {
@@ -2191,6 +2266,7 @@ static SHAPE_IAM_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PROPERTIES_INPUT: Shape = Shape {
@@ -2246,6 +2322,7 @@ static SHAPE_REDSHIFT_PROPERTIES_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CREDENTIALS: Shape = Shape {
@@ -2270,6 +2347,21 @@ static SHAPE_REDSHIFT_CREDENTIALS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["UsernamePassword"]),
+                Check::Required(&["UsernamePassword"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_USERNAME_PASSWORD: Shape = Shape {
@@ -2297,6 +2389,7 @@ static SHAPE_USERNAME_PASSWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT: Shape = Shape {
@@ -2315,6 +2408,7 @@ static SHAPE_REDSHIFT_LINEAGE_SYNC_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINEAGE_SYNC_SCHEDULE: Shape = Shape {
@@ -2330,6 +2424,7 @@ static SHAPE_LINEAGE_SYNC_SCHEDULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_STORAGE_PROPERTIES: Shape = Shape {
@@ -2358,6 +2453,21 @@ static SHAPE_REDSHIFT_STORAGE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftStorageProperties",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClusterName"]),
+                Check::Required(&["ClusterName"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WorkgroupName"]),
+                Check::Required(&["WorkgroupName"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SPARK_EMR_PROPERTIES_INPUT: Shape = Shape {
@@ -2449,6 +2559,7 @@ static SHAPE_SPARK_EMR_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_Q_PROPERTIES_INPUT: Shape = Shape {
@@ -2482,6 +2593,7 @@ static SHAPE_AMAZON_Q_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_GLUE_PROPERTIES_INPUT: Shape = Shape {
@@ -2565,6 +2677,7 @@ static SHAPE_SPARK_GLUE_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_GLUE_ARGS: Shape = Shape {
@@ -2579,6 +2692,7 @@ static SHAPE_SPARK_GLUE_ARGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_PROPERTIES_INPUT: Shape = Shape {
@@ -2613,6 +2727,7 @@ static SHAPE_S3_PROPERTIES_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MLFLOW_PROPERTIES_INPUT: Shape = Shape {
@@ -2623,6 +2738,7 @@ static SHAPE_MLFLOW_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOWS_MWAA_PROPERTIES_INPUT: Shape = Shape {
@@ -2633,6 +2749,7 @@ static SHAPE_WORKFLOWS_MWAA_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKEHOUSE_PROPERTIES_INPUT: Shape = Shape {
@@ -2643,4 +2760,5 @@ static SHAPE_LAKEHOUSE_PROPERTIES_INPUT: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

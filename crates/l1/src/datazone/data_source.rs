@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1174,6 +1176,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORM_INPUT: Shape = Shape {
@@ -1222,6 +1225,7 @@ static SHAPE_FORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION_INPUT: Shape = Shape {
@@ -1246,6 +1250,16 @@ static SHAPE_DATA_SOURCE_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataSourceConfigurationInput",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["GlueRunConfiguration"]),
+            Check::OnlyKeys(&["RedshiftRunConfiguration"]),
+            Check::OnlyKeys(&["SageMakerRunConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_GLUE_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1290,6 +1304,7 @@ static SHAPE_GLUE_RUN_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_FILTER_CONFIGURATION: Shape = Shape {
@@ -1327,6 +1342,7 @@ static SHAPE_RELATIONAL_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_EXPRESSION: Shape = Shape {
@@ -1352,6 +1368,7 @@ static SHAPE_FILTER_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1392,6 +1409,7 @@ static SHAPE_REDSHIFT_RUN_CONFIGURATION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_CREDENTIAL_CONFIGURATION: Shape = Shape {
@@ -1408,6 +1426,7 @@ static SHAPE_REDSHIFT_CREDENTIAL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_STORAGE: Shape = Shape {
@@ -1426,6 +1445,21 @@ static SHAPE_REDSHIFT_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RedshiftStorage",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftClusterSource"]),
+                Check::Required(&["RedshiftClusterSource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RedshiftServerlessSource"]),
+                Check::Required(&["RedshiftServerlessSource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_REDSHIFT_CLUSTER_STORAGE: Shape = Shape {
@@ -1441,6 +1475,7 @@ static SHAPE_REDSHIFT_CLUSTER_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SERVERLESS_STORAGE: Shape = Shape {
@@ -1456,6 +1491,7 @@ static SHAPE_REDSHIFT_SERVERLESS_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_RUN_CONFIGURATION_INPUT: Shape = Shape {
@@ -1485,6 +1521,7 @@ static SHAPE_SAGE_MAKER_RUN_CONFIGURATION_INPUT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECOMMENDATION_CONFIGURATION: Shape = Shape {
@@ -1495,6 +1532,7 @@ static SHAPE_RECOMMENDATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -1588,4 +1626,5 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -427,6 +427,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_SIGN_ON: Shape = Shape {
@@ -464,6 +465,7 @@ static SHAPE_SINGLE_SIGN_ON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -490,4 +492,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

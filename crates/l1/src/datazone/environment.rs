@@ -431,6 +431,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
@@ -449,4 +450,5 @@ static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

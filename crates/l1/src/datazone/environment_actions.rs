@@ -223,6 +223,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CONSOLE_LINK_PARAMETERS: Shape = Shape {
@@ -237,4 +238,5 @@ static SHAPE_AWS_CONSOLE_LINK_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -379,6 +381,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_CONFIGURATION: Shape = Shape {
@@ -388,6 +391,15 @@ static SHAPE_PROVISIONING_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_LAKE_FORMATION_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ProvisioningConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["LakeFormationConfiguration"]),
+            Check::Required(&["LakeFormationConfiguration"]),
+        ])]),
     }],
 };
 
@@ -426,6 +438,7 @@ static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGIONAL_PARAMETER: Shape = Shape {
@@ -452,4 +465,5 @@ static SHAPE_REGIONAL_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

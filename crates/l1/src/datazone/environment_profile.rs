@@ -307,6 +307,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
@@ -325,4 +326,5 @@ static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -279,6 +279,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL: Shape = Shape {
@@ -293,4 +294,5 @@ static SHAPE_MODEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -274,6 +276,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNER_PROPERTIES: Shape = Shape {
@@ -292,6 +295,12 @@ static SHAPE_OWNER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OwnerProperties",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Group"]), Check::OnlyKeys(&["User"])]),
+    }],
 };
 
 static SHAPE_OWNER_GROUP_PROPERTIES: Shape = Shape {
@@ -307,6 +316,7 @@ static SHAPE_OWNER_GROUP_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OWNER_USER_PROPERTIES: Shape = Shape {
@@ -322,4 +332,5 @@ static SHAPE_OWNER_USER_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

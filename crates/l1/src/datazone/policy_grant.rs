@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -983,6 +985,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1067,6 +1070,65 @@ static SHAPE_POLICY_GRANT_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyGrantDetail",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateDomainUnit"]),
+                Check::Required(&["CreateDomainUnit"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OverrideDomainUnitOwners"]),
+                Check::Required(&["OverrideDomainUnitOwners"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AddToProjectMemberPool"]),
+                Check::Required(&["AddToProjectMemberPool"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OverrideProjectOwners"]),
+                Check::Required(&["OverrideProjectOwners"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateGlossary"]),
+                Check::Required(&["CreateGlossary"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateFormType"]),
+                Check::Required(&["CreateFormType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateAssetType"]),
+                Check::Required(&["CreateAssetType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateProject"]),
+                Check::Required(&["CreateProject"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironmentProfile"]),
+                Check::Required(&["CreateEnvironmentProfile"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DelegateCreateEnvironmentProfile"]),
+                Check::Required(&["DelegateCreateEnvironmentProfile"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironment"]),
+                Check::Required(&["CreateEnvironment"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateEnvironmentFromBlueprint"]),
+                Check::Required(&["CreateEnvironmentFromBlueprint"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CreateProjectFromProjectProfile"]),
+                Check::Required(&["CreateProjectFromProjectProfile"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CREATE_DOMAIN_UNIT_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1077,6 +1139,7 @@ static SHAPE_CREATE_DOMAIN_UNIT_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_DOMAIN_UNIT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1087,6 +1150,7 @@ static SHAPE_OVERRIDE_DOMAIN_UNIT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADD_TO_PROJECT_MEMBER_POOL_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1097,6 +1161,7 @@ static SHAPE_ADD_TO_PROJECT_MEMBER_POOL_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_PROJECT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1107,6 +1172,7 @@ static SHAPE_OVERRIDE_PROJECT_OWNERS_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_GLOSSARY_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1117,6 +1183,7 @@ static SHAPE_CREATE_GLOSSARY_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_FORM_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1127,6 +1194,7 @@ static SHAPE_CREATE_FORM_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ASSET_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1137,6 +1205,7 @@ static SHAPE_CREATE_ASSET_TYPE_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_PROJECT_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1147,6 +1216,7 @@ static SHAPE_CREATE_PROJECT_POLICY_GRANT_DETAIL: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1162,6 +1232,7 @@ static SHAPE_CREATE_ENVIRONMENT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_PROJECT_FROM_PROJECT_PROFILE_POLICY_GRANT_DETAIL: Shape = Shape {
@@ -1185,6 +1256,7 @@ static SHAPE_CREATE_PROJECT_FROM_PROJECT_PROFILE_POLICY_GRANT_DETAIL: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -1215,6 +1287,20 @@ static SHAPE_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["User"]), Check::Required(&["User"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Group"]), Check::Required(&["Group"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Project"]), Check::Required(&["Project"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DomainUnit"]),
+                Check::Required(&["DomainUnit"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_USER_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -1238,6 +1324,21 @@ static SHAPE_USER_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/UserPolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["UserIdentifier"]),
+                Check::Required(&["UserIdentifier"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AllUsersGrantFilter"]),
+                Check::Required(&["AllUsersGrantFilter"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_GROUP_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -1252,6 +1353,15 @@ static SHAPE_GROUP_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             ),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GroupPolicyGrantPrincipal",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["GroupIdentifier"]),
+            Check::Required(&["GroupIdentifier"]),
+        ])]),
     }],
 };
 
@@ -1283,6 +1393,7 @@ static SHAPE_PROJECT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_GRANT_FILTER: Shape = Shape {
@@ -1292,6 +1403,15 @@ static SHAPE_PROJECT_GRANT_FILTER: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DOMAIN_UNIT_FILTER_FOR_PROJECT),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ProjectGrantFilter",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["DomainUnitFilter"]),
+            Check::Required(&["DomainUnitFilter"]),
+        ])]),
     }],
 };
 
@@ -1316,6 +1436,7 @@ static SHAPE_DOMAIN_UNIT_FILTER_FOR_PROJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
@@ -1348,6 +1469,7 @@ static SHAPE_DOMAIN_UNIT_POLICY_GRANT_PRINCIPAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_UNIT_GRANT_FILTER: Shape = Shape {
@@ -1357,5 +1479,14 @@ static SHAPE_DOMAIN_UNIT_GRANT_FILTER: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DomainUnitGrantFilter",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AllDomainUnitsGrantFilter"]),
+            Check::Required(&["AllDomainUnitsGrantFilter"]),
+        ])]),
     }],
 };

@@ -513,6 +513,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_MEMBERSHIP_ASSIGNMENT: Shape = Shape {
@@ -534,6 +535,7 @@ static SHAPE_PROJECT_MEMBERSHIP_ASSIGNMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER: Shape = Shape {
@@ -552,6 +554,7 @@ static SHAPE_MEMBER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -580,6 +583,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_USER_PARAMETER: Shape = Shape {
@@ -617,6 +621,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_USER_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
@@ -635,4 +640,5 @@ static SHAPE_ENVIRONMENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -614,6 +614,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION: Shape = Shape {
@@ -686,6 +687,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ACCOUNT: Shape = Shape {
@@ -699,6 +701,7 @@ static SHAPE_AWS_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGION: Shape = Shape {
@@ -714,6 +717,7 @@ static SHAPE_REGION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS: Shape = Shape {
@@ -741,6 +745,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETERS_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETER: Shape = Shape {
@@ -768,6 +773,7 @@ static SHAPE_ENVIRONMENT_CONFIGURATION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG_PARAMETER: Shape = Shape {
@@ -802,4 +808,5 @@ static SHAPE_RESOURCE_TAG_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

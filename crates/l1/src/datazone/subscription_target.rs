@@ -341,6 +341,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION_TARGET_FORM: Shape = Shape {
@@ -364,4 +365,5 @@ static SHAPE_SUBSCRIPTION_TARGET_FORM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

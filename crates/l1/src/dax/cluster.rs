@@ -329,6 +329,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -339,4 +340,5 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

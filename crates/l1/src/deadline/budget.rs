@@ -475,6 +475,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_ACTION_TO_ADD: Shape = Shape {
@@ -513,6 +514,7 @@ static SHAPE_BUDGET_ACTION_TO_ADD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUDGET_SCHEDULE: Shape = Shape {
@@ -523,6 +525,7 @@ static SHAPE_BUDGET_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FIXED_BUDGET_SCHEDULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_BUDGET_SCHEDULE: Shape = Shape {
@@ -541,6 +544,7 @@ static SHAPE_FIXED_BUDGET_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -567,6 +571,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USAGE_TRACKING_RESOURCE: Shape = Shape {
@@ -580,4 +585,5 @@ static SHAPE_USAGE_TRACKING_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1555,6 +1556,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_CONFIGURATION: Shape = Shape {
@@ -1573,6 +1575,21 @@ static SHAPE_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FleetConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CustomerManaged"]),
+                Check::Required(&["CustomerManaged"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceManagedEc2"]),
+                Check::Required(&["ServiceManagedEc2"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CUSTOMER_MANAGED_FLEET_CONFIGURATION: Shape = Shape {
@@ -1618,6 +1635,7 @@ static SHAPE_CUSTOMER_MANAGED_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION: Shape = Shape {
@@ -1654,6 +1672,7 @@ static SHAPE_CUSTOMER_MANAGED_AUTO_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_WORKER_CAPABILITIES: Shape = Shape {
@@ -1746,6 +1765,7 @@ static SHAPE_CUSTOMER_MANAGED_WORKER_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_RANGE: Shape = Shape {
@@ -1772,6 +1792,7 @@ static SHAPE_ACCELERATOR_COUNT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_RANGE: Shape = Shape {
@@ -1798,6 +1819,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_AMOUNT_CAPABILITY: Shape = Shape {
@@ -1829,6 +1851,7 @@ static SHAPE_FLEET_AMOUNT_CAPABILITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_ATTRIBUTE_CAPABILITY: Shape = Shape {
@@ -1866,6 +1889,7 @@ static SHAPE_FLEET_ATTRIBUTE_CAPABILITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_RANGE: Shape = Shape {
@@ -1892,6 +1916,7 @@ static SHAPE_MEMORY_MI_B_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE: Shape = Shape {
@@ -1918,6 +1943,7 @@ static SHAPE_V_CPU_COUNT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_FLEET_CONFIGURATION: Shape = Shape {
@@ -1963,6 +1989,7 @@ static SHAPE_SERVICE_MANAGED_EC2_FLEET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION: Shape = Shape {
@@ -1999,6 +2026,7 @@ static SHAPE_SERVICE_MANAGED_EC2_AUTO_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES: Shape = Shape {
@@ -2130,6 +2158,7 @@ static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_CAPABILITIES: Shape = Shape {
@@ -2156,6 +2185,7 @@ static SHAPE_ACCELERATOR_CAPABILITIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_SELECTION: Shape = Shape {
@@ -2181,6 +2211,7 @@ static SHAPE_ACCELERATOR_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EC2_EBS_VOLUME: Shape = Shape {
@@ -2213,6 +2244,7 @@ static SHAPE_EC2_EBS_VOLUME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_SOFTWARE_ADD_ON: Shape = Shape {
@@ -2226,6 +2258,7 @@ static SHAPE_FLEET_SOFTWARE_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_MARKET_OPTIONS: Shape = Shape {
@@ -2239,6 +2272,7 @@ static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_MARKET_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERSISTENT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -2295,6 +2329,7 @@ static SHAPE_PERSISTENT_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -2314,6 +2349,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_CONFIGURATION: Shape = Shape {
@@ -2340,6 +2376,7 @@ static SHAPE_HOST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2366,4 +2403,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -728,6 +729,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_ATTACHMENT_SETTINGS: Shape = Shape {
@@ -758,6 +760,7 @@ static SHAPE_JOB_ATTACHMENT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_RUN_AS_USER: Shape = Shape {
@@ -785,6 +788,7 @@ static SHAPE_JOB_RUN_AS_USER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -813,6 +817,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_USER: Shape = Shape {
@@ -843,6 +848,7 @@ static SHAPE_WINDOWS_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -867,6 +873,25 @@ static SHAPE_SCHEDULING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PriorityFifo"]),
+                Check::Required(&["PriorityFifo"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PriorityBalanced"]),
+                Check::Required(&["PriorityBalanced"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WeightedBalanced"]),
+                Check::Required(&["WeightedBalanced"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PRIORITY_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -881,6 +906,7 @@ static SHAPE_PRIORITY_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
@@ -949,6 +975,7 @@ static SHAPE_WEIGHTED_BALANCED_SCHEDULING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_MAX_PRIORITY_OVERRIDE: Shape = Shape {
@@ -959,6 +986,15 @@ static SHAPE_SCHEDULING_MAX_PRIORITY_OVERRIDE: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingMaxPriorityOverride",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AlwaysScheduleFirst"]),
+            Check::Required(&["AlwaysScheduleFirst"]),
+        ])]),
+    }],
 };
 
 static SHAPE_SCHEDULING_MIN_PRIORITY_OVERRIDE: Shape = Shape {
@@ -968,6 +1004,15 @@ static SHAPE_SCHEDULING_MIN_PRIORITY_OVERRIDE: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SchedulingMinPriorityOverride",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AlwaysScheduleLast"]),
+            Check::Required(&["AlwaysScheduleLast"]),
+        ])]),
     }],
 };
 
@@ -995,4 +1040,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -264,6 +264,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_LOCATION: Shape = Shape {
@@ -300,4 +301,5 @@ static SHAPE_FILE_SYSTEM_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_PROPERTIES_REQUEST: Shape = Shape {
@@ -318,6 +319,7 @@ static SHAPE_HOST_PROPERTIES_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_ADDRESSES: Shape = Shape {
@@ -352,6 +354,7 @@ static SHAPE_IP_ADDRESSES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -378,4 +381,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -104,4 +104,5 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

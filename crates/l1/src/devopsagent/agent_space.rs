@@ -576,6 +576,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPERATOR_APP: Shape = Shape {
@@ -600,6 +601,7 @@ static SHAPE_OPERATOR_APP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_AUTH_CONFIGURATION: Shape = Shape {
@@ -610,6 +612,7 @@ static SHAPE_IAM_AUTH_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDC_AUTH_CONFIGURATION: Shape = Shape {
@@ -628,6 +631,7 @@ static SHAPE_IDC_AUTH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_AUTH_CONFIGURATION: Shape = Shape {
@@ -678,6 +682,7 @@ static SHAPE_IDP_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFERENCES: Shape = Shape {
@@ -688,6 +693,7 @@ static SHAPE_PREFERENCES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -714,4 +720,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

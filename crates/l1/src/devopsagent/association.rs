@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1415,6 +1417,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONFIGURATION: Shape = Shape {
@@ -1517,6 +1520,62 @@ static SHAPE_SERVICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ServiceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SourceAws"]),
+                Check::Required(&["SourceAws"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Aws"]), Check::Required(&["Aws"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitHub"]), Check::Required(&["GitHub"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Slack"]), Check::Required(&["Slack"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Dynatrace"]),
+                Check::Required(&["Dynatrace"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServer"]),
+                Check::Required(&["MCPServer"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitLab"]), Check::Required(&["GitLab"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerDatadog"]),
+                Check::Required(&["MCPServerDatadog"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSplunk"]),
+                Check::Required(&["MCPServerSplunk"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerNewRelic"]),
+                Check::Required(&["MCPServerNewRelic"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerGrafana"]),
+                Check::Required(&["MCPServerGrafana"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PagerDuty"]),
+                Check::Required(&["PagerDuty"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EventChannel"]),
+                Check::Required(&["EventChannel"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Azure"]), Check::Required(&["Azure"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSigV4"]),
+                Check::Required(&["MCPServerSigV4"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SOURCE_AWS_CONFIGURATION: Shape = Shape {
@@ -1575,6 +1634,7 @@ static SHAPE_SOURCE_AWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_RESOURCE: Shape = Shape {
@@ -1607,6 +1667,7 @@ static SHAPE_AWS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1635,6 +1696,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_CONFIGURATION: Shape = Shape {
@@ -1693,6 +1755,7 @@ static SHAPE_AWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_CONFIGURATION: Shape = Shape {
@@ -1726,6 +1789,7 @@ static SHAPE_GIT_HUB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CONFIGURATION: Shape = Shape {
@@ -1759,6 +1823,7 @@ static SHAPE_SLACK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_BIDIRECTIONAL_CONFIGURATION: Shape = Shape {
@@ -1784,6 +1849,7 @@ static SHAPE_SLACK_BIDIRECTIONAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_TRANSMISSION_TARGET: Shape = Shape {
@@ -1794,6 +1860,7 @@ static SHAPE_SLACK_TRANSMISSION_TARGET: Shape = Shape {
         ty: Ty::Object(&SHAPE_SLACK_CHANNEL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLACK_CHANNEL: Shape = Shape {
@@ -1817,6 +1884,7 @@ static SHAPE_SLACK_CHANNEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_CONFIGURATION: Shape = Shape {
@@ -1846,6 +1914,7 @@ static SHAPE_DYNATRACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
@@ -1864,6 +1933,7 @@ static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_CONFIGURATION: Shape = Shape {
@@ -1914,6 +1984,7 @@ static SHAPE_MCP_SERVER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_CONFIGURATION: Shape = Shape {
@@ -1944,6 +2015,7 @@ static SHAPE_GIT_LAB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DATADOG_CONFIGURATION: Shape = Shape {
@@ -1996,6 +2068,7 @@ static SHAPE_MCP_SERVER_DATADOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_CONFIGURATION: Shape = Shape {
@@ -2032,6 +2105,7 @@ static SHAPE_MCP_SERVER_SPLUNK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_NEW_RELIC_CONFIGURATION: Shape = Shape {
@@ -2057,6 +2131,7 @@ static SHAPE_MCP_SERVER_NEW_RELIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_CONFIGURATION: Shape = Shape {
@@ -2128,6 +2203,7 @@ static SHAPE_MCP_SERVER_GRAFANA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
@@ -2157,6 +2233,7 @@ static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CHANNEL_CONFIGURATION: Shape = Shape {
@@ -2167,6 +2244,7 @@ static SHAPE_EVENT_CHANNEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
@@ -2177,6 +2255,7 @@ static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_CONFIGURATION: Shape = Shape {
@@ -2195,4 +2274,5 @@ static SHAPE_MCP_SERVER_SIG_V4_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

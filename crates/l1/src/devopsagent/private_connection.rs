@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -420,6 +421,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -438,6 +440,21 @@ static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ConnectionConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfManaged"]),
+                Check::Required(&["SelfManaged"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceManaged"]),
+                Check::Required(&["ServiceManaged"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_MODE: Shape = Shape {
@@ -455,6 +472,7 @@ static SHAPE_SELF_MANAGED_MODE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_MODE: Shape = Shape {
@@ -569,6 +587,7 @@ static SHAPE_SERVICE_MANAGED_MODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -595,4 +614,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

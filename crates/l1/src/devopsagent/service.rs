@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1707,6 +1708,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_DETAILS: Shape = Shape {
@@ -1779,6 +1781,51 @@ static SHAPE_SERVICE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ServiceDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Dynatrace"]),
+                Check::Required(&["Dynatrace"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServer"]),
+                Check::Required(&["MCPServer"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSplunk"]),
+                Check::Required(&["MCPServerSplunk"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerNewRelic"]),
+                Check::Required(&["MCPServerNewRelic"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitLab"]), Check::Required(&["GitLab"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["GitHub"]), Check::Required(&["GitHub"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PagerDuty"]),
+                Check::Required(&["PagerDuty"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AzureIdentity"]),
+                Check::Required(&["AzureIdentity"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerSigV4"]),
+                Check::Required(&["MCPServerSigV4"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MCPServerGrafana"]),
+                Check::Required(&["MCPServerGrafana"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DYNATRACE_SERVICE_DETAILS: Shape = Shape {
@@ -1797,6 +1844,7 @@ static SHAPE_DYNATRACE_SERVICE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNATRACE_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1807,6 +1855,7 @@ static SHAPE_DYNATRACE_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CLIENT_DETAILS: Shape = Shape {
@@ -1837,6 +1886,7 @@ static SHAPE_O_AUTH_CLIENT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_DETAILS: Shape = Shape {
@@ -1876,6 +1926,7 @@ static SHAPE_MCP_SERVER_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -1900,6 +1951,22 @@ static SHAPE_MCP_SERVER_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OAuthClientCredentials"]),
+                Check::Required(&["OAuthClientCredentials"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["ApiKey"]), Check::Required(&["ApiKey"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BearerToken"]),
+                Check::Required(&["BearerToken"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MCP_SERVER_O_AUTH_CLIENT_CREDENTIALS_CONFIG: Shape = Shape {
@@ -1950,6 +2017,7 @@ static SHAPE_MCP_SERVER_O_AUTH_CLIENT_CREDENTIALS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_DETAILS: Shape = Shape {
@@ -1983,6 +2051,7 @@ static SHAPE_API_KEY_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEARER_TOKEN_DETAILS: Shape = Shape {
@@ -2016,6 +2085,7 @@ static SHAPE_BEARER_TOKEN_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_DETAILS: Shape = Shape {
@@ -2055,6 +2125,7 @@ static SHAPE_MCP_SERVER_SPLUNK_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2064,6 +2135,15 @@ static SHAPE_MCP_SERVER_SPLUNK_AUTHORIZATION_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_BEARER_TOKEN_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerSplunkAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BearerToken"]),
+            Check::Required(&["BearerToken"]),
+        ])]),
     }],
 };
 
@@ -2075,6 +2155,7 @@ static SHAPE_NEW_RELIC_SERVICE_DETAILS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2085,6 +2166,7 @@ static SHAPE_NEW_RELIC_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEW_RELIC_API_KEY_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEW_RELIC_API_KEY_CONFIG: Shape = Shape {
@@ -2160,6 +2242,7 @@ static SHAPE_NEW_RELIC_API_KEY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_DETAILS: Shape = Shape {
@@ -2201,6 +2284,7 @@ static SHAPE_GIT_LAB_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_DETAILS: Shape = Shape {
@@ -2219,6 +2303,21 @@ static SHAPE_GIT_HUB_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GitHubDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AppVerification"]),
+                Check::Required(&["AppVerification"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DirectAccess"]),
+                Check::Required(&["DirectAccess"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_GIT_HUB_APP_VERIFICATION_DETAILS: Shape = Shape {
@@ -2269,6 +2368,7 @@ static SHAPE_GIT_HUB_APP_VERIFICATION_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_PAT_DETAILS: Shape = Shape {
@@ -2310,6 +2410,7 @@ static SHAPE_GIT_HUB_PAT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SERVICE_DETAILS: Shape = Shape {
@@ -2331,6 +2432,7 @@ static SHAPE_SERVICE_NOW_SERVICE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2341,6 +2443,7 @@ static SHAPE_SERVICE_NOW_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_DETAILS: Shape = Shape {
@@ -2364,6 +2467,7 @@ static SHAPE_PAGER_DUTY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2374,6 +2478,7 @@ static SHAPE_PAGER_DUTY_AUTHORIZATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_O_AUTH_CLIENT_DETAILS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_IDENTITY_SERVICE_DETAILS: Shape = Shape {
@@ -2425,6 +2530,7 @@ static SHAPE_AZURE_IDENTITY_SERVICE_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_DETAILS: Shape = Shape {
@@ -2464,6 +2570,7 @@ static SHAPE_MCP_SERVER_SIG_V4_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2518,6 +2625,7 @@ static SHAPE_MCP_SERVER_SIG_V4_AUTHORIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_DETAILS: Shape = Shape {
@@ -2557,6 +2665,7 @@ static SHAPE_MCP_SERVER_GRAFANA_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -2566,6 +2675,15 @@ static SHAPE_MCP_SERVER_GRAFANA_AUTHORIZATION_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_BEARER_TOKEN_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MCPServerGrafanaAuthorizationConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BearerToken"]),
+            Check::Required(&["BearerToken"]),
+        ])]),
     }],
 };
 
@@ -2593,4 +2711,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -318,6 +318,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -328,6 +329,7 @@ static SHAPE_CONDITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEDULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -342,4 +344,5 @@ static SHAPE_SCHEDULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -258,6 +258,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_NOTIFICATION_CHANNEL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CHANNEL_CONFIG: Shape = Shape {
@@ -276,6 +277,7 @@ static SHAPE_NOTIFICATION_CHANNEL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_FILTER_CONFIG: Shape = Shape {
@@ -324,6 +326,7 @@ static SHAPE_NOTIFICATION_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_CHANNEL_CONFIG: Shape = Shape {
@@ -339,4 +342,5 @@ static SHAPE_SNS_CHANNEL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -194,6 +194,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_COLLECTION_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_COLLECTION_FILTER: Shape = Shape {
@@ -217,6 +218,7 @@ static SHAPE_RESOURCE_COLLECTION_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_FORMATION_COLLECTION_FILTER: Shape = Shape {
@@ -241,6 +243,7 @@ static SHAPE_CLOUD_FORMATION_COLLECTION_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG_COLLECTION: Shape = Shape {
@@ -276,4 +279,5 @@ static SHAPE_TAG_COLLECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -277,6 +277,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_SETTINGS: Shape = Shape {
@@ -306,4 +307,5 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

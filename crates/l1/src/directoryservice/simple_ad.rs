@@ -360,6 +360,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -388,6 +389,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_SETTINGS: Shape = Shape {
@@ -417,4 +419,5 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

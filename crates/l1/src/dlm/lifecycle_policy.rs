@@ -1611,6 +1611,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_TARGET: Shape = Shape {
@@ -1626,6 +1627,7 @@ static SHAPE_CROSS_REGION_COPY_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSIONS: Shape = Shape {
@@ -1668,6 +1670,7 @@ static SHAPE_EXCLUSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1694,6 +1697,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DETAILS: Shape = Shape {
@@ -1875,6 +1879,7 @@ static SHAPE_POLICY_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1907,6 +1912,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_ACTION: Shape = Shape {
@@ -1936,6 +1942,7 @@ static SHAPE_CROSS_REGION_COPY_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1959,6 +1966,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_RETAIN_RULE: Shape = Shape {
@@ -1983,6 +1991,7 @@ static SHAPE_CROSS_REGION_COPY_RETAIN_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SOURCE: Shape = Shape {
@@ -2004,6 +2013,7 @@ static SHAPE_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_PARAMETERS: Shape = Shape {
@@ -2049,6 +2059,7 @@ static SHAPE_EVENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -2082,6 +2093,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -2195,6 +2207,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RULE: Shape = Shape {
@@ -2205,6 +2218,7 @@ static SHAPE_ARCHIVE_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_RETAIN_RULE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_RETAIN_RULE: Shape = Shape {
@@ -2215,6 +2229,7 @@ static SHAPE_ARCHIVE_RETAIN_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RETENTION_ARCHIVE_TIER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_ARCHIVE_TIER: Shape = Shape {
@@ -2249,6 +2264,7 @@ static SHAPE_RETENTION_ARCHIVE_TIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_RULE: Shape = Shape {
@@ -2328,6 +2344,7 @@ static SHAPE_CREATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT: Shape = Shape {
@@ -2398,6 +2415,7 @@ static SHAPE_SCRIPT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_RULE: Shape = Shape {
@@ -2461,6 +2479,7 @@ static SHAPE_CROSS_REGION_COPY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_REGION_COPY_DEPRECATE_RULE: Shape = Shape {
@@ -2485,6 +2504,7 @@ static SHAPE_CROSS_REGION_COPY_DEPRECATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPRECATE_RULE: Shape = Shape {
@@ -2519,6 +2539,7 @@ static SHAPE_DEPRECATE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_RESTORE_RULE: Shape = Shape {
@@ -2593,6 +2614,7 @@ static SHAPE_FAST_RESTORE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETAIN_RULE: Shape = Shape {
@@ -2627,6 +2649,7 @@ static SHAPE_RETAIN_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_RULE: Shape = Shape {
@@ -2670,4 +2693,5 @@ static SHAPE_SHARE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -371,6 +371,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_MIGRATION_SETTINGS: Shape = Shape {
@@ -399,6 +400,7 @@ static SHAPE_DATA_MIGRATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATA_SETTINGS: Shape = Shape {
@@ -441,6 +443,7 @@ static SHAPE_SOURCE_DATA_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -467,4 +470,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1263,6 +1264,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SETTINGS: Shape = Shape {
@@ -1335,6 +1337,24 @@ static SHAPE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/properties/Settings",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["PostgreSqlSettings"]),
+            Check::Required(&["MySqlSettings"]),
+            Check::Required(&["OracleSettings"]),
+            Check::Required(&["MicrosoftSqlServerSettings"]),
+            Check::Required(&["RedshiftSettings"]),
+            Check::Required(&["DocDbSettings"]),
+            Check::Required(&["MariaDbSettings"]),
+            Check::Required(&["MongoDbSettings"]),
+            Check::Required(&["IbmDb2LuwSettings"]),
+            Check::Required(&["IbmDb2zOsSettings"]),
+            Check::Required(&["SybaseAseSettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
@@ -1374,6 +1394,7 @@ static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2_LUW_SETTINGS: Shape = Shape {
@@ -1425,6 +1446,7 @@ static SHAPE_IBM_DB2_LUW_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2Z_OS_SETTINGS: Shape = Shape {
@@ -1464,6 +1486,7 @@ static SHAPE_IBM_DB2Z_OS_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MARIA_DB_SETTINGS: Shape = Shape {
@@ -1497,6 +1520,7 @@ static SHAPE_MARIA_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
@@ -1548,6 +1572,7 @@ static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
@@ -1611,6 +1636,7 @@ static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
@@ -1644,6 +1670,7 @@ static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_SETTINGS: Shape = Shape {
@@ -1713,6 +1740,7 @@ static SHAPE_ORACLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
@@ -1752,6 +1780,7 @@ static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
@@ -1776,6 +1805,7 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYBASE_ASE_SETTINGS: Shape = Shape {
@@ -1821,6 +1851,7 @@ static SHAPE_SYBASE_ASE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1847,4 +1878,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1741,6 +1741,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
@@ -1777,6 +1778,7 @@ static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_SETTINGS: Shape = Shape {
@@ -1787,6 +1789,7 @@ static SHAPE_DYNAMO_DB_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_SETTINGS: Shape = Shape {
@@ -1817,6 +1820,7 @@ static SHAPE_ELASTICSEARCH_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GCP_MY_SQL_SETTINGS: Shape = Shape {
@@ -1901,6 +1905,7 @@ static SHAPE_GCP_MY_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IBM_DB2_SETTINGS: Shape = Shape {
@@ -1961,6 +1966,7 @@ static SHAPE_IBM_DB2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_SETTINGS: Shape = Shape {
@@ -2075,6 +2081,7 @@ static SHAPE_KAFKA_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_SETTINGS: Shape = Shape {
@@ -2141,6 +2148,7 @@ static SHAPE_KINESIS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
@@ -2249,6 +2257,7 @@ static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
@@ -2333,6 +2342,7 @@ static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
@@ -2393,6 +2403,7 @@ static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_SETTINGS: Shape = Shape {
@@ -2441,6 +2452,7 @@ static SHAPE_NEPTUNE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_SETTINGS: Shape = Shape {
@@ -2662,6 +2674,7 @@ static SHAPE_ORACLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
@@ -2764,6 +2777,7 @@ static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIS_SETTINGS: Shape = Shape {
@@ -2812,6 +2826,7 @@ static SHAPE_REDIS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
@@ -2974,6 +2989,7 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SETTINGS: Shape = Shape {
@@ -3226,6 +3242,7 @@ static SHAPE_S3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYBASE_SETTINGS: Shape = Shape {
@@ -3244,6 +3261,7 @@ static SHAPE_SYBASE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3262,4 +3280,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -363,6 +363,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Shape = Shape {
@@ -381,6 +382,7 @@ static SHAPE_SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROVIDER_DESCRIPTOR: Shape = Shape {
@@ -405,6 +407,7 @@ static SHAPE_DATA_PROVIDER_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -431,4 +434,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -538,6 +538,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_V2_SCALING_CONFIGURATION: Shape = Shape {
@@ -556,6 +557,7 @@ static SHAPE_SERVERLESS_V2_SCALING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -574,4 +576,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

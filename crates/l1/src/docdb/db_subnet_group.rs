@@ -180,6 +180,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -198,4 +199,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

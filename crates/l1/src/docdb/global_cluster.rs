@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -271,6 +272,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Engine"]),
+            Check::Required(&["SourceDBClusterIdentifier"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -297,4 +307,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -296,6 +296,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_REGION_PROPERTIES: Shape = Shape {
@@ -327,6 +328,7 @@ static SHAPE_MULTI_REGION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -353,4 +355,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -2126,6 +2128,25 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "if at #/allOf/0",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Required(&["LocalSecondaryIndexes"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::AllOf(&[
+                Check::AllOf(&[
+                    Check::Property("AttributeDefinitions", &Check::MinItems(2)),
+                    Check::Property("KeySchema", &Check::MinItems(2)),
+                ]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
@@ -2151,6 +2172,7 @@ static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
@@ -2218,6 +2240,7 @@ static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_SCHEMA: Shape = Shape {
@@ -2243,6 +2266,7 @@ static SHAPE_KEY_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECTION: Shape = Shape {
@@ -2276,6 +2300,7 @@ static SHAPE_PROJECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2289,6 +2314,7 @@ static SHAPE_READ_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2302,6 +2328,7 @@ static SHAPE_GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WARM_THROUGHPUT: Shape = Shape {
@@ -2326,6 +2353,15 @@ static SHAPE_WARM_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/WarmThroughput",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ReadUnitsPerSecond"]),
+            Check::Required(&["WriteUnitsPerSecond"]),
+        ]),
+    }],
 };
 
 static SHAPE_WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2339,6 +2375,7 @@ static SHAPE_WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2349,6 +2386,7 @@ static SHAPE_WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_AUTO_SCALING_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_AUTO_SCALING_SETTINGS: Shape = Shape {
@@ -2388,6 +2426,7 @@ static SHAPE_CAPACITY_AUTO_SCALING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2424,6 +2463,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_WITNESS: Shape = Shape {
@@ -2434,6 +2474,7 @@ static SHAPE_GLOBAL_TABLE_WITNESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_KEY_SCHEMA: Shape = Shape {
@@ -2459,6 +2500,7 @@ static SHAPE_GLOBAL_TABLE_KEY_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
@@ -2497,6 +2539,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
@@ -2606,6 +2649,7 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
@@ -2627,6 +2671,7 @@ static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION: Shape = Shape {
@@ -2661,6 +2706,7 @@ static SHAPE_REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
@@ -2682,6 +2728,7 @@ static SHAPE_READ_PROVISIONED_THROUGHPUT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
@@ -2703,6 +2750,7 @@ static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
@@ -2725,6 +2773,12 @@ static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependencies at #/definitions/PointInTimeRecoverySpecification",
+        description: "",
+        check: Check::DependentRequired("RecoveryPeriodInDays", &["PointInTimeRecoveryEnabled"]),
+    }],
 };
 
 static SHAPE_REPLICA_STREAM_SPECIFICATION: Shape = Shape {
@@ -2748,6 +2802,15 @@ static SHAPE_REPLICA_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ReplicaStreamSpecification",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ResourcePolicy"]),
+            Check::Required(&["Tags"]),
+        ]),
+    }],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -2758,6 +2821,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2776,6 +2840,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_SSE_SPECIFICATION: Shape = Shape {
@@ -2786,6 +2851,7 @@ static SHAPE_REPLICA_SSE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -2807,6 +2873,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
@@ -2820,6 +2887,7 @@ static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
@@ -2838,6 +2906,7 @@ static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INDEX: Shape = Shape {
@@ -2900,6 +2969,7 @@ static SHAPE_VECTOR_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
@@ -2925,6 +2995,7 @@ static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
@@ -2939,4 +3010,5 @@ static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1711,6 +1712,73 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "if at #/allOf/0",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "LocalSecondaryIndexes",
+                        &Check::AllOf(&[Check::MinItems(1), Check::Type(&["array"])]),
+                    ),
+                    Check::Required(&["LocalSecondaryIndexes"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("AttributeDefinitions", &Check::MinItems(2)),
+                        Check::Property("KeySchema", &Check::MinItems(2)),
+                    ]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3638 aws_dynamodb_table/billingmode_exclusive.json",
+            description: "When 'BillingMode' is 'PAY_PER_REQUEST' 'ProvisionedThroughput' values must be 0",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("BillingMode", &Check::Const("\"PAY_PER_REQUEST\"")),
+                    Check::Required(&["BillingMode"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property(
+                    "ProvisionedThroughput",
+                    &Check::AllOf(&[
+                        Check::Property("ReadCapacityUnits", &Check::Const("0")),
+                        Check::Property("WriteCapacityUnits", &Check::Const("0")),
+                    ]),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3639 aws_dynamodb_table/billingmode_provisioned_dependent.json",
+            description: "When 'BillingMode' is 'PROVISIONED' or omitted (the default) 'ProvisionedThroughput' is required",
+            check: Check::IfThenElse(
+                &Check::Property(
+                    "BillingMode",
+                    &Check::Not(&Check::Const("\"PAY_PER_REQUEST\"")),
+                ),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "ProvisionedThroughput",
+                        &Check::AllOf(&[
+                            Check::Property("ReadCapacityUnits", &Check::Minimum(1.0)),
+                            Check::Property("WriteCapacityUnits", &Check::Minimum(1.0)),
+                        ]),
+                    ),
+                    Check::Required(&["ProvisionedThroughput"]),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
@@ -1736,6 +1804,7 @@ static SHAPE_ATTRIBUTE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
@@ -1757,6 +1826,7 @@ static SHAPE_CONTRIBUTOR_INSIGHTS_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
@@ -1818,6 +1888,7 @@ static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_SCHEMA: Shape = Shape {
@@ -1836,6 +1907,7 @@ static SHAPE_KEY_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_THROUGHPUT: Shape = Shape {
@@ -1860,6 +1932,7 @@ static SHAPE_ON_DEMAND_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROJECTION: Shape = Shape {
@@ -1893,6 +1966,7 @@ static SHAPE_PROJECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
@@ -1917,6 +1991,7 @@ static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_THROUGHPUT: Shape = Shape {
@@ -1941,6 +2016,15 @@ static SHAPE_WARM_THROUGHPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/WarmThroughput",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ReadUnitsPerSecond"]),
+            Check::Required(&["WriteUnitsPerSecond"]),
+        ]),
+    }],
 };
 
 static SHAPE_IMPORT_SOURCE_SPECIFICATION: Shape = Shape {
@@ -1971,6 +2055,7 @@ static SHAPE_IMPORT_SOURCE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_FORMAT_OPTIONS: Shape = Shape {
@@ -1981,6 +2066,7 @@ static SHAPE_INPUT_FORMAT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CSV),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -2004,6 +2090,7 @@ static SHAPE_CSV: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_SOURCE: Shape = Shape {
@@ -2028,6 +2115,7 @@ static SHAPE_S3_BUCKET_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
@@ -2049,6 +2137,7 @@ static SHAPE_KINESIS_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
@@ -2087,6 +2176,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_SECONDARY_INDEX_KEY_SCHEMA: Shape = Shape {
@@ -2105,6 +2195,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX_KEY_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
@@ -2127,6 +2218,12 @@ static SHAPE_POINT_IN_TIME_RECOVERY_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependencies at #/definitions/PointInTimeRecoverySpecification",
+        description: "",
+        check: Check::DependentRequired("RecoveryPeriodInDays", &["PointInTimeRecoveryEnabled"]),
+    }],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -2137,6 +2234,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -2164,6 +2262,12 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependentRequired at #/definitions/SSESpecification",
+        description: "",
+        check: Check::DependentRequired("KMSMasterKeyId", &["SSEType"]),
+    }],
 };
 
 static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
@@ -2196,6 +2300,7 @@ static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2222,6 +2327,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
@@ -2240,6 +2346,7 @@ static SHAPE_TIME_TO_LIVE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INDEX: Shape = Shape {
@@ -2302,6 +2409,7 @@ static SHAPE_VECTOR_INDEX: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
@@ -2327,6 +2435,7 @@ static SHAPE_SEARCH_SCHEMA_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
@@ -2341,4 +2450,5 @@ static SHAPE_VECTOR_ATTRIBUTE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -545,6 +545,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH: Shape = Shape {
@@ -568,6 +569,7 @@ static SHAPE_HEALTH_CHECK_PATH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH_DESTINATION: Shape = Shape {
@@ -586,6 +588,7 @@ static SHAPE_HEALTH_CHECK_PATH_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_PATH_SOURCE: Shape = Shape {
@@ -604,6 +607,7 @@ static SHAPE_HEALTH_CHECK_PATH_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -630,4 +634,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -367,6 +367,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_TYPE_SPECIFICATION: Shape = Shape {
@@ -445,6 +446,7 @@ static SHAPE_INSTANCE_TYPE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -584,6 +586,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -602,4 +605,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

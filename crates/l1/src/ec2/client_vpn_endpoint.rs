@@ -990,6 +990,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -1020,6 +1021,7 @@ static SHAPE_CLIENT_AUTHENTICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIRECTORY_SERVICE_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -1030,6 +1032,7 @@ static SHAPE_DIRECTORY_SERVICE_AUTHENTICATION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -1048,6 +1051,7 @@ static SHAPE_FEDERATED_AUTHENTICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHENTICATION_REQUEST: Shape = Shape {
@@ -1058,6 +1062,7 @@ static SHAPE_CERTIFICATE_AUTHENTICATION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_POLICY: Shape = Shape {
@@ -1082,6 +1087,7 @@ static SHAPE_AUTHORIZATION_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONNECT_OPTIONS: Shape = Shape {
@@ -1100,6 +1106,7 @@ static SHAPE_CLIENT_CONNECT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_LOGIN_BANNER_OPTIONS: Shape = Shape {
@@ -1118,6 +1125,7 @@ static SHAPE_CLIENT_LOGIN_BANNER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Shape = Shape {
@@ -1128,6 +1136,7 @@ static SHAPE_CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_LOG_OPTIONS: Shape = Shape {
@@ -1158,6 +1167,7 @@ static SHAPE_CONNECTION_LOG_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_POSTURE_OPTIONS: Shape = Shape {
@@ -1181,6 +1191,7 @@ static SHAPE_DEVICE_POSTURE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_POSTURE_TRUST_PROVIDER: Shape = Shape {
@@ -1205,6 +1216,7 @@ static SHAPE_DEVICE_POSTURE_TRUST_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -1228,6 +1240,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1246,6 +1259,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -1280,4 +1294,5 @@ static SHAPE_TRANSIT_GATEWAY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2694,6 +2694,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST: Shape = Shape {
@@ -2717,6 +2718,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_CONFIG_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST: Shape = Shape {
@@ -2752,6 +2754,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
@@ -2852,6 +2855,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2882,6 +2886,7 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
@@ -2939,6 +2944,7 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_AVAILABILITY_ZONE_CONFIGURATION: Shape = Shape {
@@ -2962,6 +2968,7 @@ static SHAPE_MULTI_AVAILABILITY_ZONE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDBY_AVAILABILITY_ZONE: Shape = Shape {
@@ -2980,6 +2987,7 @@ static SHAPE_STANDBY_AVAILABILITY_ZONE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -2998,6 +3006,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -3265,6 +3274,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -3283,6 +3293,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3301,6 +3312,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -3319,6 +3331,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -3329,6 +3342,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -3344,6 +3358,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -3354,6 +3369,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -3372,6 +3388,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3390,6 +3407,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -3408,6 +3426,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -3426,6 +3445,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -3444,6 +3464,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -3462,6 +3483,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
@@ -3492,6 +3514,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_SPECIFICATION_REQUEST: Shape = Shape {
@@ -3597,6 +3620,7 @@ static SHAPE_NETWORK_INTERFACE_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_ADDRESS_REQUEST: Shape = Shape {
@@ -3607,6 +3631,7 @@ static SHAPE_IPV6_ADDRESS_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION_REQUEST: Shape = Shape {
@@ -3625,6 +3650,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -3682,6 +3708,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_OPTIONS_REQUEST: Shape = Shape {
@@ -3727,6 +3754,7 @@ static SHAPE_ON_DEMAND_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_OPTIONS_REQUEST: Shape = Shape {
@@ -3740,6 +3768,7 @@ static SHAPE_CAPACITY_RESERVATION_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESERVED_CAPACITY_OPTIONS_REQUEST: Shape = Shape {
@@ -3785,6 +3814,7 @@ static SHAPE_RESERVED_CAPACITY_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
@@ -3813,6 +3843,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESERVED_CAPACITY_FALLBACK_OPTIONS_REQUEST: Shape = Shape {
@@ -3831,6 +3862,7 @@ static SHAPE_RESERVED_CAPACITY_FALLBACK_OPTIONS_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS_REQUEST: Shape = Shape {
@@ -3901,6 +3933,7 @@ static SHAPE_SPOT_OPTIONS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_STRATEGIES: Shape = Shape {
@@ -3911,6 +3944,7 @@ static SHAPE_MAINTENANCE_STRATEGIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_REBALANCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_REBALANCE: Shape = Shape {
@@ -3932,6 +3966,7 @@ static SHAPE_CAPACITY_REBALANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -4006,6 +4041,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4024,6 +4060,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CAPACITY_SPECIFICATION_REQUEST: Shape = Shape {
@@ -4066,4 +4103,5 @@ static SHAPE_TARGET_CAPACITY_SPECIFICATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -573,6 +573,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_OPTIONS: Shape = Shape {
@@ -600,6 +601,7 @@ static SHAPE_DESTINATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FIELD_SPECIFICATION: Shape = Shape {
@@ -634,6 +636,7 @@ static SHAPE_TAG_FIELD_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -652,4 +655,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

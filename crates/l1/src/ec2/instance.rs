@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2057,6 +2058,57 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("NetworkInterfaces", &["SubnetId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("SubnetId", &["NetworkInterfaces"]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3674 aws_ec2_instance/privateipaddress.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["PrivateIpAddress"]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "NetworkInterfaces",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::AllOf(&[
+                                Check::Property("PrivateIpAddress", &Check::Never),
+                                Check::Property(
+                                    "PrivateIpAddresses",
+                                    &Check::AllOf(&[
+                                        Check::Items(&Check::Property(
+                                            "Primary",
+                                            &Check::Enum(&["false"]),
+                                        )),
+                                        Check::Type(&["array"]),
+                                    ]),
+                                ),
+                            ])),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                    Check::Property(
+                        "PrivateIpAddresses",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::Property("Primary", &Check::Enum(&["false"]))),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2085,6 +2137,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             required: false,
             ty: Ty::String,
             rules: Rules::NONE,
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -2138,6 +2218,61 @@ static SHAPE_EBS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_CPU_OPTIONS: Shape = Shape {
@@ -2156,6 +2291,7 @@ static SHAPE_CPU_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
@@ -2166,6 +2302,7 @@ static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_GPU_SPECIFICATION: Shape = Shape {
@@ -2176,6 +2313,7 @@ static SHAPE_ELASTIC_GPU_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_INFERENCE_ACCELERATOR: Shape = Shape {
@@ -2197,6 +2335,7 @@ static SHAPE_ELASTIC_INFERENCE_ACCELERATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
@@ -2207,6 +2346,7 @@ static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
@@ -2217,6 +2357,7 @@ static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
@@ -2227,6 +2368,7 @@ static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -2251,6 +2393,15 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/LaunchTemplateSpecification",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LaunchTemplateName", "Version"]),
+            Check::Required(&["LaunchTemplateId", "Version"]),
+        ]),
+    }],
 };
 
 static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
@@ -2261,6 +2412,7 @@ static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_OPTIONS: Shape = Shape {
@@ -2313,6 +2465,7 @@ static SHAPE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE: Shape = Shape {
@@ -2418,6 +2571,29 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociateCarrierIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociatePublicIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded(
+                "NetworkInterfaceId",
+                &["AssociateCarrierIpAddress", "AssociatePublicIpAddress"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
@@ -2436,6 +2612,7 @@ static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
@@ -2446,6 +2623,7 @@ static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
@@ -2464,6 +2642,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
@@ -2491,6 +2670,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_ASSOCIATION: Shape = Shape {
@@ -2514,6 +2694,7 @@ static SHAPE_SSM_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_PARAMETER: Shape = Shape {
@@ -2537,6 +2718,7 @@ static SHAPE_ASSOCIATION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2555,6 +2737,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -2573,4 +2756,5 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

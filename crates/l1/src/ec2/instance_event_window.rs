@@ -320,6 +320,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -346,6 +347,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE: Shape = Shape {
@@ -406,4 +408,5 @@ static SHAPE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -421,6 +421,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_IPAM_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
@@ -444,6 +446,7 @@ static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -470,4 +473,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

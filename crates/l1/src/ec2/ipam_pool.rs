@@ -507,6 +507,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -533,6 +534,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_CIDR: Shape = Shape {
@@ -543,6 +545,7 @@ static SHAPE_PROVISIONED_CIDR: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_RESOURCE: Shape = Shape {
@@ -573,4 +576,5 @@ static SHAPE_SOURCE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

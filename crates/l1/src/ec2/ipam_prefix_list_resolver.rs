@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -446,6 +447,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_PREFIX_LIST_RESOLVER_RULE: Shape = Shape {
@@ -493,6 +495,7 @@ static SHAPE_IPAM_PREFIX_LIST_RESOLVER_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION: Shape = Shape {
@@ -544,6 +547,19 @@ static SHAPE_IPAM_PREFIX_LIST_RESOLVER_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IpamPrefixListResolverRuleCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Operation", "IpamPoolId"]),
+            Check::Required(&["Operation", "ResourceId"]),
+            Check::Required(&["Operation", "ResourceOwner"]),
+            Check::Required(&["Operation", "ResourceRegion"]),
+            Check::Required(&["Operation", "Cidr"]),
+            Check::Required(&["Operation", "ResourceTag"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -570,4 +586,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

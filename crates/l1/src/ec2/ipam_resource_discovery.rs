@@ -316,6 +316,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
@@ -326,6 +327,7 @@ static SHAPE_IPAM_OPERATING_REGION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shape {
@@ -339,6 +341,7 @@ static SHAPE_IPAM_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSION: Shape = Shap
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -365,4 +368,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

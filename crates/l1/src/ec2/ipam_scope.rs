@@ -312,6 +312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPAM_SCOPE_EXTERNAL_AUTHORITY_CONFIGURATION: Shape = Shape {
@@ -333,6 +334,7 @@ static SHAPE_IPAM_SCOPE_EXTERNAL_AUTHORITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -359,4 +361,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -2654,6 +2656,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
@@ -2873,6 +2876,7 @@ static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2901,6 +2905,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             required: false,
             ty: Ty::String,
             rules: Rules::NONE,
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -2972,6 +3004,61 @@ static SHAPE_EBS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -2993,6 +3080,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -3011,6 +3099,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CPU_OPTIONS: Shape = Shape {
@@ -3047,6 +3136,7 @@ static SHAPE_CPU_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
@@ -3057,6 +3147,7 @@ static SHAPE_CREDIT_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
@@ -3067,6 +3158,7 @@ static SHAPE_ENCLAVE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
@@ -3077,6 +3169,7 @@ static SHAPE_HIBERNATION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE: Shape = Shape {
@@ -3095,6 +3188,7 @@ static SHAPE_IAM_INSTANCE_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MARKET_OPTIONS: Shape = Shape {
@@ -3121,6 +3215,7 @@ static SHAPE_INSTANCE_MARKET_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS: Shape = Shape {
@@ -3163,6 +3258,7 @@ static SHAPE_SPOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -3424,6 +3520,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT: Shape = Shape {
@@ -3442,6 +3539,7 @@ static SHAPE_ACCELERATOR_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B: Shape = Shape {
@@ -3460,6 +3558,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS: Shape = Shape {
@@ -3478,6 +3577,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS: Shape = Shape {
@@ -3488,6 +3588,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU: Shape = Shape {
@@ -3503,6 +3604,7 @@ static SHAPE_CPU: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE: Shape = Shape {
@@ -3513,6 +3615,7 @@ static SHAPE_REFERENCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU: Shape = Shape {
@@ -3531,6 +3634,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B: Shape = Shape {
@@ -3549,6 +3653,7 @@ static SHAPE_MEMORY_MI_B: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS: Shape = Shape {
@@ -3567,6 +3672,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT: Shape = Shape {
@@ -3585,6 +3691,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB: Shape = Shape {
@@ -3603,6 +3710,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT: Shape = Shape {
@@ -3621,6 +3729,7 @@ static SHAPE_V_CPU_COUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
@@ -3631,6 +3740,7 @@ static SHAPE_LICENSE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_OPTIONS: Shape = Shape {
@@ -3644,6 +3754,7 @@ static SHAPE_MAINTENANCE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_OPTIONS: Shape = Shape {
@@ -3692,6 +3803,7 @@ static SHAPE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING: Shape = Shape {
@@ -3702,6 +3814,7 @@ static SHAPE_MONITORING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE: Shape = Shape {
@@ -3871,6 +3984,29 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociateCarrierIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded("AssociatePublicIpAddress", &["NetworkInterfaceId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/NetworkInterface",
+            description: "",
+            check: Check::DependentExcluded(
+                "NetworkInterfaceId",
+                &["AssociateCarrierIpAddress", "AssociatePublicIpAddress"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
@@ -3895,6 +4031,7 @@ static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
@@ -3913,6 +4050,7 @@ static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
@@ -3923,6 +4061,7 @@ static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
@@ -3933,6 +4072,7 @@ static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_ADD: Shape = Shape {
@@ -3943,6 +4083,7 @@ static SHAPE_IPV6_ADD: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
@@ -3953,6 +4094,7 @@ static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADD: Shape = Shape {
@@ -3971,6 +4113,7 @@ static SHAPE_PRIVATE_IP_ADD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_PERFORMANCE_OPTIONS: Shape = Shape {
@@ -3984,6 +4127,7 @@ static SHAPE_NETWORK_PERFORMANCE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -4047,6 +4191,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
@@ -4074,6 +4219,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -4213,6 +4359,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4231,6 +4378,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_TAG_SPECIFICATION: Shape = Shape {
@@ -4370,4 +4518,5 @@ static SHAPE_LAUNCH_TEMPLATE_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -425,6 +425,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_ZONE_ADDRESS: Shape = Shape {
@@ -454,6 +455,7 @@ static SHAPE_AVAILABILITY_ZONE_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -472,4 +474,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -252,6 +254,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Ipv6CidrBlock"]),
+            Check::Required(&["CidrBlock"]),
+        ]),
+    }],
 };
 
 static SHAPE_ICMP: Shape = Shape {
@@ -270,6 +281,7 @@ static SHAPE_ICMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -288,4 +300,5 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

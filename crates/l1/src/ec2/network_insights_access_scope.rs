@@ -405,6 +405,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_SCOPE_PATH_REQUEST: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_ACCESS_SCOPE_PATH_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_STATEMENT_REQUEST: Shape = Shape {
@@ -452,6 +454,7 @@ static SHAPE_PATH_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PACKET_HEADER_STATEMENT_REQUEST: Shape = Shape {
@@ -538,6 +541,7 @@ static SHAPE_PACKET_HEADER_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_STATEMENT_REQUEST: Shape = Shape {
@@ -566,6 +570,7 @@ static SHAPE_RESOURCE_STATEMENT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROUGH_RESOURCES_STATEMENT_REQUEST: Shape = Shape {
@@ -576,6 +581,7 @@ static SHAPE_THROUGH_RESOURCES_STATEMENT_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_STATEMENT_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -594,4 +600,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -397,6 +397,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_FILTER: Shape = Shape {
@@ -437,6 +438,7 @@ static SHAPE_PATH_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_PORT_RANGE: Shape = Shape {
@@ -463,6 +465,7 @@ static SHAPE_FILTER_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -481,4 +484,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

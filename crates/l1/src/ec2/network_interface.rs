@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -643,6 +644,57 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6AddressCount", &["Ipv6Addresses"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6Addresses", &["Ipv6AddressCount"]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3674 aws_ec2_instance/privateipaddress.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["PrivateIpAddress"]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "NetworkInterfaces",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::AllOf(&[
+                                Check::Property("PrivateIpAddress", &Check::Never),
+                                Check::Property(
+                                    "PrivateIpAddresses",
+                                    &Check::AllOf(&[
+                                        Check::Items(&Check::Property(
+                                            "Primary",
+                                            &Check::Enum(&["false"]),
+                                        )),
+                                        Check::Type(&["array"]),
+                                    ]),
+                                ),
+                            ])),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                    Check::Property(
+                        "PrivateIpAddresses",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::Property("Primary", &Check::Enum(&["false"]))),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
@@ -667,6 +719,7 @@ static SHAPE_CONNECTION_TRACKING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
@@ -677,6 +730,7 @@ static SHAPE_IPV4_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
@@ -687,6 +741,7 @@ static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
@@ -697,6 +752,7 @@ static SHAPE_IPV6_PREFIX_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
@@ -715,6 +771,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -733,4 +790,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -218,6 +218,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
@@ -236,6 +237,7 @@ static SHAPE_ENA_SRD_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
@@ -246,4 +248,5 @@ static SHAPE_ENA_SRD_UDP_SPECIFICATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

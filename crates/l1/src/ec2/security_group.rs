@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -434,6 +435,12 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-required",
+        source: "dependentRequired at #",
+        description: "",
+        check: Check::DependentRequired("SecurityGroupEgress", &["VpcId"]),
+    }],
 };
 
 static SHAPE_EGRESS: Shape = Shape {
@@ -492,6 +499,88 @@ static SHAPE_EGRESS: Shape = Shape {
                 minimum: Some(-1.0),
                 ..Rules::NONE
             },
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/Egress",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["CidrIp"]),
+                Check::Required(&["CidrIpv6"]),
+                Check::Required(&["DestinationSecurityGroupId"]),
+                Check::Required(&["DestinationPrefixListId"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3688 aws_ec2_securitygroup/all_to_and_from_ports.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("IpProtocol", &Check::Enum(&["\"1\"", "\"icmp\""])),
+                    Check::Required(&["IpProtocol"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["FromPort"]),
+                    ]),
+                    &Check::AllOf(&[
+                        Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["ToPort"]),
+                    ]),
+                    &Check::Any,
+                ),
+                &Check::AllOf(&[
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                ]),
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3687 aws_ec2_securitygroup/protocols_and_port_ranges_include.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "IpProtocol",
+                        &Check::AllOf(&[
+                            Check::Enum(&[
+                                "1", "\"1\"", "\"icmp\"", "6", "\"6\"", "\"tcp\"", "17", "\"17\"",
+                                "\"udp\"",
+                            ]),
+                            Check::Type(&["string", "integer"]),
+                        ]),
+                    ),
+                    Check::Required(&["IpProtocol"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["FromPort", "ToPort"]),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -566,6 +655,89 @@ static SHAPE_INGRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/Ingress",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["CidrIp"]),
+                Check::Required(&["CidrIpv6"]),
+                Check::Required(&["SourcePrefixListId"]),
+                Check::Required(&["SourceSecurityGroupId"]),
+                Check::Required(&["SourceSecurityGroupName"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3688 aws_ec2_securitygroup/all_to_and_from_ports.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("IpProtocol", &Check::Enum(&["\"1\"", "\"icmp\""])),
+                    Check::Required(&["IpProtocol"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["FromPort"]),
+                    ]),
+                    &Check::AllOf(&[
+                        Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["ToPort"]),
+                    ]),
+                    &Check::Any,
+                ),
+                &Check::AllOf(&[
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                ]),
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3687 aws_ec2_securitygroup/protocols_and_port_ranges_include.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "IpProtocol",
+                        &Check::AllOf(&[
+                            Check::Enum(&[
+                                "1", "\"1\"", "\"icmp\"", "6", "\"6\"", "\"tcp\"", "17", "\"17\"",
+                                "\"udp\"",
+                            ]),
+                            Check::Type(&["string", "integer"]),
+                        ]),
+                    ),
+                    Check::Required(&["IpProtocol"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["FromPort", "ToPort"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -584,4 +756,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

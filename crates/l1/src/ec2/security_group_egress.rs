@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps,
 };
@@ -199,6 +201,88 @@ static SHAPE: Shape = Shape {
                 minimum: Some(-1.0),
                 ..Rules::NONE
             },
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["CidrIp"]),
+                Check::Required(&["CidrIpv6"]),
+                Check::Required(&["DestinationPrefixListId"]),
+                Check::Required(&["DestinationSecurityGroupId"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3688 aws_ec2_securitygroup/all_to_and_from_ports.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("IpProtocol", &Check::Enum(&["\"1\"", "\"icmp\""])),
+                    Check::Required(&["IpProtocol"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["FromPort"]),
+                    ]),
+                    &Check::AllOf(&[
+                        Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                        Check::Required(&["ToPort"]),
+                    ]),
+                    &Check::Any,
+                ),
+                &Check::AllOf(&[
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                    Check::IfThenElse(
+                        &Check::AllOf(&[
+                            Check::Property("FromPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["FromPort"]),
+                        ]),
+                        &Check::AllOf(&[
+                            Check::Property("ToPort", &Check::Enum(&["-1", "\"-1\""])),
+                            Check::Required(&["ToPort"]),
+                        ]),
+                        &Check::Any,
+                    ),
+                ]),
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3687 aws_ec2_securitygroup/protocols_and_port_ranges_include.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "IpProtocol",
+                        &Check::AllOf(&[
+                            Check::Enum(&[
+                                "1", "\"1\"", "\"icmp\"", "6", "\"6\"", "\"tcp\"", "17", "\"17\"",
+                                "\"udp\"",
+                            ]),
+                            Check::Type(&["string", "integer"]),
+                        ]),
+                    ),
+                    Check::Required(&["IpProtocol"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["FromPort", "ToPort"]),
+                &Check::Any,
+            ),
         },
     ],
 };

@@ -131,4 +131,5 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -2395,6 +2397,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
@@ -2575,6 +2578,15 @@ static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #/definitions/SpotFleetRequestConfigData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["LaunchSpecifications"]),
+            Check::Required(&["LaunchTemplateConfigs"]),
+        ]),
+    }],
 };
 
 static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
@@ -2709,6 +2721,7 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -2737,6 +2750,34 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             required: false,
             ty: Ty::String,
             rules: Rules::NONE,
+        },
+    ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #/definitions/BlockDeviceMapping",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["VirtualName"]),
+                Check::Required(&["Ebs"]),
+                Check::Required(&["NoDevice"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3715 aws_ec2_instance/virtualname_ephemeral.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Not(&Check::Required(&["Ebs"])),
+                    Check::Required(&["VirtualName"]),
+                ]),
+                &Check::Property(
+                    "VirtualName",
+                    &Check::Pattern("^ephemeral([0-9]|[1][0-9]|[2][0-3])$"),
+                ),
+                &Check::Any,
+            ),
         },
     ],
 };
@@ -2781,6 +2822,61 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3671 aws_ec2_instance/blockdevicemappings.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io1\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(64000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"io2\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Iops",
+                        &Check::AllOf(&[Check::Maximum(256000.0), Check::Minimum(100.0)]),
+                    ),
+                    Check::Required(&["Iops"]),
+                ]),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "VolumeType",
+                        &Check::AllOf(&[Check::Const("\"gp3\""), Check::Type(&["string"])]),
+                    ),
+                    Check::Required(&["VolumeType"]),
+                ]),
+                &Check::Property(
+                    "Iops",
+                    &Check::AllOf(&[Check::Maximum(16000.0), Check::Minimum(3000.0)]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -2791,6 +2887,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -3050,6 +3147,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -3068,6 +3166,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3086,6 +3185,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -3104,6 +3204,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
@@ -3114,6 +3215,7 @@ static SHAPE_BASELINE_PERFORMANCE_FACTORS_REQUEST: Shape = Shape {
         ty: Ty::Object(&SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
@@ -3129,6 +3231,7 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
@@ -3139,6 +3242,7 @@ static SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -3157,6 +3261,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -3175,6 +3280,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -3193,6 +3299,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -3211,6 +3318,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -3229,6 +3337,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -3247,6 +3356,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_MONITORING: Shape = Shape {
@@ -3257,6 +3367,7 @@ static SHAPE_SPOT_FLEET_MONITORING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
@@ -3344,6 +3455,7 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
@@ -3354,6 +3466,7 @@ static SHAPE_INSTANCE_IPV6_ADDRESS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
@@ -3372,6 +3485,7 @@ static SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PLACEMENT: Shape = Shape {
@@ -3405,6 +3519,7 @@ static SHAPE_SPOT_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_IDENTIFIER: Shape = Shape {
@@ -3415,6 +3530,7 @@ static SHAPE_GROUP_IDENTIFIER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_FLEET_TAG_SPECIFICATION: Shape = Shape {
@@ -3489,6 +3605,7 @@ static SHAPE_SPOT_FLEET_TAG_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3507,6 +3624,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_CONFIG: Shape = Shape {
@@ -3530,6 +3648,7 @@ static SHAPE_LAUNCH_TEMPLATE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -3559,6 +3678,7 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
@@ -3613,6 +3733,7 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCERS_CONFIG: Shape = Shape {
@@ -3631,6 +3752,7 @@ static SHAPE_LOAD_BALANCERS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIC_LOAD_BALANCERS_CONFIG: Shape = Shape {
@@ -3646,6 +3768,7 @@ static SHAPE_CLASSIC_LOAD_BALANCERS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLASSIC_LOAD_BALANCER: Shape = Shape {
@@ -3656,6 +3779,7 @@ static SHAPE_CLASSIC_LOAD_BALANCER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUPS_CONFIG: Shape = Shape {
@@ -3671,6 +3795,7 @@ static SHAPE_TARGET_GROUPS_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP: Shape = Shape {
@@ -3681,6 +3806,7 @@ static SHAPE_TARGET_GROUP: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_MAINTENANCE_STRATEGIES: Shape = Shape {
@@ -3691,6 +3817,7 @@ static SHAPE_SPOT_MAINTENANCE_STRATEGIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPOT_CAPACITY_REBALANCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_CAPACITY_REBALANCE: Shape = Shape {
@@ -3712,4 +3839,5 @@ static SHAPE_SPOT_CAPACITY_REBALANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

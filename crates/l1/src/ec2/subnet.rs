@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -587,6 +588,79 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-or",
+            source: "requiredOr at #",
+            description: "",
+            check: Check::AnyOf(&[
+                Check::Required(&["CidrBlock"]),
+                Check::Required(&["Ipv4IpamPoolId"]),
+                Check::Required(&["Ipv6IpamPoolId"]),
+                Check::Required(&["Ipv6CidrBlock"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4IpamPoolId", &["Ipv4NetmaskLength"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4NetmaskLength", &["Ipv4IpamPoolId"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv6IpamPoolId", &["Ipv6NetmaskLength"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv6NetmaskLength", &["Ipv6IpamPoolId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("AvailabilityZone", &["AvailabilityZoneId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("AvailabilityZoneId", &["AvailabilityZone"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("CidrBlock", &["Ipv4IpamPoolId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv4IpamPoolId", &["CidrBlock"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6CidrBlock", &["Ipv6IpamPoolId"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("Ipv6IpamPoolId", &["Ipv6CidrBlock"]),
+        },
+    ],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS_ON_LAUNCH: Shape = Shape {
@@ -611,6 +685,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS_ON_LAUNCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -629,4 +704,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

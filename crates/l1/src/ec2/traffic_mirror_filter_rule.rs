@@ -306,6 +306,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_MIRROR_PORT_RANGE: Shape = Shape {
@@ -324,6 +325,7 @@ static SHAPE_TRAFFIC_MIRROR_PORT_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -342,4 +344,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

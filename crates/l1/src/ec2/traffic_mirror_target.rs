@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -208,4 +209,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

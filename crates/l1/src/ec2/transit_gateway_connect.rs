@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_CONNECT_OPTIONS: Shape = Shape {
@@ -266,6 +267,7 @@ static SHAPE_TRANSIT_GATEWAY_CONNECT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -284,4 +286,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -266,6 +266,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_CONNECT_PEER_CONFIGURATION: Shape = Shape {
@@ -295,6 +296,7 @@ static SHAPE_TRANSIT_GATEWAY_CONNECT_PEER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -313,4 +315,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

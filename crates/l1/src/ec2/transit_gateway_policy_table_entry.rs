@@ -182,6 +182,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
@@ -218,4 +219,5 @@ static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

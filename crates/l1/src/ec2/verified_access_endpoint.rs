@@ -801,6 +801,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIDR_OPTIONS: Shape = Shape {
@@ -844,6 +845,7 @@ static SHAPE_CIDR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -870,6 +872,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
@@ -923,6 +926,7 @@ static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_OPTIONS: Shape = Shape {
@@ -965,6 +969,7 @@ static SHAPE_NETWORK_INTERFACE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_OPTIONS: Shape = Shape {
@@ -1025,6 +1030,7 @@ static SHAPE_RDS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -1043,6 +1049,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1069,4 +1076,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -435,6 +435,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED_ACCESS_LOGS: Shape = Shape {
@@ -471,6 +472,7 @@ static SHAPE_VERIFIED_ACCESS_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -489,6 +491,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_FIREHOSE: Shape = Shape {
@@ -507,6 +510,7 @@ static SHAPE_KINESIS_DATA_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -537,6 +541,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -563,6 +568,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERIFIED_ACCESS_TRUST_PROVIDER: Shape = Shape {
@@ -599,4 +605,5 @@ static SHAPE_VERIFIED_ACCESS_TRUST_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -538,6 +538,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_OPTIONS: Shape = Shape {
@@ -556,6 +557,7 @@ static SHAPE_DEVICE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NATIVE_APPLICATION_OIDC_OPTIONS: Shape = Shape {
@@ -610,6 +612,7 @@ static SHAPE_NATIVE_APPLICATION_OIDC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_OPTIONS: Shape = Shape {
@@ -658,6 +661,7 @@ static SHAPE_OIDC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_SPECIFICATION: Shape = Shape {
@@ -676,6 +680,7 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -702,4 +707,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

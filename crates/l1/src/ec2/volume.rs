@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -272,6 +273,18 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["AvailabilityZone", "Size"]),
+            Check::Required(&["AvailabilityZone", "SnapshotId"]),
+            Check::Required(&["AvailabilityZoneId", "Size"]),
+            Check::Required(&["AvailabilityZoneId", "SnapshotId"]),
+            Check::Required(&["SourceVolumeId"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -290,4 +303,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

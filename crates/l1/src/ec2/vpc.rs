@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -979,6 +980,29 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["CidrBlock"]),
+                Check::Required(&["Ipv4IpamPoolId"]),
+            ]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4IpamPoolId", &["Ipv4NetmaskLength"]),
+        },
+        Constraint {
+            rule: "dependent-required",
+            source: "dependentRequired at #",
+            description: "",
+            check: Check::DependentRequired("Ipv4NetmaskLength", &["Ipv4IpamPoolId"]),
+        },
+    ],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -997,6 +1021,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENCRYPTION_CONTROL: Shape = Shape {
@@ -1084,4 +1109,5 @@ static SHAPE_VPC_ENCRYPTION_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1063,6 +1063,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1081,6 +1082,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPN_TUNNEL_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1270,6 +1272,7 @@ static SHAPE_VPN_TUNNEL_OPTIONS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IKE_VERSIONS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1283,6 +1286,7 @@ static SHAPE_IKE_VERSIONS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPN_TUNNEL_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1293,6 +1297,7 @@ static SHAPE_VPN_TUNNEL_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
@@ -1341,6 +1346,7 @@ static SHAPE_CLOUDWATCH_LOG_OPTIONS_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1356,6 +1362,7 @@ static SHAPE_PHASE1_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1369,6 +1376,7 @@ static SHAPE_PHASE1_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE1_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1382,6 +1390,7 @@ static SHAPE_PHASE1_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1397,6 +1406,7 @@ static SHAPE_PHASE2_DH_GROUP_NUMBERS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1410,6 +1420,7 @@ static SHAPE_PHASE2_ENCRYPTION_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PHASE2_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
@@ -1423,4 +1434,5 @@ static SHAPE_PHASE2_INTEGRITY_ALGORITHMS_REQUEST_LIST_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -224,6 +224,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CATALOG_DATA: Shape = Shape {
@@ -293,6 +294,7 @@ static SHAPE_REPOSITORY_CATALOG_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -319,4 +321,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -295,6 +295,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCANNING_RULE: Shape = Shape {
@@ -325,6 +326,7 @@ static SHAPE_SCANNING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_FILTER: Shape = Shape {
@@ -351,4 +353,5 @@ static SHAPE_REPOSITORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -294,6 +294,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPLICATION_CONFIGURATION_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -313,6 +314,7 @@ static SHAPE_REPLICATION_CONFIGURATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE: Shape = Shape {
@@ -349,6 +351,7 @@ static SHAPE_REPLICATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -373,6 +376,7 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_FILTER: Shape = Shape {
@@ -399,4 +403,5 @@ static SHAPE_REPOSITORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

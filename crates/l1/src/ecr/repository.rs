@@ -514,6 +514,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -539,6 +540,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -549,6 +551,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER: Shape = Shape {
@@ -575,6 +578,7 @@ static SHAPE_IMAGE_TAG_MUTABILITY_EXCLUSION_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
@@ -602,6 +606,7 @@ static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -628,4 +633,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -221,6 +221,7 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -254,6 +255,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_FILTER: Shape = Shape {
@@ -282,4 +284,5 @@ static SHAPE_REPOSITORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

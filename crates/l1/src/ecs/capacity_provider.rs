@@ -1592,6 +1592,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_GROUP_PROVIDER: Shape = Shape {
@@ -1628,6 +1629,7 @@ static SHAPE_AUTO_SCALING_GROUP_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SCALING: Shape = Shape {
@@ -1683,6 +1685,7 @@ static SHAPE_MANAGED_SCALING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
@@ -1722,6 +1725,7 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_REPAIR_CONFIGURATION: Shape = Shape {
@@ -1735,6 +1739,7 @@ static SHAPE_AUTO_REPAIR_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
@@ -1749,6 +1754,7 @@ static SHAPE_INFRASTRUCTURE_OPTIMIZATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -1821,6 +1827,7 @@ static SHAPE_INSTANCE_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_REQUEST: Shape = Shape {
@@ -1846,6 +1853,7 @@ static SHAPE_CAPACITY_RESERVATION_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
@@ -2101,6 +2109,7 @@ static SHAPE_INSTANCE_REQUIREMENTS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
@@ -2119,6 +2128,7 @@ static SHAPE_ACCELERATOR_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2137,6 +2147,7 @@ static SHAPE_ACCELERATOR_TOTAL_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
@@ -2155,6 +2166,7 @@ static SHAPE_BASELINE_EBS_BANDWIDTH_MBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
@@ -2173,6 +2185,7 @@ static SHAPE_MEMORY_GI_B_PER_V_CPU_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
@@ -2191,6 +2204,7 @@ static SHAPE_MEMORY_MI_B_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
@@ -2209,6 +2223,7 @@ static SHAPE_NETWORK_BANDWIDTH_GBPS_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
@@ -2227,6 +2242,7 @@ static SHAPE_NETWORK_INTERFACE_COUNT_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
@@ -2245,6 +2261,7 @@ static SHAPE_TOTAL_LOCAL_STORAGE_GB_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
@@ -2263,6 +2280,7 @@ static SHAPE_V_CPU_COUNT_RANGE_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2273,6 +2291,7 @@ static SHAPE_MANAGED_INSTANCES_LOCAL_STORAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
@@ -2301,6 +2320,7 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
@@ -2314,6 +2334,7 @@ static SHAPE_MANAGED_INSTANCES_STORAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2342,4 +2363,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -489,6 +489,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_SETTINGS: Shape = Shape {
@@ -507,6 +508,7 @@ static SHAPE_CLUSTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIGURATION: Shape = Shape {
@@ -525,6 +527,7 @@ static SHAPE_CLUSTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTE_COMMAND_CONFIGURATION: Shape = Shape {
@@ -552,6 +555,7 @@ static SHAPE_EXECUTE_COMMAND_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTE_COMMAND_LOG_CONFIGURATION: Shape = Shape {
@@ -588,6 +592,7 @@ static SHAPE_EXECUTE_COMMAND_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_STORAGE_CONFIGURATION: Shape = Shape {
@@ -606,6 +611,7 @@ static SHAPE_MANAGED_STORAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -638,6 +644,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_DEFAULTS: Shape = Shape {
@@ -648,6 +655,7 @@ static SHAPE_SERVICE_CONNECT_DEFAULTS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -676,4 +684,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -162,6 +162,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY: Shape = Shape {
@@ -194,4 +195,5 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -383,6 +383,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -415,6 +416,7 @@ static SHAPE_DAEMON_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_ALARM_CONFIGURATION: Shape = Shape {
@@ -438,6 +440,7 @@ static SHAPE_DAEMON_ALARM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -466,4 +469,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

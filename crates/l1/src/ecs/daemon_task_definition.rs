@@ -1285,6 +1285,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAEMON_CONTAINER_DEFINITION: Shape = Shape {
@@ -1510,6 +1511,7 @@ static SHAPE_DAEMON_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -1531,6 +1533,7 @@ static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -1549,6 +1552,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
@@ -1570,6 +1574,7 @@ static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
@@ -1596,6 +1601,7 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -1637,6 +1643,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_PARAMETERS: Shape = Shape {
@@ -1677,6 +1684,7 @@ static SHAPE_LINUX_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
@@ -1705,6 +1713,7 @@ static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -1737,6 +1746,7 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TMPFS: Shape = Shape {
@@ -1766,6 +1776,7 @@ static SHAPE_TMPFS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1800,6 +1811,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -1818,6 +1830,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_POINT: Shape = Shape {
@@ -1842,6 +1855,7 @@ static SHAPE_MOUNT_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -1852,6 +1866,7 @@ static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESTART_POLICY: Shape = Shape {
@@ -1881,6 +1896,7 @@ static SHAPE_RESTART_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_CONTROL: Shape = Shape {
@@ -1899,6 +1915,7 @@ static SHAPE_SYSTEM_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ULIMIT: Shape = Shape {
@@ -1942,6 +1959,7 @@ static SHAPE_ULIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1970,6 +1988,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -1988,6 +2007,7 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
@@ -1998,4 +2018,5 @@ static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

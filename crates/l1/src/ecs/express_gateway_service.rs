@@ -812,6 +812,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -840,6 +841,7 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_CONTAINER: Shape = Shape {
@@ -903,6 +905,7 @@ static SHAPE_EXPRESS_GATEWAY_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SERVICE_AWS_LOGS_CONFIGURATION: Shape = Shape {
@@ -921,6 +924,7 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_AWS_LOGS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -939,6 +943,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -949,6 +954,7 @@ static SHAPE_EXPRESS_GATEWAY_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -967,6 +973,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESS_GATEWAY_SCALING_TARGET: Shape = Shape {
@@ -1000,6 +1007,7 @@ static SHAPE_EXPRESS_GATEWAY_SCALING_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1028,4 +1036,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -716,6 +717,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -726,6 +728,7 @@ static SHAPE_GATEWAY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_HOST_SHARED_ALB_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_SHARED_ALB_CONFIGURATION: Shape = Shape {
@@ -799,6 +802,7 @@ static SHAPE_HOST_SHARED_ALB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_ACCESS_LOG_CONFIGURATION: Shape = Shape {
@@ -809,6 +813,7 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION: Shape = Shape {
@@ -818,6 +823,12 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_DESTINATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_GATEWAY_ELB_ACCESS_LOG_S3_DESTINATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GatewayElbAccessLogDestination",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"])]),
     }],
 };
 
@@ -837,6 +848,7 @@ static SHAPE_GATEWAY_ELB_ACCESS_LOG_S3_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ELB_NETWORK_CONFIGURATION: Shape = Shape {
@@ -872,6 +884,7 @@ static SHAPE_GATEWAY_ELB_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_ALB_TEST_TRAFFIC_RULES: Shape = Shape {
@@ -882,6 +895,7 @@ static SHAPE_GATEWAY_ALB_TEST_TRAFFIC_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_GATEWAY_TEST_TRAFFIC_HEADER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_TEST_TRAFFIC_HEADER: Shape = Shape {
@@ -905,6 +919,7 @@ static SHAPE_GATEWAY_TEST_TRAFFIC_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -933,4 +948,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2939,6 +2940,43 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3044 aws_ecs_service/fargate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AnyOf(&[
+                Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("LaunchType", &Check::Enum(&["\"FARGATE\""])),
+                        Check::Property("SchedulingStrategy", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["LaunchType"]),
+                    Check::Type(&["object"]),
+                ]),
+                Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property(
+                            "DeploymentController",
+                            &Check::AllOf(&[
+                                Check::Property(
+                                    "Type",
+                                    &Check::Enum(&["\"CODE_DEPLOY\"", "\"EXTERNAL\""]),
+                                ),
+                                Check::Required(&["Type"]),
+                                Check::Type(&["object"]),
+                            ]),
+                        ),
+                        Check::Property("SchedulingStrategy", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["DeploymentController"]),
+                    Check::Type(&["object"]),
+                ]),
+            ]),
+            &Check::Property("SchedulingStrategy", &Check::Const("\"REPLICA\"")),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -2971,6 +3009,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -3049,6 +3088,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_ALARMS: Shape = Shape {
@@ -3078,6 +3118,7 @@ static SHAPE_DEPLOYMENT_ALARMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CANARY_CONFIGURATION: Shape = Shape {
@@ -3104,6 +3145,7 @@ static SHAPE_CANARY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CIRCUIT_BREAKER: Shape = Shape {
@@ -3134,6 +3176,7 @@ static SHAPE_DEPLOYMENT_CIRCUIT_BREAKER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THRESHOLD_CONFIGURATION: Shape = Shape {
@@ -3155,6 +3198,7 @@ static SHAPE_THRESHOLD_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_EARLY_SUCCESS_CRITERIA: Shape = Shape {
@@ -3186,6 +3230,7 @@ static SHAPE_DEPLOYMENT_EARLY_SUCCESS_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_LIFECYCLE_HOOK: Shape = Shape {
@@ -3251,6 +3296,7 @@ static SHAPE_DEPLOYMENT_LIFECYCLE_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_TIMEOUT_CONFIG: Shape = Shape {
@@ -3276,6 +3322,7 @@ static SHAPE_HOOK_TIMEOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINEAR_CONFIGURATION: Shape = Shape {
@@ -3302,6 +3349,7 @@ static SHAPE_LINEAR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONTROLLER: Shape = Shape {
@@ -3315,6 +3363,7 @@ static SHAPE_DEPLOYMENT_CONTROLLER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORCE_NEW_DEPLOYMENT: Shape = Shape {
@@ -3337,6 +3386,7 @@ static SHAPE_FORCE_NEW_DEPLOYMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR: Shape = Shape {
@@ -3361,6 +3411,7 @@ static SHAPE_GATEWAY_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_FILTERS: Shape = Shape {
@@ -3382,6 +3433,7 @@ static SHAPE_GATEWAY_CONNECTOR_FILTERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK: Shape = Shape {
@@ -3439,6 +3491,7 @@ static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK_MATCHER: Shape = Shape {
@@ -3457,6 +3510,7 @@ static SHAPE_GATEWAY_CONNECTOR_HEALTH_CHECK_MATCHER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER: Shape = Shape {
@@ -3493,6 +3547,7 @@ static SHAPE_LOAD_BALANCER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_CONFIGURATION: Shape = Shape {
@@ -3523,6 +3578,7 @@ static SHAPE_ADVANCED_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -3542,6 +3598,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_CONFIGURATION: Shape = Shape {
@@ -3579,6 +3636,7 @@ static SHAPE_METRIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -3589,6 +3647,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -3626,6 +3685,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -3647,6 +3707,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -3668,6 +3729,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CONFIGURATION: Shape = Shape {
@@ -3724,6 +3786,7 @@ static SHAPE_SERVICE_CONNECT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_ACCESS_LOG_CONFIGURATION: Shape = Shape {
@@ -3748,6 +3811,7 @@ static SHAPE_SERVICE_CONNECT_ACCESS_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CONTAINER_CONFIGURATION: Shape = Shape {
@@ -3761,6 +3825,7 @@ static SHAPE_SERVICE_CONNECT_CONTAINER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -3795,6 +3860,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -3813,6 +3879,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_SERVICE: Shape = Shape {
@@ -3864,6 +3931,7 @@ static SHAPE_SERVICE_CONNECT_SERVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_CLIENT_ALIAS: Shape = Shape {
@@ -3892,6 +3960,7 @@ static SHAPE_SERVICE_CONNECT_CLIENT_ALIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES: Shape = Shape {
@@ -3902,6 +3971,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER: Shape = Shape {
@@ -3920,6 +3990,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER_VALUE: Shape = Shape {
@@ -3930,6 +4001,7 @@ static SHAPE_SERVICE_CONNECT_TEST_TRAFFIC_RULES_HEADER_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIGURATION: Shape = Shape {
@@ -3956,6 +4028,7 @@ static SHAPE_TIMEOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TLS_CONFIGURATION: Shape = Shape {
@@ -3980,6 +4053,7 @@ static SHAPE_SERVICE_CONNECT_TLS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONNECT_TLS_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -3990,6 +4064,7 @@ static SHAPE_SERVICE_CONNECT_TLS_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_REGISTRY: Shape = Shape {
@@ -4020,6 +4095,7 @@ static SHAPE_SERVICE_REGISTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -4048,6 +4124,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_VOLUME_CONFIGURATION: Shape = Shape {
@@ -4066,6 +4143,7 @@ static SHAPE_SERVICE_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -4146,6 +4224,7 @@ static SHAPE_SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_TAG_SPECIFICATION: Shape = Shape {
@@ -4185,6 +4264,7 @@ static SHAPE_EBS_TAG_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_LATTICE_CONFIGURATION: Shape = Shape {
@@ -4215,6 +4295,7 @@ static SHAPE_VPC_LATTICE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_LATTICE_ADVANCED_CONFIGURATION: Shape = Shape {
@@ -4239,4 +4320,5 @@ static SHAPE_VPC_LATTICE_ADVANCED_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2558,6 +2559,364 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3047 aws_ecs_taskdefinition/fargate_cpu_memory.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("Cpu", &Check::Type(&["string", "integer"])),
+                        Check::Property("Memory", &Check::Type(&["string", "integer"])),
+                        Check::Property(
+                            "RequiresCompatibilities",
+                            &Check::AllOf(&[
+                                Check::Contains(&Check::AllOf(&[
+                                    Check::Enum(&["\"FARGATE\""]),
+                                    Check::Type(&["string"]),
+                                ])),
+                                Check::Type(&["array"]),
+                            ]),
+                        ),
+                    ]),
+                    Check::Required(&["RequiresCompatibilities", "Cpu", "Memory"]),
+                ]),
+                &Check::AnyOf(&[
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"256\""]),
+                                &Check::Pattern(r"^\.25\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["512", "1024", "2048"]),
+                                &Check::Pattern(r"^(0.5|1|2)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"512\""]),
+                                &Check::Pattern(r"^\.5\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(4096.0),
+                                    Check::Minimum(1024.0),
+                                    Check::MultipleOf(1024.0),
+                                ]),
+                                &Check::Pattern(r"^(1|2|3|4)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"1024\""]),
+                                &Check::Pattern(r"^1\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(8192.0),
+                                    Check::Minimum(2048.0),
+                                    Check::MultipleOf(1024.0),
+                                ]),
+                                &Check::Pattern(r"^(2|3|4|5|6|7|8)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"2048\""]),
+                                &Check::Pattern(r"^2\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(16384.0),
+                                    Check::Minimum(4096.0),
+                                    Check::MultipleOf(1024.0),
+                                ]),
+                                &Check::Pattern(r"^(4|5|6|7|8|9|10|11|12|13|14|15|16)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"4096\""]),
+                                &Check::Pattern(r"^4\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(30720.0),
+                                    Check::Minimum(8192.0),
+                                    Check::MultipleOf(1024.0),
+                                ]),
+                                &Check::Pattern(r"^(8|9|1[0-9]|2[0-9]|30)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"8192\""]),
+                                &Check::Pattern(r"^8\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(61440.0),
+                                    Check::Minimum(16384.0),
+                                    Check::MultipleOf(4096.0),
+                                ]),
+                                &Check::Pattern(
+                                    r"^(16|20|24|28|32|36|40|44|48|52|56|60)\s*(?i)GB$",
+                                ),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"16384\""]),
+                                &Check::Pattern(r"^16\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::AllOf(&[
+                                    Check::Maximum(122880.0),
+                                    Check::Minimum(32768.0),
+                                    Check::MultipleOf(8192.0),
+                                ]),
+                                &Check::Pattern(
+                                    r"^(32|40|48|56|64|72|80|88|96|104|112|120)\s*(?i)GB$",
+                                ),
+                            ),
+                        ),
+                    ]),
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Cpu",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["\"32768\""]),
+                                &Check::Pattern(r"^32\s*(?i)vCpu$"),
+                            ),
+                        ),
+                        Check::Property(
+                            "Memory",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Pattern(r"^\d+$"),
+                                    Check::Type(&["integer", "string"]),
+                                ]),
+                                &Check::Enum(&["61440", "122880", "249856"]),
+                                &Check::Pattern(r"^(60|120|244)\s*(?i)GB$"),
+                            ),
+                        ),
+                    ]),
+                ]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "contains",
+            source: "cfn-lint E3042 aws_ecs_taskdefinition/containerdefinitions_essential.json",
+            description: "",
+            check: Check::Property(
+                "ContainerDefinitions",
+                &Check::AllOf(&[
+                    Check::Contains(&Check::Not(&Check::AllOf(&[
+                        Check::Property(
+                            "Essential",
+                            &Check::Enum(&["false", "\"false\"", "\"False\""]),
+                        ),
+                        Check::Required(&["Essential"]),
+                    ]))),
+                    Check::MinItems(1),
+                ]),
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3048 aws_ecs_taskdefinition/fargate_properties.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "RequiresCompatibilities",
+                        &Check::AllOf(&[
+                            Check::Contains(&Check::AllOf(&[
+                                Check::Enum(&["\"FARGATE\""]),
+                                Check::Type(&["string"]),
+                            ])),
+                            Check::Type(&["array"]),
+                        ]),
+                    ),
+                    Check::Required(&["RequiresCompatibilities"]),
+                ]),
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::IfThenElse(
+                            &Check::AllOf(&[
+                                Check::Property("NetworkMode", &Check::Type(&["string"])),
+                                Check::Required(&["NetworkMode"]),
+                            ]),
+                            &Check::AllOf(&[
+                                Check::Property(
+                                    "NetworkMode",
+                                    &Check::AllOf(&[
+                                        Check::Enum(&["\"awsvpc\""]),
+                                        Check::Type(&["string"]),
+                                    ]),
+                                ),
+                                Check::Required(&["NetworkMode"]),
+                            ]),
+                            &Check::Any,
+                        ),
+                        Check::Required(&["NetworkMode"]),
+                    ]),
+                    Check::Property(
+                        "ContainerDefinitions",
+                        &Check::Items(&Check::Property(
+                            "LogConfiguration",
+                            &Check::IfThenElse(
+                                &Check::AllOf(&[
+                                    Check::Property("LogDriver", &Check::Type(&["string"])),
+                                    Check::Required(&["LogDriver"]),
+                                ]),
+                                &Check::Property(
+                                    "LogDriver",
+                                    &Check::Enum(&["\"awslogs\"", "\"splunk\"", "\"awsfirelens\""]),
+                                ),
+                                &Check::Any,
+                            ),
+                        )),
+                    ),
+                    Check::AllOf(&[
+                        Check::IfThenElse(
+                            &Check::AllOf(&[
+                                Check::Property("Cpu", &Check::Type(&["string", "integer"])),
+                                Check::Required(&["Cpu"]),
+                            ]),
+                            &Check::Property(
+                                "Cpu",
+                                &Check::IfThenElse(
+                                    &Check::AllOf(&[
+                                        Check::Pattern(r"^\d+$"),
+                                        Check::Type(&["integer", "string"]),
+                                    ]),
+                                    &Check::Enum(&[
+                                        "\"256\"",
+                                        "\"512\"",
+                                        "\"1024\"",
+                                        "\"2048\"",
+                                        "\"4096\"",
+                                        "\"8192\"",
+                                        "\"16384\"",
+                                        "\"32768\"",
+                                    ]),
+                                    &Check::Pattern(r"^(\.25|\.5|1|2|4|8|16|32)\s*(?i)vCpu$"),
+                                ),
+                            ),
+                            &Check::Any,
+                        ),
+                        Check::Not(&Check::Required(&["PlacementConstraints"])),
+                        Check::Required(&["Cpu", "Memory"]),
+                    ]),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
@@ -2914,6 +3273,7 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -2935,6 +3295,7 @@ static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -2953,6 +3314,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
@@ -2974,6 +3336,7 @@ static SHAPE_ENVIRONMENT_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_ENTRY: Shape = Shape {
@@ -2992,6 +3355,7 @@ static SHAPE_HOST_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
@@ -3018,6 +3382,7 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -3059,6 +3424,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_PARAMETERS: Shape = Shape {
@@ -3117,6 +3483,7 @@ static SHAPE_LINUX_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
@@ -3145,6 +3512,7 @@ static SHAPE_KERNEL_CAPABILITIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -3177,6 +3545,7 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TMPFS: Shape = Shape {
@@ -3206,6 +3575,7 @@ static SHAPE_TMPFS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -3240,6 +3610,43 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3046 aws_ecs_taskdefinition/logging_configuration.json",
+        description: "When 'awslogs' the options 'awslogs-group' and 'awslogs-region' are required",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("LogDriver", &Check::Const("\"awslogs\"")),
+                Check::Required(&["LogDriver"]),
+                Check::Type(&["object"]),
+            ]),
+            &Check::AllOf(&[
+                Check::Property(
+                    "Options",
+                    &Check::AllOf(&[
+                        Check::Property(
+                            "awslogs-group",
+                            &Check::AllOf(&[Check::Unknown, Check::Type(&["string"])]),
+                        ),
+                        Check::PropertyNames(&Check::Enum(&[
+                            "\"awslogs-create-group\"",
+                            "\"awslogs-datetime-format\"",
+                            "\"awslogs-group\"",
+                            "\"awslogs-multiline-pattern\"",
+                            "\"awslogs-region\"",
+                            "\"awslogs-stream-prefix\"",
+                            "\"max-buffer-size\"",
+                            "\"mode\"",
+                        ])),
+                        Check::Required(&["awslogs-group", "awslogs-region"]),
+                        Check::Type(&["object"]),
+                    ]),
+                ),
+                Check::Required(&["Options"]),
+            ]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_SECRET: Shape = Shape {
@@ -3258,6 +3665,7 @@ static SHAPE_SECRET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_POINT: Shape = Shape {
@@ -3282,6 +3690,7 @@ static SHAPE_MOUNT_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_MAPPING: Shape = Shape {
@@ -3330,6 +3739,7 @@ static SHAPE_PORT_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
@@ -3340,6 +3750,7 @@ static SHAPE_REPOSITORY_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -3367,6 +3778,7 @@ static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARING_STRATEGY: Shape = Shape {
@@ -3377,6 +3789,7 @@ static SHAPE_SHARING_STRATEGY: Shape = Shape {
         ty: Ty::Object(&SHAPE_NVIDIA_MPS_ALLOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NVIDIA_MPS_ALLOCATION: Shape = Shape {
@@ -3402,6 +3815,7 @@ static SHAPE_NVIDIA_MPS_ALLOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTART_POLICY: Shape = Shape {
@@ -3431,6 +3845,7 @@ static SHAPE_RESTART_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_CONTROL: Shape = Shape {
@@ -3449,6 +3864,7 @@ static SHAPE_SYSTEM_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ULIMIT: Shape = Shape {
@@ -3492,6 +3908,7 @@ static SHAPE_ULIMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_FROM: Shape = Shape {
@@ -3510,6 +3927,7 @@ static SHAPE_VOLUME_FROM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
@@ -3520,6 +3938,7 @@ static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_ACCELERATOR: Shape = Shape {
@@ -3538,6 +3957,7 @@ static SHAPE_INFERENCE_ACCELERATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_DEFINITION_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -3559,6 +3979,7 @@ static SHAPE_TASK_DEFINITION_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
@@ -3591,6 +4012,7 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
@@ -3626,6 +4048,7 @@ static SHAPE_RUNTIME_PLATFORM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3654,6 +4077,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME: Shape = Shape {
@@ -3702,6 +4126,7 @@ static SHAPE_VOLUME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCKER_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3751,6 +4176,7 @@ static SHAPE_DOCKER_VOLUME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3790,6 +4216,7 @@ static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -3811,6 +4238,7 @@ static SHAPE_AUTHORIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_WINDOWS_FILE_SERVER_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3835,6 +4263,7 @@ static SHAPE_F_SX_WINDOWS_FILE_SERVER_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_AUTHORIZATION_CONFIG: Shape = Shape {
@@ -3853,6 +4282,7 @@ static SHAPE_F_SX_AUTHORIZATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
@@ -3863,6 +4293,7 @@ static SHAPE_HOST_VOLUME_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
@@ -3893,4 +4324,5 @@ static SHAPE_S3_FILES_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -586,6 +586,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -618,6 +619,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOAD_BALANCER: Shape = Shape {
@@ -642,6 +644,7 @@ static SHAPE_LOAD_BALANCER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -652,6 +655,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -695,6 +699,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALE: Shape = Shape {
@@ -720,6 +725,7 @@ static SHAPE_SCALE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_REGISTRY: Shape = Shape {
@@ -750,6 +756,7 @@ static SHAPE_SERVICE_REGISTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -778,4 +785,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -351,6 +351,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
@@ -377,6 +378,7 @@ static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -422,6 +424,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_DIRECTORY: Shape = Shape {
@@ -445,6 +448,7 @@ static SHAPE_ROOT_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATION_INFO: Shape = Shape {
@@ -480,4 +484,5 @@ static SHAPE_CREATION_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

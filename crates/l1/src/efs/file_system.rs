@@ -720,6 +720,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BACKUP_POLICY: Shape = Shape {
@@ -733,6 +734,7 @@ static SHAPE_BACKUP_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_PROTECTION: Shape = Shape {
@@ -746,6 +748,7 @@ static SHAPE_FILE_SYSTEM_PROTECTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_FILE_SYSTEM_TAG: Shape = Shape {
@@ -764,6 +767,7 @@ static SHAPE_ELASTIC_FILE_SYSTEM_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
@@ -817,6 +821,7 @@ static SHAPE_LIFECYCLE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -836,6 +841,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -877,4 +883,5 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

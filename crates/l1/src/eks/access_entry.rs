@@ -351,6 +351,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POLICY: Shape = Shape {
@@ -369,6 +370,7 @@ static SHAPE_ACCESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_SCOPE: Shape = Shape {
@@ -395,6 +397,7 @@ static SHAPE_ACCESS_SCOPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -421,4 +424,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

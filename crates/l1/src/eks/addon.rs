@@ -393,6 +393,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_CONFIG: Shape = Shape {
@@ -407,6 +408,7 @@ static SHAPE_NAMESPACE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POD_IDENTITY_ASSOCIATION: Shape = Shape {
@@ -428,6 +430,7 @@ static SHAPE_POD_IDENTITY_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -454,4 +457,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

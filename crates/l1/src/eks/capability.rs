@@ -694,6 +694,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
@@ -712,6 +713,7 @@ static SHAPE_CAPABILITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACK: Shape = Shape {
@@ -744,6 +746,7 @@ static SHAPE_ACK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARGO_CD: Shape = Shape {
@@ -790,6 +793,7 @@ static SHAPE_ARGO_CD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_IDC: Shape = Shape {
@@ -808,6 +812,7 @@ static SHAPE_AWS_IDC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACCESS: Shape = Shape {
@@ -823,6 +828,7 @@ static SHAPE_NETWORK_ACCESS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARGO_CD_ROLE_MAPPING: Shape = Shape {
@@ -849,6 +855,7 @@ static SHAPE_ARGO_CD_ROLE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSO_IDENTITY: Shape = Shape {
@@ -870,6 +877,7 @@ static SHAPE_SSO_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -896,4 +904,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1867,6 +1867,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONFIG: Shape = Shape {
@@ -1888,6 +1889,7 @@ static SHAPE_ACCESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
@@ -1898,11 +1900,13 @@ static SHAPE_CERTIFICATE_AUTHORITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_ACTIVE_CERTIFICATE_AUTHORITY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_CERTIFICATE_AUTHORITY: Shape = Shape {
     name: "ActiveCertificateAuthority",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_CONFIG: Shape = Shape {
@@ -1932,6 +1936,7 @@ static SHAPE_COMPUTE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_PLANE_SCALING_CONFIG: Shape = Shape {
@@ -1952,6 +1957,7 @@ static SHAPE_CONTROL_PLANE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -1975,6 +1981,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -1985,6 +1992,7 @@ static SHAPE_PROVIDER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_API_SERVER_CONFIG: Shape = Shape {
@@ -2003,6 +2011,7 @@ static SHAPE_KUBE_API_SERVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NODE_PORT_RANGE: Shape = Shape {
@@ -2021,6 +2030,7 @@ static SHAPE_SERVICE_NODE_PORT_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_CONTROLLER_MANAGER_CONFIG: Shape = Shape {
@@ -2039,6 +2049,7 @@ static SHAPE_KUBE_CONTROLLER_MANAGER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HORIZONTAL_POD_AUTOSCALER_CONTROLLER_CONFIG: Shape = Shape {
@@ -2049,6 +2060,7 @@ static SHAPE_HORIZONTAL_POD_AUTOSCALER_CONTROLLER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POD_GC_CONTROLLER_CONFIG: Shape = Shape {
@@ -2063,6 +2075,7 @@ static SHAPE_POD_GC_CONTROLLER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KUBE_SCHEDULER_CONFIG: Shape = Shape {
@@ -2073,6 +2086,7 @@ static SHAPE_KUBE_SCHEDULER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_NODE_RESOURCES_FIT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_RESOURCES_FIT_CONFIG: Shape = Shape {
@@ -2083,6 +2097,7 @@ static SHAPE_NODE_RESOURCES_FIT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCORING_STRATEGY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCORING_STRATEGY: Shape = Shape {
@@ -2113,6 +2128,7 @@ static SHAPE_SCORING_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_WEIGHT: Shape = Shape {
@@ -2139,6 +2155,7 @@ static SHAPE_RESOURCE_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KUBERNETES_NETWORK_CONFIG: Shape = Shape {
@@ -2166,6 +2183,7 @@ static SHAPE_KUBERNETES_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTIC_LOAD_BALANCING: Shape = Shape {
@@ -2176,6 +2194,7 @@ static SHAPE_ELASTIC_LOAD_BALANCING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -2186,6 +2205,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_LOGGING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_LOGGING: Shape = Shape {
@@ -2201,6 +2221,7 @@ static SHAPE_CLUSTER_LOGGING: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_TYPE_CONFIG: Shape = Shape {
@@ -2220,6 +2241,7 @@ static SHAPE_LOGGING_TYPE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPOST_CONFIG: Shape = Shape {
@@ -2264,6 +2286,7 @@ static SHAPE_OUTPOST_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTROL_PLANE_PLACEMENT: Shape = Shape {
@@ -2285,6 +2308,7 @@ static SHAPE_CONTROL_PLANE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ETCD_PLACEMENT: Shape = Shape {
@@ -2298,6 +2322,7 @@ static SHAPE_ETCD_PLACEMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_NETWORK_CONFIG: Shape = Shape {
@@ -2334,6 +2359,7 @@ static SHAPE_REMOTE_NETWORK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_NODE_NETWORK: Shape = Shape {
@@ -2352,6 +2378,7 @@ static SHAPE_REMOTE_NODE_NETWORK: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_POD_NETWORK: Shape = Shape {
@@ -2370,6 +2397,7 @@ static SHAPE_REMOTE_POD_NETWORK: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCES_VPC_CONFIG: Shape = Shape {
@@ -2439,6 +2467,7 @@ static SHAPE_RESOURCES_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLBACK_CONFIG: Shape = Shape {
@@ -2453,6 +2482,7 @@ static SHAPE_ROLLBACK_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIG: Shape = Shape {
@@ -2463,6 +2493,7 @@ static SHAPE_STORAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_BLOCK_STORAGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_STORAGE: Shape = Shape {
@@ -2473,6 +2504,7 @@ static SHAPE_BLOCK_STORAGE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2499,6 +2531,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPGRADE_POLICY: Shape = Shape {
@@ -2512,6 +2545,7 @@ static SHAPE_UPGRADE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZONAL_SHIFT_CONFIG: Shape = Shape {
@@ -2522,4 +2556,5 @@ static SHAPE_ZONAL_SHIFT_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -324,6 +324,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTOR: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_SELECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -376,6 +378,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -402,4 +405,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -332,6 +332,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_IDENTITY_PROVIDER_CONFIG: Shape = Shape {
@@ -385,6 +386,7 @@ static SHAPE_OIDC_IDENTITY_PROVIDER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUIRED_CLAIM: Shape = Shape {
@@ -411,6 +413,7 @@ static SHAPE_REQUIRED_CLAIM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -437,4 +440,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

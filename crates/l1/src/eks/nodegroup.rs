@@ -1225,6 +1225,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -1258,6 +1259,7 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_REPAIR_CONFIG: Shape = Shape {
@@ -1319,6 +1321,7 @@ static SHAPE_NODE_REPAIR_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_REPAIR_CONFIG_OVERRIDES: Shape = Shape {
@@ -1355,6 +1358,7 @@ static SHAPE_NODE_REPAIR_CONFIG_OVERRIDES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_ACCESS: Shape = Shape {
@@ -1378,6 +1382,7 @@ static SHAPE_REMOTE_ACCESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -1411,6 +1416,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAINT: Shape = Shape {
@@ -1447,6 +1453,7 @@ static SHAPE_TAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CONFIG: Shape = Shape {
@@ -1481,6 +1488,7 @@ static SHAPE_UPDATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WARM_POOL_CONFIG: Shape = Shape {
@@ -1526,4 +1534,5 @@ static SHAPE_WARM_POOL_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -663,6 +664,87 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3695 aws_elasticache_cachecluster/engine_version.json",
+        description: "Automatically updated using aws api",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("Engine", &Check::Type(&["string"])),
+                    Check::Required(&["Engine"]),
+                ]),
+                &Check::Property(
+                    "Engine",
+                    &Check::Enum(&["\"memcached\"", "\"redis\"", "\"valkey\""]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("Engine", &Check::Const("\"memcached\"")),
+                        Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                    ]),
+                    Check::Required(&["Engine", "EngineVersion"]),
+                ]),
+                &Check::Property(
+                    "EngineVersion",
+                    &Check::Enum(&[
+                        "\"1.4.14\"",
+                        "\"1.4.24\"",
+                        "\"1.4.33\"",
+                        "\"1.4.34\"",
+                        "\"1.4.5\"",
+                        "\"1.5.10\"",
+                        "\"1.5.16\"",
+                        "\"1.6.12\"",
+                        "\"1.6.17\"",
+                        "\"1.6.22\"",
+                        "\"1.6.6\"",
+                    ]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("Engine", &Check::Const("\"redis\"")),
+                        Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                    ]),
+                    Check::Required(&["Engine", "EngineVersion"]),
+                ]),
+                &Check::Property(
+                    "EngineVersion",
+                    &Check::Enum(&[
+                        "\"4.0.10\"",
+                        "\"5.0.6\"",
+                        "\"6.0\"",
+                        "\"6.2\"",
+                        "\"7.0\"",
+                        "\"7.1\"",
+                    ]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property("Engine", &Check::Const("\"valkey\"")),
+                        Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                    ]),
+                    Check::Required(&["Engine", "EngineVersion"]),
+                ]),
+                &Check::Property(
+                    "EngineVersion",
+                    &Check::Enum(&[
+                        "\"7.2\"", "\"8.0\"", "\"8.1\"", "\"8.2\"", "\"9.0\"", "\"9.1\"",
+                    ]),
+                ),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
@@ -693,6 +775,7 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_DETAILS: Shape = Shape {
@@ -711,6 +794,7 @@ static SHAPE_DESTINATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
@@ -721,6 +805,7 @@ static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
@@ -731,6 +816,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -749,4 +835,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

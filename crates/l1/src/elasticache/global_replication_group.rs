@@ -438,6 +438,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_REPLICATION_GROUP_MEMBER: Shape = Shape {
@@ -465,6 +466,7 @@ static SHAPE_GLOBAL_REPLICATION_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGIONAL_CONFIGURATION: Shape = Shape {
@@ -494,6 +496,7 @@ static SHAPE_REGIONAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESHARDING_CONFIGURATION: Shape = Shape {
@@ -517,6 +520,7 @@ static SHAPE_RESHARDING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -545,4 +549,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1298,6 +1299,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3704 aws_elasticache_replicationgroup/transitencryptionenabled_valkey.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Engine", &Check::Const("\"valkey\"")),
+                Check::Required(&["Engine"]),
+            ]),
+            &Check::Required(&["TransitEncryptionEnabled"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
@@ -1328,6 +1342,7 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_DETAILS: Shape = Shape {
@@ -1346,6 +1361,7 @@ static SHAPE_DESTINATION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
@@ -1356,6 +1372,7 @@ static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
@@ -1366,6 +1383,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION_DETAILS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_GROUP_CONFIGURATION: Shape = Shape {
@@ -1412,6 +1430,7 @@ static SHAPE_NODE_GROUP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1430,4 +1449,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

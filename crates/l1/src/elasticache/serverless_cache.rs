@@ -551,6 +551,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_USAGE_LIMITS: Shape = Shape {
@@ -569,6 +570,7 @@ static SHAPE_CACHE_USAGE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORAGE: Shape = Shape {
@@ -593,6 +595,7 @@ static SHAPE_DATA_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECPU_PER_SECOND: Shape = Shape {
@@ -611,11 +614,13 @@ static SHAPE_ECPU_PER_SECOND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT: Shape = Shape {
     name: "Endpoint",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -644,4 +649,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -225,6 +225,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_RESOURCE_LIFECYCLE_CONFIG: Shape = Shape {
@@ -243,6 +244,7 @@ static SHAPE_APPLICATION_RESOURCE_LIFECYCLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_VERSION_LIFECYCLE_CONFIG: Shape = Shape {
@@ -261,6 +263,7 @@ static SHAPE_APPLICATION_VERSION_LIFECYCLE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAX_AGE_RULE: Shape = Shape {
@@ -285,6 +288,7 @@ static SHAPE_MAX_AGE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAX_COUNT_RULE: Shape = Shape {
@@ -309,4 +313,5 @@ static SHAPE_MAX_COUNT_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -479,6 +481,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_CONFIGURATION: Shape = Shape {
@@ -528,6 +531,7 @@ static SHAPE_BUILD_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
@@ -546,6 +550,12 @@ static SHAPE_IMAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ImageConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["Source"]), Check::Required(&["Build"])]),
+    }],
 };
 
 static SHAPE_IMAGE_BUILD_CONFIGURATION: Shape = Shape {
@@ -610,6 +620,7 @@ static SHAPE_IMAGE_BUILD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SOURCE: Shape = Shape {
@@ -620,6 +631,7 @@ static SHAPE_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_BUNDLE: Shape = Shape {
@@ -646,4 +658,5 @@ static SHAPE_SOURCE_BUNDLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -283,6 +283,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_OPTION_SETTING: Shape = Shape {
@@ -317,6 +318,7 @@ static SHAPE_CONFIGURATION_OPTION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -343,4 +345,5 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -399,6 +399,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPTION_SETTING: Shape = Shape {
@@ -433,6 +434,7 @@ static SHAPE_OPTION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIER: Shape = Shape {
@@ -483,4 +486,5 @@ static SHAPE_TIER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

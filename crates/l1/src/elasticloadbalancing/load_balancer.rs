@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -828,6 +829,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_LOGGING_POLICY: Shape = Shape {
@@ -858,6 +860,7 @@ static SHAPE_ACCESS_LOGGING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_COOKIE_STICKINESS_POLICY: Shape = Shape {
@@ -876,6 +879,7 @@ static SHAPE_APP_COOKIE_STICKINESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DRAINING_POLICY: Shape = Shape {
@@ -894,6 +898,7 @@ static SHAPE_CONNECTION_DRAINING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_SETTINGS: Shape = Shape {
@@ -904,6 +909,7 @@ static SHAPE_CONNECTION_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK: Shape = Shape {
@@ -940,6 +946,7 @@ static SHAPE_HEALTH_CHECK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LB_COOKIE_STICKINESS_POLICY: Shape = Shape {
@@ -958,6 +965,7 @@ static SHAPE_LB_COOKIE_STICKINESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENERS: Shape = Shape {
@@ -1009,6 +1017,19 @@ static SHAPE_LISTENERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3679 aws_elasticloadbalancing_loadbalancer/certificate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Protocol", &Check::Enum(&["\"HTTPS\"", "\"SSL\""])),
+                Check::Required(&["Protocol"]),
+            ]),
+            &Check::Required(&["SSLCertificateId"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_POLICIES: Shape = Shape {
@@ -1060,6 +1081,7 @@ static SHAPE_POLICIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_ITEM: Shape = Shape {
@@ -1078,6 +1100,7 @@ static SHAPE_POLICY_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1106,4 +1129,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1127,6 +1128,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3676 aws_elasticloadbalancingv2_listener/certificate.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Protocol", &Check::Enum(&["\"HTTPS\"", "\"TLS\""])),
+                Check::Required(&["Protocol"]),
+            ]),
+            &Check::Required(&["Certificates"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -1137,6 +1151,7 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1211,6 +1226,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
@@ -1273,6 +1289,7 @@ static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
@@ -1359,6 +1376,15 @@ static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/AuthenticateOidcConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ClientSecret"]),
+            Check::Required(&["UseExistingClientSecret"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
@@ -1394,6 +1420,7 @@ static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD_CONFIG: Shape = Shape {
@@ -1417,6 +1444,7 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
@@ -1435,6 +1463,7 @@ static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
@@ -1453,6 +1482,7 @@ static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
@@ -1482,6 +1512,7 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
@@ -1514,6 +1545,7 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_CONFIG: Shape = Shape {
@@ -1574,6 +1606,7 @@ static SHAPE_REDIRECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_ATTRIBUTE: Shape = Shape {
@@ -1592,6 +1625,7 @@ static SHAPE_LISTENER_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MUTUAL_AUTHENTICATION: Shape = Shape {
@@ -1625,6 +1659,7 @@ static SHAPE_MUTUAL_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1653,4 +1688,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -147,6 +147,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE: Shape = Shape {
@@ -157,4 +158,5 @@ static SHAPE_CERTIFICATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1370,6 +1371,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1444,6 +1446,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
@@ -1506,6 +1509,7 @@ static SHAPE_AUTHENTICATE_COGNITO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
@@ -1592,6 +1596,15 @@ static SHAPE_AUTHENTICATE_OIDC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/AuthenticateOidcConfig",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ClientSecret"]),
+            Check::Required(&["UseExistingClientSecret"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
@@ -1627,6 +1640,7 @@ static SHAPE_FIXED_RESPONSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD_CONFIG: Shape = Shape {
@@ -1650,6 +1664,7 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
@@ -1668,6 +1683,7 @@ static SHAPE_TARGET_GROUP_STICKINESS_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
@@ -1686,6 +1702,7 @@ static SHAPE_TARGET_GROUP_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
@@ -1715,6 +1732,7 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
@@ -1747,6 +1765,7 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_CONFIG: Shape = Shape {
@@ -1807,6 +1826,7 @@ static SHAPE_REDIRECT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -1881,6 +1901,7 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
@@ -1909,6 +1930,7 @@ static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
@@ -1943,6 +1965,7 @@ static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST_METHOD_CONFIG: Shape = Shape {
@@ -1958,6 +1981,7 @@ static SHAPE_HTTP_REQUEST_METHOD_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
@@ -1989,6 +2013,7 @@ static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_CONFIG: Shape = Shape {
@@ -2004,6 +2029,7 @@ static SHAPE_QUERY_STRING_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_KEY_VALUE: Shape = Shape {
@@ -2022,6 +2048,7 @@ static SHAPE_QUERY_STRING_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
@@ -2048,6 +2075,7 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2076,6 +2104,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -2103,6 +2132,15 @@ static SHAPE_TRANSFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Transform",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["HostHeaderRewriteConfig"]),
+            Check::Required(&["UrlRewriteConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_REWRITE_CONFIG_OBJECT: Shape = Shape {
@@ -2118,6 +2156,7 @@ static SHAPE_REWRITE_CONFIG_OBJECT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REWRITE_CONFIG: Shape = Shape {
@@ -2136,4 +2175,5 @@ static SHAPE_REWRITE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -706,6 +707,36 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "required-xor",
+            source: "requiredXor at #",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["Subnets"]),
+                Check::Required(&["SubnetMappings"]),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3680 aws_elasticloadbalancingv2_loadbalancer/application_subnets.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::OneOf(&[
+                    Check::AllOf(&[
+                        Check::Property("Type", &Check::Const("\"application\"")),
+                        Check::Required(&["Type"]),
+                    ]),
+                    Check::Property("Type", &Check::Never),
+                ]),
+                &Check::AllOf(&[
+                    Check::Property("SubnetMappings", &Check::MinItems(2)),
+                    Check::Property("Subnets", &Check::MinItems(2)),
+                ]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_LOAD_BALANCER_ATTRIBUTE: Shape = Shape {
@@ -724,6 +755,7 @@ static SHAPE_LOAD_BALANCER_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LOAD_BALANCER_CAPACITY: Shape = Shape {
@@ -734,6 +766,7 @@ static SHAPE_MINIMUM_LOAD_BALANCER_CAPACITY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBNET_MAPPING: Shape = Shape {
@@ -770,6 +803,7 @@ static SHAPE_SUBNET_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -798,4 +832,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -685,6 +686,84 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3684 aws_elasticloadbalancingv2_targetgroup/healthcheckprotocol_restrictions.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("HealthCheckProtocol", &Check::Type(&["string"])),
+                    Check::Required(&["HealthCheckProtocol"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property(
+                            "HealthCheckProtocol",
+                            &Check::Enum(&["\"HTTP\"", "\"HTTPS\""]),
+                        ),
+                        Check::Required(&["HealthCheckProtocol"]),
+                    ]),
+                    &Check::Any,
+                    &Check::AllOf(&[
+                        Check::Property("Matcher", &Check::Never),
+                        Check::Property("ProtocolVersion", &Check::Never),
+                    ]),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3683 aws_elasticloadbalancingv2_targetgroup/protocol_restrictions.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("Protocol", &Check::Type(&["string"])),
+                    Check::Required(&["Protocol"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::AllOf(&[
+                            Check::Property("Port", &Check::Type(&["string", "integer"])),
+                            Check::Property("Protocol", &Check::Enum(&["\"GENEVE\""])),
+                        ]),
+                        Check::Required(&["Protocol"]),
+                    ]),
+                    &Check::Property("Port", &Check::Enum(&["6081", "\"6081\""])),
+                    &Check::Any,
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3681 aws_elasticloadbalancingv2_targetgroup/targettype_restrictions.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("TargetType", &Check::Type(&["string"])),
+                    Check::Required(&["TargetType"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("TargetType", &Check::Enum(&["\"lambda\""])),
+                        Check::Required(&["TargetType"]),
+                    ]),
+                    &Check::AllOf(&[
+                        Check::Property("HealthCheckPort", &Check::Never),
+                        Check::Property("HealthCheckProtocol", &Check::Never),
+                        Check::Property("Port", &Check::Never),
+                        Check::Property("Protocol", &Check::Never),
+                        Check::Property("ProtocolVersion", &Check::Never),
+                        Check::Property("VpcId", &Check::Never),
+                    ]),
+                    &Check::Required(&["Port", "Protocol", "VpcId"]),
+                ),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_MATCHER: Shape = Shape {
@@ -703,6 +782,7 @@ static SHAPE_MATCHER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -731,6 +811,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_ATTRIBUTE: Shape = Shape {
@@ -749,6 +830,7 @@ static SHAPE_TARGET_GROUP_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_DESCRIPTION: Shape = Shape {
@@ -787,4 +869,5 @@ static SHAPE_TARGET_DESCRIPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

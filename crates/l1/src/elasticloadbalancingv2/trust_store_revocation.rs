@@ -180,6 +180,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVOCATION_CONTENT: Shape = Shape {
@@ -213,4 +214,5 @@ static SHAPE_REVOCATION_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

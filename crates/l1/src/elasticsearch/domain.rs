@@ -785,6 +785,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
@@ -815,6 +816,7 @@ static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
@@ -839,6 +841,7 @@ static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_OPTIONS: Shape = Shape {
@@ -869,6 +872,7 @@ static SHAPE_COGNITO_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
@@ -905,6 +909,7 @@ static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_OPTIONS: Shape = Shape {
@@ -935,6 +940,7 @@ static SHAPE_EBS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_CLUSTER_CONFIG: Shape = Shape {
@@ -1007,6 +1013,7 @@ static SHAPE_ELASTICSEARCH_CLUSTER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
@@ -1017,6 +1024,7 @@ static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
@@ -1027,6 +1035,7 @@ static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -1045,6 +1054,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
@@ -1063,6 +1073,7 @@ static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -1073,6 +1084,7 @@ static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
@@ -1083,6 +1095,7 @@ static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1101,6 +1114,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -1129,4 +1143,5 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -614,6 +615,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GET_OUTPUT: Shape = Shape {
@@ -654,6 +656,7 @@ static SHAPE_GET_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONFIG: Shape = Shape {
@@ -678,6 +681,25 @@ static SHAPE_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OutputConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Cropping"]),
+                Check::Required(&["Cropping"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Clipping"]),
+                Check::Required(&["Clipping"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Subtitling"]),
+                Check::Required(&["Subtitling"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_CROPPING_CONFIG: Shape = Shape {
@@ -697,6 +719,7 @@ static SHAPE_CROPPING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_GROUP: Shape = Shape {
@@ -732,6 +755,7 @@ static SHAPE_TEMPLATE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIPPING_CONFIG: Shape = Shape {
@@ -754,6 +778,7 @@ static SHAPE_CLIPPING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -768,6 +793,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBTITLING_CONFIG: Shape = Shape {
@@ -811,6 +837,7 @@ static SHAPE_SUBTITLING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASPECT_RATIO: Shape = Shape {
@@ -829,4 +856,5 @@ static SHAPE_ASPECT_RATIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2126,6 +2126,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -2166,6 +2167,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_TERMINATION_POLICY: Shape = Shape {
@@ -2176,6 +2178,7 @@ static SHAPE_AUTO_TERMINATION_POLICY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
@@ -2194,6 +2197,7 @@ static SHAPE_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
@@ -2217,6 +2221,7 @@ static SHAPE_SCRIPT_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -2251,6 +2256,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
@@ -2396,6 +2402,7 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_CONFIG: Shape = Shape {
@@ -2443,6 +2450,7 @@ static SHAPE_INSTANCE_FLEET_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
@@ -2502,6 +2510,7 @@ static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -2525,6 +2534,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -2543,6 +2553,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -2573,6 +2584,7 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
@@ -2591,6 +2603,7 @@ static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -2609,6 +2622,7 @@ static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
@@ -2633,6 +2647,7 @@ static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -2663,6 +2678,7 @@ static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
@@ -2681,6 +2697,7 @@ static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
@@ -2705,6 +2722,7 @@ static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
@@ -2723,6 +2741,7 @@ static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_GROUP_CONFIG: Shape = Shape {
@@ -2788,6 +2807,7 @@ static SHAPE_INSTANCE_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
@@ -2811,6 +2831,7 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
@@ -2829,6 +2850,7 @@ static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_RULE: Shape = Shape {
@@ -2859,6 +2881,7 @@ static SHAPE_SCALING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_ACTION: Shape = Shape {
@@ -2877,6 +2900,7 @@ static SHAPE_SCALING_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -2901,6 +2925,7 @@ static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_TRIGGER: Shape = Shape {
@@ -2911,6 +2936,7 @@ static SHAPE_SCALING_TRIGGER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_ALARM_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
@@ -2976,6 +3002,7 @@ static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -2994,6 +3021,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_TYPE: Shape = Shape {
@@ -3004,6 +3032,7 @@ static SHAPE_PLACEMENT_TYPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KERBEROS_ATTRIBUTES: Shape = Shape {
@@ -3040,6 +3069,7 @@ static SHAPE_KERBEROS_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SCALING_POLICY: Shape = Shape {
@@ -3064,6 +3094,7 @@ static SHAPE_MANAGED_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_LIMITS: Shape = Shape {
@@ -3100,6 +3131,7 @@ static SHAPE_COMPUTE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_GROUP_CONFIG: Shape = Shape {
@@ -3118,6 +3150,7 @@ static SHAPE_PLACEMENT_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_CONFIG: Shape = Shape {
@@ -3142,6 +3175,7 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
@@ -3182,6 +3216,7 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE: Shape = Shape {
@@ -3200,6 +3235,7 @@ static SHAPE_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3218,4 +3254,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -701,6 +701,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
@@ -760,6 +761,7 @@ static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -794,6 +796,7 @@ static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -817,6 +820,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -835,6 +839,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -865,6 +870,7 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
@@ -883,6 +889,7 @@ static SHAPE_INSTANCE_FLEET_PROVISIONING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -901,6 +908,7 @@ static SHAPE_ON_DEMAND_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
@@ -925,6 +933,7 @@ static SHAPE_ON_DEMAND_CAPACITY_RESERVATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
@@ -955,6 +964,7 @@ static SHAPE_SPOT_PROVISIONING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
@@ -973,6 +983,7 @@ static SHAPE_INSTANCE_FLEET_RESIZING_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
@@ -997,6 +1008,7 @@ static SHAPE_ON_DEMAND_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
@@ -1015,4 +1027,5 @@ static SHAPE_SPOT_RESIZING_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

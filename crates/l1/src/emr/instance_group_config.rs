@@ -780,6 +780,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
@@ -803,6 +804,7 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
@@ -821,6 +823,7 @@ static SHAPE_SCALING_CONSTRAINTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_RULE: Shape = Shape {
@@ -851,6 +854,7 @@ static SHAPE_SCALING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_ACTION: Shape = Shape {
@@ -869,6 +873,7 @@ static SHAPE_SCALING_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
@@ -893,6 +898,7 @@ static SHAPE_SIMPLE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_TRIGGER: Shape = Shape {
@@ -903,6 +909,7 @@ static SHAPE_SCALING_TRIGGER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_ALARM_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
@@ -968,6 +975,7 @@ static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -986,6 +994,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_CONFIGURATION: Shape = Shape {
@@ -1020,6 +1029,7 @@ static SHAPE_APP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_CONFIGURATION: Shape = Shape {
@@ -1043,6 +1053,7 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
@@ -1061,6 +1072,7 @@ static SHAPE_EBS_BLOCK_DEVICE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
@@ -1091,4 +1103,5 @@ static SHAPE_VOLUME_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

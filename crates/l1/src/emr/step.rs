@@ -252,6 +252,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
@@ -292,6 +293,7 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE: Shape = Shape {
@@ -310,4 +312,5 @@ static SHAPE_KEY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

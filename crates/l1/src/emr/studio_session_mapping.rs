@@ -156,4 +156,5 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -640,6 +640,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -667,6 +668,7 @@ static SHAPE_CONFIGURATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMREKS_CONFIGURATION: Shape = Shape {
@@ -710,6 +712,7 @@ static SHAPE_EMREKS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -743,6 +746,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
@@ -771,6 +775,7 @@ static SHAPE_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_LOG_ROTATION_CONFIGURATION: Shape = Shape {
@@ -798,6 +803,7 @@ static SHAPE_CONTAINER_LOG_ROTATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -813,6 +819,7 @@ static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -839,4 +846,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

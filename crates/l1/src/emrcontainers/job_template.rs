@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -627,6 +628,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_TEMPLATE_DATA: Shape = Shape {
@@ -695,6 +697,7 @@ static SHAPE_JOB_TEMPLATE_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -722,6 +725,7 @@ static SHAPE_PARAMETRIC_CONFIGURATION_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION: Shape = Shape {
@@ -770,6 +774,7 @@ static SHAPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_MONITORING_CONFIGURATION: Shape = Shape {
@@ -799,6 +804,7 @@ static SHAPE_PARAMETRIC_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
@@ -827,6 +833,7 @@ static SHAPE_PARAMETRIC_CLOUD_WATCH_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETRIC_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -842,6 +849,7 @@ static SHAPE_PARAMETRIC_S3_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JOB_DRIVER: Shape = Shape {
@@ -860,6 +868,15 @@ static SHAPE_JOB_DRIVER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/JobDriver",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SparkSubmitJobDriver"]),
+            Check::Required(&["SparkSqlJobDriver"]),
+        ]),
+    }],
 };
 
 static SHAPE_SPARK_SQL_JOB_DRIVER: Shape = Shape {
@@ -888,6 +905,7 @@ static SHAPE_SPARK_SQL_JOB_DRIVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_SUBMIT_JOB_DRIVER: Shape = Shape {
@@ -932,6 +950,7 @@ static SHAPE_SPARK_SUBMIT_JOB_DRIVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -958,6 +977,7 @@ static SHAPE_TEMPLATE_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -984,4 +1004,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -884,6 +884,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
@@ -916,6 +917,7 @@ static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_INFO: Shape = Shape {
@@ -926,6 +928,7 @@ static SHAPE_CONTAINER_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_INFO: Shape = Shape {
@@ -936,6 +939,7 @@ static SHAPE_EKS_INFO: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIGURATION_DATA: Shape = Shape {
@@ -960,6 +964,7 @@ static SHAPE_SECURITY_CONFIGURATION_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -978,6 +983,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CONFIGURATION: Shape = Shape {
@@ -993,6 +999,7 @@ static SHAPE_IAM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -1024,6 +1031,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CONFIGURATION: Shape = Shape {
@@ -1034,6 +1042,7 @@ static SHAPE_AUTHORIZATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAKE_FORMATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
@@ -1076,6 +1085,7 @@ static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURE_NAMESPACE_INFO: Shape = Shape {
@@ -1104,6 +1114,7 @@ static SHAPE_SECURE_NAMESPACE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1122,6 +1133,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AT_REST_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1140,6 +1152,7 @@ static SHAPE_AT_REST_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DISK_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1161,6 +1174,7 @@ static SHAPE_LOCAL_DISK_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1182,6 +1196,7 @@ static SHAPE_S3_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_TRANSIT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1192,6 +1207,7 @@ static SHAPE_IN_TRANSIT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TLS_CERTIFICATE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -1219,6 +1235,7 @@ static SHAPE_TLS_CERTIFICATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1237,4 +1254,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

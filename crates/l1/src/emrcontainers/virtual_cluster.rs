@@ -373,6 +373,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
@@ -405,6 +406,7 @@ static SHAPE_CONTAINER_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_INFO: Shape = Shape {
@@ -415,6 +417,7 @@ static SHAPE_CONTAINER_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EKS_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EKS_INFO: Shape = Shape {
@@ -430,6 +433,7 @@ static SHAPE_EKS_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -448,4 +452,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1105,6 +1105,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_START_CONFIGURATION: Shape = Shape {
@@ -1115,6 +1116,7 @@ static SHAPE_AUTO_START_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_STOP_CONFIGURATION: Shape = Shape {
@@ -1133,6 +1135,7 @@ static SHAPE_AUTO_STOP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -1148,6 +1151,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIGURATION_INPUT: Shape = Shape {
@@ -1165,6 +1169,7 @@ static SHAPE_IMAGE_CONFIGURATION_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR: Shape = Shape {
@@ -1188,6 +1193,7 @@ static SHAPE_INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_CAPACITY_CONFIG: Shape = Shape {
@@ -1210,6 +1216,7 @@ static SHAPE_INITIAL_CAPACITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
@@ -1258,6 +1265,7 @@ static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERACTIVE_CONFIGURATION: Shape = Shape {
@@ -1282,6 +1290,7 @@ static SHAPE_INTERACTIVE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_ALLOWED_RESOURCES: Shape = Shape {
@@ -1321,6 +1330,7 @@ static SHAPE_MAXIMUM_ALLOWED_RESOURCES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1351,6 +1361,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1409,6 +1420,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR: Shape = Shape {
@@ -1446,6 +1458,7 @@ static SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_PERSISTENCE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1471,6 +1484,7 @@ static SHAPE_MANAGED_PERSISTENCE_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMETHEUS_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1488,6 +1502,7 @@ static SHAPE_PROMETHEUS_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
@@ -1518,6 +1533,7 @@ static SHAPE_S3_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1564,6 +1580,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
@@ -1612,6 +1629,7 @@ static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER_CONFIGURATION: Shape = Shape {
@@ -1630,6 +1648,7 @@ static SHAPE_SCHEDULER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1658,6 +1677,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_TYPE_SPECIFICATION_INPUT: Shape = Shape {
@@ -1668,4 +1688,5 @@ static SHAPE_WORKER_TYPE_SPECIFICATION_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_CONFIGURATION_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

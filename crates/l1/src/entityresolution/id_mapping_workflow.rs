@@ -807,6 +807,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_INCREMENTAL_RUN_CONFIG: Shape = Shape {
@@ -820,6 +821,7 @@ static SHAPE_ID_MAPPING_INCREMENTAL_RUN_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_TECHNIQUES: Shape = Shape {
@@ -853,6 +855,7 @@ static SHAPE_ID_MAPPING_TECHNIQUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -889,6 +892,7 @@ static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -904,6 +908,7 @@ static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -952,6 +957,7 @@ static SHAPE_ID_MAPPING_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -989,6 +995,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_WORKFLOW_INPUT_SOURCE: Shape = Shape {
@@ -1026,6 +1033,7 @@ static SHAPE_ID_MAPPING_WORKFLOW_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_MAPPING_WORKFLOW_OUTPUT_SOURCE: Shape = Shape {
@@ -1052,6 +1060,7 @@ static SHAPE_ID_MAPPING_WORKFLOW_OUTPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1078,4 +1087,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

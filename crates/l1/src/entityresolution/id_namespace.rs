@@ -632,6 +632,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES: Shape = Shape {
@@ -659,6 +660,7 @@ static SHAPE_ID_NAMESPACE_ID_MAPPING_WORKFLOW_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -689,6 +691,7 @@ static SHAPE_NAMESPACE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMESPACE_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -747,6 +750,7 @@ static SHAPE_NAMESPACE_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -784,6 +788,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ID_NAMESPACE_INPUT_SOURCE: Shape = Shape {
@@ -812,6 +817,7 @@ static SHAPE_ID_NAMESPACE_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -838,4 +844,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

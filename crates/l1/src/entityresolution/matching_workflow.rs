@@ -965,6 +965,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_RUN_CONFIG: Shape = Shape {
@@ -978,6 +979,7 @@ static SHAPE_INCREMENTAL_RUN_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE: Shape = Shape {
@@ -1010,6 +1012,7 @@ static SHAPE_INPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_SOURCE: Shape = Shape {
@@ -1063,6 +1066,7 @@ static SHAPE_OUTPUT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_PROFILES_INTEGRATION_CONFIG: Shape = Shape {
@@ -1091,6 +1095,7 @@ static SHAPE_CUSTOMER_PROFILES_INTEGRATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_ATTRIBUTE: Shape = Shape {
@@ -1114,6 +1119,7 @@ static SHAPE_OUTPUT_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOLUTION_TECHNIQUES: Shape = Shape {
@@ -1153,6 +1159,7 @@ static SHAPE_RESOLUTION_TECHNIQUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
@@ -1189,6 +1196,7 @@ static SHAPE_PROVIDER_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1204,6 +1212,7 @@ static SHAPE_INTERMEDIATE_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BASED_PROPERTIES: Shape = Shape {
@@ -1243,6 +1252,7 @@ static SHAPE_RULE_BASED_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1280,6 +1290,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION_PROPERTIES: Shape = Shape {
@@ -1307,6 +1318,7 @@ static SHAPE_RULE_CONDITION_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_CONFIG: Shape = Shape {
@@ -1317,6 +1329,7 @@ static SHAPE_MATCHING_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -1340,6 +1353,7 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1366,4 +1380,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

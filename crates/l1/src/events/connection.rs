@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -700,6 +702,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_PARAMETERS: Shape = Shape {
@@ -736,6 +739,16 @@ static SHAPE_AUTH_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthParameters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["BasicAuthParameters"]),
+            Check::Required(&["OAuthParameters"]),
+            Check::Required(&["ApiKeyAuthParameters"]),
+        ]),
+    }],
 };
 
 static SHAPE_API_KEY_AUTH_PARAMETERS: Shape = Shape {
@@ -764,6 +777,7 @@ static SHAPE_API_KEY_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_PARAMETERS: Shape = Shape {
@@ -792,6 +806,7 @@ static SHAPE_BASIC_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_PARAMETERS: Shape = Shape {
@@ -802,6 +817,7 @@ static SHAPE_CONNECTIVITY_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PARAMETERS: Shape = Shape {
@@ -818,6 +834,7 @@ static SHAPE_RESOURCE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_HTTP_PARAMETERS: Shape = Shape {
@@ -869,6 +886,7 @@ static SHAPE_CONNECTION_HTTP_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER: Shape = Shape {
@@ -903,6 +921,7 @@ static SHAPE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
@@ -943,6 +962,7 @@ static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_PARAMETERS: Shape = Shape {
@@ -971,6 +991,7 @@ static SHAPE_CLIENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOCATION_CONNECTIVITY_PARAMETERS: Shape = Shape {
@@ -981,4 +1002,5 @@ static SHAPE_INVOCATION_CONNECTIVITY_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

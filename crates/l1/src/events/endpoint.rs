@@ -474,6 +474,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_EVENT_BUS: Shape = Shape {
@@ -489,6 +490,7 @@ static SHAPE_ENDPOINT_EVENT_BUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIG: Shape = Shape {
@@ -502,6 +504,7 @@ static SHAPE_REPLICATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIG: Shape = Shape {
@@ -512,6 +515,7 @@ static SHAPE_ROUTING_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_FAILOVER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -530,6 +534,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY: Shape = Shape {
@@ -545,6 +550,7 @@ static SHAPE_PRIMARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY: Shape = Shape {
@@ -560,4 +566,5 @@ static SHAPE_SECONDARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

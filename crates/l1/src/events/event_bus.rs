@@ -431,6 +431,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -441,6 +442,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIG: Shape = Shape {
@@ -465,6 +467,7 @@ static SHAPE_LOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -491,4 +494,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1370,6 +1371,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-or",
+        source: "requiredOr at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["EventPattern"]),
+            Check::Required(&["ScheduleExpression"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1396,6 +1406,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -1525,6 +1536,7 @@ static SHAPE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_SYNC_PARAMETERS: Shape = Shape {
@@ -1535,6 +1547,7 @@ static SHAPE_APP_SYNC_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_PARAMETERS: Shape = Shape {
@@ -1565,6 +1578,7 @@ static SHAPE_BATCH_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
@@ -1575,6 +1589,7 @@ static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
@@ -1585,6 +1600,7 @@ static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -1599,6 +1615,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_PARAMETERS: Shape = Shape {
@@ -1734,6 +1751,7 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -1770,6 +1788,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1780,6 +1799,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -1817,6 +1837,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -1842,6 +1863,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -1860,6 +1882,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PARAMETERS: Shape = Shape {
@@ -1902,6 +1925,7 @@ static SHAPE_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_TRANSFORMER: Shape = Shape {
@@ -1929,6 +1953,7 @@ static SHAPE_INPUT_TRANSFORMER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
@@ -1943,6 +1968,7 @@ static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
@@ -2019,6 +2045,7 @@ static SHAPE_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_POLICY: Shape = Shape {
@@ -2045,6 +2072,7 @@ static SHAPE_RETRY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_COMMAND_PARAMETERS: Shape = Shape {
@@ -2064,6 +2092,7 @@ static SHAPE_RUN_COMMAND_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RUN_COMMAND_TARGET: Shape = Shape {
@@ -2100,6 +2129,7 @@ static SHAPE_RUN_COMMAND_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
@@ -2119,6 +2149,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
@@ -2146,6 +2177,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_PARAMETERS: Shape = Shape {
@@ -2156,4 +2188,5 @@ static SHAPE_SQS_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

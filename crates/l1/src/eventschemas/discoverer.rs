@@ -242,6 +242,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -260,4 +261,5 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -193,6 +193,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -211,4 +212,5 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -429,6 +430,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SOURCE_CONFIGURATION: Shape = Shape {
@@ -447,6 +449,15 @@ static SHAPE_EVENT_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EventSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AwsServiceEventsConfiguration"]),
+            Check::Required(&["PartnerEventsConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_AWS_SERVICE_EVENTS_CONFIGURATION: Shape = Shape {
@@ -479,6 +490,7 @@ static SHAPE_AWS_SERVICE_EVENTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
@@ -496,6 +508,7 @@ static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_EVENTS_CONFIGURATION: Shape = Shape {
@@ -540,6 +553,7 @@ static SHAPE_PARTNER_EVENTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -568,4 +582,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1544,6 +1545,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONFIGURATION: Shape = Shape {
@@ -1570,6 +1572,7 @@ static SHAPE_BATCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -1600,6 +1603,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1624,6 +1628,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKE_CONFIGURATION: Shape = Shape {
@@ -1700,6 +1705,112 @@ static SHAPE_INVOKE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["EventBusV2Parameters"]),
+                &Check::Property(
+                    "TargetArn",
+                    &Check::Pattern("^arn:[^:]*:events:[^:]*:[^:]*:event-busv2/"),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["HttpParameters"]),
+                &Check::Property(
+                    "TargetArn",
+                    &Check::Pattern(
+                        "^arn:[^:]*:(execute-api:|events:[^:]*:[^:]*:api-destination/)",
+                    ),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["KinesisParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:kinesis:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["LambdaParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:lambda:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["SnsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:sns:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["SqsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:sqs:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["StepFunctionsParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:states:")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["TargetArn"]),
+                &Check::AnyOf(&[
+                    Check::Property(
+                        "TargetArn",
+                        &Check::Pattern("^(?!arn:[^:]*:events:::aws-sdk:)"),
+                    ),
+                    Check::Required(&["UniversalTargetParameters"]),
+                ]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/InvokeConfiguration",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["UniversalTargetParameters"]),
+                &Check::Property("TargetArn", &Check::Pattern("^arn:[^:]*:events:::aws-sdk:")),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_EVENT_BUS_V2_PARAMETERS: Shape = Shape {
@@ -1729,6 +1840,7 @@ static SHAPE_EVENT_BUS_V2_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEDUPLICATION_CONFIGURATION: Shape = Shape {
@@ -1742,6 +1854,7 @@ static SHAPE_DEDUPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BUS_V2_SYSTEM_METADATA: Shape = Shape {
@@ -1760,6 +1873,7 @@ static SHAPE_EVENT_BUS_V2_SYSTEM_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_PARAMETERS: Shape = Shape {
@@ -1821,6 +1935,7 @@ static SHAPE_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
@@ -1839,6 +1954,7 @@ static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_PARAMETERS: Shape = Shape {
@@ -1875,6 +1991,7 @@ static SHAPE_LAMBDA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_PARAMETERS: Shape = Shape {
@@ -1916,6 +2033,7 @@ static SHAPE_SNS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_ATTRIBUTE_VALUE: Shape = Shape {
@@ -1940,6 +2058,7 @@ static SHAPE_MESSAGE_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_PARAMETERS: Shape = Shape {
@@ -1986,6 +2105,7 @@ static SHAPE_SQS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
@@ -2016,6 +2136,7 @@ static SHAPE_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIVERSAL_TARGET_PARAMETERS: Shape = Shape {
@@ -2038,6 +2159,7 @@ static SHAPE_UNIVERSAL_TARGET_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -2062,6 +2184,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
@@ -2079,6 +2202,7 @@ static SHAPE_ON_FAILURE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POINT_IN_TIME_CONFIGURATION: Shape = Shape {
@@ -2106,6 +2230,7 @@ static SHAPE_POINT_IN_TIME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_POLICY: Shape = Shape {
@@ -2141,6 +2266,7 @@ static SHAPE_RETRY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2169,6 +2295,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMER: Shape = Shape {
@@ -2190,6 +2317,7 @@ static SHAPE_TRANSFORMER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSONATA_CONFIGURATION: Shape = Shape {
@@ -2205,4 +2333,5 @@ static SHAPE_JSONATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -581,6 +582,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_GOAL_OBJECT: Shape = Shape {
@@ -636,6 +638,7 @@ static SHAPE_METRIC_GOAL_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_AB_CONFIG_OBJECT: Shape = Shape {
@@ -664,6 +667,7 @@ static SHAPE_ONLINE_AB_CONFIG_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT_TO_WEIGHT: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_TREATMENT_TO_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNNING_STATUS_OBJECT: Shape = Shape {
@@ -724,6 +729,15 @@ static SHAPE_RUNNING_STATUS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RunningStatusObject",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Status", "AnalysisCompleteTime"]),
+            Check::Required(&["Status", "Reason", "DesiredState"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -751,6 +765,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREATMENT_OBJECT: Shape = Shape {
@@ -794,4 +809,5 @@ static SHAPE_TREATMENT_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

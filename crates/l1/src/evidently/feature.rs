@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -372,6 +373,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_OVERRIDE: Shape = Shape {
@@ -395,6 +397,7 @@ static SHAPE_ENTITY_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -422,6 +425,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIATION_OBJECT: Shape = Shape {
@@ -467,4 +471,15 @@ static SHAPE_VARIATION_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/VariationObject",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["VariationName", "StringValue"]),
+            Check::Required(&["VariationName", "BooleanValue"]),
+            Check::Required(&["VariationName", "LongValue"]),
+            Check::Required(&["VariationName", "DoubleValue"]),
+        ]),
+    }],
 };

@@ -591,6 +591,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_STATUS_OBJECT: Shape = Shape {
@@ -615,6 +616,7 @@ static SHAPE_EXECUTION_STATUS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_GROUP_OBJECT: Shape = Shape {
@@ -654,6 +656,7 @@ static SHAPE_LAUNCH_GROUP_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION_OBJECT: Shape = Shape {
@@ -700,6 +703,7 @@ static SHAPE_METRIC_DEFINITION_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_CONFIG: Shape = Shape {
@@ -734,6 +738,7 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_TO_WEIGHT: Shape = Shape {
@@ -757,6 +762,7 @@ static SHAPE_GROUP_TO_WEIGHT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_OVERRIDE: Shape = Shape {
@@ -793,6 +799,7 @@ static SHAPE_SEGMENT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -820,4 +827,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

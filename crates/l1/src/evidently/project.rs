@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -326,6 +327,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_CONFIG_RESOURCE_OBJECT: Shape = Shape {
@@ -350,6 +352,7 @@ static SHAPE_APP_CONFIG_RESOURCE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_DELIVERY_OBJECT: Shape = Shape {
@@ -373,6 +376,12 @@ static SHAPE_DATA_DELIVERY_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataDeliveryObject",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"]), Check::Required(&["LogGroup"])]),
+    }],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -401,6 +410,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -428,4 +438,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -845,6 +846,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
@@ -868,6 +870,7 @@ static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOST_INFO_FOR_CREATE: Shape = Shape {
@@ -925,6 +928,16 @@ static SHAPE_HOST_INFO_FOR_CREATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-schema",
+        source: "dependencies at #/definitions/HostInfoForCreate",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::Required(&["PlacementGroupId"]),
+            &Check::OneOf(&[Check::Required(&["DedicatedHostId"]), Check::Any]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_INITIAL_VLANS: Shape = Shape {
@@ -1008,6 +1021,7 @@ static SHAPE_INITIAL_VLANS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_VLAN_INFO: Shape = Shape {
@@ -1023,6 +1037,7 @@ static SHAPE_INITIAL_VLAN_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_INFO: Shape = Shape {
@@ -1051,6 +1066,7 @@ static SHAPE_LICENSE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_ACCESS_SECURITY_GROUPS: Shape = Shape {
@@ -1074,6 +1090,7 @@ static SHAPE_SERVICE_ACCESS_SECURITY_GROUPS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1100,6 +1117,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VCF_HOSTNAMES: Shape = Shape {
@@ -1187,4 +1205,5 @@ static SHAPE_VCF_HOSTNAMES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -452,6 +452,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATION_PARAMETERS: Shape = Shape {
@@ -519,6 +520,7 @@ static SHAPE_FEDERATION_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_MAP: Shape = Shape {
@@ -545,6 +547,7 @@ static SHAPE_ATTRIBUTE_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUPERUSER_PARAMETERS: Shape = Shape {
@@ -584,6 +587,7 @@ static SHAPE_SUPERUSER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -610,4 +614,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -857,6 +857,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_ACTION: Shape = Shape {
@@ -923,6 +924,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_OPTIONS: Shape = Shape {
@@ -947,6 +949,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION: Shape = Shape {
@@ -987,6 +990,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_EXPERIMENT_REPORT_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCES: Shape = Shape {
@@ -1002,6 +1006,7 @@ static SHAPE_DATA_SOURCES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DASHBOARD: Shape = Shape {
@@ -1017,6 +1022,7 @@ static SHAPE_CLOUD_WATCH_DASHBOARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUTS: Shape = Shape {
@@ -1027,6 +1033,7 @@ static SHAPE_OUTPUTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION: Shape = Shape {
@@ -1053,6 +1060,7 @@ static SHAPE_EXPERIMENT_REPORT_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_LOG_CONFIGURATION: Shape = Shape {
@@ -1080,6 +1088,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
@@ -1095,6 +1104,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -1123,6 +1133,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_STOP_CONDITION: Shape = Shape {
@@ -1151,6 +1162,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_STOP_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_TARGET: Shape = Shape {
@@ -1229,6 +1241,7 @@ static SHAPE_EXPERIMENT_TEMPLATE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_TEMPLATE_TARGET_FILTER: Shape = Shape {
@@ -1258,4 +1271,5 @@ static SHAPE_EXPERIMENT_TEMPLATE_TARGET_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

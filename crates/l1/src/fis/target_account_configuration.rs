@@ -129,4 +129,5 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -991,6 +992,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IE_MAP: Shape = Shape {
@@ -1029,6 +1031,7 @@ static SHAPE_IE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -1054,6 +1057,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_SERVICE_POLICY_DATA: Shape = Shape {
@@ -1097,6 +1101,7 @@ static SHAPE_SECURITY_SERVICE_POLICY_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_OPTION: Shape = Shape {
@@ -1121,6 +1126,16 @@ static SHAPE_POLICY_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyOption",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NetworkFirewallPolicy"]),
+            Check::Required(&["ThirdPartyFirewallPolicy"]),
+            Check::Required(&["NetworkAclCommonPolicy"]),
+        ]),
+    }],
 };
 
 static SHAPE_NETWORK_ACL_COMMON_POLICY: Shape = Shape {
@@ -1131,6 +1146,7 @@ static SHAPE_NETWORK_ACL_COMMON_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_NETWORK_ACL_ENTRY_SET),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACL_ENTRY_SET: Shape = Shape {
@@ -1171,6 +1187,15 @@ static SHAPE_NETWORK_ACL_ENTRY_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/NetworkAclEntrySet",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["FirstEntries"]),
+            Check::Required(&["LastEntries"]),
+        ]),
+    }],
 };
 
 static SHAPE_NETWORK_ACL_ENTRY: Shape = Shape {
@@ -1237,6 +1262,7 @@ static SHAPE_NETWORK_ACL_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICMP_TYPE_CODE: Shape = Shape {
@@ -1263,6 +1289,7 @@ static SHAPE_ICMP_TYPE_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -1289,6 +1316,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FIREWALL_POLICY: Shape = Shape {
@@ -1302,6 +1330,7 @@ static SHAPE_NETWORK_FIREWALL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THIRD_PARTY_FIREWALL_POLICY: Shape = Shape {
@@ -1315,6 +1344,7 @@ static SHAPE_THIRD_PARTY_FIREWALL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_TAG: Shape = Shape {
@@ -1342,4 +1372,5 @@ static SHAPE_POLICY_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

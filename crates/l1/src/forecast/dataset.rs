@@ -445,6 +445,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -473,6 +474,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -492,6 +494,7 @@ static SHAPE_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -518,6 +521,7 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -546,4 +550,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -853,11 +853,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL: Shape = Shape {
     name: "Model",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_TYPE: Shape = Shape {
@@ -947,6 +949,7 @@ static SHAPE_EVENT_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPE: Shape = Shape {
@@ -989,6 +992,7 @@ static SHAPE_ENTITY_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1016,6 +1020,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_VARIABLE: Shape = Shape {
@@ -1125,6 +1130,7 @@ static SHAPE_EVENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -1167,6 +1173,7 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1248,6 +1255,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTCOME: Shape = Shape {
@@ -1290,4 +1298,5 @@ static SHAPE_OUTCOME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -566,6 +566,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_TYPE: Shape = Shape {
@@ -608,6 +609,7 @@ static SHAPE_ENTITY_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -635,6 +637,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_VARIABLE: Shape = Shape {
@@ -744,6 +747,7 @@ static SHAPE_EVENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -786,4 +790,5 @@ static SHAPE_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

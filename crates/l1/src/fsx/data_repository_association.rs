@@ -402,6 +402,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -420,6 +421,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_EXPORT_POLICY: Shape = Shape {
@@ -442,6 +444,7 @@ static SHAPE_AUTO_EXPORT_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_IMPORT_POLICY: Shape = Shape {
@@ -464,6 +467,7 @@ static SHAPE_AUTO_IMPORT_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -492,4 +496,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -617,6 +617,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_REPOSITORY_ASSOCIATION: Shape = Shape {
@@ -645,6 +646,7 @@ static SHAPE_DATA_REPOSITORY_ASSOCIATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
@@ -687,6 +689,7 @@ static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -701,6 +704,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -729,4 +733,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -1202,6 +1204,51 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3725 aws_fsx_filesystem/storage_capacity.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"WINDOWS\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property(
+                    "StorageCapacity",
+                    &Check::AllOf(&[Check::Maximum(65536.0), Check::Minimum(32.0)]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"LUSTRE\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property("StorageCapacity", &Check::Minimum(1200.0)),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"OPENZFS\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property(
+                    "StorageCapacity",
+                    &Check::AllOf(&[Check::Maximum(524288.0), Check::Minimum(64.0)]),
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FileSystemType", &Check::Enum(&["\"ONTAP\""])),
+                    Check::Required(&["FileSystemType"]),
+                ]),
+                &Check::Property("StorageCapacity", &Check::Minimum(1024.0)),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
@@ -1310,6 +1357,7 @@ static SHAPE_LUSTRE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_READ_CACHE_CONFIGURATION: Shape = Shape {
@@ -1328,6 +1376,7 @@ static SHAPE_DATA_READ_CACHE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1346,6 +1395,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -1364,6 +1414,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
@@ -1453,6 +1504,7 @@ static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISK_IOPS_CONFIGURATION: Shape = Shape {
@@ -1471,6 +1523,7 @@ static SHAPE_DISK_IOPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -1577,6 +1630,7 @@ static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_READ_CACHE_CONFIGURATION: Shape = Shape {
@@ -1595,6 +1649,7 @@ static SHAPE_READ_CACHE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
@@ -1647,6 +1702,7 @@ static SHAPE_ROOT_VOLUME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS_EXPORTS: Shape = Shape {
@@ -1662,6 +1718,7 @@ static SHAPE_NFS_EXPORTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
@@ -1685,6 +1742,7 @@ static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
@@ -1709,6 +1767,7 @@ static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1727,6 +1786,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WINDOWS_CONFIGURATION: Shape = Shape {
@@ -1816,6 +1876,7 @@ static SHAPE_WINDOWS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_LOG_CONFIGURATION: Shape = Shape {
@@ -1840,6 +1901,7 @@ static SHAPE_AUDIT_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FSRM_CONFIGURATION: Shape = Shape {
@@ -1858,6 +1920,7 @@ static SHAPE_FSRM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -1911,4 +1974,5 @@ static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -669,6 +671,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OntapConfiguration"]),
+            Check::Required(&["OpenZFSConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_ACCESS_POINT_ONTAP_CONFIGURATION: Shape = Shape {
@@ -692,6 +703,7 @@ static SHAPE_S3_ACCESS_POINT_ONTAP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_FILE_SYSTEM_IDENTITY: Shape = Shape {
@@ -719,6 +731,15 @@ static SHAPE_ONTAP_FILE_SYSTEM_IDENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OntapFileSystemIdentity",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["UnixUser"]),
+            Check::Required(&["WindowsUser"]),
+        ]),
+    }],
 };
 
 static SHAPE_ONTAP_UNIX_FILE_SYSTEM_USER: Shape = Shape {
@@ -734,6 +755,7 @@ static SHAPE_ONTAP_UNIX_FILE_SYSTEM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_WINDOWS_FILE_SYSTEM_USER: Shape = Shape {
@@ -749,6 +771,7 @@ static SHAPE_ONTAP_WINDOWS_FILE_SYSTEM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -772,6 +795,7 @@ static SHAPE_S3_ACCESS_POINT_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_FILE_SYSTEM_IDENTITY: Shape = Shape {
@@ -793,6 +817,7 @@ static SHAPE_OPEN_ZFS_FILE_SYSTEM_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_POSIX_FILE_SYSTEM_USER: Shape = Shape {
@@ -838,6 +863,7 @@ static SHAPE_OPEN_ZFS_POSIX_FILE_SYSTEM_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_GID: Shape = Shape {
@@ -852,6 +878,7 @@ static SHAPE_FILE_SYSTEM_GID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT: Shape = Shape {
@@ -874,6 +901,7 @@ static SHAPE_S3_ACCESS_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_VPC_CONFIGURATION: Shape = Shape {
@@ -889,4 +917,5 @@ static SHAPE_S3_ACCESS_POINT_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

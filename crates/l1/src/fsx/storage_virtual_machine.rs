@@ -378,6 +378,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -401,6 +402,7 @@ static SHAPE_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
@@ -497,6 +499,7 @@ static SHAPE_SELF_MANAGED_ACTIVE_DIRECTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -525,4 +528,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1241,6 +1241,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
@@ -1356,6 +1357,7 @@ static SHAPE_ONTAP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_CONFIGURATION: Shape = Shape {
@@ -1392,6 +1394,7 @@ static SHAPE_AGGREGATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPLOCK_CONFIGURATION: Shape = Shape {
@@ -1440,6 +1443,7 @@ static SHAPE_SNAPLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOCOMMIT_PERIOD: Shape = Shape {
@@ -1465,6 +1469,7 @@ static SHAPE_AUTOCOMMIT_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPLOCK_RETENTION_PERIOD: Shape = Shape {
@@ -1489,6 +1494,7 @@ static SHAPE_SNAPLOCK_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -1523,6 +1529,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING_POLICY: Shape = Shape {
@@ -1548,6 +1555,7 @@ static SHAPE_TIERING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
@@ -1663,6 +1671,7 @@ static SHAPE_OPEN_ZFS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NFS_EXPORTS: Shape = Shape {
@@ -1682,6 +1691,7 @@ static SHAPE_NFS_EXPORTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
@@ -1719,6 +1729,7 @@ static SHAPE_CLIENT_CONFIGURATIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORIGIN_SNAPSHOT: Shape = Shape {
@@ -1747,6 +1758,7 @@ static SHAPE_ORIGIN_SNAPSHOT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
@@ -1782,6 +1794,7 @@ static SHAPE_USER_AND_GROUP_QUOTAS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1810,4 +1823,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1357,6 +1357,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -1391,6 +1392,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SESSION_CREATION_LIMIT_POLICY: Shape = Shape {
@@ -1415,6 +1417,7 @@ static SHAPE_GAME_SESSION_CREATION_LIMIT_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PORT_RANGE: Shape = Shape {
@@ -1441,6 +1444,7 @@ static SHAPE_CONNECTION_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_PERMISSION: Shape = Shape {
@@ -1487,6 +1491,7 @@ static SHAPE_IP_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
@@ -1527,6 +1532,7 @@ static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CAPACITY: Shape = Shape {
@@ -1566,6 +1572,7 @@ static SHAPE_LOCATION_CAPACITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -1591,6 +1598,7 @@ static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1627,6 +1635,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -1728,6 +1737,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -1738,6 +1748,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1764,4 +1775,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

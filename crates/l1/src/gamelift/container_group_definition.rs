@@ -1084,6 +1084,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
@@ -1199,6 +1200,7 @@ static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
@@ -1225,6 +1227,7 @@ static SHAPE_CONTAINER_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ENVIRONMENT: Shape = Shape {
@@ -1253,6 +1256,7 @@ static SHAPE_CONTAINER_ENVIRONMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINUX_CAPABILITIES: Shape = Shape {
@@ -1313,6 +1317,7 @@ static SHAPE_LINUX_CAPABILITIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_MOUNT_POINT: Shape = Shape {
@@ -1350,6 +1355,7 @@ static SHAPE_CONTAINER_MOUNT_POINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_CONFIGURATION: Shape = Shape {
@@ -1369,6 +1375,7 @@ static SHAPE_PORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PORT_RANGE: Shape = Shape {
@@ -1404,6 +1411,7 @@ static SHAPE_CONTAINER_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
@@ -1530,6 +1538,7 @@ static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_HEALTH_CHECK: Shape = Shape {
@@ -1596,6 +1605,7 @@ static SHAPE_CONTAINER_HEALTH_CHECK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1624,4 +1634,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1657,6 +1657,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANYWHERE_CONFIGURATION: Shape = Shape {
@@ -1672,6 +1673,7 @@ static SHAPE_ANYWHERE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -1685,6 +1687,7 @@ static SHAPE_CERTIFICATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_PERMISSION: Shape = Shape {
@@ -1731,6 +1734,7 @@ static SHAPE_IP_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
@@ -1754,6 +1758,7 @@ static SHAPE_LOCATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_CAPACITY: Shape = Shape {
@@ -1793,6 +1798,7 @@ static SHAPE_LOCATION_CAPACITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -1818,6 +1824,7 @@ static SHAPE_MANAGED_CAPACITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLAYER_GATEWAY_CONFIGURATION: Shape = Shape {
@@ -1831,6 +1838,7 @@ static SHAPE_PLAYER_GATEWAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CREATION_LIMIT_POLICY: Shape = Shape {
@@ -1855,6 +1863,7 @@ static SHAPE_RESOURCE_CREATION_LIMIT_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_CONFIGURATION: Shape = Shape {
@@ -1896,6 +1905,7 @@ static SHAPE_RUNTIME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_PROCESS: Shape = Shape {
@@ -1933,6 +1943,7 @@ static SHAPE_SERVER_PROCESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_POLICY: Shape = Shape {
@@ -2071,6 +2082,7 @@ static SHAPE_SCALING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -2081,6 +2093,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2107,4 +2120,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

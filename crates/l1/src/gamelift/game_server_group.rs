@@ -582,6 +582,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
@@ -603,6 +604,7 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
@@ -616,6 +618,7 @@ static SHAPE_TARGET_TRACKING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_DEFINITION: Shape = Shape {
@@ -637,6 +640,7 @@ static SHAPE_INSTANCE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
@@ -674,6 +678,7 @@ static SHAPE_LAUNCH_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -700,4 +705,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -491,6 +491,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAME_SESSION_QUEUE_DESTINATION: Shape = Shape {
@@ -506,6 +507,7 @@ static SHAPE_GAME_SESSION_QUEUE_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -530,6 +532,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLAYER_LATENCY_POLICY: Shape = Shape {
@@ -554,6 +557,7 @@ static SHAPE_PLAYER_LATENCY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIORITY_CONFIGURATION: Shape = Shape {
@@ -598,6 +602,7 @@ static SHAPE_PRIORITY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -624,4 +629,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -376,6 +376,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -418,6 +419,7 @@ static SHAPE_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_OVERRIDE: Shape = Shape {
@@ -444,4 +446,5 @@ static SHAPE_PORT_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

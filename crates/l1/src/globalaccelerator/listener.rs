@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -279,4 +280,5 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

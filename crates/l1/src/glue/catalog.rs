@@ -600,6 +600,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_PROPERTIES: Shape = Shape {
@@ -610,6 +611,7 @@ static SHAPE_CATALOG_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_LAKE_ACCESS_PROPERTIES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_ACCESS_PROPERTIES: Shape = Shape {
@@ -649,11 +651,13 @@ static SHAPE_DATA_LAKE_ACCESS_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
     name: "PrincipalPermissions",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_CATALOG: Shape = Shape {
@@ -672,6 +676,7 @@ static SHAPE_FEDERATED_CATALOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -698,6 +703,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_REDSHIFT_CATALOG: Shape = Shape {
@@ -708,4 +714,5 @@ static SHAPE_TARGET_REDSHIFT_CATALOG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

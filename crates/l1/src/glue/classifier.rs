@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -355,6 +357,17 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["XMLClassifier"]),
+            Check::Required(&["CsvClassifier"]),
+            Check::Required(&["GrokClassifier"]),
+            Check::Required(&["JsonClassifier"]),
+        ]),
+    }],
 };
 
 static SHAPE_CSV_CLASSIFIER: Shape = Shape {
@@ -446,6 +459,7 @@ static SHAPE_CSV_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROK_CLASSIFIER: Shape = Shape {
@@ -488,6 +502,7 @@ static SHAPE_GROK_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_CLASSIFIER: Shape = Shape {
@@ -510,6 +525,7 @@ static SHAPE_JSON_CLASSIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XML_CLASSIFIER: Shape = Shape {
@@ -538,4 +554,5 @@ static SHAPE_XML_CLASSIFIER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -615,6 +615,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_INPUT: Shape = Shape {
@@ -818,6 +819,7 @@ static SHAPE_CONNECTION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -869,6 +871,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
@@ -896,6 +899,7 @@ static SHAPE_BASIC_AUTHENTICATION_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -951,6 +955,7 @@ static SHAPE_O_AUTH2_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -979,6 +984,7 @@ static SHAPE_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
@@ -1007,6 +1013,7 @@ static SHAPE_O_AUTH2_CLIENT_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
@@ -1057,6 +1064,7 @@ static SHAPE_O_AUTH2_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
@@ -1102,4 +1110,5 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1708,6 +1708,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PROPERTIES_CONFIGURATION: Shape = Shape {
@@ -1731,6 +1732,7 @@ static SHAPE_CONNECTION_PROPERTIES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_PROPERTY: Shape = Shape {
@@ -1805,6 +1807,7 @@ static SHAPE_CONNECTOR_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -1843,6 +1846,7 @@ static SHAPE_CONNECTOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTHENTICATION_PROPERTIES: Shape = Shape {
@@ -1861,6 +1865,7 @@ static SHAPE_BASIC_AUTHENTICATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRET_CONNECTOR_PROPERTY: Shape = Shape {
@@ -1912,6 +1917,7 @@ static SHAPE_SECRET_CONNECTOR_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_AUTHENTICATION_PROPERTIES: Shape = Shape {
@@ -1927,6 +1933,7 @@ static SHAPE_CUSTOM_AUTHENTICATION_PROPERTIES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_O_AUTH2_PROPERTIES: Shape = Shape {
@@ -1960,6 +1967,7 @@ static SHAPE_CONNECTOR_O_AUTH2_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
@@ -2043,6 +2051,7 @@ static SHAPE_CONNECTOR_AUTHORIZATION_CODE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_PROPERTIES: Shape = Shape {
@@ -2102,6 +2111,7 @@ static SHAPE_CLIENT_CREDENTIALS_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_BEARER_PROPERTIES: Shape = Shape {
@@ -2149,6 +2159,7 @@ static SHAPE_JWT_BEARER_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REST_CONFIGURATION: Shape = Shape {
@@ -2178,6 +2189,7 @@ static SHAPE_REST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_CONFIGURATION: Shape = Shape {
@@ -2201,6 +2213,7 @@ static SHAPE_ENTITY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_DEFINITION: Shape = Shape {
@@ -2277,6 +2290,7 @@ static SHAPE_FIELD_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OVERRIDES: Shape = Shape {
@@ -2312,6 +2326,7 @@ static SHAPE_FILTER_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BETWEEN_CONFIGURATION: Shape = Shape {
@@ -2336,6 +2351,7 @@ static SHAPE_BETWEEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2391,6 +2407,7 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -2441,6 +2458,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_STRING_CONFIGURATION: Shape = Shape {
@@ -2465,6 +2483,7 @@ static SHAPE_FILTER_STRING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -2483,6 +2502,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURSOR_CONFIGURATION: Shape = Shape {
@@ -2501,6 +2521,7 @@ static SHAPE_CURSOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTRACTED_PARAMETER: Shape = Shape {
@@ -2544,6 +2565,7 @@ static SHAPE_EXTRACTED_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_EXTRACTION_MAPPING: Shape = Shape {
@@ -2572,6 +2594,7 @@ static SHAPE_RESPONSE_EXTRACTION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFFSET_CONFIGURATION: Shape = Shape {
@@ -2590,6 +2613,7 @@ static SHAPE_OFFSET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_CONFIGURATION: Shape = Shape {
@@ -2618,6 +2642,7 @@ static SHAPE_RESPONSE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -2644,6 +2669,7 @@ static SHAPE_VALIDATION_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2670,4 +2696,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

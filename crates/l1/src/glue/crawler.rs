@@ -829,6 +829,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
@@ -851,6 +852,7 @@ static SHAPE_LAKE_FORMATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECRAWL_POLICY: Shape = Shape {
@@ -868,6 +870,7 @@ static SHAPE_RECRAWL_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -878,6 +881,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CHANGE_POLICY: Shape = Shape {
@@ -902,6 +906,7 @@ static SHAPE_SCHEMA_CHANGE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -996,6 +1001,7 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_TARGET: Shape = Shape {
@@ -1048,6 +1054,7 @@ static SHAPE_CATALOG_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TARGET: Shape = Shape {
@@ -1083,6 +1090,7 @@ static SHAPE_DELTA_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_TARGET: Shape = Shape {
@@ -1107,6 +1115,7 @@ static SHAPE_DYNAMO_DB_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HUDI_TARGET: Shape = Shape {
@@ -1147,6 +1156,7 @@ static SHAPE_HUDI_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_TARGET: Shape = Shape {
@@ -1187,6 +1197,7 @@ static SHAPE_ICEBERG_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JDBC_TARGET: Shape = Shape {
@@ -1230,6 +1241,7 @@ static SHAPE_JDBC_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONGO_DB_TARGET: Shape = Shape {
@@ -1248,6 +1260,7 @@ static SHAPE_MONGO_DB_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TARGET: Shape = Shape {
@@ -1295,4 +1308,5 @@ static SHAPE_S3_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -233,6 +233,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_ENCRYPTION_SETTINGS_PROPERTY: Shape = Shape {
@@ -251,6 +252,7 @@ static SHAPE_DATA_CATALOG_ENCRYPTION_SETTINGS_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PASSWORD_ENCRYPTION: Shape = Shape {
@@ -269,6 +271,7 @@ static SHAPE_CONNECTION_PASSWORD_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
@@ -303,4 +306,5 @@ static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

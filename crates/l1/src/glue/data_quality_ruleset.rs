@@ -187,6 +187,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUALITY_TARGET_TABLE: Shape = Shape {
@@ -213,4 +214,5 @@ static SHAPE_DATA_QUALITY_TARGET_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -328,6 +328,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_INPUT: Shape = Shape {
@@ -393,6 +394,7 @@ static SHAPE_DATABASE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PRIVILEGES: Shape = Shape {
@@ -429,6 +431,7 @@ static SHAPE_PRINCIPAL_PRIVILEGES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -443,6 +446,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FEDERATED_DATABASE: Shape = Shape {
@@ -469,6 +473,7 @@ static SHAPE_FEDERATED_DATABASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_IDENTIFIER: Shape = Shape {
@@ -505,4 +510,5 @@ static SHAPE_DATABASE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

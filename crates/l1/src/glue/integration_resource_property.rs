@@ -290,6 +290,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PROCESSING_PROPERTIES: Shape = Shape {
@@ -304,6 +305,7 @@ static SHAPE_SOURCE_PROCESSING_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -330,6 +332,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
@@ -378,4 +381,5 @@ static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -575,6 +575,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_COMMAND: Shape = Shape {
@@ -616,6 +617,7 @@ static SHAPE_JOB_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIONS_LIST: Shape = Shape {
@@ -639,6 +641,7 @@ static SHAPE_CONNECTIONS_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION_PROPERTY: Shape = Shape {
@@ -649,6 +652,7 @@ static SHAPE_EXECUTION_PROPERTY: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
@@ -662,4 +666,5 @@ static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

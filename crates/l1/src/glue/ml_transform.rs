@@ -585,6 +585,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_RECORD_TABLES: Shape = Shape {
@@ -600,6 +601,7 @@ static SHAPE_INPUT_RECORD_TABLES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_TABLES: Shape = Shape {
@@ -630,6 +632,7 @@ static SHAPE_GLUE_TABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_ENCRYPTION: Shape = Shape {
@@ -652,6 +655,7 @@ static SHAPE_TRANSFORM_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ML_USER_DATA_ENCRYPTION: Shape = Shape {
@@ -677,6 +681,7 @@ static SHAPE_ML_USER_DATA_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_PARAMETERS: Shape = Shape {
@@ -695,6 +700,7 @@ static SHAPE_TRANSFORM_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIND_MATCHES_PARAMETERS: Shape = Shape {
@@ -725,4 +731,5 @@ static SHAPE_FIND_MATCHES_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

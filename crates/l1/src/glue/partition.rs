@@ -500,6 +500,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_INPUT: Shape = Shape {
@@ -533,6 +534,7 @@ static SHAPE_PARTITION_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
@@ -648,6 +650,7 @@ static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -684,6 +687,7 @@ static SHAPE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
@@ -717,6 +721,7 @@ static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ID: Shape = Shape {
@@ -756,6 +761,7 @@ static SHAPE_SCHEMA_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERDE_INFO: Shape = Shape {
@@ -788,6 +794,7 @@ static SHAPE_SERDE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKEWED_INFO: Shape = Shape {
@@ -826,6 +833,7 @@ static SHAPE_SKEWED_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORDER: Shape = Shape {
@@ -852,4 +860,5 @@ static SHAPE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

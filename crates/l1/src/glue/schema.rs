@@ -412,6 +412,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_VERSION: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_SCHEMA_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_REGISTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -485,4 +488,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -153,6 +153,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -188,4 +189,5 @@ static SHAPE_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

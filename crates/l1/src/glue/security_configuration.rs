@@ -283,6 +283,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -312,6 +313,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_ENCRYPTION: Shape = Shape {
@@ -336,6 +338,7 @@ static SHAPE_CLOUD_WATCH_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_BOOKMARKS_ENCRYPTION: Shape = Shape {
@@ -360,6 +363,7 @@ static SHAPE_JOB_BOOKMARKS_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION: Shape = Shape {
@@ -378,4 +382,5 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

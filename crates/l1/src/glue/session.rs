@@ -502,6 +502,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_COMMAND: Shape = Shape {
@@ -528,6 +529,7 @@ static SHAPE_SESSION_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIONS_LIST: Shape = Shape {
@@ -551,6 +553,7 @@ static SHAPE_CONNECTIONS_LIST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -577,4 +580,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1121,6 +1121,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_TABLE_FORMAT_INPUT: Shape = Shape {
@@ -1131,6 +1132,7 @@ static SHAPE_OPEN_TABLE_FORMAT_INPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_INPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_INPUT: Shape = Shape {
@@ -1162,6 +1164,7 @@ static SHAPE_ICEBERG_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_TABLE_INPUT: Shape = Shape {
@@ -1203,6 +1206,7 @@ static SHAPE_ICEBERG_TABLE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
@@ -1226,6 +1230,7 @@ static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
@@ -1256,6 +1261,7 @@ static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
@@ -1296,6 +1302,7 @@ static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_STRUCT_FIELD: Shape = Shape {
@@ -1332,6 +1339,7 @@ static SHAPE_ICEBERG_STRUCT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
@@ -1355,6 +1363,7 @@ static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
@@ -1385,6 +1394,7 @@ static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INPUT: Shape = Shape {
@@ -1496,6 +1506,7 @@ static SHAPE_TABLE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -1532,6 +1543,7 @@ static SHAPE_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
@@ -1647,6 +1659,7 @@ static SHAPE_STORAGE_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
@@ -1680,6 +1693,7 @@ static SHAPE_SCHEMA_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_ID: Shape = Shape {
@@ -1719,6 +1733,7 @@ static SHAPE_SCHEMA_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERDE_INFO: Shape = Shape {
@@ -1751,6 +1766,7 @@ static SHAPE_SERDE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SKEWED_INFO: Shape = Shape {
@@ -1789,6 +1805,7 @@ static SHAPE_SKEWED_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORDER: Shape = Shape {
@@ -1815,6 +1832,7 @@ static SHAPE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_IDENTIFIER: Shape = Shape {
@@ -1861,6 +1879,7 @@ static SHAPE_TABLE_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEW_DEFINITION: Shape = Shape {
@@ -1917,6 +1936,7 @@ static SHAPE_VIEW_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIEW_REPRESENTATION: Shape = Shape {
@@ -1972,4 +1992,5 @@ static SHAPE_VIEW_REPRESENTATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

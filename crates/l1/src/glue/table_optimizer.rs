@@ -488,6 +488,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIMIZER_CONFIGURATION: Shape = Shape {
@@ -534,6 +535,7 @@ static SHAPE_TABLE_OPTIMIZER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPACTION_CONFIGURATION: Shape = Shape {
@@ -544,6 +546,7 @@ static SHAPE_COMPACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_COMPACTION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_COMPACTION_CONFIGURATION: Shape = Shape {
@@ -571,6 +574,7 @@ static SHAPE_ICEBERG_COMPACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORPHAN_FILE_DELETION_CONFIGURATION: Shape = Shape {
@@ -581,6 +585,7 @@ static SHAPE_ORPHAN_FILE_DELETION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_CONFIGURATION: Shape = Shape {
@@ -599,6 +604,7 @@ static SHAPE_ICEBERG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_CONFIGURATION: Shape = Shape {
@@ -609,6 +615,7 @@ static SHAPE_RETENTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ICEBERG_RETENTION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_RETENTION_CONFIGURATION: Shape = Shape {
@@ -633,6 +640,7 @@ static SHAPE_ICEBERG_RETENTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -643,4 +651,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

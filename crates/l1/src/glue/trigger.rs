@@ -530,6 +530,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -587,6 +588,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
@@ -600,6 +602,7 @@ static SHAPE_NOTIFICATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BATCHING_CONDITION: Shape = Shape {
@@ -626,6 +629,7 @@ static SHAPE_EVENT_BATCHING_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -656,6 +660,7 @@ static SHAPE_PREDICATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -716,4 +721,5 @@ static SHAPE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -272,6 +273,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
@@ -300,6 +302,15 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ProfileConfiguration",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["JobConfiguration"]),
+            Check::Required(&["SessionConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
@@ -335,6 +346,18 @@ static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/ConfigurationObject",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["DefaultValue"]),
+            Check::OneOf(&[
+                Check::Required(&["AllowedValues"]),
+                Check::Required(&["MinValue", "MaxValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -361,4 +384,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

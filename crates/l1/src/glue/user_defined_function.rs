@@ -322,6 +322,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_URI: Shape = Shape {
@@ -348,4 +349,5 @@ static SHAPE_RESOURCE_URI: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1119,6 +1119,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
@@ -1163,6 +1164,7 @@ static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_CONFIGURATION: Shape = Shape {
@@ -1208,6 +1210,7 @@ static SHAPE_SAML_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSERTION_ATTRIBUTES: Shape = Shape {
@@ -1274,6 +1277,7 @@ static SHAPE_ASSERTION_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP_METADATA: Shape = Shape {
@@ -1296,6 +1300,7 @@ static SHAPE_IDP_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE_VALUES: Shape = Shape {
@@ -1332,6 +1337,7 @@ static SHAPE_ROLE_VALUES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1358,6 +1364,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -1402,4 +1409,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

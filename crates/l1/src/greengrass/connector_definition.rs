@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_DEFINITION_VERSION: Shape = Shape {
@@ -260,6 +261,7 @@ static SHAPE_CONNECTOR_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR: Shape = Shape {
@@ -284,4 +286,5 @@ static SHAPE_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -168,6 +168,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR: Shape = Shape {
@@ -192,4 +193,5 @@ static SHAPE_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -173,6 +173,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORE: Shape = Shape {
@@ -203,4 +204,5 @@ static SHAPE_CORE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

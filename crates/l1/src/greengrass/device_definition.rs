@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_DEFINITION_VERSION: Shape = Shape {
@@ -268,6 +269,7 @@ static SHAPE_DEVICE_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE: Shape = Shape {
@@ -298,4 +300,5 @@ static SHAPE_DEVICE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

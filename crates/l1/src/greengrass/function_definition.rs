@@ -514,6 +514,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_DEFINITION_VERSION: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_FUNCTION_DEFINITION_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONFIG: Shape = Shape {
@@ -547,6 +549,7 @@ static SHAPE_DEFAULT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXECUTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION: Shape = Shape {
@@ -565,6 +568,7 @@ static SHAPE_EXECUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_AS: Shape = Shape {
@@ -583,6 +587,7 @@ static SHAPE_RUN_AS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -607,6 +612,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
@@ -655,6 +661,7 @@ static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -690,6 +697,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
@@ -708,4 +716,5 @@ static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

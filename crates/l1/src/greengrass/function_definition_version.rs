@@ -408,6 +408,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONFIG: Shape = Shape {
@@ -418,6 +419,7 @@ static SHAPE_DEFAULT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXECUTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTION: Shape = Shape {
@@ -436,6 +438,7 @@ static SHAPE_EXECUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_AS: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_RUN_AS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -478,6 +482,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
@@ -526,6 +531,7 @@ static SHAPE_FUNCTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -561,6 +567,7 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
@@ -579,4 +586,5 @@ static SHAPE_RESOURCE_ACCESS_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

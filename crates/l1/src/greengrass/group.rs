@@ -315,6 +315,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_VERSION: Shape = Shape {
@@ -363,4 +364,5 @@ static SHAPE_GROUP_VERSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

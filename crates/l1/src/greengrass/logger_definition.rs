@@ -258,6 +258,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGER_DEFINITION_VERSION: Shape = Shape {
@@ -273,6 +274,7 @@ static SHAPE_LOGGER_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGER: Shape = Shape {
@@ -309,4 +311,5 @@ static SHAPE_LOGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

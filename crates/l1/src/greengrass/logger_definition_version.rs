@@ -178,6 +178,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGER: Shape = Shape {
@@ -214,4 +215,5 @@ static SHAPE_LOGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -628,6 +628,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DEFINITION_VERSION: Shape = Shape {
@@ -643,6 +644,7 @@ static SHAPE_RESOURCE_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
@@ -667,6 +669,7 @@ static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
@@ -703,6 +706,7 @@ static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
@@ -721,6 +725,7 @@ static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
@@ -739,6 +744,7 @@ static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
@@ -763,6 +769,7 @@ static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -787,6 +794,7 @@ static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
@@ -805,6 +813,7 @@ static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -829,6 +838,7 @@ static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
@@ -852,4 +862,5 @@ static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -551,6 +551,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
@@ -575,6 +576,7 @@ static SHAPE_RESOURCE_INSTANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
@@ -611,6 +613,7 @@ static SHAPE_RESOURCE_DATA_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
@@ -629,6 +632,7 @@ static SHAPE_LOCAL_DEVICE_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
@@ -647,6 +651,7 @@ static SHAPE_GROUP_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
@@ -671,6 +676,7 @@ static SHAPE_LOCAL_VOLUME_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -695,6 +701,7 @@ static SHAPE_S3_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
@@ -713,6 +720,7 @@ static SHAPE_RESOURCE_DOWNLOAD_OWNER_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
@@ -737,6 +745,7 @@ static SHAPE_SAGE_MAKER_MACHINE_LEARNING_MODEL_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
@@ -760,4 +769,5 @@ static SHAPE_SECRETS_MANAGER_SECRET_RESOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

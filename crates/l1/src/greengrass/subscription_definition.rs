@@ -254,6 +254,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION_DEFINITION_VERSION: Shape = Shape {
@@ -269,6 +270,7 @@ static SHAPE_SUBSCRIPTION_DEFINITION_VERSION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION: Shape = Shape {
@@ -299,4 +301,5 @@ static SHAPE_SUBSCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

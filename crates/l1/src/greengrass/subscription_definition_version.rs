@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIPTION: Shape = Shape {
@@ -207,4 +208,5 @@ static SHAPE_SUBSCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

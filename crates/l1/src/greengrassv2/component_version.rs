@@ -627,6 +627,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION_RECIPE_SOURCE: Shape = Shape {
@@ -691,6 +692,7 @@ static SHAPE_LAMBDA_FUNCTION_RECIPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DEPENDENCY_REQUIREMENT: Shape = Shape {
@@ -712,6 +714,7 @@ static SHAPE_COMPONENT_DEPENDENCY_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EXECUTION_PARAMETERS: Shape = Shape {
@@ -802,6 +805,7 @@ static SHAPE_LAMBDA_EXECUTION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_EVENT_SOURCE: Shape = Shape {
@@ -823,6 +827,7 @@ static SHAPE_LAMBDA_EVENT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_LINUX_PROCESS_PARAMS: Shape = Shape {
@@ -844,6 +849,7 @@ static SHAPE_LAMBDA_LINUX_PROCESS_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONTAINER_PARAMS: Shape = Shape {
@@ -884,6 +890,7 @@ static SHAPE_LAMBDA_CONTAINER_PARAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_DEVICE_MOUNT: Shape = Shape {
@@ -911,6 +918,7 @@ static SHAPE_LAMBDA_DEVICE_MOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_VOLUME_MOUNT: Shape = Shape {
@@ -944,6 +952,7 @@ static SHAPE_LAMBDA_VOLUME_MOUNT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PLATFORM: Shape = Shape {
@@ -970,4 +979,5 @@ static SHAPE_COMPONENT_PLATFORM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

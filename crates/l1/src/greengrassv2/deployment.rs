@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -823,6 +824,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_DEPLOYMENT_SPECIFICATION: Shape = Shape {
@@ -851,6 +853,7 @@ static SHAPE_COMPONENT_DEPLOYMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION_UPDATE: Shape = Shape {
@@ -882,6 +885,7 @@ static SHAPE_COMPONENT_CONFIGURATION_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_RUN_WITH: Shape = Shape {
@@ -912,6 +916,7 @@ static SHAPE_COMPONENT_RUN_WITH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_RESOURCE_LIMITS: Shape = Shape {
@@ -937,6 +942,7 @@ static SHAPE_SYSTEM_RESOURCE_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_POLICIES: Shape = Shape {
@@ -964,6 +970,7 @@ static SHAPE_DEPLOYMENT_POLICIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_COMPONENT_UPDATE_POLICY: Shape = Shape {
@@ -989,6 +996,7 @@ static SHAPE_DEPLOYMENT_COMPONENT_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY: Shape = Shape {
@@ -1003,6 +1011,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION_VALIDATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_IO_T_JOB_CONFIGURATION: Shape = Shape {
@@ -1027,6 +1036,7 @@ static SHAPE_DEPLOYMENT_IO_T_JOB_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_ABORT_CONFIG: Shape = Shape {
@@ -1045,6 +1055,7 @@ static SHAPE_IO_T_JOB_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_ABORT_CRITERIA: Shape = Shape {
@@ -1089,6 +1100,7 @@ static SHAPE_IO_T_JOB_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -1111,6 +1123,7 @@ static SHAPE_IO_T_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -1143,6 +1156,7 @@ static SHAPE_IO_T_JOB_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IO_T_JOB_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -1169,6 +1183,15 @@ static SHAPE_IO_T_JOB_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IoTJobRateIncreaseCriteria",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["NumberOfNotifiedThings"]),
+            Check::OnlyKeys(&["NumberOfSucceededThings"]),
+        ]),
+    }],
 };
 
 static SHAPE_IO_T_JOB_TIMEOUT_CONFIG: Shape = Shape {
@@ -1183,4 +1206,5 @@ static SHAPE_IO_T_JOB_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

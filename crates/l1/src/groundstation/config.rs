@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -978,6 +979,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_DATA: Shape = Shape {
@@ -1032,6 +1034,7 @@ static SHAPE_CONFIG_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_DOWNLINK_CONFIG: Shape = Shape {
@@ -1042,6 +1045,7 @@ static SHAPE_ANTENNA_DOWNLINK_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPECTRUM_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPECTRUM_CONFIG: Shape = Shape {
@@ -1069,6 +1073,7 @@ static SHAPE_SPECTRUM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY_BANDWIDTH: Shape = Shape {
@@ -1090,6 +1095,7 @@ static SHAPE_FREQUENCY_BANDWIDTH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREQUENCY: Shape = Shape {
@@ -1111,6 +1117,7 @@ static SHAPE_FREQUENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG: Shape = Shape {
@@ -1135,6 +1142,7 @@ static SHAPE_ANTENNA_DOWNLINK_DEMOD_DECODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECODE_CONFIG: Shape = Shape {
@@ -1148,6 +1156,7 @@ static SHAPE_DECODE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEMODULATION_CONFIG: Shape = Shape {
@@ -1161,6 +1170,7 @@ static SHAPE_DEMODULATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANTENNA_UPLINK_CONFIG: Shape = Shape {
@@ -1185,6 +1195,7 @@ static SHAPE_ANTENNA_UPLINK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_SPECTRUM_CONFIG: Shape = Shape {
@@ -1206,6 +1217,7 @@ static SHAPE_UPLINK_SPECTRUM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EIRP: Shape = Shape {
@@ -1227,6 +1239,7 @@ static SHAPE_EIRP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATAFLOW_ENDPOINT_CONFIG: Shape = Shape {
@@ -1245,6 +1258,7 @@ static SHAPE_DATAFLOW_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_RECORDING_CONFIG: Shape = Shape {
@@ -1280,6 +1294,7 @@ static SHAPE_S3_RECORDING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_SINK_CONFIG: Shape = Shape {
@@ -1301,6 +1316,7 @@ static SHAPE_TELEMETRY_SINK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_SINK_DATA: Shape = Shape {
@@ -1310,6 +1326,12 @@ static SHAPE_TELEMETRY_SINK_DATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_KINESIS_DATA_STREAM_DATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TelemetrySinkData",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["KinesisDataStreamData"])]),
     }],
 };
 
@@ -1337,6 +1359,7 @@ static SHAPE_KINESIS_DATA_STREAM_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_CONFIG: Shape = Shape {
@@ -1350,6 +1373,7 @@ static SHAPE_TRACKING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_ECHO_CONFIG: Shape = Shape {
@@ -1371,6 +1395,7 @@ static SHAPE_UPLINK_ECHO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1395,4 +1420,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -593,6 +594,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
@@ -617,6 +619,15 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EndpointDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Endpoint", "SecurityDetails"]),
+            Check::Required(&["AwsGroundStationAgentEndpoint"]),
+        ]),
+    }],
 };
 
 static SHAPE_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -662,6 +673,7 @@ static SHAPE_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DETAILS: Shape = Shape {
@@ -680,6 +692,7 @@ static SHAPE_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOCKET_ADDRESS: Shape = Shape {
@@ -698,6 +711,7 @@ static SHAPE_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
@@ -716,6 +730,7 @@ static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
@@ -739,6 +754,7 @@ static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_RANGE: Shape = Shape {
@@ -757,6 +773,7 @@ static SHAPE_INTEGER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATAFLOW_ENDPOINT: Shape = Shape {
@@ -784,6 +801,7 @@ static SHAPE_DATAFLOW_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_DETAILS: Shape = Shape {
@@ -823,6 +841,7 @@ static SHAPE_SECURITY_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -847,4 +866,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -709,6 +710,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_ENDPOINT_DETAILS: Shape = Shape {
@@ -727,6 +729,15 @@ static SHAPE_CREATE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CreateEndpointDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["UplinkAwsGroundStationAgentEndpoint"]),
+            Check::Required(&["DownlinkAwsGroundStationAgentEndpoint"]),
+        ]),
+    }],
 };
 
 static SHAPE_DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -748,6 +759,7 @@ static SHAPE_DOWNLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOWNLINK_DATAFLOW_DETAILS: Shape = Shape {
@@ -757,6 +769,12 @@ static SHAPE_DOWNLINK_DATAFLOW_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DOWNLINK_CONNECTION_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DownlinkDataflowDetails",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["AgentConnectionDetails"])]),
     }],
 };
 
@@ -776,6 +794,7 @@ static SHAPE_DOWNLINK_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
@@ -798,6 +817,7 @@ static SHAPE_RANGED_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
@@ -819,6 +839,7 @@ static SHAPE_RANGED_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_RANGE: Shape = Shape {
@@ -837,6 +858,7 @@ static SHAPE_INTEGER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_DETAILS: Shape = Shape {
@@ -859,6 +881,7 @@ static SHAPE_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOCKET_ADDRESS: Shape = Shape {
@@ -877,6 +900,7 @@ static SHAPE_SOCKET_ADDRESS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
@@ -898,6 +922,7 @@ static SHAPE_UPLINK_AWS_GROUND_STATION_AGENT_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLINK_DATAFLOW_DETAILS: Shape = Shape {
@@ -907,6 +932,12 @@ static SHAPE_UPLINK_DATAFLOW_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_UPLINK_CONNECTION_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/UplinkDataflowDetails",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["AgentConnectionDetails"])]),
     }],
 };
 
@@ -926,6 +957,7 @@ static SHAPE_UPLINK_CONNECTION_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -950,4 +982,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -390,6 +391,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATAFLOW_EDGE: Shape = Shape {
@@ -408,6 +410,7 @@ static SHAPE_DATAFLOW_EDGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMS_KMS_KEY: Shape = Shape {
@@ -441,6 +444,16 @@ static SHAPE_STREAMS_KMS_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StreamsKmsKey",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["KmsKeyArn"]),
+            Check::Required(&["KmsAliasArn"]),
+            Check::Required(&["KmsAliasName"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -465,4 +478,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -249,6 +249,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -275,4 +276,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

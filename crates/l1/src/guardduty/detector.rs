@@ -665,6 +665,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_DATA_SOURCE_CONFIGURATIONS: Shape = Shape {
@@ -689,6 +690,7 @@ static SHAPE_CFN_DATA_SOURCE_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_KUBERNETES_CONFIGURATION: Shape = Shape {
@@ -699,6 +701,7 @@ static SHAPE_CFN_KUBERNETES_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION: Shape = Shape {
@@ -709,6 +712,7 @@ static SHAPE_CFN_KUBERNETES_AUDIT_LOGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_MALWARE_PROTECTION_CONFIGURATION: Shape = Shape {
@@ -719,6 +723,7 @@ static SHAPE_CFN_MALWARE_PROTECTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION: Shape = Shape {
@@ -729,6 +734,7 @@ static SHAPE_CFN_SCAN_EC2_INSTANCE_WITH_FINDINGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFNS3_LOGS_CONFIGURATION: Shape = Shape {
@@ -739,6 +745,7 @@ static SHAPE_CFNS3_LOGS_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CFN_FEATURE_CONFIGURATION: Shape = Shape {
@@ -785,6 +792,7 @@ static SHAPE_CFN_FEATURE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_FEATURE_ADDITIONAL_CONFIGURATION: Shape = Shape {
@@ -818,6 +826,7 @@ static SHAPE_CFN_FEATURE_ADDITIONAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -844,4 +853,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -333,6 +333,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FINDING_CRITERIA: Shape = Shape {
@@ -348,6 +349,7 @@ static SHAPE_FINDING_CRITERIA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -468,6 +470,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -494,4 +497,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -281,6 +281,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -307,4 +308,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

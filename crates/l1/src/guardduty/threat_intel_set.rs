@@ -283,6 +283,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -309,4 +310,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

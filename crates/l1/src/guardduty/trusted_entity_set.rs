@@ -322,6 +322,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_ITEM: Shape = Shape {
@@ -348,4 +349,5 @@ static SHAPE_TAG_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -436,6 +436,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -460,6 +461,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXISTING_VERSIONED_PROFILE_SOURCE: Shape = Shape {
@@ -478,6 +480,7 @@ static SHAPE_EXISTING_VERSIONED_PROFILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_MAPPING_SOURCE: Shape = Shape {
@@ -493,6 +496,7 @@ static SHAPE_PROFILE_MAPPING_SOURCE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STARTER_PROFILE_SOURCE: Shape = Shape {
@@ -503,6 +507,7 @@ static SHAPE_STARTER_PROFILE_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -529,4 +534,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -744,6 +744,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -757,6 +758,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -797,6 +799,7 @@ static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NLP_CONFIGURATION: Shape = Shape {
@@ -810,6 +813,7 @@ static SHAPE_NLP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRELOAD_DATA_CONFIG: Shape = Shape {
@@ -823,6 +827,7 @@ static SHAPE_PRELOAD_DATA_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
@@ -843,6 +848,7 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIGURATION: Shape = Shape {
@@ -853,6 +859,7 @@ static SHAPE_SSE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_KMS_ENCRYPTION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
@@ -881,6 +888,7 @@ static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -909,4 +917,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -180,6 +180,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_ID: Shape = Shape {
@@ -197,4 +198,5 @@ static SHAPE_MEMBER_ID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -694,6 +694,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -783,6 +784,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL: Shape = Shape {
@@ -817,6 +819,7 @@ static SHAPE_EMAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAME: Shape = Shape {
@@ -889,6 +892,7 @@ static SHAPE_NAME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHONE_NUMBER: Shape = Shape {
@@ -923,6 +927,7 @@ static SHAPE_PHONE_NUMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHOTO: Shape = Shape {
@@ -968,6 +973,7 @@ static SHAPE_PHOTO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLE: Shape = Shape {
@@ -1002,4 +1008,5 @@ static SHAPE_ROLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -823,6 +824,18 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&[
+            "Name",
+            "Version",
+            "ParentImage",
+            "TargetRepository",
+            "ContainerType",
+        ])]),
+    }],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -854,6 +867,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
@@ -886,6 +900,7 @@ static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -913,6 +928,7 @@ static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -955,6 +971,7 @@ static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
@@ -1034,6 +1051,7 @@ static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
@@ -1059,4 +1077,5 @@ static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

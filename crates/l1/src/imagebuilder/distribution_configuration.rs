@@ -649,6 +649,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISTRIBUTION: Shape = Shape {
@@ -738,6 +739,7 @@ static SHAPE_DISTRIBUTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMI_DISTRIBUTION_CONFIGURATION: Shape = Shape {
@@ -810,6 +812,7 @@ static SHAPE_AMI_DISTRIBUTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_PERMISSION_CONFIGURATION: Shape = Shape {
@@ -860,6 +863,7 @@ static SHAPE_LAUNCH_PERMISSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DISTRIBUTION_CONFIGURATION: Shape = Shape {
@@ -897,6 +901,7 @@ static SHAPE_CONTAINER_DISTRIBUTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
@@ -922,6 +927,7 @@ static SHAPE_TARGET_CONTAINER_REPOSITORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_CONFIGURATION: Shape = Shape {
@@ -964,6 +970,7 @@ static SHAPE_FAST_LAUNCH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
@@ -999,6 +1006,7 @@ static SHAPE_FAST_LAUNCH_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAST_LAUNCH_SNAPSHOT_CONFIGURATION: Shape = Shape {
@@ -1013,6 +1021,7 @@ static SHAPE_FAST_LAUNCH_SNAPSHOT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1043,6 +1052,7 @@ static SHAPE_LAUNCH_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -1078,4 +1088,5 @@ static SHAPE_SSM_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

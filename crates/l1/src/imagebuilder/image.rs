@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -634,6 +635,16 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["ContainerRecipeArn", "InfrastructureConfigurationArn"]),
+            Check::Required(&["ImageRecipeArn", "InfrastructureConfigurationArn"]),
+            Check::Required(&["ImagePipelineExecutionSettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_DELETION_SETTINGS: Shape = Shape {
@@ -644,6 +655,7 @@ static SHAPE_DELETION_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_PIPELINE_EXECUTION_SETTINGS: Shape = Shape {
@@ -662,6 +674,7 @@ static SHAPE_IMAGE_PIPELINE_EXECUTION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -680,6 +693,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECR_CONFIGURATION: Shape = Shape {
@@ -711,6 +725,7 @@ static SHAPE_ECR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
@@ -733,6 +748,7 @@ static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -748,6 +764,7 @@ static SHAPE_IMAGE_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
@@ -799,6 +816,7 @@ static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -831,4 +849,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

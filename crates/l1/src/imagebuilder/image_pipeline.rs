@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -865,6 +866,19 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&[
+                "Name",
+                "ContainerRecipeArn",
+                "InfrastructureConfigurationArn",
+            ]),
+            Check::Required(&["Name", "ImageRecipeArn", "InfrastructureConfigurationArn"]),
+        ]),
+    }],
 };
 
 static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
@@ -883,6 +897,7 @@ static SHAPE_IMAGE_SCANNING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECR_CONFIGURATION: Shape = Shape {
@@ -914,6 +929,7 @@ static SHAPE_ECR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
@@ -936,6 +952,7 @@ static SHAPE_IMAGE_TESTS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -964,6 +981,7 @@ static SHAPE_PIPELINE_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1009,6 +1027,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_DISABLE_POLICY: Shape = Shape {
@@ -1023,6 +1042,7 @@ static SHAPE_AUTO_DISABLE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
@@ -1074,6 +1094,7 @@ static SHAPE_WORKFLOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -1106,4 +1127,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

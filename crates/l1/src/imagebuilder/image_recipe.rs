@@ -684,6 +684,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INSTANCE_CONFIGURATION: Shape = Shape {
@@ -707,6 +708,7 @@ static SHAPE_ADDITIONAL_INSTANCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEMS_MANAGER_AGENT: Shape = Shape {
@@ -717,6 +719,7 @@ static SHAPE_SYSTEMS_MANAGER_AGENT: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -759,6 +762,7 @@ static SHAPE_INSTANCE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
@@ -838,6 +842,7 @@ static SHAPE_EBS_INSTANCE_BLOCK_DEVICE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
@@ -869,6 +874,7 @@ static SHAPE_COMPONENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
@@ -901,4 +907,5 @@ static SHAPE_COMPONENT_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -771,6 +771,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS: Shape = Shape {
@@ -796,6 +797,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -806,6 +808,7 @@ static SHAPE_LOGGING: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOGS: Shape = Shape {
@@ -832,6 +835,7 @@ static SHAPE_S3_LOGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARENT_INSTANCE: Shape = Shape {
@@ -842,6 +846,7 @@ static SHAPE_PARENT_INSTANCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUTO_SCALING_GROUP),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SCALING_GROUP: Shape = Shape {
@@ -868,6 +873,7 @@ static SHAPE_AUTO_SCALING_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -913,4 +919,5 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -729,6 +729,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DETAIL: Shape = Shape {
@@ -753,6 +754,7 @@ static SHAPE_POLICY_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -774,6 +776,7 @@ static SHAPE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDE_RESOURCES: Shape = Shape {
@@ -798,6 +801,7 @@ static SHAPE_INCLUDE_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUSION_RULES: Shape = Shape {
@@ -821,6 +825,7 @@ static SHAPE_EXCLUSION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMI_EXCLUSION_RULES: Shape = Shape {
@@ -883,6 +888,7 @@ static SHAPE_AMI_EXCLUSION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAST_LAUNCHED: Shape = Shape {
@@ -908,6 +914,7 @@ static SHAPE_LAST_LAUNCHED: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -952,6 +959,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SELECTION: Shape = Shape {
@@ -984,6 +992,7 @@ static SHAPE_RESOURCE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECIPE_SELECTION: Shape = Shape {
@@ -1008,4 +1017,5 @@ static SHAPE_RECIPE_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

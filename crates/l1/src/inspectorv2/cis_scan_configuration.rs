@@ -486,6 +486,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -516,6 +517,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DAILY_SCHEDULE: Shape = Shape {
@@ -526,6 +528,7 @@ static SHAPE_DAILY_SCHEDULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME: Shape = Shape {
@@ -547,6 +550,7 @@ static SHAPE_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
@@ -568,6 +572,7 @@ static SHAPE_MONTHLY_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
@@ -598,6 +603,7 @@ static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIS_TARGETS: Shape = Shape {
@@ -642,4 +648,5 @@ static SHAPE_CIS_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

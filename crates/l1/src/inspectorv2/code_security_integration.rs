@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -423,6 +424,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_DETAILS: Shape = Shape {
@@ -433,6 +435,7 @@ static SHAPE_CREATE_DETAILS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_CREATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_DETAILS: Shape = Shape {
@@ -472,6 +476,15 @@ static SHAPE_UPDATE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/UpdateDetails",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["gitlabSelfManaged"]),
+            Check::Required(&["github"]),
+        ]),
+    }],
 };
 
 static SHAPE_UPDATE_GIT_HUB_INTEGRATION_DETAIL: Shape = Shape {
@@ -498,6 +511,7 @@ static SHAPE_UPDATE_GIT_HUB_INTEGRATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL: Shape = Shape {
@@ -512,4 +526,5 @@ static SHAPE_UPDATE_GIT_LAB_SELF_MANAGED_INTEGRATION_DETAIL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -441,6 +441,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_SECURITY_SCAN_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -477,6 +478,7 @@ static SHAPE_CODE_SECURITY_SCAN_CONFIGURATION_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION: Shape = Shape {
@@ -499,6 +501,7 @@ static SHAPE_CONTINUOUS_INTEGRATION_SCAN_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERIODIC_SCAN_CONFIGURATION: Shape = Shape {
@@ -524,6 +527,7 @@ static SHAPE_PERIODIC_SCAN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_SETTINGS: Shape = Shape {
@@ -537,4 +541,5 @@ static SHAPE_SCOPE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -561,6 +561,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -571,6 +572,7 @@ static SHAPE_PROVIDER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_PROVIDER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -616,6 +618,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION_MAP: Shape = Shape {
@@ -640,6 +643,7 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -669,6 +673,7 @@ static SHAPE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -697,4 +702,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -661,6 +661,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERIA: Shape = Shape {
@@ -1312,6 +1313,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -1337,6 +1339,7 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -1355,6 +1358,7 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -1373,6 +1377,7 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE_FILTER: Shape = Shape {
@@ -1399,6 +1404,7 @@ static SHAPE_PORT_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -1434,6 +1440,7 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PACKAGE_FILTER: Shape = Shape {
@@ -1488,4 +1495,5 @@ static SHAPE_PACKAGE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -385,6 +385,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACH_POINT: Shape = Shape {
@@ -408,6 +409,7 @@ static SHAPE_ATTACH_POINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOTE_ACCOUNT: Shape = Shape {
@@ -422,6 +424,7 @@ static SHAPE_REMOTE_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -448,4 +451,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -592,6 +592,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_EVENTS_CONFIG: Shape = Shape {
@@ -630,6 +631,7 @@ static SHAPE_HEALTH_EVENTS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_HEALTH_EVENTS_CONFIG: Shape = Shape {
@@ -665,6 +667,7 @@ static SHAPE_LOCAL_HEALTH_EVENTS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERNET_MEASUREMENTS_LOG_DELIVERY: Shape = Shape {
@@ -675,6 +678,7 @@ static SHAPE_INTERNET_MEASUREMENTS_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -705,6 +709,7 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -723,4 +728,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

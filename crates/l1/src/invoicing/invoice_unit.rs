@@ -279,6 +279,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -305,6 +306,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -329,4 +331,5 @@ static SHAPE_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -841,6 +841,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT: Shape = Shape {
@@ -869,6 +870,7 @@ static SHAPE_CONTACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EINVOICE_DELIVERY_PREFERENCE: Shape = Shape {
@@ -948,6 +950,7 @@ static SHAPE_EINVOICE_DELIVERY_PREFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PURCHASE_ORDER_DATA_SOURCE: Shape = Shape {
@@ -981,6 +984,7 @@ static SHAPE_PURCHASE_ORDER_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCUREMENT_PORTAL_PREFERENCE_SELECTOR: Shape = Shape {
@@ -1007,6 +1011,7 @@ static SHAPE_PROCUREMENT_PORTAL_PREFERENCE_SELECTOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1033,6 +1038,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEST_ENV_PREFERENCE: Shape = Shape {
@@ -1101,4 +1107,5 @@ static SHAPE_TEST_ENV_PREFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

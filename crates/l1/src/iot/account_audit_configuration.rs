@@ -464,6 +464,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_CHECK_CONFIGURATIONS: Shape = Shape {
@@ -572,6 +573,7 @@ static SHAPE_AUDIT_CHECK_CONFIGURATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -582,6 +584,7 @@ static SHAPE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -600,6 +603,7 @@ static SHAPE_DEVICE_CERT_AGE_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERT_AGE_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
@@ -614,6 +618,7 @@ static SHAPE_CERT_AGE_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
@@ -632,6 +637,7 @@ static SHAPE_DEVICE_CERT_EXPIRATION_AUDIT_CHECK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
@@ -646,6 +652,7 @@ static SHAPE_CERT_EXPIRATION_CHECK_CUSTOM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Shape = Shape {
@@ -656,6 +663,7 @@ static SHAPE_AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_AUDIT_NOTIFICATION_TARGET),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIT_NOTIFICATION_TARGET: Shape = Shape {
@@ -687,4 +695,5 @@ static SHAPE_AUDIT_NOTIFICATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

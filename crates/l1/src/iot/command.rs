@@ -803,6 +803,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER: Shape = Shape {
@@ -874,6 +875,7 @@ static SHAPE_COMMAND_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE: Shape = Shape {
@@ -937,6 +939,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_CONDITION: Shape = Shape {
@@ -969,6 +972,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND: Shape = Shape {
@@ -1035,6 +1039,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_COMPARISON_OPERAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PARAMETER_VALUE_NUMBER_RANGE: Shape = Shape {
@@ -1059,6 +1064,7 @@ static SHAPE_COMMAND_PARAMETER_VALUE_NUMBER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PAYLOAD: Shape = Shape {
@@ -1080,6 +1086,7 @@ static SHAPE_COMMAND_PAYLOAD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMMAND_PREPROCESSOR: Shape = Shape {
@@ -1090,6 +1097,7 @@ static SHAPE_COMMAND_PREPROCESSOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG: Shape = Shape {
@@ -1103,6 +1111,7 @@ static SHAPE_AWS_JSON_SUBSTITUTION_COMMAND_PREPROCESSOR_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1130,4 +1139,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

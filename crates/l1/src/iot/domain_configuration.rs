@@ -591,6 +591,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_CONFIG: Shape = Shape {
@@ -614,6 +615,7 @@ static SHAPE_AUTHORIZER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CERTIFICATE_CONFIG: Shape = Shape {
@@ -629,6 +631,7 @@ static SHAPE_CLIENT_CERTIFICATE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_CONFIG: Shape = Shape {
@@ -664,6 +667,7 @@ static SHAPE_SERVER_CERTIFICATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -691,6 +695,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_CONFIG: Shape = Shape {
@@ -706,4 +711,5 @@ static SHAPE_TLS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -980,6 +980,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CONFIG: Shape = Shape {
@@ -998,6 +999,7 @@ static SHAPE_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CRITERIA: Shape = Shape {
@@ -1040,6 +1042,7 @@ static SHAPE_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
@@ -1059,6 +1062,7 @@ static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CRITERIA: Shape = Shape {
@@ -1084,6 +1088,7 @@ static SHAPE_RETRY_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -1105,6 +1110,7 @@ static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -1137,6 +1143,7 @@ static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -1161,6 +1168,7 @@ static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
@@ -1187,6 +1195,7 @@ static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULING_CONFIG: Shape = Shape {
@@ -1233,6 +1242,7 @@ static SHAPE_SCHEDULING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -1259,6 +1269,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1286,6 +1297,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -1296,4 +1308,5 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

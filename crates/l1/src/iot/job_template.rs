@@ -825,6 +825,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CONFIG: Shape = Shape {
@@ -843,6 +844,7 @@ static SHAPE_ABORT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_CRITERIA: Shape = Shape {
@@ -885,6 +887,7 @@ static SHAPE_ABORT_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
@@ -904,6 +907,7 @@ static SHAPE_JOB_EXECUTIONS_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CRITERIA: Shape = Shape {
@@ -929,6 +933,7 @@ static SHAPE_RETRY_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
@@ -950,6 +955,7 @@ static SHAPE_JOB_EXECUTIONS_ROLLOUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
@@ -981,6 +987,7 @@ static SHAPE_EXPONENTIAL_ROLLOUT_RATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
@@ -1005,6 +1012,7 @@ static SHAPE_RATE_INCREASE_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -1031,6 +1039,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
@@ -1057,6 +1066,7 @@ static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1084,6 +1094,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -1098,4 +1109,5 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_CONFIGURATION: Shape = Shape {
@@ -281,4 +282,5 @@ static SHAPE_EVENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -630,6 +630,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_PARAMS: Shape = Shape {
@@ -672,6 +673,7 @@ static SHAPE_ACTION_PARAMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_THINGS_TO_THING_GROUP_PARAMS: Shape = Shape {
@@ -704,6 +706,7 @@ static SHAPE_ADD_THINGS_TO_THING_GROUP_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENABLE_IO_T_LOGGING_PARAMS: Shape = Shape {
@@ -729,6 +732,7 @@ static SHAPE_ENABLE_IO_T_LOGGING_PARAMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_FINDING_TO_SNS_PARAMS: Shape = Shape {
@@ -743,6 +747,7 @@ static SHAPE_PUBLISH_FINDING_TO_SNS_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLACE_DEFAULT_POLICY_VERSION_PARAMS: Shape = Shape {
@@ -756,6 +761,7 @@ static SHAPE_REPLACE_DEFAULT_POLICY_VERSION_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_CA_CERTIFICATE_PARAMS: Shape = Shape {
@@ -769,6 +775,7 @@ static SHAPE_UPDATE_CA_CERTIFICATE_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_DEVICE_CERTIFICATE_PARAMS: Shape = Shape {
@@ -782,6 +789,7 @@ static SHAPE_UPDATE_DEVICE_CERTIFICATE_PARAMS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -809,4 +817,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -814,6 +814,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_TO_RETAIN: Shape = Shape {
@@ -843,6 +844,7 @@ static SHAPE_METRIC_TO_RETAIN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DIMENSION: Shape = Shape {
@@ -869,6 +871,7 @@ static SHAPE_METRIC_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALERT_TARGET: Shape = Shape {
@@ -894,6 +897,7 @@ static SHAPE_ALERT_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR: Shape = Shape {
@@ -946,6 +950,7 @@ static SHAPE_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR_CRITERIA: Shape = Shape {
@@ -1016,6 +1021,7 @@ static SHAPE_BEHAVIOR_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MACHINE_LEARNING_DETECTION_CONFIG: Shape = Shape {
@@ -1029,6 +1035,7 @@ static SHAPE_MACHINE_LEARNING_DETECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICAL_THRESHOLD: Shape = Shape {
@@ -1045,6 +1052,7 @@ static SHAPE_STATISTICAL_THRESHOLD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_VALUE: Shape = Shape {
@@ -1119,6 +1127,7 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_EXPORT_CONFIG: Shape = Shape {
@@ -1145,6 +1154,7 @@ static SHAPE_METRICS_EXPORT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1172,4 +1182,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

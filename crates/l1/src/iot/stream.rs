@@ -319,6 +319,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_FILE: Shape = Shape {
@@ -341,6 +342,7 @@ static SHAPE_STREAM_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -371,6 +373,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -398,4 +401,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

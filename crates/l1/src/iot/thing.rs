@@ -147,6 +147,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
@@ -162,4 +163,5 @@ static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -298,6 +299,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THING_GROUP_PROPERTIES: Shape = Shape {
@@ -321,6 +323,7 @@ static SHAPE_THING_GROUP_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
@@ -336,4 +339,5 @@ static SHAPE_ATTRIBUTE_PAYLOAD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -330,6 +330,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -357,6 +358,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THING_TYPE_PROPERTIES: Shape = Shape {
@@ -399,6 +401,7 @@ static SHAPE_THING_TYPE_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQTT5_CONFIGURATION: Shape = Shape {
@@ -414,6 +417,7 @@ static SHAPE_MQTT5_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPAGATING_ATTRIBUTE: Shape = Shape {
@@ -453,4 +457,5 @@ static SHAPE_PROPAGATING_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

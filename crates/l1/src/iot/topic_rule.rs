@@ -2421,6 +2421,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2439,6 +2440,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RULE_PAYLOAD: Shape = Shape {
@@ -2490,6 +2492,7 @@ static SHAPE_TOPIC_RULE_PAYLOAD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -2634,6 +2637,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_ALARM_ACTION: Shape = Shape {
@@ -2664,6 +2668,7 @@ static SHAPE_CLOUDWATCH_ALARM_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOGS_ACTION: Shape = Shape {
@@ -2688,6 +2693,7 @@ static SHAPE_CLOUDWATCH_LOGS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_METRIC_ACTION: Shape = Shape {
@@ -2730,6 +2736,7 @@ static SHAPE_CLOUDWATCH_METRIC_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DB_ACTION: Shape = Shape {
@@ -2796,6 +2803,7 @@ static SHAPE_DYNAMO_DB_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMO_DBV2_ACTION: Shape = Shape {
@@ -2814,6 +2822,7 @@ static SHAPE_DYNAMO_DBV2_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUT_ITEM_INPUT: Shape = Shape {
@@ -2824,6 +2833,7 @@ static SHAPE_PUT_ITEM_INPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_ACTION: Shape = Shape {
@@ -2863,6 +2873,7 @@ static SHAPE_ELASTICSEARCH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_ACTION: Shape = Shape {
@@ -2896,6 +2907,7 @@ static SHAPE_FIREHOSE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ACTION: Shape = Shape {
@@ -2955,6 +2967,7 @@ static SHAPE_HTTP_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_AUTHORIZATION: Shape = Shape {
@@ -2965,6 +2978,7 @@ static SHAPE_HTTP_AUTHORIZATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIG_V4_AUTHORIZATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIG_V4_AUTHORIZATION: Shape = Shape {
@@ -2989,6 +3003,7 @@ static SHAPE_SIG_V4_AUTHORIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONFIG: Shape = Shape {
@@ -3031,6 +3046,7 @@ static SHAPE_BATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ACTION_HEADER: Shape = Shape {
@@ -3053,6 +3069,7 @@ static SHAPE_HTTP_ACTION_HEADER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_ACTION: Shape = Shape {
@@ -3129,6 +3146,7 @@ static SHAPE_INFLUX_DB_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_BATCH_CONFIG: Shape = Shape {
@@ -3171,6 +3189,7 @@ static SHAPE_INFLUX_DB_BATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_ANALYTICS_ACTION: Shape = Shape {
@@ -3195,6 +3214,7 @@ static SHAPE_IOT_ANALYTICS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_EVENTS_ACTION: Shape = Shape {
@@ -3233,6 +3253,7 @@ static SHAPE_IOT_EVENTS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_SITE_WISE_ACTION: Shape = Shape {
@@ -3259,6 +3280,7 @@ static SHAPE_IOT_SITE_WISE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUT_ASSET_PROPERTY_VALUE_ENTRY: Shape = Shape {
@@ -3306,6 +3328,7 @@ static SHAPE_PUT_ASSET_PROPERTY_VALUE_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_VALUE: Shape = Shape {
@@ -3330,6 +3353,7 @@ static SHAPE_ASSET_PROPERTY_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_TIMESTAMP: Shape = Shape {
@@ -3348,6 +3372,7 @@ static SHAPE_ASSET_PROPERTY_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_VARIANT: Shape = Shape {
@@ -3378,6 +3403,7 @@ static SHAPE_ASSET_PROPERTY_VARIANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_ACTION: Shape = Shape {
@@ -3434,6 +3460,7 @@ static SHAPE_KAFKA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_ACTION_HEADER: Shape = Shape {
@@ -3460,6 +3487,7 @@ static SHAPE_KAFKA_ACTION_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_ACTION: Shape = Shape {
@@ -3484,6 +3512,7 @@ static SHAPE_KINESIS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ACTION: Shape = Shape {
@@ -3494,6 +3523,7 @@ static SHAPE_LAMBDA_ACTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION_ACTION: Shape = Shape {
@@ -3536,6 +3566,7 @@ static SHAPE_LOCATION_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTAMP: Shape = Shape {
@@ -3554,6 +3585,7 @@ static SHAPE_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_ACTION: Shape = Shape {
@@ -3593,6 +3625,7 @@ static SHAPE_OPEN_SEARCH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUBLISH_ACTION: Shape = Shape {
@@ -3627,6 +3660,7 @@ static SHAPE_REPUBLISH_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUBLISH_ACTION_HEADERS: Shape = Shape {
@@ -3698,6 +3732,7 @@ static SHAPE_REPUBLISH_ACTION_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_PROPERTY: Shape = Shape {
@@ -3724,6 +3759,7 @@ static SHAPE_USER_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -3766,6 +3802,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -3793,6 +3830,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_ACTION: Shape = Shape {
@@ -3817,6 +3855,7 @@ static SHAPE_SQS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STEP_FUNCTIONS_ACTION: Shape = Shape {
@@ -3841,6 +3880,7 @@ static SHAPE_STEP_FUNCTIONS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_ACTION: Shape = Shape {
@@ -3886,6 +3926,7 @@ static SHAPE_TIMESTREAM_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_DIMENSION: Shape = Shape {
@@ -3904,6 +3945,7 @@ static SHAPE_TIMESTREAM_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_TIMESTAMP: Shape = Shape {
@@ -3922,4 +3964,5 @@ static SHAPE_TIMESTREAM_TIMESTAMP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

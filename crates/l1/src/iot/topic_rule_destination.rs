@@ -290,6 +290,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_URL_DESTINATION_SUMMARY: Shape = Shape {
@@ -300,6 +301,7 @@ static SHAPE_HTTP_URL_DESTINATION_SUMMARY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFLUX_DB_DESTINATION_PROPERTIES: Shape = Shape {
@@ -336,6 +338,7 @@ static SHAPE_INFLUX_DB_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
@@ -376,4 +379,5 @@ static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

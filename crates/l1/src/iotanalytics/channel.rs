@@ -293,6 +293,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_STORAGE: Shape = Shape {
@@ -311,6 +312,7 @@ static SHAPE_CHANNEL_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
@@ -349,6 +351,7 @@ static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -371,6 +374,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -397,4 +401,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

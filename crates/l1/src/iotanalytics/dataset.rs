@@ -1213,6 +1213,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1242,6 +1243,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ACTION: Shape = Shape {
@@ -1288,6 +1290,7 @@ static SHAPE_CONTAINER_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -1313,6 +1316,7 @@ static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE: Shape = Shape {
@@ -1357,6 +1361,7 @@ static SHAPE_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_VERSION_VALUE: Shape = Shape {
@@ -1372,6 +1377,7 @@ static SHAPE_DATASET_CONTENT_VERSION_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FILE_URI_VALUE: Shape = Shape {
@@ -1385,6 +1391,7 @@ static SHAPE_OUTPUT_FILE_URI_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_ACTION: Shape = Shape {
@@ -1412,6 +1419,7 @@ static SHAPE_QUERY_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1422,6 +1430,7 @@ static SHAPE_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_DELTA_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TIME: Shape = Shape {
@@ -1440,6 +1449,7 @@ static SHAPE_DELTA_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_DELIVERY_RULE: Shape = Shape {
@@ -1458,6 +1468,7 @@ static SHAPE_DATASET_CONTENT_DELIVERY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONTENT_DELIVERY_RULE_DESTINATION: Shape = Shape {
@@ -1476,6 +1487,7 @@ static SHAPE_DATASET_CONTENT_DELIVERY_RULE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_EVENTS_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1503,6 +1515,7 @@ static SHAPE_IOT_EVENTS_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1547,6 +1560,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_CONFIGURATION: Shape = Shape {
@@ -1573,6 +1587,7 @@ static SHAPE_GLUE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LATE_DATA_RULE: Shape = Shape {
@@ -1596,6 +1611,7 @@ static SHAPE_LATE_DATA_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LATE_DATA_RULE_CONFIGURATION: Shape = Shape {
@@ -1606,6 +1622,7 @@ static SHAPE_LATE_DATA_RULE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION: Shape = Shape {
@@ -1620,6 +1637,7 @@ static SHAPE_DELTA_TIME_SESSION_WINDOW_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -1642,6 +1660,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1668,6 +1687,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGER: Shape = Shape {
@@ -1686,6 +1706,7 @@ static SHAPE_TRIGGER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1696,6 +1717,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRIGGERING_DATASET: Shape = Shape {
@@ -1711,6 +1733,7 @@ static SHAPE_TRIGGERING_DATASET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
@@ -1733,4 +1756,5 @@ static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

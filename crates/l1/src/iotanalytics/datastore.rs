@@ -668,6 +668,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_PARTITIONS: Shape = Shape {
@@ -687,6 +688,7 @@ static SHAPE_DATASTORE_PARTITIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_PARTITION: Shape = Shape {
@@ -705,6 +707,7 @@ static SHAPE_DATASTORE_PARTITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION: Shape = Shape {
@@ -718,6 +721,7 @@ static SHAPE_PARTITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTAMP_PARTITION: Shape = Shape {
@@ -742,6 +746,7 @@ static SHAPE_TIMESTAMP_PARTITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE_STORAGE: Shape = Shape {
@@ -766,6 +771,7 @@ static SHAPE_DATASTORE_STORAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
@@ -804,6 +810,7 @@ static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IOT_SITE_WISE_MULTI_LAYER_STORAGE: Shape = Shape {
@@ -814,6 +821,7 @@ static SHAPE_IOT_SITE_WISE_MULTI_LAYER_STORAGE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOMER_MANAGED_S3_STORAGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_S3_STORAGE: Shape = Shape {
@@ -842,6 +850,7 @@ static SHAPE_CUSTOMER_MANAGED_S3_STORAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -860,6 +869,7 @@ static SHAPE_FILE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARQUET_CONFIGURATION: Shape = Shape {
@@ -870,6 +880,7 @@ static SHAPE_PARQUET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SCHEMA_DEFINITION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
@@ -889,6 +900,7 @@ static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN: Shape = Shape {
@@ -907,6 +919,7 @@ static SHAPE_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -929,6 +942,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -955,4 +969,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

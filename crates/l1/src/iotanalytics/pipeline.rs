@@ -758,6 +758,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVITY: Shape = Shape {
@@ -824,6 +825,7 @@ static SHAPE_ACTIVITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ATTRIBUTES: Shape = Shape {
@@ -865,6 +867,7 @@ static SHAPE_ADD_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL: Shape = Shape {
@@ -902,6 +905,7 @@ static SHAPE_CHANNEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASTORE: Shape = Shape {
@@ -929,6 +933,7 @@ static SHAPE_DATASTORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_REGISTRY_ENRICH: Shape = Shape {
@@ -985,6 +990,7 @@ static SHAPE_DEVICE_REGISTRY_ENRICH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_SHADOW_ENRICH: Shape = Shape {
@@ -1041,6 +1047,7 @@ static SHAPE_DEVICE_SHADOW_ENRICH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1077,6 +1084,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA: Shape = Shape {
@@ -1124,6 +1132,7 @@ static SHAPE_LAMBDA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATH: Shape = Shape {
@@ -1170,6 +1179,7 @@ static SHAPE_MATH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMOVE_ATTRIBUTES: Shape = Shape {
@@ -1215,6 +1225,7 @@ static SHAPE_REMOVE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECT_ATTRIBUTES: Shape = Shape {
@@ -1260,6 +1271,7 @@ static SHAPE_SELECT_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1286,4 +1298,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -279,6 +279,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUITE_DEFINITION_CONFIGURATION: Shape = Shape {
@@ -336,6 +337,7 @@ static SHAPE_SUITE_DEFINITION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEVICE_UNDER_TEST: Shape = Shape {
@@ -362,6 +364,7 @@ static SHAPE_DEVICE_UNDER_TEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -388,4 +391,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1495,6 +1496,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLLECTION_SCHEME: Shape = Shape {
@@ -1513,6 +1515,21 @@ static SHAPE_COLLECTION_SCHEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CollectionScheme",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimeBasedCollectionScheme"]),
+                Check::Required(&["TimeBasedCollectionScheme"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConditionBasedCollectionScheme"]),
+                Check::Required(&["ConditionBasedCollectionScheme"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TIME_BASED_COLLECTION_SCHEME: Shape = Shape {
@@ -1527,6 +1544,7 @@ static SHAPE_TIME_BASED_COLLECTION_SCHEME: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_BASED_COLLECTION_SCHEME: Shape = Shape {
@@ -1572,6 +1590,7 @@ static SHAPE_CONDITION_BASED_COLLECTION_SCHEME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_DESTINATION_CONFIG: Shape = Shape {
@@ -1596,6 +1615,25 @@ static SHAPE_DATA_DESTINATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataDestinationConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["S3Config"]),
+                Check::Required(&["S3Config"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimestreamConfig"]),
+                Check::Required(&["TimestreamConfig"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MqttTopicConfig"]),
+                Check::Required(&["MqttTopicConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_CONFIG: Shape = Shape {
@@ -1642,6 +1680,7 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_CONFIG: Shape = Shape {
@@ -1674,6 +1713,7 @@ static SHAPE_TIMESTREAM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQTT_TOPIC_CONFIG: Shape = Shape {
@@ -1704,6 +1744,7 @@ static SHAPE_MQTT_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION: Shape = Shape {
@@ -1733,6 +1774,7 @@ static SHAPE_DATA_PARTITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION_STORAGE_OPTIONS: Shape = Shape {
@@ -1761,6 +1803,7 @@ static SHAPE_DATA_PARTITION_STORAGE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_MAXIMUM_SIZE: Shape = Shape {
@@ -1786,6 +1829,7 @@ static SHAPE_STORAGE_MAXIMUM_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_MINIMUM_TIME_TO_LIVE: Shape = Shape {
@@ -1811,6 +1855,7 @@ static SHAPE_STORAGE_MINIMUM_TIME_TO_LIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PARTITION_UPLOAD_OPTIONS: Shape = Shape {
@@ -1837,6 +1882,7 @@ static SHAPE_DATA_PARTITION_UPLOAD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_INFORMATION: Shape = Shape {
@@ -1885,6 +1931,7 @@ static SHAPE_SIGNAL_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_FETCH_INFORMATION: Shape = Shape {
@@ -1937,6 +1984,7 @@ static SHAPE_SIGNAL_FETCH_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1955,6 +2003,21 @@ static SHAPE_SIGNAL_FETCH_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SignalFetchConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TimeBased"]),
+                Check::Required(&["TimeBased"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConditionBased"]),
+                Check::Required(&["ConditionBased"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TIME_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1968,6 +2031,7 @@ static SHAPE_TIME_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
@@ -1993,6 +2057,7 @@ static SHAPE_CONDITION_BASED_SIGNAL_FETCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2019,4 +2084,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

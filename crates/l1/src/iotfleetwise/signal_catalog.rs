@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -687,11 +688,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_COUNTS: Shape = Shape {
     name: "NodeCounts",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_NODE: Shape = Shape {
@@ -722,6 +725,17 @@ static SHAPE_NODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Node",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["Branch"]),
+            Check::OnlyKeys(&["Sensor"]),
+            Check::OnlyKeys(&["Actuator"]),
+            Check::OnlyKeys(&["Attribute"]),
+        ]),
+    }],
 };
 
 static SHAPE_BRANCH: Shape = Shape {
@@ -745,6 +759,7 @@ static SHAPE_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENSOR: Shape = Shape {
@@ -837,6 +852,7 @@ static SHAPE_SENSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTUATOR: Shape = Shape {
@@ -935,6 +951,7 @@ static SHAPE_ACTUATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -1039,6 +1056,7 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1065,4 +1083,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -489,6 +490,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATE_TEMPLATE_ASSOCIATION: Shape = Shape {
@@ -512,6 +514,7 @@ static SHAPE_STATE_TEMPLATE_ASSOCIATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATE_TEMPLATE_UPDATE_STRATEGY: Shape = Shape {
@@ -530,6 +533,21 @@ static SHAPE_STATE_TEMPLATE_UPDATE_STRATEGY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StateTemplateUpdateStrategy",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Periodic"]),
+                Check::Required(&["Periodic"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OnChange"]),
+                Check::Required(&["OnChange"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY: Shape = Shape {
@@ -540,6 +558,7 @@ static SHAPE_PERIODIC_STATE_TEMPLATE_UPDATE_STRATEGY: Shape = Shape {
         ty: Ty::Object(&SHAPE_TIME_PERIOD),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIME_PERIOD: Shape = Shape {
@@ -564,6 +583,7 @@ static SHAPE_TIME_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -590,4 +610,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIG: Shape = Shape {
@@ -307,6 +308,7 @@ static SHAPE_DESTINATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -333,6 +335,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
@@ -347,4 +350,5 @@ static SHAPE_TIMEOUT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

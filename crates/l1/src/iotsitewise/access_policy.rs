@@ -380,6 +380,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POLICY_IDENTITY: Shape = Shape {
@@ -404,6 +405,7 @@ static SHAPE_ACCESS_POLICY_IDENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ROLE: Shape = Shape {
@@ -419,6 +421,7 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_USER: Shape = Shape {
@@ -434,6 +437,7 @@ static SHAPE_IAM_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_USER: Shape = Shape {
@@ -449,6 +453,7 @@ static SHAPE_USER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POLICY_RESOURCE: Shape = Shape {
@@ -467,6 +472,7 @@ static SHAPE_ACCESS_POLICY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL: Shape = Shape {
@@ -484,6 +490,7 @@ static SHAPE_PORTAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT: Shape = Shape {
@@ -501,4 +508,5 @@ static SHAPE_PROJECT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -377,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_HIERARCHY: Shape = Shape {
@@ -411,6 +412,7 @@ static SHAPE_ASSET_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY: Shape = Shape {
@@ -460,6 +462,7 @@ static SHAPE_ASSET_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -478,4 +481,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

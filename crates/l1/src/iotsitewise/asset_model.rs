@@ -1081,6 +1081,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_COMPOSITE_MODEL: Shape = Shape {
@@ -1170,6 +1171,7 @@ static SHAPE_ASSET_MODEL_COMPOSITE_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_PROPERTY: Shape = Shape {
@@ -1246,6 +1248,7 @@ static SHAPE_ASSET_MODEL_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_TYPE: Shape = Shape {
@@ -1279,6 +1282,7 @@ static SHAPE_PROPERTY_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
@@ -1292,6 +1296,7 @@ static SHAPE_ATTRIBUTE_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC: Shape = Shape {
@@ -1325,6 +1330,7 @@ static SHAPE_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPRESSION_VARIABLE: Shape = Shape {
@@ -1348,6 +1354,7 @@ static SHAPE_EXPRESSION_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIABLE_VALUE: Shape = Shape {
@@ -1420,6 +1427,7 @@ static SHAPE_VARIABLE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_PATH_DEFINITION: Shape = Shape {
@@ -1435,6 +1443,7 @@ static SHAPE_PROPERTY_PATH_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_WINDOW: Shape = Shape {
@@ -1445,6 +1454,7 @@ static SHAPE_METRIC_WINDOW: Shape = Shape {
         ty: Ty::Object(&SHAPE_TUMBLING_WINDOW),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TUMBLING_WINDOW: Shape = Shape {
@@ -1471,6 +1481,7 @@ static SHAPE_TUMBLING_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -1498,6 +1509,7 @@ static SHAPE_TRANSFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_HIERARCHY: Shape = Shape {
@@ -1550,6 +1562,7 @@ static SHAPE_ASSET_MODEL_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIP: Shape = Shape {
@@ -1573,6 +1586,7 @@ static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_PROPERTY_MAPPING: Shape = Shape {
@@ -1597,6 +1611,7 @@ static SHAPE_ENFORCED_ASSET_MODEL_INTERFACE_PROPERTY_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1615,4 +1630,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -434,6 +434,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -444,6 +445,7 @@ static SHAPE_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -472,6 +474,7 @@ static SHAPE_ANOMALY_DETECTION_COMPUTATION_MODEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION_MODEL_DATA_BINDING_VALUE: Shape = Shape {
@@ -501,6 +504,7 @@ static SHAPE_COMPUTATION_MODEL_DATA_BINDING_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_MODEL_PROPERTY_BINDING_VALUE: Shape = Shape {
@@ -529,6 +533,7 @@ static SHAPE_ASSET_MODEL_PROPERTY_BINDING_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_PROPERTY_BINDING_VALUE: Shape = Shape {
@@ -557,6 +562,7 @@ static SHAPE_ASSET_PROPERTY_BINDING_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -583,4 +589,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

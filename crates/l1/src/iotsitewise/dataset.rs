@@ -529,6 +529,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_CONFIG: Shape = Shape {
@@ -539,6 +540,7 @@ static SHAPE_DATASET_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SESSION_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_CONFIG: Shape = Shape {
@@ -557,6 +559,7 @@ static SHAPE_SESSION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_SOURCE: Shape = Shape {
@@ -587,6 +590,7 @@ static SHAPE_DATASET_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DETAIL: Shape = Shape {
@@ -597,6 +601,7 @@ static SHAPE_SOURCE_DETAIL: Shape = Shape {
         ty: Ty::Object(&SHAPE_KENDRA_SOURCE_DETAIL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_SOURCE_DETAIL: Shape = Shape {
@@ -625,6 +630,7 @@ static SHAPE_KENDRA_SOURCE_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -643,4 +649,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

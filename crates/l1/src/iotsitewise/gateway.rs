@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -404,6 +405,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_CAPABILITY_SUMMARY: Shape = Shape {
@@ -422,6 +424,7 @@ static SHAPE_GATEWAY_CAPABILITY_SUMMARY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_PLATFORM: Shape = Shape {
@@ -440,6 +443,15 @@ static SHAPE_GATEWAY_PLATFORM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/GatewayPlatform",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["GreengrassV2"]),
+            Check::Required(&["SiemensIE"]),
+        ]),
+    }],
 };
 
 static SHAPE_GREENGRASS_V2: Shape = Shape {
@@ -466,6 +478,7 @@ static SHAPE_GREENGRASS_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIEMENS_IE: Shape = Shape {
@@ -481,6 +494,7 @@ static SHAPE_SIEMENS_IE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -499,4 +513,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

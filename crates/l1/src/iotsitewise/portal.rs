@@ -440,6 +440,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARMS: Shape = Shape {
@@ -468,6 +469,7 @@ static SHAPE_ALARMS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL_TYPE_ENTRY: Shape = Shape {
@@ -483,6 +485,7 @@ static SHAPE_PORTAL_TYPE_ENTRY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -501,4 +504,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -679,6 +679,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -705,6 +706,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_CONFIGURATION: Shape = Shape {
@@ -715,6 +717,7 @@ static SHAPE_TASK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_TASK_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_TASK_CONFIGURATION: Shape = Shape {
@@ -826,6 +829,7 @@ static SHAPE_CONTAINER_TASK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EPHEMERAL_STORAGE_CONFIGURATION: Shape = Shape {
@@ -851,6 +855,7 @@ static SHAPE_EPHEMERAL_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT: Shape = Shape {
@@ -896,6 +901,7 @@ static SHAPE_MOUNT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOUNT_SOURCE: Shape = Shape {
@@ -906,6 +912,7 @@ static SHAPE_MOUNT_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_ACCESS_POINT_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_POINT_SOURCE: Shape = Shape {
@@ -935,4 +942,5 @@ static SHAPE_S3_ACCESS_POINT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

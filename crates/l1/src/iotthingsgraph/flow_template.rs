@@ -159,6 +159,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_DOCUMENT: Shape = Shape {
@@ -177,4 +178,5 @@ static SHAPE_DEFINITION_DOCUMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

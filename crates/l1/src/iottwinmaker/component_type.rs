@@ -785,6 +785,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_COMPONENT_TYPE: Shape = Shape {
@@ -800,6 +801,7 @@ static SHAPE_COMPOSITE_COMPONENT_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -839,6 +841,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CONNECTOR: Shape = Shape {
@@ -857,6 +860,7 @@ static SHAPE_DATA_CONNECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_FUNCTION: Shape = Shape {
@@ -874,6 +878,7 @@ static SHAPE_LAMBDA_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_DEFINITION: Shape = Shape {
@@ -932,6 +937,7 @@ static SHAPE_PROPERTY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TYPE: Shape = Shape {
@@ -994,6 +1000,7 @@ static SHAPE_DATA_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_VALUE: Shape = Shape {
@@ -1078,6 +1085,7 @@ static SHAPE_DATA_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
@@ -1108,6 +1116,7 @@ static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP: Shape = Shape {
@@ -1136,6 +1145,7 @@ static SHAPE_RELATIONSHIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -1169,4 +1179,5 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -834,6 +834,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT: Shape = Shape {
@@ -910,6 +911,7 @@ static SHAPE_COMPONENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY: Shape = Shape {
@@ -928,6 +930,7 @@ static SHAPE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION: Shape = Shape {
@@ -1004,6 +1007,7 @@ static SHAPE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_TYPE: Shape = Shape {
@@ -1066,6 +1070,7 @@ static SHAPE_DATA_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_VALUE: Shape = Shape {
@@ -1150,6 +1155,7 @@ static SHAPE_DATA_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
@@ -1180,6 +1186,7 @@ static SHAPE_RELATIONSHIP_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONSHIP: Shape = Shape {
@@ -1208,6 +1215,7 @@ static SHAPE_RELATIONSHIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -1241,6 +1249,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATUS: Shape = Shape {
@@ -1262,6 +1271,7 @@ static SHAPE_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR: Shape = Shape {
@@ -1287,6 +1297,7 @@ static SHAPE_ERROR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_COMPONENT: Shape = Shape {
@@ -1364,4 +1375,5 @@ static SHAPE_COMPOSITE_COMPONENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -255,6 +255,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_DEVICE_PROFILE: Shape = Shape {
@@ -444,6 +445,7 @@ static SHAPE_LO_RA_WAN_DEVICE_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -470,4 +472,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -333,6 +333,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -359,6 +360,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACE_CONTENT: Shape = Shape {
@@ -383,4 +385,5 @@ static SHAPE_TRACE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_ACCOUNT_INFO: Shape = Shape {
@@ -351,6 +352,7 @@ static SHAPE_SIDEWALK_ACCOUNT_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT: Shape = Shape {
@@ -383,6 +385,7 @@ static SHAPE_SIDEWALK_ACCOUNT_INFO_WITH_FINGERPRINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIDEWALK_UPDATE_ACCOUNT: Shape = Shape {
@@ -398,6 +401,7 @@ static SHAPE_SIDEWALK_UPDATE_ACCOUNT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -424,4 +428,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

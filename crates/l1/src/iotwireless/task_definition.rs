@@ -384,6 +384,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Shape = Shape {
@@ -402,6 +403,7 @@ static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_GATEWAY_VERSION: Shape = Shape {
@@ -438,6 +440,7 @@ static SHAPE_LO_RA_WAN_GATEWAY_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -464,6 +467,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPDATE_WIRELESS_GATEWAY_TASK_CREATE: Shape = Shape {
@@ -496,6 +500,7 @@ static SHAPE_UPDATE_WIRELESS_GATEWAY_TASK_CREATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE: Shape = Shape {
@@ -534,4 +539,5 @@ static SHAPE_LO_RA_WAN_UPDATE_GATEWAY_TASK_CREATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

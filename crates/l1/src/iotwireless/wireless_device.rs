@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -748,6 +749,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_DEVICE: Shape = Shape {
@@ -813,6 +815,17 @@ static SHAPE_LO_RA_WAN_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/LoRaWANDevice",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OtaaV11"]),
+            Check::Required(&["OtaaV10x"]),
+            Check::Required(&["AbpV11"]),
+            Check::Required(&["AbpV10x"]),
+        ]),
+    }],
 };
 
 static SHAPE_ABP_V10X: Shape = Shape {
@@ -834,6 +847,7 @@ static SHAPE_ABP_V10X: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_KEYS_ABP_V10X: Shape = Shape {
@@ -858,6 +872,7 @@ static SHAPE_SESSION_KEYS_ABP_V10X: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABP_V11: Shape = Shape {
@@ -879,6 +894,7 @@ static SHAPE_ABP_V11: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_KEYS_ABP_V11: Shape = Shape {
@@ -921,6 +937,7 @@ static SHAPE_SESSION_KEYS_ABP_V11: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_PORTS: Shape = Shape {
@@ -936,6 +953,7 @@ static SHAPE_F_PORTS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION: Shape = Shape {
@@ -977,6 +995,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTAA_V10X: Shape = Shape {
@@ -1001,6 +1020,7 @@ static SHAPE_OTAA_V10X: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OTAA_V11: Shape = Shape {
@@ -1034,6 +1054,7 @@ static SHAPE_OTAA_V11: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1060,4 +1081,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LO_RA_WAN_GATEWAY: Shape = Shape {
@@ -298,6 +299,7 @@ static SHAPE_LO_RA_WAN_GATEWAY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -324,4 +326,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

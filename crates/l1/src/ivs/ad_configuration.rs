@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_TAILOR_PLAYBACK_CONFIGURATION: Shape = Shape {
@@ -297,6 +298,7 @@ static SHAPE_MEDIA_TAILOR_PLAYBACK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POST_ROLL_CONFIGURATION: Shape = Shape {
@@ -319,6 +321,7 @@ static SHAPE_POST_ROLL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -347,4 +350,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -463,6 +463,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTITRACK_INPUT_CONFIGURATION: Shape = Shape {
@@ -493,6 +494,7 @@ static SHAPE_MULTITRACK_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -519,4 +521,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

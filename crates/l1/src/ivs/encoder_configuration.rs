@@ -217,6 +217,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -243,6 +244,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO: Shape = Shape {
@@ -289,4 +291,5 @@ static SHAPE_VIDEO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -534,6 +534,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -544,6 +545,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DESTINATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -559,6 +561,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENDITION_CONFIGURATION: Shape = Shape {
@@ -592,6 +595,7 @@ static SHAPE_RENDITION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -618,6 +622,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -670,4 +675,5 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -456,6 +456,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Shape = Shape {
@@ -515,6 +516,7 @@ static SHAPE_AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CONFIGURATION: Shape = Shape {
@@ -525,6 +527,7 @@ static SHAPE_HLS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION: Shape = Shape {
@@ -539,6 +542,7 @@ static SHAPE_PARTICIPANT_RECORDING_HLS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -549,6 +553,7 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -592,6 +597,7 @@ static SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -618,4 +624,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -353,6 +353,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -377,6 +378,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -392,6 +394,7 @@ static SHAPE_CLOUD_WATCH_LOGS_DESTINATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -407,6 +410,7 @@ static SHAPE_FIREHOSE_DESTINATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -422,6 +426,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -448,4 +453,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

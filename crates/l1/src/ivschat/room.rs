@@ -296,6 +296,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_REVIEW_HANDLER: Shape = Shape {
@@ -322,6 +323,7 @@ static SHAPE_MESSAGE_REVIEW_HANDLER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -348,4 +350,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

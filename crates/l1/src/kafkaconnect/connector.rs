@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1184,6 +1185,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY: Shape = Shape {
@@ -1202,6 +1204,15 @@ static SHAPE_CAPACITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Capacity",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AutoScaling"]),
+            Check::Required(&["ProvisionedCapacity"]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTO_SCALING: Shape = Shape {
@@ -1249,6 +1260,7 @@ static SHAPE_AUTO_SCALING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_IN_POLICY: Shape = Shape {
@@ -1263,6 +1275,7 @@ static SHAPE_SCALE_IN_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_OUT_POLICY: Shape = Shape {
@@ -1277,6 +1290,7 @@ static SHAPE_SCALE_OUT_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_CAPACITY: Shape = Shape {
@@ -1300,6 +1314,7 @@ static SHAPE_PROVISIONED_CAPACITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER: Shape = Shape {
@@ -1310,6 +1325,7 @@ static SHAPE_KAFKA_CLUSTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_APACHE_KAFKA_CLUSTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
@@ -1328,6 +1344,7 @@ static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC: Shape = Shape {
@@ -1359,6 +1376,7 @@ static SHAPE_VPC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1372,6 +1390,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -1385,6 +1404,7 @@ static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY: Shape = Shape {
@@ -1395,6 +1415,7 @@ static SHAPE_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORKER_LOG_DELIVERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_LOG_DELIVERY: Shape = Shape {
@@ -1419,6 +1440,7 @@ static SHAPE_WORKER_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_LOG_DELIVERY: Shape = Shape {
@@ -1437,6 +1459,7 @@ static SHAPE_CLOUD_WATCH_LOGS_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DELIVERY: Shape = Shape {
@@ -1455,6 +1478,7 @@ static SHAPE_FIREHOSE_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DELIVERY: Shape = Shape {
@@ -1479,6 +1503,7 @@ static SHAPE_S3_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN: Shape = Shape {
@@ -1489,6 +1514,7 @@ static SHAPE_PLUGIN: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_PLUGIN),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PLUGIN: Shape = Shape {
@@ -1514,6 +1540,7 @@ static SHAPE_CUSTOM_PLUGIN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1539,6 +1566,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
@@ -1564,4 +1592,5 @@ static SHAPE_WORKER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -342,6 +342,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PLUGIN_LOCATION: Shape = Shape {
@@ -352,6 +353,7 @@ static SHAPE_CUSTOM_PLUGIN_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -376,6 +378,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -402,4 +405,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

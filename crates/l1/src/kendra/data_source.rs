@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -3456,6 +3457,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3502,6 +3504,7 @@ static SHAPE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -3526,6 +3529,7 @@ static SHAPE_INLINE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
@@ -3570,6 +3574,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -3613,6 +3618,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
@@ -3642,6 +3648,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
@@ -3678,6 +3685,7 @@ static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -3750,6 +3758,24 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3Configuration"]),
+            Check::Required(&["SharePointConfiguration"]),
+            Check::Required(&["SalesforceConfiguration"]),
+            Check::Required(&["OneDriveConfiguration"]),
+            Check::Required(&["ServiceNowConfiguration"]),
+            Check::Required(&["DatabaseConfiguration"]),
+            Check::Required(&["ConfluenceConfiguration"]),
+            Check::Required(&["GoogleDriveConfiguration"]),
+            Check::Required(&["WebCrawlerConfiguration"]),
+            Check::Required(&["WorkDocsConfiguration"]),
+            Check::Required(&["TemplateConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_CONFLUENCE_CONFIGURATION: Shape = Shape {
@@ -3855,6 +3881,7 @@ static SHAPE_CONFLUENCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_ATTACHMENT_CONFIGURATION: Shape = Shape {
@@ -3882,6 +3909,7 @@ static SHAPE_CONFLUENCE_ATTACHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3929,6 +3957,7 @@ static SHAPE_CONFLUENCE_ATTACHMENT_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_BLOG_CONFIGURATION: Shape = Shape {
@@ -3948,6 +3977,7 @@ static SHAPE_CONFLUENCE_BLOG_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -3993,6 +4023,7 @@ static SHAPE_CONFLUENCE_BLOG_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_PAGE_CONFIGURATION: Shape = Shape {
@@ -4012,6 +4043,7 @@ static SHAPE_CONFLUENCE_PAGE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -4060,6 +4092,7 @@ static SHAPE_CONFLUENCE_PAGE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SPACE_CONFIGURATION: Shape = Shape {
@@ -4129,6 +4162,7 @@ static SHAPE_CONFLUENCE_SPACE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -4164,6 +4198,7 @@ static SHAPE_CONFLUENCE_SPACE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -4208,6 +4243,7 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_CONFIGURATION: Shape = Shape {
@@ -4258,6 +4294,7 @@ static SHAPE_DATABASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACL_CONFIGURATION: Shape = Shape {
@@ -4272,6 +4309,7 @@ static SHAPE_ACL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -4341,6 +4379,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
@@ -4377,6 +4416,7 @@ static SHAPE_DATA_SOURCE_TO_INDEX_FIELD_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
@@ -4436,6 +4476,7 @@ static SHAPE_CONNECTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_CONFIGURATION: Shape = Shape {
@@ -4449,6 +4490,7 @@ static SHAPE_SQL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GOOGLE_DRIVE_CONFIGURATION: Shape = Shape {
@@ -4575,6 +4617,7 @@ static SHAPE_GOOGLE_DRIVE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONE_DRIVE_CONFIGURATION: Shape = Shape {
@@ -4667,6 +4710,7 @@ static SHAPE_ONE_DRIVE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONE_DRIVE_USERS: Shape = Shape {
@@ -4699,6 +4743,15 @@ static SHAPE_ONE_DRIVE_USERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OneDriveUsers",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["OneDriveUserList"]),
+            Check::Required(&["OneDriveUserS3Path"]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_PATH: Shape = Shape {
@@ -4726,6 +4779,7 @@ static SHAPE_S3_PATH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -4809,6 +4863,7 @@ static SHAPE_S3_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_LIST_CONFIGURATION: Shape = Shape {
@@ -4823,6 +4878,7 @@ static SHAPE_ACCESS_CONTROL_LIST_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENTS_METADATA_CONFIGURATION: Shape = Shape {
@@ -4837,6 +4893,7 @@ static SHAPE_DOCUMENTS_METADATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CONFIGURATION: Shape = Shape {
@@ -4942,6 +4999,7 @@ static SHAPE_SALESFORCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CHATTER_FEED_CONFIGURATION: Shape = Shape {
@@ -5000,6 +5058,7 @@ static SHAPE_SALESFORCE_CHATTER_FEED_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
@@ -5045,6 +5104,7 @@ static SHAPE_SALESFORCE_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Shape {
@@ -5095,6 +5155,7 @@ static SHAPE_SALESFORCE_CUSTOM_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Sha
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = Shape {
@@ -5135,6 +5196,7 @@ static SHAPE_SALESFORCE_STANDARD_KNOWLEDGE_ARTICLE_TYPE_CONFIGURATION: Shape = S
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION: Shape = Shape {
@@ -5165,6 +5227,7 @@ static SHAPE_SALESFORCE_STANDARD_OBJECT_ATTACHMENT_CONFIGURATION: Shape = Shape 
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SALESFORCE_STANDARD_OBJECT_CONFIGURATION: Shape = Shape {
@@ -5232,6 +5295,7 @@ static SHAPE_SALESFORCE_STANDARD_OBJECT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
@@ -5292,6 +5356,7 @@ static SHAPE_SERVICE_NOW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
@@ -5384,6 +5449,7 @@ static SHAPE_SERVICE_NOW_KNOWLEDGE_ARTICLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -5466,6 +5532,7 @@ static SHAPE_SERVICE_NOW_SERVICE_CATALOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARE_POINT_CONFIGURATION: Shape = Shape {
@@ -5603,6 +5670,7 @@ static SHAPE_SHARE_POINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -5613,6 +5681,7 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
@@ -5713,6 +5782,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -5731,6 +5801,7 @@ static SHAPE_WEB_CRAWLER_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_BASIC_AUTHENTICATION: Shape = Shape {
@@ -5771,6 +5842,7 @@ static SHAPE_WEB_CRAWLER_BASIC_AUTHENTICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
@@ -5811,6 +5883,7 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_URLS: Shape = Shape {
@@ -5829,6 +5902,7 @@ static SHAPE_WEB_CRAWLER_URLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_SEED_URL_CONFIGURATION: Shape = Shape {
@@ -5864,6 +5938,7 @@ static SHAPE_WEB_CRAWLER_SEED_URL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CRAWLER_SITE_MAPS_CONFIGURATION: Shape = Shape {
@@ -5888,6 +5963,7 @@ static SHAPE_WEB_CRAWLER_SITE_MAPS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORK_DOCS_CONFIGURATION: Shape = Shape {
@@ -5967,6 +6043,7 @@ static SHAPE_WORK_DOCS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5993,4 +6070,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -846,6 +846,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_UNITS_CONFIGURATION: Shape = Shape {
@@ -870,6 +871,7 @@ static SHAPE_CAPACITY_UNITS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_METADATA_CONFIGURATION: Shape = Shape {
@@ -912,6 +914,7 @@ static SHAPE_DOCUMENT_METADATA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELEVANCE: Shape = Shape {
@@ -965,6 +968,7 @@ static SHAPE_RELEVANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_IMPORTANCE_ITEM: Shape = Shape {
@@ -991,6 +995,7 @@ static SHAPE_VALUE_IMPORTANCE_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH: Shape = Shape {
@@ -1021,6 +1026,7 @@ static SHAPE_SEARCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1035,6 +1041,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1061,6 +1068,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_TOKEN_CONFIGURATION: Shape = Shape {
@@ -1079,6 +1087,7 @@ static SHAPE_USER_TOKEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
@@ -1105,6 +1114,7 @@ static SHAPE_JSON_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
@@ -1186,4 +1196,5 @@ static SHAPE_JWT_TOKEN_TYPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1044,6 +1045,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["S3DestinationConfiguration"]),
+            Check::Required(&["S3TablesDestinationConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1069,6 +1079,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -1079,6 +1090,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
@@ -1113,6 +1125,7 @@ static SHAPE_CLOUD_WATCH_LOGS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1137,6 +1150,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_QUEUE_S3_CONFIGURATION: Shape = Shape {
@@ -1176,6 +1190,7 @@ static SHAPE_DEAD_LETTER_QUEUE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_CONFIGURATION: Shape = Shape {
@@ -1233,6 +1248,7 @@ static SHAPE_S3_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1266,6 +1282,7 @@ static SHAPE_S3_TABLES_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLE_CONFIGURATION: Shape = Shape {
@@ -1322,6 +1339,7 @@ static SHAPE_S3_TABLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -1341,6 +1359,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_FIELD: Shape = Shape {
@@ -1367,6 +1386,7 @@ static SHAPE_PARTITION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_CONFIGURATION: Shape = Shape {
@@ -1390,6 +1410,7 @@ static SHAPE_STREAM_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_CONFIGURATION: Shape = Shape {
@@ -1418,6 +1439,7 @@ static SHAPE_RECORD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1444,4 +1466,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

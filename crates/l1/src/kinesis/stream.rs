@@ -498,6 +498,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_ENCRYPTION: Shape = Shape {
@@ -523,6 +524,7 @@ static SHAPE_STREAM_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_MODE_DETAILS: Shape = Shape {
@@ -536,6 +538,7 @@ static SHAPE_STREAM_MODE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -562,4 +565,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

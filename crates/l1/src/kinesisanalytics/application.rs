@@ -641,6 +641,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -683,6 +684,7 @@ static SHAPE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PARALLELISM: Shape = Shape {
@@ -693,6 +695,7 @@ static SHAPE_INPUT_PARALLELISM: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -703,6 +706,7 @@ static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INPUT_LAMBDA_PROCESSOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
@@ -721,6 +725,7 @@ static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SCHEMA: Shape = Shape {
@@ -750,6 +755,7 @@ static SHAPE_INPUT_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -774,6 +780,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -792,6 +799,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -810,6 +818,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -828,6 +837,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -838,6 +848,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
@@ -856,6 +867,7 @@ static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
@@ -874,4 +886,5 @@ static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

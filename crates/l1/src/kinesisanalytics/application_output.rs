@@ -326,6 +326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -362,6 +363,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
@@ -372,6 +374,7 @@ static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
@@ -390,6 +393,7 @@ static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
@@ -408,6 +412,7 @@ static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
@@ -426,4 +431,5 @@ static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

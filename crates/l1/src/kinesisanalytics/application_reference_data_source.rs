@@ -468,6 +468,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_DATA_SOURCE: Shape = Shape {
@@ -492,6 +493,7 @@ static SHAPE_REFERENCE_DATA_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_SCHEMA: Shape = Shape {
@@ -521,6 +523,7 @@ static SHAPE_REFERENCE_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -545,6 +548,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -563,6 +567,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -581,6 +586,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -599,6 +605,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -609,6 +616,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_REFERENCE_DATA_SOURCE: Shape = Shape {
@@ -633,4 +641,5 @@ static SHAPE_S3_REFERENCE_DATA_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -2230,6 +2230,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2298,6 +2299,7 @@ static SHAPE_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CODE_CONFIGURATION: Shape = Shape {
@@ -2319,6 +2321,7 @@ static SHAPE_APPLICATION_CODE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONTENT: Shape = Shape {
@@ -2347,6 +2350,7 @@ static SHAPE_CODE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONTENT_LOCATION: Shape = Shape {
@@ -2384,6 +2388,7 @@ static SHAPE_S3_CONTENT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -2412,6 +2417,7 @@ static SHAPE_APPLICATION_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SNAPSHOT_CONFIGURATION: Shape = Shape {
@@ -2422,6 +2428,7 @@ static SHAPE_APPLICATION_SNAPSHOT_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SYSTEM_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -2432,6 +2439,7 @@ static SHAPE_APPLICATION_SYSTEM_ROLLBACK_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_PROPERTIES: Shape = Shape {
@@ -2451,6 +2459,7 @@ static SHAPE_ENVIRONMENT_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_GROUP: Shape = Shape {
@@ -2483,6 +2492,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLINK_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2507,6 +2517,7 @@ static SHAPE_FLINK_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHECKPOINT_CONFIGURATION: Shape = Shape {
@@ -2548,6 +2559,7 @@ static SHAPE_CHECKPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
@@ -2581,6 +2593,7 @@ static SHAPE_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
@@ -2620,6 +2633,7 @@ static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2638,6 +2652,7 @@ static SHAPE_SQL_APPLICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT: Shape = Shape {
@@ -2685,6 +2700,7 @@ static SHAPE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PARALLELISM: Shape = Shape {
@@ -2699,6 +2715,7 @@ static SHAPE_INPUT_PARALLELISM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -2709,6 +2726,7 @@ static SHAPE_INPUT_PROCESSING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INPUT_LAMBDA_PROCESSOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
@@ -2724,6 +2742,7 @@ static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SCHEMA: Shape = Shape {
@@ -2762,6 +2781,7 @@ static SHAPE_INPUT_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -2799,6 +2819,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -2820,6 +2841,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -2838,6 +2860,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -2864,6 +2887,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -2879,6 +2903,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
@@ -2894,6 +2919,7 @@ static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
@@ -2909,6 +2935,7 @@ static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -2945,6 +2972,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZEPPELIN_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -2984,6 +3012,7 @@ static SHAPE_ZEPPELIN_APPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -2994,6 +3023,7 @@ static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GLUE_DATA_CATALOG_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GLUE_DATA_CATALOG_CONFIGURATION: Shape = Shape {
@@ -3009,6 +3039,7 @@ static SHAPE_GLUE_DATA_CATALOG_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ARTIFACT_CONFIGURATION: Shape = Shape {
@@ -3036,6 +3067,7 @@ static SHAPE_CUSTOM_ARTIFACT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAVEN_REFERENCE: Shape = Shape {
@@ -3075,6 +3107,7 @@ static SHAPE_MAVEN_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOY_AS_APPLICATION_CONFIGURATION: Shape = Shape {
@@ -3085,6 +3118,7 @@ static SHAPE_DEPLOY_AS_APPLICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONTENT_BASE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONTENT_BASE_LOCATION: Shape = Shape {
@@ -3113,6 +3147,7 @@ static SHAPE_S3_CONTENT_BASE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZEPPELIN_MONITORING_CONFIGURATION: Shape = Shape {
@@ -3126,6 +3161,7 @@ static SHAPE_ZEPPELIN_MONITORING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -3139,6 +3175,7 @@ static SHAPE_APPLICATION_MAINTENANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIGURATION: Shape = Shape {
@@ -3157,6 +3194,7 @@ static SHAPE_RUN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_RESTORE_CONFIGURATION: Shape = Shape {
@@ -3187,6 +3225,7 @@ static SHAPE_APPLICATION_RESTORE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLINK_RUN_CONFIGURATION: Shape = Shape {
@@ -3197,6 +3236,7 @@ static SHAPE_FLINK_RUN_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3223,4 +3263,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -159,6 +159,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_OPTION: Shape = Shape {
@@ -169,4 +170,5 @@ static SHAPE_CLOUD_WATCH_LOGGING_OPTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -314,6 +314,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
@@ -360,6 +362,7 @@ static SHAPE_DESTINATION_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
@@ -370,6 +373,7 @@ static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
@@ -380,6 +384,7 @@ static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
@@ -390,4 +395,5 @@ static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -460,6 +460,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_DATA_SOURCE: Shape = Shape {
@@ -484,6 +485,7 @@ static SHAPE_REFERENCE_DATA_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_SCHEMA: Shape = Shape {
@@ -513,6 +515,7 @@ static SHAPE_REFERENCE_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_COLUMN: Shape = Shape {
@@ -537,6 +540,7 @@ static SHAPE_RECORD_COLUMN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_FORMAT: Shape = Shape {
@@ -555,6 +559,7 @@ static SHAPE_RECORD_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
@@ -573,6 +578,7 @@ static SHAPE_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
@@ -591,6 +597,7 @@ static SHAPE_CSV_MAPPING_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
@@ -601,6 +608,7 @@ static SHAPE_JSON_MAPPING_PARAMETERS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_REFERENCE_DATA_SOURCE: Shape = Shape {
@@ -619,4 +627,5 @@ static SHAPE_S3_REFERENCE_DATA_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

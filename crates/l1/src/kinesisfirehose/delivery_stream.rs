@@ -4182,6 +4182,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -4265,6 +4266,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Shape = Sh
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS: Shape = Shape {
@@ -4291,6 +4293,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING_OPTIONS: Shape = Shape {
@@ -4325,6 +4328,7 @@ static SHAPE_CLOUD_WATCH_LOGGING_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
@@ -4348,6 +4352,7 @@ static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -4381,6 +4386,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR_PARAMETER: Shape = Shape {
@@ -4419,6 +4425,7 @@ static SHAPE_PROCESSOR_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS: Shape = Shape {
@@ -4433,6 +4440,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -4508,6 +4516,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUFFERING_HINTS: Shape = Shape {
@@ -4534,6 +4543,7 @@ static SHAPE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -4555,6 +4565,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
@@ -4570,6 +4581,7 @@ static SHAPE_KMS_ENCRYPTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -4627,6 +4639,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -4746,6 +4759,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS: Shape = Shape {
@@ -4772,6 +4786,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ID_OPTIONS: Shape = Shape {
@@ -4785,6 +4800,7 @@ static SHAPE_DOCUMENT_ID_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS: Shape = Shape {
@@ -4799,6 +4815,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -4923,6 +4940,7 @@ static SHAPE_DATABASE_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_COLUMNS: Shape = Shape {
@@ -4961,6 +4979,7 @@ static SHAPE_DATABASE_COLUMNS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -4971,6 +4990,7 @@ static SHAPE_DATABASE_SOURCE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_CONFIGURATION: Shape = Shape {
@@ -5007,6 +5027,7 @@ static SHAPE_SECRETS_MANAGER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -5024,6 +5045,7 @@ static SHAPE_DATABASE_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATABASES: Shape = Shape {
@@ -5062,6 +5084,7 @@ static SHAPE_DATABASES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_TABLES: Shape = Shape {
@@ -5100,6 +5123,7 @@ static SHAPE_DATABASE_TABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Shape = Shape {
@@ -5126,6 +5150,7 @@ static SHAPE_DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIRECT_PUT_SOURCE_CONFIGURATION: Shape = Shape {
@@ -5140,6 +5165,7 @@ static SHAPE_DIRECT_PUT_SOURCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5259,6 +5285,7 @@ static SHAPE_ELASTICSEARCH_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_BUFFERING_HINTS: Shape = Shape {
@@ -5285,6 +5312,7 @@ static SHAPE_ELASTICSEARCH_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELASTICSEARCH_RETRY_OPTIONS: Shape = Shape {
@@ -5299,6 +5327,7 @@ static SHAPE_ELASTICSEARCH_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXTENDED_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5429,6 +5458,7 @@ static SHAPE_EXTENDED_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FORMAT_CONVERSION_CONFIGURATION: Shape = Shape {
@@ -5459,6 +5489,7 @@ static SHAPE_DATA_FORMAT_CONVERSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_FORMAT_CONFIGURATION: Shape = Shape {
@@ -5469,6 +5500,7 @@ static SHAPE_INPUT_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DESERIALIZER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESERIALIZER: Shape = Shape {
@@ -5487,6 +5519,7 @@ static SHAPE_DESERIALIZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIVE_JSON_SER_DE: Shape = Shape {
@@ -5507,6 +5540,7 @@ static SHAPE_HIVE_JSON_SER_DE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_X_JSON_SER_DE: Shape = Shape {
@@ -5536,6 +5570,7 @@ static SHAPE_OPEN_X_JSON_SER_DE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_FORMAT_CONFIGURATION: Shape = Shape {
@@ -5546,6 +5581,7 @@ static SHAPE_OUTPUT_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SERIALIZER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIALIZER: Shape = Shape {
@@ -5564,6 +5600,7 @@ static SHAPE_SERIALIZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORC_SER_DE: Shape = Shape {
@@ -5667,6 +5704,7 @@ static SHAPE_ORC_SER_DE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARQUET_SER_DE: Shape = Shape {
@@ -5724,6 +5762,7 @@ static SHAPE_PARQUET_SER_DE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_CONFIGURATION: Shape = Shape {
@@ -5796,6 +5835,7 @@ static SHAPE_SCHEMA_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_PARTITIONING_CONFIGURATION: Shape = Shape {
@@ -5814,6 +5854,7 @@ static SHAPE_DYNAMIC_PARTITIONING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_OPTIONS: Shape = Shape {
@@ -5828,6 +5869,7 @@ static SHAPE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -5902,6 +5944,7 @@ static SHAPE_HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -5940,6 +5983,7 @@ static SHAPE_HTTP_ENDPOINT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_REQUEST_CONFIGURATION: Shape = Shape {
@@ -5970,6 +6014,7 @@ static SHAPE_HTTP_ENDPOINT_REQUEST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_ENDPOINT_COMMON_ATTRIBUTE: Shape = Shape {
@@ -5997,6 +6042,7 @@ static SHAPE_HTTP_ENDPOINT_COMMON_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -6088,6 +6134,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
@@ -6116,6 +6163,7 @@ static SHAPE_CATALOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE_CONFIGURATION: Shape = Shape {
@@ -6176,6 +6224,7 @@ static SHAPE_DESTINATION_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -6191,6 +6240,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_FIELD: Shape = Shape {
@@ -6206,6 +6256,7 @@ static SHAPE_PARTITION_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_EVOLUTION_CONFIGURATION: Shape = Shape {
@@ -6216,6 +6267,7 @@ static SHAPE_SCHEMA_EVOLUTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CREATION_CONFIGURATION: Shape = Shape {
@@ -6226,6 +6278,7 @@ static SHAPE_TABLE_CREATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
@@ -6254,6 +6307,7 @@ static SHAPE_KINESIS_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSK_SOURCE_CONFIGURATION: Shape = Shape {
@@ -6294,6 +6348,7 @@ static SHAPE_MSK_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -6320,6 +6375,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -6421,6 +6477,7 @@ static SHAPE_REDSHIFT_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_COMMAND: Shape = Shape {
@@ -6457,6 +6514,7 @@ static SHAPE_COPY_COMMAND: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_RETRY_OPTIONS: Shape = Shape {
@@ -6471,6 +6529,7 @@ static SHAPE_REDSHIFT_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -6652,6 +6711,7 @@ static SHAPE_SNOWFLAKE_DESTINATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_BUFFERING_HINTS: Shape = Shape {
@@ -6678,6 +6738,7 @@ static SHAPE_SNOWFLAKE_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_RETRY_OPTIONS: Shape = Shape {
@@ -6692,6 +6753,7 @@ static SHAPE_SNOWFLAKE_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_ROLE_CONFIGURATION: Shape = Shape {
@@ -6714,6 +6776,7 @@ static SHAPE_SNOWFLAKE_ROLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_VPC_CONFIGURATION: Shape = Shape {
@@ -6731,6 +6794,7 @@ static SHAPE_SNOWFLAKE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -6821,6 +6885,7 @@ static SHAPE_SPLUNK_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_BUFFERING_HINTS: Shape = Shape {
@@ -6847,6 +6912,7 @@ static SHAPE_SPLUNK_BUFFERING_HINTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLUNK_RETRY_OPTIONS: Shape = Shape {
@@ -6861,6 +6927,7 @@ static SHAPE_SPLUNK_RETRY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -6889,4 +6956,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

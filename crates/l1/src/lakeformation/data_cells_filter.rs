@@ -234,6 +234,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_WILDCARD: Shape = Shape {
@@ -253,6 +254,7 @@ static SHAPE_COLUMN_WILDCARD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROW_FILTER: Shape = Shape {
@@ -271,4 +273,5 @@ static SHAPE_ROW_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

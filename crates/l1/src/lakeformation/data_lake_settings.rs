@@ -321,6 +321,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -331,6 +332,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
@@ -354,4 +356,5 @@ static SHAPE_PRINCIPAL_PERMISSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -391,6 +391,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -401,6 +402,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -431,6 +433,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
@@ -449,6 +452,7 @@ static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_RESOURCE: Shape = Shape {
@@ -467,6 +471,7 @@ static SHAPE_DATABASE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_RESOURCE: Shape = Shape {
@@ -497,6 +502,7 @@ static SHAPE_TABLE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
@@ -538,6 +544,7 @@ static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_WILDCARD: Shape = Shape {
@@ -553,4 +560,5 @@ static SHAPE_COLUMN_WILDCARD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -806,6 +806,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
@@ -820,6 +821,7 @@ static SHAPE_DATA_LAKE_PRINCIPAL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -874,6 +876,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CELLS_FILTER_RESOURCE: Shape = Shape {
@@ -920,6 +923,7 @@ static SHAPE_DATA_CELLS_FILTER_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
@@ -942,6 +946,7 @@ static SHAPE_DATA_LOCATION_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_RESOURCE: Shape = Shape {
@@ -968,6 +973,7 @@ static SHAPE_DATABASE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_KEY_RESOURCE: Shape = Shape {
@@ -1013,6 +1019,7 @@ static SHAPE_LF_TAG_KEY_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_POLICY_RESOURCE: Shape = Shape {
@@ -1053,6 +1060,7 @@ static SHAPE_LF_TAG_POLICY_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG: Shape = Shape {
@@ -1088,6 +1096,7 @@ static SHAPE_LF_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_RESOURCE: Shape = Shape {
@@ -1130,6 +1139,7 @@ static SHAPE_TABLE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
@@ -1187,6 +1197,7 @@ static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_WILDCARD: Shape = Shape {
@@ -1206,4 +1217,5 @@ static SHAPE_COLUMN_WILDCARD: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -372,6 +372,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LF_TAG_PAIR: Shape = Shape {
@@ -419,6 +420,7 @@ static SHAPE_LF_TAG_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -449,6 +451,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABASE_RESOURCE: Shape = Shape {
@@ -475,6 +478,7 @@ static SHAPE_DATABASE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_RESOURCE: Shape = Shape {
@@ -517,6 +521,7 @@ static SHAPE_TABLE_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
@@ -568,4 +573,5 @@ static SHAPE_TABLE_WITH_COLUMNS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -291,6 +293,12 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-excluded",
+        source: "dependentExcluded at #",
+        description: "",
+        check: Check::DependentExcluded("ProvisionedConcurrencyConfig", &["RoutingConfig"]),
+    }],
 };
 
 static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -301,6 +309,7 @@ static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALIAS_ROUTING_CONFIGURATION: Shape = Shape {
@@ -316,6 +325,7 @@ static SHAPE_ALIAS_ROUTING_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VERSION_WEIGHT: Shape = Shape {
@@ -334,4 +344,5 @@ static SHAPE_VERSION_WEIGHT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -710,6 +710,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_SCALING_CONFIG: Shape = Shape {
@@ -750,6 +751,7 @@ static SHAPE_CAPACITY_PROVIDER_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_TRACKING_SCALING_POLICY: Shape = Shape {
@@ -778,6 +780,7 @@ static SHAPE_TARGET_TRACKING_SCALING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -842,6 +845,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Shape = Shape {
@@ -857,6 +861,7 @@ static SHAPE_CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPAGATE_TAGS_CONFIG: Shape = Shape {
@@ -887,6 +892,7 @@ static SHAPE_PROPAGATE_TAGS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -913,6 +919,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_TELEMETRY_CONFIG: Shape = Shape {
@@ -923,6 +930,7 @@ static SHAPE_CAPACITY_PROVIDER_TELEMETRY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG: Shape = Shape {
@@ -949,6 +957,7 @@ static SHAPE_CAPACITY_PROVIDER_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_VPC_CONFIG: Shape = Shape {
@@ -995,4 +1004,5 @@ static SHAPE_CAPACITY_PROVIDER_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -314,6 +314,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_PUBLISHERS: Shape = Shape {
@@ -340,6 +341,7 @@ static SHAPE_ALLOWED_PUBLISHERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_SIGNING_POLICIES: Shape = Shape {
@@ -353,6 +355,7 @@ static SHAPE_CODE_SIGNING_POLICIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -379,4 +382,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

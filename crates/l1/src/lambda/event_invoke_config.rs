@@ -247,6 +247,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIG: Shape = Shape {
@@ -265,6 +266,7 @@ static SHAPE_DESTINATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE: Shape = Shape {
@@ -282,6 +284,7 @@ static SHAPE_ON_FAILURE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_SUCCESS: Shape = Shape {
@@ -299,4 +302,5 @@ static SHAPE_ON_SUCCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

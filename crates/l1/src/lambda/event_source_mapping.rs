@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1385,6 +1386,50 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3634 aws_lambda_eventsourcemapping/eventsourcearn_sqs_exclusive.json",
+            description: "When 'EventSourceArn' is associated to SQS don't specify 'StartingPosition'",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "EventSourceArn",
+                        &Check::AllOf(&[
+                            Check::Pattern(
+                                r"^arn:(aws[a-zA-Z0-9-]*):sqs:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$",
+                            ),
+                            Check::Type(&["string"]),
+                        ]),
+                    ),
+                    Check::Required(&["EventSourceArn"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property("StartingPosition", &Check::Never),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3633 aws_lambda_eventsourcemapping/eventsourcearn_stream_inclusive.json",
+            description: "When 'EventSourceArn' is associate to Kinesis, Kafka, or DynamoDB you must specify 'StartingPosition'",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "EventSourceArn",
+                        &Check::AllOf(&[
+                            Check::Pattern("arn:aws.*:(kinesis|kafka|dynamodb):.*"),
+                            Check::Type(&["string"]),
+                        ]),
+                    ),
+                    Check::Required(&["EventSourceArn"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["StartingPosition"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1408,6 +1453,7 @@ static SHAPE_AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
@@ -1463,6 +1509,7 @@ static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_REGISTRY_ACCESS_CONFIG: Shape = Shape {
@@ -1496,6 +1543,7 @@ static SHAPE_SCHEMA_REGISTRY_ACCESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_VALIDATION_CONFIG: Shape = Shape {
@@ -1509,6 +1557,7 @@ static SHAPE_SCHEMA_VALIDATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIG: Shape = Shape {
@@ -1519,6 +1568,7 @@ static SHAPE_DESTINATION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_ON_FAILURE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ON_FAILURE: Shape = Shape {
@@ -1536,6 +1586,7 @@ static SHAPE_ON_FAILURE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_DB_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1573,6 +1624,7 @@ static SHAPE_DOCUMENT_DB_EVENT_SOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERIA: Shape = Shape {
@@ -1592,6 +1644,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1607,6 +1660,7 @@ static SHAPE_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -1620,6 +1674,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIG: Shape = Shape {
@@ -1642,6 +1697,7 @@ static SHAPE_METRICS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_POLLER_CONFIG: Shape = Shape {
@@ -1679,6 +1735,7 @@ static SHAPE_PROVISIONED_POLLER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -1693,6 +1750,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_EVENT_SOURCE: Shape = Shape {
@@ -1703,6 +1761,7 @@ static SHAPE_SELF_MANAGED_EVENT_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_ENDPOINTS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINTS: Shape = Shape {
@@ -1729,6 +1788,7 @@ static SHAPE_ENDPOINTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
@@ -1761,6 +1821,7 @@ static SHAPE_SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ACCESS_CONFIGURATION: Shape = Shape {
@@ -1803,6 +1864,7 @@ static SHAPE_SOURCE_ACCESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1829,4 +1891,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1810,6 +1811,93 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3717 aws_lambda_function/capacity_provider_timeout.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Not(&Check::Required(&["CapacityProviderConfig"])),
+                &Check::Property("Timeout", &Check::Maximum(900.0)),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3696 aws_lambda_function/loglevel_logformat.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "LoggingConfig",
+                        &Check::AllOf(&[
+                            Check::Property("LogFormat", &Check::Const("\"Text\"")),
+                            Check::Required(&["LogFormat"]),
+                        ]),
+                    ),
+                    Check::Required(&["LoggingConfig"]),
+                ]),
+                &Check::Property(
+                    "LoggingConfig",
+                    &Check::Property("SystemLogLevel", &Check::Never),
+                ),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3685 aws_lambda_function/packagetype_image_exclusions.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("PackageType", &Check::Const("\"Image\"")),
+                    Check::Required(&["PackageType"]),
+                ]),
+                &Check::DependentExcluded("PackageType", &["Handler", "Runtime", "Layers"]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3677 aws_lambda_function/zipfile_runtime_enum.json",
+            description: "Using the ZipFile attribute requires a javascript or python runtime to be specified",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::AllOf(&[
+                        Check::Property(
+                            "Code",
+                            &Check::AllOf(&[
+                                Check::Required(&["ZipFile"]),
+                                Check::Type(&["object"]),
+                            ]),
+                        ),
+                        Check::Property("Runtime", &Check::Type(&["string"])),
+                    ]),
+                    Check::Required(&["Code", "Runtime"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Property("Runtime", &Check::Pattern("^(nodejs.*|python.*)$")),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3678 aws_lambda_function/zipfile_runtime_exists.json",
+            description: "Using the ZipFile attribute requires a runtime to be specified",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property(
+                        "Code",
+                        &Check::AllOf(&[Check::Required(&["ZipFile"]), Check::Type(&["object"])]),
+                    ),
+                    Check::Required(&["Code"]),
+                    Check::Type(&["object"]),
+                ]),
+                &Check::Required(&["Runtime"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
@@ -1820,6 +1908,7 @@ static SHAPE_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
@@ -1859,6 +1948,7 @@ static SHAPE_LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -1928,6 +2018,7 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -1943,6 +2034,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DURABLE_CONFIG: Shape = Shape {
@@ -1980,6 +2072,7 @@ static SHAPE_DURABLE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT: Shape = Shape {
@@ -1995,6 +2088,34 @@ static SHAPE_ENVIRONMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[Constraint {
+        rule: "property-names",
+        source: "cfn-lint E3663 aws_lambda_function/environment_variable_keys.json",
+        description: "",
+        check: Check::Property(
+            "Variables",
+            &Check::PropertyNames(&Check::Not(&Check::Enum(&[
+                "\"_HANDLER\"",
+                "\"_X_AMZN_TRACE_ID\"",
+                "\"AWS_DEFAULT_REGION\"",
+                "\"AWS_REGION\"",
+                "\"AWS_EXECUTION_ENV\"",
+                "\"AWS_LAMBDA_FUNCTION_NAME\"",
+                "\"AWS_LAMBDA_FUNCTION_MEMORY_SIZE\"",
+                "\"AWS_LAMBDA_FUNCTION_VERSION\"",
+                "\"AWS_LAMBDA_INITIALIZATION_TYPE\"",
+                "\"AWS_LAMBDA_LOG_GROUP_NAME\"",
+                "\"AWS_LAMBDA_LOG_STREAM_NAME\"",
+                "\"AWS_ACCESS_KEY\"",
+                "\"AWS_ACCESS_KEY_ID\"",
+                "\"AWS_SECRET_ACCESS_KEY\"",
+                "\"AWS_SESSION_TOKEN\"",
+                "\"AWS_LAMBDA_RUNTIME_API\"",
+                "\"LAMBDA_TASK_ROOT\"",
+                "\"LAMBDA_RUNTIME_DIR\"",
+            ]))),
+        ),
+    }],
 };
 
 static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
@@ -2009,6 +2130,7 @@ static SHAPE_EPHEMERAL_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -2044,6 +2166,7 @@ static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILES_CONFIG: Shape = Shape {
@@ -2057,6 +2180,7 @@ static SHAPE_S3_FILES_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
@@ -2083,6 +2207,7 @@ static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIG: Shape = Shape {
@@ -2129,6 +2254,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -2173,6 +2299,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_MANAGEMENT_CONFIG: Shape = Shape {
@@ -2194,6 +2321,7 @@ static SHAPE_RUNTIME_MANAGEMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAP_START: Shape = Shape {
@@ -2207,6 +2335,7 @@ static SHAPE_SNAP_START: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2233,6 +2362,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TENANCY_CONFIG: Shape = Shape {
@@ -2246,6 +2376,7 @@ static SHAPE_TENANCY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRACING_CONFIG: Shape = Shape {
@@ -2259,6 +2390,7 @@ static SHAPE_TRACING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2311,4 +2443,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -530,6 +530,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -576,4 +577,5 @@ static SHAPE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

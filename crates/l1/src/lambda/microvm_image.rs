@@ -841,6 +841,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_ARTIFACT: Shape = Shape {
@@ -856,6 +857,7 @@ static SHAPE_CODE_ARTIFACT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CPU_CONFIGURATION: Shape = Shape {
@@ -869,6 +871,7 @@ static SHAPE_CPU_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -896,6 +899,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOKS: Shape = Shape {
@@ -924,6 +928,7 @@ static SHAPE_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROVM_HOOKS: Shape = Shape {
@@ -1006,6 +1011,7 @@ static SHAPE_MICROVM_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROVM_IMAGE_HOOKS: Shape = Shape {
@@ -1050,6 +1056,7 @@ static SHAPE_MICROVM_IMAGE_HOOKS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING: Shape = Shape {
@@ -1068,6 +1075,7 @@ static SHAPE_LOGGING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGGING: Shape = Shape {
@@ -1096,6 +1104,7 @@ static SHAPE_CLOUD_WATCH_LOGGING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCES: Shape = Shape {
@@ -1106,6 +1115,7 @@ static SHAPE_RESOURCES: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1132,4 +1142,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -379,6 +379,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG: Shape = Shape {
@@ -389,6 +390,7 @@ static SHAPE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_EGRESS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_EGRESS_CONFIGURATION: Shape = Shape {
@@ -462,6 +464,7 @@ static SHAPE_VPC_EGRESS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -488,4 +491,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

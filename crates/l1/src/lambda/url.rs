@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS: Shape = Shape {
@@ -370,4 +371,5 @@ static SHAPE_CORS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -301,6 +301,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
@@ -327,6 +328,7 @@ static SHAPE_FUNCTION_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
@@ -337,6 +339,7 @@ static SHAPE_PROVISIONED_CONCURRENCY_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_POLICY: Shape = Shape {
@@ -362,4 +365,5 @@ static SHAPE_RUNTIME_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -466,6 +466,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REVISION_WEIGHT: Shape = Shape {
@@ -492,6 +493,7 @@ static SHAPE_REVISION_WEIGHT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIG: Shape = Shape {
@@ -505,6 +507,7 @@ static SHAPE_SCALING_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_THROTTLE_CONFIG: Shape = Shape {
@@ -518,4 +521,5 @@ static SHAPE_THROTTLE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -577,6 +577,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILD_CONFIG: Shape = Shape {
@@ -595,6 +596,7 @@ static SHAPE_BUILD_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_CONFIG: Shape = Shape {
@@ -605,6 +607,7 @@ static SHAPE_CODE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OBJECT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OBJECT: Shape = Shape {
@@ -638,6 +641,7 @@ static SHAPE_S3_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_CONFIG: Shape = Shape {
@@ -653,6 +657,7 @@ static SHAPE_RUNTIME_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CONFIG: Shape = Shape {
@@ -724,6 +729,7 @@ static SHAPE_SERVICE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_CONFIG: Shape = Shape {
@@ -734,6 +740,7 @@ static SHAPE_TELEMETRY_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOGGING_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIG: Shape = Shape {
@@ -769,4 +776,5 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -298,4 +299,5 @@ static SHAPE_TAGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -6021,6 +6022,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -6059,6 +6061,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_LOCALE: Shape = Shape {
@@ -6163,6 +6166,7 @@ static SHAPE_BOT_LOCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_FILLER_SETTINGS: Shape = Shape {
@@ -6222,6 +6226,7 @@ static SHAPE_AUDIO_FILLER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VOCABULARY: Shape = Shape {
@@ -6240,6 +6245,7 @@ static SHAPE_CUSTOM_VOCABULARY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VOCABULARY_ITEM: Shape = Shape {
@@ -6276,6 +6282,7 @@ static SHAPE_CUSTOM_VOCABULARY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERATIVE_AI_SETTINGS: Shape = Shape {
@@ -6294,6 +6301,7 @@ static SHAPE_GENERATIVE_AI_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUILDTIME_SETTINGS: Shape = Shape {
@@ -6312,6 +6320,7 @@ static SHAPE_BUILDTIME_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESCRIPTIVE_BOT_BUILDER_SPECIFICATION: Shape = Shape {
@@ -6330,6 +6339,7 @@ static SHAPE_DESCRIPTIVE_BOT_BUILDER_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_MODEL_SPECIFICATION: Shape = Shape {
@@ -6371,6 +6381,7 @@ static SHAPE_BEDROCK_MODEL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_GUARDRAIL_CONFIGURATION: Shape = Shape {
@@ -6397,6 +6408,7 @@ static SHAPE_BEDROCK_GUARDRAIL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_UTTERANCE_GENERATION_SPECIFICATION: Shape = Shape {
@@ -6415,6 +6427,7 @@ static SHAPE_SAMPLE_UTTERANCE_GENERATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUNTIME_SETTINGS: Shape = Shape {
@@ -6433,6 +6446,7 @@ static SHAPE_RUNTIME_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NLU_IMPROVEMENT_SPECIFICATION: Shape = Shape {
@@ -6460,6 +6474,7 @@ static SHAPE_NLU_IMPROVEMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_DISAMBIGUATION_SETTINGS: Shape = Shape {
@@ -6492,6 +6507,7 @@ static SHAPE_INTENT_DISAMBIGUATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION: Shape = Shape {
@@ -6510,6 +6526,7 @@ static SHAPE_SLOT_RESOLUTION_IMPROVEMENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT: Shape = Shape {
@@ -6670,6 +6687,7 @@ static SHAPE_INTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_INTENT_CONFIGURATION: Shape = Shape {
@@ -6688,6 +6706,7 @@ static SHAPE_BEDROCK_AGENT_INTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_CONFIGURATION: Shape = Shape {
@@ -6714,6 +6733,7 @@ static SHAPE_BEDROCK_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -6736,6 +6756,7 @@ static SHAPE_BEDROCK_AGENT_INTENT_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_CODE_HOOK_SETTING: Shape = Shape {
@@ -6746,6 +6767,7 @@ static SHAPE_DIALOG_CODE_HOOK_SETTING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_CODE_HOOK_SETTING: Shape = Shape {
@@ -6776,6 +6798,7 @@ static SHAPE_FULFILLMENT_CODE_HOOK_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_UPDATES_SPECIFICATION: Shape = Shape {
@@ -6810,6 +6833,7 @@ static SHAPE_FULFILLMENT_UPDATES_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_START_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -6847,6 +6871,7 @@ static SHAPE_FULFILLMENT_START_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_GROUP: Shape = Shape {
@@ -6873,6 +6898,7 @@ static SHAPE_MESSAGE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -6903,6 +6929,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PAYLOAD: Shape = Shape {
@@ -6917,6 +6944,7 @@ static SHAPE_CUSTOM_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_RESPONSE_CARD: Shape = Shape {
@@ -6967,6 +6995,7 @@ static SHAPE_IMAGE_RESPONSE_CARD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUTTON: Shape = Shape {
@@ -6993,6 +7022,7 @@ static SHAPE_BUTTON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLAIN_TEXT_MESSAGE: Shape = Shape {
@@ -7007,6 +7037,7 @@ static SHAPE_PLAIN_TEXT_MESSAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSML_MESSAGE: Shape = Shape {
@@ -7021,6 +7052,7 @@ static SHAPE_SSML_MESSAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -7058,6 +7090,7 @@ static SHAPE_FULFILLMENT_UPDATE_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_FULFILLMENT_STATUS_SPECIFICATION: Shape = Shape {
@@ -7118,6 +7151,7 @@ static SHAPE_POST_FULFILLMENT_STATUS_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_SPECIFICATION: Shape = Shape {
@@ -7151,6 +7185,7 @@ static SHAPE_CONDITIONAL_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_BRANCH: Shape = Shape {
@@ -7186,6 +7221,7 @@ static SHAPE_CONDITIONAL_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -7200,6 +7236,7 @@ static SHAPE_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_STATE: Shape = Shape {
@@ -7229,6 +7266,7 @@ static SHAPE_DIALOG_STATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_ACTION: Shape = Shape {
@@ -7271,6 +7309,7 @@ static SHAPE_DIALOG_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_OVERRIDE: Shape = Shape {
@@ -7299,6 +7338,7 @@ static SHAPE_INTENT_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_OVERRIDE_MAP: Shape = Shape {
@@ -7322,6 +7362,7 @@ static SHAPE_SLOT_VALUE_OVERRIDE_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_OVERRIDE: Shape = Shape {
@@ -7354,6 +7395,7 @@ static SHAPE_SLOT_VALUE_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE: Shape = Shape {
@@ -7368,6 +7410,7 @@ static SHAPE_SLOT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SESSION_ATTRIBUTE: Shape = Shape {
@@ -7394,6 +7437,7 @@ static SHAPE_SESSION_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -7421,6 +7465,7 @@ static SHAPE_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_CONDITIONAL_BRANCH: Shape = Shape {
@@ -7439,6 +7484,7 @@ static SHAPE_DEFAULT_CONDITIONAL_BRANCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INITIAL_RESPONSE_SETTING: Shape = Shape {
@@ -7469,6 +7515,7 @@ static SHAPE_INITIAL_RESPONSE_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIALOG_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
@@ -7504,6 +7551,7 @@ static SHAPE_DIALOG_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION: Shape = Shape {
@@ -7564,6 +7612,7 @@ static SHAPE_POST_DIALOG_CODE_HOOK_INVOCATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONTEXT: Shape = Shape {
@@ -7579,6 +7628,7 @@ static SHAPE_INPUT_CONTEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_CLOSING_SETTING: Shape = Shape {
@@ -7609,6 +7659,7 @@ static SHAPE_INTENT_CLOSING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENT_CONFIRMATION_SETTING: Shape = Shape {
@@ -7693,6 +7744,7 @@ static SHAPE_INTENT_CONFIRMATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELICITATION_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
@@ -7716,6 +7768,7 @@ static SHAPE_ELICITATION_CODE_HOOK_INVOCATION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_SPECIFICATION: Shape = Shape {
@@ -7773,6 +7826,7 @@ static SHAPE_PROMPT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROMPT_ATTEMPT_SPECIFICATION: Shape = Shape {
@@ -7803,6 +7857,7 @@ static SHAPE_PROMPT_ATTEMPT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOWED_INPUT_TYPES: Shape = Shape {
@@ -7821,6 +7876,7 @@ static SHAPE_ALLOWED_INPUT_TYPES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_AND_DTMF_INPUT_SPECIFICATION: Shape = Shape {
@@ -7848,6 +7904,7 @@ static SHAPE_AUDIO_AND_DTMF_INPUT_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SPECIFICATION: Shape = Shape {
@@ -7872,6 +7929,7 @@ static SHAPE_AUDIO_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DTMF_SPECIFICATION: Shape = Shape {
@@ -7915,6 +7973,7 @@ static SHAPE_DTMF_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_INPUT_SPECIFICATION: Shape = Shape {
@@ -7928,6 +7987,7 @@ static SHAPE_TEXT_INPUT_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_CONFIGURATION: Shape = Shape {
@@ -7963,6 +8023,7 @@ static SHAPE_KENDRA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_CONTEXT: Shape = Shape {
@@ -8000,6 +8061,7 @@ static SHAPE_OUTPUT_CONTEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_Q_IN_CONNECT_INTENT_CONFIGURATION: Shape = Shape {
@@ -8010,6 +8072,7 @@ static SHAPE_Q_IN_CONNECT_INTENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION: Shape = Shape {
@@ -8027,6 +8090,7 @@ static SHAPE_Q_IN_CONNECT_ASSISTANT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QN_A_INTENT_CONFIGURATION: Shape = Shape {
@@ -8045,6 +8109,7 @@ static SHAPE_QN_A_INTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
@@ -8069,6 +8134,7 @@ static SHAPE_DATA_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_KNOWLEDGE_STORE_CONFIGURATION: Shape = Shape {
@@ -8097,6 +8163,7 @@ static SHAPE_BEDROCK_KNOWLEDGE_STORE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BKB_EXACT_RESPONSE_FIELDS: Shape = Shape {
@@ -8111,6 +8178,7 @@ static SHAPE_BKB_EXACT_RESPONSE_FIELDS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QN_A_KENDRA_CONFIGURATION: Shape = Shape {
@@ -8149,6 +8217,7 @@ static SHAPE_QN_A_KENDRA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPENSEARCH_CONFIGURATION: Shape = Shape {
@@ -8202,6 +8271,7 @@ static SHAPE_OPENSEARCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXACT_RESPONSE_FIELDS: Shape = Shape {
@@ -8228,6 +8298,7 @@ static SHAPE_EXACT_RESPONSE_FIELDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_UTTERANCE: Shape = Shape {
@@ -8238,6 +8309,7 @@ static SHAPE_SAMPLE_UTTERANCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_PRIORITY: Shape = Shape {
@@ -8265,6 +8337,7 @@ static SHAPE_SLOT_PRIORITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT: Shape = Shape {
@@ -8321,6 +8394,7 @@ static SHAPE_SLOT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLE_VALUES_SETTING: Shape = Shape {
@@ -8331,6 +8405,7 @@ static SHAPE_MULTIPLE_VALUES_SETTING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OBFUSCATION_SETTING: Shape = Shape {
@@ -8344,6 +8419,7 @@ static SHAPE_OBFUSCATION_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUB_SLOT_SETTING: Shape = Shape {
@@ -8372,6 +8448,7 @@ static SHAPE_SUB_SLOT_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPECIFICATIONS: Shape = Shape {
@@ -8401,6 +8478,15 @@ static SHAPE_SPECIFICATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Specifications",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SlotTypeId"]),
+            Check::Required(&["SlotTypeName"]),
+        ]),
+    }],
 };
 
 static SHAPE_SUB_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
@@ -8436,6 +8522,7 @@ static SHAPE_SUB_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_DEFAULT_VALUE_SPECIFICATION: Shape = Shape {
@@ -8454,6 +8541,7 @@ static SHAPE_SLOT_DEFAULT_VALUE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_DEFAULT_VALUE: Shape = Shape {
@@ -8468,6 +8556,7 @@ static SHAPE_SLOT_DEFAULT_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WAIT_AND_CONTINUE_SPECIFICATION: Shape = Shape {
@@ -8498,6 +8587,7 @@ static SHAPE_WAIT_AND_CONTINUE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STILL_WAITING_RESPONSE_SPECIFICATION: Shape = Shape {
@@ -8545,6 +8635,7 @@ static SHAPE_STILL_WAITING_RESPONSE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
@@ -8595,6 +8686,7 @@ static SHAPE_SLOT_VALUE_ELICITATION_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_CAPTURE_SETTING: Shape = Shape {
@@ -8649,6 +8741,7 @@ static SHAPE_SLOT_CAPTURE_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_TYPE: Shape = Shape {
@@ -8713,6 +8806,7 @@ static SHAPE_SLOT_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_SLOT_TYPE_SETTING: Shape = Shape {
@@ -8732,6 +8826,7 @@ static SHAPE_COMPOSITE_SLOT_TYPE_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUB_SLOT_TYPE_COMPOSITION: Shape = Shape {
@@ -8766,6 +8861,15 @@ static SHAPE_SUB_SLOT_TYPE_COMPOSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SubSlotTypeComposition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["SlotTypeId"]),
+            Check::Required(&["SlotTypeName"]),
+        ]),
+    }],
 };
 
 static SHAPE_EXTERNAL_SOURCE_SETTING: Shape = Shape {
@@ -8776,6 +8880,7 @@ static SHAPE_EXTERNAL_SOURCE_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRAMMAR_SLOT_TYPE_SETTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRAMMAR_SLOT_TYPE_SETTING: Shape = Shape {
@@ -8786,6 +8891,7 @@ static SHAPE_GRAMMAR_SLOT_TYPE_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRAMMAR_SLOT_TYPE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRAMMAR_SLOT_TYPE_SOURCE: Shape = Shape {
@@ -8827,6 +8933,7 @@ static SHAPE_GRAMMAR_SLOT_TYPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_TYPE_VALUE: Shape = Shape {
@@ -8853,6 +8960,7 @@ static SHAPE_SLOT_TYPE_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLE_VALUE: Shape = Shape {
@@ -8867,6 +8975,7 @@ static SHAPE_SAMPLE_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_SELECTION_SETTING: Shape = Shape {
@@ -8894,6 +9003,7 @@ static SHAPE_SLOT_VALUE_SELECTION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_RECOGNITION_SETTING: Shape = Shape {
@@ -8907,6 +9017,7 @@ static SHAPE_ADVANCED_RECOGNITION_SETTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLOT_VALUE_REGEX_FILTER: Shape = Shape {
@@ -8921,6 +9032,7 @@ static SHAPE_SLOT_VALUE_REGEX_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_RECOGNITION_SETTINGS: Shape = Shape {
@@ -8942,6 +9054,7 @@ static SHAPE_SPEECH_RECOGNITION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_MODEL_CONFIG: Shape = Shape {
@@ -8952,6 +9065,7 @@ static SHAPE_SPEECH_MODEL_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG: Shape = Shape {
@@ -8982,6 +9096,7 @@ static SHAPE_DEEPGRAM_SPEECH_MODEL_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIFIED_SPEECH_SETTINGS: Shape = Shape {
@@ -8992,6 +9107,7 @@ static SHAPE_UNIFIED_SPEECH_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEECH_FOUNDATION_MODEL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEECH_FOUNDATION_MODEL: Shape = Shape {
@@ -9010,6 +9126,7 @@ static SHAPE_SPEECH_FOUNDATION_MODEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VOICE_SETTINGS: Shape = Shape {
@@ -9031,6 +9148,7 @@ static SHAPE_VOICE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_MEMBER: Shape = Shape {
@@ -9087,6 +9205,7 @@ static SHAPE_BOT_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -9113,6 +9232,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PRIVACY: Shape = Shape {
@@ -9123,6 +9243,7 @@ static SHAPE_DATA_PRIVACY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_LOG_SETTINGS: Shape = Shape {
@@ -9133,6 +9254,7 @@ static SHAPE_ERROR_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION: Shape = Shape {
@@ -9156,6 +9278,7 @@ static SHAPE_REPLICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEST_BOT_ALIAS_SETTINGS: Shape = Shape {
@@ -9197,6 +9320,7 @@ static SHAPE_TEST_BOT_ALIAS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
@@ -9219,6 +9343,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
@@ -9237,6 +9362,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
@@ -9247,6 +9373,7 @@ static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CODE_HOOK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
@@ -9273,6 +9400,7 @@ static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
@@ -9307,6 +9435,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
@@ -9325,6 +9454,7 @@ static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
@@ -9335,6 +9465,7 @@ static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_BUCKET_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
@@ -9375,6 +9506,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
@@ -9393,6 +9525,7 @@ static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
@@ -9403,6 +9536,7 @@ static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
@@ -9429,6 +9563,7 @@ static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
@@ -9439,4 +9574,5 @@ static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

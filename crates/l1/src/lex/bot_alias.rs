@@ -780,6 +780,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
@@ -802,6 +803,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
@@ -820,6 +822,7 @@ static SHAPE_BOT_ALIAS_LOCALE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
@@ -830,6 +833,7 @@ static SHAPE_CODE_HOOK_SPECIFICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAMBDA_CODE_HOOK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
@@ -856,6 +860,7 @@ static SHAPE_LAMBDA_CODE_HOOK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -882,6 +887,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
@@ -916,6 +922,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
@@ -934,6 +941,7 @@ static SHAPE_AUDIO_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
@@ -944,6 +952,7 @@ static SHAPE_AUDIO_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_BUCKET_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
@@ -984,6 +993,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
@@ -1002,6 +1012,7 @@ static SHAPE_TEXT_LOG_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
@@ -1012,6 +1023,7 @@ static SHAPE_TEXT_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
@@ -1038,6 +1050,7 @@ static SHAPE_CLOUD_WATCH_LOG_GROUP_LOG_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
@@ -1048,4 +1061,5 @@ static SHAPE_SENTIMENT_ANALYSIS_SETTINGS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -230,6 +230,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_VERSION_LOCALE_SPECIFICATION: Shape = Shape {
@@ -248,6 +249,7 @@ static SHAPE_BOT_VERSION_LOCALE_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOT_VERSION_LOCALE_DETAILS: Shape = Shape {
@@ -263,4 +265,5 @@ static SHAPE_BOT_VERSION_LOCALE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -741,6 +741,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMPTION_CONFIGURATION: Shape = Shape {
@@ -768,6 +769,7 @@ static SHAPE_CONSUMPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORROW_CONFIGURATION: Shape = Shape {
@@ -786,6 +788,7 @@ static SHAPE_BORROW_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONAL_CONFIGURATION: Shape = Shape {
@@ -796,6 +799,7 @@ static SHAPE_PROVISIONAL_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENTITLEMENT: Shape = Shape {
@@ -869,6 +873,7 @@ static SHAPE_ENTITLEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ISSUER_DATA: Shape = Shape {
@@ -887,6 +892,7 @@ static SHAPE_ISSUER_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA: Shape = Shape {
@@ -905,6 +911,7 @@ static SHAPE_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -923,6 +930,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY_DATE_FORMAT: Shape = Shape {
@@ -955,4 +963,5 @@ static SHAPE_VALIDITY_DATE_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -306,6 +306,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_GROUP_CONFIGURATION: Shape = Shape {
@@ -316,6 +317,7 @@ static SHAPE_LICENSE_ASSET_GROUP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_GROUP_PROPERTY: Shape = Shape {
@@ -334,6 +336,7 @@ static SHAPE_LICENSE_ASSET_GROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -360,4 +363,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

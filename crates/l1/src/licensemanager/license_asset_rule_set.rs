@@ -488,6 +488,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_ASSET_RULE: Shape = Shape {
@@ -498,6 +499,7 @@ static SHAPE_LICENSE_ASSET_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_RULE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STATEMENT: Shape = Shape {
@@ -522,6 +524,7 @@ static SHAPE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_RULE_STATEMENT: Shape = Shape {
@@ -546,6 +549,7 @@ static SHAPE_INSTANCE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_RULE_STATEMENT: Shape = Shape {
@@ -561,6 +565,7 @@ static SHAPE_AND_RULE_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MATCHING_RULE_STATEMENT: Shape = Shape {
@@ -590,6 +595,7 @@ static SHAPE_MATCHING_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR_RULE_STATEMENT: Shape = Shape {
@@ -605,6 +611,7 @@ static SHAPE_OR_RULE_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_CONFIGURATION_RULE_STATEMENT: Shape = Shape {
@@ -629,6 +636,7 @@ static SHAPE_LICENSE_CONFIGURATION_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_RULE_STATEMENT: Shape = Shape {
@@ -653,6 +661,7 @@ static SHAPE_LICENSE_RULE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -679,4 +688,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -435,6 +435,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCT_INFORMATION: Shape = Shape {
@@ -458,6 +459,7 @@ static SHAPE_PRODUCT_INFORMATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCT_INFORMATION_FILTER: Shape = Shape {
@@ -487,6 +489,7 @@ static SHAPE_PRODUCT_INFORMATION_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -513,4 +516,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

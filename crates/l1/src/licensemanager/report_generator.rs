@@ -389,6 +389,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_CONTEXT: Shape = Shape {
@@ -443,6 +444,7 @@ static SHAPE_REPORT_CONTEXT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_FREQUENCY: Shape = Shape {
@@ -464,6 +466,7 @@ static SHAPE_REPORT_FREQUENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -482,4 +485,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -467,6 +467,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_SERVER_SETTINGS: Shape = Shape {
@@ -488,6 +489,7 @@ static SHAPE_LICENSE_SERVER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SETTINGS: Shape = Shape {
@@ -498,6 +500,7 @@ static SHAPE_SERVER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RDS_SAL_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RDS_SAL_SETTINGS: Shape = Shape {
@@ -508,6 +511,7 @@ static SHAPE_RDS_SAL_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CREDENTIALS_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIALS_PROVIDER: Shape = Shape {
@@ -518,6 +522,7 @@ static SHAPE_CREDENTIALS_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER: Shape = Shape {
@@ -531,6 +536,7 @@ static SHAPE_SECRETS_MANAGER_CREDENTIALS_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -557,4 +563,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -627,6 +627,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_SERVICE_DEPLOYMENT: Shape = Shape {
@@ -650,6 +651,7 @@ static SHAPE_CONTAINER_SERVICE_DEPLOYMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
@@ -701,6 +703,7 @@ static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -719,6 +722,7 @@ static SHAPE_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_INFO: Shape = Shape {
@@ -737,6 +741,7 @@ static SHAPE_PORT_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ENDPOINT: Shape = Shape {
@@ -761,6 +766,7 @@ static SHAPE_PUBLIC_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -803,6 +809,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_REGISTRY_ACCESS: Shape = Shape {
@@ -813,6 +820,7 @@ static SHAPE_PRIVATE_REGISTRY_ACCESS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ECR_IMAGE_PULLER_ROLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECR_IMAGE_PULLER_ROLE: Shape = Shape {
@@ -823,6 +831,7 @@ static SHAPE_ECR_IMAGE_PULLER_ROLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_DOMAIN_NAME: Shape = Shape {
@@ -846,6 +855,7 @@ static SHAPE_PUBLIC_DOMAIN_NAME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -872,4 +882,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ON: Shape = Shape {
@@ -525,6 +526,7 @@ static SHAPE_ADD_ON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
@@ -538,11 +540,13 @@ static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
     name: "Location",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -569,4 +573,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

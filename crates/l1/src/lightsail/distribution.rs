@@ -779,6 +779,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_SETTINGS: Shape = Shape {
@@ -839,6 +840,7 @@ static SHAPE_CACHE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_OBJECT: Shape = Shape {
@@ -865,6 +867,7 @@ static SHAPE_COOKIE_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_OBJECT: Shape = Shape {
@@ -891,6 +894,7 @@ static SHAPE_HEADER_OBJECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_STRING_OBJECT: Shape = Shape {
@@ -914,6 +918,7 @@ static SHAPE_QUERY_STRING_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR_PER_PATH: Shape = Shape {
@@ -935,6 +940,7 @@ static SHAPE_CACHE_BEHAVIOR_PER_PATH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
@@ -948,6 +954,7 @@ static SHAPE_CACHE_BEHAVIOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ORIGIN: Shape = Shape {
@@ -1002,6 +1009,7 @@ static SHAPE_INPUT_ORIGIN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1028,4 +1036,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -851,6 +851,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_ON: Shape = Shape {
@@ -891,6 +892,7 @@ static SHAPE_ADD_ON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
@@ -904,6 +906,7 @@ static SHAPE_AUTO_SNAPSHOT_ADD_ON: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HARDWARE: Shape = Shape {
@@ -919,6 +922,7 @@ static SHAPE_HARDWARE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DISK: Shape = Shape {
@@ -972,11 +976,13 @@ static SHAPE_DISK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
     name: "Location",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_NETWORKING: Shape = Shape {
@@ -1000,11 +1006,13 @@ static SHAPE_NETWORKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONTHLY_TRANSFER: Shape = Shape {
     name: "MonthlyTransfer",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_PORT: Shape = Shape {
@@ -1086,11 +1094,13 @@ static SHAPE_PORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATE: Shape = Shape {
     name: "State",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1117,4 +1127,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_RESTRICTIONS: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_API_KEY_RESTRICTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANDROID_APP: Shape = Shape {
@@ -540,6 +542,7 @@ static SHAPE_ANDROID_APP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLE_APP: Shape = Shape {
@@ -555,6 +558,7 @@ static SHAPE_APPLE_APP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -583,4 +587,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

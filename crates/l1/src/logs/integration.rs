@@ -252,6 +252,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIG: Shape = Shape {
@@ -262,6 +263,7 @@ static SHAPE_RESOURCE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_OPEN_SEARCH_RESOURCE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
@@ -327,4 +329,5 @@ static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -382,6 +382,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_TRANSFORMATION: Shape = Shape {
@@ -479,6 +480,7 @@ static SHAPE_METRIC_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -505,4 +507,5 @@ static SHAPE_DIMENSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -250,6 +250,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_PARAMETER: Shape = Shape {
@@ -287,4 +288,5 @@ static SHAPE_QUERY_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -511,6 +511,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -521,6 +522,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -547,6 +549,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -573,4 +576,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1548,6 +1548,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSOR: Shape = Shape {
@@ -1692,6 +1693,7 @@ static SHAPE_PROCESSOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_KEYS: Shape = Shape {
@@ -1711,6 +1713,7 @@ static SHAPE_ADD_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADD_KEY_ENTRY: Shape = Shape {
@@ -1744,6 +1747,7 @@ static SHAPE_ADD_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_VALUE: Shape = Shape {
@@ -1763,6 +1767,7 @@ static SHAPE_COPY_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COPY_VALUE_ENTRY: Shape = Shape {
@@ -1797,6 +1802,7 @@ static SHAPE_COPY_VALUE_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -1853,6 +1859,7 @@ static SHAPE_CSV: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_CONVERTER: Shape = Shape {
@@ -1938,6 +1945,7 @@ static SHAPE_DATE_TIME_CONVERTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_KEYS: Shape = Shape {
@@ -1961,6 +1969,7 @@ static SHAPE_DELETE_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROK: Shape = Shape {
@@ -1988,6 +1997,7 @@ static SHAPE_GROK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_TO_MAP: Shape = Shape {
@@ -2053,6 +2063,7 @@ static SHAPE_LIST_TO_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOWER_CASE_STRING: Shape = Shape {
@@ -2076,6 +2087,7 @@ static SHAPE_LOWER_CASE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOVE_KEYS: Shape = Shape {
@@ -2095,6 +2107,7 @@ static SHAPE_MOVE_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOVE_KEY_ENTRY: Shape = Shape {
@@ -2129,6 +2142,7 @@ static SHAPE_MOVE_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_CLOUDFRONT: Shape = Shape {
@@ -2144,6 +2158,7 @@ static SHAPE_PARSE_CLOUDFRONT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_JSON: Shape = Shape {
@@ -2171,6 +2186,7 @@ static SHAPE_PARSE_JSON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_KEY_VALUE: Shape = Shape {
@@ -2247,6 +2263,7 @@ static SHAPE_PARSE_KEY_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_POSTGRES: Shape = Shape {
@@ -2262,6 +2279,7 @@ static SHAPE_PARSE_POSTGRES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_ROUTE53: Shape = Shape {
@@ -2277,6 +2295,7 @@ static SHAPE_PARSE_ROUTE53: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_TO_OCSF: Shape = Shape {
@@ -2329,6 +2348,7 @@ static SHAPE_PARSE_TO_OCSF: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_VPC: Shape = Shape {
@@ -2344,6 +2364,7 @@ static SHAPE_PARSE_VPC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARSE_WAF: Shape = Shape {
@@ -2359,6 +2380,7 @@ static SHAPE_PARSE_WAF: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_KEYS: Shape = Shape {
@@ -2378,6 +2400,7 @@ static SHAPE_RENAME_KEYS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_KEY_ENTRY: Shape = Shape {
@@ -2412,6 +2435,7 @@ static SHAPE_RENAME_KEY_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLIT_STRING: Shape = Shape {
@@ -2431,6 +2455,7 @@ static SHAPE_SPLIT_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPLIT_STRING_ENTRY: Shape = Shape {
@@ -2458,6 +2483,7 @@ static SHAPE_SPLIT_STRING_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTE_STRING: Shape = Shape {
@@ -2477,6 +2503,7 @@ static SHAPE_SUBSTITUTE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUBSTITUTE_STRING_ENTRY: Shape = Shape {
@@ -2514,6 +2541,7 @@ static SHAPE_SUBSTITUTE_STRING_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIM_STRING: Shape = Shape {
@@ -2537,6 +2565,7 @@ static SHAPE_TRIM_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPE_CONVERTER: Shape = Shape {
@@ -2556,6 +2585,7 @@ static SHAPE_TYPE_CONVERTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPE_CONVERTER_ENTRY: Shape = Shape {
@@ -2582,6 +2612,7 @@ static SHAPE_TYPE_CONVERTER_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPPER_CASE_STRING: Shape = Shape {
@@ -2605,4 +2636,5 @@ static SHAPE_UPPER_CASE_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

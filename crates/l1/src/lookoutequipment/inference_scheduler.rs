@@ -526,6 +526,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INPUT_CONFIGURATION: Shape = Shape {
@@ -553,6 +554,7 @@ static SHAPE_DATA_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_NAME_CONFIGURATION: Shape = Shape {
@@ -579,6 +581,7 @@ static SHAPE_INPUT_NAME_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_CONFIGURATION: Shape = Shape {
@@ -607,6 +610,7 @@ static SHAPE_S3_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -630,6 +634,7 @@ static SHAPE_DATA_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -658,6 +663,7 @@ static SHAPE_S3_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -686,4 +692,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

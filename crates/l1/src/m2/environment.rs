@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -538,6 +539,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIGH_AVAILABILITY_CONFIG: Shape = Shape {
@@ -552,6 +554,7 @@ static SHAPE_HIGH_AVAILABILITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
@@ -570,6 +573,15 @@ static SHAPE_STORAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StorageConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Efs"]), Check::Required(&["Efs"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Fsx"]), Check::Required(&["Fsx"])]),
+        ]),
+    }],
 };
 
 static SHAPE_EFS_STORAGE_CONFIGURATION: Shape = Shape {
@@ -594,6 +606,7 @@ static SHAPE_EFS_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FSX_STORAGE_CONFIGURATION: Shape = Shape {
@@ -618,4 +631,5 @@ static SHAPE_FSX_STORAGE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -320,6 +320,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FINDING_CRITERIA: Shape = Shape {
@@ -335,6 +336,7 @@ static SHAPE_FINDING_CRITERIA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CRITERION_ADDITIONAL_PROPERTIES: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_CRITERION_ADDITIONAL_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -405,4 +408,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

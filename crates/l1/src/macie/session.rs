@@ -188,4 +188,5 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

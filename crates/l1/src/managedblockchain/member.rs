@@ -474,6 +474,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_CONFIGURATION: Shape = Shape {
@@ -498,6 +499,7 @@ static SHAPE_MEMBER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_FRAMEWORK_CONFIGURATION: Shape = Shape {
@@ -508,6 +510,7 @@ static SHAPE_MEMBER_FRAMEWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_MEMBER_FABRIC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_FABRIC_CONFIGURATION: Shape = Shape {
@@ -526,6 +529,7 @@ static SHAPE_MEMBER_FABRIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -568,6 +572,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FRAMEWORK_CONFIGURATION: Shape = Shape {
@@ -578,6 +583,7 @@ static SHAPE_NETWORK_FRAMEWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NETWORK_FABRIC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_FABRIC_CONFIGURATION: Shape = Shape {
@@ -588,6 +594,7 @@ static SHAPE_NETWORK_FABRIC_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VOTING_POLICY: Shape = Shape {
@@ -598,6 +605,7 @@ static SHAPE_VOTING_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPROVAL_THRESHOLD_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPROVAL_THRESHOLD_POLICY: Shape = Shape {
@@ -622,4 +630,5 @@ static SHAPE_APPROVAL_THRESHOLD_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -219,6 +219,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_CONFIGURATION: Shape = Shape {
@@ -237,4 +238,5 @@ static SHAPE_NODE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -735,6 +735,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_GATEWAY_BRIDGE: Shape = Shape {
@@ -745,6 +746,7 @@ static SHAPE_EGRESS_GATEWAY_BRIDGE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_GATEWAY_BRIDGE: Shape = Shape {
@@ -763,6 +765,7 @@ static SHAPE_INGRESS_GATEWAY_BRIDGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_OUTPUT: Shape = Shape {
@@ -773,6 +776,7 @@ static SHAPE_BRIDGE_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_BRIDGE_NETWORK_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
@@ -818,6 +822,7 @@ static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -848,6 +853,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PRIORITY: Shape = Shape {
@@ -858,6 +864,7 @@ static SHAPE_SOURCE_PRIORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_SOURCE: Shape = Shape {
@@ -876,6 +883,7 @@ static SHAPE_BRIDGE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
@@ -900,6 +908,7 @@ static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -910,6 +919,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
@@ -955,6 +965,7 @@ static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
@@ -965,4 +976,5 @@ static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
@@ -229,4 +230,5 @@ static SHAPE_BRIDGE_NETWORK_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

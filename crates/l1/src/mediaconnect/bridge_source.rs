@@ -299,6 +299,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
@@ -317,6 +318,7 @@ static SHAPE_BRIDGE_FLOW_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -327,6 +329,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
@@ -366,6 +369,7 @@ static SHAPE_BRIDGE_NETWORK_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
@@ -376,4 +380,5 @@ static SHAPE_MULTICAST_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

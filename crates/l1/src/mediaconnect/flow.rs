@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2242,6 +2243,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCODING_CONFIG: Shape = Shape {
@@ -2263,6 +2265,7 @@ static SHAPE_ENCODING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE: Shape = Shape {
@@ -2292,6 +2295,7 @@ static SHAPE_MAINTENANCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM: Shape = Shape {
@@ -2363,6 +2367,7 @@ static SHAPE_MEDIA_STREAM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
@@ -2381,6 +2386,7 @@ static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMTP: Shape = Shape {
@@ -2453,6 +2459,7 @@ static SHAPE_FMTP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2471,6 +2478,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NDI_CONFIG: Shape = Shape {
@@ -2503,6 +2511,7 @@ static SHAPE_NDI_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NDI_DISCOVERY_SERVER_CONFIG: Shape = Shape {
@@ -2527,6 +2536,7 @@ static SHAPE_NDI_DISCOVERY_SERVER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -2702,6 +2712,7 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -2776,6 +2787,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
@@ -2799,6 +2811,7 @@ static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -2809,6 +2822,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
@@ -2841,6 +2855,7 @@ static SHAPE_MEDIA_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CONFIGURATION: Shape = Shape {
@@ -2859,6 +2874,7 @@ static SHAPE_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERFACE: Shape = Shape {
@@ -2869,6 +2885,7 @@ static SHAPE_INTERFACE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NDI_SOURCE_SETTINGS: Shape = Shape {
@@ -2891,6 +2908,7 @@ static SHAPE_NDI_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2912,6 +2930,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2930,6 +2949,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2956,6 +2990,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONFIG: Shape = Shape {
@@ -2992,6 +3027,7 @@ static SHAPE_FAILOVER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_PRIORITY: Shape = Shape {
@@ -3002,6 +3038,7 @@ static SHAPE_SOURCE_PRIORITY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_MONITORING_CONFIG: Shape = Shape {
@@ -3048,6 +3085,7 @@ static SHAPE_SOURCE_MONITORING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_MONITORING_SETTING: Shape = Shape {
@@ -3058,6 +3096,7 @@ static SHAPE_AUDIO_MONITORING_SETTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_SILENT_AUDIO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SILENT_AUDIO: Shape = Shape {
@@ -3079,6 +3118,7 @@ static SHAPE_SILENT_AUDIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_MONITORING_SETTING: Shape = Shape {
@@ -3097,6 +3137,7 @@ static SHAPE_VIDEO_MONITORING_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACK_FRAMES: Shape = Shape {
@@ -3118,6 +3159,7 @@ static SHAPE_BLACK_FRAMES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FROZEN_FRAMES: Shape = Shape {
@@ -3139,6 +3181,7 @@ static SHAPE_FROZEN_FRAMES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE: Shape = Shape {
@@ -3208,4 +3251,5 @@ static SHAPE_VPC_INTERFACE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -519,6 +519,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_MEDIA_STREAM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMTP: Shape = Shape {
@@ -609,6 +611,7 @@ static SHAPE_FMTP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -635,4 +638,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

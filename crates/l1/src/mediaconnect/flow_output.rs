@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1089,6 +1090,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -1133,6 +1135,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_STREAM_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1171,6 +1174,7 @@ static SHAPE_MEDIA_STREAM_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1195,6 +1199,7 @@ static SHAPE_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERFACE: Shape = Shape {
@@ -1205,6 +1210,7 @@ static SHAPE_INTERFACE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCODING_PARAMETERS: Shape = Shape {
@@ -1226,6 +1232,7 @@ static SHAPE_ENCODING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1247,6 +1254,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1265,6 +1273,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1291,6 +1314,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1309,6 +1333,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -1319,4 +1344,5 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

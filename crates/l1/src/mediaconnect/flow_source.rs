@@ -625,6 +625,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -699,6 +700,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
@@ -722,6 +724,7 @@ static SHAPE_GATEWAY_BRIDGE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
@@ -732,6 +735,7 @@ static SHAPE_VPC_INTERFACE_ATTACHMENT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -750,4 +754,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

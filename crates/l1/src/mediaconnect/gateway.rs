@@ -195,6 +195,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GATEWAY_NETWORK: Shape = Shape {
@@ -213,4 +214,5 @@ static SHAPE_GATEWAY_NETWORK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

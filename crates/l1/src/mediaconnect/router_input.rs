@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1892,6 +1893,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1928,6 +1930,30 @@ static SHAPE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Standard"]),
+                Check::Required(&["Standard"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Failover"]),
+                Check::Required(&["Failover"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Merge"]), Check::Required(&["Merge"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaConnectFlow"]),
+                Check::Required(&["MediaConnectFlow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaLiveChannel"]),
+                Check::Required(&["MediaLiveChannel"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STANDARD_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -1960,6 +1986,7 @@ static SHAPE_STANDARD_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1990,6 +2017,23 @@ static SHAPE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RTP_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2015,6 +2059,7 @@ static SHAPE_RTP_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RIST_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2041,6 +2086,7 @@ static SHAPE_RIST_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2073,6 +2119,7 @@ static SHAPE_SRT_LISTENER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_DECRYPTION_CONFIGURATION: Shape = Shape {
@@ -2083,6 +2130,7 @@ static SHAPE_SRT_DECRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2109,6 +2157,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2153,6 +2202,7 @@ static SHAPE_SRT_CALLER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2200,6 +2250,7 @@ static SHAPE_FAILOVER_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -2230,6 +2281,23 @@ static SHAPE_FAILOVER_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FailoverRouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MERGE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2264,6 +2332,7 @@ static SHAPE_MERGE_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -2282,6 +2351,15 @@ static SHAPE_MERGE_ROUTER_INPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MergeRouterInputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2316,6 +2394,7 @@ static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2337,6 +2416,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2355,6 +2435,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
@@ -2393,6 +2488,7 @@ static SHAPE_MEDIA_LIVE_CHANNEL_ROUTER_INPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2414,6 +2510,7 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2432,6 +2529,21 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MediaLiveTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Shape = Shape {
@@ -2441,6 +2553,15 @@ static SHAPE_ROUTER_CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterContentQualityAnalysisConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ContentLevel"]),
+            Check::Required(&["ContentLevel"]),
+        ])]),
     }],
 };
 
@@ -2466,6 +2587,7 @@ static SHAPE_CONTENT_QUALITY_ANALYSIS_FEATURE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACK_FRAMES_CONFIGURATION: Shape = Shape {
@@ -2491,6 +2613,7 @@ static SHAPE_BLACK_FRAMES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FROZEN_FRAMES_CONFIGURATION: Shape = Shape {
@@ -2516,6 +2639,7 @@ static SHAPE_FROZEN_FRAMES_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SILENT_AUDIO_CONFIGURATION: Shape = Shape {
@@ -2541,6 +2665,7 @@ static SHAPE_SILENT_AUDIO_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2559,6 +2684,18 @@ static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MaintenanceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PreferredDayTime"]),
+                Check::Required(&["PreferredDayTime"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Default"]), Check::Required(&["Default"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2588,6 +2725,7 @@ static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2606,6 +2744,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2627,6 +2766,7 @@ static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2645,4 +2785,19 @@ static SHAPE_ROUTER_INPUT_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterInputTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -410,6 +411,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -428,6 +430,15 @@ static SHAPE_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterNetworkInterfaceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Public"]), Check::Required(&["Public"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Vpc"]), Check::Required(&["Vpc"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -447,6 +458,7 @@ static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_RULE: Shape = Shape {
@@ -457,6 +469,7 @@ static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_RULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
@@ -484,6 +497,7 @@ static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -502,4 +516,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

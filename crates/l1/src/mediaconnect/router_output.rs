@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1553,6 +1554,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1577,6 +1579,25 @@ static SHAPE_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Standard"]),
+                Check::Required(&["Standard"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaConnectFlow"]),
+                Check::Required(&["MediaConnectFlow"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MediaLiveInput"]),
+                Check::Required(&["MediaLiveInput"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STANDARD_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1609,6 +1630,7 @@ static SHAPE_STANDARD_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_OUTPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
@@ -1645,6 +1667,27 @@ static SHAPE_ROUTER_OUTPUT_PROTOCOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RouterOutputProtocolConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Rtp"]), Check::Required(&["Rtp"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Rist"]), Check::Required(&["Rist"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtListener"]),
+                Check::Required(&["SrtListener"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SrtCaller"]),
+                Check::Required(&["SrtCaller"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["RtmpPush"]),
+                Check::Required(&["RtmpPush"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RTP_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1676,6 +1719,7 @@ static SHAPE_RTP_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RIST_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1698,6 +1742,7 @@ static SHAPE_RIST_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1730,6 +1775,7 @@ static SHAPE_SRT_LISTENER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1740,6 +1786,7 @@ static SHAPE_SRT_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1766,6 +1813,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1810,6 +1858,7 @@ static SHAPE_SRT_CALLER_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1850,6 +1899,7 @@ static SHAPE_RTMP_PUSH_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_ENCRYPTION: Shape = Shape {
@@ -1871,6 +1921,7 @@ static SHAPE_TLS_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1880,6 +1931,15 @@ static SHAPE_TLS_ENCRYPTION_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Json,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TlsEncryptionConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Public"]),
+            Check::Required(&["Public"]),
+        ])]),
     }],
 };
 
@@ -1915,6 +1975,7 @@ static SHAPE_MEDIA_CONNECT_FLOW_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -1936,6 +1997,7 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -1954,6 +2016,21 @@ static SHAPE_FLOW_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FlowTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1986,6 +2063,7 @@ static SHAPE_MEDIA_LIVE_INPUT_ROUTER_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
@@ -2007,6 +2085,7 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
@@ -2025,6 +2104,21 @@ static SHAPE_MEDIA_LIVE_TRANSIT_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MediaLiveTransitEncryptionKeyConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretsManager"]),
+                Check::Required(&["SecretsManager"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Automatic"]),
+                Check::Required(&["Automatic"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_FABRIC_CONFIGURATION: Shape = Shape {
@@ -2038,6 +2132,7 @@ static SHAPE_FABRIC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2056,6 +2151,18 @@ static SHAPE_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MaintenanceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PreferredDayTime"]),
+                Check::Required(&["PreferredDayTime"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Default"]), Check::Required(&["Default"])]),
+        ]),
+    }],
 };
 
 static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
@@ -2085,6 +2192,7 @@ static SHAPE_PREFERRED_DAY_TIME_MAINTENANCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2103,4 +2211,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -400,6 +400,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATION_SETTINGS: Shape = Shape {
@@ -413,6 +414,7 @@ static SHAPE_ACCELERATION_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOP_DESTINATION: Shape = Shape {
@@ -445,4 +447,5 @@ static SHAPE_HOP_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7466,6 +7466,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANYWHERE_SETTINGS: Shape = Shape {
@@ -7484,6 +7485,7 @@ static SHAPE_ANYWHERE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDI_INPUT_SPECIFICATION: Shape = Shape {
@@ -7494,6 +7496,7 @@ static SHAPE_CDI_INPUT_SPECIFICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_ENGINE_VERSION_REQUEST: Shape = Shape {
@@ -7504,6 +7507,7 @@ static SHAPE_CHANNEL_ENGINE_VERSION_REQUEST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_DESTINATION: Shape = Shape {
@@ -7577,6 +7581,7 @@ static SHAPE_OUTPUT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -7595,6 +7600,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -7631,6 +7637,7 @@ static SHAPE_MEDIA_PACKAGE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_CHANNEL_DESTINATION_SETTINGS: Shape = Shape {
@@ -7649,6 +7656,7 @@ static SHAPE_MULTIPLEX_PROGRAM_CHANNEL_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -7685,6 +7693,7 @@ static SHAPE_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -7721,6 +7730,7 @@ static SHAPE_SRT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCODER_SETTINGS: Shape = Shape {
@@ -7831,6 +7841,7 @@ static SHAPE_ENCODER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_DESCRIPTION: Shape = Shape {
@@ -7920,6 +7931,7 @@ static SHAPE_AUDIO_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_NORMALIZATION_SETTINGS: Shape = Shape {
@@ -7956,6 +7968,7 @@ static SHAPE_AUDIO_NORMALIZATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_WATERMARK_SETTINGS: Shape = Shape {
@@ -7966,6 +7979,7 @@ static SHAPE_AUDIO_WATERMARK_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NIELSEN_WATERMARKS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_WATERMARKS_SETTINGS: Shape = Shape {
@@ -7996,6 +8010,7 @@ static SHAPE_NIELSEN_WATERMARKS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_CBET: Shape = Shape {
@@ -8020,6 +8035,7 @@ static SHAPE_NIELSEN_CBET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_NAES_II_NW_ONLY_SETTINGS: Shape = Shape {
@@ -8044,6 +8060,7 @@ static SHAPE_NIELSEN_NAES_II_NW_ONLY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CODEC_SETTINGS: Shape = Shape {
@@ -8092,6 +8109,7 @@ static SHAPE_AUDIO_CODEC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AAC_SETTINGS: Shape = Shape {
@@ -8152,6 +8170,7 @@ static SHAPE_AAC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AC3_SETTINGS: Shape = Shape {
@@ -8206,6 +8225,7 @@ static SHAPE_AC3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EAC3_ATMOS_SETTINGS: Shape = Shape {
@@ -8254,6 +8274,7 @@ static SHAPE_EAC3_ATMOS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EAC3_SETTINGS: Shape = Shape {
@@ -8380,6 +8401,7 @@ static SHAPE_EAC3_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MP2_SETTINGS: Shape = Shape {
@@ -8404,6 +8426,7 @@ static SHAPE_MP2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAV_SETTINGS: Shape = Shape {
@@ -8428,6 +8451,7 @@ static SHAPE_WAV_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REMIX_SETTINGS: Shape = Shape {
@@ -8457,6 +8481,7 @@ static SHAPE_REMIX_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_CHANNEL_MAPPING: Shape = Shape {
@@ -8480,6 +8505,7 @@ static SHAPE_AUDIO_CHANNEL_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_CHANNEL_LEVEL: Shape = Shape {
@@ -8498,6 +8524,7 @@ static SHAPE_INPUT_CHANNEL_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_BLANKING: Shape = Shape {
@@ -8516,6 +8543,7 @@ static SHAPE_AVAIL_BLANKING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOCATION: Shape = Shape {
@@ -8540,6 +8568,7 @@ static SHAPE_INPUT_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_CONFIGURATION: Shape = Shape {
@@ -8558,6 +8587,7 @@ static SHAPE_AVAIL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_SETTINGS: Shape = Shape {
@@ -8582,6 +8612,7 @@ static SHAPE_AVAIL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ESAM: Shape = Shape {
@@ -8624,6 +8655,7 @@ static SHAPE_ESAM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE35_SPLICE_INSERT_TIME_SIGNAL_APOS_SETTINGS: Shape = Shape {
@@ -8648,6 +8680,7 @@ static SHAPE_SCTE35_SPLICE_INSERT_TIME_SIGNAL_APOS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLACKOUT_SLATE: Shape = Shape {
@@ -8684,6 +8717,7 @@ static SHAPE_BLACKOUT_SLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_DESCRIPTION: Shape = Shape {
@@ -8743,6 +8777,7 @@ static SHAPE_CAPTION_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_DESTINATION_SETTINGS: Shape = Shape {
@@ -8827,6 +8862,7 @@ static SHAPE_CAPTION_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BURN_IN_DVB_SUB_DESTINATION_SETTINGS: Shape = Shape {
@@ -8941,6 +8977,7 @@ static SHAPE_BURN_IN_DVB_SUB_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBU_TT_D_DESTINATION_SETTINGS: Shape = Shape {
@@ -8983,6 +9020,7 @@ static SHAPE_EBU_TT_D_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TTML_DESTINATION_SETTINGS: Shape = Shape {
@@ -9001,6 +9039,7 @@ static SHAPE_TTML_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CAPTION_POSITION_SETTINGS: Shape = Shape {
@@ -9011,6 +9050,7 @@ static SHAPE_TEXT_CAPTION_POSITION_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEBVTT_DESTINATION_SETTINGS: Shape = Shape {
@@ -9029,6 +9069,7 @@ static SHAPE_WEBVTT_DESTINATION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_CORRECTION_SETTINGS: Shape = Shape {
@@ -9044,6 +9085,7 @@ static SHAPE_COLOR_CORRECTION_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_CORRECTION: Shape = Shape {
@@ -9068,6 +9110,7 @@ static SHAPE_COLOR_CORRECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_ACTIVATIONS: Shape = Shape {
@@ -9086,6 +9129,7 @@ static SHAPE_FEATURE_ACTIVATIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_CONFIGURATION: Shape = Shape {
@@ -9134,6 +9178,7 @@ static SHAPE_GLOBAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOSS_BEHAVIOR: Shape = Shape {
@@ -9170,6 +9215,7 @@ static SHAPE_INPUT_LOSS_BEHAVIOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCKING_SETTINGS: Shape = Shape {
@@ -9194,6 +9240,7 @@ static SHAPE_OUTPUT_LOCKING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISABLED_LOCKING_SETTINGS: Shape = Shape {
@@ -9204,6 +9251,7 @@ static SHAPE_DISABLED_LOCKING_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EPOCH_LOCKING_SETTINGS: Shape = Shape {
@@ -9222,6 +9270,7 @@ static SHAPE_EPOCH_LOCKING_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOTION_GRAPHICS_CONFIGURATION: Shape = Shape {
@@ -9240,6 +9289,7 @@ static SHAPE_MOTION_GRAPHICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOTION_GRAPHICS_SETTINGS: Shape = Shape {
@@ -9250,6 +9300,7 @@ static SHAPE_MOTION_GRAPHICS_SETTINGS: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NIELSEN_CONFIGURATION: Shape = Shape {
@@ -9268,6 +9319,7 @@ static SHAPE_NIELSEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_GROUP: Shape = Shape {
@@ -9297,6 +9349,7 @@ static SHAPE_OUTPUT_GROUP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_GROUP_SETTINGS: Shape = Shape {
@@ -9369,6 +9422,7 @@ static SHAPE_OUTPUT_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_GROUP_SETTINGS: Shape = Shape {
@@ -9393,6 +9447,7 @@ static SHAPE_ARCHIVE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_CDN_SETTINGS: Shape = Shape {
@@ -9403,6 +9458,7 @@ static SHAPE_ARCHIVE_CDN_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS: Shape = Shape {
@@ -9413,6 +9469,7 @@ static SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_LOCATION_REF: Shape = Shape {
@@ -9423,6 +9480,7 @@ static SHAPE_OUTPUT_LOCATION_REF: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_GROUP_SETTINGS: Shape = Shape {
@@ -9547,6 +9605,7 @@ static SHAPE_CMAF_INGEST_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_DESTINATIONS: Shape = Shape {
@@ -9557,6 +9616,7 @@ static SHAPE_ADDITIONAL_DESTINATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_OUTPUT_LOCATION_REF),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
@@ -9575,6 +9635,7 @@ static SHAPE_CMAF_INGEST_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_WATERMARKING_SETTINGS: Shape = Shape {
@@ -9585,6 +9646,7 @@ static SHAPE_CMAF_INGEST_WATERMARKING_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS: Shape = Shape {
@@ -9644,6 +9706,7 @@ static SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS: Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AB_WATERMARKING_CUSTOM_PROFILE: Shape = Shape {
@@ -9668,6 +9731,7 @@ static SHAPE_AB_WATERMARKING_CUSTOM_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_GROUP_SETTINGS: Shape = Shape {
@@ -9686,6 +9750,7 @@ static SHAPE_FRAME_CAPTURE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_CDN_SETTINGS: Shape = Shape {
@@ -9696,6 +9761,7 @@ static SHAPE_FRAME_CAPTURE_CDN_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_ARCHIVE_FRAME_CAPTURE_HLS_S3_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_GROUP_SETTINGS: Shape = Shape {
@@ -9970,6 +10036,7 @@ static SHAPE_HLS_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
@@ -9994,6 +10061,7 @@ static SHAPE_CAPTION_LANGUAGE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CDN_SETTINGS: Shape = Shape {
@@ -10030,6 +10098,7 @@ static SHAPE_HLS_CDN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_AKAMAI_SETTINGS: Shape = Shape {
@@ -10078,6 +10147,7 @@ static SHAPE_HLS_AKAMAI_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_BASIC_PUT_SETTINGS: Shape = Shape {
@@ -10108,6 +10178,7 @@ static SHAPE_HLS_BASIC_PUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MEDIA_STORE_SETTINGS: Shape = Shape {
@@ -10144,6 +10215,7 @@ static SHAPE_HLS_MEDIA_STORE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_WEBDAV_SETTINGS: Shape = Shape {
@@ -10180,6 +10252,7 @@ static SHAPE_HLS_WEBDAV_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_PROVIDER_SETTINGS: Shape = Shape {
@@ -10190,6 +10263,7 @@ static SHAPE_KEY_PROVIDER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATIC_KEY_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_KEY_SETTINGS: Shape = Shape {
@@ -10208,6 +10282,7 @@ static SHAPE_STATIC_KEY_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_GROUP_SETTINGS: Shape = Shape {
@@ -10223,6 +10298,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_GROUP_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_GROUP_SETTINGS: Shape = Shape {
@@ -10241,6 +10317,7 @@ static SHAPE_MEDIA_PACKAGE_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_V2_GROUP_SETTINGS: Shape = Shape {
@@ -10329,6 +10406,7 @@ static SHAPE_MEDIA_PACKAGE_V2_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_PACKAGE_V2_WATERMARKING_SETTINGS: Shape = Shape {
@@ -10339,6 +10417,7 @@ static SHAPE_MEDIA_PACKAGE_V2_WATERMARKING_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CMAF_INGEST_MEDIA_PACKAGE_V2_AB_WATERMARKER_IRDETO_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MS_SMOOTH_GROUP_SETTINGS: Shape = Shape {
@@ -10459,6 +10538,7 @@ static SHAPE_MS_SMOOTH_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_GROUP_SETTINGS: Shape = Shape {
@@ -10518,6 +10598,7 @@ static SHAPE_RTMP_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_GROUP_SETTINGS: Shape = Shape {
@@ -10528,6 +10609,7 @@ static SHAPE_SRT_GROUP_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_UDP_GROUP_SETTINGS: Shape = Shape {
@@ -10552,6 +10634,7 @@ static SHAPE_UDP_GROUP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT: Shape = Shape {
@@ -10598,6 +10681,7 @@ static SHAPE_OUTPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_SETTINGS: Shape = Shape {
@@ -10670,6 +10754,7 @@ static SHAPE_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_OUTPUT_SETTINGS: Shape = Shape {
@@ -10694,6 +10779,7 @@ static SHAPE_ARCHIVE_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_CONTAINER_SETTINGS: Shape = Shape {
@@ -10712,6 +10798,7 @@ static SHAPE_ARCHIVE_CONTAINER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M2TS_SETTINGS: Shape = Shape {
@@ -11006,6 +11093,7 @@ static SHAPE_M2TS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_NIT_SETTINGS: Shape = Shape {
@@ -11030,6 +11118,7 @@ static SHAPE_DVB_NIT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_SDT_SETTINGS: Shape = Shape {
@@ -11060,6 +11149,7 @@ static SHAPE_DVB_SDT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DVB_TDT_SETTINGS: Shape = Shape {
@@ -11070,6 +11160,7 @@ static SHAPE_DVB_TDT_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_INGEST_FRAME_CAPTURE_OUTPUT_SETTINGS: Shape = Shape {
@@ -11080,6 +11171,7 @@ static SHAPE_CMAF_INGEST_FRAME_CAPTURE_OUTPUT_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_OUTPUT_SETTINGS: Shape = Shape {
@@ -11110,6 +11202,7 @@ static SHAPE_HLS_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_SETTINGS: Shape = Shape {
@@ -11140,6 +11233,7 @@ static SHAPE_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_ONLY_HLS_SETTINGS: Shape = Shape {
@@ -11170,6 +11264,7 @@ static SHAPE_AUDIO_ONLY_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FMP4_HLS_SETTINGS: Shape = Shape {
@@ -11194,6 +11289,7 @@ static SHAPE_FMP4_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARD_HLS_SETTINGS: Shape = Shape {
@@ -11212,6 +11308,7 @@ static SHAPE_STANDARD_HLS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_M3U8_SETTINGS: Shape = Shape {
@@ -11332,6 +11429,7 @@ static SHAPE_M3U8_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_SETTINGS: Shape = Shape {
@@ -11356,6 +11454,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_CONNECTION_MAP: Shape = Shape {
@@ -11374,6 +11473,7 @@ static SHAPE_MEDIA_CONNECT_ROUTER_OUTPUT_CONNECTION_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UDP_MEDIA_CONNECT_ROUTER_CONTAINER_SETTINGS: Shape = Shape {
@@ -11384,6 +11484,7 @@ static SHAPE_UDP_MEDIA_CONNECT_ROUTER_CONTAINER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_M2TS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MS_SMOOTH_OUTPUT_SETTINGS: Shape = Shape {
@@ -11402,6 +11503,7 @@ static SHAPE_MS_SMOOTH_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_OUTPUT_SETTINGS: Shape = Shape {
@@ -11420,6 +11522,7 @@ static SHAPE_MULTIPLEX_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_CONTAINER_SETTINGS: Shape = Shape {
@@ -11430,6 +11533,7 @@ static SHAPE_MULTIPLEX_CONTAINER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_MULTIPLEX_M2TS_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_M2TS_SETTINGS: Shape = Shape {
@@ -11520,6 +11624,7 @@ static SHAPE_MULTIPLEX_M2TS_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RTMP_OUTPUT_SETTINGS: Shape = Shape {
@@ -11550,6 +11655,7 @@ static SHAPE_RTMP_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_OUTPUT_SETTINGS: Shape = Shape {
@@ -11586,6 +11692,7 @@ static SHAPE_SRT_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UDP_OUTPUT_SETTINGS: Shape = Shape {
@@ -11616,6 +11723,7 @@ static SHAPE_UDP_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEC_OUTPUT_SETTINGS: Shape = Shape {
@@ -11640,6 +11748,7 @@ static SHAPE_FEC_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
@@ -11650,6 +11759,7 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMECODE_CONFIG: Shape = Shape {
@@ -11668,6 +11778,7 @@ static SHAPE_TIMECODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_DESCRIPTION: Shape = Shape {
@@ -11734,6 +11845,7 @@ static SHAPE_VIDEO_DESCRIPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_CODEC_SETTINGS: Shape = Shape {
@@ -11770,6 +11882,7 @@ static SHAPE_VIDEO_CODEC_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AV1_SETTINGS: Shape = Shape {
@@ -11920,6 +12033,7 @@ static SHAPE_AV1_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AV1_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -11956,6 +12070,7 @@ static SHAPE_AV1_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HDR10_SETTINGS: Shape = Shape {
@@ -11974,6 +12089,7 @@ static SHAPE_HDR10_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMECODE_BURNIN_SETTINGS: Shape = Shape {
@@ -11998,6 +12114,7 @@ static SHAPE_TIMECODE_BURNIN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FRAME_CAPTURE_SETTINGS: Shape = Shape {
@@ -12022,6 +12139,7 @@ static SHAPE_FRAME_CAPTURE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_SETTINGS: Shape = Shape {
@@ -12292,6 +12410,7 @@ static SHAPE_H264_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -12316,6 +12435,7 @@ static SHAPE_H264_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H264_H265_FILTER_SETTINGS: Shape = Shape {
@@ -12334,6 +12454,7 @@ static SHAPE_H264_H265_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BANDWIDTH_REDUCTION_FILTER_SETTINGS: Shape = Shape {
@@ -12352,6 +12473,7 @@ static SHAPE_BANDWIDTH_REDUCTION_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPORAL_FILTER_SETTINGS: Shape = Shape {
@@ -12370,6 +12492,7 @@ static SHAPE_TEMPORAL_FILTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H265_SETTINGS: Shape = Shape {
@@ -12628,6 +12751,7 @@ static SHAPE_H265_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_H265_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -12670,6 +12794,7 @@ static SHAPE_H265_COLOR_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MPEG2_SETTINGS: Shape = Shape {
@@ -12778,6 +12903,7 @@ static SHAPE_MPEG2_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MPEG2_FILTER_SETTINGS: Shape = Shape {
@@ -12788,6 +12914,7 @@ static SHAPE_MPEG2_FILTER_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEMPORAL_FILTER_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_POSITION_RECTANGLE: Shape = Shape {
@@ -12818,6 +12945,7 @@ static SHAPE_VIDEO_POSITION_RECTANGLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SETTINGS: Shape = Shape {
@@ -12852,6 +12980,7 @@ static SHAPE_INFERENCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_FEED_INPUT: Shape = Shape {
@@ -12870,6 +12999,7 @@ static SHAPE_AUDIO_FEED_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_ATTACHMENT: Shape = Shape {
@@ -12911,6 +13041,7 @@ static SHAPE_INPUT_ATTACHMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATIC_INPUT_FAILOVER_SETTINGS: Shape = Shape {
@@ -12946,6 +13077,7 @@ static SHAPE_AUTOMATIC_INPUT_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONDITION: Shape = Shape {
@@ -12956,6 +13088,7 @@ static SHAPE_FAILOVER_CONDITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FAILOVER_CONDITION_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FAILOVER_CONDITION_SETTINGS: Shape = Shape {
@@ -12980,6 +13113,7 @@ static SHAPE_FAILOVER_CONDITION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SILENCE_FAILOVER_SETTINGS: Shape = Shape {
@@ -12998,6 +13132,7 @@ static SHAPE_AUDIO_SILENCE_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_LOSS_FAILOVER_SETTINGS: Shape = Shape {
@@ -13008,6 +13143,7 @@ static SHAPE_INPUT_LOSS_FAILOVER_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_BLACK_FAILOVER_SETTINGS: Shape = Shape {
@@ -13026,6 +13162,7 @@ static SHAPE_VIDEO_BLACK_FAILOVER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SETTINGS: Shape = Shape {
@@ -13108,6 +13245,7 @@ static SHAPE_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SELECTOR: Shape = Shape {
@@ -13126,6 +13264,7 @@ static SHAPE_AUDIO_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_SELECTOR_SETTINGS: Shape = Shape {
@@ -13156,6 +13295,7 @@ static SHAPE_AUDIO_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_HLS_RENDITION_SELECTION: Shape = Shape {
@@ -13174,6 +13314,7 @@ static SHAPE_AUDIO_HLS_RENDITION_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_LANGUAGE_SELECTION: Shape = Shape {
@@ -13192,6 +13333,7 @@ static SHAPE_AUDIO_LANGUAGE_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PID_SELECTION: Shape = Shape {
@@ -13215,6 +13357,7 @@ static SHAPE_AUDIO_PID_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PID: Shape = Shape {
@@ -13239,6 +13382,7 @@ static SHAPE_AUDIO_PID: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_DOLBY_E_DECODE: Shape = Shape {
@@ -13249,6 +13393,7 @@ static SHAPE_AUDIO_DOLBY_E_DECODE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_PRE_MIXER_SETTINGS: Shape = Shape {
@@ -13279,6 +13424,7 @@ static SHAPE_AUDIO_PRE_MIXER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_TRACK_SELECTION: Shape = Shape {
@@ -13302,6 +13448,7 @@ static SHAPE_AUDIO_TRACK_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_TRACK: Shape = Shape {
@@ -13320,6 +13467,7 @@ static SHAPE_AUDIO_TRACK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_SELECTOR: Shape = Shape {
@@ -13344,6 +13492,7 @@ static SHAPE_CAPTION_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_SELECTOR_SETTINGS: Shape = Shape {
@@ -13398,6 +13547,7 @@ static SHAPE_CAPTION_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCILLARY_SOURCE_SETTINGS: Shape = Shape {
@@ -13408,6 +13558,7 @@ static SHAPE_ANCILLARY_SOURCE_SETTINGS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCTE27_DVB_SUB_SOURCE_SETTINGS: Shape = Shape {
@@ -13426,6 +13577,7 @@ static SHAPE_SCTE27_DVB_SUB_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMBEDDED_SOURCE_SETTINGS: Shape = Shape {
@@ -13456,6 +13608,7 @@ static SHAPE_EMBEDDED_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE20_SOURCE_SETTINGS: Shape = Shape {
@@ -13474,6 +13627,7 @@ static SHAPE_SCTE20_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMART_SUBTITLE_SOURCE_SETTINGS: Shape = Shape {
@@ -13492,6 +13646,7 @@ static SHAPE_SMART_SUBTITLE_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELETEXT_SOURCE_SETTINGS: Shape = Shape {
@@ -13510,6 +13665,7 @@ static SHAPE_TELETEXT_SOURCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTION_RECTANGLE: Shape = Shape {
@@ -13540,6 +13696,7 @@ static SHAPE_CAPTION_RECTANGLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INPUT_SETTINGS: Shape = Shape {
@@ -13564,6 +13721,7 @@ static SHAPE_NETWORK_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_INPUT_SETTINGS: Shape = Shape {
@@ -13600,6 +13758,7 @@ static SHAPE_HLS_INPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_INPUT_SETTINGS: Shape = Shape {
@@ -13610,6 +13769,7 @@ static SHAPE_MULTICAST_INPUT_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR: Shape = Shape {
@@ -13640,6 +13800,7 @@ static SHAPE_VIDEO_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_COLOR_SPACE_SETTINGS: Shape = Shape {
@@ -13650,6 +13811,7 @@ static SHAPE_VIDEO_SELECTOR_COLOR_SPACE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HDR10_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_SETTINGS: Shape = Shape {
@@ -13668,6 +13830,7 @@ static SHAPE_VIDEO_SELECTOR_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_PID: Shape = Shape {
@@ -13678,6 +13841,7 @@ static SHAPE_VIDEO_SELECTOR_PID: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_SELECTOR_PROGRAM_ID: Shape = Shape {
@@ -13688,6 +13852,7 @@ static SHAPE_VIDEO_SELECTOR_PROGRAM_ID: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SPECIFICATION: Shape = Shape {
@@ -13712,6 +13877,7 @@ static SHAPE_INPUT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINKED_CHANNEL_SETTINGS: Shape = Shape {
@@ -13730,6 +13896,7 @@ static SHAPE_LINKED_CHANNEL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FOLLOWER_CHANNEL_SETTINGS: Shape = Shape {
@@ -13748,6 +13915,7 @@ static SHAPE_FOLLOWER_CHANNEL_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIMARY_CHANNEL_SETTINGS: Shape = Shape {
@@ -13758,6 +13926,7 @@ static SHAPE_PRIMARY_CHANNEL_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_CREATE_SETTINGS: Shape = Shape {
@@ -13776,6 +13945,7 @@ static SHAPE_MAINTENANCE_CREATE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OUTPUT_SETTINGS: Shape = Shape {
@@ -13815,4 +13985,5 @@ static SHAPE_VPC_OUTPUT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -303,6 +303,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_NETWORK_SETTINGS: Shape = Shape {
@@ -326,6 +327,7 @@ static SHAPE_CLUSTER_NETWORK_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERFACE_MAPPING: Shape = Shape {
@@ -344,6 +346,7 @@ static SHAPE_INTERFACE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -362,4 +365,5 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -344,6 +344,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_RULE_TEMPLATE_TARGET: Shape = Shape {
@@ -359,4 +360,5 @@ static SHAPE_EVENT_BRIDGE_RULE_TEMPLATE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

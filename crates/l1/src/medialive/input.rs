@@ -1180,6 +1180,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DESTINATION: Shape = Shape {
@@ -1215,6 +1216,7 @@ static SHAPE_INPUT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DESTINATION_ROUTE: Shape = Shape {
@@ -1233,6 +1235,7 @@ static SHAPE_INPUT_DESTINATION_ROUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_DEVICE_SETTINGS: Shape = Shape {
@@ -1243,6 +1246,7 @@ static SHAPE_INPUT_DEVICE_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_CONNECT_FLOW: Shape = Shape {
@@ -1253,6 +1257,7 @@ static SHAPE_MEDIA_CONNECT_FLOW: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SETTINGS: Shape = Shape {
@@ -1268,6 +1273,7 @@ static SHAPE_MULTICAST_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTICAST_SOURCE: Shape = Shape {
@@ -1286,6 +1292,7 @@ static SHAPE_MULTICAST_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_SETTINGS: Shape = Shape {
@@ -1318,6 +1325,7 @@ static SHAPE_ROUTER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTER_DESTINATION_SETTINGS: Shape = Shape {
@@ -1328,6 +1336,7 @@ static SHAPE_ROUTER_DESTINATION_SETTINGS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP_SETTINGS: Shape = Shape {
@@ -1343,6 +1352,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP: Shape = Shape {
@@ -1353,6 +1363,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP: Shape = Shape {
         ty: Ty::Object(&SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS: Shape = Shape {
@@ -1387,6 +1398,7 @@ static SHAPE_SMPTE2110_RECEIVER_GROUP_SDP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SDP_LOCATION: Shape = Shape {
@@ -1405,6 +1417,7 @@ static SHAPE_INPUT_SDP_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE: Shape = Shape {
@@ -1429,6 +1442,7 @@ static SHAPE_INPUT_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_SETTINGS: Shape = Shape {
@@ -1452,6 +1466,7 @@ static SHAPE_SRT_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_SOURCE: Shape = Shape {
@@ -1488,6 +1503,7 @@ static SHAPE_SRT_CALLER_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_CALLER_DECRYPTION: Shape = Shape {
@@ -1509,6 +1525,7 @@ static SHAPE_SRT_CALLER_DECRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_SETTINGS: Shape = Shape {
@@ -1533,6 +1550,7 @@ static SHAPE_SRT_LISTENER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SRT_LISTENER_DECRYPTION: Shape = Shape {
@@ -1554,6 +1572,7 @@ static SHAPE_SRT_LISTENER_DECRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_VPC_REQUEST: Shape = Shape {
@@ -1582,4 +1601,5 @@ static SHAPE_INPUT_VPC_REQUEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

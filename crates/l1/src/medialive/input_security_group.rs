@@ -156,6 +156,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_WHITELIST_RULE: Shape = Shape {
@@ -166,4 +167,5 @@ static SHAPE_INPUT_WHITELIST_RULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

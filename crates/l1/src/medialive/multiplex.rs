@@ -359,6 +359,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_OUTPUT_DESTINATION: Shape = Shape {
@@ -369,6 +370,7 @@ static SHAPE_MULTIPLEX_OUTPUT_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape {
@@ -382,6 +384,7 @@ static SHAPE_MULTIPLEX_MEDIA_CONNECT_OUTPUT_DESTINATION_SETTINGS: Shape = Shape 
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_SETTINGS: Shape = Shape {
@@ -428,6 +431,7 @@ static SHAPE_MULTIPLEX_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -446,4 +450,5 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

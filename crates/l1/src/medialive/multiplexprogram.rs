@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -437,6 +439,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_SETTINGS: Shape = Shape {
@@ -474,6 +477,7 @@ static SHAPE_MULTIPLEX_PROGRAM_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR: Shape = Shape {
@@ -500,6 +504,7 @@ static SHAPE_MULTIPLEX_PROGRAM_SERVICE_DESCRIPTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_VIDEO_SETTINGS: Shape = Shape {
@@ -522,6 +527,21 @@ static SHAPE_MULTIPLEX_VIDEO_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MultiplexVideoSettings",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ConstantBitrate"]),
+                Check::Required(&["ConstantBitrate"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StatmuxSettings"]),
+                Check::Required(&["StatmuxSettings"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MULTIPLEX_STATMUX_VIDEO_SETTINGS: Shape = Shape {
@@ -558,6 +578,7 @@ static SHAPE_MULTIPLEX_STATMUX_VIDEO_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_PACKET_IDENTIFIERS_MAP: Shape = Shape {
@@ -662,6 +683,7 @@ static SHAPE_MULTIPLEX_PROGRAM_PACKET_IDENTIFIERS_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIPLEX_PROGRAM_PIPELINE_DETAIL: Shape = Shape {
@@ -680,4 +702,5 @@ static SHAPE_MULTIPLEX_PROGRAM_PIPELINE_DETAIL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

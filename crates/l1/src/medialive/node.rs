@@ -390,6 +390,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_INTERFACE_MAPPING: Shape = Shape {
@@ -417,6 +418,7 @@ static SHAPE_NODE_INTERFACE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SDI_SOURCE_MAPPING: Shape = Shape {
@@ -441,6 +443,7 @@ static SHAPE_SDI_SOURCE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -459,4 +462,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -261,11 +261,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EGRESS_ENDPOINT: Shape = Shape {
     name: "EgressEndpoint",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -284,4 +286,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -293,6 +293,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -308,6 +309,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_INGEST: Shape = Shape {
@@ -323,11 +325,13 @@ static SHAPE_HLS_INGEST: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INGEST_ENDPOINT: Shape = Shape {
     name: "IngestEndpoint",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -346,4 +350,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1504,6 +1504,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION: Shape = Shape {
@@ -1522,6 +1523,7 @@ static SHAPE_AUTHORIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_PACKAGE: Shape = Shape {
@@ -1563,6 +1565,7 @@ static SHAPE_CMAF_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
@@ -1601,6 +1604,7 @@ static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -1648,6 +1652,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -1689,6 +1694,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST: Shape = Shape {
@@ -1781,6 +1787,7 @@ static SHAPE_HLS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SELECTION: Shape = Shape {
@@ -1812,6 +1819,7 @@ static SHAPE_STREAM_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PACKAGE: Shape = Shape {
@@ -1958,6 +1966,7 @@ static SHAPE_DASH_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_ENCRYPTION: Shape = Shape {
@@ -1976,6 +1985,7 @@ static SHAPE_DASH_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PACKAGE: Shape = Shape {
@@ -2080,6 +2090,7 @@ static SHAPE_HLS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_ENCRYPTION: Shape = Shape {
@@ -2119,6 +2130,7 @@ static SHAPE_HLS_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_PACKAGE: Shape = Shape {
@@ -2149,6 +2161,7 @@ static SHAPE_MSS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_ENCRYPTION: Shape = Shape {
@@ -2159,6 +2172,7 @@ static SHAPE_MSS_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2177,4 +2191,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1170,6 +1170,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_PACKAGE: Shape = Shape {
@@ -1205,6 +1206,7 @@ static SHAPE_CMAF_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
@@ -1215,6 +1217,7 @@ static SHAPE_CMAF_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -1250,6 +1253,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -1291,6 +1295,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST: Shape = Shape {
@@ -1336,6 +1341,7 @@ static SHAPE_HLS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAM_SELECTION: Shape = Shape {
@@ -1367,6 +1373,7 @@ static SHAPE_STREAM_SELECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PACKAGE: Shape = Shape {
@@ -1435,6 +1442,7 @@ static SHAPE_DASH_PACKAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_MANIFEST: Shape = Shape {
@@ -1486,6 +1494,7 @@ static SHAPE_DASH_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_ENCRYPTION: Shape = Shape {
@@ -1496,6 +1505,7 @@ static SHAPE_DASH_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PACKAGE: Shape = Shape {
@@ -1537,6 +1547,7 @@ static SHAPE_HLS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_ENCRYPTION: Shape = Shape {
@@ -1564,6 +1575,7 @@ static SHAPE_HLS_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_PACKAGE: Shape = Shape {
@@ -1593,6 +1605,7 @@ static SHAPE_MSS_PACKAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_ENCRYPTION: Shape = Shape {
@@ -1603,6 +1616,7 @@ static SHAPE_MSS_ENCRYPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SPEKE_KEY_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MSS_MANIFEST: Shape = Shape {
@@ -1621,6 +1635,7 @@ static SHAPE_MSS_MANIFEST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1639,4 +1654,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

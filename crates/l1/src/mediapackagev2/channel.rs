@@ -506,6 +506,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SWITCH_CONFIGURATION: Shape = Shape {
@@ -528,6 +529,7 @@ static SHAPE_INPUT_SWITCH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIVIEW_CONFIGURATION: Shape = Shape {
@@ -579,6 +581,7 @@ static SHAPE_MULTIVIEW_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_HEADER_CONFIGURATION: Shape = Shape {
@@ -589,6 +592,7 @@ static SHAPE_OUTPUT_HEADER_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -607,4 +611,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2663,6 +2664,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -2848,6 +2850,7 @@ static SHAPE_DASH_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_AVAILABILITY_START_TIME_CONFIGURATION: Shape = Shape {
@@ -2857,6 +2860,15 @@ static SHAPE_DASH_AVAILABILITY_START_TIME_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::String,
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DashAvailabilityStartTimeConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["FixedAvailabilityStartTime"]),
+            Check::Required(&["FixedAvailabilityStartTime"]),
+        ])]),
     }],
 };
 
@@ -2904,6 +2916,7 @@ static SHAPE_DASH_BASE_URL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_SETTINGS: Shape = Shape {
@@ -2931,6 +2944,7 @@ static SHAPE_DASH_DVB_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_METRICS_REPORTING: Shape = Shape {
@@ -2957,6 +2971,7 @@ static SHAPE_DASH_DVB_METRICS_REPORTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_DVB_FONT_DOWNLOAD: Shape = Shape {
@@ -2994,6 +3009,7 @@ static SHAPE_DASH_DVB_FONT_DOWNLOAD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
@@ -3054,6 +3070,7 @@ static SHAPE_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTIVIEW_FILTER_CONFIGURATION: Shape = Shape {
@@ -3096,6 +3113,7 @@ static SHAPE_MULTIVIEW_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PROGRAM_INFORMATION: Shape = Shape {
@@ -3153,6 +3171,7 @@ static SHAPE_DASH_PROGRAM_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE_DASH: Shape = Shape {
@@ -3177,6 +3196,7 @@ static SHAPE_SCTE_DASH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_SUBTITLE_CONFIGURATION: Shape = Shape {
@@ -3187,6 +3207,7 @@ static SHAPE_DASH_SUBTITLE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DASH_TTML_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASH_TTML_CONFIGURATION: Shape = Shape {
@@ -3200,6 +3221,7 @@ static SHAPE_DASH_TTML_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASH_UTC_TIMING: Shape = Shape {
@@ -3225,6 +3247,7 @@ static SHAPE_DASH_UTC_TIMING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORCE_ENDPOINT_ERROR_CONFIGURATION: Shape = Shape {
@@ -3248,6 +3271,7 @@ static SHAPE_FORCE_ENDPOINT_ERROR_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -3321,6 +3345,7 @@ static SHAPE_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE_HLS: Shape = Shape {
@@ -3345,6 +3370,7 @@ static SHAPE_SCTE_HLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_START_TAG: Shape = Shape {
@@ -3363,6 +3389,7 @@ static SHAPE_START_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOW_LATENCY_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -3436,6 +3463,7 @@ static SHAPE_LOW_LATENCY_HLS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOW_LATENCY_HLS_FILTER_CONFIGURATION: Shape = Shape {
@@ -3490,6 +3518,7 @@ static SHAPE_LOW_LATENCY_HLS_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_MANIFEST_CONFIGURATION: Shape = Shape {
@@ -3528,6 +3557,7 @@ static SHAPE_MSS_MANIFEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSS_FILTER_CONFIGURATION: Shape = Shape {
@@ -3582,6 +3612,7 @@ static SHAPE_MSS_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT: Shape = Shape {
@@ -3648,6 +3679,7 @@ static SHAPE_SEGMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -3693,6 +3725,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_METHOD: Shape = Shape {
@@ -3726,6 +3759,7 @@ static SHAPE_ENCRYPTION_METHOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
@@ -3819,6 +3853,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_KEY_PERIOD_CONFIGURATION: Shape = Shape {
@@ -3832,6 +3867,7 @@ static SHAPE_CONTENT_KEY_PERIOD_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
@@ -3873,6 +3909,7 @@ static SHAPE_ENCRYPTION_CONTRACT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCTE: Shape = Shape {
@@ -3950,6 +3987,7 @@ static SHAPE_SCTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3968,4 +4006,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -184,6 +184,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDN_AUTH_CONFIGURATION: Shape = Shape {
@@ -219,4 +220,5 @@ static SHAPE_CDN_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

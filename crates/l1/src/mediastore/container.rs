@@ -357,6 +357,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_RULE: Shape = Shape {
@@ -413,6 +414,7 @@ static SHAPE_CORS_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_POLICY: Shape = Shape {
@@ -436,6 +438,7 @@ static SHAPE_METRIC_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_POLICY_RULE: Shape = Shape {
@@ -454,6 +457,7 @@ static SHAPE_METRIC_POLICY_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -472,4 +476,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -588,6 +588,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLATE_SOURCE: Shape = Shape {
@@ -606,6 +607,7 @@ static SHAPE_SLATE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION_FOR_CHANNEL: Shape = Shape {
@@ -624,6 +626,7 @@ static SHAPE_LOG_CONFIGURATION_FOR_CHANNEL: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_OUTPUT_ITEM: Shape = Shape {
@@ -654,6 +657,7 @@ static SHAPE_REQUEST_OUTPUT_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_PLAYLIST_SETTINGS: Shape = Shape {
@@ -684,6 +688,7 @@ static SHAPE_DASH_PLAYLIST_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_PLAYLIST_SETTINGS: Shape = Shape {
@@ -710,6 +715,7 @@ static SHAPE_HLS_PLAYLIST_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -728,6 +734,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_SHIFT_CONFIGURATION: Shape = Shape {
@@ -738,4 +745,5 @@ static SHAPE_TIME_SHIFT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -778,6 +778,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SERVICE_REQUEST_CONFIGURATION: Shape = Shape {
@@ -867,6 +868,7 @@ static SHAPE_AWS_SERVICE_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONCURRENT_EXECUTOR_CONFIGURATION: Shape = Shape {
@@ -928,6 +930,7 @@ static SHAPE_CONCURRENT_EXECUTOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION_REF: Shape = Shape {
@@ -952,6 +955,7 @@ static SHAPE_FUNCTION_REF: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -978,6 +982,7 @@ static SHAPE_CUSTOM_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST_CONFIGURATION: Shape = Shape {
@@ -1042,6 +1047,7 @@ static SHAPE_HTTP_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEQUENTIAL_EXECUTOR_CONFIGURATION: Shape = Shape {
@@ -1085,6 +1091,7 @@ static SHAPE_SEQUENTIAL_EXECUTOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1103,6 +1110,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VAST_REQUEST_CONFIGURATION: Shape = Shape {
@@ -1171,4 +1179,5 @@ static SHAPE_VAST_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1502,6 +1502,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AD_CONDITIONING_CONFIGURATION: Shape = Shape {
@@ -1515,6 +1516,7 @@ static SHAPE_AD_CONDITIONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
@@ -1533,6 +1535,7 @@ static SHAPE_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_REQUEST: Shape = Shape {
@@ -1574,6 +1577,7 @@ static SHAPE_HTTP_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VAST_RESPONSE: Shape = Shape {
@@ -1592,6 +1596,7 @@ static SHAPE_VAST_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADS_PERSONALIZATION_CONCURRENCY: Shape = Shape {
@@ -1610,6 +1615,7 @@ static SHAPE_ADS_PERSONALIZATION_CONCURRENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADS_PERSONALIZATION_TIMEOUTS: Shape = Shape {
@@ -1646,6 +1652,7 @@ static SHAPE_ADS_PERSONALIZATION_TIMEOUTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_SUPPRESSION: Shape = Shape {
@@ -1676,6 +1683,7 @@ static SHAPE_AVAIL_SUPPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEACONING_CONFIGURATION: Shape = Shape {
@@ -1686,6 +1694,7 @@ static SHAPE_BEACONING_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION: Shape = Shape {
@@ -1715,6 +1724,7 @@ static SHAPE_CLIENT_SIDE_BEACONING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUMPER: Shape = Shape {
@@ -1733,6 +1743,7 @@ static SHAPE_BUMPER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CDN_CONFIGURATION: Shape = Shape {
@@ -1751,6 +1762,7 @@ static SHAPE_CDN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASH_CONFIGURATION: Shape = Shape {
@@ -1772,11 +1784,13 @@ static SHAPE_DASH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HLS_CONFIGURATION: Shape = Shape {
     name: "HlsConfiguration",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_LIVE_PRE_ROLL_CONFIGURATION: Shape = Shape {
@@ -1801,6 +1815,7 @@ static SHAPE_LIVE_PRE_ROLL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRE_ROLL_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
@@ -1811,6 +1826,7 @@ static SHAPE_PRE_ROLL_AD_DECISION_SERVER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRE_ROLL_VAST_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_ROLL_VAST_RESPONSE: Shape = Shape {
@@ -1824,6 +1840,7 @@ static SHAPE_PRE_ROLL_VAST_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -1863,6 +1880,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADS_INTERACTION_LOG: Shape = Shape {
@@ -1891,6 +1909,7 @@ static SHAPE_ADS_INTERACTION_LOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_SERVICE_INTERACTION_LOG: Shape = Shape {
@@ -1906,6 +1925,7 @@ static SHAPE_MANIFEST_SERVICE_INTERACTION_LOG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_PROCESSING_RULES: Shape = Shape {
@@ -1916,6 +1936,7 @@ static SHAPE_MANIFEST_PROCESSING_RULES: Shape = Shape {
         ty: Ty::Object(&SHAPE_AD_MARKER_PASSTHROUGH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AD_MARKER_PASSTHROUGH: Shape = Shape {
@@ -1926,6 +1947,7 @@ static SHAPE_AD_MARKER_PASSTHROUGH: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1944,4 +1966,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -686,6 +686,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFETCH_CONSUMPTION: Shape = Shape {
@@ -715,6 +716,7 @@ static SHAPE_PREFETCH_CONSUMPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAIL_MATCHING_CRITERIA: Shape = Shape {
@@ -736,6 +738,7 @@ static SHAPE_AVAIL_MATCHING_CRITERIA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_PREFETCH_CONFIGURATION: Shape = Shape {
@@ -766,6 +769,7 @@ static SHAPE_RECURRING_PREFETCH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_CONSUMPTION: Shape = Shape {
@@ -789,6 +793,7 @@ static SHAPE_RECURRING_CONSUMPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRING_RETRIEVAL: Shape = Shape {
@@ -833,6 +838,7 @@ static SHAPE_RECURRING_RETRIEVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SHAPING_RETRIEVAL_WINDOW: Shape = Shape {
@@ -843,6 +849,7 @@ static SHAPE_TRAFFIC_SHAPING_RETRIEVAL_WINDOW: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_SHAPING_TPS_CONFIGURATION: Shape = Shape {
@@ -861,6 +868,7 @@ static SHAPE_TRAFFIC_SHAPING_TPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFETCH_RETRIEVAL: Shape = Shape {
@@ -911,6 +919,7 @@ static SHAPE_PREFETCH_RETRIEVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -929,4 +938,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -754,6 +754,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AD_BREAK: Shape = Shape {
@@ -804,6 +805,7 @@ static SHAPE_AD_BREAK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
@@ -822,6 +824,7 @@ static SHAPE_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLATE_SOURCE: Shape = Shape {
@@ -840,6 +843,7 @@ static SHAPE_SLATE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPLICE_INSERT_MESSAGE: Shape = Shape {
@@ -870,6 +874,7 @@ static SHAPE_SPLICE_INSERT_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_SIGNAL_MESSAGE: Shape = Shape {
@@ -885,6 +890,7 @@ static SHAPE_TIME_SIGNAL_MESSAGE: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENTATION_DESCRIPTOR: Shape = Shape {
@@ -939,6 +945,7 @@ static SHAPE_SEGMENTATION_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIENCE_MEDIA: Shape = Shape {
@@ -962,6 +969,7 @@ static SHAPE_AUDIENCE_MEDIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALTERNATE_MEDIA: Shape = Shape {
@@ -1015,6 +1023,7 @@ static SHAPE_ALTERNATE_MEDIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIP_RANGE: Shape = Shape {
@@ -1033,6 +1042,7 @@ static SHAPE_CLIP_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -1051,6 +1061,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSITION: Shape = Shape {
@@ -1090,4 +1101,5 @@ static SHAPE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -420,6 +420,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONFIGURATION: Shape = Shape {
@@ -445,6 +446,7 @@ static SHAPE_ACCESS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECRETS_MANAGER_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
@@ -469,6 +471,7 @@ static SHAPE_SECRETS_MANAGER_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -479,6 +482,7 @@ static SHAPE_DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_CONFIGURATION: Shape = Shape {
@@ -489,6 +493,7 @@ static SHAPE_HTTP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -507,6 +512,7 @@ static SHAPE_SEGMENT_DELIVERY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -525,4 +531,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -264,6 +264,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_SSM_COMMAND_CONFIG: Shape = Shape {
@@ -302,6 +303,7 @@ static SHAPE_CONNECTOR_SSM_COMMAND_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -328,4 +330,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

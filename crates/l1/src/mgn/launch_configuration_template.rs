@@ -772,6 +772,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAUNCH_TEMPLATE_DISK_CONF: Shape = Shape {
@@ -807,6 +808,7 @@ static SHAPE_LAUNCH_TEMPLATE_DISK_CONF: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSING: Shape = Shape {
@@ -817,6 +819,7 @@ static SHAPE_LICENSING: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_POST_LAUNCH_ACTIONS: Shape = Shape {
@@ -878,6 +881,7 @@ static SHAPE_POST_LAUNCH_ACTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_DOCUMENT: Shape = Shape {
@@ -951,6 +955,7 @@ static SHAPE_SSM_DOCUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSM_EXTERNAL_PARAMETER: Shape = Shape {
@@ -966,6 +971,7 @@ static SHAPE_SSM_EXTERNAL_PARAMETER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER_STORE_PARAMETER: Shape = Shape {
@@ -992,6 +998,7 @@ static SHAPE_SSM_PARAMETER_STORE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1018,4 +1025,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

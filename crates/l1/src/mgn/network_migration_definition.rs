@@ -581,6 +581,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -610,6 +611,7 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_S3_CONFIGURATION: Shape = Shape {
@@ -645,6 +647,7 @@ static SHAPE_SOURCE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -671,6 +674,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_NETWORK: Shape = Shape {
@@ -725,6 +729,7 @@ static SHAPE_TARGET_NETWORK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_S3_CONFIGURATION: Shape = Shape {
@@ -751,4 +756,5 @@ static SHAPE_TARGET_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

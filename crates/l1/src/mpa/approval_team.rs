@@ -476,6 +476,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPROVAL_STRATEGY: Shape = Shape {
@@ -486,6 +487,7 @@ static SHAPE_APPROVAL_STRATEGY: Shape = Shape {
         ty: Ty::Object(&SHAPE_MOF_N_APPROVAL_STRATEGY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MOF_N_APPROVAL_STRATEGY: Shape = Shape {
@@ -496,6 +498,7 @@ static SHAPE_MOF_N_APPROVAL_STRATEGY: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPROVER: Shape = Shape {
@@ -521,6 +524,7 @@ static SHAPE_APPROVER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY: Shape = Shape {
@@ -537,6 +541,7 @@ static SHAPE_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -555,4 +560,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

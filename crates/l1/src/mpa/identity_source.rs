@@ -312,6 +312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE_PARAMETERS: Shape = Shape {
@@ -322,6 +323,7 @@ static SHAPE_IDENTITY_SOURCE_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IAM_IDENTITY_CENTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_IDENTITY_CENTER: Shape = Shape {
@@ -348,6 +350,7 @@ static SHAPE_IAM_IDENTITY_CENTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -366,4 +369,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

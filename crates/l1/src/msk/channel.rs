@@ -1222,6 +1222,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1235,6 +1236,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1314,6 +1316,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATALOG: Shape = Shape {
@@ -1335,6 +1338,7 @@ static SHAPE_CATALOG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_QUEUE_S3: Shape = Shape {
@@ -1362,6 +1366,7 @@ static SHAPE_DEAD_LETTER_QUEUE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE: Shape = Shape {
@@ -1386,6 +1391,7 @@ static SHAPE_DESTINATION_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -1412,6 +1418,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SOURCE: Shape = Shape {
@@ -1422,6 +1429,7 @@ static SHAPE_PARTITION_SOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_EVOLUTION: Shape = Shape {
@@ -1432,6 +1440,7 @@ static SHAPE_SCHEMA_EVOLUTION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CREATION: Shape = Shape {
@@ -1442,6 +1451,7 @@ static SHAPE_TABLE_CREATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_LOGGING_INFO: Shape = Shape {
@@ -1466,6 +1476,7 @@ static SHAPE_CHANNEL_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_LOG_DESTINATION: Shape = Shape {
@@ -1484,6 +1495,7 @@ static SHAPE_CLOUD_WATCH_LOGS_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
@@ -1502,6 +1514,7 @@ static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
@@ -1526,6 +1539,7 @@ static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1563,6 +1577,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE: Shape = Shape {
@@ -1614,6 +1629,7 @@ static SHAPE_S3_STORAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -1641,6 +1657,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_CONVERTER: Shape = Shape {
@@ -1654,6 +1671,7 @@ static SHAPE_RECORD_CONVERTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_SCHEMA: Shape = Shape {
@@ -1664,4 +1682,5 @@ static SHAPE_RECORD_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -1704,6 +1704,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROKER_NODE_GROUP_INFO: Shape = Shape {
@@ -1765,6 +1766,7 @@ static SHAPE_BROKER_NODE_GROUP_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
@@ -1792,6 +1794,7 @@ static SHAPE_CONNECTIVITY_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS: Shape = Shape {
@@ -1806,6 +1809,7 @@ static SHAPE_PUBLIC_ACCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY: Shape = Shape {
@@ -1816,6 +1820,7 @@ static SHAPE_VPC_CONNECTIVITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1834,6 +1839,7 @@ static SHAPE_VPC_CONNECTIVITY_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_SASL: Shape = Shape {
@@ -1852,6 +1858,7 @@ static SHAPE_VPC_CONNECTIVITY_SASL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_IAM: Shape = Shape {
@@ -1862,6 +1869,7 @@ static SHAPE_VPC_CONNECTIVITY_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_SCRAM: Shape = Shape {
@@ -1872,6 +1880,7 @@ static SHAPE_VPC_CONNECTIVITY_SCRAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTIVITY_TLS: Shape = Shape {
@@ -1882,6 +1891,7 @@ static SHAPE_VPC_CONNECTIVITY_TLS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_INFO: Shape = Shape {
@@ -1892,6 +1902,7 @@ static SHAPE_STORAGE_INFO: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_STORAGE_INFO),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_STORAGE_INFO: Shape = Shape {
@@ -1914,6 +1925,7 @@ static SHAPE_EBS_STORAGE_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
@@ -1932,6 +1944,7 @@ static SHAPE_PROVISIONED_THROUGHPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1956,6 +1969,7 @@ static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SASL: Shape = Shape {
@@ -1974,6 +1988,7 @@ static SHAPE_SASL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM: Shape = Shape {
@@ -1984,6 +1999,7 @@ static SHAPE_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCRAM: Shape = Shape {
@@ -1994,6 +2010,7 @@ static SHAPE_SCRAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TLS: Shape = Shape {
@@ -2017,6 +2034,7 @@ static SHAPE_TLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAUTHENTICATED: Shape = Shape {
@@ -2027,6 +2045,7 @@ static SHAPE_UNAUTHENTICATED: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_INFO: Shape = Shape {
@@ -2045,6 +2064,7 @@ static SHAPE_CONFIGURATION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_INFO: Shape = Shape {
@@ -2063,6 +2083,7 @@ static SHAPE_ENCRYPTION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
@@ -2073,6 +2094,7 @@ static SHAPE_ENCRYPTION_AT_REST: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -2094,6 +2116,7 @@ static SHAPE_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_INFO: Shape = Shape {
@@ -2112,6 +2135,7 @@ static SHAPE_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZER_LOGS: Shape = Shape {
@@ -2136,6 +2160,7 @@ static SHAPE_AUTHORIZER_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -2154,6 +2179,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE: Shape = Shape {
@@ -2172,6 +2198,7 @@ static SHAPE_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -2196,6 +2223,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROKER_LOGS: Shape = Shape {
@@ -2220,6 +2248,7 @@ static SHAPE_BROKER_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_MONITORING: Shape = Shape {
@@ -2230,6 +2259,7 @@ static SHAPE_OPEN_MONITORING: Shape = Shape {
         ty: Ty::Object(&SHAPE_PROMETHEUS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROMETHEUS: Shape = Shape {
@@ -2248,6 +2278,7 @@ static SHAPE_PROMETHEUS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JMX_EXPORTER: Shape = Shape {
@@ -2258,6 +2289,7 @@ static SHAPE_JMX_EXPORTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_EXPORTER: Shape = Shape {
@@ -2268,6 +2300,7 @@ static SHAPE_NODE_EXPORTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REBALANCING: Shape = Shape {
@@ -2281,6 +2314,7 @@ static SHAPE_REBALANCING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ZOOKEEPER_ACCESS: Shape = Shape {
@@ -2291,4 +2325,5 @@ static SHAPE_ZOOKEEPER_ACCESS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

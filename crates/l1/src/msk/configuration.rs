@@ -204,9 +204,11 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LATEST_REVISION: Shape = Shape {
     name: "LatestRevision",
     properties: &[],
+    constraints: &[],
 };

@@ -1501,6 +1501,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER: Shape = Shape {
@@ -1537,6 +1538,7 @@ static SHAPE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_MSK_CLUSTER: Shape = Shape {
@@ -1550,6 +1552,7 @@ static SHAPE_AMAZON_MSK_CLUSTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
@@ -1568,6 +1571,7 @@ static SHAPE_APACHE_KAFKA_CLUSTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -1592,6 +1596,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_MTLS_AUTHENTICATION: Shape = Shape {
@@ -1602,6 +1607,7 @@ static SHAPE_KAFKA_CLUSTER_MTLS_AUTHENTICATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_SASL_O_AUTH_BEARER_AUTHENTICATION: Shape = Shape {
@@ -1653,6 +1659,7 @@ static SHAPE_KAFKA_CLUSTER_SASL_O_AUTH_BEARER_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
@@ -1663,6 +1670,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS_ASSERTION: Shape = Shape {
@@ -1690,6 +1698,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_CLIENT_CREDENTIALS_ASSERTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_O_AUTH_IAM_JWT_BEARER: Shape = Shape {
@@ -1717,6 +1726,7 @@ static SHAPE_KAFKA_CLUSTER_O_AUTH_IAM_JWT_BEARER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_SASL_SCRAM_AUTHENTICATION: Shape = Shape {
@@ -1738,6 +1748,7 @@ static SHAPE_KAFKA_CLUSTER_SASL_SCRAM_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
@@ -1759,6 +1770,7 @@ static SHAPE_KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
@@ -1795,6 +1807,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY: Shape = Shape {
@@ -1805,6 +1818,7 @@ static SHAPE_LOG_DELIVERY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPLICATOR_LOG_DELIVERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATOR_LOG_DELIVERY: Shape = Shape {
@@ -1829,6 +1843,7 @@ static SHAPE_REPLICATOR_LOG_DELIVERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
@@ -1847,6 +1862,7 @@ static SHAPE_CLOUD_WATCH_LOGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE: Shape = Shape {
@@ -1865,6 +1881,7 @@ static SHAPE_FIREHOSE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -1889,6 +1906,7 @@ static SHAPE_S3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_INFO: Shape = Shape {
@@ -1946,6 +1964,7 @@ static SHAPE_REPLICATION_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
@@ -2011,6 +2030,7 @@ static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REPLICATION: Shape = Shape {
@@ -2085,6 +2105,7 @@ static SHAPE_TOPIC_REPLICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_STARTING_POSITION: Shape = Shape {
@@ -2098,6 +2119,7 @@ static SHAPE_REPLICATION_STARTING_POSITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TOPIC_NAME_CONFIGURATION: Shape = Shape {
@@ -2111,6 +2133,7 @@ static SHAPE_REPLICATION_TOPIC_NAME_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2136,4 +2159,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

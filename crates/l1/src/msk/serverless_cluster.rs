@@ -312,6 +312,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
@@ -322,6 +323,7 @@ static SHAPE_CLIENT_AUTHENTICATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SASL),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SASL: Shape = Shape {
@@ -332,6 +334,7 @@ static SHAPE_SASL: Shape = Shape {
         ty: Ty::Object(&SHAPE_IAM),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM: Shape = Shape {
@@ -342,6 +345,7 @@ static SHAPE_IAM: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -370,4 +374,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

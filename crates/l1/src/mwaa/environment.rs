@@ -791,6 +791,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -827,6 +828,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODULE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -848,6 +850,7 @@ static SHAPE_MODULE_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -894,4 +897,5 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -548,6 +548,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -558,6 +559,7 @@ static SHAPE_CODE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_S3_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_S3_LOCATION: Shape = Shape {
@@ -594,6 +596,7 @@ static SHAPE_CODE_S3_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -624,6 +627,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -645,6 +649,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -658,6 +663,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -696,4 +702,5 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

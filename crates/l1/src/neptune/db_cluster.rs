@@ -850,6 +850,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DB_CLUSTER_ROLE: Shape = Shape {
@@ -868,6 +869,7 @@ static SHAPE_DB_CLUSTER_ROLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
@@ -894,6 +896,7 @@ static SHAPE_SERVERLESS_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -920,4 +923,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

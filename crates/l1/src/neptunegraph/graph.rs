@@ -565,6 +565,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TASK: Shape = Shape {
@@ -649,6 +650,7 @@ static SHAPE_IMPORT_TASK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_OPTIONS: Shape = Shape {
@@ -659,6 +661,7 @@ static SHAPE_IMPORT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_NEPTUNE_IMPORT_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEPTUNE_IMPORT_OPTIONS: Shape = Shape {
@@ -697,6 +700,7 @@ static SHAPE_NEPTUNE_IMPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -723,6 +727,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_SEARCH_CONFIGURATION: Shape = Shape {
@@ -733,4 +738,5 @@ static SHAPE_VECTOR_SEARCH_CONFIGURATION: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

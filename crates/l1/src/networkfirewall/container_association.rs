@@ -358,6 +358,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_MONITORING_CONFIGURATION: Shape = Shape {
@@ -386,6 +387,7 @@ static SHAPE_CONTAINER_MONITORING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_ATTRIBUTE: Shape = Shape {
@@ -414,6 +416,7 @@ static SHAPE_CONTAINER_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -442,4 +445,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

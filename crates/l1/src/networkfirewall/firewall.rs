@@ -719,6 +719,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_ZONE_MAPPING: Shape = Shape {
@@ -734,6 +735,7 @@ static SHAPE_AVAILABILITY_ZONE_MAPPING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NAT_GATEWAY_MAPPING: Shape = Shape {
@@ -747,6 +749,7 @@ static SHAPE_NAT_GATEWAY_MAPPING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_SETTINGS: Shape = Shape {
@@ -762,6 +765,7 @@ static SHAPE_PROXY_SETTINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_PROPERTY: Shape = Shape {
@@ -783,6 +787,7 @@ static SHAPE_LISTENER_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBNET_MAPPING: Shape = Shape {
@@ -804,6 +809,7 @@ static SHAPE_SUBNET_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -830,6 +836,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENDPOINT: Shape = Shape {
@@ -858,4 +865,5 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

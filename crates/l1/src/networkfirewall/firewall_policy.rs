@@ -778,6 +778,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_POLICY_PROPERTY: Shape = Shape {
@@ -879,6 +880,7 @@ static SHAPE_FIREWALL_POLICY_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_VARIABLES: Shape = Shape {
@@ -894,6 +896,7 @@ static SHAPE_POLICY_VARIABLES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET: Shape = Shape {
@@ -913,6 +916,7 @@ static SHAPE_IP_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_ENGINE_OPTIONS: Shape = Shape {
@@ -943,6 +947,7 @@ static SHAPE_STATEFUL_ENGINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLOW_TIMEOUTS: Shape = Shape {
@@ -957,6 +962,7 @@ static SHAPE_FLOW_TIMEOUTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_GROUP_REFERENCE: Shape = Shape {
@@ -996,6 +1002,7 @@ static SHAPE_STATEFUL_RULE_GROUP_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_GROUP_OVERRIDE: Shape = Shape {
@@ -1009,6 +1016,7 @@ static SHAPE_STATEFUL_RULE_GROUP_OVERRIDE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION: Shape = Shape {
@@ -1032,6 +1040,7 @@ static SHAPE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DEFINITION: Shape = Shape {
@@ -1042,6 +1051,7 @@ static SHAPE_ACTION_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLISH_METRIC_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
@@ -1061,6 +1071,7 @@ static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1076,6 +1087,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULE_GROUP_REFERENCE: Shape = Shape {
@@ -1103,6 +1115,7 @@ static SHAPE_STATELESS_RULE_GROUP_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1131,4 +1144,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

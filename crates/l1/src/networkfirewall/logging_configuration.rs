@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -289,6 +290,7 @@ static SHAPE_LOGGING_CONFIGURATION_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DESTINATION_CONFIG: Shape = Shape {
@@ -328,4 +330,5 @@ static SHAPE_LOG_DESTINATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1530,6 +1530,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP_PROPERTY: Shape = Shape {
@@ -1560,6 +1561,7 @@ static SHAPE_RULE_GROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_SETS: Shape = Shape {
@@ -1575,6 +1577,7 @@ static SHAPE_REFERENCE_SETS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE: Shape = Shape {
@@ -1590,6 +1593,7 @@ static SHAPE_IP_SET_REFERENCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE_VARIABLES: Shape = Shape {
@@ -1618,6 +1622,7 @@ static SHAPE_RULE_VARIABLES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET: Shape = Shape {
@@ -1637,6 +1642,7 @@ static SHAPE_IP_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PORT_SET: Shape = Shape {
@@ -1656,6 +1662,7 @@ static SHAPE_PORT_SET: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULES_SOURCE: Shape = Shape {
@@ -1695,6 +1702,7 @@ static SHAPE_RULES_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULES_SOURCE_LIST: Shape = Shape {
@@ -1735,6 +1743,7 @@ static SHAPE_RULES_SOURCE_LIST: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE: Shape = Shape {
@@ -1767,6 +1776,7 @@ static SHAPE_STATEFUL_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER: Shape = Shape {
@@ -1838,6 +1848,7 @@ static SHAPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_OPTION: Shape = Shape {
@@ -1871,6 +1882,7 @@ static SHAPE_RULE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULES_AND_CUSTOM_ACTIONS: Shape = Shape {
@@ -1899,6 +1911,7 @@ static SHAPE_STATELESS_RULES_AND_CUSTOM_ACTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION: Shape = Shape {
@@ -1922,6 +1935,7 @@ static SHAPE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_DEFINITION: Shape = Shape {
@@ -1932,6 +1946,7 @@ static SHAPE_ACTION_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLISH_METRIC_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
@@ -1951,6 +1966,7 @@ static SHAPE_PUBLISH_METRIC_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION: Shape = Shape {
@@ -1966,6 +1982,7 @@ static SHAPE_DIMENSION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATELESS_RULE: Shape = Shape {
@@ -1988,6 +2005,7 @@ static SHAPE_STATELESS_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_DEFINITION: Shape = Shape {
@@ -2011,6 +2029,7 @@ static SHAPE_RULE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_ATTRIBUTES: Shape = Shape {
@@ -2087,6 +2106,7 @@ static SHAPE_MATCH_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -2113,6 +2133,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -2128,6 +2149,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TCP_FLAG_FIELD: Shape = Shape {
@@ -2162,6 +2184,7 @@ static SHAPE_TCP_FLAG_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATEFUL_RULE_OPTIONS: Shape = Shape {
@@ -2175,6 +2198,7 @@ static SHAPE_STATEFUL_RULE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUMMARY_CONFIGURATION: Shape = Shape {
@@ -2193,6 +2217,7 @@ static SHAPE_SUMMARY_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2221,4 +2246,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -537,6 +537,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TLS_INSPECTION_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -552,6 +553,7 @@ static SHAPE_TLS_INSPECTION_CONFIGURATION_PROPERTY: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_CONFIGURATION: Shape = Shape {
@@ -597,6 +599,7 @@ static SHAPE_SERVER_CERTIFICATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHECK_CERTIFICATE_REVOCATION_STATUS: Shape = Shape {
@@ -621,6 +624,7 @@ static SHAPE_CHECK_CERTIFICATE_REVOCATION_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE_SCOPE: Shape = Shape {
@@ -686,6 +690,7 @@ static SHAPE_SERVER_CERTIFICATE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORT_RANGE: Shape = Shape {
@@ -712,6 +717,7 @@ static SHAPE_PORT_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -727,6 +733,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_CERTIFICATE: Shape = Shape {
@@ -742,6 +749,7 @@ static SHAPE_SERVER_CERTIFICATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -770,4 +778,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

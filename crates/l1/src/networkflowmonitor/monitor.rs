@@ -418,6 +418,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITOR_LOCAL_RESOURCE: Shape = Shape {
@@ -445,6 +446,7 @@ static SHAPE_MONITOR_LOCAL_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITOR_REMOTE_RESOURCE: Shape = Shape {
@@ -472,6 +474,7 @@ static SHAPE_MONITOR_REMOTE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -498,4 +501,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -347,6 +347,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -373,6 +374,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_RESOURCE: Shape = Shape {
@@ -391,6 +393,7 @@ static SHAPE_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_IDENTIFIER: Shape = Shape {
@@ -412,6 +415,7 @@ static SHAPE_TARGET_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_ID: Shape = Shape {
@@ -427,4 +431,5 @@ static SHAPE_TARGET_ID: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -415,6 +415,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT_ATTACHMENT_OPTIONS: Shape = Shape {
@@ -428,6 +429,7 @@ static SHAPE_CONNECT_ATTACHMENT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -456,4 +458,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -343,6 +343,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BGP_OPTIONS: Shape = Shape {
@@ -353,6 +354,7 @@ static SHAPE_BGP_OPTIONS: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -381,4 +383,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

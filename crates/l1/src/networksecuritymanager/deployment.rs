@@ -391,6 +391,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_POLICY: Shape = Shape {
@@ -401,6 +402,7 @@ static SHAPE_ASSOCIATED_POLICY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_SCOPE: Shape = Shape {
@@ -411,6 +413,7 @@ static SHAPE_ASSOCIATED_SCOPE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
@@ -421,6 +424,7 @@ static SHAPE_DEPLOYMENT_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -447,4 +451,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -483,6 +483,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_TEMPLATE_AND_RULE: Shape = Shape {
@@ -501,6 +502,7 @@ static SHAPE_ASSOCIATED_TEMPLATE_AND_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_CONFIGURATION: Shape = Shape {
@@ -525,6 +527,7 @@ static SHAPE_POLICY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_CONFIG: Shape = Shape {
@@ -549,6 +552,7 @@ static SHAPE_WAF_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -575,4 +579,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

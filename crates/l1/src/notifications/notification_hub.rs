@@ -116,4 +116,5 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -316,6 +316,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_CONFIGURATION: Shape = Shape {
@@ -334,6 +335,7 @@ static SHAPE_LINK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_FILTER: Shape = Shape {
@@ -348,4 +350,5 @@ static SHAPE_LINK_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -859,6 +859,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE: Shape = Shape {
@@ -877,6 +878,7 @@ static SHAPE_CENTRALIZATION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE_DESTINATION: Shape = Shape {
@@ -915,6 +917,7 @@ static SHAPE_CENTRALIZATION_RULE_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_LOGS_CONFIGURATION: Shape = Shape {
@@ -945,6 +948,7 @@ static SHAPE_DESTINATION_LOGS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_BACKUP_CONFIGURATION: Shape = Shape {
@@ -973,6 +977,7 @@ static SHAPE_LOGS_BACKUP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_GROUP_NAME_CONFIGURATION: Shape = Shape {
@@ -988,6 +993,7 @@ static SHAPE_LOG_GROUP_NAME_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOGS_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1034,6 +1040,7 @@ static SHAPE_LOGS_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_PROPAGATION_CONFIGURATION: Shape = Shape {
@@ -1060,6 +1067,7 @@ static SHAPE_TAG_PROPAGATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_METRICS_CONFIGURATION: Shape = Shape {
@@ -1070,6 +1078,7 @@ static SHAPE_DESTINATION_METRICS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_METRICS_BACKUP_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_BACKUP_CONFIGURATION: Shape = Shape {
@@ -1083,6 +1092,7 @@ static SHAPE_METRICS_BACKUP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CENTRALIZATION_RULE_SOURCE: Shape = Shape {
@@ -1128,6 +1138,7 @@ static SHAPE_CENTRALIZATION_RULE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_LOGS_CONFIGURATION: Shape = Shape {
@@ -1163,6 +1174,7 @@ static SHAPE_SOURCE_LOGS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_METRICS_CONFIGURATION: Shape = Shape {
@@ -1177,6 +1189,7 @@ static SHAPE_SOURCE_METRICS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1203,4 +1216,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

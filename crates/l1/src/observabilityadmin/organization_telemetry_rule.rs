@@ -1217,6 +1217,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_RULE: Shape = Shape {
@@ -1323,6 +1324,7 @@ static SHAPE_TELEMETRY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1401,6 +1403,7 @@ static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
@@ -1416,6 +1419,7 @@ static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -1439,6 +1443,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -1521,6 +1526,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
@@ -1542,6 +1548,7 @@ static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
@@ -1571,6 +1578,7 @@ static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
@@ -1589,6 +1597,7 @@ static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
@@ -1613,6 +1622,7 @@ static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
@@ -1648,6 +1658,7 @@ static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -1678,6 +1689,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1717,6 +1729,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -1735,6 +1748,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONDITION: Shape = Shape {
@@ -1755,6 +1769,7 @@ static SHAPE_ACTION_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
@@ -1770,6 +1785,7 @@ static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -1800,6 +1816,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -1814,6 +1831,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1840,4 +1858,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

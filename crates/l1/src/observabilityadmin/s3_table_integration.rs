@@ -311,6 +311,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -339,6 +340,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_SOURCE: Shape = Shape {
@@ -365,6 +367,7 @@ static SHAPE_LOG_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -391,4 +394,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

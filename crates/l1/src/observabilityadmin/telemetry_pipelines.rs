@@ -256,6 +256,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_PIPELINE_CONFIGURATION: Shape = Shape {
@@ -270,6 +271,7 @@ static SHAPE_TELEMETRY_PIPELINE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -296,4 +298,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

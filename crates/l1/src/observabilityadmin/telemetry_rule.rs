@@ -1243,6 +1243,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
@@ -1350,6 +1351,7 @@ static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
@@ -1428,6 +1430,7 @@ static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
@@ -1443,6 +1446,7 @@ static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
@@ -1466,6 +1470,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
@@ -1548,6 +1553,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
@@ -1569,6 +1575,7 @@ static SHAPE_ELB_LOAD_BALANCER_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
@@ -1600,6 +1607,7 @@ static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
@@ -1618,6 +1626,7 @@ static SHAPE_MSK_MONITORING_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
@@ -1642,6 +1651,7 @@ static SHAPE_VPC_FLOW_LOG_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
@@ -1677,6 +1687,7 @@ static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -1707,6 +1718,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1746,6 +1758,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -1764,6 +1777,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONDITION: Shape = Shape {
@@ -1784,6 +1798,7 @@ static SHAPE_ACTION_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
@@ -1799,6 +1814,7 @@ static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -1829,6 +1845,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -1843,6 +1860,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1869,4 +1887,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

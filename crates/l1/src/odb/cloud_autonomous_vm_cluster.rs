@@ -838,6 +838,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ROLE: Shape = Shape {
@@ -856,6 +857,7 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -952,6 +954,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -978,4 +981,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

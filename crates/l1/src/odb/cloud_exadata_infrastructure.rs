@@ -705,6 +705,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_CONTACT: Shape = Shape {
@@ -715,6 +716,7 @@ static SHAPE_CUSTOMER_CONTACT: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -836,6 +838,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -862,4 +865,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -716,6 +716,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLLECTION_OPTIONS: Shape = Shape {
@@ -740,6 +741,7 @@ static SHAPE_DATA_COLLECTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DB_NODE: Shape = Shape {
@@ -763,6 +765,7 @@ static SHAPE_DB_NODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -789,6 +792,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_ROLE: Shape = Shape {
@@ -807,4 +811,5 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

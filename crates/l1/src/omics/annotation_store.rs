@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -534,6 +535,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_ITEM: Shape = Shape {
@@ -549,6 +551,7 @@ static SHAPE_REFERENCE_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIG: Shape = Shape {
@@ -575,6 +578,7 @@ static SHAPE_SSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORE_OPTIONS: Shape = Shape {
@@ -584,6 +588,15 @@ static SHAPE_STORE_OPTIONS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TSV_STORE_OPTIONS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/StoreOptions",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["TsvStoreOptions"]),
+            Check::Required(&["TsvStoreOptions"]),
+        ])]),
     }],
 };
 
@@ -646,4 +659,5 @@ static SHAPE_TSV_STORE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -247,6 +247,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIGURATIONS: Shape = Shape {
@@ -257,6 +258,7 @@ static SHAPE_RUN_CONFIGURATIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -301,4 +303,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

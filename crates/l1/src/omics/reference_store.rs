@@ -244,6 +244,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIG: Shape = Shape {
@@ -270,4 +271,5 @@ static SHAPE_SSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -396,6 +396,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIG: Shape = Shape {
@@ -422,4 +423,5 @@ static SHAPE_SSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

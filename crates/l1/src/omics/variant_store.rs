@@ -326,6 +326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_ITEM: Shape = Shape {
@@ -341,6 +342,7 @@ static SHAPE_REFERENCE_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_CONFIG: Shape = Shape {
@@ -367,4 +369,5 @@ static SHAPE_SSE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

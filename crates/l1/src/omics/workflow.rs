@@ -709,6 +709,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
@@ -737,6 +738,7 @@ static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MAPPING: Shape = Shape {
@@ -765,6 +767,7 @@ static SHAPE_IMAGE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_MAPPING: Shape = Shape {
@@ -815,6 +818,7 @@ static SHAPE_REGISTRY_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
@@ -862,6 +866,7 @@ static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_REFERENCE: Shape = Shape {
@@ -883,6 +888,7 @@ static SHAPE_SOURCE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -906,4 +912,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -748,6 +748,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
@@ -776,6 +777,7 @@ static SHAPE_CONTAINER_REGISTRY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MAPPING: Shape = Shape {
@@ -804,6 +806,7 @@ static SHAPE_IMAGE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGISTRY_MAPPING: Shape = Shape {
@@ -854,6 +857,7 @@ static SHAPE_REGISTRY_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
@@ -901,6 +905,7 @@ static SHAPE_DEFINITION_REPOSITORY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_REFERENCE: Shape = Shape {
@@ -922,6 +927,7 @@ static SHAPE_SOURCE_REFERENCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
@@ -945,4 +951,5 @@ static SHAPE_WORKFLOW_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

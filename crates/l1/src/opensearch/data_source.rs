@@ -231,6 +231,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
@@ -241,6 +242,7 @@ static SHAPE_DATA_SOURCE_TYPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_GLUE_DATA_CATALOG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_GLUE_DATA_CATALOG: Shape = Shape {
@@ -256,4 +258,5 @@ static SHAPE_S3_GLUE_DATA_CATALOG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

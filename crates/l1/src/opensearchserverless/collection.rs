@@ -494,6 +494,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
@@ -512,6 +513,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -538,6 +540,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_OPTIONS: Shape = Shape {
@@ -551,4 +554,5 @@ static SHAPE_VECTOR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

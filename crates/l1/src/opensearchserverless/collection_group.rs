@@ -336,6 +336,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_LIMITS: Shape = Shape {
@@ -378,6 +379,7 @@ static SHAPE_CAPACITY_LIMITS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -404,4 +406,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

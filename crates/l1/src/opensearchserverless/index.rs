@@ -619,6 +619,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPINGS: Shape = Shape {
@@ -634,6 +635,7 @@ static SHAPE_MAPPINGS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTY_MAPPING: Shape = Shape {
@@ -717,6 +719,7 @@ static SHAPE_PROPERTY_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METHOD: Shape = Shape {
@@ -756,6 +759,7 @@ static SHAPE_METHOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -781,6 +785,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_SETTINGS: Shape = Shape {
@@ -799,6 +804,7 @@ static SHAPE_INDEX_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS: Shape = Shape {
@@ -814,6 +820,7 @@ static SHAPE_ANALYSIS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYZER: Shape = Shape {
@@ -854,6 +861,7 @@ static SHAPE_ANALYZER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_PROPERTY: Shape = Shape {
@@ -878,4 +886,5 @@ static SHAPE_INDEX_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -350,6 +350,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_FEDERATION_CONFIG_OPTIONS: Shape = Shape {
@@ -378,6 +379,7 @@ static SHAPE_IAM_FEDERATION_CONFIG_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_IDENTITY_CENTER_CONFIG_OPTIONS: Shape = Shape {
@@ -409,6 +411,7 @@ static SHAPE_IAM_IDENTITY_CENTER_CONFIG_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_CONFIG_OPTIONS: Shape = Shape {
@@ -465,4 +468,5 @@ static SHAPE_SAML_CONFIG_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -410,6 +410,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_CONFIG: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_APP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -456,6 +458,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_IDENTITY_CENTER_OPTIONS: Shape = Shape {
@@ -480,6 +483,7 @@ static SHAPE_IAM_IDENTITY_CENTER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -506,4 +510,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1737,6 +1737,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AIML_OPTIONS: Shape = Shape {
@@ -1755,6 +1756,7 @@ static SHAPE_AIML_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_VECTORS_ENGINE: Shape = Shape {
@@ -1765,6 +1767,7 @@ static SHAPE_S3_VECTORS_ENGINE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_VECTOR_ACCELERATION: Shape = Shape {
@@ -1775,6 +1778,7 @@ static SHAPE_SERVERLESS_VECTOR_ACCELERATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
@@ -1823,6 +1827,7 @@ static SHAPE_ADVANCED_SECURITY_OPTIONS_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IAM_FEDERATION_OPTIONS: Shape = Shape {
@@ -1847,6 +1852,7 @@ static SHAPE_IAM_FEDERATION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_OPTIONS: Shape = Shape {
@@ -1877,6 +1883,7 @@ static SHAPE_JWT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
@@ -1901,6 +1908,7 @@ static SHAPE_MASTER_USER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_OPTIONS: Shape = Shape {
@@ -1949,6 +1957,7 @@ static SHAPE_SAML_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDP: Shape = Shape {
@@ -1971,6 +1980,7 @@ static SHAPE_IDP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Shape = Shape {
@@ -1995,6 +2005,7 @@ static SHAPE_AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -2084,6 +2095,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
@@ -2094,6 +2106,7 @@ static SHAPE_COLD_STORAGE_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_OPTION: Shape = Shape {
@@ -2115,6 +2128,7 @@ static SHAPE_NODE_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_CONFIG: Shape = Shape {
@@ -2139,6 +2153,7 @@ static SHAPE_NODE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
@@ -2149,6 +2164,7 @@ static SHAPE_ZONE_AWARENESS_CONFIG: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_OPTIONS: Shape = Shape {
@@ -2179,6 +2195,7 @@ static SHAPE_COGNITO_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_STRATEGY_OPTIONS: Shape = Shape {
@@ -2192,6 +2209,7 @@ static SHAPE_DEPLOYMENT_STRATEGY_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
@@ -2228,6 +2246,7 @@ static SHAPE_DOMAIN_ENDPOINT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_OPTIONS: Shape = Shape {
@@ -2264,6 +2283,7 @@ static SHAPE_EBS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -2282,6 +2302,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_OPTIONS: Shape = Shape {
@@ -2318,6 +2339,7 @@ static SHAPE_IDENTITY_CENTER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
@@ -2336,6 +2358,7 @@ static SHAPE_LOG_PUBLISHING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
@@ -2346,6 +2369,7 @@ static SHAPE_NODE_TO_NODE_ENCRYPTION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OFF_PEAK_WINDOW_OPTIONS: Shape = Shape {
@@ -2364,6 +2388,7 @@ static SHAPE_OFF_PEAK_WINDOW_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFF_PEAK_WINDOW: Shape = Shape {
@@ -2374,6 +2399,7 @@ static SHAPE_OFF_PEAK_WINDOW: Shape = Shape {
         ty: Ty::Object(&SHAPE_WINDOW_START_TIME),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WINDOW_START_TIME: Shape = Shape {
@@ -2400,6 +2426,7 @@ static SHAPE_WINDOW_START_TIME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
@@ -2410,6 +2437,7 @@ static SHAPE_SNAPSHOT_OPTIONS: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOFTWARE_UPDATE_OPTIONS: Shape = Shape {
@@ -2428,6 +2456,7 @@ static SHAPE_SOFTWARE_UPDATE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2454,6 +2483,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -2488,4 +2518,5 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -168,4 +168,5 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -632,6 +632,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUFFER_OPTIONS: Shape = Shape {
@@ -642,6 +643,7 @@ static SHAPE_BUFFER_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
@@ -656,6 +658,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOG_PUBLISHING_OPTIONS: Shape = Shape {
@@ -674,6 +677,7 @@ static SHAPE_LOG_PUBLISHING_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
@@ -689,6 +693,7 @@ static SHAPE_CLOUD_WATCH_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -699,6 +704,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -725,6 +731,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_OPTIONS: Shape = Shape {
@@ -786,6 +793,7 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ATTACHMENT_OPTIONS: Shape = Shape {
@@ -809,4 +817,5 @@ static SHAPE_VPC_ATTACHMENT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -312,6 +313,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["AvailabilityZone"]),
+            Check::Required(&["AvailabilityZoneId"]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -340,4 +350,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

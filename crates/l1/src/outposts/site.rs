@@ -715,6 +715,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDRESS: Shape = Shape {
@@ -842,6 +843,7 @@ static SHAPE_ADDRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RACK_PHYSICAL_PROPERTIES: Shape = Shape {
@@ -965,6 +967,7 @@ static SHAPE_RACK_PHYSICAL_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -993,4 +996,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -391,6 +391,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_OVERRIDES_PAYLOAD: Shape = Shape {
@@ -406,6 +407,7 @@ static SHAPE_MANIFEST_OVERRIDES_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_PAYLOAD: Shape = Shape {
@@ -421,6 +423,7 @@ static SHAPE_MANIFEST_PAYLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -449,4 +452,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -270,11 +270,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LOCATION: Shape = Shape {
     name: "StorageLocation",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -303,4 +305,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -714,6 +714,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_ATTRIBUTES: Shape = Shape {
@@ -799,6 +800,7 @@ static SHAPE_KEY_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_MODES_OF_USE: Shape = Shape {
@@ -859,6 +861,7 @@ static SHAPE_KEY_MODES_OF_USE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -885,4 +888,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -227,6 +227,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_INFORMATION: Shape = Shape {
@@ -262,4 +263,5 @@ static SHAPE_VPC_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1894,6 +1895,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_DEFINITION: Shape = Shape {
@@ -1918,6 +1920,25 @@ static SHAPE_TEMPLATE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TemplateDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV2"]),
+                Check::Required(&["TemplateV2"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV3"]),
+                Check::Required(&["TemplateV3"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateV4"]),
+                Check::Required(&["TemplateV4"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TEMPLATE_V2: Shape = Shape {
@@ -1986,6 +2007,7 @@ static SHAPE_TEMPLATE_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_VALIDITY: Shape = Shape {
@@ -2004,6 +2026,7 @@ static SHAPE_CERTIFICATE_VALIDITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDITY_PERIOD: Shape = Shape {
@@ -2029,6 +2052,7 @@ static SHAPE_VALIDITY_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V2: Shape = Shape {
@@ -2065,6 +2089,7 @@ static SHAPE_ENROLLMENT_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V2: Shape = Shape {
@@ -2083,6 +2108,7 @@ static SHAPE_EXTENSIONS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_POLICIES: Shape = Shape {
@@ -2110,6 +2136,7 @@ static SHAPE_APPLICATION_POLICIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_POLICY: Shape = Shape {
@@ -2204,6 +2231,21 @@ static SHAPE_APPLICATION_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApplicationPolicy",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PolicyType"]),
+                Check::Required(&["PolicyType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PolicyObjectIdentifier"]),
+                Check::Required(&["PolicyObjectIdentifier"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KEY_USAGE: Shape = Shape {
@@ -2222,6 +2264,7 @@ static SHAPE_KEY_USAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE_FLAGS: Shape = Shape {
@@ -2258,6 +2301,7 @@ static SHAPE_KEY_USAGE_FLAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V2: Shape = Shape {
@@ -2276,6 +2320,7 @@ static SHAPE_GENERAL_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V2: Shape = Shape {
@@ -2319,6 +2364,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V2: Shape = Shape {
@@ -2353,6 +2399,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V2: Shape = Shape {
@@ -2419,6 +2466,7 @@ static SHAPE_SUBJECT_NAME_FLAGS_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_V3: Shape = Shape {
@@ -2496,6 +2544,7 @@ static SHAPE_TEMPLATE_V3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V3: Shape = Shape {
@@ -2532,6 +2581,7 @@ static SHAPE_ENROLLMENT_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V3: Shape = Shape {
@@ -2550,6 +2600,7 @@ static SHAPE_EXTENSIONS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V3: Shape = Shape {
@@ -2568,6 +2619,7 @@ static SHAPE_GENERAL_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V3: Shape = Shape {
@@ -2626,6 +2678,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_USAGE_PROPERTY: Shape = Shape {
@@ -2647,6 +2700,21 @@ static SHAPE_KEY_USAGE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/KeyUsageProperty",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PropertyType"]),
+                Check::Required(&["PropertyType"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PropertyFlags"]),
+                Check::Required(&["PropertyFlags"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_KEY_USAGE_PROPERTY_FLAGS: Shape = Shape {
@@ -2671,6 +2739,7 @@ static SHAPE_KEY_USAGE_PROPERTY_FLAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V3: Shape = Shape {
@@ -2710,6 +2779,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V3: Shape = Shape {
@@ -2776,6 +2846,7 @@ static SHAPE_SUBJECT_NAME_FLAGS_V3: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_V4: Shape = Shape {
@@ -2853,6 +2924,7 @@ static SHAPE_TEMPLATE_V4: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENROLLMENT_FLAGS_V4: Shape = Shape {
@@ -2889,6 +2961,7 @@ static SHAPE_ENROLLMENT_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTENSIONS_V4: Shape = Shape {
@@ -2907,6 +2980,7 @@ static SHAPE_EXTENSIONS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERAL_FLAGS_V4: Shape = Shape {
@@ -2925,6 +2999,7 @@ static SHAPE_GENERAL_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_ATTRIBUTES_V4: Shape = Shape {
@@ -2983,6 +3058,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V4: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_KEY_FLAGS_V4: Shape = Shape {
@@ -3032,6 +3108,7 @@ static SHAPE_PRIVATE_KEY_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBJECT_NAME_FLAGS_V4: Shape = Shape {
@@ -3098,4 +3175,5 @@ static SHAPE_SUBJECT_NAME_FLAGS_V4: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -186,6 +186,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_RIGHTS: Shape = Shape {
@@ -210,4 +211,5 @@ static SHAPE_ACCESS_RIGHTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

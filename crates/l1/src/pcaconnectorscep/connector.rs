@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -263,6 +264,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MOBILE_DEVICE_MANAGEMENT: Shape = Shape {
@@ -272,6 +274,15 @@ static SHAPE_MOBILE_DEVICE_MANAGEMENT: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_INTUNE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MobileDeviceManagement",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Intune"]),
+            Check::Required(&["Intune"]),
+        ])]),
     }],
 };
 
@@ -303,4 +314,5 @@ static SHAPE_INTUNE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

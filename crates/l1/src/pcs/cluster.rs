@@ -809,6 +809,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORKING: Shape = Shape {
@@ -855,6 +856,7 @@ static SHAPE_NETWORKING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER: Shape = Shape {
@@ -876,6 +878,7 @@ static SHAPE_SCHEDULER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -948,6 +951,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNTING: Shape = Shape {
@@ -973,6 +977,7 @@ static SHAPE_ACCOUNTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_KEY: Shape = Shape {
@@ -991,6 +996,7 @@ static SHAPE_AUTH_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CGROUP_CUSTOM_SETTING: Shape = Shape {
@@ -1009,6 +1015,7 @@ static SHAPE_CGROUP_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JWT_AUTH: Shape = Shape {
@@ -1019,6 +1026,7 @@ static SHAPE_JWT_AUTH: Shape = Shape {
         ty: Ty::Object(&SHAPE_JWT_KEY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JWT_KEY: Shape = Shape {
@@ -1037,6 +1045,7 @@ static SHAPE_JWT_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -1055,6 +1064,7 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_REST: Shape = Shape {
@@ -1068,6 +1078,7 @@ static SHAPE_SLURM_REST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURMDBD_CUSTOM_SETTING: Shape = Shape {
@@ -1086,4 +1097,5 @@ static SHAPE_SLURMDBD_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

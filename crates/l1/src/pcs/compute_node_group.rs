@@ -838,6 +838,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LAUNCH_TEMPLATE: Shape = Shape {
@@ -856,6 +857,7 @@ static SHAPE_CUSTOM_LAUNCH_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_CONFIG: Shape = Shape {
@@ -866,6 +868,7 @@ static SHAPE_INSTANCE_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_ACTIONS: Shape = Shape {
@@ -887,6 +890,7 @@ static SHAPE_NODE_LIFECYCLE_ACTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_STAGES: Shape = Shape {
@@ -923,6 +927,7 @@ static SHAPE_NODE_LIFECYCLE_STAGES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NODE_LIFECYCLE_SCRIPT: Shape = Shape {
@@ -981,6 +986,7 @@ static SHAPE_NODE_LIFECYCLE_SCRIPT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCRIPT_SOURCE: Shape = Shape {
@@ -1018,6 +1024,7 @@ static SHAPE_SCRIPT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALING_CONFIGURATION: Shape = Shape {
@@ -1042,6 +1049,7 @@ static SHAPE_SCALING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -1085,6 +1093,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -1103,6 +1112,7 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPOT_OPTIONS: Shape = Shape {
@@ -1120,4 +1130,5 @@ static SHAPE_SPOT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -294,6 +294,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_NODE_GROUP_CONFIGURATION: Shape = Shape {
@@ -304,6 +305,7 @@ static SHAPE_COMPUTE_NODE_GROUP_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
@@ -319,6 +321,7 @@ static SHAPE_SLURM_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
@@ -337,4 +340,5 @@ static SHAPE_SLURM_CUSTOM_SETTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -341,6 +341,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_IMPORT_JOB: Shape = Shape {
@@ -394,6 +395,7 @@ static SHAPE_DATASET_IMPORT_JOB: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -408,6 +410,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -435,4 +438,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -305,6 +305,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_ATTRIBUTE: Shape = Shape {
@@ -341,6 +342,7 @@ static SHAPE_METRIC_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_OUTPUT_CONFIG: Shape = Shape {
@@ -364,6 +366,7 @@ static SHAPE_METRICS_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_DESTINATION: Shape = Shape {
@@ -392,4 +395,5 @@ static SHAPE_S3_DATA_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

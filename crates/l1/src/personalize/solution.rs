@@ -615,6 +615,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOLUTION_CONFIG: Shape = Shape {
@@ -665,6 +666,7 @@ static SHAPE_SOLUTION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ML_CONFIG: Shape = Shape {
@@ -701,6 +703,7 @@ static SHAPE_AUTO_ML_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_CONFIG: Shape = Shape {
@@ -725,6 +728,7 @@ static SHAPE_HPO_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALGORITHM_HYPER_PARAMETER_RANGES: Shape = Shape {
@@ -776,6 +780,7 @@ static SHAPE_ALGORITHM_HYPER_PARAMETER_RANGES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -811,6 +816,7 @@ static SHAPE_CATEGORICAL_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -845,6 +851,7 @@ static SHAPE_CONTINUOUS_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_HYPER_PARAMETER_RANGE: Shape = Shape {
@@ -879,6 +886,7 @@ static SHAPE_INTEGER_HYPER_PARAMETER_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_OBJECTIVE: Shape = Shape {
@@ -916,6 +924,7 @@ static SHAPE_HPO_OBJECTIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HPO_RESOURCE_CONFIG: Shape = Shape {
@@ -942,6 +951,7 @@ static SHAPE_HPO_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -969,4 +979,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

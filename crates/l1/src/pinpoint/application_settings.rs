@@ -262,6 +262,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
@@ -286,6 +287,7 @@ static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS: Shape = Shape {
@@ -316,6 +318,7 @@ static SHAPE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUIET_TIME: Shape = Shape {
@@ -334,4 +337,5 @@ static SHAPE_QUIET_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1203,6 +1203,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WRITE_TREATMENT_RESOURCE: Shape = Shape {
@@ -1251,6 +1252,7 @@ static SHAPE_WRITE_TREATMENT_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -1274,6 +1276,7 @@ static SHAPE_CUSTOM_DELIVERY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_CONFIGURATION: Shape = Shape {
@@ -1334,6 +1337,7 @@ static SHAPE_MESSAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE: Shape = Shape {
@@ -1412,6 +1416,7 @@ static SHAPE_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_CUSTOM_MESSAGE: Shape = Shape {
@@ -1422,6 +1427,7 @@ static SHAPE_CAMPAIGN_CUSTOM_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_EMAIL_MESSAGE: Shape = Shape {
@@ -1452,6 +1458,7 @@ static SHAPE_CAMPAIGN_EMAIL_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_IN_APP_MESSAGE: Shape = Shape {
@@ -1481,6 +1488,7 @@ static SHAPE_CAMPAIGN_IN_APP_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
@@ -1523,6 +1531,7 @@ static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_BODY_CONFIG: Shape = Shape {
@@ -1547,6 +1556,7 @@ static SHAPE_IN_APP_MESSAGE_BODY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_HEADER_CONFIG: Shape = Shape {
@@ -1571,6 +1581,7 @@ static SHAPE_IN_APP_MESSAGE_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_BUTTON: Shape = Shape {
@@ -1601,6 +1612,7 @@ static SHAPE_IN_APP_MESSAGE_BUTTON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
@@ -1619,6 +1631,7 @@ static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
@@ -1661,6 +1674,7 @@ static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_SMS_MESSAGE: Shape = Shape {
@@ -1703,6 +1717,7 @@ static SHAPE_CAMPAIGN_SMS_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1751,6 +1766,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_EVENT_FILTER: Shape = Shape {
@@ -1769,6 +1785,7 @@ static SHAPE_CAMPAIGN_EVENT_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DIMENSIONS: Shape = Shape {
@@ -1793,6 +1810,7 @@ static SHAPE_EVENT_DIMENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SET_DIMENSION: Shape = Shape {
@@ -1816,6 +1834,7 @@ static SHAPE_SET_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUIET_TIME: Shape = Shape {
@@ -1834,6 +1853,7 @@ static SHAPE_QUIET_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -1864,6 +1884,7 @@ static SHAPE_TEMPLATE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE: Shape = Shape {
@@ -1882,6 +1903,7 @@ static SHAPE_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
@@ -1906,6 +1928,7 @@ static SHAPE_CAMPAIGN_HOOK: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIMITS: Shape = Shape {
@@ -1942,4 +1965,5 @@ static SHAPE_LIMITS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

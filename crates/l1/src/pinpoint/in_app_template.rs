@@ -495,6 +495,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
@@ -537,6 +538,7 @@ static SHAPE_IN_APP_MESSAGE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_CONFIG: Shape = Shape {
@@ -564,6 +566,7 @@ static SHAPE_BODY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_CONFIG: Shape = Shape {
@@ -591,6 +594,7 @@ static SHAPE_HEADER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUTTON_CONFIG: Shape = Shape {
@@ -621,6 +625,7 @@ static SHAPE_BUTTON_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
@@ -642,6 +647,7 @@ static SHAPE_OVERRIDE_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
@@ -687,4 +693,5 @@ static SHAPE_DEFAULT_BUTTON_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -329,6 +329,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANDROID_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -383,6 +384,7 @@ static SHAPE_ANDROID_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APNS_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -425,6 +427,7 @@ static SHAPE_APNS_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
@@ -461,4 +464,5 @@ static SHAPE_DEFAULT_PUSH_NOTIFICATION_TEMPLATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -577,6 +577,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_DIMENSIONS: Shape = Shape {
@@ -619,6 +620,7 @@ static SHAPE_SEGMENT_DIMENSIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEHAVIOR: Shape = Shape {
@@ -629,6 +631,7 @@ static SHAPE_BEHAVIOR: Shape = Shape {
         ty: Ty::Object(&SHAPE_RECENCY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RECENCY: Shape = Shape {
@@ -647,6 +650,7 @@ static SHAPE_RECENCY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEMOGRAPHIC: Shape = Shape {
@@ -689,6 +693,7 @@ static SHAPE_DEMOGRAPHIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SET_DIMENSION: Shape = Shape {
@@ -712,6 +717,7 @@ static SHAPE_SET_DIMENSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -730,6 +736,7 @@ static SHAPE_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GPS_POINT: Shape = Shape {
@@ -748,6 +755,7 @@ static SHAPE_GPS_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COORDINATES: Shape = Shape {
@@ -766,6 +774,7 @@ static SHAPE_COORDINATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEGMENT_GROUPS: Shape = Shape {
@@ -789,6 +798,7 @@ static SHAPE_SEGMENT_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROUPS: Shape = Shape {
@@ -829,6 +839,7 @@ static SHAPE_GROUPS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SEGMENTS: Shape = Shape {
@@ -847,4 +858,5 @@ static SHAPE_SOURCE_SEGMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -306,6 +306,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
@@ -316,6 +317,7 @@ static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
@@ -326,6 +328,7 @@ static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENDING_OPTIONS: Shape = Shape {
@@ -336,6 +339,7 @@ static SHAPE_SENDING_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -354,6 +358,7 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_OPTIONS: Shape = Shape {
@@ -364,4 +369,5 @@ static SHAPE_TRACKING_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -384,6 +384,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DESTINATION: Shape = Shape {
@@ -431,6 +432,7 @@ static SHAPE_EVENT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
@@ -446,6 +448,7 @@ static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -470,6 +473,7 @@ static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
@@ -488,6 +492,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PINPOINT_DESTINATION: Shape = Shape {
@@ -498,6 +503,7 @@ static SHAPE_PINPOINT_DESTINATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNS_DESTINATION: Shape = Shape {
@@ -508,4 +514,5 @@ static SHAPE_SNS_DESTINATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -271,6 +271,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
@@ -289,6 +290,7 @@ static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS: Shape = Shape {
@@ -307,4 +309,5 @@ static SHAPE_TAGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

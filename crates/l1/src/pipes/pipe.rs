@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -3541,6 +3542,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_ENRICHMENT_PARAMETERS: Shape = Shape {
@@ -3563,6 +3565,7 @@ static SHAPE_PIPE_ENRICHMENT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_ENRICHMENT_HTTP_PARAMETERS: Shape = Shape {
@@ -3619,6 +3622,7 @@ static SHAPE_PIPE_ENRICHMENT_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_LOG_CONFIGURATION: Shape = Shape {
@@ -3666,6 +3670,7 @@ static SHAPE_PIPE_LOG_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUDWATCH_LOGS_LOG_DESTINATION: Shape = Shape {
@@ -3683,6 +3688,7 @@ static SHAPE_CLOUDWATCH_LOGS_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
@@ -3700,6 +3706,7 @@ static SHAPE_FIREHOSE_LOG_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
@@ -3733,6 +3740,7 @@ static SHAPE_S3_LOG_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_PARAMETERS: Shape = Shape {
@@ -3787,6 +3795,7 @@ static SHAPE_PIPE_SOURCE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS: Shape = Shape {
@@ -3830,6 +3839,7 @@ static SHAPE_PIPE_SOURCE_ACTIVE_MQ_BROKER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MQ_BROKER_ACCESS_CREDENTIALS: Shape = Shape {
@@ -3846,6 +3856,15 @@ static SHAPE_MQ_BROKER_ACCESS_CREDENTIALS: Shape = Shape {
             max_length: Some(1600),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MQBrokerAccessCredentials",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["BasicAuth"]),
+            Check::Required(&["BasicAuth"]),
+        ])]),
     }],
 };
 
@@ -3927,6 +3946,7 @@ static SHAPE_PIPE_SOURCE_DYNAMO_DB_STREAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -3944,6 +3964,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERIA: Shape = Shape {
@@ -3963,6 +3984,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -3977,6 +3999,7 @@ static SHAPE_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_KINESIS_STREAM_PARAMETERS: Shape = Shape {
@@ -4063,6 +4086,7 @@ static SHAPE_PIPE_SOURCE_KINESIS_STREAM_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS: Shape = Shape {
@@ -4126,6 +4150,7 @@ static SHAPE_PIPE_SOURCE_MANAGED_STREAMING_KAFKA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MSK_ACCESS_CREDENTIALS: Shape = Shape {
@@ -4158,6 +4183,21 @@ static SHAPE_MSK_ACCESS_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/MSKAccessCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram512Auth"]),
+                Check::Required(&["SaslScram512Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateTlsAuth"]),
+                Check::Required(&["ClientCertificateTlsAuth"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS: Shape = Shape {
@@ -4212,6 +4252,7 @@ static SHAPE_PIPE_SOURCE_RABBIT_MQ_BROKER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS: Shape = Shape {
@@ -4316,6 +4357,7 @@ static SHAPE_PIPE_SOURCE_SELF_MANAGED_KAFKA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS: Shape = Shape {
@@ -4374,6 +4416,29 @@ static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_CREDENTIALS: Shape = Shape 
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SelfManagedKafkaAccessConfigurationCredentials",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuth"]),
+                Check::Required(&["BasicAuth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram512Auth"]),
+                Check::Required(&["SaslScram512Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SaslScram256Auth"]),
+                Check::Required(&["SaslScram256Auth"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateTlsAuth"]),
+                Check::Required(&["ClientCertificateTlsAuth"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC: Shape = Shape {
@@ -4420,6 +4485,7 @@ static SHAPE_SELF_MANAGED_KAFKA_ACCESS_CONFIGURATION_VPC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_SOURCE_SQS_QUEUE_PARAMETERS: Shape = Shape {
@@ -4446,6 +4512,7 @@ static SHAPE_PIPE_SOURCE_SQS_QUEUE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_PARAMETERS: Shape = Shape {
@@ -4534,6 +4601,7 @@ static SHAPE_PIPE_TARGET_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_BATCH_JOB_PARAMETERS: Shape = Shape {
@@ -4596,6 +4664,7 @@ static SHAPE_PIPE_TARGET_BATCH_JOB_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
@@ -4610,6 +4679,7 @@ static SHAPE_BATCH_ARRAY_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_CONTAINER_OVERRIDES: Shape = Shape {
@@ -4655,6 +4725,7 @@ static SHAPE_BATCH_CONTAINER_OVERRIDES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -4673,6 +4744,7 @@ static SHAPE_BATCH_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -4694,6 +4766,7 @@ static SHAPE_BATCH_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_JOB_DEPENDENCY: Shape = Shape {
@@ -4715,6 +4788,7 @@ static SHAPE_BATCH_JOB_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
@@ -4729,6 +4803,7 @@ static SHAPE_BATCH_RETRY_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS: Shape = Shape {
@@ -4756,6 +4831,7 @@ static SHAPE_PIPE_TARGET_CLOUD_WATCH_LOGS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_ECS_TASK_PARAMETERS: Shape = Shape {
@@ -4904,6 +4980,7 @@ static SHAPE_PIPE_TARGET_ECS_TASK_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -4940,6 +5017,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -4950,6 +5028,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -5005,6 +5084,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
@@ -5077,6 +5157,7 @@ static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_CONTAINER_OVERRIDE: Shape = Shape {
@@ -5151,6 +5232,7 @@ static SHAPE_ECS_CONTAINER_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -5169,6 +5251,7 @@ static SHAPE_ECS_ENVIRONMENT_VARIABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_ENVIRONMENT_FILE: Shape = Shape {
@@ -5190,6 +5273,7 @@ static SHAPE_ECS_ENVIRONMENT_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_RESOURCE_REQUIREMENT: Shape = Shape {
@@ -5211,6 +5295,7 @@ static SHAPE_ECS_RESOURCE_REQUIREMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ECS_EPHEMERAL_STORAGE: Shape = Shape {
@@ -5225,6 +5310,7 @@ static SHAPE_ECS_EPHEMERAL_STORAGE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_INFERENCE_ACCELERATOR_OVERRIDE: Shape = Shape {
@@ -5243,6 +5329,7 @@ static SHAPE_ECS_INFERENCE_ACCELERATOR_OVERRIDE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -5268,6 +5355,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -5293,6 +5381,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5319,6 +5408,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS: Shape = Shape {
@@ -5392,6 +5482,7 @@ static SHAPE_PIPE_TARGET_EVENT_BRIDGE_EVENT_BUS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_HTTP_PARAMETERS: Shape = Shape {
@@ -5448,6 +5539,7 @@ static SHAPE_PIPE_TARGET_HTTP_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_KINESIS_STREAM_PARAMETERS: Shape = Shape {
@@ -5462,6 +5554,7 @@ static SHAPE_PIPE_TARGET_KINESIS_STREAM_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_LAMBDA_FUNCTION_PARAMETERS: Shape = Shape {
@@ -5475,6 +5568,7 @@ static SHAPE_PIPE_TARGET_LAMBDA_FUNCTION_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
@@ -5549,6 +5643,7 @@ static SHAPE_PIPE_TARGET_REDSHIFT_DATA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
@@ -5568,6 +5663,7 @@ static SHAPE_PIPE_TARGET_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
@@ -5595,6 +5691,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_SQS_QUEUE_PARAMETERS: Shape = Shape {
@@ -5621,6 +5718,7 @@ static SHAPE_PIPE_TARGET_SQS_QUEUE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_STATE_MACHINE_PARAMETERS: Shape = Shape {
@@ -5634,6 +5732,7 @@ static SHAPE_PIPE_TARGET_STATE_MACHINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPE_TARGET_TIMESTREAM_PARAMETERS: Shape = Shape {
@@ -5733,6 +5832,7 @@ static SHAPE_PIPE_TARGET_TIMESTREAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_MAPPING: Shape = Shape {
@@ -5768,6 +5868,7 @@ static SHAPE_DIMENSION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_MAPPING: Shape = Shape {
@@ -5799,6 +5900,7 @@ static SHAPE_MULTI_MEASURE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
@@ -5834,6 +5936,7 @@ static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_MEASURE_MAPPING: Shape = Shape {
@@ -5869,4 +5972,5 @@ static SHAPE_SINGLE_MEASURE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

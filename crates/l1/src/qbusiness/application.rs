@@ -804,6 +804,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACHMENTS_CONFIGURATION: Shape = Shape {
@@ -817,6 +818,7 @@ static SHAPE_ATTACHMENTS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_SUBSCRIPTION_CONFIGURATION: Shape = Shape {
@@ -841,6 +843,7 @@ static SHAPE_AUTO_SUBSCRIPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -855,6 +858,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERSONALIZATION_CONFIGURATION: Shape = Shape {
@@ -868,6 +872,7 @@ static SHAPE_PERSONALIZATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_Q_APPS_CONFIGURATION: Shape = Shape {
@@ -881,6 +886,7 @@ static SHAPE_Q_APPS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_SIGHT_CONFIGURATION: Shape = Shape {
@@ -896,6 +902,7 @@ static SHAPE_QUICK_SIGHT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -922,4 +929,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -648,6 +649,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
@@ -669,6 +671,7 @@ static SHAPE_ACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_FILTER_CONFIGURATION: Shape = Shape {
@@ -679,6 +682,7 @@ static SHAPE_ACTION_FILTER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ATTRIBUTE_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_FILTER: Shape = Shape {
@@ -755,6 +759,7 @@ static SHAPE_ATTRIBUTE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE: Shape = Shape {
@@ -778,6 +783,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -820,6 +826,29 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DocumentAttributeValue",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringListValue"]),
+                Check::Required(&["StringListValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LongValue"]),
+                Check::Required(&["LongValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DateValue"]),
+                Check::Required(&["DateValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DATA_ACCESSOR_AUTHENTICATION_DETAIL: Shape = Shape {
@@ -861,6 +890,7 @@ static SHAPE_DATA_ACCESSOR_AUTHENTICATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
@@ -870,6 +900,15 @@ static SHAPE_DATA_ACCESSOR_AUTHENTICATION_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DataAccessorAuthenticationConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["IdcTrustedTokenIssuerConfiguration"]),
+            Check::Required(&["IdcTrustedTokenIssuerConfiguration"]),
+        ])]),
     }],
 };
 
@@ -888,6 +927,7 @@ static SHAPE_DATA_ACCESSOR_IDC_TRUSTED_TOKEN_ISSUER_CONFIGURATION: Shape = Shape
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -914,4 +954,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -988,6 +989,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -1021,6 +1023,7 @@ static SHAPE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
@@ -1048,6 +1051,7 @@ static SHAPE_INLINE_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
@@ -1092,6 +1096,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
@@ -1134,6 +1139,29 @@ static SHAPE_DOCUMENT_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DocumentAttributeValue",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringValue"]),
+                Check::Required(&["StringValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringListValue"]),
+                Check::Required(&["StringListValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["LongValue"]),
+                Check::Required(&["LongValue"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DateValue"]),
+                Check::Required(&["DateValue"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
@@ -1166,6 +1194,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
@@ -1215,6 +1244,7 @@ static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1239,6 +1269,7 @@ static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1252,6 +1283,7 @@ static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1265,6 +1297,7 @@ static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -1278,6 +1311,7 @@ static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1304,6 +1338,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
@@ -1346,4 +1381,5 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -451,6 +451,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INDEX_CAPACITY_CONFIGURATION: Shape = Shape {
@@ -464,6 +465,7 @@ static SHAPE_INDEX_CAPACITY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_ATTRIBUTE_CONFIGURATION: Shape = Shape {
@@ -499,6 +501,7 @@ static SHAPE_DOCUMENT_ATTRIBUTE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -525,4 +528,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

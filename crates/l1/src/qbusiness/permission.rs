@@ -237,6 +237,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -277,4 +278,5 @@ static SHAPE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

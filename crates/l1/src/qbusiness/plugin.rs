@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -695,6 +696,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_AUTH_CONFIGURATION: Shape = Shape {
@@ -719,6 +721,25 @@ static SHAPE_PLUGIN_AUTH_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PluginAuthConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuthConfiguration"]),
+                Check::Required(&["BasicAuthConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OAuth2ClientCredentialConfiguration"]),
+                Check::Required(&["OAuth2ClientCredentialConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoAuthConfiguration"]),
+                Check::Required(&["NoAuthConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_BASIC_AUTH_CONFIGURATION: Shape = Shape {
@@ -751,6 +772,7 @@ static SHAPE_BASIC_AUTH_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH2_CLIENT_CREDENTIAL_CONFIGURATION: Shape = Shape {
@@ -805,6 +827,7 @@ static SHAPE_O_AUTH2_CLIENT_CREDENTIAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PLUGIN_CONFIGURATION: Shape = Shape {
@@ -836,6 +859,7 @@ static SHAPE_CUSTOM_PLUGIN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_SCHEMA: Shape = Shape {
@@ -854,6 +878,15 @@ static SHAPE_API_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/APISchema",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Payload"]), Check::Required(&["Payload"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["S3"]), Check::Required(&["S3"])]),
+        ]),
+    }],
 };
 
 static SHAPE_S3: Shape = Shape {
@@ -881,6 +914,7 @@ static SHAPE_S3: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -907,4 +941,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -410,6 +411,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRIEVER_CONFIGURATION: Shape = Shape {
@@ -428,6 +430,21 @@ static SHAPE_RETRIEVER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RetrieverConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NativeIndexConfiguration"]),
+                Check::Required(&["NativeIndexConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KendraIndexConfiguration"]),
+                Check::Required(&["KendraIndexConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_NATIVE_INDEX_CONFIGURATION: Shape = Shape {
@@ -443,6 +460,7 @@ static SHAPE_NATIVE_INDEX_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KENDRA_INDEX_CONFIGURATION: Shape = Shape {
@@ -458,6 +476,7 @@ static SHAPE_KENDRA_INDEX_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -484,4 +503,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -613,6 +614,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_EXTENSION_CONFIGURATION: Shape = Shape {
@@ -635,6 +637,7 @@ static SHAPE_BROWSER_EXTENSION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMIZATION_CONFIGURATION: Shape = Shape {
@@ -685,6 +688,7 @@ static SHAPE_CUSTOMIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -703,6 +707,21 @@ static SHAPE_IDENTITY_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentityProviderConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SamlConfiguration"]),
+                Check::Required(&["SamlConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenIDConnectConfiguration"]),
+                Check::Required(&["OpenIDConnectConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_SAML_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -718,6 +737,7 @@ static SHAPE_SAML_PROVIDER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -750,6 +770,7 @@ static SHAPE_OPEN_ID_CONNECT_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -776,4 +797,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

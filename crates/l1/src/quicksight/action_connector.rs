@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1137,6 +1138,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_CONFIG: Shape = Shape {
@@ -1165,6 +1167,7 @@ static SHAPE_AUTH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHENTICATION_METADATA: Shape = Shape {
@@ -1207,6 +1210,37 @@ static SHAPE_AUTHENTICATION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthenticationMetadata",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AuthorizationCodeGrantMetadata"]),
+                Check::Required(&["AuthorizationCodeGrantMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCredentialsGrantMetadata"]),
+                Check::Required(&["ClientCredentialsGrantMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BasicAuthConnectionMetadata"]),
+                Check::Required(&["BasicAuthConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ApiKeyConnectionMetadata"]),
+                Check::Required(&["ApiKeyConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoneConnectionMetadata"]),
+                Check::Required(&["NoneConnectionMetadata"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IamConnectionMetadata"]),
+                Check::Required(&["IamConnectionMetadata"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTHORIZATION_CODE_GRANT_METADATA: Shape = Shape {
@@ -1250,6 +1284,7 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZATION_CODE_GRANT_CREDENTIALS_DETAILS: Shape = Shape {
@@ -1259,6 +1294,15 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_CREDENTIALS_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_AUTHORIZATION_CODE_GRANT_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AuthorizationCodeGrantCredentialsDetails",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AuthorizationCodeGrantDetails"]),
+            Check::Required(&["AuthorizationCodeGrantDetails"]),
+        ])]),
     }],
 };
 
@@ -1306,6 +1350,7 @@ static SHAPE_AUTHORIZATION_CODE_GRANT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_GRANT_METADATA: Shape = Shape {
@@ -1338,6 +1383,7 @@ static SHAPE_CLIENT_CREDENTIALS_GRANT_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_CREDENTIALS_DETAILS: Shape = Shape {
@@ -1347,6 +1393,15 @@ static SHAPE_CLIENT_CREDENTIALS_DETAILS: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CLIENT_CREDENTIALS_GRANT_DETAILS),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClientCredentialsDetails",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["ClientCredentialsGrantDetails"]),
+            Check::Required(&["ClientCredentialsGrantDetails"]),
+        ])]),
     }],
 };
 
@@ -1383,6 +1438,7 @@ static SHAPE_CLIENT_CREDENTIALS_GRANT_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASIC_AUTH_CONNECTION_METADATA: Shape = Shape {
@@ -1412,6 +1468,7 @@ static SHAPE_BASIC_AUTH_CONNECTION_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_KEY_CONNECTION_METADATA: Shape = Shape {
@@ -1444,6 +1501,7 @@ static SHAPE_API_KEY_CONNECTION_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NONE_CONNECTION_METADATA: Shape = Shape {
@@ -1459,6 +1517,7 @@ static SHAPE_NONE_CONNECTION_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_CONNECTION_METADATA: Shape = Shape {
@@ -1473,6 +1532,7 @@ static SHAPE_IAM_CONNECTION_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -1504,6 +1564,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1530,4 +1591,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -542,6 +543,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PROMPT_INPUT: Shape = Shape {
@@ -560,6 +562,15 @@ static SHAPE_CUSTOM_PROMPT_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/CustomPromptInput",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ExistingPrompt"]),
+            Check::Required(&["NewPrompt"]),
+        ]),
+    }],
 };
 
 static SHAPE_CUSTOM_PROMPT_PROFILE: Shape = Shape {
@@ -594,6 +605,7 @@ static SHAPE_CUSTOM_PROMPT_PROFILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PROMPT_INPUT_PARAMETERS: Shape = Shape {
@@ -650,6 +662,7 @@ static SHAPE_CUSTOM_PROMPT_INPUT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_TAG: Shape = Shape {
@@ -676,4 +689,5 @@ static SHAPE_AGENT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -28512,6 +28512,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFINITION: Shape = Shape {
@@ -28656,6 +28657,7 @@ static SHAPE_ANALYSIS_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
@@ -28666,6 +28668,7 @@ static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
@@ -28693,6 +28696,7 @@ static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28711,6 +28715,7 @@ static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28721,6 +28726,7 @@ static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28731,6 +28737,7 @@ static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28741,6 +28748,7 @@ static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28751,6 +28759,7 @@ static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28761,6 +28770,7 @@ static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28782,6 +28792,7 @@ static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28792,6 +28803,7 @@ static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28802,6 +28814,7 @@ static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28812,6 +28825,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28854,6 +28868,7 @@ static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACING: Shape = Shape {
@@ -28884,6 +28899,7 @@ static SHAPE_SPACING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_FIELD: Shape = Shape {
@@ -28930,6 +28946,7 @@ static SHAPE_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -28969,6 +28986,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
@@ -28988,6 +29006,7 @@ static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COLOR: Shape = Shape {
@@ -29022,6 +29041,7 @@ static SHAPE_CUSTOM_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
@@ -29058,6 +29078,7 @@ static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
@@ -29077,6 +29098,7 @@ static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS: Shape = Shape {
@@ -29152,6 +29174,7 @@ static SHAPE_DECAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29176,6 +29199,7 @@ static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29204,6 +29228,7 @@ static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29218,6 +29243,7 @@ static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29242,6 +29268,7 @@ static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29319,6 +29346,7 @@ static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
@@ -29333,6 +29361,7 @@ static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
@@ -29346,6 +29375,7 @@ static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
@@ -29367,6 +29397,7 @@ static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
@@ -29400,6 +29431,7 @@ static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29468,6 +29500,7 @@ static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29518,6 +29551,7 @@ static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29528,6 +29562,7 @@ static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NUMERIC_FORMAT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29546,6 +29581,7 @@ static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -29568,6 +29604,7 @@ static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_GROUP: Shape = Shape {
@@ -29624,6 +29661,7 @@ static SHAPE_FILTER_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -29678,6 +29716,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER: Shape = Shape {
@@ -29713,6 +29752,7 @@ static SHAPE_CATEGORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
@@ -29737,6 +29777,7 @@ static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
@@ -29798,6 +29839,7 @@ static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -29857,6 +29899,7 @@ static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -29916,6 +29959,7 @@ static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
@@ -29938,6 +29982,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
@@ -29986,6 +30031,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
@@ -30016,6 +30062,7 @@ static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30062,6 +30109,7 @@ static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
@@ -30087,6 +30135,7 @@ static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_OPTIONS: Shape = Shape {
@@ -30114,6 +30163,7 @@ static SHAPE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -30169,6 +30219,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -30190,6 +30241,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -30203,6 +30255,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
@@ -30239,6 +30292,7 @@ static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30263,6 +30317,7 @@ static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
@@ -30276,6 +30331,7 @@ static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
@@ -30295,6 +30351,7 @@ static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
@@ -30322,6 +30379,7 @@ static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30352,6 +30410,7 @@ static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
@@ -30365,6 +30424,7 @@ static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
@@ -30386,6 +30446,7 @@ static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30414,6 +30475,7 @@ static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
@@ -30453,6 +30515,7 @@ static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30471,6 +30534,7 @@ static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
@@ -30493,6 +30557,7 @@ static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30517,6 +30582,7 @@ static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
@@ -30530,6 +30596,7 @@ static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
@@ -30540,6 +30607,7 @@ static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30564,6 +30632,7 @@ static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NESTED_FILTER: Shape = Shape {
@@ -30599,6 +30668,7 @@ static SHAPE_NESTED_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INNER_FILTER: Shape = Shape {
@@ -30609,6 +30679,7 @@ static SHAPE_INNER_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CATEGORY_INNER_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
@@ -30633,6 +30704,7 @@ static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -30712,6 +30784,7 @@ static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30748,6 +30821,7 @@ static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30769,6 +30843,7 @@ static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30802,6 +30877,7 @@ static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
@@ -30816,6 +30892,7 @@ static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -30893,6 +30970,7 @@ static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
@@ -30916,6 +30994,7 @@ static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
@@ -31030,6 +31109,7 @@ static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
@@ -31056,6 +31136,7 @@ static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
@@ -31096,6 +31177,7 @@ static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
@@ -31167,6 +31249,7 @@ static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
@@ -31193,6 +31276,7 @@ static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
@@ -31280,6 +31364,7 @@ static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
@@ -31309,6 +31394,7 @@ static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
@@ -31389,6 +31475,7 @@ static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
@@ -31416,6 +31503,7 @@ static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -31434,6 +31522,7 @@ static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -31453,6 +31542,7 @@ static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
@@ -31499,6 +31589,7 @@ static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_OPTIONS: Shape = Shape {
@@ -31528,6 +31619,7 @@ static SHAPE_ASSET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
@@ -31558,6 +31650,7 @@ static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
@@ -31621,6 +31714,7 @@ static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
@@ -31654,6 +31748,7 @@ static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
@@ -31678,6 +31773,7 @@ static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
@@ -31705,6 +31801,7 @@ static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31726,6 +31823,7 @@ static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
@@ -31779,6 +31877,7 @@ static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
@@ -31806,6 +31905,7 @@ static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31827,6 +31927,7 @@ static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
@@ -31880,6 +31981,7 @@ static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
@@ -31907,6 +32009,7 @@ static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31928,6 +32031,7 @@ static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
@@ -31981,6 +32085,7 @@ static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
@@ -32008,6 +32113,7 @@ static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -32029,6 +32135,7 @@ static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
@@ -32042,6 +32149,7 @@ static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_DEFINITION: Shape = Shape {
@@ -32203,6 +32311,7 @@ static SHAPE_SHEET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONTROL: Shape = Shape {
@@ -32257,6 +32366,7 @@ static SHAPE_FILTER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
@@ -32291,6 +32401,7 @@ static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -32310,6 +32421,7 @@ static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
@@ -32328,6 +32440,7 @@ static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -32390,6 +32503,7 @@ static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -32464,6 +32578,7 @@ static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
@@ -32529,6 +32644,7 @@ static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
@@ -32582,6 +32698,7 @@ static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
@@ -32653,6 +32770,7 @@ static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -32707,6 +32825,7 @@ static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -32751,6 +32870,7 @@ static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE: Shape = Shape {
@@ -32817,6 +32937,7 @@ static SHAPE_SHEET_IMAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
@@ -32877,6 +32998,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -32901,6 +33023,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
@@ -32911,6 +33034,7 @@ static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOCAL_NAVIGATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
@@ -32926,6 +33050,7 @@ static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
@@ -32945,6 +33070,7 @@ static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -32968,6 +33094,7 @@ static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -33011,6 +33138,7 @@ static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
@@ -33029,6 +33157,7 @@ static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
@@ -33095,6 +33224,7 @@ static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
@@ -33120,6 +33250,7 @@ static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
@@ -33130,6 +33261,7 @@ static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_MENU_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
@@ -33143,6 +33275,7 @@ static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
@@ -33161,6 +33294,7 @@ static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
@@ -33171,6 +33305,7 @@ static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -33186,6 +33321,7 @@ static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
@@ -33207,6 +33343,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
@@ -33221,6 +33358,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT: Shape = Shape {
@@ -33231,6 +33369,7 @@ static SHAPE_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33255,6 +33394,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33297,6 +33437,7 @@ static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
@@ -33421,6 +33562,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -33445,6 +33587,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -33479,6 +33622,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOADING_ANIMATION: Shape = Shape {
@@ -33492,6 +33636,7 @@ static SHAPE_LOADING_ANIMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
@@ -33514,6 +33659,7 @@ static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -33527,6 +33673,7 @@ static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
@@ -33559,6 +33706,7 @@ static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
@@ -33585,6 +33733,7 @@ static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33612,6 +33761,7 @@ static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
@@ -33728,6 +33878,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -33752,6 +33903,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -33786,6 +33938,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33843,6 +33996,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
@@ -33884,6 +34038,7 @@ static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
@@ -33894,6 +34049,7 @@ static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33904,6 +34060,7 @@ static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33923,6 +34080,7 @@ static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -33933,6 +34091,7 @@ static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
@@ -33946,6 +34105,7 @@ static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
@@ -33993,6 +34153,7 @@ static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34011,6 +34172,7 @@ static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34048,6 +34210,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SORT: Shape = Shape {
@@ -34075,6 +34238,7 @@ static SHAPE_COLUMN_SORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34112,6 +34276,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -34122,6 +34287,7 @@ static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_STYLE: Shape = Shape {
@@ -34140,6 +34306,7 @@ static SHAPE_SECTION_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
@@ -34169,6 +34336,7 @@ static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONTROL: Shape = Shape {
@@ -34211,6 +34379,7 @@ static SHAPE_PARAMETER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -34255,6 +34424,7 @@ static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -34329,6 +34499,7 @@ static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
@@ -34356,6 +34527,7 @@ static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
@@ -34421,6 +34593,7 @@ static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
@@ -34483,6 +34656,7 @@ static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -34537,6 +34711,7 @@ static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -34581,6 +34756,7 @@ static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
@@ -34591,6 +34767,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34601,6 +34778,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
@@ -34628,6 +34806,7 @@ static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL: Shape = Shape {
@@ -34784,6 +34963,7 @@ static SHAPE_VISUAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
@@ -34859,6 +35039,7 @@ static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
@@ -34919,6 +35100,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -34949,6 +35131,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
@@ -34967,6 +35150,7 @@ static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
@@ -35016,6 +35200,7 @@ static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
@@ -35026,6 +35211,7 @@ static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
@@ -35061,6 +35247,7 @@ static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
@@ -35214,6 +35401,7 @@ static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -35262,6 +35450,7 @@ static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
@@ -35280,6 +35469,7 @@ static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
@@ -35293,6 +35483,7 @@ static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
@@ -35311,6 +35502,7 @@ static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -35329,6 +35521,7 @@ static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
@@ -35347,6 +35540,7 @@ static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_SCALE: Shape = Shape {
@@ -35365,6 +35559,7 @@ static SHAPE_AXIS_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
@@ -35383,6 +35578,7 @@ static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
@@ -35393,6 +35589,7 @@ static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
@@ -35414,6 +35611,7 @@ static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
@@ -35424,6 +35622,7 @@ static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PERCENT_VISIBLE_RANGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
@@ -35450,6 +35649,7 @@ static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
@@ -35468,6 +35668,7 @@ static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -35507,6 +35708,7 @@ static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -35531,6 +35733,7 @@ static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
@@ -35553,6 +35756,7 @@ static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
@@ -35584,6 +35788,7 @@ static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -35683,6 +35888,7 @@ static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
@@ -35719,6 +35925,7 @@ static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
@@ -35754,6 +35961,7 @@ static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
@@ -35779,6 +35987,7 @@ static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
@@ -35792,6 +36001,7 @@ static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
@@ -35805,6 +36015,7 @@ static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
@@ -35818,6 +36029,7 @@ static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -35836,6 +36048,7 @@ static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_SETTINGS: Shape = Shape {
@@ -35866,6 +36079,7 @@ static SHAPE_BORDER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -35876,6 +36090,7 @@ static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -35942,6 +36157,7 @@ static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_FIELD: Shape = Shape {
@@ -35966,6 +36182,7 @@ static SHAPE_DIMENSION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
@@ -36004,6 +36221,7 @@ static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
@@ -36061,6 +36279,7 @@ static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
@@ -36099,6 +36318,7 @@ static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEASURE_FIELD: Shape = Shape {
@@ -36129,6 +36349,7 @@ static SHAPE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
@@ -36155,6 +36376,7 @@ static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
@@ -36192,6 +36414,7 @@ static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
@@ -36229,6 +36452,7 @@ static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
@@ -36263,6 +36487,7 @@ static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
@@ -36281,6 +36506,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
@@ -36294,6 +36520,7 @@ static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
@@ -36307,6 +36534,7 @@ static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEGEND_OPTIONS: Shape = Shape {
@@ -36355,6 +36583,7 @@ static SHAPE_LEGEND_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE: Shape = Shape {
@@ -36388,6 +36617,7 @@ static SHAPE_REFERENCE_LINE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
@@ -36424,6 +36654,7 @@ static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
@@ -36448,6 +36679,7 @@ static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
@@ -36458,6 +36690,7 @@ static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
@@ -36509,6 +36742,7 @@ static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
@@ -36522,6 +36756,7 @@ static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
@@ -36543,6 +36778,7 @@ static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
@@ -36567,6 +36803,7 @@ static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
@@ -36585,6 +36822,7 @@ static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -36613,6 +36851,7 @@ static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -36631,6 +36870,7 @@ static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -36653,6 +36893,7 @@ static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
@@ -36697,6 +36938,7 @@ static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
@@ -36775,6 +37017,7 @@ static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
@@ -36805,6 +37048,7 @@ static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
@@ -36829,6 +37073,7 @@ static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -36898,6 +37143,7 @@ static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -36919,6 +37165,7 @@ static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -36937,6 +37184,7 @@ static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT: Shape = Shape {
@@ -36962,6 +37210,7 @@ static SHAPE_FIELD_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
@@ -36992,6 +37241,7 @@ static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
@@ -37031,6 +37281,7 @@ static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_ITEM: Shape = Shape {
@@ -37049,6 +37300,7 @@ static SHAPE_TOOLTIP_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
@@ -37091,6 +37343,7 @@ static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
@@ -37131,6 +37384,7 @@ static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_PALETTE: Shape = Shape {
@@ -37161,6 +37415,7 @@ static SHAPE_VISUAL_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_COLOR: Shape = Shape {
@@ -37201,6 +37456,7 @@ static SHAPE_DATA_PATH_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_VALUE: Shape = Shape {
@@ -37233,6 +37489,7 @@ static SHAPE_DATA_PATH_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_TYPE: Shape = Shape {
@@ -37251,6 +37508,7 @@ static SHAPE_DATA_PATH_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
@@ -37275,6 +37533,7 @@ static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
@@ -37306,6 +37565,7 @@ static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37330,6 +37590,7 @@ static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37361,6 +37622,7 @@ static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37379,6 +37641,7 @@ static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37422,6 +37685,7 @@ static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
@@ -37468,6 +37732,7 @@ static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
@@ -37514,6 +37779,7 @@ static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
@@ -37535,6 +37801,7 @@ static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
@@ -37561,6 +37828,7 @@ static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
@@ -37582,6 +37850,7 @@ static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
@@ -37608,6 +37877,7 @@ static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
@@ -37683,6 +37953,7 @@ static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
@@ -37770,6 +38041,7 @@ static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
@@ -37800,6 +38072,7 @@ static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
@@ -37813,6 +38086,7 @@ static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
@@ -37823,6 +38097,7 @@ static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -37859,6 +38134,7 @@ static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -37886,6 +38162,7 @@ static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -37907,6 +38184,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
@@ -37982,6 +38260,7 @@ static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
@@ -38129,6 +38408,7 @@ static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -38159,6 +38439,7 @@ static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
@@ -38198,6 +38479,7 @@ static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
@@ -38237,6 +38519,7 @@ static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
@@ -38247,6 +38530,7 @@ static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38313,6 +38597,7 @@ static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38331,6 +38616,7 @@ static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38359,6 +38645,7 @@ static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -38389,6 +38676,7 @@ static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38411,6 +38699,7 @@ static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
@@ -38421,6 +38710,7 @@ static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_Y_AXIS_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
@@ -38434,6 +38724,7 @@ static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -38482,6 +38773,7 @@ static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
@@ -38562,6 +38854,7 @@ static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
@@ -38607,6 +38900,7 @@ static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMPTY_VISUAL: Shape = Shape {
@@ -38659,6 +38953,7 @@ static SHAPE_EMPTY_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
@@ -38740,6 +39035,7 @@ static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
@@ -38788,6 +39084,7 @@ static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
@@ -38798,6 +39095,7 @@ static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38834,6 +39132,7 @@ static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
@@ -38847,6 +39146,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -38866,6 +39166,7 @@ static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
@@ -38887,6 +39188,7 @@ static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
@@ -38933,6 +39235,7 @@ static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38952,6 +39255,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -38962,6 +39266,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38984,6 +39289,7 @@ static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
@@ -38994,6 +39300,7 @@ static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
@@ -39012,6 +39319,7 @@ static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
@@ -39034,6 +39342,7 @@ static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_COLOR: Shape = Shape {
@@ -39053,6 +39362,7 @@ static SHAPE_GRADIENT_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_STOP: Shape = Shape {
@@ -39080,6 +39390,7 @@ static SHAPE_GRADIENT_STOP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
@@ -39105,6 +39416,7 @@ static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
@@ -39180,6 +39492,7 @@ static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
@@ -39234,6 +39547,7 @@ static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -39306,6 +39620,7 @@ static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
@@ -39316,6 +39631,7 @@ static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39352,6 +39668,7 @@ static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -39379,6 +39696,7 @@ static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
@@ -39445,6 +39763,7 @@ static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
@@ -39493,6 +39812,7 @@ static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -39517,6 +39837,7 @@ static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
@@ -39553,6 +39874,7 @@ static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
@@ -39592,6 +39914,7 @@ static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_CONFIGURATION: Shape = Shape {
@@ -39613,6 +39936,7 @@ static SHAPE_ARC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
@@ -39631,6 +39955,7 @@ static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -39649,6 +39974,7 @@ static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
@@ -39670,6 +39996,7 @@ static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
@@ -39688,6 +40015,7 @@ static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39707,6 +40035,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -39725,6 +40054,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39735,6 +40065,7 @@ static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39753,6 +40084,7 @@ static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
@@ -39771,6 +40103,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
@@ -39808,6 +40141,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
@@ -39821,6 +40155,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
@@ -39872,6 +40207,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
@@ -39909,6 +40245,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
@@ -39984,6 +40321,7 @@ static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
@@ -40038,6 +40376,7 @@ static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
@@ -40048,6 +40387,7 @@ static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40099,6 +40439,7 @@ static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
@@ -40126,6 +40467,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
@@ -40136,6 +40478,7 @@ static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER: Shape = Shape {
@@ -40146,6 +40489,7 @@ static SHAPE_CLUSTER_MARKER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIMPLE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
@@ -40159,6 +40503,7 @@ static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
@@ -40169,6 +40514,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
@@ -40188,6 +40534,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
@@ -40201,6 +40548,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
@@ -40276,6 +40624,7 @@ static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
@@ -40336,6 +40685,7 @@ static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_SCALE: Shape = Shape {
@@ -40372,6 +40722,7 @@ static SHAPE_COLOR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR: Shape = Shape {
@@ -40393,6 +40744,7 @@ static SHAPE_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
@@ -40403,6 +40755,7 @@ static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40454,6 +40807,7 @@ static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -40502,6 +40856,7 @@ static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
@@ -40562,6 +40917,7 @@ static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
@@ -40622,6 +40978,7 @@ static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
@@ -40655,6 +41012,7 @@ static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
@@ -40668,6 +41026,7 @@ static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
@@ -40693,6 +41052,7 @@ static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
@@ -40703,6 +41063,7 @@ static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40722,6 +41083,7 @@ static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_VISUAL: Shape = Shape {
@@ -40802,6 +41164,7 @@ static SHAPE_INSIGHT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
@@ -40835,6 +41198,7 @@ static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION: Shape = Shape {
@@ -40901,6 +41265,7 @@ static SHAPE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
@@ -40997,6 +41362,7 @@ static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
@@ -41042,6 +41408,7 @@ static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
@@ -41086,6 +41453,7 @@ static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
@@ -41127,6 +41495,7 @@ static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
@@ -41162,6 +41531,7 @@ static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
@@ -41216,6 +41586,7 @@ static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
@@ -41285,6 +41656,7 @@ static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
@@ -41339,6 +41711,7 @@ static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
@@ -41368,6 +41741,7 @@ static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
@@ -41397,6 +41771,7 @@ static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
@@ -41411,6 +41786,7 @@ static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL: Shape = Shape {
@@ -41492,6 +41868,7 @@ static SHAPE_KPI_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONFIGURATION: Shape = Shape {
@@ -41522,6 +41899,7 @@ static SHAPE_KPI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
@@ -41573,6 +41951,7 @@ static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_OPTIONS: Shape = Shape {
@@ -41636,6 +42015,7 @@ static SHAPE_KPI_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
@@ -41649,6 +42029,7 @@ static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
@@ -41662,6 +42043,7 @@ static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
@@ -41704,6 +42086,7 @@ static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
@@ -41717,6 +42100,7 @@ static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
@@ -41727,6 +42111,7 @@ static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_KPI_VISUAL_STANDARD_LAYOUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
@@ -41740,6 +42125,7 @@ static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
@@ -41759,6 +42145,7 @@ static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41778,6 +42165,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -41808,6 +42196,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41826,6 +42215,7 @@ static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41844,6 +42234,7 @@ static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41862,6 +42253,7 @@ static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41872,6 +42264,7 @@ static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
@@ -41937,6 +42330,7 @@ static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
@@ -41978,6 +42372,7 @@ static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
@@ -42053,6 +42448,7 @@ static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
@@ -42113,6 +42509,7 @@ static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -42143,6 +42540,7 @@ static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
@@ -42153,6 +42551,7 @@ static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
@@ -42168,6 +42567,7 @@ static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
@@ -42192,6 +42592,7 @@ static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
@@ -42228,6 +42629,7 @@ static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
@@ -42256,6 +42658,7 @@ static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
@@ -42280,6 +42683,7 @@ static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
@@ -42290,6 +42694,7 @@ static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
@@ -42300,6 +42705,7 @@ static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
@@ -42318,6 +42724,7 @@ static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
@@ -42342,6 +42749,7 @@ static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
@@ -42384,6 +42792,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
@@ -42405,6 +42814,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
@@ -42415,6 +42825,7 @@ static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
@@ -42448,6 +42859,7 @@ static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
@@ -42494,6 +42906,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
@@ -42515,6 +42928,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
@@ -42539,6 +42953,7 @@ static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
@@ -42552,6 +42967,7 @@ static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
@@ -42562,6 +42978,7 @@ static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POINT_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
@@ -42572,6 +42989,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
@@ -42602,6 +43020,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
@@ -42615,6 +43034,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
@@ -42625,6 +43045,7 @@ static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
@@ -42635,6 +43056,7 @@ static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
@@ -42659,6 +43081,7 @@ static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
@@ -42680,6 +43103,7 @@ static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
@@ -42713,6 +43137,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
@@ -42788,6 +43213,7 @@ static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
@@ -42959,6 +43385,7 @@ static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -42992,6 +43419,7 @@ static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
@@ -43002,6 +43430,7 @@ static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -43068,6 +43497,7 @@ static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
@@ -43086,6 +43516,7 @@ static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
@@ -43144,6 +43575,7 @@ static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_SCENARIO: Shape = Shape {
@@ -43162,6 +43594,7 @@ static SHAPE_FORECAST_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
@@ -43180,6 +43613,7 @@ static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
@@ -43204,6 +43638,7 @@ static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -43231,6 +43666,7 @@ static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
@@ -43244,6 +43680,7 @@ static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIES_ITEM: Shape = Shape {
@@ -43262,6 +43699,7 @@ static SHAPE_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
@@ -43299,6 +43737,7 @@ static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -43323,6 +43762,7 @@ static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
@@ -43354,6 +43794,7 @@ static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -43408,6 +43849,7 @@ static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
@@ -43483,6 +43925,7 @@ static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
@@ -43570,6 +44013,7 @@ static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_OPTIONS: Shape = Shape {
@@ -43588,6 +44032,7 @@ static SHAPE_DONUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_OPTIONS: Shape = Shape {
@@ -43601,6 +44046,7 @@ static SHAPE_ARC_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
@@ -43614,6 +44060,7 @@ static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
@@ -43624,6 +44071,7 @@ static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -43675,6 +44123,7 @@ static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -43723,6 +44172,7 @@ static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
@@ -43789,6 +44239,7 @@ static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
@@ -43837,6 +44288,7 @@ static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -43884,6 +44336,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
@@ -43905,6 +44358,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
@@ -43932,6 +44386,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
@@ -43959,6 +44414,7 @@ static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
@@ -43994,6 +44450,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
@@ -44004,6 +44461,7 @@ static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -44055,6 +44513,7 @@ static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -44079,6 +44538,7 @@ static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -44098,6 +44558,7 @@ static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -44120,6 +44581,7 @@ static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
@@ -44144,6 +44606,7 @@ static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_SORT: Shape = Shape {
@@ -44174,6 +44637,7 @@ static SHAPE_DATA_PATH_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
@@ -44276,6 +44740,7 @@ static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
@@ -44349,6 +44814,7 @@ static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -44367,6 +44833,7 @@ static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
@@ -44409,6 +44876,7 @@ static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -44443,6 +44911,7 @@ static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
@@ -44485,6 +44954,7 @@ static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
@@ -44510,6 +44980,7 @@ static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
@@ -44540,6 +45011,7 @@ static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -44618,6 +45090,7 @@ static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -44632,6 +45105,7 @@ static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
@@ -44645,6 +45119,7 @@ static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
@@ -44717,6 +45192,7 @@ static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
@@ -44739,6 +45215,7 @@ static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -44752,6 +45229,7 @@ static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -44771,6 +45249,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -44781,6 +45260,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -44824,6 +45304,7 @@ static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
@@ -44837,6 +45318,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
@@ -44861,6 +45343,7 @@ static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL: Shape = Shape {
@@ -44912,6 +45395,7 @@ static SHAPE_PLUGIN_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
@@ -44945,6 +45429,7 @@ static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
@@ -45005,6 +45490,7 @@ static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
@@ -45015,6 +45501,7 @@ static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
@@ -45042,6 +45529,7 @@ static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -45052,6 +45540,7 @@ static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
@@ -45067,6 +45556,7 @@ static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
@@ -45085,6 +45575,7 @@ static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
@@ -45160,6 +45651,7 @@ static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
@@ -45281,6 +45773,7 @@ static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -45291,6 +45784,7 @@ static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
@@ -45304,6 +45798,7 @@ static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -45314,6 +45809,7 @@ static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45365,6 +45861,7 @@ static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -45413,6 +45910,7 @@ static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
@@ -45473,6 +45971,7 @@ static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
@@ -45503,6 +46002,7 @@ static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
@@ -45513,6 +46013,7 @@ static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45564,6 +46065,7 @@ static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
@@ -45597,6 +46099,7 @@ static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
@@ -45672,6 +46175,7 @@ static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
@@ -45744,6 +46248,7 @@ static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
@@ -45762,6 +46267,7 @@ static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45843,6 +46349,7 @@ static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45924,6 +46431,7 @@ static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -45934,6 +46442,7 @@ static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ITEMS_LIMIT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_VISUAL: Shape = Shape {
@@ -46000,6 +46509,7 @@ static SHAPE_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
@@ -46063,6 +46573,7 @@ static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -46124,6 +46635,7 @@ static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
@@ -46147,6 +46659,7 @@ static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
@@ -46194,6 +46707,7 @@ static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
@@ -46212,6 +46726,7 @@ static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
@@ -46222,6 +46737,7 @@ static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
@@ -46235,6 +46751,7 @@ static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
@@ -46256,6 +46773,7 @@ static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
@@ -46274,6 +46792,7 @@ static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
@@ -46287,6 +46806,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
@@ -46305,6 +46825,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
@@ -46336,6 +46857,7 @@ static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
@@ -46354,6 +46876,7 @@ static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46390,6 +46913,7 @@ static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46409,6 +46933,7 @@ static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -46433,6 +46958,7 @@ static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -46460,6 +46986,7 @@ static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
@@ -46478,6 +47005,7 @@ static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
@@ -46512,6 +47040,7 @@ static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
@@ -46588,6 +47117,7 @@ static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIONS: Shape = Shape {
@@ -46621,6 +47151,7 @@ static SHAPE_TABLE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_OPTIONS: Shape = Shape {
@@ -46681,6 +47212,7 @@ static SHAPE_TOTAL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46700,6 +47232,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -46718,6 +47251,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46740,6 +47274,7 @@ static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46758,6 +47293,7 @@ static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
@@ -46833,6 +47369,7 @@ static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
@@ -46899,6 +47436,7 @@ static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
@@ -46909,6 +47447,7 @@ static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46960,6 +47499,7 @@ static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -46987,6 +47527,7 @@ static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_VISUAL: Shape = Shape {
@@ -47062,6 +47603,7 @@ static SHAPE_WATERFALL_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
@@ -47140,6 +47682,7 @@ static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -47150,6 +47693,7 @@ static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
@@ -47183,6 +47727,7 @@ static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
@@ -47193,6 +47738,7 @@ static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47244,6 +47790,7 @@ static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -47271,6 +47818,7 @@ static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
@@ -47281,6 +47829,7 @@ static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
@@ -47356,6 +47905,7 @@ static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
@@ -47392,6 +47942,7 @@ static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
@@ -47402,6 +47953,7 @@ static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47438,6 +47990,7 @@ static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
@@ -47465,6 +48018,7 @@ static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
@@ -47526,6 +48080,7 @@ static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE: Shape = Shape {
@@ -47544,6 +48099,7 @@ static SHAPE_STATIC_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
@@ -47567,6 +48123,7 @@ static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -47585,6 +48142,7 @@ static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
@@ -47609,6 +48167,7 @@ static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
@@ -47619,6 +48178,7 @@ static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
@@ -47642,6 +48202,7 @@ static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -47664,6 +48225,7 @@ static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_ERROR: Shape = Shape {
@@ -47714,6 +48276,7 @@ static SHAPE_ANALYSIS_ERROR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY: Shape = Shape {
@@ -47727,6 +48290,7 @@ static SHAPE_ENTITY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -47793,6 +48357,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
@@ -47819,6 +48384,7 @@ static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
@@ -47845,6 +48411,7 @@ static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER: Shape = Shape {
@@ -47871,6 +48438,7 @@ static SHAPE_INTEGER_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER: Shape = Shape {
@@ -47897,6 +48465,7 @@ static SHAPE_STRING_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -47928,6 +48497,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET: Shape = Shape {
@@ -47955,6 +48525,7 @@ static SHAPE_SHEET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_ENTITY: Shape = Shape {
@@ -47965,6 +48536,7 @@ static SHAPE_ANALYSIS_SOURCE_ENTITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_ANALYSIS_SOURCE_TEMPLATE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_SOURCE_TEMPLATE: Shape = Shape {
@@ -48005,6 +48577,7 @@ static SHAPE_ANALYSIS_SOURCE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -48026,6 +48599,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REFERENCE: Shape = Shape {
@@ -48048,6 +48622,7 @@ static SHAPE_TOPIC_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -48074,6 +48649,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
@@ -48087,4 +48663,5 @@ static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -355,6 +355,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICABLE_TO: Shape = Shape {
@@ -384,4 +385,5 @@ static SHAPE_APPLICABLE_TO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -454,6 +454,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_DEFINITION: Shape = Shape {
@@ -488,6 +489,7 @@ static SHAPE_BRAND_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_THEME: Shape = Shape {
@@ -506,6 +508,7 @@ static SHAPE_APPLICATION_THEME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_COLOR_PALETTE: Shape = Shape {
@@ -566,6 +569,7 @@ static SHAPE_BRAND_COLOR_PALETTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PALETTE: Shape = Shape {
@@ -590,6 +594,7 @@ static SHAPE_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRAND_ELEMENT_STYLE: Shape = Shape {
@@ -600,6 +605,7 @@ static SHAPE_BRAND_ELEMENT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_NAVBAR_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NAVBAR_STYLE: Shape = Shape {
@@ -618,6 +624,7 @@ static SHAPE_NAVBAR_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -644,4 +651,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -28915,6 +28915,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_PUBLISH_OPTIONS: Shape = Shape {
@@ -29011,6 +29012,7 @@ static SHAPE_DASHBOARD_PUBLISH_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AD_HOC_FILTERING_OPTION: Shape = Shape {
@@ -29024,6 +29026,7 @@ static SHAPE_AD_HOC_FILTERING_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_POINT_DRILL_UP_DOWN_OPTION: Shape = Shape {
@@ -29037,6 +29040,7 @@ static SHAPE_DATA_POINT_DRILL_UP_DOWN_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_POINT_MENU_LABEL_OPTION: Shape = Shape {
@@ -29050,6 +29054,7 @@ static SHAPE_DATA_POINT_MENU_LABEL_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_POINT_TOOLTIP_OPTION: Shape = Shape {
@@ -29063,6 +29068,7 @@ static SHAPE_DATA_POINT_TOOLTIP_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QA_ENABLED_OPTION: Shape = Shape {
@@ -29076,6 +29082,7 @@ static SHAPE_DATA_QA_ENABLED_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORIES_SHARING_OPTION: Shape = Shape {
@@ -29089,6 +29096,7 @@ static SHAPE_DATA_STORIES_SHARING_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXECUTIVE_SUMMARY_OPTION: Shape = Shape {
@@ -29102,6 +29110,7 @@ static SHAPE_EXECUTIVE_SUMMARY_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_TO_CSV_OPTION: Shape = Shape {
@@ -29115,6 +29124,7 @@ static SHAPE_EXPORT_TO_CSV_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_WITH_HIDDEN_FIELDS_OPTION: Shape = Shape {
@@ -29128,6 +29138,7 @@ static SHAPE_EXPORT_WITH_HIDDEN_FIELDS_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_SUITE_ACTIONS_OPTION: Shape = Shape {
@@ -29141,6 +29152,7 @@ static SHAPE_QUICK_SUITE_ACTIONS_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROLS_OPTION: Shape = Shape {
@@ -29154,6 +29166,7 @@ static SHAPE_SHEET_CONTROLS_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_ELEMENT_MAXIMIZATION_OPTION: Shape = Shape {
@@ -29167,6 +29180,7 @@ static SHAPE_SHEET_LAYOUT_ELEMENT_MAXIMIZATION_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_AXIS_SORT_OPTION: Shape = Shape {
@@ -29180,6 +29194,7 @@ static SHAPE_VISUAL_AXIS_SORT_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
@@ -29193,6 +29208,7 @@ static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_VISUAL_PUBLISH_OPTIONS: Shape = Shape {
@@ -29203,6 +29219,7 @@ static SHAPE_DASHBOARD_VISUAL_PUBLISH_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_EXPORT_HIDDEN_FIELDS_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPORT_HIDDEN_FIELDS_OPTION: Shape = Shape {
@@ -29216,6 +29233,7 @@ static SHAPE_EXPORT_HIDDEN_FIELDS_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_VERSION_DEFINITION: Shape = Shape {
@@ -29354,6 +29372,7 @@ static SHAPE_DASHBOARD_VERSION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
@@ -29364,6 +29383,7 @@ static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
@@ -29391,6 +29411,7 @@ static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -29409,6 +29430,7 @@ static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -29419,6 +29441,7 @@ static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29429,6 +29452,7 @@ static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29439,6 +29463,7 @@ static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -29449,6 +29474,7 @@ static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29459,6 +29485,7 @@ static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29480,6 +29507,7 @@ static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -29490,6 +29518,7 @@ static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -29500,6 +29529,7 @@ static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29510,6 +29540,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -29552,6 +29583,7 @@ static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACING: Shape = Shape {
@@ -29582,6 +29614,7 @@ static SHAPE_SPACING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_FIELD: Shape = Shape {
@@ -29628,6 +29661,7 @@ static SHAPE_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -29667,6 +29701,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
@@ -29686,6 +29721,7 @@ static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COLOR: Shape = Shape {
@@ -29720,6 +29756,7 @@ static SHAPE_CUSTOM_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
@@ -29756,6 +29793,7 @@ static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
@@ -29775,6 +29813,7 @@ static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS: Shape = Shape {
@@ -29850,6 +29889,7 @@ static SHAPE_DECAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29874,6 +29914,7 @@ static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29902,6 +29943,7 @@ static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29916,6 +29958,7 @@ static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29940,6 +29983,7 @@ static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -30017,6 +30061,7 @@ static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
@@ -30031,6 +30076,7 @@ static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
@@ -30044,6 +30090,7 @@ static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
@@ -30065,6 +30112,7 @@ static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
@@ -30098,6 +30146,7 @@ static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -30166,6 +30215,7 @@ static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -30216,6 +30266,7 @@ static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
@@ -30226,6 +30277,7 @@ static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NUMERIC_FORMAT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
@@ -30244,6 +30296,7 @@ static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -30266,6 +30319,7 @@ static SHAPE_DATA_SET_IDENTIFIER_DECLARATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_GROUP: Shape = Shape {
@@ -30322,6 +30376,7 @@ static SHAPE_FILTER_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -30376,6 +30431,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER: Shape = Shape {
@@ -30411,6 +30467,7 @@ static SHAPE_CATEGORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
@@ -30435,6 +30492,7 @@ static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
@@ -30496,6 +30554,7 @@ static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -30555,6 +30614,7 @@ static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -30614,6 +30674,7 @@ static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
@@ -30636,6 +30697,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
@@ -30684,6 +30746,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
@@ -30714,6 +30777,7 @@ static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30760,6 +30824,7 @@ static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
@@ -30785,6 +30850,7 @@ static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_OPTIONS: Shape = Shape {
@@ -30812,6 +30878,7 @@ static SHAPE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -30867,6 +30934,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -30888,6 +30956,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -30901,6 +30970,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
@@ -30937,6 +31007,7 @@ static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30961,6 +31032,7 @@ static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
@@ -30974,6 +31046,7 @@ static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
@@ -30993,6 +31066,7 @@ static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
@@ -31020,6 +31094,7 @@ static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -31050,6 +31125,7 @@ static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
@@ -31063,6 +31139,7 @@ static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
@@ -31084,6 +31161,7 @@ static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -31112,6 +31190,7 @@ static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
@@ -31151,6 +31230,7 @@ static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -31169,6 +31249,7 @@ static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
@@ -31191,6 +31272,7 @@ static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -31215,6 +31297,7 @@ static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
@@ -31228,6 +31311,7 @@ static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
@@ -31238,6 +31322,7 @@ static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -31262,6 +31347,7 @@ static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NESTED_FILTER: Shape = Shape {
@@ -31297,6 +31383,7 @@ static SHAPE_NESTED_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INNER_FILTER: Shape = Shape {
@@ -31307,6 +31394,7 @@ static SHAPE_INNER_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CATEGORY_INNER_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
@@ -31331,6 +31419,7 @@ static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -31410,6 +31499,7 @@ static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -31446,6 +31536,7 @@ static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -31467,6 +31558,7 @@ static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -31500,6 +31592,7 @@ static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
@@ -31514,6 +31607,7 @@ static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -31591,6 +31685,7 @@ static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
@@ -31614,6 +31709,7 @@ static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
@@ -31728,6 +31824,7 @@ static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
@@ -31754,6 +31851,7 @@ static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
@@ -31794,6 +31892,7 @@ static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
@@ -31865,6 +31964,7 @@ static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
@@ -31891,6 +31991,7 @@ static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
@@ -31978,6 +32079,7 @@ static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
@@ -32007,6 +32109,7 @@ static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
@@ -32087,6 +32190,7 @@ static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
@@ -32114,6 +32218,7 @@ static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -32132,6 +32237,7 @@ static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -32151,6 +32257,7 @@ static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
@@ -32197,6 +32304,7 @@ static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_OPTIONS: Shape = Shape {
@@ -32250,6 +32358,7 @@ static SHAPE_ASSET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
@@ -32280,6 +32389,7 @@ static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
@@ -32343,6 +32453,7 @@ static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
@@ -32376,6 +32487,7 @@ static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
@@ -32400,6 +32512,7 @@ static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
@@ -32427,6 +32540,7 @@ static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -32448,6 +32562,7 @@ static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
@@ -32501,6 +32616,7 @@ static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
@@ -32528,6 +32644,7 @@ static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -32549,6 +32666,7 @@ static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
@@ -32602,6 +32720,7 @@ static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
@@ -32629,6 +32748,7 @@ static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -32650,6 +32770,7 @@ static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
@@ -32703,6 +32824,7 @@ static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
@@ -32730,6 +32852,7 @@ static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -32751,6 +32874,7 @@ static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_DEFINITION: Shape = Shape {
@@ -32912,6 +33036,7 @@ static SHAPE_SHEET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONTROL: Shape = Shape {
@@ -32966,6 +33091,7 @@ static SHAPE_FILTER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
@@ -33000,6 +33126,7 @@ static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -33019,6 +33146,7 @@ static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
@@ -33037,6 +33165,7 @@ static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -33099,6 +33228,7 @@ static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -33173,6 +33303,7 @@ static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
@@ -33238,6 +33369,7 @@ static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
@@ -33291,6 +33423,7 @@ static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
@@ -33362,6 +33495,7 @@ static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -33416,6 +33550,7 @@ static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -33460,6 +33595,7 @@ static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE: Shape = Shape {
@@ -33526,6 +33662,7 @@ static SHAPE_SHEET_IMAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
@@ -33586,6 +33723,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -33610,6 +33748,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
@@ -33620,6 +33759,7 @@ static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOCAL_NAVIGATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
@@ -33635,6 +33775,7 @@ static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
@@ -33654,6 +33795,7 @@ static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -33677,6 +33819,7 @@ static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -33720,6 +33863,7 @@ static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
@@ -33738,6 +33882,7 @@ static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
@@ -33804,6 +33949,7 @@ static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
@@ -33829,6 +33975,7 @@ static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
@@ -33839,6 +33986,7 @@ static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_MENU_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
@@ -33852,6 +34000,7 @@ static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
@@ -33870,6 +34019,7 @@ static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
@@ -33880,6 +34030,7 @@ static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -33895,6 +34046,7 @@ static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
@@ -33916,6 +34068,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
@@ -33930,6 +34083,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT: Shape = Shape {
@@ -33940,6 +34094,7 @@ static SHAPE_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33964,6 +34119,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34006,6 +34162,7 @@ static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
@@ -34130,6 +34287,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -34154,6 +34312,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -34188,6 +34347,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOADING_ANIMATION: Shape = Shape {
@@ -34201,6 +34361,7 @@ static SHAPE_LOADING_ANIMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
@@ -34223,6 +34384,7 @@ static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -34236,6 +34398,7 @@ static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
@@ -34268,6 +34431,7 @@ static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
@@ -34294,6 +34458,7 @@ static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34321,6 +34486,7 @@ static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
@@ -34437,6 +34603,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -34461,6 +34628,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -34495,6 +34663,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34552,6 +34721,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
@@ -34593,6 +34763,7 @@ static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
@@ -34603,6 +34774,7 @@ static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34613,6 +34785,7 @@ static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34632,6 +34805,7 @@ static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -34642,6 +34816,7 @@ static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
@@ -34655,6 +34830,7 @@ static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
@@ -34702,6 +34878,7 @@ static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34720,6 +34897,7 @@ static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34757,6 +34935,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SORT: Shape = Shape {
@@ -34784,6 +34963,7 @@ static SHAPE_COLUMN_SORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -34821,6 +35001,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -34831,6 +35012,7 @@ static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_STYLE: Shape = Shape {
@@ -34849,6 +35031,7 @@ static SHAPE_SECTION_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
@@ -34878,6 +35061,7 @@ static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONTROL: Shape = Shape {
@@ -34920,6 +35104,7 @@ static SHAPE_PARAMETER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -34964,6 +35149,7 @@ static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -35038,6 +35224,7 @@ static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
@@ -35065,6 +35252,7 @@ static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
@@ -35130,6 +35318,7 @@ static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
@@ -35192,6 +35381,7 @@ static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -35246,6 +35436,7 @@ static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -35290,6 +35481,7 @@ static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
@@ -35300,6 +35492,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -35310,6 +35503,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
@@ -35337,6 +35531,7 @@ static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL: Shape = Shape {
@@ -35493,6 +35688,7 @@ static SHAPE_VISUAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
@@ -35568,6 +35764,7 @@ static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
@@ -35628,6 +35825,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -35658,6 +35856,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
@@ -35676,6 +35875,7 @@ static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
@@ -35725,6 +35925,7 @@ static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
@@ -35735,6 +35936,7 @@ static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
@@ -35770,6 +35972,7 @@ static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
@@ -35923,6 +36126,7 @@ static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -35971,6 +36175,7 @@ static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
@@ -35989,6 +36194,7 @@ static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
@@ -36002,6 +36208,7 @@ static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
@@ -36020,6 +36227,7 @@ static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -36038,6 +36246,7 @@ static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
@@ -36056,6 +36265,7 @@ static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_SCALE: Shape = Shape {
@@ -36074,6 +36284,7 @@ static SHAPE_AXIS_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
@@ -36092,6 +36303,7 @@ static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
@@ -36102,6 +36314,7 @@ static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
@@ -36123,6 +36336,7 @@ static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
@@ -36133,6 +36347,7 @@ static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PERCENT_VISIBLE_RANGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
@@ -36159,6 +36374,7 @@ static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
@@ -36177,6 +36393,7 @@ static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -36216,6 +36433,7 @@ static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -36240,6 +36458,7 @@ static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
@@ -36262,6 +36481,7 @@ static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
@@ -36293,6 +36513,7 @@ static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -36392,6 +36613,7 @@ static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
@@ -36428,6 +36650,7 @@ static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
@@ -36463,6 +36686,7 @@ static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
@@ -36488,6 +36712,7 @@ static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
@@ -36501,6 +36726,7 @@ static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
@@ -36514,6 +36740,7 @@ static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
@@ -36527,6 +36754,7 @@ static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -36545,6 +36773,7 @@ static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_SETTINGS: Shape = Shape {
@@ -36575,6 +36804,7 @@ static SHAPE_BORDER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -36585,6 +36815,7 @@ static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -36651,6 +36882,7 @@ static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_FIELD: Shape = Shape {
@@ -36675,6 +36907,7 @@ static SHAPE_DIMENSION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
@@ -36713,6 +36946,7 @@ static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
@@ -36770,6 +37004,7 @@ static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
@@ -36808,6 +37043,7 @@ static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEASURE_FIELD: Shape = Shape {
@@ -36838,6 +37074,7 @@ static SHAPE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
@@ -36864,6 +37101,7 @@ static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
@@ -36901,6 +37139,7 @@ static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
@@ -36938,6 +37177,7 @@ static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
@@ -36972,6 +37212,7 @@ static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
@@ -36990,6 +37231,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
@@ -37003,6 +37245,7 @@ static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS_VISUAL_MENU_OPTION: Shape = Shape {
@@ -37016,6 +37259,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEGEND_OPTIONS: Shape = Shape {
@@ -37064,6 +37308,7 @@ static SHAPE_LEGEND_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE: Shape = Shape {
@@ -37097,6 +37342,7 @@ static SHAPE_REFERENCE_LINE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
@@ -37133,6 +37379,7 @@ static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
@@ -37157,6 +37404,7 @@ static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
@@ -37167,6 +37415,7 @@ static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
@@ -37218,6 +37467,7 @@ static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
@@ -37231,6 +37481,7 @@ static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
@@ -37252,6 +37503,7 @@ static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
@@ -37276,6 +37528,7 @@ static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
@@ -37294,6 +37547,7 @@ static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -37322,6 +37576,7 @@ static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -37340,6 +37595,7 @@ static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -37362,6 +37618,7 @@ static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
@@ -37406,6 +37663,7 @@ static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
@@ -37484,6 +37742,7 @@ static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
@@ -37514,6 +37773,7 @@ static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
@@ -37538,6 +37798,7 @@ static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -37607,6 +37868,7 @@ static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -37628,6 +37890,7 @@ static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -37646,6 +37909,7 @@ static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT: Shape = Shape {
@@ -37671,6 +37935,7 @@ static SHAPE_FIELD_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
@@ -37701,6 +37966,7 @@ static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
@@ -37740,6 +38006,7 @@ static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_ITEM: Shape = Shape {
@@ -37758,6 +38025,7 @@ static SHAPE_TOOLTIP_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
@@ -37800,6 +38068,7 @@ static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
@@ -37840,6 +38109,7 @@ static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_PALETTE: Shape = Shape {
@@ -37870,6 +38140,7 @@ static SHAPE_VISUAL_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_COLOR: Shape = Shape {
@@ -37910,6 +38181,7 @@ static SHAPE_DATA_PATH_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_VALUE: Shape = Shape {
@@ -37942,6 +38214,7 @@ static SHAPE_DATA_PATH_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_TYPE: Shape = Shape {
@@ -37960,6 +38233,7 @@ static SHAPE_DATA_PATH_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
@@ -37984,6 +38258,7 @@ static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
@@ -38015,6 +38290,7 @@ static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -38039,6 +38315,7 @@ static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -38070,6 +38347,7 @@ static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -38088,6 +38366,7 @@ static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -38131,6 +38410,7 @@ static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
@@ -38177,6 +38457,7 @@ static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
@@ -38223,6 +38504,7 @@ static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
@@ -38244,6 +38526,7 @@ static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
@@ -38270,6 +38553,7 @@ static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
@@ -38291,6 +38575,7 @@ static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
@@ -38317,6 +38602,7 @@ static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
@@ -38392,6 +38678,7 @@ static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
@@ -38479,6 +38766,7 @@ static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
@@ -38509,6 +38797,7 @@ static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
@@ -38522,6 +38811,7 @@ static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
@@ -38532,6 +38822,7 @@ static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38568,6 +38859,7 @@ static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -38595,6 +38887,7 @@ static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -38616,6 +38909,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
@@ -38691,6 +38985,7 @@ static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
@@ -38838,6 +39133,7 @@ static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -38868,6 +39164,7 @@ static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
@@ -38907,6 +39204,7 @@ static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
@@ -38946,6 +39244,7 @@ static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
@@ -38956,6 +39255,7 @@ static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39022,6 +39322,7 @@ static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
@@ -39040,6 +39341,7 @@ static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -39068,6 +39370,7 @@ static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -39098,6 +39401,7 @@ static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -39120,6 +39424,7 @@ static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
@@ -39130,6 +39435,7 @@ static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_Y_AXIS_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
@@ -39143,6 +39449,7 @@ static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -39191,6 +39498,7 @@ static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
@@ -39271,6 +39579,7 @@ static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
@@ -39316,6 +39625,7 @@ static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMPTY_VISUAL: Shape = Shape {
@@ -39368,6 +39678,7 @@ static SHAPE_EMPTY_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
@@ -39449,6 +39760,7 @@ static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
@@ -39497,6 +39809,7 @@ static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
@@ -39507,6 +39820,7 @@ static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39543,6 +39857,7 @@ static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
@@ -39556,6 +39871,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -39575,6 +39891,7 @@ static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
@@ -39596,6 +39913,7 @@ static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
@@ -39642,6 +39960,7 @@ static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39661,6 +39980,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -39671,6 +39991,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39693,6 +40014,7 @@ static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
@@ -39703,6 +40025,7 @@ static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
@@ -39721,6 +40044,7 @@ static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
@@ -39743,6 +40067,7 @@ static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_COLOR: Shape = Shape {
@@ -39762,6 +40087,7 @@ static SHAPE_GRADIENT_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_STOP: Shape = Shape {
@@ -39789,6 +40115,7 @@ static SHAPE_GRADIENT_STOP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
@@ -39814,6 +40141,7 @@ static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
@@ -39889,6 +40217,7 @@ static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
@@ -39943,6 +40272,7 @@ static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -40015,6 +40345,7 @@ static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
@@ -40025,6 +40356,7 @@ static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40061,6 +40393,7 @@ static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -40088,6 +40421,7 @@ static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
@@ -40154,6 +40488,7 @@ static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
@@ -40202,6 +40537,7 @@ static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -40226,6 +40562,7 @@ static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
@@ -40262,6 +40599,7 @@ static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
@@ -40301,6 +40639,7 @@ static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_CONFIGURATION: Shape = Shape {
@@ -40322,6 +40661,7 @@ static SHAPE_ARC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
@@ -40340,6 +40680,7 @@ static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -40358,6 +40699,7 @@ static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
@@ -40379,6 +40721,7 @@ static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
@@ -40397,6 +40740,7 @@ static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -40416,6 +40760,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -40434,6 +40779,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -40444,6 +40790,7 @@ static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -40462,6 +40809,7 @@ static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
@@ -40480,6 +40828,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
@@ -40517,6 +40866,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
@@ -40530,6 +40880,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
@@ -40581,6 +40932,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
@@ -40618,6 +40970,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
@@ -40693,6 +41046,7 @@ static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
@@ -40747,6 +41101,7 @@ static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
@@ -40757,6 +41112,7 @@ static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40808,6 +41164,7 @@ static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
@@ -40835,6 +41192,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
@@ -40845,6 +41203,7 @@ static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER: Shape = Shape {
@@ -40855,6 +41214,7 @@ static SHAPE_CLUSTER_MARKER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIMPLE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
@@ -40868,6 +41228,7 @@ static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
@@ -40878,6 +41239,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
@@ -40897,6 +41259,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
@@ -40910,6 +41273,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
@@ -40985,6 +41349,7 @@ static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
@@ -41045,6 +41410,7 @@ static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_SCALE: Shape = Shape {
@@ -41081,6 +41447,7 @@ static SHAPE_COLOR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR: Shape = Shape {
@@ -41102,6 +41469,7 @@ static SHAPE_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
@@ -41112,6 +41480,7 @@ static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -41163,6 +41532,7 @@ static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -41211,6 +41581,7 @@ static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
@@ -41271,6 +41642,7 @@ static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
@@ -41331,6 +41703,7 @@ static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
@@ -41364,6 +41737,7 @@ static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
@@ -41377,6 +41751,7 @@ static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
@@ -41402,6 +41777,7 @@ static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
@@ -41412,6 +41788,7 @@ static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -41431,6 +41808,7 @@ static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_VISUAL: Shape = Shape {
@@ -41511,6 +41889,7 @@ static SHAPE_INSIGHT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
@@ -41544,6 +41923,7 @@ static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION: Shape = Shape {
@@ -41610,6 +41990,7 @@ static SHAPE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
@@ -41706,6 +42087,7 @@ static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
@@ -41751,6 +42133,7 @@ static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
@@ -41795,6 +42178,7 @@ static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
@@ -41836,6 +42220,7 @@ static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
@@ -41871,6 +42256,7 @@ static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
@@ -41925,6 +42311,7 @@ static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
@@ -41994,6 +42381,7 @@ static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
@@ -42048,6 +42436,7 @@ static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
@@ -42077,6 +42466,7 @@ static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
@@ -42106,6 +42496,7 @@ static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
@@ -42120,6 +42511,7 @@ static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL: Shape = Shape {
@@ -42201,6 +42593,7 @@ static SHAPE_KPI_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONFIGURATION: Shape = Shape {
@@ -42231,6 +42624,7 @@ static SHAPE_KPI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
@@ -42282,6 +42676,7 @@ static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_OPTIONS: Shape = Shape {
@@ -42345,6 +42740,7 @@ static SHAPE_KPI_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
@@ -42358,6 +42754,7 @@ static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
@@ -42371,6 +42768,7 @@ static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
@@ -42413,6 +42811,7 @@ static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
@@ -42426,6 +42825,7 @@ static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
@@ -42436,6 +42836,7 @@ static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_KPI_VISUAL_STANDARD_LAYOUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
@@ -42449,6 +42850,7 @@ static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
@@ -42468,6 +42870,7 @@ static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -42487,6 +42890,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -42517,6 +42921,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -42535,6 +42940,7 @@ static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -42553,6 +42959,7 @@ static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -42571,6 +42978,7 @@ static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -42581,6 +42989,7 @@ static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
@@ -42646,6 +43055,7 @@ static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
@@ -42687,6 +43097,7 @@ static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
@@ -42762,6 +43173,7 @@ static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
@@ -42822,6 +43234,7 @@ static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -42852,6 +43265,7 @@ static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
@@ -42862,6 +43276,7 @@ static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
@@ -42877,6 +43292,7 @@ static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
@@ -42901,6 +43317,7 @@ static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
@@ -42937,6 +43354,7 @@ static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
@@ -42965,6 +43383,7 @@ static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
@@ -42989,6 +43408,7 @@ static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
@@ -42999,6 +43419,7 @@ static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
@@ -43009,6 +43430,7 @@ static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
@@ -43027,6 +43449,7 @@ static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
@@ -43051,6 +43474,7 @@ static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
@@ -43093,6 +43517,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
@@ -43114,6 +43539,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
@@ -43124,6 +43550,7 @@ static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
@@ -43157,6 +43584,7 @@ static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
@@ -43203,6 +43631,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
@@ -43224,6 +43653,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
@@ -43248,6 +43678,7 @@ static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
@@ -43261,6 +43692,7 @@ static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
@@ -43271,6 +43703,7 @@ static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POINT_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
@@ -43281,6 +43714,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
@@ -43311,6 +43745,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
@@ -43324,6 +43759,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
@@ -43334,6 +43770,7 @@ static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
@@ -43344,6 +43781,7 @@ static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
@@ -43368,6 +43806,7 @@ static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
@@ -43389,6 +43828,7 @@ static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
@@ -43422,6 +43862,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
@@ -43497,6 +43938,7 @@ static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
@@ -43668,6 +44110,7 @@ static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -43701,6 +44144,7 @@ static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
@@ -43711,6 +44155,7 @@ static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -43777,6 +44222,7 @@ static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
@@ -43795,6 +44241,7 @@ static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
@@ -43853,6 +44300,7 @@ static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_SCENARIO: Shape = Shape {
@@ -43871,6 +44319,7 @@ static SHAPE_FORECAST_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
@@ -43889,6 +44338,7 @@ static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
@@ -43913,6 +44363,7 @@ static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -43940,6 +44391,7 @@ static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
@@ -43953,6 +44405,7 @@ static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIES_ITEM: Shape = Shape {
@@ -43971,6 +44424,7 @@ static SHAPE_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
@@ -44008,6 +44462,7 @@ static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -44032,6 +44487,7 @@ static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
@@ -44063,6 +44519,7 @@ static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -44117,6 +44574,7 @@ static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
@@ -44192,6 +44650,7 @@ static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
@@ -44279,6 +44738,7 @@ static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_OPTIONS: Shape = Shape {
@@ -44297,6 +44757,7 @@ static SHAPE_DONUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_OPTIONS: Shape = Shape {
@@ -44310,6 +44771,7 @@ static SHAPE_ARC_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
@@ -44323,6 +44785,7 @@ static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
@@ -44333,6 +44796,7 @@ static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -44384,6 +44848,7 @@ static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -44432,6 +44897,7 @@ static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
@@ -44498,6 +44964,7 @@ static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
@@ -44546,6 +45013,7 @@ static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -44593,6 +45061,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
@@ -44614,6 +45083,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
@@ -44641,6 +45111,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
@@ -44668,6 +45139,7 @@ static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
@@ -44703,6 +45175,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
@@ -44713,6 +45186,7 @@ static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -44764,6 +45238,7 @@ static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -44788,6 +45263,7 @@ static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -44807,6 +45283,7 @@ static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -44829,6 +45306,7 @@ static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
@@ -44853,6 +45331,7 @@ static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_SORT: Shape = Shape {
@@ -44883,6 +45362,7 @@ static SHAPE_DATA_PATH_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
@@ -44985,6 +45465,7 @@ static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
@@ -45058,6 +45539,7 @@ static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -45076,6 +45558,7 @@ static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
@@ -45118,6 +45601,7 @@ static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -45152,6 +45636,7 @@ static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
@@ -45194,6 +45679,7 @@ static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
@@ -45219,6 +45705,7 @@ static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
@@ -45249,6 +45736,7 @@ static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -45327,6 +45815,7 @@ static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -45341,6 +45830,7 @@ static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
@@ -45354,6 +45844,7 @@ static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
@@ -45426,6 +45917,7 @@ static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
@@ -45448,6 +45940,7 @@ static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -45461,6 +45954,7 @@ static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -45480,6 +45974,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -45490,6 +45985,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -45533,6 +46029,7 @@ static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
@@ -45546,6 +46043,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
@@ -45570,6 +46068,7 @@ static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL: Shape = Shape {
@@ -45621,6 +46120,7 @@ static SHAPE_PLUGIN_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
@@ -45654,6 +46154,7 @@ static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
@@ -45714,6 +46215,7 @@ static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
@@ -45724,6 +46226,7 @@ static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
@@ -45751,6 +46254,7 @@ static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -45761,6 +46265,7 @@ static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
@@ -45776,6 +46281,7 @@ static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
@@ -45794,6 +46300,7 @@ static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
@@ -45869,6 +46376,7 @@ static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
@@ -45990,6 +46498,7 @@ static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -46000,6 +46509,7 @@ static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
@@ -46013,6 +46523,7 @@ static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -46023,6 +46534,7 @@ static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46074,6 +46586,7 @@ static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -46122,6 +46635,7 @@ static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
@@ -46182,6 +46696,7 @@ static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
@@ -46212,6 +46727,7 @@ static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
@@ -46222,6 +46738,7 @@ static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46273,6 +46790,7 @@ static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
@@ -46306,6 +46824,7 @@ static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
@@ -46381,6 +46900,7 @@ static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
@@ -46453,6 +46973,7 @@ static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
@@ -46471,6 +46992,7 @@ static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46552,6 +47074,7 @@ static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46633,6 +47156,7 @@ static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -46643,6 +47167,7 @@ static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ITEMS_LIMIT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_VISUAL: Shape = Shape {
@@ -46709,6 +47234,7 @@ static SHAPE_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
@@ -46772,6 +47298,7 @@ static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -46833,6 +47360,7 @@ static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
@@ -46856,6 +47384,7 @@ static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
@@ -46903,6 +47432,7 @@ static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
@@ -46921,6 +47451,7 @@ static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
@@ -46931,6 +47462,7 @@ static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
@@ -46944,6 +47476,7 @@ static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
@@ -46965,6 +47498,7 @@ static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
@@ -46983,6 +47517,7 @@ static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
@@ -46996,6 +47531,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
@@ -47014,6 +47550,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
@@ -47045,6 +47582,7 @@ static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
@@ -47063,6 +47601,7 @@ static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47099,6 +47638,7 @@ static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47118,6 +47658,7 @@ static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -47142,6 +47683,7 @@ static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -47169,6 +47711,7 @@ static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
@@ -47187,6 +47730,7 @@ static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
@@ -47221,6 +47765,7 @@ static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
@@ -47297,6 +47842,7 @@ static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIONS: Shape = Shape {
@@ -47330,6 +47876,7 @@ static SHAPE_TABLE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_OPTIONS: Shape = Shape {
@@ -47390,6 +47937,7 @@ static SHAPE_TOTAL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -47409,6 +47957,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -47427,6 +47976,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -47449,6 +47999,7 @@ static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -47467,6 +48018,7 @@ static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
@@ -47542,6 +48094,7 @@ static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
@@ -47608,6 +48161,7 @@ static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
@@ -47618,6 +48172,7 @@ static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47669,6 +48224,7 @@ static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -47696,6 +48252,7 @@ static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_VISUAL: Shape = Shape {
@@ -47771,6 +48328,7 @@ static SHAPE_WATERFALL_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
@@ -47849,6 +48407,7 @@ static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -47859,6 +48418,7 @@ static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
@@ -47892,6 +48452,7 @@ static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
@@ -47902,6 +48463,7 @@ static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47953,6 +48515,7 @@ static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -47980,6 +48543,7 @@ static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
@@ -47990,6 +48554,7 @@ static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
@@ -48065,6 +48630,7 @@ static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
@@ -48101,6 +48667,7 @@ static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
@@ -48111,6 +48678,7 @@ static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -48147,6 +48715,7 @@ static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
@@ -48174,6 +48743,7 @@ static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
@@ -48235,6 +48805,7 @@ static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE: Shape = Shape {
@@ -48253,6 +48824,7 @@ static SHAPE_STATIC_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
@@ -48276,6 +48848,7 @@ static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -48294,6 +48867,7 @@ static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
@@ -48318,6 +48892,7 @@ static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
@@ -48328,6 +48903,7 @@ static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
@@ -48351,6 +48927,7 @@ static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
@@ -48373,6 +48950,7 @@ static SHAPE_TOPIC_IDENTIFIER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_SHARING_CONFIGURATION: Shape = Shape {
@@ -48392,6 +48970,7 @@ static SHAPE_LINK_SHARING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -48423,6 +49002,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETERS: Shape = Shape {
@@ -48489,6 +49069,7 @@ static SHAPE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
@@ -48515,6 +49096,7 @@ static SHAPE_DATE_TIME_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
@@ -48541,6 +49123,7 @@ static SHAPE_DECIMAL_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER: Shape = Shape {
@@ -48567,6 +49150,7 @@ static SHAPE_INTEGER_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER: Shape = Shape {
@@ -48593,6 +49177,7 @@ static SHAPE_STRING_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_SOURCE_ENTITY: Shape = Shape {
@@ -48603,6 +49188,7 @@ static SHAPE_DASHBOARD_SOURCE_ENTITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_DASHBOARD_SOURCE_TEMPLATE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_SOURCE_TEMPLATE: Shape = Shape {
@@ -48643,6 +49229,7 @@ static SHAPE_DASHBOARD_SOURCE_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -48664,6 +49251,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REFERENCE: Shape = Shape {
@@ -48686,6 +49274,7 @@ static SHAPE_TOPIC_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -48712,6 +49301,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
@@ -48725,4 +49315,5 @@ static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -5806,6 +5806,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP: Shape = Shape {
@@ -5816,6 +5817,7 @@ static SHAPE_COLUMN_GROUP: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEO_SPATIAL_COLUMN_GROUP),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEO_SPATIAL_COLUMN_GROUP: Shape = Shape {
@@ -5860,6 +5862,7 @@ static SHAPE_GEO_SPATIAL_COLUMN_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_LEVEL_PERMISSION_RULE: Shape = Shape {
@@ -5895,6 +5898,7 @@ static SHAPE_COLUMN_LEVEL_PERMISSION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_CONFIGURATION: Shape = Shape {
@@ -5934,6 +5938,7 @@ static SHAPE_DATA_PREP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE: Shape = Shape {
@@ -5956,6 +5961,7 @@ static SHAPE_DESTINATION_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_TABLE_SOURCE: Shape = Shape {
@@ -5971,6 +5977,7 @@ static SHAPE_DESTINATION_TABLE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_TABLE: Shape = Shape {
@@ -5994,6 +6001,7 @@ static SHAPE_SOURCE_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARENT_DATA_SET: Shape = Shape {
@@ -6021,6 +6029,7 @@ static SHAPE_PARENT_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_COLUMN: Shape = Shape {
@@ -6074,6 +6083,7 @@ static SHAPE_INPUT_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_STEP: Shape = Shape {
@@ -6146,6 +6156,7 @@ static SHAPE_TRANSFORM_STEP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATE_OPERATION: Shape = Shape {
@@ -6202,6 +6213,7 @@ static SHAPE_AGGREGATE_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION: Shape = Shape {
@@ -6234,6 +6246,7 @@ static SHAPE_AGGREGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_AGGREGATION_FUNCTION: Shape = Shape {
@@ -6258,6 +6271,7 @@ static SHAPE_DATA_PREP_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_LIST_AGGREGATION_FUNCTION: Shape = Shape {
@@ -6286,6 +6300,7 @@ static SHAPE_DATA_PREP_LIST_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_PERCENTILE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -6312,6 +6327,7 @@ static SHAPE_DATA_PREP_PERCENTILE_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PREP_SIMPLE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -6347,6 +6363,7 @@ static SHAPE_DATA_PREP_SIMPLE_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OPERATION_SOURCE: Shape = Shape {
@@ -6379,6 +6396,7 @@ static SHAPE_TRANSFORM_OPERATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_COLUMN_ID_MAPPING: Shape = Shape {
@@ -6405,6 +6423,7 @@ static SHAPE_DATA_SET_COLUMN_ID_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPEND_OPERATION: Shape = Shape {
@@ -6448,6 +6467,7 @@ static SHAPE_APPEND_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPENDED_COLUMN: Shape = Shape {
@@ -6474,6 +6494,7 @@ static SHAPE_APPENDED_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAST_COLUMN_TYPES_OPERATION: Shape = Shape {
@@ -6511,6 +6532,7 @@ static SHAPE_CAST_COLUMN_TYPES_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAST_COLUMN_TYPE_OPERATION: Shape = Shape {
@@ -6555,6 +6577,7 @@ static SHAPE_CAST_COLUMN_TYPE_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATE_COLUMNS_OPERATION: Shape = Shape {
@@ -6592,6 +6615,7 @@ static SHAPE_CREATE_COLUMNS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_COLUMN: Shape = Shape {
@@ -6628,6 +6652,7 @@ static SHAPE_CALCULATED_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTERS_OPERATION: Shape = Shape {
@@ -6665,6 +6690,7 @@ static SHAPE_FILTERS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION: Shape = Shape {
@@ -6699,6 +6725,7 @@ static SHAPE_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_FILTER_CONDITION: Shape = Shape {
@@ -6727,6 +6754,7 @@ static SHAPE_DATA_SET_DATE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -6753,6 +6781,7 @@ static SHAPE_DATA_SET_DATE_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_FILTER_VALUE: Shape = Shape {
@@ -6763,6 +6792,7 @@ static SHAPE_DATA_SET_DATE_FILTER_VALUE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_DATE_RANGE_FILTER_CONDITION: Shape = Shape {
@@ -6793,6 +6823,7 @@ static SHAPE_DATA_SET_DATE_RANGE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_FILTER_CONDITION: Shape = Shape {
@@ -6821,6 +6852,7 @@ static SHAPE_DATA_SET_NUMERIC_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -6849,6 +6881,7 @@ static SHAPE_DATA_SET_NUMERIC_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_FILTER_VALUE: Shape = Shape {
@@ -6859,6 +6892,7 @@ static SHAPE_DATA_SET_NUMERIC_FILTER_VALUE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_NUMERIC_RANGE_FILTER_CONDITION: Shape = Shape {
@@ -6889,6 +6923,7 @@ static SHAPE_DATA_SET_NUMERIC_RANGE_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_FILTER_CONDITION: Shape = Shape {
@@ -6917,6 +6952,7 @@ static SHAPE_DATA_SET_STRING_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_COMPARISON_FILTER_CONDITION: Shape = Shape {
@@ -6945,6 +6981,7 @@ static SHAPE_DATA_SET_STRING_COMPARISON_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_FILTER_VALUE: Shape = Shape {
@@ -6959,6 +6996,7 @@ static SHAPE_DATA_SET_STRING_FILTER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_LIST_FILTER_CONDITION: Shape = Shape {
@@ -6980,6 +7018,7 @@ static SHAPE_DATA_SET_STRING_LIST_FILTER_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_STRING_LIST_FILTER_VALUE: Shape = Shape {
@@ -7003,6 +7042,7 @@ static SHAPE_DATA_SET_STRING_LIST_FILTER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TABLE_OPERATION: Shape = Shape {
@@ -7025,6 +7065,7 @@ static SHAPE_IMPORT_TABLE_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_TABLE_OPERATION_SOURCE: Shape = Shape {
@@ -7057,6 +7098,7 @@ static SHAPE_IMPORT_TABLE_OPERATION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_OPERATION: Shape = Shape {
@@ -7116,6 +7158,7 @@ static SHAPE_JOIN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_OPERAND_PROPERTIES: Shape = Shape {
@@ -7135,6 +7178,7 @@ static SHAPE_JOIN_OPERAND_PROPERTIES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OUTPUT_COLUMN_NAME_OVERRIDE: Shape = Shape {
@@ -7161,6 +7205,7 @@ static SHAPE_OUTPUT_COLUMN_NAME_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_OPERATION: Shape = Shape {
@@ -7214,6 +7259,7 @@ static SHAPE_PIVOT_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_CONFIGURATION: Shape = Shape {
@@ -7245,6 +7291,7 @@ static SHAPE_PIVOT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOTED_LABEL: Shape = Shape {
@@ -7281,6 +7328,7 @@ static SHAPE_PIVOTED_LABEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALUE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -7291,6 +7339,7 @@ static SHAPE_VALUE_COLUMN_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_PREP_AGGREGATION_FUNCTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PROJECT_OPERATION: Shape = Shape {
@@ -7328,6 +7377,7 @@ static SHAPE_PROJECT_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_COLUMNS_OPERATION: Shape = Shape {
@@ -7365,6 +7415,7 @@ static SHAPE_RENAME_COLUMNS_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENAME_COLUMN_OPERATION: Shape = Shape {
@@ -7391,6 +7442,7 @@ static SHAPE_RENAME_COLUMN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNPIVOT_OPERATION: Shape = Shape {
@@ -7468,6 +7520,7 @@ static SHAPE_UNPIVOT_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TO_UNPIVOT: Shape = Shape {
@@ -7494,6 +7547,7 @@ static SHAPE_COLUMN_TO_UNPIVOT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFRESH_PROPERTIES: Shape = Shape {
@@ -7512,6 +7566,7 @@ static SHAPE_DATA_SET_REFRESH_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_FAILURE_CONFIGURATION: Shape = Shape {
@@ -7522,6 +7577,7 @@ static SHAPE_REFRESH_FAILURE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_REFRESH_FAILURE_EMAIL_ALERT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_FAILURE_EMAIL_ALERT: Shape = Shape {
@@ -7535,6 +7591,7 @@ static SHAPE_REFRESH_FAILURE_EMAIL_ALERT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_CONFIGURATION: Shape = Shape {
@@ -7545,6 +7602,7 @@ static SHAPE_REFRESH_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INCREMENTAL_REFRESH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCREMENTAL_REFRESH: Shape = Shape {
@@ -7555,6 +7613,7 @@ static SHAPE_INCREMENTAL_REFRESH: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOOKBACK_WINDOW),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOOKBACK_WINDOW: Shape = Shape {
@@ -7585,6 +7644,7 @@ static SHAPE_LOOKBACK_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_USAGE_CONFIGURATION: Shape = Shape {
@@ -7603,6 +7663,7 @@ static SHAPE_DATA_SET_USAGE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_PARAMETER: Shape = Shape {
@@ -7633,6 +7694,7 @@ static SHAPE_DATASET_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DATASET_PARAMETER: Shape = Shape {
@@ -7695,6 +7757,7 @@ static SHAPE_DATE_TIME_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -7714,6 +7777,7 @@ static SHAPE_DATE_TIME_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DATASET_PARAMETER: Shape = Shape {
@@ -7757,6 +7821,7 @@ static SHAPE_DECIMAL_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -7776,6 +7841,7 @@ static SHAPE_DECIMAL_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DATASET_PARAMETER: Shape = Shape {
@@ -7819,6 +7885,7 @@ static SHAPE_INTEGER_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -7838,6 +7905,7 @@ static SHAPE_INTEGER_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DATASET_PARAMETER: Shape = Shape {
@@ -7881,6 +7949,7 @@ static SHAPE_STRING_DATASET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
@@ -7904,6 +7973,7 @@ static SHAPE_STRING_DATASET_PARAMETER_DEFAULT_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_FOLDER: Shape = Shape {
@@ -7935,6 +8005,7 @@ static SHAPE_FIELD_FOLDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGESTION_WAIT_POLICY: Shape = Shape {
@@ -7957,6 +8028,7 @@ static SHAPE_INGESTION_WAIT_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGICAL_TABLE: Shape = Shape {
@@ -7994,6 +8066,7 @@ static SHAPE_LOGICAL_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OPERATION: Shape = Shape {
@@ -8048,6 +8121,7 @@ static SHAPE_TRANSFORM_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_DATASET_PARAMETER_OPERATION: Shape = Shape {
@@ -8082,6 +8156,7 @@ static SHAPE_OVERRIDE_DATASET_PARAMETER_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEW_DEFAULT_VALUES: Shape = Shape {
@@ -8152,6 +8227,7 @@ static SHAPE_NEW_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_COLUMN_OPERATION: Shape = Shape {
@@ -8183,6 +8259,7 @@ static SHAPE_TAG_COLUMN_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TAG: Shape = Shape {
@@ -8216,6 +8293,7 @@ static SHAPE_COLUMN_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_DESCRIPTION: Shape = Shape {
@@ -8230,6 +8308,7 @@ static SHAPE_COLUMN_DESCRIPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UNTAG_COLUMN_OPERATION: Shape = Shape {
@@ -8260,6 +8339,7 @@ static SHAPE_UNTAG_COLUMN_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGICAL_TABLE_SOURCE: Shape = Shape {
@@ -8289,6 +8369,7 @@ static SHAPE_LOGICAL_TABLE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_INSTRUCTION: Shape = Shape {
@@ -8348,6 +8429,7 @@ static SHAPE_JOIN_INSTRUCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOIN_KEY_PROPERTIES: Shape = Shape {
@@ -8358,6 +8440,7 @@ static SHAPE_JOIN_KEY_PROPERTIES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
@@ -8377,6 +8460,7 @@ static SHAPE_PERFORMANCE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_KEY: Shape = Shape {
@@ -8400,6 +8484,7 @@ static SHAPE_UNIQUE_KEY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -8431,6 +8516,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_TABLE: Shape = Shape {
@@ -8461,6 +8547,7 @@ static SHAPE_PHYSICAL_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_SQL: Shape = Shape {
@@ -8508,6 +8595,7 @@ static SHAPE_CUSTOM_SQL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIONAL_TABLE: Shape = Shape {
@@ -8565,6 +8653,7 @@ static SHAPE_RELATIONAL_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE: Shape = Shape {
@@ -8598,6 +8687,7 @@ static SHAPE_S3_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLOAD_SETTINGS: Shape = Shape {
@@ -8647,6 +8737,7 @@ static SHAPE_UPLOAD_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAA_S_TABLE: Shape = Shape {
@@ -8689,6 +8780,7 @@ static SHAPE_SAA_S_TABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PATH_ELEMENT: Shape = Shape {
@@ -8715,6 +8807,7 @@ static SHAPE_TABLE_PATH_ELEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_DATA_SET: Shape = Shape {
@@ -8765,6 +8858,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_DATA_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Shape = Shape {
@@ -8823,6 +8917,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_TAG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_TAG_RULE: Shape = Shape {
@@ -8865,6 +8960,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_TAG_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_MODEL_CONFIGURATION: Shape = Shape {
@@ -8897,6 +8993,7 @@ static SHAPE_SEMANTIC_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SEMANTIC_METADATA: Shape = Shape {
@@ -8924,6 +9021,7 @@ static SHAPE_DATA_SET_SEMANTIC_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTION: Shape = Shape {
@@ -8934,6 +9032,7 @@ static SHAPE_CUSTOM_INSTRUCTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_INLINE_CUSTOM_INSTRUCTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_CUSTOM_INSTRUCTION: Shape = Shape {
@@ -8956,6 +9055,7 @@ static SHAPE_INLINE_CUSTOM_INSTRUCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UPLOADED_DOCUMENT_METADATA: Shape = Shape {
@@ -8970,6 +9070,7 @@ static SHAPE_UPLOADED_DOCUMENT_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SEMANTIC_DESCRIPTION: Shape = Shape {
@@ -8984,6 +9085,7 @@ static SHAPE_DATA_SET_SEMANTIC_DESCRIPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_TABLE: Shape = Shape {
@@ -9023,6 +9125,7 @@ static SHAPE_SEMANTIC_TABLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_LEVEL_PERMISSION_CONFIGURATION: Shape = Shape {
@@ -9041,6 +9144,7 @@ static SHAPE_ROW_LEVEL_PERMISSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SEMANTIC_METADATA: Shape = Shape {
@@ -9060,6 +9164,7 @@ static SHAPE_TABLE_SEMANTIC_METADATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARED_COLUMN_SEMANTIC_METADATA: Shape = Shape {
@@ -9095,6 +9200,7 @@ static SHAPE_SHARED_COLUMN_SEMANTIC_METADATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SEMANTIC_PROPERTY: Shape = Shape {
@@ -9119,6 +9225,7 @@ static SHAPE_COLUMN_SEMANTIC_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_NOTES: Shape = Shape {
@@ -9133,6 +9240,7 @@ static SHAPE_ADDITIONAL_NOTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SEMANTIC_TYPE: Shape = Shape {
@@ -9158,6 +9266,7 @@ static SHAPE_COLUMN_SEMANTIC_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -9184,4 +9293,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -2361,6 +2361,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_PARAMETERS: Shape = Shape {
@@ -2493,6 +2494,7 @@ static SHAPE_DATA_SOURCE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_ELASTICSEARCH_PARAMETERS: Shape = Shape {
@@ -2507,6 +2509,7 @@ static SHAPE_AMAZON_ELASTICSEARCH_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_OPEN_SEARCH_PARAMETERS: Shape = Shape {
@@ -2521,6 +2524,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
@@ -2563,6 +2567,7 @@ static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
@@ -2573,6 +2578,7 @@ static SHAPE_IDENTITY_CENTER_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_PARAMETERS: Shape = Shape {
@@ -2609,6 +2615,7 @@ static SHAPE_AURORA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AURORA_POSTGRE_SQL_PARAMETERS: Shape = Shape {
@@ -2645,6 +2652,7 @@ static SHAPE_AURORA_POSTGRE_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATABRICKS_PARAMETERS: Shape = Shape {
@@ -2696,6 +2704,7 @@ static SHAPE_DATABRICKS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
@@ -2738,6 +2747,7 @@ static SHAPE_O_AUTH_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONNECTION_PROPERTIES: Shape = Shape {
@@ -2748,6 +2758,7 @@ static SHAPE_VPC_CONNECTION_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARIA_DB_PARAMETERS: Shape = Shape {
@@ -2784,6 +2795,7 @@ static SHAPE_MARIA_DB_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MY_SQL_PARAMETERS: Shape = Shape {
@@ -2820,6 +2832,7 @@ static SHAPE_MY_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORACLE_PARAMETERS: Shape = Shape {
@@ -2862,6 +2875,7 @@ static SHAPE_ORACLE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSTGRE_SQL_PARAMETERS: Shape = Shape {
@@ -2898,6 +2912,7 @@ static SHAPE_POSTGRE_SQL_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRESTO_PARAMETERS: Shape = Shape {
@@ -2934,6 +2949,7 @@ static SHAPE_PRESTO_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RDS_PARAMETERS: Shape = Shape {
@@ -2960,6 +2976,7 @@ static SHAPE_RDS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_PARAMETERS: Shape = Shape {
@@ -3018,6 +3035,7 @@ static SHAPE_REDSHIFT_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_IAM_PARAMETERS: Shape = Shape {
@@ -3069,6 +3087,7 @@ static SHAPE_REDSHIFT_IAM_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_PARAMETERS: Shape = Shape {
@@ -3091,6 +3110,7 @@ static SHAPE_S3_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANIFEST_FILE_LOCATION: Shape = Shape {
@@ -3117,6 +3137,7 @@ static SHAPE_MANIFEST_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_PARAMETERS: Shape = Shape {
@@ -3132,6 +3153,7 @@ static SHAPE_S3_TABLES_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNOWFLAKE_PARAMETERS: Shape = Shape {
@@ -3193,6 +3215,7 @@ static SHAPE_SNOWFLAKE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARK_PARAMETERS: Shape = Shape {
@@ -3219,6 +3242,7 @@ static SHAPE_SPARK_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_SERVER_PARAMETERS: Shape = Shape {
@@ -3255,6 +3279,7 @@ static SHAPE_SQL_SERVER_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STARBURST_PARAMETERS: Shape = Shape {
@@ -3325,6 +3350,7 @@ static SHAPE_STARBURST_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TERADATA_PARAMETERS: Shape = Shape {
@@ -3361,6 +3387,7 @@ static SHAPE_TERADATA_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRINO_PARAMETERS: Shape = Shape {
@@ -3397,6 +3424,7 @@ static SHAPE_TRINO_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_CREDENTIALS: Shape = Shape {
@@ -3441,6 +3469,7 @@ static SHAPE_DATA_SOURCE_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL_PAIR: Shape = Shape {
@@ -3482,6 +3511,7 @@ static SHAPE_CREDENTIAL_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEY_PAIR_CREDENTIALS: Shape = Shape {
@@ -3521,6 +3551,7 @@ static SHAPE_KEY_PAIR_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
@@ -3559,6 +3590,7 @@ static SHAPE_O_AUTH_CLIENT_CREDENTIALS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE_ERROR_INFO: Shape = Shape {
@@ -3589,6 +3621,7 @@ static SHAPE_DATA_SOURCE_ERROR_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -3626,6 +3659,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SSL_PROPERTIES: Shape = Shape {
@@ -3636,6 +3670,7 @@ static SHAPE_SSL_PROPERTIES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3662,4 +3697,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -511,6 +512,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_CONFIG: Shape = Shape {
@@ -520,6 +522,15 @@ static SHAPE_PROVIDER_CONFIG: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_MICROSOFT_PURVIEW_PROVIDER_CONFIG),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ProviderConfig",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["MicrosoftPurview"]),
+            Check::Required(&["MicrosoftPurview"]),
+        ])]),
     }],
 };
 
@@ -556,6 +567,7 @@ static SHAPE_MICROSOFT_PURVIEW_PROVIDER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_PURVIEW_CREDENTIALS: Shape = Shape {
@@ -569,6 +581,7 @@ static SHAPE_MICROSOFT_PURVIEW_CREDENTIALS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_ACTION_MAPPING: Shape = Shape {
@@ -604,6 +617,7 @@ static SHAPE_LABEL_ACTION_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -630,4 +644,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

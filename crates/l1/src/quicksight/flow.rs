@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION: Shape = Shape {
@@ -291,4 +292,5 @@ static SHAPE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

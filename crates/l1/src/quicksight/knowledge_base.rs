@@ -804,6 +804,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
@@ -814,6 +815,7 @@ static SHAPE_ACCESS_CONTROL_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
@@ -824,6 +826,7 @@ static SHAPE_KNOWLEDGE_BASE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_KB_TEMPLATE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KB_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -834,6 +837,7 @@ static SHAPE_KB_TEMPLATE_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -858,6 +862,7 @@ static SHAPE_MEDIA_EXTRACTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -871,6 +876,7 @@ static SHAPE_AUDIO_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -884,6 +890,7 @@ static SHAPE_IMAGE_EXTRACTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
@@ -911,6 +918,7 @@ static SHAPE_VIDEO_EXTRACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -948,6 +956,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -974,4 +983,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

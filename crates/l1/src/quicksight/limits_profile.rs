@@ -260,6 +260,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_LIMIT_VALUE: Shape = Shape {
@@ -284,4 +285,5 @@ static SHAPE_PROFILE_LIMIT_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

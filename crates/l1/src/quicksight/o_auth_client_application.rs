@@ -575,6 +575,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Shape = Shape {
@@ -585,6 +586,7 @@ static SHAPE_IDENTITY_PROVIDER_VPC_CONNECTION_PROPERTIES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -611,4 +613,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -332,6 +332,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_SCHEDULE_MAP: Shape = Shape {
@@ -373,6 +374,7 @@ static SHAPE_REFRESH_SCHEDULE_MAP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_FREQUENCY: Shape = Shape {
@@ -416,6 +418,7 @@ static SHAPE_SCHEDULE_FREQUENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFRESH_ON_DAY: Shape = Shape {
@@ -450,4 +453,5 @@ static SHAPE_REFRESH_ON_DAY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

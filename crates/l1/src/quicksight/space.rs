@@ -410,6 +410,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -441,6 +442,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_RESOURCE: Shape = Shape {
@@ -468,6 +470,7 @@ static SHAPE_SPACE_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -494,4 +497,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -28155,6 +28155,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_VERSION_DEFINITION: Shape = Shape {
@@ -28299,6 +28300,7 @@ static SHAPE_TEMPLATE_VERSION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
@@ -28309,6 +28311,7 @@ static SHAPE_ANALYSIS_DEFAULTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
@@ -28336,6 +28339,7 @@ static SHAPE_DEFAULT_NEW_SHEET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28354,6 +28358,7 @@ static SHAPE_DEFAULT_INTERACTIVE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28364,6 +28369,7 @@ static SHAPE_DEFAULT_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28374,6 +28380,7 @@ static SHAPE_FREE_FORM_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28384,6 +28391,7 @@ static SHAPE_FREE_FORM_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28394,6 +28402,7 @@ static SHAPE_DEFAULT_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28404,6 +28413,7 @@ static SHAPE_GRID_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28425,6 +28435,7 @@ static SHAPE_GRID_LAYOUT_SCREEN_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28435,6 +28446,7 @@ static SHAPE_DEFAULT_PAGINATED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -28445,6 +28457,7 @@ static SHAPE_DEFAULT_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28455,6 +28468,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CANVAS_SIZE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
@@ -28497,6 +28511,7 @@ static SHAPE_SECTION_BASED_LAYOUT_PAPER_CANVAS_SIZE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACING: Shape = Shape {
@@ -28527,6 +28542,7 @@ static SHAPE_SPACING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_FIELD: Shape = Shape {
@@ -28573,6 +28589,7 @@ static SHAPE_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
@@ -28612,6 +28629,7 @@ static SHAPE_COLUMN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
@@ -28631,6 +28649,7 @@ static SHAPE_COLORS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_COLOR: Shape = Shape {
@@ -28665,6 +28684,7 @@ static SHAPE_CUSTOM_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
@@ -28701,6 +28721,7 @@ static SHAPE_COLUMN_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
@@ -28720,6 +28741,7 @@ static SHAPE_DECAL_SETTINGS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DECAL_SETTINGS: Shape = Shape {
@@ -28795,6 +28817,7 @@ static SHAPE_DECAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -28819,6 +28842,7 @@ static SHAPE_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
@@ -28847,6 +28871,7 @@ static SHAPE_DATE_TIME_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
@@ -28861,6 +28886,7 @@ static SHAPE_NULL_VALUE_FORMAT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
@@ -28885,6 +28911,7 @@ static SHAPE_NUMERIC_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -28962,6 +28989,7 @@ static SHAPE_CURRENCY_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
@@ -28976,6 +29004,7 @@ static SHAPE_DECIMAL_PLACES_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
@@ -28989,6 +29018,7 @@ static SHAPE_NEGATIVE_VALUE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
@@ -29010,6 +29040,7 @@ static SHAPE_NUMERIC_SEPARATOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
@@ -29043,6 +29074,7 @@ static SHAPE_THOUSAND_SEPARATOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29111,6 +29143,7 @@ static SHAPE_NUMBER_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29161,6 +29194,7 @@ static SHAPE_PERCENTAGE_DISPLAY_FORMAT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29171,6 +29205,7 @@ static SHAPE_NUMBER_FORMAT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_NUMERIC_FORMAT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
@@ -29189,6 +29224,7 @@ static SHAPE_STRING_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_CONFIGURATION: Shape = Shape {
@@ -29222,6 +29258,7 @@ static SHAPE_DATA_SET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP_SCHEMA: Shape = Shape {
@@ -29249,6 +29286,7 @@ static SHAPE_COLUMN_GROUP_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_GROUP_COLUMN_SCHEMA: Shape = Shape {
@@ -29259,6 +29297,7 @@ static SHAPE_COLUMN_GROUP_COLUMN_SCHEMA: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_SCHEMA: Shape = Shape {
@@ -29278,6 +29317,7 @@ static SHAPE_DATA_SET_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SCHEMA: Shape = Shape {
@@ -29302,6 +29342,7 @@ static SHAPE_COLUMN_SCHEMA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_GROUP: Shape = Shape {
@@ -29358,6 +29399,7 @@ static SHAPE_FILTER_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -29412,6 +29454,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER: Shape = Shape {
@@ -29447,6 +29490,7 @@ static SHAPE_CATEGORY_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
@@ -29471,6 +29515,7 @@ static SHAPE_CATEGORY_FILTER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
@@ -29532,6 +29577,7 @@ static SHAPE_CUSTOM_FILTER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -29591,6 +29637,7 @@ static SHAPE_CUSTOM_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
@@ -29650,6 +29697,7 @@ static SHAPE_FILTER_LIST_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
@@ -29672,6 +29720,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
@@ -29720,6 +29769,7 @@ static SHAPE_DEFAULT_FILTER_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
@@ -29750,6 +29800,7 @@ static SHAPE_DEFAULT_DATE_TIME_PICKER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -29796,6 +29847,7 @@ static SHAPE_DATE_TIME_PICKER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
@@ -29821,6 +29873,7 @@ static SHAPE_SHEET_CONTROL_INFO_ICON_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_OPTIONS: Shape = Shape {
@@ -29848,6 +29901,7 @@ static SHAPE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -29903,6 +29957,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -29924,6 +29979,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -29937,6 +29993,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
@@ -29973,6 +30030,7 @@ static SHAPE_DEFAULT_FILTER_DROP_DOWN_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -29997,6 +30055,7 @@ static SHAPE_DROP_DOWN_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
@@ -30010,6 +30069,7 @@ static SHAPE_LIST_CONTROL_SELECT_ALL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
@@ -30029,6 +30089,7 @@ static SHAPE_FILTER_SELECTABLE_VALUES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
@@ -30056,6 +30117,7 @@ static SHAPE_DEFAULT_FILTER_LIST_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30086,6 +30148,7 @@ static SHAPE_LIST_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
@@ -30099,6 +30162,7 @@ static SHAPE_LIST_CONTROL_SEARCH_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
@@ -30120,6 +30184,7 @@ static SHAPE_DEFAULT_RELATIVE_DATE_TIME_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30148,6 +30213,7 @@ static SHAPE_RELATIVE_DATE_TIME_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
@@ -30187,6 +30253,7 @@ static SHAPE_DEFAULT_SLIDER_CONTROL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30205,6 +30272,7 @@ static SHAPE_SLIDER_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
@@ -30227,6 +30295,7 @@ static SHAPE_DEFAULT_TEXT_AREA_CONTROL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30251,6 +30320,7 @@ static SHAPE_TEXT_AREA_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
@@ -30264,6 +30334,7 @@ static SHAPE_TEXT_CONTROL_PLACEHOLDER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
@@ -30274,6 +30345,7 @@ static SHAPE_DEFAULT_TEXT_FIELD_CONTROL_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
@@ -30298,6 +30370,7 @@ static SHAPE_TEXT_FIELD_CONTROL_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NESTED_FILTER: Shape = Shape {
@@ -30333,6 +30406,7 @@ static SHAPE_NESTED_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INNER_FILTER: Shape = Shape {
@@ -30343,6 +30417,7 @@ static SHAPE_INNER_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_CATEGORY_INNER_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
@@ -30367,6 +30442,7 @@ static SHAPE_CATEGORY_INNER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -30446,6 +30522,7 @@ static SHAPE_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30482,6 +30559,7 @@ static SHAPE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30503,6 +30581,7 @@ static SHAPE_ATTRIBUTE_AGGREGATION_FUNCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -30536,6 +30615,7 @@ static SHAPE_NUMERICAL_AGGREGATION_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
@@ -30550,6 +30630,7 @@ static SHAPE_PERCENTILE_AGGREGATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -30627,6 +30708,7 @@ static SHAPE_NUMERIC_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
@@ -30650,6 +30732,7 @@ static SHAPE_NUMERIC_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
@@ -30764,6 +30847,7 @@ static SHAPE_RELATIVE_DATES_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
@@ -30790,6 +30874,7 @@ static SHAPE_ANCHOR_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
@@ -30830,6 +30915,7 @@ static SHAPE_EXCLUDE_PERIOD_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
@@ -30901,6 +30987,7 @@ static SHAPE_TIME_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
@@ -30927,6 +31014,7 @@ static SHAPE_ROLLING_DATE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
@@ -31014,6 +31102,7 @@ static SHAPE_TIME_RANGE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
@@ -31043,6 +31132,7 @@ static SHAPE_TIME_RANGE_FILTER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
@@ -31123,6 +31213,7 @@ static SHAPE_TOP_BOTTOM_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
@@ -31150,6 +31241,7 @@ static SHAPE_AGGREGATION_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -31168,6 +31260,7 @@ static SHAPE_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
@@ -31187,6 +31280,7 @@ static SHAPE_SELECTED_SHEETS_FILTER_SCOPE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
@@ -31233,6 +31327,7 @@ static SHAPE_SHEET_VISUAL_SCOPING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSET_OPTIONS: Shape = Shape {
@@ -31262,6 +31357,7 @@ static SHAPE_ASSET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
@@ -31292,6 +31388,7 @@ static SHAPE_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
@@ -31355,6 +31452,7 @@ static SHAPE_DATE_TIME_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
@@ -31388,6 +31486,7 @@ static SHAPE_DATE_TIME_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
@@ -31412,6 +31511,7 @@ static SHAPE_DYNAMIC_DEFAULT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
@@ -31439,6 +31539,7 @@ static SHAPE_MAPPED_DATA_SET_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31460,6 +31561,7 @@ static SHAPE_DATE_TIME_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
@@ -31513,6 +31615,7 @@ static SHAPE_DECIMAL_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
@@ -31540,6 +31643,7 @@ static SHAPE_DECIMAL_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31561,6 +31665,7 @@ static SHAPE_DECIMAL_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
@@ -31614,6 +31719,7 @@ static SHAPE_INTEGER_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
@@ -31641,6 +31747,7 @@ static SHAPE_INTEGER_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31662,6 +31769,7 @@ static SHAPE_INTEGER_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
@@ -31715,6 +31823,7 @@ static SHAPE_STRING_PARAMETER_DECLARATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
@@ -31742,6 +31851,7 @@ static SHAPE_STRING_DEFAULT_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
@@ -31763,6 +31873,7 @@ static SHAPE_STRING_VALUE_WHEN_UNSET_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
@@ -31776,6 +31887,7 @@ static SHAPE_QUERY_EXECUTION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_DEFINITION: Shape = Shape {
@@ -31937,6 +32049,7 @@ static SHAPE_SHEET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CONTROL: Shape = Shape {
@@ -31991,6 +32104,7 @@ static SHAPE_FILTER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
@@ -32025,6 +32139,7 @@ static SHAPE_FILTER_CROSS_SHEET_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
@@ -32044,6 +32159,7 @@ static SHAPE_CASCADING_CONTROL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
@@ -32062,6 +32178,7 @@ static SHAPE_CASCADING_CONTROL_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -32124,6 +32241,7 @@ static SHAPE_FILTER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -32198,6 +32316,7 @@ static SHAPE_FILTER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
@@ -32263,6 +32382,7 @@ static SHAPE_FILTER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
@@ -32316,6 +32436,7 @@ static SHAPE_FILTER_RELATIVE_DATE_TIME_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
@@ -32387,6 +32508,7 @@ static SHAPE_FILTER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -32441,6 +32563,7 @@ static SHAPE_FILTER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -32485,6 +32608,7 @@ static SHAPE_FILTER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE: Shape = Shape {
@@ -32551,6 +32675,7 @@ static SHAPE_SHEET_IMAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
@@ -32611,6 +32736,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -32635,6 +32761,7 @@ static SHAPE_IMAGE_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
@@ -32645,6 +32772,7 @@ static SHAPE_CUSTOM_ACTION_NAVIGATION_OPERATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LOCAL_NAVIGATION_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
@@ -32660,6 +32788,7 @@ static SHAPE_LOCAL_NAVIGATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
@@ -32679,6 +32808,7 @@ static SHAPE_CUSTOM_ACTION_SET_PARAMETERS_OPERATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -32702,6 +32832,7 @@ static SHAPE_SET_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
@@ -32745,6 +32876,7 @@ static SHAPE_DESTINATION_PARAMETER_VALUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
@@ -32763,6 +32895,7 @@ static SHAPE_CUSTOM_VALUES_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
@@ -32829,6 +32962,7 @@ static SHAPE_CUSTOM_PARAMETER_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
@@ -32854,6 +32988,7 @@ static SHAPE_CUSTOM_ACTION_URL_OPERATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
@@ -32864,6 +32999,7 @@ static SHAPE_IMAGE_INTERACTION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMAGE_MENU_OPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
@@ -32877,6 +33013,7 @@ static SHAPE_IMAGE_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
@@ -32895,6 +33032,7 @@ static SHAPE_SHEET_IMAGE_SCALING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
@@ -32905,6 +33043,7 @@ static SHAPE_SHEET_IMAGE_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -32920,6 +33059,7 @@ static SHAPE_SHEET_IMAGE_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
@@ -32941,6 +33081,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
@@ -32955,6 +33096,7 @@ static SHAPE_SHEET_IMAGE_TOOLTIP_TEXT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT: Shape = Shape {
@@ -32965,6 +33107,7 @@ static SHAPE_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -32989,6 +33132,7 @@ static SHAPE_LAYOUT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33031,6 +33175,7 @@ static SHAPE_FREE_FORM_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
@@ -33135,6 +33280,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -33159,6 +33305,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -33183,6 +33330,7 @@ static SHAPE_FREE_FORM_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOADING_ANIMATION: Shape = Shape {
@@ -33196,6 +33344,7 @@ static SHAPE_LOADING_ANIMATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
@@ -33218,6 +33367,7 @@ static SHAPE_SHEET_ELEMENT_RENDERING_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
@@ -33231,6 +33381,7 @@ static SHAPE_SHEET_ELEMENT_CONFIGURATION_OVERRIDES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
@@ -33263,6 +33414,7 @@ static SHAPE_SHEET_LAYOUT_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
@@ -33289,6 +33441,7 @@ static SHAPE_SHEET_LAYOUT_GROUP_MEMBER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33316,6 +33469,7 @@ static SHAPE_GRID_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
@@ -33432,6 +33586,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
@@ -33456,6 +33611,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BACKGROUND_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
@@ -33490,6 +33646,7 @@ static SHAPE_GRID_LAYOUT_ELEMENT_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33547,6 +33704,7 @@ static SHAPE_SECTION_BASED_LAYOUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
@@ -33588,6 +33746,7 @@ static SHAPE_BODY_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
@@ -33598,6 +33757,7 @@ static SHAPE_BODY_SECTION_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33608,6 +33768,7 @@ static SHAPE_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -33627,6 +33788,7 @@ static SHAPE_FREE_FORM_SECTION_LAYOUT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -33637,6 +33799,7 @@ static SHAPE_SECTION_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
@@ -33650,6 +33813,7 @@ static SHAPE_SECTION_AFTER_PAGE_BREAK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
@@ -33697,6 +33861,7 @@ static SHAPE_BODY_SECTION_REPEAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -33715,6 +33880,7 @@ static SHAPE_BODY_SECTION_REPEAT_DIMENSION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -33752,6 +33918,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_CATEGORY_DIMENSION_CONFIGURATION: Shape = Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_SORT: Shape = Shape {
@@ -33779,6 +33946,7 @@ static SHAPE_COLUMN_SORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -33816,6 +33984,7 @@ static SHAPE_BODY_SECTION_DYNAMIC_NUMERIC_DIMENSION_CONFIGURATION: Shape = Shape
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
@@ -33826,6 +33995,7 @@ static SHAPE_BODY_SECTION_REPEAT_PAGE_BREAK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECTION_AFTER_PAGE_BREAK),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECTION_STYLE: Shape = Shape {
@@ -33844,6 +34014,7 @@ static SHAPE_SECTION_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
@@ -33873,6 +34044,7 @@ static SHAPE_HEADER_FOOTER_SECTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONTROL: Shape = Shape {
@@ -33915,6 +34087,7 @@ static SHAPE_PARAMETER_CONTROL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
@@ -33959,6 +34132,7 @@ static SHAPE_PARAMETER_DATE_TIME_PICKER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
@@ -34033,6 +34207,7 @@ static SHAPE_PARAMETER_DROP_DOWN_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
@@ -34060,6 +34235,7 @@ static SHAPE_PARAMETER_SELECTABLE_VALUES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
@@ -34125,6 +34301,7 @@ static SHAPE_PARAMETER_LIST_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
@@ -34187,6 +34364,7 @@ static SHAPE_PARAMETER_SLIDER_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
@@ -34241,6 +34419,7 @@ static SHAPE_PARAMETER_TEXT_AREA_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
@@ -34285,6 +34464,7 @@ static SHAPE_PARAMETER_TEXT_FIELD_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
@@ -34295,6 +34475,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
@@ -34305,6 +34486,7 @@ static SHAPE_SHEET_CONTROL_LAYOUT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GRID_LAYOUT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
@@ -34332,6 +34514,7 @@ static SHAPE_SHEET_TEXT_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL: Shape = Shape {
@@ -34488,6 +34671,7 @@ static SHAPE_VISUAL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
@@ -34563,6 +34747,7 @@ static SHAPE_BAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
@@ -34623,6 +34808,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -34653,6 +34839,7 @@ static SHAPE_VISUAL_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
@@ -34671,6 +34858,7 @@ static SHAPE_CUSTOM_ACTION_FILTER_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
@@ -34720,6 +34908,7 @@ static SHAPE_FILTER_OPERATION_SELECTED_FIELDS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
@@ -34730,6 +34919,7 @@ static SHAPE_FILTER_OPERATION_TARGET_VISUALS_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
@@ -34765,6 +34955,7 @@ static SHAPE_SAME_SHEET_TARGET_VISUAL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
@@ -34918,6 +35109,7 @@ static SHAPE_BAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -34966,6 +35158,7 @@ static SHAPE_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
@@ -34984,6 +35177,7 @@ static SHAPE_AXIS_DATA_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
@@ -34997,6 +35191,7 @@ static SHAPE_DATE_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
@@ -35015,6 +35210,7 @@ static SHAPE_NUMERIC_AXIS_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -35033,6 +35229,7 @@ static SHAPE_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
@@ -35051,6 +35248,7 @@ static SHAPE_AXIS_DISPLAY_MIN_MAX_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_SCALE: Shape = Shape {
@@ -35069,6 +35267,7 @@ static SHAPE_AXIS_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
@@ -35087,6 +35286,7 @@ static SHAPE_AXIS_LINEAR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
@@ -35097,6 +35297,7 @@ static SHAPE_AXIS_LOGARITHMIC_SCALE: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
@@ -35118,6 +35319,7 @@ static SHAPE_SCROLL_BAR_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
@@ -35128,6 +35330,7 @@ static SHAPE_VISIBLE_RANGE_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PERCENT_VISIBLE_RANGE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
@@ -35154,6 +35357,7 @@ static SHAPE_PERCENT_VISIBLE_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
@@ -35172,6 +35376,7 @@ static SHAPE_AXIS_TICK_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -35211,6 +35416,7 @@ static SHAPE_CHART_AXIS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
@@ -35235,6 +35441,7 @@ static SHAPE_AXIS_LABEL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
@@ -35257,6 +35464,7 @@ static SHAPE_AXIS_LABEL_REFERENCE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
@@ -35288,6 +35496,7 @@ static SHAPE_CONTRIBUTION_ANALYSIS_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -35387,6 +35596,7 @@ static SHAPE_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
@@ -35423,6 +35633,7 @@ static SHAPE_DATA_LABEL_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
@@ -35458,6 +35669,7 @@ static SHAPE_DATA_PATH_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
@@ -35483,6 +35695,7 @@ static SHAPE_FIELD_LABEL_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
@@ -35496,6 +35709,7 @@ static SHAPE_MAXIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
@@ -35509,6 +35723,7 @@ static SHAPE_MINIMUM_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
@@ -35522,6 +35737,7 @@ static SHAPE_RANGE_ENDS_LABEL_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -35540,6 +35756,7 @@ static SHAPE_BAR_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_SETTINGS: Shape = Shape {
@@ -35570,6 +35787,7 @@ static SHAPE_BORDER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -35580,6 +35798,7 @@ static SHAPE_BAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -35646,6 +35865,7 @@ static SHAPE_BAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_FIELD: Shape = Shape {
@@ -35670,6 +35890,7 @@ static SHAPE_DIMENSION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
@@ -35708,6 +35929,7 @@ static SHAPE_CATEGORICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
@@ -35765,6 +35987,7 @@ static SHAPE_DATE_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
@@ -35803,6 +36026,7 @@ static SHAPE_NUMERICAL_DIMENSION_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEASURE_FIELD: Shape = Shape {
@@ -35833,6 +36057,7 @@ static SHAPE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
@@ -35859,6 +36084,7 @@ static SHAPE_CALCULATED_MEASURE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
@@ -35896,6 +36122,7 @@ static SHAPE_CATEGORICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
@@ -35933,6 +36160,7 @@ static SHAPE_DATE_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
@@ -35967,6 +36195,7 @@ static SHAPE_NUMERICAL_MEASURE_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
@@ -35985,6 +36214,7 @@ static SHAPE_VISUAL_INTERACTION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
@@ -35998,6 +36228,7 @@ static SHAPE_CONTEXT_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
@@ -36011,6 +36242,7 @@ static SHAPE_VISUAL_MENU_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LEGEND_OPTIONS: Shape = Shape {
@@ -36059,6 +36291,7 @@ static SHAPE_LEGEND_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE: Shape = Shape {
@@ -36092,6 +36325,7 @@ static SHAPE_REFERENCE_LINE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
@@ -36128,6 +36362,7 @@ static SHAPE_REFERENCE_LINE_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
@@ -36152,6 +36387,7 @@ static SHAPE_REFERENCE_LINE_DYNAMIC_DATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
@@ -36162,6 +36398,7 @@ static SHAPE_REFERENCE_LINE_STATIC_DATA_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
@@ -36213,6 +36450,7 @@ static SHAPE_REFERENCE_LINE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
@@ -36226,6 +36464,7 @@ static SHAPE_REFERENCE_LINE_CUSTOM_LABEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
@@ -36247,6 +36486,7 @@ static SHAPE_REFERENCE_LINE_VALUE_LABEL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
@@ -36271,6 +36511,7 @@ static SHAPE_REFERENCE_LINE_STYLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
@@ -36289,6 +36530,7 @@ static SHAPE_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -36317,6 +36559,7 @@ static SHAPE_DATA_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -36335,6 +36578,7 @@ static SHAPE_BAR_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
@@ -36357,6 +36601,7 @@ static SHAPE_FIELD_BAR_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
@@ -36401,6 +36646,7 @@ static SHAPE_SMALL_MULTIPLES_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
@@ -36479,6 +36725,7 @@ static SHAPE_PANEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
@@ -36509,6 +36756,7 @@ static SHAPE_PANEL_TITLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
@@ -36533,6 +36781,7 @@ static SHAPE_SMALL_MULTIPLES_AXIS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -36602,6 +36851,7 @@ static SHAPE_BAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -36623,6 +36873,7 @@ static SHAPE_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -36641,6 +36892,7 @@ static SHAPE_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SORT: Shape = Shape {
@@ -36666,6 +36918,7 @@ static SHAPE_FIELD_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
@@ -36696,6 +36949,7 @@ static SHAPE_TOOLTIP_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
@@ -36735,6 +36989,7 @@ static SHAPE_FIELD_BASED_TOOLTIP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLTIP_ITEM: Shape = Shape {
@@ -36753,6 +37008,7 @@ static SHAPE_TOOLTIP_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
@@ -36795,6 +37051,7 @@ static SHAPE_COLUMN_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
@@ -36835,6 +37092,7 @@ static SHAPE_FIELD_TOOLTIP_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_PALETTE: Shape = Shape {
@@ -36865,6 +37123,7 @@ static SHAPE_VISUAL_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_COLOR: Shape = Shape {
@@ -36905,6 +37164,7 @@ static SHAPE_DATA_PATH_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_VALUE: Shape = Shape {
@@ -36937,6 +37197,7 @@ static SHAPE_DATA_PATH_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_TYPE: Shape = Shape {
@@ -36955,6 +37216,7 @@ static SHAPE_DATA_PATH_TYPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
@@ -36979,6 +37241,7 @@ static SHAPE_COLUMN_HIERARCHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
@@ -37010,6 +37273,7 @@ static SHAPE_DATE_TIME_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37034,6 +37298,7 @@ static SHAPE_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37065,6 +37330,7 @@ static SHAPE_CATEGORY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37083,6 +37349,7 @@ static SHAPE_NUMERIC_EQUALITY_DRILL_DOWN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
@@ -37126,6 +37393,7 @@ static SHAPE_TIME_RANGE_DRILL_DOWN_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
@@ -37172,6 +37440,7 @@ static SHAPE_EXPLICIT_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
@@ -37218,6 +37487,7 @@ static SHAPE_PREDEFINED_HIERARCHY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
@@ -37239,6 +37509,7 @@ static SHAPE_VISUAL_SUBTITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
@@ -37265,6 +37536,7 @@ static SHAPE_LONG_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
@@ -37286,6 +37558,7 @@ static SHAPE_VISUAL_TITLE_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
@@ -37312,6 +37585,7 @@ static SHAPE_SHORT_FORMAT_TEXT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
@@ -37387,6 +37661,7 @@ static SHAPE_BOX_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
@@ -37474,6 +37749,7 @@ static SHAPE_BOX_PLOT_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
@@ -37504,6 +37780,7 @@ static SHAPE_BOX_PLOT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
@@ -37517,6 +37794,7 @@ static SHAPE_BOX_PLOT_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
@@ -37527,6 +37805,7 @@ static SHAPE_BOX_PLOT_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -37563,6 +37842,7 @@ static SHAPE_BOX_PLOT_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -37590,6 +37870,7 @@ static SHAPE_BOX_PLOT_SORT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
@@ -37611,6 +37892,7 @@ static SHAPE_PAGINATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
@@ -37686,6 +37968,7 @@ static SHAPE_COMBO_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
@@ -37833,6 +38116,7 @@ static SHAPE_COMBO_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -37863,6 +38147,7 @@ static SHAPE_COMBO_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
@@ -37902,6 +38187,7 @@ static SHAPE_LINE_CHART_LINE_STYLE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
@@ -37941,6 +38227,7 @@ static SHAPE_LINE_CHART_MARKER_STYLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
@@ -37951,6 +38238,7 @@ static SHAPE_COMBO_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38017,6 +38305,7 @@ static SHAPE_COMBO_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38035,6 +38324,7 @@ static SHAPE_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38063,6 +38353,7 @@ static SHAPE_DATA_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -38093,6 +38384,7 @@ static SHAPE_COMBO_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
@@ -38115,6 +38407,7 @@ static SHAPE_FIELD_COMBO_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
@@ -38125,6 +38418,7 @@ static SHAPE_SINGLE_AXIS_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_Y_AXIS_OPTIONS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
@@ -38138,6 +38432,7 @@ static SHAPE_Y_AXIS_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -38186,6 +38481,7 @@ static SHAPE_COMBO_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
@@ -38266,6 +38562,7 @@ static SHAPE_CUSTOM_CONTENT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
@@ -38311,6 +38608,7 @@ static SHAPE_CUSTOM_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMPTY_VISUAL: Shape = Shape {
@@ -38363,6 +38661,7 @@ static SHAPE_EMPTY_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
@@ -38444,6 +38743,7 @@ static SHAPE_FILLED_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
@@ -38492,6 +38792,7 @@ static SHAPE_FILLED_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
@@ -38502,6 +38803,7 @@ static SHAPE_FILLED_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -38538,6 +38840,7 @@ static SHAPE_FILLED_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
@@ -38551,6 +38854,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -38570,6 +38874,7 @@ static SHAPE_FILLED_MAP_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
@@ -38591,6 +38896,7 @@ static SHAPE_GEOSPATIAL_WINDOW_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
@@ -38637,6 +38943,7 @@ static SHAPE_GEOSPATIAL_COORDINATE_BOUNDS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38656,6 +38963,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -38666,6 +38974,7 @@ static SHAPE_FILLED_MAP_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -38688,6 +38997,7 @@ static SHAPE_FILLED_MAP_SHAPE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
@@ -38698,6 +39008,7 @@ static SHAPE_SHAPE_CONDITIONAL_FORMAT: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
@@ -38716,6 +39027,7 @@ static SHAPE_CONDITIONAL_FORMATTING_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
@@ -38738,6 +39050,7 @@ static SHAPE_CONDITIONAL_FORMATTING_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_COLOR: Shape = Shape {
@@ -38757,6 +39070,7 @@ static SHAPE_GRADIENT_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRADIENT_STOP: Shape = Shape {
@@ -38784,6 +39098,7 @@ static SHAPE_GRADIENT_STOP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
@@ -38809,6 +39124,7 @@ static SHAPE_CONDITIONAL_FORMATTING_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
@@ -38884,6 +39200,7 @@ static SHAPE_FUNNEL_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
@@ -38938,6 +39255,7 @@ static SHAPE_FUNNEL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
@@ -39010,6 +39328,7 @@ static SHAPE_FUNNEL_CHART_DATA_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
@@ -39020,6 +39339,7 @@ static SHAPE_FUNNEL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39056,6 +39376,7 @@ static SHAPE_FUNNEL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -39083,6 +39404,7 @@ static SHAPE_FUNNEL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
@@ -39149,6 +39471,7 @@ static SHAPE_GAUGE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
@@ -39197,6 +39520,7 @@ static SHAPE_GAUGE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -39221,6 +39545,7 @@ static SHAPE_GAUGE_CHART_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
@@ -39257,6 +39582,7 @@ static SHAPE_GAUGE_CHART_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
@@ -39296,6 +39622,7 @@ static SHAPE_GAUGE_CHART_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_CONFIGURATION: Shape = Shape {
@@ -39317,6 +39644,7 @@ static SHAPE_ARC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
@@ -39335,6 +39663,7 @@ static SHAPE_ARC_AXIS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
@@ -39353,6 +39682,7 @@ static SHAPE_ARC_AXIS_DISPLAY_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
@@ -39374,6 +39704,7 @@ static SHAPE_COMPARISON_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
@@ -39392,6 +39723,7 @@ static SHAPE_COMPARISON_FORMAT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39411,6 +39743,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -39429,6 +39762,7 @@ static SHAPE_GAUGE_CHART_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39439,6 +39773,7 @@ static SHAPE_GAUGE_CHART_ARC_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -39457,6 +39792,7 @@ static SHAPE_GAUGE_CHART_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
@@ -39475,6 +39811,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
@@ -39512,6 +39849,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
@@ -39525,6 +39863,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_DISPLAY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
@@ -39576,6 +39915,7 @@ static SHAPE_CONDITIONAL_FORMATTING_CUSTOM_ICON_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
@@ -39613,6 +39953,7 @@ static SHAPE_CONDITIONAL_FORMATTING_ICON_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
@@ -39688,6 +40029,7 @@ static SHAPE_GEOSPATIAL_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
@@ -39742,6 +40084,7 @@ static SHAPE_GEOSPATIAL_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
@@ -39752,6 +40095,7 @@ static SHAPE_GEOSPATIAL_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -39803,6 +40147,7 @@ static SHAPE_GEOSPATIAL_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
@@ -39830,6 +40175,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
@@ -39840,6 +40186,7 @@ static SHAPE_CLUSTER_MARKER_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_MARKER: Shape = Shape {
@@ -39850,6 +40197,7 @@ static SHAPE_CLUSTER_MARKER: Shape = Shape {
         ty: Ty::Object(&SHAPE_SIMPLE_CLUSTER_MARKER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
@@ -39863,6 +40211,7 @@ static SHAPE_SIMPLE_CLUSTER_MARKER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
@@ -39873,6 +40222,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
@@ -39892,6 +40242,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_COLOR_SCALE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
@@ -39905,6 +40256,7 @@ static SHAPE_GEOSPATIAL_HEATMAP_DATA_COLOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
@@ -39980,6 +40332,7 @@ static SHAPE_HEAT_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
@@ -40040,6 +40393,7 @@ static SHAPE_HEAT_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLOR_SCALE: Shape = Shape {
@@ -40076,6 +40430,7 @@ static SHAPE_COLOR_SCALE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR: Shape = Shape {
@@ -40097,6 +40452,7 @@ static SHAPE_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
@@ -40107,6 +40463,7 @@ static SHAPE_HEAT_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40158,6 +40515,7 @@ static SHAPE_HEAT_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -40206,6 +40564,7 @@ static SHAPE_HEAT_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
@@ -40266,6 +40625,7 @@ static SHAPE_HISTOGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
@@ -40326,6 +40686,7 @@ static SHAPE_HISTOGRAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
@@ -40359,6 +40720,7 @@ static SHAPE_HISTOGRAM_BIN_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
@@ -40372,6 +40734,7 @@ static SHAPE_BIN_COUNT_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
@@ -40397,6 +40760,7 @@ static SHAPE_BIN_WIDTH_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
@@ -40407,6 +40771,7 @@ static SHAPE_HISTOGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -40426,6 +40791,7 @@ static SHAPE_HISTOGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_VISUAL: Shape = Shape {
@@ -40506,6 +40872,7 @@ static SHAPE_INSIGHT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
@@ -40539,6 +40906,7 @@ static SHAPE_INSIGHT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTATION: Shape = Shape {
@@ -40605,6 +40973,7 @@ static SHAPE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
@@ -40701,6 +41070,7 @@ static SHAPE_FORECAST_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
@@ -40746,6 +41116,7 @@ static SHAPE_GROWTH_RATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
@@ -40790,6 +41161,7 @@ static SHAPE_MAXIMUM_MINIMUM_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
@@ -40831,6 +41203,7 @@ static SHAPE_METRIC_COMPARISON_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
@@ -40866,6 +41239,7 @@ static SHAPE_PERIOD_OVER_PERIOD_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
@@ -40920,6 +41294,7 @@ static SHAPE_PERIOD_TO_DATE_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
@@ -40989,6 +41364,7 @@ static SHAPE_TOP_BOTTOM_MOVERS_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
@@ -41043,6 +41419,7 @@ static SHAPE_TOP_BOTTOM_RANKED_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
@@ -41072,6 +41449,7 @@ static SHAPE_TOTAL_AGGREGATION_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
@@ -41101,6 +41479,7 @@ static SHAPE_UNIQUE_VALUES_COMPUTATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
@@ -41115,6 +41494,7 @@ static SHAPE_CUSTOM_NARRATIVE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL: Shape = Shape {
@@ -41196,6 +41576,7 @@ static SHAPE_KPI_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONFIGURATION: Shape = Shape {
@@ -41226,6 +41607,7 @@ static SHAPE_KPI_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
@@ -41277,6 +41659,7 @@ static SHAPE_KPI_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_OPTIONS: Shape = Shape {
@@ -41340,6 +41723,7 @@ static SHAPE_KPI_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
@@ -41353,6 +41737,7 @@ static SHAPE_PROGRESS_BAR_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
@@ -41366,6 +41751,7 @@ static SHAPE_SECONDARY_VALUE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
@@ -41408,6 +41794,7 @@ static SHAPE_KPI_SPARKLINE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
@@ -41421,6 +41808,7 @@ static SHAPE_TREND_ARROW_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
@@ -41431,6 +41819,7 @@ static SHAPE_KPI_VISUAL_LAYOUT_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_KPI_VISUAL_STANDARD_LAYOUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
@@ -41444,6 +41833,7 @@ static SHAPE_KPI_VISUAL_STANDARD_LAYOUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
@@ -41463,6 +41853,7 @@ static SHAPE_KPI_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41482,6 +41873,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -41512,6 +41904,7 @@ static SHAPE_KPI_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41530,6 +41923,7 @@ static SHAPE_KPI_ACTUAL_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41548,6 +41942,7 @@ static SHAPE_KPI_COMPARISON_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41566,6 +41961,7 @@ static SHAPE_KPI_PRIMARY_VALUE_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -41576,6 +41972,7 @@ static SHAPE_KPI_PROGRESS_BAR_CONDITIONAL_FORMATTING: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITIONAL_FORMATTING_COLOR),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
@@ -41641,6 +42038,7 @@ static SHAPE_LAYER_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
@@ -41682,6 +42080,7 @@ static SHAPE_GEOSPATIAL_LAYER_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
@@ -41757,6 +42156,7 @@ static SHAPE_GEOSPATIAL_LAYER_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
@@ -41817,6 +42217,7 @@ static SHAPE_LAYER_CUSTOM_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
@@ -41847,6 +42248,7 @@ static SHAPE_LAYER_CUSTOM_ACTION_OPERATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
@@ -41857,6 +42259,7 @@ static SHAPE_GEOSPATIAL_DATA_SOURCE_ITEM: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
@@ -41872,6 +42275,7 @@ static SHAPE_GEOSPATIAL_STATIC_FILE_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
@@ -41896,6 +42300,7 @@ static SHAPE_GEOSPATIAL_LAYER_JOIN_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
@@ -41932,6 +42337,7 @@ static SHAPE_GEOSPATIAL_LAYER_COLOR_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
@@ -41960,6 +42366,7 @@ static SHAPE_UNAGGREGATED_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
@@ -41984,6 +42391,7 @@ static SHAPE_GEOSPATIAL_LAYER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
@@ -41994,6 +42402,7 @@ static SHAPE_GEOSPATIAL_LINE_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
@@ -42004,6 +42413,7 @@ static SHAPE_GEOSPATIAL_LINE_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
@@ -42022,6 +42432,7 @@ static SHAPE_GEOSPATIAL_LINE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
@@ -42046,6 +42457,7 @@ static SHAPE_GEOSPATIAL_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
@@ -42088,6 +42500,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
@@ -42109,6 +42522,7 @@ static SHAPE_GEOSPATIAL_CATEGORICAL_DATA_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
@@ -42119,6 +42533,7 @@ static SHAPE_GEOSPATIAL_NULL_DATA_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
@@ -42152,6 +42567,7 @@ static SHAPE_GEOSPATIAL_NULL_SYMBOL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
@@ -42198,6 +42614,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
@@ -42219,6 +42636,7 @@ static SHAPE_GEOSPATIAL_GRADIENT_STEP_COLOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
@@ -42243,6 +42661,7 @@ static SHAPE_GEOSPATIAL_SOLID_COLOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
@@ -42256,6 +42675,7 @@ static SHAPE_GEOSPATIAL_LINE_WIDTH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
@@ -42266,6 +42686,7 @@ static SHAPE_GEOSPATIAL_POINT_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POINT_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
@@ -42276,6 +42697,7 @@ static SHAPE_GEOSPATIAL_POINT_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
@@ -42306,6 +42728,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
@@ -42319,6 +42742,7 @@ static SHAPE_GEOSPATIAL_CIRCLE_RADIUS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
@@ -42329,6 +42753,7 @@ static SHAPE_GEOSPATIAL_POLYGON_LAYER: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
@@ -42339,6 +42764,7 @@ static SHAPE_GEOSPATIAL_POLYGON_STYLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
@@ -42363,6 +42789,7 @@ static SHAPE_GEOSPATIAL_POLYGON_SYMBOL_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
@@ -42384,6 +42811,7 @@ static SHAPE_GEOSPATIAL_MAP_STATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
@@ -42417,6 +42845,7 @@ static SHAPE_GEOSPATIAL_MAP_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
@@ -42492,6 +42921,7 @@ static SHAPE_LINE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
@@ -42663,6 +43093,7 @@ static SHAPE_LINE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
@@ -42696,6 +43127,7 @@ static SHAPE_LINE_CHART_DEFAULT_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
@@ -42706,6 +43138,7 @@ static SHAPE_LINE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -42772,6 +43205,7 @@ static SHAPE_LINE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
@@ -42790,6 +43224,7 @@ static SHAPE_FORECAST_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
@@ -42848,6 +43283,7 @@ static SHAPE_TIME_BASED_FORECAST_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORECAST_SCENARIO: Shape = Shape {
@@ -42866,6 +43302,7 @@ static SHAPE_FORECAST_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
@@ -42884,6 +43321,7 @@ static SHAPE_WHAT_IF_POINT_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
@@ -42908,6 +43346,7 @@ static SHAPE_WHAT_IF_RANGE_SCENARIO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
@@ -42935,6 +43374,7 @@ static SHAPE_LINE_SERIES_AXIS_DISPLAY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
@@ -42948,6 +43388,7 @@ static SHAPE_MISSING_DATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERIES_ITEM: Shape = Shape {
@@ -42966,6 +43407,7 @@ static SHAPE_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
@@ -43003,6 +43445,7 @@ static SHAPE_DATA_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -43027,6 +43470,7 @@ static SHAPE_LINE_CHART_SERIES_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
@@ -43058,6 +43502,7 @@ static SHAPE_FIELD_SERIES_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -43112,6 +43557,7 @@ static SHAPE_LINE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
@@ -43187,6 +43633,7 @@ static SHAPE_PIE_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
@@ -43274,6 +43721,7 @@ static SHAPE_PIE_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_OPTIONS: Shape = Shape {
@@ -43292,6 +43740,7 @@ static SHAPE_DONUT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARC_OPTIONS: Shape = Shape {
@@ -43305,6 +43754,7 @@ static SHAPE_ARC_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
@@ -43318,6 +43768,7 @@ static SHAPE_DONUT_CENTER_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
@@ -43328,6 +43779,7 @@ static SHAPE_PIE_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -43379,6 +43831,7 @@ static SHAPE_PIE_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -43427,6 +43880,7 @@ static SHAPE_PIE_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
@@ -43493,6 +43947,7 @@ static SHAPE_PIVOT_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
@@ -43541,6 +43996,7 @@ static SHAPE_PIVOT_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -43588,6 +44044,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
@@ -43609,6 +44066,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
@@ -43636,6 +44094,7 @@ static SHAPE_PIVOT_TABLE_FIELD_COLLAPSE_STATE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
@@ -43663,6 +44122,7 @@ static SHAPE_PIVOT_TABLE_DATA_PATH_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
@@ -43698,6 +44158,7 @@ static SHAPE_PIVOT_TABLE_FIELD_OPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
@@ -43708,6 +44169,7 @@ static SHAPE_PIVOT_TABLE_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -43759,6 +44221,7 @@ static SHAPE_PIVOT_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -43783,6 +44246,7 @@ static SHAPE_PIVOT_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -43802,6 +44266,7 @@ static SHAPE_PIVOT_TABLE_SORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
@@ -43824,6 +44289,7 @@ static SHAPE_PIVOT_FIELD_SORT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
@@ -43848,6 +44314,7 @@ static SHAPE_PIVOT_TABLE_SORT_BY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PATH_SORT: Shape = Shape {
@@ -43878,6 +44345,7 @@ static SHAPE_DATA_PATH_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
@@ -43980,6 +44448,7 @@ static SHAPE_PIVOT_TABLE_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
@@ -44053,6 +44522,7 @@ static SHAPE_TABLE_CELL_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -44071,6 +44541,7 @@ static SHAPE_GLOBAL_TABLE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
@@ -44113,6 +44584,7 @@ static SHAPE_TABLE_SIDE_BORDER_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
@@ -44147,6 +44619,7 @@ static SHAPE_TABLE_BORDER_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
@@ -44189,6 +44662,7 @@ static SHAPE_ROW_ALTERNATE_COLOR_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
@@ -44214,6 +44688,7 @@ static SHAPE_PIVOT_TABLE_ROWS_LABEL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
@@ -44244,6 +44719,7 @@ static SHAPE_PIVOT_TABLE_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -44322,6 +44798,7 @@ static SHAPE_SUBTOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
@@ -44336,6 +44813,7 @@ static SHAPE_PIVOT_TABLE_FIELD_SUBTOTAL_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
@@ -44349,6 +44827,7 @@ static SHAPE_TABLE_STYLE_TARGET: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
@@ -44421,6 +44900,7 @@ static SHAPE_PIVOT_TOTAL_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
@@ -44443,6 +44923,7 @@ static SHAPE_TOTAL_AGGREGATION_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
@@ -44456,6 +44937,7 @@ static SHAPE_TOTAL_AGGREGATION_FUNCTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -44475,6 +44957,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -44485,6 +44968,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -44528,6 +45012,7 @@ static SHAPE_PIVOT_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
@@ -44541,6 +45026,7 @@ static SHAPE_PIVOT_TABLE_CONDITIONAL_FORMATTING_SCOPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
@@ -44565,6 +45051,7 @@ static SHAPE_TEXT_CONDITIONAL_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL: Shape = Shape {
@@ -44616,6 +45103,7 @@ static SHAPE_PLUGIN_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
@@ -44649,6 +45137,7 @@ static SHAPE_PLUGIN_VISUAL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
@@ -44709,6 +45198,7 @@ static SHAPE_PLUGIN_VISUAL_FIELD_WELL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
@@ -44719,6 +45209,7 @@ static SHAPE_PLUGIN_VISUAL_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
@@ -44746,6 +45237,7 @@ static SHAPE_PLUGIN_VISUAL_TABLE_QUERY_SORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
@@ -44756,6 +45248,7 @@ static SHAPE_PLUGIN_VISUAL_ITEMS_LIMIT_CONFIGURATION: Shape = Shape {
         ty: Ty::Number,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
@@ -44771,6 +45264,7 @@ static SHAPE_PLUGIN_VISUAL_OPTIONS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
@@ -44789,6 +45283,7 @@ static SHAPE_PLUGIN_VISUAL_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
@@ -44864,6 +45359,7 @@ static SHAPE_RADAR_CHART_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
@@ -44985,6 +45481,7 @@ static SHAPE_RADAR_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
@@ -44995,6 +45492,7 @@ static SHAPE_RADAR_CHART_SERIES_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
@@ -45008,6 +45506,7 @@ static SHAPE_RADAR_CHART_AREA_STYLE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
@@ -45018,6 +45517,7 @@ static SHAPE_RADAR_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45069,6 +45569,7 @@ static SHAPE_RADAR_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -45117,6 +45618,7 @@ static SHAPE_RADAR_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
@@ -45177,6 +45679,7 @@ static SHAPE_SANKEY_DIAGRAM_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
@@ -45207,6 +45710,7 @@ static SHAPE_SANKEY_DIAGRAM_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
@@ -45217,6 +45721,7 @@ static SHAPE_SANKEY_DIAGRAM_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45268,6 +45773,7 @@ static SHAPE_SANKEY_DIAGRAM_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
@@ -45301,6 +45807,7 @@ static SHAPE_SANKEY_DIAGRAM_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
@@ -45376,6 +45883,7 @@ static SHAPE_SCATTER_PLOT_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
@@ -45448,6 +45956,7 @@ static SHAPE_SCATTER_PLOT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
@@ -45466,6 +45975,7 @@ static SHAPE_SCATTER_PLOT_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45547,6 +46057,7 @@ static SHAPE_SCATTER_PLOT_CATEGORICALLY_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -45628,6 +46139,7 @@ static SHAPE_SCATTER_PLOT_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
@@ -45638,6 +46150,7 @@ static SHAPE_SCATTER_PLOT_SORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_ITEMS_LIMIT_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_VISUAL: Shape = Shape {
@@ -45704,6 +46217,7 @@ static SHAPE_TABLE_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
@@ -45767,6 +46281,7 @@ static SHAPE_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
@@ -45828,6 +46343,7 @@ static SHAPE_TABLE_FIELD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
@@ -45851,6 +46367,7 @@ static SHAPE_TABLE_PINNED_FIELD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
@@ -45898,6 +46415,7 @@ static SHAPE_TABLE_FIELD_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
@@ -45916,6 +46434,7 @@ static SHAPE_TABLE_FIELD_URL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
@@ -45926,6 +46445,7 @@ static SHAPE_TABLE_FIELD_IMAGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
@@ -45939,6 +46459,7 @@ static SHAPE_TABLE_CELL_IMAGE_SIZING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
@@ -45960,6 +46481,7 @@ static SHAPE_TABLE_FIELD_LINK_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
@@ -45978,6 +46500,7 @@ static SHAPE_TABLE_FIELD_LINK_CONTENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
@@ -45991,6 +46514,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_ICON_CONTENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
@@ -46009,6 +46533,7 @@ static SHAPE_TABLE_FIELD_CUSTOM_TEXT_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
@@ -46040,6 +46565,7 @@ static SHAPE_TRANSPOSED_TABLE_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
@@ -46058,6 +46584,7 @@ static SHAPE_TABLE_FIELD_WELLS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46094,6 +46621,7 @@ static SHAPE_TABLE_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46113,6 +46641,7 @@ static SHAPE_TABLE_UNAGGREGATED_FIELD_WELLS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
@@ -46137,6 +46666,7 @@ static SHAPE_TABLE_PAGINATED_REPORT_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
@@ -46164,6 +46694,7 @@ static SHAPE_TABLE_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
@@ -46182,6 +46713,7 @@ static SHAPE_TABLE_INLINE_VISUALIZATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
@@ -46216,6 +46748,7 @@ static SHAPE_DATA_BARS_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
@@ -46292,6 +46825,7 @@ static SHAPE_SPARKLINES_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_OPTIONS: Shape = Shape {
@@ -46325,6 +46859,7 @@ static SHAPE_TABLE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOTAL_OPTIONS: Shape = Shape {
@@ -46385,6 +46920,7 @@ static SHAPE_TOTAL_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46404,6 +46940,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
@@ -46422,6 +46959,7 @@ static SHAPE_TABLE_CONDITIONAL_FORMATTING_OPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46444,6 +46982,7 @@ static SHAPE_TABLE_CELL_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
@@ -46462,6 +47001,7 @@ static SHAPE_TABLE_ROW_CONDITIONAL_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
@@ -46537,6 +47077,7 @@ static SHAPE_TREE_MAP_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
@@ -46603,6 +47144,7 @@ static SHAPE_TREE_MAP_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
@@ -46613,6 +47155,7 @@ static SHAPE_TREE_MAP_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46664,6 +47207,7 @@ static SHAPE_TREE_MAP_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
@@ -46691,6 +47235,7 @@ static SHAPE_TREE_MAP_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_VISUAL: Shape = Shape {
@@ -46766,6 +47311,7 @@ static SHAPE_WATERFALL_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
@@ -46844,6 +47390,7 @@ static SHAPE_WATERFALL_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
@@ -46854,6 +47401,7 @@ static SHAPE_WATERFALL_CHART_COLOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
@@ -46887,6 +47435,7 @@ static SHAPE_WATERFALL_CHART_GROUP_COLOR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
@@ -46897,6 +47446,7 @@ static SHAPE_WATERFALL_CHART_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -46948,6 +47498,7 @@ static SHAPE_WATERFALL_CHART_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
@@ -46975,6 +47526,7 @@ static SHAPE_WATERFALL_CHART_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
@@ -46985,6 +47537,7 @@ static SHAPE_WATERFALL_CHART_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
@@ -47060,6 +47613,7 @@ static SHAPE_WORD_CLOUD_VISUAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
@@ -47096,6 +47650,7 @@ static SHAPE_WORD_CLOUD_CHART_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
@@ -47106,6 +47661,7 @@ static SHAPE_WORD_CLOUD_FIELD_WELLS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
@@ -47142,6 +47698,7 @@ static SHAPE_WORD_CLOUD_AGGREGATED_FIELD_WELLS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
@@ -47169,6 +47726,7 @@ static SHAPE_WORD_CLOUD_SORT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
@@ -47230,6 +47788,7 @@ static SHAPE_WORD_CLOUD_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE: Shape = Shape {
@@ -47248,6 +47807,7 @@ static SHAPE_STATIC_FILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
@@ -47271,6 +47831,7 @@ static SHAPE_IMAGE_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
@@ -47289,6 +47850,7 @@ static SHAPE_STATIC_FILE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
@@ -47313,6 +47875,7 @@ static SHAPE_STATIC_FILE_S3_SOURCE_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
@@ -47323,6 +47886,7 @@ static SHAPE_STATIC_FILE_URL_SOURCE_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
@@ -47346,6 +47910,7 @@ static SHAPE_SPATIAL_STATIC_FILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -47379,6 +47944,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -47410,6 +47976,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_ENTITY: Shape = Shape {
@@ -47428,6 +47995,7 @@ static SHAPE_TEMPLATE_SOURCE_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_ANALYSIS: Shape = Shape {
@@ -47468,6 +48036,7 @@ static SHAPE_TEMPLATE_SOURCE_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -47489,6 +48058,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_REFERENCE: Shape = Shape {
@@ -47511,6 +48081,7 @@ static SHAPE_TOPIC_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_SOURCE_TEMPLATE: Shape = Shape {
@@ -47521,6 +48092,7 @@ static SHAPE_TEMPLATE_SOURCE_TEMPLATE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -47547,6 +48119,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
@@ -47560,4 +48133,5 @@ static SHAPE_VALIDATION_STRATEGY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -1139,6 +1139,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THEME_CONFIGURATION: Shape = Shape {
@@ -1169,6 +1170,7 @@ static SHAPE_THEME_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_COLOR_PALETTE: Shape = Shape {
@@ -1220,6 +1222,7 @@ static SHAPE_DATA_COLOR_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_STYLE: Shape = Shape {
@@ -1244,6 +1247,7 @@ static SHAPE_SHEET_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHEET_BACKGROUND_STYLE: Shape = Shape {
@@ -1262,6 +1266,7 @@ static SHAPE_SHEET_BACKGROUND_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TILE_STYLE: Shape = Shape {
@@ -1300,6 +1305,7 @@ static SHAPE_TILE_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BORDER_STYLE: Shape = Shape {
@@ -1328,6 +1334,7 @@ static SHAPE_BORDER_STYLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TILE_LAYOUT_STYLE: Shape = Shape {
@@ -1346,6 +1353,7 @@ static SHAPE_TILE_LAYOUT_STYLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUTTER_STYLE: Shape = Shape {
@@ -1356,6 +1364,7 @@ static SHAPE_GUTTER_STYLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MARGIN_STYLE: Shape = Shape {
@@ -1366,6 +1375,7 @@ static SHAPE_MARGIN_STYLE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TYPOGRAPHY: Shape = Shape {
@@ -1429,6 +1439,7 @@ static SHAPE_TYPOGRAPHY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_CONFIGURATION: Shape = Shape {
@@ -1484,6 +1495,7 @@ static SHAPE_FONT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FONT_SIZE: Shape = Shape {
@@ -1494,6 +1506,7 @@ static SHAPE_FONT_SIZE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT_WEIGHT: Shape = Shape {
@@ -1507,6 +1520,7 @@ static SHAPE_FONT_WEIGHT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FONT: Shape = Shape {
@@ -1521,6 +1535,7 @@ static SHAPE_FONT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_SUBTITLE_FONT_CONFIGURATION: Shape = Shape {
@@ -1551,6 +1566,7 @@ static SHAPE_VISUAL_SUBTITLE_FONT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_TITLE_FONT_CONFIGURATION: Shape = Shape {
@@ -1581,6 +1597,7 @@ static SHAPE_VISUAL_TITLE_FONT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UI_COLOR_PALETTE: Shape = Shape {
@@ -1731,6 +1748,7 @@ static SHAPE_UI_COLOR_PALETTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -1762,6 +1780,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1788,4 +1807,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -2224,6 +2224,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIG_OPTIONS: Shape = Shape {
@@ -2234,6 +2235,7 @@ static SHAPE_TOPIC_CONFIG_OPTIONS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
@@ -2248,6 +2250,7 @@ static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_METADATA: Shape = Shape {
@@ -2330,6 +2333,7 @@ static SHAPE_DATASET_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CALCULATED_FIELD: Shape = Shape {
@@ -2529,6 +2533,7 @@ static SHAPE_TOPIC_CALCULATED_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CELL_VALUE_SYNONYM: Shape = Shape {
@@ -2556,6 +2561,7 @@ static SHAPE_CELL_VALUE_SYNONYM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPARATIVE_ORDER: Shape = Shape {
@@ -2591,6 +2597,7 @@ static SHAPE_COMPARATIVE_ORDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_FORMATTING: Shape = Shape {
@@ -2612,6 +2619,7 @@ static SHAPE_DEFAULT_FORMATTING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DISPLAY_FORMAT_OPTIONS: Shape = Shape {
@@ -2729,6 +2737,7 @@ static SHAPE_DISPLAY_FORMAT_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NEGATIVE_FORMAT: Shape = Shape {
@@ -2755,6 +2764,7 @@ static SHAPE_NEGATIVE_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_TYPE: Shape = Shape {
@@ -2830,6 +2840,7 @@ static SHAPE_SEMANTIC_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_COLUMN: Shape = Shape {
@@ -3029,6 +3040,7 @@ static SHAPE_TOPIC_COLUMN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_AGGREGATION: Shape = Shape {
@@ -3056,6 +3068,7 @@ static SHAPE_DATA_AGGREGATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_FILTER: Shape = Shape {
@@ -3167,6 +3180,7 @@ static SHAPE_TOPIC_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CATEGORY_FILTER: Shape = Shape {
@@ -3203,6 +3217,7 @@ static SHAPE_TOPIC_CATEGORY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CATEGORY_FILTER_CONSTANT: Shape = Shape {
@@ -3234,6 +3249,7 @@ static SHAPE_TOPIC_CATEGORY_FILTER_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COLLECTIVE_CONSTANT: Shape = Shape {
@@ -3249,6 +3265,7 @@ static SHAPE_COLLECTIVE_CONSTANT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_DATE_RANGE_FILTER: Shape = Shape {
@@ -3267,6 +3284,7 @@ static SHAPE_TOPIC_DATE_RANGE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RANGE_FILTER_CONSTANT: Shape = Shape {
@@ -3288,6 +3306,7 @@ static SHAPE_TOPIC_RANGE_FILTER_CONSTANT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RANGE_CONSTANT: Shape = Shape {
@@ -3314,6 +3333,7 @@ static SHAPE_RANGE_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NUMERIC_EQUALITY_FILTER: Shape = Shape {
@@ -3348,6 +3368,7 @@ static SHAPE_TOPIC_NUMERIC_EQUALITY_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_SINGULAR_FILTER_CONSTANT: Shape = Shape {
@@ -3373,6 +3394,7 @@ static SHAPE_TOPIC_SINGULAR_FILTER_CONSTANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NUMERIC_RANGE_FILTER: Shape = Shape {
@@ -3413,6 +3435,7 @@ static SHAPE_TOPIC_NUMERIC_RANGE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_RELATIVE_DATE_FILTER: Shape = Shape {
@@ -3445,6 +3468,7 @@ static SHAPE_TOPIC_RELATIVE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_NAMED_ENTITY: Shape = Shape {
@@ -3503,6 +3527,7 @@ static SHAPE_TOPIC_NAMED_ENTITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMED_ENTITY_DEFINITION: Shape = Shape {
@@ -3553,6 +3578,7 @@ static SHAPE_NAMED_ENTITY_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NAMED_ENTITY_DEFINITION_METRIC: Shape = Shape {
@@ -3597,6 +3623,7 @@ static SHAPE_NAMED_ENTITY_DEFINITION_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_ENTITY_TYPE: Shape = Shape {
@@ -3638,6 +3665,7 @@ static SHAPE_SEMANTIC_ENTITY_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3664,4 +3692,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

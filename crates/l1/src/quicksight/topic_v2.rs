@@ -499,6 +499,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
@@ -513,6 +514,7 @@ static SHAPE_CUSTOM_INSTRUCTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_RELATION: Shape = Shape {
@@ -531,6 +533,7 @@ static SHAPE_DATA_SET_RELATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_RELATION_ENDPOINT: Shape = Shape {
@@ -558,6 +561,7 @@ static SHAPE_DATA_SET_RELATION_ENDPOINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
@@ -580,6 +584,7 @@ static SHAPE_DATA_SET_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
@@ -611,6 +616,7 @@ static SHAPE_RESOURCE_PERMISSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -637,4 +643,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

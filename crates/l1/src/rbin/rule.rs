@@ -487,6 +487,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -515,6 +516,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNLOCK_DELAY: Shape = Shape {
@@ -540,6 +542,7 @@ static SHAPE_UNLOCK_DELAY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PERIOD: Shape = Shape {
@@ -565,6 +568,7 @@ static SHAPE_RETENTION_PERIOD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -593,4 +597,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

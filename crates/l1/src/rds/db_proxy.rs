@@ -590,6 +590,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTH_FORMAT: Shape = Shape {
@@ -649,6 +650,7 @@ static SHAPE_AUTH_FORMAT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
@@ -675,4 +677,5 @@ static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -332,6 +332,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
@@ -358,4 +359,5 @@ static SHAPE_TAG_FORMAT_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -300,6 +300,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_POOL_CONFIGURATION_INFO_FORMAT: Shape = Shape {
@@ -349,6 +350,7 @@ static SHAPE_CONNECTION_POOL_CONFIGURATION_INFO_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -377,4 +379,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -959,11 +959,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT: Shape = Shape {
     name: "Endpoint",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_PROPERTIES: Shape = Shape {
@@ -1002,6 +1004,7 @@ static SHAPE_LOGGING_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1028,4 +1031,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -708,6 +708,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTHORIZED_TOKEN_ISSUER: Shape = Shape {
@@ -740,6 +741,7 @@ static SHAPE_AUTHORIZED_TOKEN_ISSUER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_INTEGRATIONS_UNION: Shape = Shape {
@@ -779,6 +781,7 @@ static SHAPE_SERVICE_INTEGRATIONS_UNION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_SCOPE_UNION: Shape = Shape {
@@ -789,6 +792,7 @@ static SHAPE_LAKE_FORMATION_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_LAKE_FORMATION_QUERY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAKE_FORMATION_QUERY: Shape = Shape {
@@ -802,6 +806,7 @@ static SHAPE_LAKE_FORMATION_QUERY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_SCOPE_UNION: Shape = Shape {
@@ -812,6 +817,7 @@ static SHAPE_REDSHIFT_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT: Shape = Shape {
@@ -825,6 +831,7 @@ static SHAPE_CONNECT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACCESS_GRANTS_SCOPE_UNION: Shape = Shape {
@@ -835,6 +842,7 @@ static SHAPE_S3_ACCESS_GRANTS_SCOPE_UNION: Shape = Shape {
         ty: Ty::Object(&SHAPE_READ_WRITE_ACCESS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_READ_WRITE_ACCESS: Shape = Shape {
@@ -848,6 +856,7 @@ static SHAPE_READ_WRITE_ACCESS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -874,4 +883,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -371,6 +373,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_ACTION_TYPE: Shape = Shape {
@@ -395,6 +398,16 @@ static SHAPE_SCHEDULED_ACTION_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ScheduledActionType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["ResizeCluster"]),
+            Check::OnlyKeys(&["PauseCluster"]),
+            Check::OnlyKeys(&["ResumeCluster"]),
+        ]),
+    }],
 };
 
 static SHAPE_RESIZE_CLUSTER_MESSAGE: Shape = Shape {
@@ -431,6 +444,7 @@ static SHAPE_RESIZE_CLUSTER_MESSAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAUSE_CLUSTER_MESSAGE: Shape = Shape {
@@ -441,6 +455,7 @@ static SHAPE_PAUSE_CLUSTER_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESUME_CLUSTER_MESSAGE: Shape = Shape {
@@ -451,4 +466,5 @@ static SHAPE_RESUME_CLUSTER_MESSAGE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

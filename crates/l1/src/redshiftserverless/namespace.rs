@@ -563,6 +563,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_COPY_CONFIGURATION: Shape = Shape {
@@ -587,6 +588,7 @@ static SHAPE_SNAPSHOT_COPY_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -613,4 +615,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -902,6 +902,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIG_PARAMETER: Shape = Shape {
@@ -928,6 +929,7 @@ static SHAPE_CONFIG_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERFORMANCE_TARGET: Shape = Shape {
@@ -953,6 +955,7 @@ static SHAPE_PERFORMANCE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -979,6 +982,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKGROUP_PROPERTY: Shape = Shape {
@@ -997,6 +1001,7 @@ static SHAPE_WORKGROUP_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT: Shape = Shape {
@@ -1012,6 +1017,7 @@ static SHAPE_ENDPOINT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_ENDPOINT: Shape = Shape {
@@ -1027,9 +1033,11 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_INTERFACE: Shape = Shape {
     name: "NetworkInterface",
     properties: &[],
+    constraints: &[],
 };

@@ -383,6 +383,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_API_GATEWAY_PROXY_INPUT: Shape = Shape {
@@ -409,6 +410,7 @@ static SHAPE_API_GATEWAY_PROXY_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -436,4 +438,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -463,6 +463,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ROUTE_INPUT: Shape = Shape {
@@ -476,6 +477,7 @@ static SHAPE_DEFAULT_ROUTE_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -503,6 +505,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_URI_PATH_ROUTE_INPUT: Shape = Shape {
@@ -555,4 +558,5 @@ static SHAPE_URI_PATH_ROUTE_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -403,6 +403,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ENDPOINT_INPUT: Shape = Shape {
@@ -420,6 +421,7 @@ static SHAPE_LAMBDA_ENDPOINT_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -447,6 +449,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_URL_ENDPOINT_INPUT: Shape = Shape {
@@ -479,4 +482,5 @@ static SHAPE_URL_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

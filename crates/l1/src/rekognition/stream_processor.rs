@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -738,6 +739,19 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&[
+                "ConnectedHomeSettings",
+                "S3Destination",
+                "NotificationChannel",
+            ]),
+            Check::Required(&["FaceSearchSettings", "KinesisDataStream"]),
+        ]),
+    }],
 };
 
 static SHAPE_BOUNDING_BOX: Shape = Shape {
@@ -784,6 +798,7 @@ static SHAPE_BOUNDING_BOX: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTED_HOME_SETTINGS: Shape = Shape {
@@ -818,6 +833,7 @@ static SHAPE_CONNECTED_HOME_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SHARING_PREFERENCE: Shape = Shape {
@@ -828,6 +844,7 @@ static SHAPE_DATA_SHARING_PREFERENCE: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FACE_SEARCH_SETTINGS: Shape = Shape {
@@ -854,6 +871,7 @@ static SHAPE_FACE_SEARCH_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_DATA_STREAM: Shape = Shape {
@@ -868,6 +886,7 @@ static SHAPE_KINESIS_DATA_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_VIDEO_STREAM: Shape = Shape {
@@ -882,6 +901,7 @@ static SHAPE_KINESIS_VIDEO_STREAM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CHANNEL: Shape = Shape {
@@ -895,6 +915,7 @@ static SHAPE_NOTIFICATION_CHANNEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_POINT: Shape = Shape {
@@ -913,6 +934,7 @@ static SHAPE_POINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -937,6 +959,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -965,4 +988,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -533,6 +533,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_SUBSCRIPTION: Shape = Shape {
@@ -569,6 +570,7 @@ static SHAPE_EVENT_SUBSCRIPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION_MODEL: Shape = Shape {
@@ -613,6 +615,7 @@ static SHAPE_PERMISSION_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_MAPPING: Shape = Shape {
@@ -673,6 +676,7 @@ static SHAPE_RESOURCE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PHYSICAL_RESOURCE_ID: Shape = Shape {
@@ -716,4 +720,5 @@ static SHAPE_PHYSICAL_RESOURCE_ID: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -349,6 +349,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_MAP: Shape = Shape {
@@ -379,6 +380,7 @@ static SHAPE_POLICY_MAP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILURE_POLICY: Shape = Shape {
@@ -397,4 +399,5 @@ static SHAPE_FAILURE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -448,6 +448,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AVAILABILITY_SLO: Shape = Shape {
@@ -462,6 +463,7 @@ static SHAPE_AVAILABILITY_SLO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_RECOVERY_TARGETS: Shape = Shape {
@@ -475,6 +477,7 @@ static SHAPE_DATA_RECOVERY_TARGETS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_AZ_TARGETS: Shape = Shape {
@@ -516,6 +519,7 @@ static SHAPE_MULTI_AZ_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_REGION_TARGETS: Shape = Shape {
@@ -557,6 +561,7 @@ static SHAPE_MULTI_REGION_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -583,4 +588,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

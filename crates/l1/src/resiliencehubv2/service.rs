@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1004,6 +1005,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSERTION_DEFINITION: Shape = Shape {
@@ -1018,6 +1020,7 @@ static SHAPE_ASSERTION_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATED_SYSTEM: Shape = Shape {
@@ -1052,6 +1055,7 @@ static SHAPE_ASSOCIATED_SYSTEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEV_OPS_AGENT_CONFIGURATION: Shape = Shape {
@@ -1067,6 +1071,7 @@ static SHAPE_DEV_OPS_AGENT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_SOURCE_DEFINITION: Shape = Shape {
@@ -1077,6 +1082,7 @@ static SHAPE_INPUT_SOURCE_DEFINITION: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
@@ -1127,6 +1133,18 @@ static SHAPE_RESOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ResourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ResourceTags"]),
+            Check::Required(&["CfnStackArn"]),
+            Check::Required(&["TfStateFileUrl"]),
+            Check::Required(&["Eks"]),
+            Check::Required(&["DesignFileS3Url"]),
+        ]),
+    }],
 };
 
 static SHAPE_EKS_SOURCE: Shape = Shape {
@@ -1165,6 +1183,7 @@ static SHAPE_EKS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_LABEL_SELECTOR: Shape = Shape {
@@ -1201,6 +1220,7 @@ static SHAPE_EKS_LABEL_SELECTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_LABEL_SELECTOR_REQUIREMENT: Shape = Shape {
@@ -1248,6 +1268,7 @@ static SHAPE_EKS_LABEL_SELECTOR_REQUIREMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_TAG: Shape = Shape {
@@ -1279,6 +1300,7 @@ static SHAPE_RESOURCE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSION_MODEL: Shape = Shape {
@@ -1308,6 +1330,7 @@ static SHAPE_PERMISSION_MODEL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CROSS_ACCOUNT_ROLE_CONFIGURATION: Shape = Shape {
@@ -1333,6 +1356,7 @@ static SHAPE_CROSS_ACCOUNT_ROLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_REPORT_CONFIGURATION: Shape = Shape {
@@ -1352,6 +1376,7 @@ static SHAPE_SERVICE_REPORT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -1361,6 +1386,12 @@ static SHAPE_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_S3_REPORT_OUTPUT_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ReportOutputConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["S3"])]),
     }],
 };
 
@@ -1388,6 +1419,7 @@ static SHAPE_S3_REPORT_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1414,4 +1446,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

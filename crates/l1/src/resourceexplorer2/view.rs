@@ -237,6 +237,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEARCH_FILTER: Shape = Shape {
@@ -251,6 +252,7 @@ static SHAPE_SEARCH_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCLUDED_PROPERTY: Shape = Shape {
@@ -265,4 +267,5 @@ static SHAPE_INCLUDED_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_ITEM: Shape = Shape {
@@ -437,6 +438,7 @@ static SHAPE_CONFIGURATION_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_PARAMETER: Shape = Shape {
@@ -470,6 +472,7 @@ static SHAPE_CONFIGURATION_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_QUERY: Shape = Shape {
@@ -495,6 +498,7 @@ static SHAPE_RESOURCE_QUERY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY: Shape = Shape {
@@ -529,6 +533,7 @@ static SHAPE_QUERY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -552,6 +557,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -573,4 +579,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -415,6 +415,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
@@ -439,6 +440,7 @@ static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIG: Shape = Shape {
@@ -468,4 +470,5 @@ static SHAPE_SOURCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -622,6 +622,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENDERING_ENGINE: Shape = Shape {
@@ -646,6 +647,7 @@ static SHAPE_RENDERING_ENGINE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
@@ -670,6 +672,7 @@ static SHAPE_ROBOT_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIMULATION_SOFTWARE_SUITE: Shape = Shape {
@@ -694,6 +697,7 @@ static SHAPE_SIMULATION_SOFTWARE_SUITE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIG: Shape = Shape {
@@ -728,4 +732,5 @@ static SHAPE_SOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

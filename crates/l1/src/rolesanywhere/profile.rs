@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTRIBUTE_MAPPING: Shape = Shape {
@@ -442,6 +443,7 @@ static SHAPE_ATTRIBUTE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAPPING_RULE: Shape = Shape {
@@ -452,6 +454,7 @@ static SHAPE_MAPPING_RULE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -480,4 +483,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -432,6 +433,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_SETTING: Shape = Shape {
@@ -472,6 +474,7 @@ static SHAPE_NOTIFICATION_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -493,6 +496,7 @@ static SHAPE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_DATA: Shape = Shape {
@@ -511,6 +515,21 @@ static SHAPE_SOURCE_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SourceData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["X509CertificateData"]),
+                Check::Required(&["X509CertificateData"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AcmPcaArn"]),
+                Check::Required(&["AcmPcaArn"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -539,4 +558,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

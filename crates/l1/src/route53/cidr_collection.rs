@@ -180,6 +180,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCATION: Shape = Shape {
@@ -207,4 +208,5 @@ static SHAPE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

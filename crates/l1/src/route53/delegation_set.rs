@@ -110,4 +110,5 @@ pub static FACTS: ResourceFacts = ResourceFacts {
 static SHAPE: Shape = Shape {
     name: "Properties",
     properties: &[],
+    constraints: &[],
 };

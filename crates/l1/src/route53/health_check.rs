@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -604,6 +605,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -800,6 +802,19 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3661 aws_route53_healthcheck/healthcheckconfig_type_inclusive.json",
+        description: "When 'Type' is 'CLOUDWATCH_METRIC' you must specify 'AlarmIdentifier'",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property("Type", &Check::Const("\"CLOUDWATCH_METRIC\"")),
+                Check::Type(&["object"]),
+            ]),
+            &Check::Required(&["AlarmIdentifier"]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ALARM_IDENTIFIER: Shape = Shape {
@@ -872,6 +887,7 @@ static SHAPE_ALARM_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_TAG: Shape = Shape {
@@ -896,4 +912,5 @@ static SHAPE_HEALTH_CHECK_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

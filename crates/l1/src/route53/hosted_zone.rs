@@ -370,6 +370,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_CONFIG: Shape = Shape {
@@ -384,6 +385,7 @@ static SHAPE_HOSTED_ZONE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_FEATURES: Shape = Shape {
@@ -394,6 +396,7 @@ static SHAPE_HOSTED_ZONE_FEATURES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ZONE_TAG: Shape = Shape {
@@ -418,6 +421,7 @@ static SHAPE_HOSTED_ZONE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUERY_LOGGING_CONFIG: Shape = Shape {
@@ -428,6 +432,7 @@ static SHAPE_QUERY_LOGGING_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC: Shape = Shape {
@@ -446,4 +451,5 @@ static SHAPE_VPC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

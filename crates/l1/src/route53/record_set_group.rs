@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -436,6 +438,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "required-xor",
+        source: "requiredXor at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["HostedZoneId"]),
+            Check::Required(&["HostedZoneName"]),
+        ]),
+    }],
 };
 
 static SHAPE_RECORD_SET: Shape = Shape {
@@ -543,6 +554,128 @@ static SHAPE_RECORD_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3023 aws_route53_recordset/recordset_pattern.json",
+            description: "",
+            check: Check::AllOf(&[
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"A\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Unknown)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"AAAA\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Unknown)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"CAA\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::Items(&Check::Pattern(r#"^(0|128)\s([a-zA-Z0-9]+)\s(".+")$"#)),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"CNAME\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::AllOf(&[
+                            Check::Items(&Check::AnyOf(&[
+                                Check::Pattern(
+                                    r#"^[a-zA-Z0-9\!"\#\$\%\&\'\(\)\*\+\,-\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~\.]+$"#,
+                                ),
+                                Check::Pattern(r"^.*\.acm-validations\.aws\.?$"),
+                            ])),
+                            Check::MaxItems(1),
+                        ]),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"DS\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Any)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"MX\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::Items(&Check::Pattern(
+                            r#"^([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{1-3}|65[0-4][0-9]{1-2}|655[0-2][0-9]|6553[0-5])\s[a-zA-Z0-9\!"\#\$\%\&\'\(\)\*\+\,-\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~\.]+$"#,
+                        )),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"NAPTR\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Any)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"NS\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::Items(&Check::Pattern(
+                            r#"^[a-zA-Z0-9\!"\#\$\%\&\'\(\)\*\+\,-\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~\.]+$"#,
+                        )),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"PTR\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::Items(&Check::Pattern(
+                            r#"^[a-zA-Z0-9\!"\#\$\%\&\'\(\)\*\+\,-\/\:\;\<\=\>\?\@\[\\\]\^\_\`\{\|\}\~\.]+$"#,
+                        )),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"SOA\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::AllOf(&[Check::Items(&Check::Any), Check::MaxItems(1)]),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"SPF\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Any)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"SRV\"")),
+                    &Check::Property("ResourceRecords", &Check::Items(&Check::Any)),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::Property("Type", &Check::Const("\"TXT\"")),
+                    &Check::Property(
+                        "ResourceRecords",
+                        &Check::Items(&Check::Pattern("^(\"[^\"]{1,255}\" *)*\"[^\"]{1,255}\"$")),
+                    ),
+                    &Check::Any,
+                ),
+            ]),
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3029 aws_route53_recordset/recordset_alias.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("AliasTarget", &Check::MinItems(1)),
+                    Check::Required(&["AliasTarget"]),
+                ]),
+                &Check::Property("TTL", &Check::Never),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_ALIAS_TARGET: Shape = Shape {
@@ -567,6 +700,7 @@ static SHAPE_ALIAS_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIDR_ROUTING_CONFIG: Shape = Shape {
@@ -585,6 +719,7 @@ static SHAPE_CIDR_ROUTING_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_LOCATION: Shape = Shape {
@@ -609,6 +744,7 @@ static SHAPE_GEO_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_PROXIMITY_LOCATION: Shape = Shape {
@@ -639,6 +775,7 @@ static SHAPE_GEO_PROXIMITY_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COORDINATES: Shape = Shape {
@@ -657,4 +794,5 @@ static SHAPE_COORDINATES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

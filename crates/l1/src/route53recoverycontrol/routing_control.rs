@@ -144,4 +144,5 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

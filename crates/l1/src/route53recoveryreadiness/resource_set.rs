@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -376,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
@@ -414,6 +416,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DNS_TARGET_RESOURCE: Shape = Shape {
@@ -450,6 +453,7 @@ static SHAPE_DNS_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_RESOURCE: Shape = Shape {
@@ -468,6 +472,15 @@ static SHAPE_TARGET_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetResource",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NLBResource"]),
+            Check::Required(&["R53Resource"]),
+        ]),
+    }],
 };
 
 static SHAPE_NLB_RESOURCE: Shape = Shape {
@@ -478,6 +491,7 @@ static SHAPE_NLB_RESOURCE: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_R53_RESOURCE_RECORD: Shape = Shape {
@@ -496,6 +510,7 @@ static SHAPE_R53_RESOURCE_RECORD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -514,4 +529,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

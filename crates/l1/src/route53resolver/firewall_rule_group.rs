@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -679,6 +680,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_RULE: Shape = Shape {
@@ -791,6 +793,7 @@ static SHAPE_FIREWALL_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_RULE_TYPE: Shape = Shape {
@@ -815,6 +818,16 @@ static SHAPE_FIREWALL_RULE_TYPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FirewallRuleType",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["PartnerThreatProtection"]),
+            Check::Required(&["FirewallAdvancedContentCategory"]),
+            Check::Required(&["FirewallAdvancedThreatCategory"]),
+        ]),
+    }],
 };
 
 static SHAPE_FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG: Shape = Shape {
@@ -829,6 +842,7 @@ static SHAPE_FIREWALL_ADVANCED_CONTENT_CATEGORY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG: Shape = Shape {
@@ -843,6 +857,7 @@ static SHAPE_FIREWALL_ADVANCED_THREAT_CATEGORY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_THREAT_PROTECTION_CONFIG: Shape = Shape {
@@ -857,6 +872,7 @@ static SHAPE_PARTNER_THREAT_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -883,4 +899,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -435,6 +435,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_ADDRESS_REQUEST: Shape = Shape {
@@ -471,6 +472,7 @@ static SHAPE_IP_ADDRESS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -497,4 +499,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -155,4 +155,5 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -360,6 +360,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -386,6 +387,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_ADDRESS: Shape = Shape {
@@ -440,4 +442,5 @@ static SHAPE_TARGET_ADDRESS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -509,6 +509,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
@@ -536,6 +537,7 @@ static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
@@ -590,6 +592,7 @@ static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
@@ -600,6 +603,7 @@ static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPLICATION_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LOGS: Shape = Shape {
@@ -610,6 +614,7 @@ static SHAPE_APPLICATION_LOGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINK_APPLICATION_LOG_SAMPLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
@@ -636,6 +641,7 @@ static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -663,4 +669,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

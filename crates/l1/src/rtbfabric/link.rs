@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -936,6 +937,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
@@ -963,6 +965,7 @@ static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
@@ -1017,6 +1020,7 @@ static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
@@ -1027,6 +1031,7 @@ static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPLICATION_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LOGS: Shape = Shape {
@@ -1037,6 +1042,7 @@ static SHAPE_APPLICATION_LOGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINK_APPLICATION_LOG_SAMPLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
@@ -1063,6 +1069,7 @@ static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODULE_CONFIGURATION: Shape = Shape {
@@ -1107,6 +1114,7 @@ static SHAPE_MODULE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODULE_PARAMETERS: Shape = Shape {
@@ -1125,6 +1133,18 @@ static SHAPE_MODULE_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ModuleParameters",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["NoBid"]), Check::Required(&["NoBid"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenRtbAttribute"]),
+                Check::Required(&["OpenRtbAttribute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_NO_BID_MODULE_PARAMETERS: Shape = Shape {
@@ -1162,6 +1182,7 @@ static SHAPE_NO_BID_MODULE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS: Shape = Shape {
@@ -1204,6 +1225,7 @@ static SHAPE_OPEN_RTB_ATTRIBUTE_MODULE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -1222,6 +1244,18 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OpenRtbAttributeModuleParameters/properties/Action",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["NoBid"]), Check::Required(&["NoBid"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["HeaderTag"]),
+                Check::Required(&["HeaderTag"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_NO_BID_ACTION: Shape = Shape {
@@ -1235,6 +1269,7 @@ static SHAPE_NO_BID_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_TAG_ACTION: Shape = Shape {
@@ -1253,6 +1288,7 @@ static SHAPE_HEADER_TAG_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -1268,6 +1304,7 @@ static SHAPE_FILTER: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_CRITERION: Shape = Shape {
@@ -1294,6 +1331,7 @@ static SHAPE_FILTER_CRITERION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1321,4 +1359,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -340,6 +341,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -407,6 +409,38 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/RuleCondition",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["HostHeader"]),
+                &Check::OneOf(&[Check::Required(&["HostHeaderWildcard"]), Check::Any]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/RuleCondition",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["PathPrefix"]),
+                &Check::OneOf(&[Check::Required(&["PathExact"]), Check::Any]),
+                &Check::Any,
+            ),
+        },
+        Constraint {
+            rule: "dependent-schema",
+            source: "dependencies at #/definitions/RuleCondition",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::Required(&["QueryStringEquals"]),
+                &Check::OneOf(&[Check::Required(&["QueryStringExists"]), Check::Any]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_QUERY_STRING_KEY_VALUE_PAIR: Shape = Shape {
@@ -435,6 +469,7 @@ static SHAPE_QUERY_STRING_KEY_VALUE_PAIR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -462,4 +497,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

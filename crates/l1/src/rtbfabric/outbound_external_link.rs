@@ -519,6 +519,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
@@ -546,6 +547,7 @@ static SHAPE_LINK_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
@@ -600,6 +602,7 @@ static SHAPE_RESPONDER_ERROR_MASKING_FOR_HTTP_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
@@ -610,6 +613,7 @@ static SHAPE_LINK_LOG_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_APPLICATION_LOGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LOGS: Shape = Shape {
@@ -620,6 +624,7 @@ static SHAPE_APPLICATION_LOGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_LINK_APPLICATION_LOG_SAMPLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
@@ -646,6 +651,7 @@ static SHAPE_LINK_APPLICATION_LOG_SAMPLING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -673,4 +679,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -769,6 +770,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LISTENER_CONFIG: Shape = Shape {
@@ -791,6 +793,7 @@ static SHAPE_LISTENER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_ENDPOINT_CONFIGURATION: Shape = Shape {
@@ -809,6 +812,21 @@ static SHAPE_MANAGED_ENDPOINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ManagedEndpointConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AutoScalingGroupsConfiguration"]),
+                Check::Required(&["AutoScalingGroupsConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EksEndpointsConfiguration"]),
+                Check::Required(&["EksEndpointsConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
@@ -838,6 +856,7 @@ static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -925,6 +944,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EKS_ENDPOINTS_CONFIGURATION: Shape = Shape {
@@ -987,6 +1007,7 @@ static SHAPE_EKS_ENDPOINTS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1014,6 +1035,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE_CONFIGURATION: Shape = Shape {
@@ -1037,4 +1059,5 @@ static SHAPE_TRUST_STORE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

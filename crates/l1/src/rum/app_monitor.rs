@@ -731,6 +731,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
@@ -867,6 +868,7 @@ static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DESTINATION: Shape = Shape {
@@ -915,6 +917,7 @@ static SHAPE_METRIC_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -989,6 +992,7 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_EVENTS: Shape = Shape {
@@ -1002,6 +1006,7 @@ static SHAPE_CUSTOM_EVENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEOBFUSCATION_CONFIGURATION: Shape = Shape {
@@ -1012,6 +1017,7 @@ static SHAPE_DEOBFUSCATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_JAVA_SCRIPT_SOURCE_MAPS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JAVA_SCRIPT_SOURCE_MAPS: Shape = Shape {
@@ -1040,6 +1046,7 @@ static SHAPE_JAVA_SCRIPT_SOURCE_MAPS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_POLICY: Shape = Shape {
@@ -1062,6 +1069,7 @@ static SHAPE_RESOURCE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1089,4 +1097,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -418,6 +418,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_GRANTS_LOCATION_CONFIGURATION: Shape = Shape {
@@ -428,6 +429,7 @@ static SHAPE_ACCESS_GRANTS_LOCATION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_GRANTEE: Shape = Shape {
@@ -449,6 +451,7 @@ static SHAPE_GRANTEE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -467,4 +470,5 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

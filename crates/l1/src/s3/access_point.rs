@@ -404,6 +404,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -434,6 +435,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -473,4 +476,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

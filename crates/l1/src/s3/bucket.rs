@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -4490,6 +4491,38 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3045 aws_s3_bucket/ownershipcontrols.json",
+        description: "",
+        check: Check::IfThenElse(
+            &Check::AllOf(&[
+                Check::Property(
+                    "AccessControl",
+                    &Check::AllOf(&[
+                        Check::Not(&Check::Enum(&[
+                            "\"Private\"",
+                            "\"BucketOwnerFullControl\"",
+                            "\"BucketOwnerRead\"",
+                        ])),
+                        Check::Type(&["string"]),
+                    ]),
+                ),
+                Check::Required(&["AccessControl"]),
+            ]),
+            &Check::AllOf(&[
+                Check::Property(
+                    "OwnershipControls",
+                    &Check::AllOf(&[
+                        Check::Property("Rules", &Check::MinItems(1)),
+                        Check::Required(&["Rules"]),
+                    ]),
+                ),
+                Check::Required(&["OwnershipControls"]),
+            ]),
+            &Check::Any,
+        ),
+    }],
 };
 
 static SHAPE_ACCELERATE_CONFIGURATION: Shape = Shape {
@@ -4503,6 +4536,7 @@ static SHAPE_ACCELERATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
@@ -4538,6 +4572,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CLASS_ANALYSIS: Shape = Shape {
@@ -4548,6 +4583,7 @@ static SHAPE_STORAGE_CLASS_ANALYSIS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DATA_EXPORT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_EXPORT: Shape = Shape {
@@ -4569,6 +4605,7 @@ static SHAPE_DATA_EXPORT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -4602,6 +4639,7 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -4620,6 +4658,7 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
@@ -4635,6 +4674,7 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
@@ -4659,6 +4699,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCKED_ENCRYPTION_TYPES: Shape = Shape {
@@ -4677,6 +4718,7 @@ static SHAPE_BLOCKED_ENCRYPTION_TYPES: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
@@ -4698,6 +4740,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORS_CONFIGURATION: Shape = Shape {
@@ -4716,6 +4759,7 @@ static SHAPE_CORS_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CORS_RULE: Shape = Shape {
@@ -4787,6 +4831,7 @@ static SHAPE_CORS_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
@@ -4836,6 +4881,7 @@ static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERING: Shape = Shape {
@@ -4857,6 +4903,7 @@ static SHAPE_TIERING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
@@ -4939,6 +4986,7 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -4965,6 +5013,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -5101,6 +5150,26 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Rule",
+            description: "",
+            check: Check::DependentExcluded(
+                "ObjectSizeGreaterThan",
+                &["AbortIncompleteMultipartUpload"],
+            ),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #/definitions/Rule",
+            description: "",
+            check: Check::DependentExcluded(
+                "ObjectSizeLessThan",
+                &["AbortIncompleteMultipartUpload"],
+            ),
+        },
+    ],
 };
 
 static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
@@ -5114,6 +5183,7 @@ static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NONCURRENT_VERSION_EXPIRATION: Shape = Shape {
@@ -5132,6 +5202,7 @@ static SHAPE_NONCURRENT_VERSION_EXPIRATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NONCURRENT_VERSION_TRANSITION: Shape = Shape {
@@ -5167,6 +5238,7 @@ static SHAPE_NONCURRENT_VERSION_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSITION: Shape = Shape {
@@ -5207,6 +5279,7 @@ static SHAPE_TRANSITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -5231,6 +5304,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_OBJECT_KEY_FORMAT: Shape = Shape {
@@ -5249,6 +5323,21 @@ static SHAPE_TARGET_OBJECT_KEY_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TargetObjectKeyFormat",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SimplePrefix"]),
+                Check::Required(&["SimplePrefix"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PartitionedPrefix"]),
+                Check::Required(&["PartitionedPrefix"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PARTITIONED_PREFIX: Shape = Shape {
@@ -5262,6 +5351,7 @@ static SHAPE_PARTITIONED_PREFIX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -5286,6 +5376,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ANNOTATION_TABLE_CONFIGURATION: Shape = Shape {
@@ -5313,6 +5404,7 @@ static SHAPE_ANNOTATION_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_TABLE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -5334,6 +5426,7 @@ static SHAPE_METADATA_TABLE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_TABLE_CONFIGURATION: Shape = Shape {
@@ -5355,6 +5448,7 @@ static SHAPE_INVENTORY_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JOURNAL_TABLE_CONFIGURATION: Shape = Shape {
@@ -5373,6 +5467,7 @@ static SHAPE_JOURNAL_TABLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORD_EXPIRATION: Shape = Shape {
@@ -5394,6 +5489,7 @@ static SHAPE_RECORD_EXPIRATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_TABLE_CONFIGURATION: Shape = Shape {
@@ -5404,6 +5500,7 @@ static SHAPE_METADATA_TABLE_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_TABLES_DESTINATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_TABLES_DESTINATION: Shape = Shape {
@@ -5422,6 +5519,7 @@ static SHAPE_S3_TABLES_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
@@ -5457,6 +5555,7 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -5502,6 +5601,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_CONFIGURATION: Shape = Shape {
@@ -5512,6 +5612,7 @@ static SHAPE_EVENT_BRIDGE_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -5536,6 +5637,7 @@ static SHAPE_LAMBDA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_FILTER: Shape = Shape {
@@ -5546,6 +5648,7 @@ static SHAPE_NOTIFICATION_FILTER: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_KEY_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_KEY_FILTER: Shape = Shape {
@@ -5561,6 +5664,7 @@ static SHAPE_S3_KEY_FILTER: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER_RULE: Shape = Shape {
@@ -5582,6 +5686,7 @@ static SHAPE_FILTER_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUEUE_CONFIGURATION: Shape = Shape {
@@ -5606,6 +5711,7 @@ static SHAPE_QUEUE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
@@ -5630,6 +5736,7 @@ static SHAPE_TOPIC_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_LOCK_CONFIGURATION: Shape = Shape {
@@ -5651,6 +5758,7 @@ static SHAPE_OBJECT_LOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_LOCK_RULE: Shape = Shape {
@@ -5661,6 +5769,7 @@ static SHAPE_OBJECT_LOCK_RULE: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_RETENTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_RETENTION: Shape = Shape {
@@ -5694,6 +5803,7 @@ static SHAPE_DEFAULT_RETENTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EVENT_HOLD: Shape = Shape {
@@ -5712,6 +5822,7 @@ static SHAPE_DEFAULT_EVENT_HOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_CONTROLS: Shape = Shape {
@@ -5727,6 +5838,7 @@ static SHAPE_OWNERSHIP_CONTROLS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_CONTROLS_RULE: Shape = Shape {
@@ -5744,6 +5856,7 @@ static SHAPE_OWNERSHIP_CONTROLS_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -5774,6 +5887,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -5801,6 +5915,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE: Shape = Shape {
@@ -5864,6 +5979,7 @@ static SHAPE_REPLICATION_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_MARKER_REPLICATION: Shape = Shape {
@@ -5877,6 +5993,7 @@ static SHAPE_DELETE_MARKER_REPLICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -5937,6 +6054,7 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_TRANSLATION: Shape = Shape {
@@ -5950,6 +6068,7 @@ static SHAPE_ACCESS_CONTROL_TRANSLATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -5960,6 +6079,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS: Shape = Shape {
@@ -5981,6 +6101,7 @@ static SHAPE_METRICS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TIME_VALUE: Shape = Shape {
@@ -5991,6 +6112,7 @@ static SHAPE_REPLICATION_TIME_VALUE: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_TIME: Shape = Shape {
@@ -6012,6 +6134,7 @@ static SHAPE_REPLICATION_TIME: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE_FILTER: Shape = Shape {
@@ -6036,6 +6159,7 @@ static SHAPE_REPLICATION_RULE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE_AND_OPERATOR: Shape = Shape {
@@ -6059,6 +6183,7 @@ static SHAPE_REPLICATION_RULE_AND_OPERATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_SELECTION_CRITERIA: Shape = Shape {
@@ -6077,6 +6202,7 @@ static SHAPE_SOURCE_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_MODIFICATIONS: Shape = Shape {
@@ -6090,6 +6216,7 @@ static SHAPE_REPLICA_MODIFICATIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSE_KMS_ENCRYPTED_OBJECTS: Shape = Shape {
@@ -6103,6 +6230,7 @@ static SHAPE_SSE_KMS_ENCRYPTED_OBJECTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -6128,6 +6256,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
@@ -6141,6 +6270,7 @@ static SHAPE_VERSIONING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEBSITE_CONFIGURATION: Shape = Shape {
@@ -6176,6 +6306,7 @@ static SHAPE_WEBSITE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_ALL_REQUESTS_TO: Shape = Shape {
@@ -6197,6 +6328,15 @@ static SHAPE_REDIRECT_ALL_REQUESTS_TO: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "dependent-excluded",
+        source: "dependentExcluded at #/definitions/RedirectAllRequestsTo",
+        description: "",
+        check: Check::DependentExcluded(
+            "RedirectAllRequestsTo",
+            &["ErrorDocument", "IndexDocument", "RoutingRules"],
+        ),
+    }],
 };
 
 static SHAPE_ROUTING_RULE: Shape = Shape {
@@ -6215,6 +6355,7 @@ static SHAPE_ROUTING_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDIRECT_RULE: Shape = Shape {
@@ -6254,6 +6395,7 @@ static SHAPE_REDIRECT_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_RULE_CONDITION: Shape = Shape {
@@ -6272,4 +6414,13 @@ static SHAPE_ROUTING_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/RoutingRuleCondition",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["HttpErrorCodeReturnedEquals"]),
+            Check::Required(&["KeyPrefixEquals"]),
+        ]),
+    }],
 };

@@ -231,6 +231,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -261,6 +262,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGION: Shape = Shape {
@@ -289,4 +291,5 @@ static SHAPE_REGION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1104,6 +1105,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_CONFIGURATION: Shape = Shape {
@@ -1169,6 +1171,7 @@ static SHAPE_STORAGE_LENS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCOUNT_LEVEL: Shape = Shape {
@@ -1217,6 +1220,7 @@ static SHAPE_ACCOUNT_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVITY_METRICS: Shape = Shape {
@@ -1227,6 +1231,7 @@ static SHAPE_ACTIVITY_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_COST_OPTIMIZATION_METRICS: Shape = Shape {
@@ -1237,6 +1242,7 @@ static SHAPE_ADVANCED_COST_OPTIMIZATION_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_DATA_PROTECTION_METRICS: Shape = Shape {
@@ -1247,6 +1253,7 @@ static SHAPE_ADVANCED_DATA_PROTECTION_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ADVANCED_PERFORMANCE_METRICS: Shape = Shape {
@@ -1257,6 +1264,7 @@ static SHAPE_ADVANCED_PERFORMANCE_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_LEVEL: Shape = Shape {
@@ -1299,6 +1307,7 @@ static SHAPE_BUCKET_LEVEL: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DETAILED_STATUS_CODES_METRICS: Shape = Shape {
@@ -1309,6 +1318,7 @@ static SHAPE_DETAILED_STATUS_CODES_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_LEVEL: Shape = Shape {
@@ -1319,6 +1329,7 @@ static SHAPE_PREFIX_LEVEL: Shape = Shape {
         ty: Ty::Object(&SHAPE_PREFIX_LEVEL_STORAGE_METRICS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_LEVEL_STORAGE_METRICS: Shape = Shape {
@@ -1337,6 +1348,7 @@ static SHAPE_PREFIX_LEVEL_STORAGE_METRICS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELECTION_CRITERIA: Shape = Shape {
@@ -1361,6 +1373,7 @@ static SHAPE_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_GROUP_LEVEL: Shape = Shape {
@@ -1371,6 +1384,7 @@ static SHAPE_STORAGE_LENS_GROUP_LEVEL: Shape = Shape {
         ty: Ty::Object(&SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA: Shape = Shape {
@@ -1399,6 +1413,7 @@ static SHAPE_STORAGE_LENS_GROUP_SELECTION_CRITERIA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ORG: Shape = Shape {
@@ -1409,6 +1424,7 @@ static SHAPE_AWS_ORG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_EXPORT: Shape = Shape {
@@ -1433,6 +1449,7 @@ static SHAPE_DATA_EXPORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_METRICS: Shape = Shape {
@@ -1443,6 +1460,7 @@ static SHAPE_CLOUD_WATCH_METRICS: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET_DESTINATION: Shape = Shape {
@@ -1491,6 +1509,7 @@ static SHAPE_S3_BUCKET_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION: Shape = Shape {
@@ -1509,6 +1528,15 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Encryption",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["SSES3"]), Check::Required(&["SSES3"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["SSEKMS"]), Check::Required(&["SSEKMS"])]),
+        ]),
+    }],
 };
 
 static SHAPE_SSEKMS: Shape = Shape {
@@ -1519,6 +1547,7 @@ static SHAPE_SSEKMS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_TABLE_DESTINATION: Shape = Shape {
@@ -1537,6 +1566,7 @@ static SHAPE_STORAGE_LENS_TABLE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKETS_AND_REGIONS: Shape = Shape {
@@ -1565,6 +1595,7 @@ static SHAPE_BUCKETS_AND_REGIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_LENS_EXPANDED_PREFIXES_DATA_EXPORT: Shape = Shape {
@@ -1583,6 +1614,7 @@ static SHAPE_STORAGE_LENS_EXPANDED_PREFIXES_DATA_EXPORT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1611,4 +1643,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -374,6 +374,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -443,6 +444,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND: Shape = Shape {
@@ -500,6 +502,7 @@ static SHAPE_AND: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -526,6 +529,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_OBJECT_AGE: Shape = Shape {
@@ -550,6 +554,7 @@ static SHAPE_MATCH_OBJECT_AGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH_OBJECT_SIZE: Shape = Shape {
@@ -574,6 +579,7 @@ static SHAPE_MATCH_OBJECT_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR: Shape = Shape {
@@ -631,4 +637,5 @@ static SHAPE_OR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -397,6 +397,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
@@ -427,6 +428,7 @@ static SHAPE_PUBLIC_ACCESS_BLOCK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCOPE: Shape = Shape {
@@ -467,6 +469,7 @@ static SHAPE_SCOPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -495,6 +498,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIGURATION: Shape = Shape {
@@ -509,4 +513,5 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -902,6 +902,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
@@ -917,6 +918,7 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
@@ -935,6 +937,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
@@ -956,6 +959,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
@@ -1028,6 +1032,7 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DESTINATION: Shape = Shape {
@@ -1061,6 +1066,7 @@ static SHAPE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -1076,6 +1082,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -1138,6 +1145,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
@@ -1151,6 +1159,7 @@ static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
@@ -1175,6 +1184,7 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1203,4 +1213,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -372,6 +372,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_USER: Shape = Shape {
@@ -416,6 +417,7 @@ static SHAPE_POSIX_USER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROOT_DIRECTORY: Shape = Shape {
@@ -439,6 +441,7 @@ static SHAPE_ROOT_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREATION_PERMISSIONS: Shape = Shape {
@@ -476,6 +479,7 @@ static SHAPE_CREATION_PERMISSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
@@ -503,4 +507,5 @@ static SHAPE_ACCESS_POINT_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

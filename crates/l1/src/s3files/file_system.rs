@@ -482,6 +482,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
@@ -518,6 +519,7 @@ static SHAPE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRATION_DATA_RULE: Shape = Shape {
@@ -532,6 +534,7 @@ static SHAPE_EXPIRATION_DATA_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMPORT_DATA_RULE: Shape = Shape {
@@ -568,6 +571,7 @@ static SHAPE_IMPORT_DATA_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -595,4 +599,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -364,6 +366,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECT_LAMBDA_CONFIGURATION: Shape = Shape {
@@ -408,6 +411,7 @@ static SHAPE_OBJECT_LAMBDA_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORMATION_CONFIGURATION: Shape = Shape {
@@ -431,6 +435,7 @@ static SHAPE_TRANSFORMATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_TRANSFORMATION: Shape = Shape {
@@ -440,6 +445,15 @@ static SHAPE_CONTENT_TRANSFORMATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_AWS_LAMBDA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TransformationConfiguration/properties/ContentTransformation",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["AwsLambda"]),
+            Check::Required(&["AwsLambda"]),
+        ])]),
     }],
 };
 
@@ -463,4 +477,5 @@ static SHAPE_AWS_LAMBDA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

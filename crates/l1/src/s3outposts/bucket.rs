@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -459,6 +460,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -474,6 +476,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -530,6 +533,16 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/Rule",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["Status", "AbortIncompleteMultipartUpload"]),
+            Check::Required(&["Status", "ExpirationDate"]),
+            Check::Required(&["Status", "ExpirationInDays"]),
+        ]),
+    }],
 };
 
 static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
@@ -543,6 +556,7 @@ static SHAPE_ABORT_INCOMPLETE_MULTIPART_UPLOAD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -567,6 +581,16 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Rule/properties/Filter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Prefix"]),
+            Check::Required(&["Tag"]),
+            Check::Required(&["AndOperator"]),
+        ]),
+    }],
 };
 
 static SHAPE_FILTER_AND_OPERATOR: Shape = Shape {
@@ -593,6 +617,15 @@ static SHAPE_FILTER_AND_OPERATOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/FilterAndOperator",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Prefix", "Tags"]),
+            Check::Required(&["Tags"]),
+        ])]),
+    }],
 };
 
 static SHAPE_FILTER_TAG: Shape = Shape {
@@ -621,6 +654,7 @@ static SHAPE_FILTER_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -649,4 +683,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

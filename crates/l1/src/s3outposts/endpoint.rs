@@ -288,6 +288,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FAILED_REASON: Shape = Shape {
@@ -306,4 +307,5 @@ static SHAPE_FAILED_REASON: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

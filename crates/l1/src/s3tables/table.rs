@@ -1039,6 +1039,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPACTION: Shape = Shape {
@@ -1063,6 +1064,7 @@ static SHAPE_COMPACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_METADATA: Shape = Shape {
@@ -1104,6 +1106,7 @@ static SHAPE_ICEBERG_METADATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
@@ -1127,6 +1130,7 @@ static SHAPE_ICEBERG_PARTITION_SPEC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
@@ -1157,6 +1161,7 @@ static SHAPE_ICEBERG_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
@@ -1172,6 +1177,7 @@ static SHAPE_ICEBERG_SCHEMA: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_FIELD: Shape = Shape {
@@ -1202,6 +1208,7 @@ static SHAPE_SCHEMA_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SCHEMA_V2: Shape = Shape {
@@ -1245,6 +1252,7 @@ static SHAPE_ICEBERG_SCHEMA_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_V2_FIELD: Shape = Shape {
@@ -1281,6 +1289,7 @@ static SHAPE_SCHEMA_V2_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
@@ -1304,6 +1313,7 @@ static SHAPE_ICEBERG_SORT_ORDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
@@ -1340,6 +1350,7 @@ static SHAPE_ICEBERG_SORT_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNAPSHOT_MANAGEMENT: Shape = Shape {
@@ -1373,6 +1384,7 @@ static SHAPE_SNAPSHOT_MANAGEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
@@ -1386,6 +1398,7 @@ static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1411,4 +1424,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -578,6 +578,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -599,6 +600,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
@@ -612,6 +614,7 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -639,6 +642,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_RULE: Shape = Shape {
@@ -658,6 +662,7 @@ static SHAPE_REPLICATION_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
@@ -668,6 +673,7 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
@@ -681,6 +687,7 @@ static SHAPE_STORAGE_CLASS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -706,6 +713,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNREFERENCED_FILE_REMOVAL: Shape = Shape {
@@ -739,4 +747,5 @@ static SHAPE_UNREFERENCED_FILE_REMOVAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

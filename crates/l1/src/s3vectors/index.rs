@@ -425,6 +425,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -451,6 +452,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
@@ -474,6 +476,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -499,4 +502,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps};
 use stackwright_core::value::{Json, Value};
 
@@ -104,4 +104,13 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["VectorBucketName"]),
+            Check::Required(&["VectorBucketArn"]),
+        ]),
+    }],
 };

@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -455,6 +456,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_SOURCE: Shape = Shape {
@@ -491,6 +493,7 @@ static SHAPE_ACTION_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -519,4 +522,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -430,6 +430,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_CONFIGS: Shape = Shape {
@@ -440,6 +441,7 @@ static SHAPE_AI_WORKLOAD_CONFIGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_WORKLOAD_SPEC),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_WORKLOAD_SPEC: Shape = Shape {
@@ -450,6 +452,7 @@ static SHAPE_WORKLOAD_SPEC: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_DATASET_CONFIG: Shape = Shape {
@@ -465,6 +468,7 @@ static SHAPE_AI_DATASET_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_INPUT_DATA_CONFIG: Shape = Shape {
@@ -488,6 +492,7 @@ static SHAPE_AI_WORKLOAD_INPUT_DATA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_DATA_SOURCE: Shape = Shape {
@@ -498,6 +503,7 @@ static SHAPE_AI_WORKLOAD_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_AI_WORKLOAD_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AI_WORKLOAD_S3_DATA_SOURCE: Shape = Shape {
@@ -512,6 +518,7 @@ static SHAPE_AI_WORKLOAD_S3_DATA_SOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -540,4 +547,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

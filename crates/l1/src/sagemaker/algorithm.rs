@@ -1001,6 +1001,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -1479,6 +1480,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
@@ -1563,6 +1565,7 @@ static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INPUT: Shape = Shape {
@@ -1578,6 +1581,7 @@ static SHAPE_MODEL_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1606,6 +1610,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_SPECIFICATION: Shape = Shape {
@@ -1936,6 +1941,7 @@ static SHAPE_TRAINING_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_DEFINITION: Shape = Shape {
@@ -1964,6 +1970,7 @@ static SHAPE_METRIC_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_PARAMETER_SPECIFICATION: Shape = Shape {
@@ -2029,6 +2036,7 @@ static SHAPE_HYPER_PARAMETER_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_RANGE: Shape = Shape {
@@ -2053,6 +2061,7 @@ static SHAPE_PARAMETER_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CATEGORICAL_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -2076,6 +2085,7 @@ static SHAPE_CATEGORICAL_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTINUOUS_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -2102,6 +2112,7 @@ static SHAPE_CONTINUOUS_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGER_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
@@ -2128,6 +2139,7 @@ static SHAPE_INTEGER_PARAMETER_RANGE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HYPER_PARAMETER_TUNING_JOB_OBJECTIVE: Shape = Shape {
@@ -2154,6 +2166,7 @@ static SHAPE_HYPER_PARAMETER_TUNING_JOB_OBJECTIVE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHANNEL_SPECIFICATION: Shape = Shape {
@@ -2234,4 +2247,5 @@ static SHAPE_CHANNEL_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -474,6 +474,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_IMAGE_CONFIG: Shape = Shape {
@@ -484,6 +485,7 @@ static SHAPE_CODE_EDITOR_APP_IMAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_CONFIG: Shape = Shape {
@@ -545,6 +547,7 @@ static SHAPE_CONTAINER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
@@ -573,6 +576,7 @@ static SHAPE_CUSTOM_IMAGE_CONTAINER_ENVIRONMENT_VARIABLE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_IMAGE_CONFIG: Shape = Shape {
@@ -583,6 +587,7 @@ static SHAPE_JUPYTER_LAB_APP_IMAGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONTAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_IMAGE_CONFIG: Shape = Shape {
@@ -610,6 +615,7 @@ static SHAPE_KERNEL_GATEWAY_IMAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -647,6 +653,7 @@ static SHAPE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_SPEC: Shape = Shape {
@@ -673,6 +680,7 @@ static SHAPE_KERNEL_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -701,4 +709,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -407,6 +407,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -453,6 +454,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_SOURCE: Shape = Shape {
@@ -480,6 +482,7 @@ static SHAPE_ARTIFACT_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_SOURCE_TYPE: Shape = Shape {
@@ -505,6 +508,7 @@ static SHAPE_ARTIFACT_SOURCE_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -533,4 +537,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2000,6 +2001,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_AUTO_SCALING_CONFIG: Shape = Shape {
@@ -2024,6 +2026,7 @@ static SHAPE_CLUSTER_AUTO_SCALING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_INSTANCE_GROUP: Shape = Shape {
@@ -2210,6 +2213,7 @@ static SHAPE_CLUSTER_INSTANCE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_PATCH_CONFIG: Shape = Shape {
@@ -2237,6 +2241,7 @@ static SHAPE_AUTO_PATCH_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -2274,6 +2279,7 @@ static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALARM_DETAILS: Shape = Shape {
@@ -2289,6 +2295,7 @@ static SHAPE_ALARM_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -2307,6 +2314,7 @@ static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_SIZE_CONFIG: Shape = Shape {
@@ -2331,11 +2339,13 @@ static SHAPE_CAPACITY_SIZE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_SCHEDULE: Shape = Shape {
     name: "PatchSchedule",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CAPACITY_REQUIREMENTS: Shape = Shape {
@@ -2354,6 +2364,7 @@ static SHAPE_CLUSTER_CAPACITY_REQUIREMENTS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
@@ -2373,6 +2384,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_INSTANCE_STORAGE_CONFIG: Shape = Shape {
@@ -2397,6 +2409,16 @@ static SHAPE_CLUSTER_INSTANCE_STORAGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ClusterInstanceStorageConfig",
+        description: "",
+        check: Check::OneOf(&[
+            Check::OnlyKeys(&["EbsVolumeConfig"]),
+            Check::OnlyKeys(&["FsxLustreConfig"]),
+            Check::OnlyKeys(&["FsxOpenZfsConfig"]),
+        ]),
+    }],
 };
 
 static SHAPE_CLUSTER_EBS_VOLUME_CONFIG: Shape = Shape {
@@ -2430,6 +2452,7 @@ static SHAPE_CLUSTER_EBS_VOLUME_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_FSX_LUSTRE_CONFIG: Shape = Shape {
@@ -2469,6 +2492,7 @@ static SHAPE_CLUSTER_FSX_LUSTRE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_FSX_OPEN_ZFS_CONFIG: Shape = Shape {
@@ -2497,6 +2521,7 @@ static SHAPE_CLUSTER_FSX_OPEN_ZFS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_KUBERNETES_CONFIG: Shape = Shape {
@@ -2529,6 +2554,7 @@ static SHAPE_CLUSTER_KUBERNETES_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_KUBERNETES_TAINT: Shape = Shape {
@@ -2568,6 +2594,7 @@ static SHAPE_CLUSTER_KUBERNETES_TAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_LIFE_CYCLE_CONFIG: Shape = Shape {
@@ -2607,6 +2634,7 @@ static SHAPE_CLUSTER_LIFE_CYCLE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_NETWORK_INTERFACE: Shape = Shape {
@@ -2620,6 +2648,7 @@ static SHAPE_CLUSTER_NETWORK_INTERFACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2666,6 +2695,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULED_UPDATE_CONFIG: Shape = Shape {
@@ -2691,6 +2721,7 @@ static SHAPE_SCHEDULED_UPDATE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_SLURM_CONFIG: Shape = Shape {
@@ -2726,6 +2757,7 @@ static SHAPE_CLUSTER_SLURM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATOR: Shape = Shape {
@@ -2744,6 +2776,12 @@ static SHAPE_ORCHESTRATOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Orchestrator",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Eks"]), Check::OnlyKeys(&["Slurm"])]),
+    }],
 };
 
 static SHAPE_CLUSTER_ORCHESTRATOR_EKS_CONFIG: Shape = Shape {
@@ -2754,6 +2792,7 @@ static SHAPE_CLUSTER_ORCHESTRATOR_EKS_CONFIG: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_ORCHESTRATOR_SLURM_CONFIG: Shape = Shape {
@@ -2775,6 +2814,7 @@ static SHAPE_CLUSTER_ORCHESTRATOR_SLURM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_ACCOUNTING_DATABASE: Shape = Shape {
@@ -2825,6 +2865,7 @@ static SHAPE_CLUSTER_ACCOUNTING_DATABASE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_RESTRICTED_INSTANCE_GROUP: Shape = Shape {
@@ -2937,6 +2978,7 @@ static SHAPE_CLUSTER_RESTRICTED_INSTANCE_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENVIRONMENT_CONFIG: Shape = Shape {
@@ -2947,6 +2989,7 @@ static SHAPE_ENVIRONMENT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_F_SX_LUSTRE_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_CONFIG: Shape = Shape {
@@ -2973,6 +3016,7 @@ static SHAPE_F_SX_LUSTRE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESTRICTED_INSTANCE_GROUPS_CONFIG: Shape = Shape {
@@ -2983,6 +3027,7 @@ static SHAPE_RESTRICTED_INSTANCE_GROUPS_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_SHARED_ENVIRONMENT_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SHARED_ENVIRONMENT_CONFIG: Shape = Shape {
@@ -3004,6 +3049,7 @@ static SHAPE_SHARED_ENVIRONMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3032,6 +3078,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIERED_STORAGE_CONFIG: Shape = Shape {
@@ -3057,4 +3104,5 @@ static SHAPE_TIERED_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -391,6 +391,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULER_CONFIG: Shape = Shape {
@@ -430,6 +431,7 @@ static SHAPE_SCHEDULER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIORITY_CLASS: Shape = Shape {
@@ -455,6 +457,7 @@ static SHAPE_PRIORITY_CLASS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -483,4 +486,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

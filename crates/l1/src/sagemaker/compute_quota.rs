@@ -711,6 +711,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_CONFIG: Shape = Shape {
@@ -747,6 +748,7 @@ static SHAPE_COMPUTE_QUOTA_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_RESOURCE_CONFIG: Shape = Shape {
@@ -1018,6 +1020,7 @@ static SHAPE_COMPUTE_QUOTA_RESOURCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCELERATOR_PARTITION_CONFIG: Shape = Shape {
@@ -1072,6 +1075,7 @@ static SHAPE_ACCELERATOR_PARTITION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SHARING_CONFIG: Shape = Shape {
@@ -1112,6 +1116,7 @@ static SHAPE_RESOURCE_SHARING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPUTE_QUOTA_TARGET: Shape = Shape {
@@ -1137,6 +1142,7 @@ static SHAPE_COMPUTE_QUOTA_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1165,4 +1171,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

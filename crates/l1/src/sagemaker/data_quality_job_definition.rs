@@ -1509,6 +1509,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUALITY_APP_SPECIFICATION: Shape = Shape {
@@ -1600,6 +1601,7 @@ static SHAPE_DATA_QUALITY_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUALITY_BASELINE_CONFIG: Shape = Shape {
@@ -1629,6 +1631,7 @@ static SHAPE_DATA_QUALITY_BASELINE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
@@ -1644,6 +1647,7 @@ static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICS_RESOURCE: Shape = Shape {
@@ -1659,6 +1663,7 @@ static SHAPE_STATISTICS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_QUALITY_JOB_INPUT: Shape = Shape {
@@ -1677,6 +1682,7 @@ static SHAPE_DATA_QUALITY_JOB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
@@ -1739,6 +1745,7 @@ static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_FORMAT: Shape = Shape {
@@ -1763,6 +1770,7 @@ static SHAPE_DATASET_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -1773,6 +1781,7 @@ static SHAPE_CSV: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_PROPERTY: Shape = Shape {
@@ -1783,6 +1792,7 @@ static SHAPE_JSON_PROPERTY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_INPUT: Shape = Shape {
@@ -1839,6 +1849,7 @@ static SHAPE_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
@@ -1873,6 +1884,7 @@ static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT: Shape = Shape {
@@ -1883,6 +1895,7 @@ static SHAPE_MONITORING_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -1920,6 +1933,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_RESOURCES: Shape = Shape {
@@ -1930,6 +1944,7 @@ static SHAPE_MONITORING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -1975,6 +1990,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -1999,6 +2015,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2045,6 +2062,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2059,6 +2077,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2087,4 +2106,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -229,6 +229,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EDGE_OUTPUT_CONFIG: Shape = Shape {
@@ -257,6 +258,7 @@ static SHAPE_EDGE_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -285,4 +287,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

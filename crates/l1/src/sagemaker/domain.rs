@@ -2126,6 +2126,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
@@ -2208,6 +2209,7 @@ static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -2232,6 +2234,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -2260,6 +2263,7 @@ static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -2288,6 +2292,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -2315,6 +2320,7 @@ static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
@@ -2341,6 +2347,7 @@ static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -2424,6 +2431,7 @@ static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_LIFECYCLE_MANAGEMENT: Shape = Shape {
@@ -2434,6 +2442,7 @@ static SHAPE_APP_LIFECYCLE_MANAGEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_IDLE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IDLE_SETTINGS: Shape = Shape {
@@ -2479,6 +2488,7 @@ static SHAPE_IDLE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -2493,6 +2503,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -2528,6 +2539,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -2767,6 +2779,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -2801,6 +2814,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -2850,6 +2864,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -2860,6 +2875,7 @@ static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -2886,6 +2902,7 @@ static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTINGS: Shape = Shape {
@@ -3026,6 +3043,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -3094,6 +3112,7 @@ static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_SESSION_APP_SETTINGS: Shape = Shape {
@@ -3121,6 +3140,7 @@ static SHAPE_R_SESSION_APP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
@@ -3145,6 +3165,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARING_SETTINGS: Shape = Shape {
@@ -3182,6 +3203,7 @@ static SHAPE_SHARING_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
@@ -3455,6 +3477,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
@@ -3490,6 +3513,7 @@ static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOMAIN_SETTINGS: Shape = Shape {
@@ -3552,6 +3576,7 @@ static SHAPE_DOMAIN_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCKER_SETTINGS: Shape = Shape {
@@ -3587,6 +3612,7 @@ static SHAPE_DOCKER_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS: Shape = Shape {
@@ -3628,6 +3654,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UNIFIED_STUDIO_SETTINGS: Shape = Shape {
@@ -3707,6 +3734,7 @@ static SHAPE_UNIFIED_STUDIO_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3735,4 +3763,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

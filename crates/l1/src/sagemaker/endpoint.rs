@@ -666,6 +666,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -690,6 +691,7 @@ static SHAPE_DEPLOYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIG: Shape = Shape {
@@ -709,6 +711,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -724,6 +727,7 @@ static SHAPE_ALARM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_BLUE_GREEN_UPDATE_POLICY: Shape = Shape {
@@ -756,6 +760,7 @@ static SHAPE_BLUE_GREEN_UPDATE_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
@@ -793,6 +798,7 @@ static SHAPE_TRAFFIC_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_SIZE: Shape = Shape {
@@ -817,6 +823,7 @@ static SHAPE_CAPACITY_SIZE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -855,6 +862,7 @@ static SHAPE_ROLLING_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VARIANT_PROPERTY: Shape = Shape {
@@ -865,6 +873,7 @@ static SHAPE_VARIANT_PROPERTY: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -893,4 +902,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1591,6 +1591,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_CONFIG: Shape = Shape {
@@ -1609,6 +1610,7 @@ static SHAPE_ASYNC_INFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_CLIENT_CONFIG: Shape = Shape {
@@ -1623,6 +1625,7 @@ static SHAPE_ASYNC_INFERENCE_CLIENT_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_OUTPUT_CONFIG: Shape = Shape {
@@ -1668,6 +1671,7 @@ static SHAPE_ASYNC_INFERENCE_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASYNC_INFERENCE_NOTIFICATION_CONFIG: Shape = Shape {
@@ -1714,6 +1718,7 @@ static SHAPE_ASYNC_INFERENCE_NOTIFICATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CAPTURE_CONFIG: Shape = Shape {
@@ -1779,6 +1784,7 @@ static SHAPE_DATA_CAPTURE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
@@ -1825,6 +1831,7 @@ static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_OPTION: Shape = Shape {
@@ -1838,6 +1845,7 @@ static SHAPE_CAPTURE_OPTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EXPLAINER_CONFIG: Shape = Shape {
@@ -1848,6 +1856,7 @@ static SHAPE_EXPLAINER_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLARIFY_EXPLAINER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_EXPLAINER_CONFIG: Shape = Shape {
@@ -1876,6 +1885,7 @@ static SHAPE_CLARIFY_EXPLAINER_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_INFERENCE_CONFIG: Shape = Shape {
@@ -2015,6 +2025,7 @@ static SHAPE_CLARIFY_INFERENCE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_SHAP_CONFIG: Shape = Shape {
@@ -2054,6 +2065,7 @@ static SHAPE_CLARIFY_SHAP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_SHAP_BASELINE_CONFIG: Shape = Shape {
@@ -2093,6 +2105,7 @@ static SHAPE_CLARIFY_SHAP_BASELINE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLARIFY_TEXT_CONFIG: Shape = Shape {
@@ -2119,6 +2132,7 @@ static SHAPE_CLARIFY_TEXT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_CONFIG: Shape = Shape {
@@ -2146,6 +2160,7 @@ static SHAPE_METRICS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRODUCTION_VARIANT: Shape = Shape {
@@ -2585,6 +2600,7 @@ static SHAPE_PRODUCTION_VARIANT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_CONFIG: Shape = Shape {
@@ -2613,6 +2629,7 @@ static SHAPE_CAPACITY_RESERVATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CORE_DUMP_CONFIG: Shape = Shape {
@@ -2641,6 +2658,7 @@ static SHAPE_CORE_DUMP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_POOL: Shape = Shape {
@@ -2955,6 +2973,7 @@ static SHAPE_INSTANCE_POOL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCE_SCALING: Shape = Shape {
@@ -2996,6 +3015,7 @@ static SHAPE_MANAGED_INSTANCE_SCALING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCALE_IN_POLICY: Shape = Shape {
@@ -3033,6 +3053,7 @@ static SHAPE_SCALE_IN_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIG: Shape = Shape {
@@ -3056,6 +3077,7 @@ static SHAPE_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREFIX_AWARE_ROUTING_CONFIG: Shape = Shape {
@@ -3082,6 +3104,7 @@ static SHAPE_PREFIX_AWARE_ROUTING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVERLESS_CONFIG: Shape = Shape {
@@ -3118,6 +3141,7 @@ static SHAPE_SERVERLESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3146,6 +3170,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -3192,4 +3217,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -319,6 +319,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -349,6 +350,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STATUS: Shape = Shape {
@@ -367,6 +369,7 @@ static SHAPE_STATUS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ITEMS: Shape = Shape {
@@ -385,4 +388,5 @@ static SHAPE_TAGS_ITEMS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

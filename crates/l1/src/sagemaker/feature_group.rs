@@ -806,6 +806,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_DEFINITION: Shape = Shape {
@@ -832,6 +833,7 @@ static SHAPE_FEATURE_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OFFLINE_STORE_CONFIG: Shape = Shape {
@@ -865,6 +867,7 @@ static SHAPE_OFFLINE_STORE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_CATALOG_CONFIG: Shape = Shape {
@@ -901,6 +904,7 @@ static SHAPE_DATA_CATALOG_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_CONFIG: Shape = Shape {
@@ -929,6 +933,7 @@ static SHAPE_S3_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_STORE_CONFIG: Shape = Shape {
@@ -962,6 +967,7 @@ static SHAPE_ONLINE_STORE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ONLINE_STORE_SECURITY_CONFIG: Shape = Shape {
@@ -977,6 +983,7 @@ static SHAPE_ONLINE_STORE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TTL_DURATION: Shape = Shape {
@@ -1001,6 +1008,7 @@ static SHAPE_TTL_DURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1029,6 +1037,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_THROUGHPUT_CONFIG: Shape = Shape {
@@ -1064,4 +1073,5 @@ static SHAPE_THROUGHPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -235,6 +235,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -263,6 +264,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_UI_TEMPLATE: Shape = Shape {
@@ -278,4 +280,5 @@ static SHAPE_UI_TEMPLATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

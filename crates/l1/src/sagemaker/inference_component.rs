@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1154,6 +1155,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Specification"]),
+            Check::Required(&["Specifications"]),
+        ]),
+    }],
 };
 
 static SHAPE_INFERENCE_COMPONENT_DEPLOYMENT_CONFIG: Shape = Shape {
@@ -1172,6 +1182,7 @@ static SHAPE_INFERENCE_COMPONENT_DEPLOYMENT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
@@ -1191,6 +1202,7 @@ static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ALARM: Shape = Shape {
@@ -1206,6 +1218,7 @@ static SHAPE_ALARM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_ROLLING_UPDATE_POLICY: Shape = Shape {
@@ -1244,6 +1257,7 @@ static SHAPE_INFERENCE_COMPONENT_ROLLING_UPDATE_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CAPACITY_SIZE: Shape = Shape {
@@ -1265,6 +1279,7 @@ static SHAPE_INFERENCE_COMPONENT_CAPACITY_SIZE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_RUNTIME_CONFIG: Shape = Shape {
@@ -1278,6 +1293,7 @@ static SHAPE_INFERENCE_COMPONENT_RUNTIME_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SPECIFICATION: Shape = Shape {
@@ -1336,6 +1352,7 @@ static SHAPE_INFERENCE_COMPONENT_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_COMPUTE_RESOURCE_REQUIREMENTS: Shape = Shape {
@@ -1378,6 +1395,7 @@ static SHAPE_INFERENCE_COMPONENT_COMPUTE_RESOURCE_REQUIREMENTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION: Shape = Shape {
@@ -1427,6 +1445,7 @@ static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_METRICS_CONFIG: Shape = Shape {
@@ -1446,6 +1465,7 @@ static SHAPE_CONTAINER_METRICS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_ENDPOINT: Shape = Shape {
@@ -1472,6 +1492,7 @@ static SHAPE_METRICS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_DATA_CACHE_CONFIG: Shape = Shape {
@@ -1482,6 +1503,7 @@ static SHAPE_INFERENCE_COMPONENT_DATA_CACHE_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SCHEDULING_CONFIG: Shape = Shape {
@@ -1503,6 +1525,7 @@ static SHAPE_INFERENCE_COMPONENT_SCHEDULING_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_AVAILABILITY_ZONE_BALANCE: Shape = Shape {
@@ -1528,6 +1551,7 @@ static SHAPE_INFERENCE_COMPONENT_AVAILABILITY_ZONE_BALANCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_STARTUP_PARAMETERS: Shape = Shape {
@@ -1554,6 +1578,7 @@ static SHAPE_INFERENCE_COMPONENT_STARTUP_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape {
@@ -1611,6 +1636,7 @@ static SHAPE_INFERENCE_COMPONENT_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape 
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION_FOR_INSTANCE_TYPE: Shape = Shape {
@@ -1660,6 +1686,7 @@ static SHAPE_INFERENCE_COMPONENT_CONTAINER_SPECIFICATION_FOR_INSTANCE_TYPE: Shap
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1688,4 +1715,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

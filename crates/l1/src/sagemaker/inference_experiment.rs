@@ -793,6 +793,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_STORAGE_CONFIG: Shape = Shape {
@@ -827,6 +828,7 @@ static SHAPE_DATA_STORAGE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
@@ -873,6 +875,7 @@ static SHAPE_CAPTURE_CONTENT_TYPE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_VARIANT_CONFIG: Shape = Shape {
@@ -907,6 +910,7 @@ static SHAPE_MODEL_VARIANT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INFRASTRUCTURE_CONFIG: Shape = Shape {
@@ -928,6 +932,7 @@ static SHAPE_MODEL_INFRASTRUCTURE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REAL_TIME_INFERENCE_CONFIG: Shape = Shape {
@@ -949,6 +954,7 @@ static SHAPE_REAL_TIME_INFERENCE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_EXPERIMENT_SCHEDULE: Shape = Shape {
@@ -967,6 +973,7 @@ static SHAPE_INFERENCE_EXPERIMENT_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHADOW_MODE_CONFIG: Shape = Shape {
@@ -999,6 +1006,7 @@ static SHAPE_SHADOW_MODE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHADOW_MODEL_VARIANT_CONFIG: Shape = Shape {
@@ -1025,6 +1033,7 @@ static SHAPE_SHADOW_MODEL_VARIANT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1053,4 +1062,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -843,6 +843,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
@@ -939,6 +940,7 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IMAGE_CONFIG: Shape = Shape {
@@ -960,6 +962,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPOSITORY_AUTH_CONFIG: Shape = Shape {
@@ -974,6 +977,7 @@ static SHAPE_REPOSITORY_AUTH_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
@@ -984,6 +988,7 @@ static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE: Shape = Shape {
@@ -1031,6 +1036,7 @@ static SHAPE_S3_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HUB_ACCESS_CONFIG: Shape = Shape {
@@ -1045,6 +1051,7 @@ static SHAPE_HUB_ACCESS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
@@ -1055,6 +1062,7 @@ static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MODEL_CONFIG: Shape = Shape {
@@ -1068,6 +1076,7 @@ static SHAPE_MULTI_MODEL_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_EXECUTION_CONFIG: Shape = Shape {
@@ -1081,6 +1090,7 @@ static SHAPE_INFERENCE_EXECUTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1109,6 +1119,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1155,4 +1166,5 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1625,6 +1625,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_RESOURCES: Shape = Shape {
@@ -1635,6 +1636,7 @@ static SHAPE_MONITORING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -1680,6 +1682,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_BIAS_APP_SPECIFICATION: Shape = Shape {
@@ -1722,6 +1725,7 @@ static SHAPE_MODEL_BIAS_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_BIAS_BASELINE_CONFIG: Shape = Shape {
@@ -1745,6 +1749,7 @@ static SHAPE_MODEL_BIAS_BASELINE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
@@ -1760,6 +1765,7 @@ static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_BIAS_JOB_INPUT: Shape = Shape {
@@ -1784,6 +1790,7 @@ static SHAPE_MODEL_BIAS_JOB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
@@ -1891,6 +1898,7 @@ static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_FORMAT: Shape = Shape {
@@ -1915,6 +1923,7 @@ static SHAPE_DATASET_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -1925,6 +1934,7 @@ static SHAPE_CSV: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_PROPERTY: Shape = Shape {
@@ -1935,6 +1945,7 @@ static SHAPE_JSON_PROPERTY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_INPUT: Shape = Shape {
@@ -2036,6 +2047,7 @@ static SHAPE_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_GROUND_TRUTH_S3_INPUT: Shape = Shape {
@@ -2051,6 +2063,7 @@ static SHAPE_MONITORING_GROUND_TRUTH_S3_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
@@ -2085,6 +2098,7 @@ static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT: Shape = Shape {
@@ -2095,6 +2109,7 @@ static SHAPE_MONITORING_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -2132,6 +2147,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -2156,6 +2172,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2202,6 +2219,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2216,6 +2234,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2244,4 +2263,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

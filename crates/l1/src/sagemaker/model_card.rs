@@ -1388,6 +1388,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -1441,6 +1442,7 @@ static SHAPE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INFORMATION: Shape = Shape {
@@ -1479,6 +1481,7 @@ static SHAPE_ADDITIONAL_INFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BUSINESS_DETAILS: Shape = Shape {
@@ -1512,6 +1515,7 @@ static SHAPE_BUSINESS_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVALUATION_DETAIL: Shape = Shape {
@@ -1587,6 +1591,7 @@ static SHAPE_EVALUATION_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRIC_GROUP: Shape = Shape {
@@ -1613,6 +1618,7 @@ static SHAPE_METRIC_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTENDED_USES: Shape = Shape {
@@ -1664,6 +1670,7 @@ static SHAPE_INTENDED_USES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_OVERVIEW: Shape = Shape {
@@ -1765,6 +1772,7 @@ static SHAPE_MODEL_OVERVIEW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_ENVIRONMENT: Shape = Shape {
@@ -1786,6 +1794,7 @@ static SHAPE_INFERENCE_ENVIRONMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_DETAILS: Shape = Shape {
@@ -1906,6 +1915,7 @@ static SHAPE_MODEL_PACKAGE_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CREATOR: Shape = Shape {
@@ -1919,6 +1929,7 @@ static SHAPE_MODEL_PACKAGE_CREATOR: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -1938,6 +1949,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONTAINER: Shape = Shape {
@@ -1968,6 +1980,7 @@ static SHAPE_CONTAINER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
@@ -1992,6 +2005,7 @@ static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_DETAILS: Shape = Shape {
@@ -2019,6 +2033,7 @@ static SHAPE_TRAINING_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OBJECTIVE_FUNCTION: Shape = Shape {
@@ -2040,6 +2055,7 @@ static SHAPE_OBJECTIVE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FUNCTION: Shape = Shape {
@@ -2073,6 +2089,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_JOB_DETAILS: Shape = Shape {
@@ -2167,6 +2184,7 @@ static SHAPE_TRAINING_JOB_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_HYPER_PARAMETER: Shape = Shape {
@@ -2191,6 +2209,7 @@ static SHAPE_TRAINING_HYPER_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_ENVIRONMENT: Shape = Shape {
@@ -2212,6 +2231,7 @@ static SHAPE_TRAINING_ENVIRONMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRAINING_METRIC: Shape = Shape {
@@ -2242,11 +2262,13 @@ static SHAPE_TRAINING_METRIC: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_CONTEXT: Shape = Shape {
     name: "UserContext",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIG: Shape = Shape {
@@ -2262,6 +2284,7 @@ static SHAPE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2290,4 +2313,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1496,6 +1496,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_RESOURCES: Shape = Shape {
@@ -1506,6 +1507,7 @@ static SHAPE_MONITORING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -1551,6 +1553,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_EXPLAINABILITY_APP_SPECIFICATION: Shape = Shape {
@@ -1593,6 +1596,7 @@ static SHAPE_MODEL_EXPLAINABILITY_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_EXPLAINABILITY_BASELINE_CONFIG: Shape = Shape {
@@ -1616,6 +1620,7 @@ static SHAPE_MODEL_EXPLAINABILITY_BASELINE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
@@ -1631,6 +1636,7 @@ static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_EXPLAINABILITY_JOB_INPUT: Shape = Shape {
@@ -1649,6 +1655,7 @@ static SHAPE_MODEL_EXPLAINABILITY_JOB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
@@ -1728,6 +1735,7 @@ static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_FORMAT: Shape = Shape {
@@ -1752,6 +1760,7 @@ static SHAPE_DATASET_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -1762,6 +1771,7 @@ static SHAPE_CSV: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_PROPERTY: Shape = Shape {
@@ -1772,6 +1782,7 @@ static SHAPE_JSON_PROPERTY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_INPUT: Shape = Shape {
@@ -1845,6 +1856,7 @@ static SHAPE_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
@@ -1879,6 +1891,7 @@ static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT: Shape = Shape {
@@ -1889,6 +1902,7 @@ static SHAPE_MONITORING_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -1926,6 +1940,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -1950,6 +1965,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1996,6 +2012,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2010,6 +2027,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2038,4 +2056,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -2287,6 +2287,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADDITIONAL_INFERENCE_SPECIFICATION_DEFINITION: Shape = Shape {
@@ -2387,6 +2388,7 @@ static SHAPE_ADDITIONAL_INFERENCE_SPECIFICATION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
@@ -2485,6 +2487,7 @@ static SHAPE_MODEL_PACKAGE_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
@@ -2495,6 +2498,7 @@ static SHAPE_MODEL_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_MODEL_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_MODEL_DATA_SOURCE: Shape = Shape {
@@ -2536,6 +2540,7 @@ static SHAPE_S3_MODEL_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
@@ -2546,6 +2551,7 @@ static SHAPE_MODEL_ACCESS_CONFIG: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_INPUT: Shape = Shape {
@@ -2561,6 +2567,7 @@ static SHAPE_MODEL_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_BASELINES: Shape = Shape {
@@ -2591,6 +2598,7 @@ static SHAPE_DRIFT_CHECK_BASELINES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_BIAS: Shape = Shape {
@@ -2615,6 +2623,7 @@ static SHAPE_DRIFT_CHECK_BIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILE_SOURCE: Shape = Shape {
@@ -2654,6 +2663,7 @@ static SHAPE_FILE_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METRICS_SOURCE: Shape = Shape {
@@ -2693,6 +2703,7 @@ static SHAPE_METRICS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_EXPLAINABILITY: Shape = Shape {
@@ -2711,6 +2722,7 @@ static SHAPE_DRIFT_CHECK_EXPLAINABILITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_MODEL_DATA_QUALITY: Shape = Shape {
@@ -2729,6 +2741,7 @@ static SHAPE_DRIFT_CHECK_MODEL_DATA_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DRIFT_CHECK_MODEL_QUALITY: Shape = Shape {
@@ -2747,6 +2760,7 @@ static SHAPE_DRIFT_CHECK_MODEL_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
@@ -2825,6 +2839,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -2875,6 +2890,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_CARD: Shape = Shape {
@@ -2901,6 +2917,7 @@ static SHAPE_MODEL_CARD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_METRICS: Shape = Shape {
@@ -2931,6 +2948,7 @@ static SHAPE_MODEL_METRICS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BIAS: Shape = Shape {
@@ -2955,6 +2973,7 @@ static SHAPE_BIAS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPLAINABILITY: Shape = Shape {
@@ -2965,6 +2984,7 @@ static SHAPE_EXPLAINABILITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_METRICS_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_DATA_QUALITY: Shape = Shape {
@@ -2983,6 +3003,7 @@ static SHAPE_MODEL_DATA_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_QUALITY: Shape = Shape {
@@ -3001,6 +3022,7 @@ static SHAPE_MODEL_QUALITY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_STATUS_DETAILS: Shape = Shape {
@@ -3016,6 +3038,7 @@ static SHAPE_MODEL_PACKAGE_STATUS_DETAILS: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_PACKAGE_STATUS_ITEM: Shape = Shape {
@@ -3048,6 +3071,7 @@ static SHAPE_MODEL_PACKAGE_STATUS_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONFIG: Shape = Shape {
@@ -3063,6 +3087,7 @@ static SHAPE_SECURITY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM_SPECIFICATION: Shape = Shape {
@@ -3082,6 +3107,7 @@ static SHAPE_SOURCE_ALGORITHM_SPECIFICATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
@@ -3112,6 +3138,7 @@ static SHAPE_SOURCE_ALGORITHM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3140,6 +3167,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_SPECIFICATION: Shape = Shape {
@@ -3172,6 +3200,7 @@ static SHAPE_VALIDATION_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_PROFILE: Shape = Shape {
@@ -3195,6 +3224,7 @@ static SHAPE_VALIDATION_PROFILE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_JOB_DEFINITION: Shape = Shape {
@@ -3260,6 +3290,7 @@ static SHAPE_TRANSFORM_JOB_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_INPUT: Shape = Shape {
@@ -3301,6 +3332,7 @@ static SHAPE_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_SOURCE: Shape = Shape {
@@ -3311,6 +3343,7 @@ static SHAPE_DATA_SOURCE: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_DATA_SOURCE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_DATA_SOURCE: Shape = Shape {
@@ -3337,6 +3370,7 @@ static SHAPE_S3_DATA_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_OUTPUT: Shape = Shape {
@@ -3385,6 +3419,7 @@ static SHAPE_TRANSFORM_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM_RESOURCES: Shape = Shape {
@@ -3417,4 +3452,5 @@ static SHAPE_TRANSFORM_RESOURCES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

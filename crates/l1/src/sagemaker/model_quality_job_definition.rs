@@ -1707,6 +1707,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_RESOURCES: Shape = Shape {
@@ -1717,6 +1718,7 @@ static SHAPE_MONITORING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -1762,6 +1764,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_QUALITY_APP_SPECIFICATION: Shape = Shape {
@@ -1866,6 +1869,7 @@ static SHAPE_MODEL_QUALITY_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_QUALITY_BASELINE_CONFIG: Shape = Shape {
@@ -1889,6 +1893,7 @@ static SHAPE_MODEL_QUALITY_BASELINE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
@@ -1904,6 +1909,7 @@ static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MODEL_QUALITY_JOB_INPUT: Shape = Shape {
@@ -1928,6 +1934,7 @@ static SHAPE_MODEL_QUALITY_JOB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
@@ -2026,6 +2033,7 @@ static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_FORMAT: Shape = Shape {
@@ -2050,6 +2058,7 @@ static SHAPE_DATASET_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -2060,6 +2069,7 @@ static SHAPE_CSV: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_PROPERTY: Shape = Shape {
@@ -2070,6 +2080,7 @@ static SHAPE_JSON_PROPERTY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_INPUT: Shape = Shape {
@@ -2162,6 +2173,7 @@ static SHAPE_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_GROUND_TRUTH_S3_INPUT: Shape = Shape {
@@ -2177,6 +2189,7 @@ static SHAPE_MONITORING_GROUND_TRUTH_S3_INPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
@@ -2211,6 +2224,7 @@ static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT: Shape = Shape {
@@ -2221,6 +2235,7 @@ static SHAPE_MONITORING_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -2258,6 +2273,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -2282,6 +2298,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2328,6 +2345,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2342,6 +2360,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2370,4 +2389,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1845,6 +1845,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_EXECUTION_SUMMARY: Shape = Shape {
@@ -1927,6 +1928,7 @@ static SHAPE_MONITORING_EXECUTION_SUMMARY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_SCHEDULE_CONFIG: Shape = Shape {
@@ -1970,6 +1972,7 @@ static SHAPE_MONITORING_SCHEDULE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_JOB_DEFINITION: Shape = Shape {
@@ -2052,6 +2055,7 @@ static SHAPE_MONITORING_JOB_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASELINE_CONFIG: Shape = Shape {
@@ -2070,6 +2074,7 @@ static SHAPE_BASELINE_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
@@ -2085,6 +2090,7 @@ static SHAPE_CONSTRAINTS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATISTICS_RESOURCE: Shape = Shape {
@@ -2100,6 +2106,7 @@ static SHAPE_STATISTICS_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_APP_SPECIFICATION: Shape = Shape {
@@ -2177,6 +2184,7 @@ static SHAPE_MONITORING_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_INPUT: Shape = Shape {
@@ -2195,6 +2203,7 @@ static SHAPE_MONITORING_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
@@ -2257,6 +2266,7 @@ static SHAPE_BATCH_TRANSFORM_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_FORMAT: Shape = Shape {
@@ -2281,6 +2291,7 @@ static SHAPE_DATASET_FORMAT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CSV: Shape = Shape {
@@ -2291,6 +2302,7 @@ static SHAPE_CSV: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_PROPERTY: Shape = Shape {
@@ -2301,6 +2313,7 @@ static SHAPE_JSON_PROPERTY: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_INPUT: Shape = Shape {
@@ -2357,6 +2370,7 @@ static SHAPE_ENDPOINT_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
@@ -2391,6 +2405,7 @@ static SHAPE_MONITORING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_OUTPUT: Shape = Shape {
@@ -2401,6 +2416,7 @@ static SHAPE_MONITORING_OUTPUT: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -2438,6 +2454,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONITORING_RESOURCES: Shape = Shape {
@@ -2448,6 +2465,7 @@ static SHAPE_MONITORING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -2493,6 +2511,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -2517,6 +2536,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -2563,6 +2583,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2577,6 +2598,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
@@ -2615,6 +2637,7 @@ static SHAPE_SCHEDULE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2643,4 +2666,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

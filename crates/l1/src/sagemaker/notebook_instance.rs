@@ -756,6 +756,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_SERVICE_CONFIGURATION: Shape = Shape {
@@ -771,6 +772,7 @@ static SHAPE_INSTANCE_METADATA_SERVICE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -799,4 +801,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -243,6 +243,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTEBOOK_INSTANCE_LIFECYCLE_HOOK: Shape = Shape {
@@ -258,6 +259,7 @@ static SHAPE_NOTEBOOK_INSTANCE_LIFECYCLE_HOOK: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -286,4 +288,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -480,6 +480,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_APP_CONFIG: Shape = Shape {
@@ -521,6 +522,7 @@ static SHAPE_PARTNER_APP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTNER_APP_MAINTENANCE_CONFIG: Shape = Shape {
@@ -536,6 +538,7 @@ static SHAPE_PARTNER_APP_MAINTENANCE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -564,4 +567,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

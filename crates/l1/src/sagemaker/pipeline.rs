@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty};
+use stackwright_core::facts::{
+    Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::Value;
 
@@ -346,6 +348,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
@@ -359,6 +362,7 @@ static SHAPE_PARALLELISM_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PIPELINE_DEFINITION: Shape = Shape {
@@ -377,6 +381,21 @@ static SHAPE_PIPELINE_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/PipelineDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PipelineDefinitionBody"]),
+                Check::Required(&["PipelineDefinitionBody"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PipelineDefinitionS3Location"]),
+                Check::Required(&["PipelineDefinitionS3Location"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -407,6 +426,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -435,4 +455,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

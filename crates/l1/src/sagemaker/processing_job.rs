@@ -1509,6 +1509,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APP_SPECIFICATION: Shape = Shape {
@@ -1566,6 +1567,7 @@ static SHAPE_APP_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPERIMENT_CONFIG: Shape = Shape {
@@ -1612,6 +1614,7 @@ static SHAPE_EXPERIMENT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIG: Shape = Shape {
@@ -1636,6 +1639,7 @@ static SHAPE_NETWORK_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1682,6 +1686,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_INPUTS_OBJECT: Shape = Shape {
@@ -1712,6 +1717,7 @@ static SHAPE_PROCESSING_INPUTS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_DEFINITION: Shape = Shape {
@@ -1759,6 +1765,7 @@ static SHAPE_DATASET_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATHENA_DATASET_DEFINITION: Shape = Shape {
@@ -1848,6 +1855,7 @@ static SHAPE_ATHENA_DATASET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDSHIFT_DATASET_DEFINITION: Shape = Shape {
@@ -1949,6 +1957,7 @@ static SHAPE_REDSHIFT_DATASET_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT: Shape = Shape {
@@ -2013,6 +2022,7 @@ static SHAPE_S3_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_OUTPUT_CONFIG: Shape = Shape {
@@ -2045,6 +2055,7 @@ static SHAPE_PROCESSING_OUTPUT_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_OUTPUTS_OBJECT: Shape = Shape {
@@ -2075,6 +2086,7 @@ static SHAPE_PROCESSING_OUTPUTS_OBJECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEATURE_STORE_OUTPUT: Shape = Shape {
@@ -2089,6 +2101,7 @@ static SHAPE_FEATURE_STORE_OUTPUT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT: Shape = Shape {
@@ -2126,6 +2139,7 @@ static SHAPE_S3_OUTPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROCESSING_RESOURCES: Shape = Shape {
@@ -2136,6 +2150,7 @@ static SHAPE_PROCESSING_RESOURCES: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLUSTER_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLUSTER_CONFIG: Shape = Shape {
@@ -2297,6 +2312,7 @@ static SHAPE_CLUSTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOPPING_CONDITION: Shape = Shape {
@@ -2311,6 +2327,7 @@ static SHAPE_STOPPING_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2339,4 +2356,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

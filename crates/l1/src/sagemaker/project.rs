@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -529,6 +530,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ServiceCatalogProvisioningDetails"]),
+            Check::Required(&["TemplateProviderDetails"]),
+        ]),
+    }],
 };
 
 static SHAPE_SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Shape = Shape {
@@ -552,6 +562,7 @@ static SHAPE_SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_CATALOG_PROVISIONING_DETAILS: Shape = Shape {
@@ -602,6 +613,7 @@ static SHAPE_SERVICE_CATALOG_PROVISIONING_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
@@ -630,6 +642,7 @@ static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -658,6 +671,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
@@ -667,6 +681,12 @@ static SHAPE_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_CFN_TEMPLATE_PROVIDER_DETAIL),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TemplateProviderDetail",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["CfnTemplateProviderDetail"])]),
     }],
 };
 
@@ -722,6 +742,7 @@ static SHAPE_CFN_TEMPLATE_PROVIDER_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CFN_STACK_PARAMETER: Shape = Shape {
@@ -747,4 +768,5 @@ static SHAPE_CFN_STACK_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1193,6 +1193,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OWNERSHIP_SETTINGS: Shape = Shape {
@@ -1207,6 +1208,7 @@ static SHAPE_OWNERSHIP_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_SETTINGS: Shape = Shape {
@@ -1293,6 +1295,7 @@ static SHAPE_SPACE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -1303,6 +1306,7 @@ static SHAPE_SPACE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_RESOURCE_SPEC),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -1421,6 +1425,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM: Shape = Shape {
@@ -1445,6 +1450,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM: Shape = Shape {
@@ -1460,6 +1466,7 @@ static SHAPE_EFS_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM: Shape = Shape {
@@ -1475,6 +1482,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM: Shape = Shape {
@@ -1490,6 +1498,7 @@ static SHAPE_S3_FILE_SYSTEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -1517,6 +1526,7 @@ static SHAPE_SPACE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -1531,6 +1541,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -1565,6 +1576,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -1614,6 +1626,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -1649,6 +1662,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -1659,6 +1673,7 @@ static SHAPE_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -1673,6 +1688,7 @@ static SHAPE_EBS_STORAGE_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SPACE_SHARING_SETTINGS: Shape = Shape {
@@ -1686,6 +1702,7 @@ static SHAPE_SPACE_SHARING_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1714,4 +1731,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -465,6 +465,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_ARTIFACT: Shape = Shape {
@@ -490,6 +491,7 @@ static SHAPE_TRIAL_COMPONENT_ARTIFACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_METADATA_PROPERTIES: Shape = Shape {
@@ -536,6 +538,7 @@ static SHAPE_METADATA_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_PARAMETER_VALUE: Shape = Shape {
@@ -557,6 +560,7 @@ static SHAPE_TRIAL_COMPONENT_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRIAL_COMPONENT_STATUS: Shape = Shape {
@@ -582,6 +586,7 @@ static SHAPE_TRIAL_COMPONENT_STATUS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -610,4 +615,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

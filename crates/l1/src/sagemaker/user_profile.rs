@@ -1352,6 +1352,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1380,6 +1381,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTINGS: Shape = Shape {
@@ -1514,6 +1516,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
@@ -1576,6 +1579,7 @@ static SHAPE_CODE_EDITOR_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_IMAGE: Shape = Shape {
@@ -1611,6 +1615,7 @@ static SHAPE_CUSTOM_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SPEC: Shape = Shape {
@@ -1856,6 +1861,7 @@ static SHAPE_RESOURCE_SPEC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1880,6 +1886,7 @@ static SHAPE_CUSTOM_FILE_SYSTEM_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1908,6 +1915,7 @@ static SHAPE_EFS_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1936,6 +1944,7 @@ static SHAPE_F_SX_LUSTRE_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
@@ -1963,6 +1972,7 @@ static SHAPE_S3_FILE_SYSTEM_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
@@ -1989,6 +1999,7 @@ static SHAPE_CUSTOM_POSIX_USER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
@@ -2072,6 +2083,7 @@ static SHAPE_JUPYTER_LAB_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REPOSITORY: Shape = Shape {
@@ -2086,6 +2098,7 @@ static SHAPE_CODE_REPOSITORY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EMR_SETTINGS: Shape = Shape {
@@ -2132,6 +2145,7 @@ static SHAPE_EMR_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
@@ -2166,6 +2180,7 @@ static SHAPE_JUPYTER_SERVER_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
@@ -2215,6 +2230,7 @@ static SHAPE_KERNEL_GATEWAY_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
@@ -2239,6 +2255,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_APP_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHARING_SETTINGS: Shape = Shape {
@@ -2276,6 +2293,7 @@ static SHAPE_SHARING_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
@@ -2286,6 +2304,7 @@ static SHAPE_DEFAULT_SPACE_STORAGE_SETTINGS: Shape = Shape {
         ty: Ty::Object(&SHAPE_DEFAULT_EBS_STORAGE_SETTINGS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
@@ -2312,6 +2331,7 @@ static SHAPE_DEFAULT_EBS_STORAGE_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
@@ -2591,6 +2611,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
@@ -2626,4 +2647,5 @@ static SHAPE_HIDDEN_SAGE_MAKER_IMAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -469,6 +469,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_CONFIG: Shape = Shape {
@@ -497,6 +498,7 @@ static SHAPE_COGNITO_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_CONFIG: Shape = Shape {
@@ -617,6 +619,7 @@ static SHAPE_OIDC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
@@ -642,6 +645,7 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -670,6 +674,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
@@ -727,4 +732,5 @@ static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -412,6 +412,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MEMBER_DEFINITION: Shape = Shape {
@@ -430,6 +431,7 @@ static SHAPE_MEMBER_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_MEMBER_DEFINITION: Shape = Shape {
@@ -466,6 +468,7 @@ static SHAPE_COGNITO_MEMBER_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OIDC_MEMBER_DEFINITION: Shape = Shape {
@@ -489,6 +492,7 @@ static SHAPE_OIDC_MEMBER_DEFINITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -502,6 +506,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -530,4 +535,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1080,6 +1080,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FLEXIBLE_TIME_WINDOW: Shape = Shape {
@@ -1105,6 +1106,7 @@ static SHAPE_FLEXIBLE_TIME_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -1183,6 +1185,7 @@ static SHAPE_TARGET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
@@ -1198,6 +1201,7 @@ static SHAPE_DEAD_LETTER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ECS_PARAMETERS: Shape = Shape {
@@ -1355,6 +1359,7 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
@@ -1391,6 +1396,7 @@ static SHAPE_CAPACITY_PROVIDER_STRATEGY_ITEM: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -1401,6 +1407,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AWS_VPC_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
@@ -1454,6 +1461,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
@@ -1478,6 +1486,7 @@ static SHAPE_PLACEMENT_CONSTRAINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
@@ -1502,6 +1511,7 @@ static SHAPE_PLACEMENT_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_PARAMETERS: Shape = Shape {
@@ -1531,6 +1541,7 @@ static SHAPE_EVENT_BRIDGE_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
@@ -1545,6 +1556,7 @@ static SHAPE_KINESIS_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_POLICY: Shape = Shape {
@@ -1571,6 +1583,7 @@ static SHAPE_RETRY_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
@@ -1590,6 +1603,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
@@ -1617,6 +1631,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQS_PARAMETERS: Shape = Shape {
@@ -1631,4 +1646,5 @@ static SHAPE_SQS_PARAMETERS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

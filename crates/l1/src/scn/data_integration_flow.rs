@@ -939,6 +939,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_SOURCE: Shape = Shape {
@@ -977,6 +978,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1000,6 +1002,7 @@ static SHAPE_DATASET_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_OPTIONS: Shape = Shape {
@@ -1027,6 +1030,7 @@ static SHAPE_DATASET_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEDUPE_STRATEGY: Shape = Shape {
@@ -1048,6 +1052,7 @@ static SHAPE_DEDUPE_STRATEGY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION: Shape = Shape {
@@ -1067,6 +1072,7 @@ static SHAPE_FIELD_PRIORITY_DEDUPE_STRATEGY_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_PRIORITY_DEDUPE_FIELD: Shape = Shape {
@@ -1093,6 +1099,7 @@ static SHAPE_FIELD_PRIORITY_DEDUPE_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1127,6 +1134,7 @@ static SHAPE_S3_SOURCE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_OPTIONS: Shape = Shape {
@@ -1140,6 +1148,7 @@ static SHAPE_S3_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1166,6 +1175,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_TARGET: Shape = Shape {
@@ -1187,6 +1197,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATASET_TARGET_CONFIGURATION: Shape = Shape {
@@ -1210,6 +1221,7 @@ static SHAPE_DATASET_TARGET_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_INTEGRATION_FLOW_TRANSFORMATION: Shape = Shape {
@@ -1231,6 +1243,7 @@ static SHAPE_DATA_INTEGRATION_FLOW_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_TRANSFORMATION_CONFIGURATION: Shape = Shape {
@@ -1245,4 +1258,5 @@ static SHAPE_SQL_TRANSFORMATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

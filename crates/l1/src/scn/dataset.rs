@@ -588,6 +588,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_SPEC: Shape = Shape {
@@ -607,6 +608,7 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_PARTITION_FIELD: Shape = Shape {
@@ -630,6 +632,7 @@ static SHAPE_DATA_LAKE_DATASET_PARTITION_FIELD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSFORM: Shape = Shape {
@@ -643,6 +646,7 @@ static SHAPE_TRANSFORM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -690,6 +694,7 @@ static SHAPE_SCHEMA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_SCHEMA_FIELD: Shape = Shape {
@@ -722,6 +727,7 @@ static SHAPE_DATA_LAKE_DATASET_SCHEMA_FIELD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_LAKE_DATASET_PRIMARY_KEY_FIELD: Shape = Shape {
@@ -737,6 +743,7 @@ static SHAPE_DATA_LAKE_DATASET_PRIMARY_KEY_FIELD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -763,4 +770,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

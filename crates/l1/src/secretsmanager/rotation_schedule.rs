@@ -351,6 +351,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_SECRET_ROTATION_METADATA_ITEM: Shape = Shape {
@@ -369,6 +370,7 @@ static SHAPE_EXTERNAL_SECRET_ROTATION_METADATA_ITEM: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOSTED_ROTATION_LAMBDA: Shape = Shape {
@@ -441,6 +443,7 @@ static SHAPE_HOSTED_ROTATION_LAMBDA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROTATION_RULES: Shape = Shape {
@@ -465,4 +468,5 @@ static SHAPE_ROTATION_RULES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

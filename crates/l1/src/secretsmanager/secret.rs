@@ -333,6 +333,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GENERATE_SECRET_STRING: Shape = Shape {
@@ -399,6 +400,7 @@ static SHAPE_GENERATE_SECRET_STRING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA_REGION: Shape = Shape {
@@ -417,6 +419,7 @@ static SHAPE_REPLICA_REGION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -443,4 +446,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

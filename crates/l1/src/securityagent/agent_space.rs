@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -806,6 +807,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_RESOURCES: Shape = Shape {
@@ -878,6 +880,7 @@ static SHAPE_AWS_RESOURCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -912,6 +915,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CODE_REVIEW_SETTINGS: Shape = Shape {
@@ -930,6 +934,7 @@ static SHAPE_CODE_REVIEW_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATED_RESOURCE: Shape = Shape {
@@ -953,6 +958,7 @@ static SHAPE_INTEGRATED_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_RESOURCE: Shape = Shape {
@@ -1007,6 +1013,30 @@ static SHAPE_PROVIDER_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "one-of",
+            source: "oneOf at #/definitions/ProviderResource/allOf/0",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["GitHubRepository"]),
+                Check::Required(&["GitLabRepository"]),
+                Check::Required(&["BitbucketRepository"]),
+                Check::Required(&["ConfluenceDocument"]),
+            ]),
+        },
+        Constraint {
+            rule: "one-of",
+            source: "oneOf at #/definitions/ProviderResource/allOf/1",
+            description: "",
+            check: Check::OneOf(&[
+                Check::Required(&["GitHubCapabilities"]),
+                Check::Required(&["GitLabCapabilities"]),
+                Check::Required(&["BitbucketCapabilities"]),
+                Check::Required(&["ConfluenceCapabilities"]),
+            ]),
+        },
+    ],
 };
 
 static SHAPE_BITBUCKET_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -1025,6 +1055,7 @@ static SHAPE_BITBUCKET_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BITBUCKET_REPOSITORY_RESOURCE: Shape = Shape {
@@ -1043,6 +1074,7 @@ static SHAPE_BITBUCKET_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -1067,6 +1099,7 @@ static SHAPE_CONFLUENCE_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_DOCUMENT_RESOURCE: Shape = Shape {
@@ -1091,6 +1124,7 @@ static SHAPE_CONFLUENCE_DOCUMENT_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -1109,6 +1143,7 @@ static SHAPE_GIT_HUB_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_REPOSITORY_RESOURCE: Shape = Shape {
@@ -1127,6 +1162,7 @@ static SHAPE_GIT_HUB_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_CAPABILITIES_RESOURCE: Shape = Shape {
@@ -1145,6 +1181,7 @@ static SHAPE_GIT_LAB_CAPABILITIES_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_REPOSITORY_RESOURCE: Shape = Shape {
@@ -1163,6 +1200,7 @@ static SHAPE_GIT_LAB_REPOSITORY_RESOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1189,4 +1227,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -575,6 +575,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER_INPUT: Shape = Shape {
@@ -605,6 +606,7 @@ static SHAPE_PROVIDER_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BITBUCKET_INPUT: Shape = Shape {
@@ -635,6 +637,7 @@ static SHAPE_BITBUCKET_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFLUENCE_INPUT: Shape = Shape {
@@ -665,6 +668,7 @@ static SHAPE_CONFLUENCE_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_HUB_INPUT: Shape = Shape {
@@ -701,6 +705,7 @@ static SHAPE_GIT_HUB_INPUT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GIT_LAB_INPUT: Shape = Shape {
@@ -734,6 +739,7 @@ static SHAPE_GIT_LAB_INPUT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -760,4 +766,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -311,6 +311,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_REQUIREMENT: Shape = Shape {
@@ -362,6 +363,7 @@ static SHAPE_SECURITY_REQUIREMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -388,4 +390,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1106,6 +1107,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_ACTION: Shape = Shape {
@@ -1127,6 +1129,7 @@ static SHAPE_AUTOMATION_RULES_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE: Shape = Shape {
@@ -1232,6 +1235,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTE_UPDATE: Shape = Shape {
@@ -1258,6 +1262,7 @@ static SHAPE_NOTE_UPDATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATED_FINDING: Shape = Shape {
@@ -1286,6 +1291,7 @@ static SHAPE_RELATED_FINDING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEVERITY_UPDATE: Shape = Shape {
@@ -1317,6 +1323,7 @@ static SHAPE_SEVERITY_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_UPDATE: Shape = Shape {
@@ -1330,6 +1337,7 @@ static SHAPE_WORKFLOW_UPDATE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FILTERS: Shape = Shape {
@@ -1826,6 +1834,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -1857,6 +1866,7 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -1881,6 +1891,15 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/NumberFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Eq"]),
+            Check::AnyOf(&[Check::Required(&["Gte"]), Check::Required(&["Lte"])]),
+        ]),
+    }],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -1915,6 +1934,15 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/DateFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DateRange"]),
+            Check::AllOf(&[Check::Required(&["Start"]), Check::Required(&["End"])]),
+        ]),
+    }],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -1936,6 +1964,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -1966,4 +1995,5 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -1332,6 +1332,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_ACTION_V2: Shape = Shape {
@@ -1359,6 +1360,7 @@ static SHAPE_AUTOMATION_RULES_ACTION_V2: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXTERNAL_INTEGRATION_CONFIGURATION: Shape = Shape {
@@ -1372,6 +1374,7 @@ static SHAPE_EXTERNAL_INTEGRATION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2: Shape = Shape {
@@ -1399,6 +1402,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE_V2: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRITERIA: Shape = Shape {
@@ -1409,6 +1413,7 @@ static SHAPE_CRITERIA: Shape = Shape {
         ty: Ty::Object(&SHAPE_OCSF_FINDING_FILTERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_FINDING_FILTERS: Shape = Shape {
@@ -1435,6 +1440,7 @@ static SHAPE_OCSF_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPOSITE_FILTER: Shape = Shape {
@@ -1525,6 +1531,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_BOOLEAN_FILTER: Shape = Shape {
@@ -1550,6 +1557,7 @@ static SHAPE_OCSF_BOOLEAN_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_FILTER: Shape = Shape {
@@ -1560,6 +1568,7 @@ static SHAPE_BOOLEAN_FILTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_DATE_FILTER: Shape = Shape {
@@ -1586,6 +1595,7 @@ static SHAPE_OCSF_DATE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -1620,6 +1630,7 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -1641,6 +1652,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_MAP_FILTER: Shape = Shape {
@@ -1662,6 +1674,7 @@ static SHAPE_OCSF_MAP_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -1697,6 +1710,7 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_NUMBER_FILTER: Shape = Shape {
@@ -1724,6 +1738,7 @@ static SHAPE_OCSF_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -1748,6 +1763,7 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OCSF_STRING_FILTER: Shape = Shape {
@@ -1802,6 +1818,7 @@ static SHAPE_OCSF_STRING_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -1833,4 +1850,5 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

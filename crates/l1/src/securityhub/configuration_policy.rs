@@ -461,6 +461,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY: Shape = Shape {
@@ -471,6 +472,7 @@ static SHAPE_POLICY: Shape = Shape {
         ty: Ty::Object(&SHAPE_SECURITY_HUB_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_HUB_POLICY: Shape = Shape {
@@ -506,6 +508,7 @@ static SHAPE_SECURITY_HUB_POLICY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
@@ -560,6 +563,7 @@ static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SECURITY_CONTROL_CUSTOM_PARAMETER: Shape = Shape {
@@ -586,6 +590,7 @@ static SHAPE_SECURITY_CONTROL_CUSTOM_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -607,6 +612,7 @@ static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_VALUE: Shape = Shape {
@@ -697,4 +703,5 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

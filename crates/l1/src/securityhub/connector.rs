@@ -394,6 +394,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -404,6 +405,7 @@ static SHAPE_PROVIDER: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_PROVIDER_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -437,6 +439,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -467,4 +470,5 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

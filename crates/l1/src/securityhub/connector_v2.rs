@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -501,6 +502,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVIDER: Shape = Shape {
@@ -525,6 +527,22 @@ static SHAPE_PROVIDER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Provider",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["JiraCloud"]),
+                Check::Required(&["JiraCloud"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ServiceNow"]),
+                Check::Required(&["ServiceNow"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Azure"]), Check::Required(&["Azure"])]),
+        ]),
+    }],
 };
 
 static SHAPE_JIRA_CLOUD_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -539,6 +557,7 @@ static SHAPE_JIRA_CLOUD_PROVIDER_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVICE_NOW_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -566,6 +585,7 @@ static SHAPE_SERVICE_NOW_PROVIDER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
@@ -599,6 +619,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
@@ -629,4 +650,5 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -193,6 +193,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_SCANNING: Shape = Shape {
@@ -206,4 +207,5 @@ static SHAPE_NETWORK_SCANNING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

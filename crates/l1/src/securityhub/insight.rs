@@ -1000,6 +1000,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
@@ -2462,6 +2463,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STRING_FILTER: Shape = Shape {
@@ -2487,6 +2489,7 @@ static SHAPE_STRING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NUMBER_FILTER: Shape = Shape {
@@ -2511,6 +2514,7 @@ static SHAPE_NUMBER_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_FILTER: Shape = Shape {
@@ -2545,6 +2549,7 @@ static SHAPE_DATE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATE_RANGE: Shape = Shape {
@@ -2566,6 +2571,7 @@ static SHAPE_DATE_RANGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KEYWORD_FILTER: Shape = Shape {
@@ -2580,6 +2586,7 @@ static SHAPE_KEYWORD_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_IP_FILTER: Shape = Shape {
@@ -2594,6 +2601,7 @@ static SHAPE_IP_FILTER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAP_FILTER: Shape = Shape {
@@ -2629,6 +2637,7 @@ static SHAPE_MAP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOOLEAN_FILTER: Shape = Shape {
@@ -2639,4 +2648,5 @@ static SHAPE_BOOLEAN_FILTER: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -6,7 +6,7 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::resource::{Props, Resolve, Resolved, ResourceProps, ToExpr};
 use stackwright_core::value::{Literal, Value};
 
@@ -239,6 +239,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["SecurityControlId"]),
+            Check::Required(&["SecurityControlArn"]),
+        ]),
+    }],
 };
 
 static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
@@ -260,6 +269,7 @@ static SHAPE_PARAMETER_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARAMETER_VALUE: Shape = Shape {
@@ -341,4 +351,19 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ParameterValue",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["Boolean"]),
+            Check::Required(&["Double"]),
+            Check::Required(&["Enum"]),
+            Check::Required(&["EnumList"]),
+            Check::Required(&["Integer"]),
+            Check::Required(&["IntegerList"]),
+            Check::Required(&["String"]),
+            Check::Required(&["StringList"]),
+        ]),
+    }],
 };

@@ -171,6 +171,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STANDARDS_CONTROL: Shape = Shape {
@@ -192,4 +193,5 @@ static SHAPE_STANDARDS_CONTROL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -354,6 +354,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -364,6 +365,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
@@ -387,6 +389,7 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXPIRATION: Shape = Shape {
@@ -400,6 +403,7 @@ static SHAPE_EXPIRATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRANSITIONS: Shape = Shape {
@@ -421,6 +425,7 @@ static SHAPE_TRANSITIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
@@ -452,6 +457,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -478,4 +484,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

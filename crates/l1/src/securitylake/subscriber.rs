@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -458,6 +459,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE: Shape = Shape {
@@ -476,6 +478,15 @@ static SHAPE_SOURCE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Source",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["AwsLogSource"]),
+            Check::Required(&["CustomLogSource"]),
+        ]),
+    }],
 };
 
 static SHAPE_AWS_LOG_SOURCE: Shape = Shape {
@@ -497,6 +508,7 @@ static SHAPE_AWS_LOG_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_LOG_SOURCE: Shape = Shape {
@@ -525,6 +537,7 @@ static SHAPE_CUSTOM_LOG_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SUBSCRIBER_IDENTITY: Shape = Shape {
@@ -551,6 +564,7 @@ static SHAPE_SUBSCRIBER_IDENTITY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -577,4 +591,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

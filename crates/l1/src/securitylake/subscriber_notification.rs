@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -254,6 +256,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -272,6 +275,15 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/NotificationConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["HttpsNotificationConfiguration"]),
+            Check::Required(&["SqsNotificationConfiguration"]),
+        ]),
+    }],
 };
 
 static SHAPE_HTTPS_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -317,4 +329,5 @@ static SHAPE_HTTPS_NOTIFICATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

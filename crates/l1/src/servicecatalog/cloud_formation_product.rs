@@ -657,6 +657,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_ARTIFACT_PROPERTIES: Shape = Shape {
@@ -703,6 +704,7 @@ static SHAPE_PROVISIONING_ARTIFACT_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONNECTION: Shape = Shape {
@@ -724,6 +726,7 @@ static SHAPE_SOURCE_CONNECTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_PARAMETERS: Shape = Shape {
@@ -734,6 +737,7 @@ static SHAPE_CONNECTION_PARAMETERS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CODE_STAR_PARAMETERS),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE_STAR_PARAMETERS: Shape = Shape {
@@ -783,6 +787,7 @@ static SHAPE_CODE_STAR_PARAMETERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -811,4 +816,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

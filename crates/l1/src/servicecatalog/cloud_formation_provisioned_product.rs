@@ -481,6 +481,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
@@ -506,6 +507,7 @@ static SHAPE_PROVISIONING_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
@@ -587,6 +589,7 @@ static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -615,4 +618,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

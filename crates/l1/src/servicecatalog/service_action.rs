@@ -266,6 +266,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFINITION_PARAMETER: Shape = Shape {
@@ -291,4 +292,5 @@ static SHAPE_DEFINITION_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

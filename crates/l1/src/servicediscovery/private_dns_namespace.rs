@@ -320,6 +320,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTIES: Shape = Shape {
@@ -330,6 +331,7 @@ static SHAPE_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE: Shape = Shape {
@@ -340,6 +342,7 @@ static SHAPE_PRIVATE_DNS_PROPERTIES_MUTABLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOA: Shape = Shape {
@@ -354,6 +357,7 @@ static SHAPE_SOA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -380,4 +384,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -308,6 +308,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROPERTIES: Shape = Shape {
@@ -318,6 +319,7 @@ static SHAPE_PROPERTIES: Shape = Shape {
         ty: Ty::Object(&SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE: Shape = Shape {
@@ -328,6 +330,7 @@ static SHAPE_PUBLIC_DNS_PROPERTIES_MUTABLE: Shape = Shape {
         ty: Ty::Object(&SHAPE_SOA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOA: Shape = Shape {
@@ -342,6 +345,7 @@ static SHAPE_SOA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -368,4 +372,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

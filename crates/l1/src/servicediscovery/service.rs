@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -543,6 +544,20 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("HealthCheckConfig", &["HealthCheckCustomConfig"]),
+        },
+        Constraint {
+            rule: "dependent-excluded",
+            source: "dependentExcluded at #",
+            description: "",
+            check: Check::DependentExcluded("HealthCheckCustomConfig", &["HealthCheckConfig"]),
+        },
+    ],
 };
 
 static SHAPE_DNS_CONFIG: Shape = Shape {
@@ -579,6 +594,7 @@ static SHAPE_DNS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DNS_RECORD: Shape = Shape {
@@ -604,6 +620,7 @@ static SHAPE_DNS_RECORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -639,6 +656,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CUSTOM_CONFIG: Shape = Shape {
@@ -653,6 +671,7 @@ static SHAPE_HEALTH_CHECK_CUSTOM_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -679,4 +698,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -621,6 +621,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVING_OPTIONS: Shape = Shape {
@@ -631,6 +632,7 @@ static SHAPE_ARCHIVING_OPTIONS: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
@@ -662,6 +664,7 @@ static SHAPE_DELIVERY_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
@@ -675,6 +678,7 @@ static SHAPE_REPUTATION_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SENDING_OPTIONS: Shape = Shape {
@@ -688,6 +692,7 @@ static SHAPE_SENDING_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SUPPRESSION_OPTIONS: Shape = Shape {
@@ -714,6 +719,7 @@ static SHAPE_SUPPRESSION_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_OPTIONS: Shape = Shape {
@@ -724,6 +730,7 @@ static SHAPE_VALIDATION_OPTIONS: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONDITION_THRESHOLD),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION_THRESHOLD: Shape = Shape {
@@ -745,6 +752,7 @@ static SHAPE_CONDITION_THRESHOLD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OVERALL_CONFIDENCE_THRESHOLD: Shape = Shape {
@@ -758,6 +766,7 @@ static SHAPE_OVERALL_CONFIDENCE_THRESHOLD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -784,6 +793,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACKING_OPTIONS: Shape = Shape {
@@ -805,6 +815,7 @@ static SHAPE_TRACKING_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VDM_OPTIONS: Shape = Shape {
@@ -823,6 +834,7 @@ static SHAPE_VDM_OPTIONS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_OPTIONS: Shape = Shape {
@@ -836,6 +848,7 @@ static SHAPE_DASHBOARD_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDIAN_OPTIONS: Shape = Shape {
@@ -849,4 +862,5 @@ static SHAPE_GUARDIAN_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -388,6 +388,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DESTINATION: Shape = Shape {
@@ -444,6 +445,7 @@ static SHAPE_EVENT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
@@ -459,6 +461,7 @@ static SHAPE_CLOUD_WATCH_DESTINATION: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
@@ -503,6 +506,7 @@ static SHAPE_DIMENSION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_BRIDGE_DESTINATION: Shape = Shape {
@@ -518,6 +522,7 @@ static SHAPE_EVENT_BRIDGE_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
@@ -536,6 +541,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_DESTINATION: Shape = Shape {
@@ -551,4 +557,5 @@ static SHAPE_SNS_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -220,6 +220,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -246,6 +247,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOPIC: Shape = Shape {
@@ -287,4 +289,5 @@ static SHAPE_TOPIC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -427,6 +427,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_SET_ATTRIBUTES: Shape = Shape {
@@ -437,6 +438,7 @@ static SHAPE_CONFIGURATION_SET_ATTRIBUTES: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DKIM_ATTRIBUTES: Shape = Shape {
@@ -447,6 +449,7 @@ static SHAPE_DKIM_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_DKIM_SIGNING_ATTRIBUTES: Shape = Shape {
@@ -474,6 +477,7 @@ static SHAPE_DKIM_SIGNING_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FEEDBACK_ATTRIBUTES: Shape = Shape {
@@ -484,6 +488,7 @@ static SHAPE_FEEDBACK_ATTRIBUTES: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
@@ -505,6 +510,7 @@ static SHAPE_MAIL_FROM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -531,4 +537,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -620,6 +621,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_POINT_CONFIGURATION: Shape = Shape {
@@ -654,6 +656,25 @@ static SHAPE_INGRESS_POINT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressPointConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SmtpPassword"]),
+                Check::Required(&["SmtpPassword"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TlsAuthConfiguration"]),
+                Check::Required(&["TlsAuthConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TLS_AUTH_CONFIGURATION: Shape = Shape {
@@ -664,6 +685,7 @@ static SHAPE_TLS_AUTH_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TRUST_STORE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TRUST_STORE: Shape = Shape {
@@ -703,6 +725,7 @@ static SHAPE_TRUST_STORE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -721,6 +744,21 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/NetworkConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PublicNetworkConfiguration"]),
+                Check::Required(&["PublicNetworkConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PrivateNetworkConfiguration"]),
+                Check::Required(&["PrivateNetworkConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_PUBLIC_NETWORK_CONFIGURATION: Shape = Shape {
@@ -731,6 +769,7 @@ static SHAPE_PUBLIC_NETWORK_CONFIGURATION: Shape = Shape {
         ty: Ty::Json,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_NETWORK_CONFIGURATION: Shape = Shape {
@@ -744,6 +783,7 @@ static SHAPE_PRIVATE_NETWORK_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -770,4 +810,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -261,6 +262,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELAY_AUTHENTICATION: Shape = Shape {
@@ -284,6 +286,21 @@ static SHAPE_RELAY_AUTHENTICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RelayAuthentication",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SecretArn"]),
+                Check::Required(&["SecretArn"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoAuthentication"]),
+                Check::Required(&["NoAuthentication"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -310,4 +327,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -2076,6 +2077,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -2138,6 +2140,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -2216,6 +2219,46 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleAction",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Drop"]), Check::Required(&["Drop"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Relay"]), Check::Required(&["Relay"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Archive"]), Check::Required(&["Archive"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["WriteToS3"]),
+                Check::Required(&["WriteToS3"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Send"]), Check::Required(&["Send"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AddHeader"]),
+                Check::Required(&["AddHeader"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ReplaceRecipient"]),
+                Check::Required(&["ReplaceRecipient"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DeliverToMailbox"]),
+                Check::Required(&["DeliverToMailbox"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DeliverToQBusiness"]),
+                Check::Required(&["DeliverToQBusiness"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["PublishToSns"]),
+                Check::Required(&["PublishToSns"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Bounce"]), Check::Required(&["Bounce"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["InvokeLambda"]),
+                Check::Required(&["InvokeLambda"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RELAY_ACTION: Shape = Shape {
@@ -2251,6 +2294,7 @@ static SHAPE_RELAY_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARCHIVE_ACTION: Shape = Shape {
@@ -2277,6 +2321,7 @@ static SHAPE_ARCHIVE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -2336,6 +2381,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SEND_ACTION: Shape = Shape {
@@ -2362,6 +2408,7 @@ static SHAPE_SEND_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
@@ -2389,6 +2436,7 @@ static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLACE_RECIPIENT_ACTION: Shape = Shape {
@@ -2413,6 +2461,7 @@ static SHAPE_REPLACE_RECIPIENT_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DELIVER_TO_MAILBOX_ACTION: Shape = Shape {
@@ -2450,6 +2499,7 @@ static SHAPE_DELIVER_TO_MAILBOX_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELIVER_TO_Q_BUSINESS_ACTION: Shape = Shape {
@@ -2498,6 +2548,7 @@ static SHAPE_DELIVER_TO_Q_BUSINESS_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -2555,6 +2606,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOUNCE_ACTION: Shape = Shape {
@@ -2636,6 +2688,7 @@ static SHAPE_BOUNCE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INVOKE_LAMBDA_ACTION: Shape = Shape {
@@ -2692,6 +2745,7 @@ static SHAPE_INVOKE_LAMBDA_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_CONDITION: Shape = Shape {
@@ -2734,6 +2788,37 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanExpression"]),
+                Check::Required(&["BooleanExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringExpression"]),
+                Check::Required(&["StringExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NumberExpression"]),
+                Check::Required(&["NumberExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IpExpression"]),
+                Check::Required(&["IpExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["VerdictExpression"]),
+                Check::Required(&["VerdictExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DmarcExpression"]),
+                Check::Required(&["DmarcExpression"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_BOOLEAN_EXPRESSION: Shape = Shape {
@@ -2755,6 +2840,7 @@ static SHAPE_RULE_BOOLEAN_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_BOOLEAN_TO_EVALUATE: Shape = Shape {
@@ -2782,6 +2868,25 @@ static SHAPE_RULE_BOOLEAN_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleBooleanToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IsInAddressList"]),
+                Check::Required(&["IsInAddressList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANALYSIS: Shape = Shape {
@@ -2808,6 +2913,7 @@ static SHAPE_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_IS_IN_ADDRESS_LIST: Shape = Shape {
@@ -2838,6 +2944,7 @@ static SHAPE_RULE_IS_IN_ADDRESS_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STRING_EXPRESSION: Shape = Shape {
@@ -2884,6 +2991,7 @@ static SHAPE_RULE_STRING_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_STRING_TO_EVALUATE: Shape = Shape {
@@ -2941,6 +3049,29 @@ static SHAPE_RULE_STRING_TO_EVALUATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleStringToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["MimeHeaderAttribute"]),
+                Check::Required(&["MimeHeaderAttribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ClientCertificateAttribute"]),
+                Check::Required(&["ClientCertificateAttribute"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_NUMBER_EXPRESSION: Shape = Shape {
@@ -2975,6 +3106,7 @@ static SHAPE_RULE_NUMBER_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_NUMBER_TO_EVALUATE: Shape = Shape {
@@ -2987,6 +3119,15 @@ static SHAPE_RULE_NUMBER_TO_EVALUATE: Shape = Shape {
             allowed: &["MESSAGE_SIZE"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleNumberToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -3029,6 +3170,7 @@ static SHAPE_RULE_IP_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_IP_TO_EVALUATE: Shape = Shape {
@@ -3041,6 +3183,15 @@ static SHAPE_RULE_IP_TO_EVALUATE: Shape = Shape {
             allowed: &["SOURCE_IP"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleIpToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -3081,6 +3232,7 @@ static SHAPE_RULE_VERDICT_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_VERDICT_TO_EVALUATE: Shape = Shape {
@@ -3102,6 +3254,21 @@ static SHAPE_RULE_VERDICT_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RuleVerdictToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_RULE_DMARC_EXPRESSION: Shape = Shape {
@@ -3135,6 +3302,7 @@ static SHAPE_RULE_DMARC_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -3161,4 +3329,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1095,6 +1096,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_STATEMENT: Shape = Shape {
@@ -1124,6 +1126,7 @@ static SHAPE_POLICY_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_CONDITION: Shape = Shape {
@@ -1160,6 +1163,33 @@ static SHAPE_POLICY_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["StringExpression"]),
+                Check::Required(&["StringExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IpExpression"]),
+                Check::Required(&["IpExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Ipv6Expression"]),
+                Check::Required(&["Ipv6Expression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TlsExpression"]),
+                Check::Required(&["TlsExpression"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["BooleanExpression"]),
+                Check::Required(&["BooleanExpression"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_STRING_EXPRESSION: Shape = Shape {
@@ -1198,6 +1228,7 @@ static SHAPE_INGRESS_STRING_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_STRING_TO_EVALUATE: Shape = Shape {
@@ -1219,6 +1250,21 @@ static SHAPE_INGRESS_STRING_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressStringToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Attribute"]),
+                Check::Required(&["Attribute"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_ANALYSIS: Shape = Shape {
@@ -1245,6 +1291,7 @@ static SHAPE_INGRESS_ANALYSIS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IPV4_EXPRESSION: Shape = Shape {
@@ -1282,6 +1329,7 @@ static SHAPE_INGRESS_IPV4_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IP_TO_EVALUATE: Shape = Shape {
@@ -1294,6 +1342,15 @@ static SHAPE_INGRESS_IP_TO_EVALUATE: Shape = Shape {
             allowed: &["SENDER_IP"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressIpToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1333,6 +1390,7 @@ static SHAPE_INGRESS_IPV6_EXPRESSION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_IPV6_TO_EVALUATE: Shape = Shape {
@@ -1345,6 +1403,15 @@ static SHAPE_INGRESS_IPV6_TO_EVALUATE: Shape = Shape {
             allowed: &["SENDER_IPV6"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressIpv6ToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1376,6 +1443,7 @@ static SHAPE_INGRESS_TLS_PROTOCOL_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_TLS_PROTOCOL_TO_EVALUATE: Shape = Shape {
@@ -1388,6 +1456,15 @@ static SHAPE_INGRESS_TLS_PROTOCOL_TO_EVALUATE: Shape = Shape {
             allowed: &["TLS_PROTOCOL"],
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressTlsProtocolToEvaluate",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Attribute"]),
+            Check::Required(&["Attribute"]),
+        ])]),
     }],
 };
 
@@ -1410,6 +1487,7 @@ static SHAPE_INGRESS_BOOLEAN_EXPRESSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INGRESS_BOOLEAN_TO_EVALUATE: Shape = Shape {
@@ -1428,6 +1506,21 @@ static SHAPE_INGRESS_BOOLEAN_TO_EVALUATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IngressBooleanToEvaluate",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["Analysis"]),
+                Check::Required(&["Analysis"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IsInAddressList"]),
+                Check::Required(&["IsInAddressList"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_INGRESS_IS_IN_ADDRESS_LIST: Shape = Shape {
@@ -1458,6 +1551,7 @@ static SHAPE_INGRESS_IS_IN_ADDRESS_LIST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1484,4 +1578,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -231,6 +231,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DETAILS: Shape = Shape {
@@ -250,6 +251,7 @@ static SHAPE_DETAILS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ROUTE_DETAIL: Shape = Shape {
@@ -260,6 +262,7 @@ static SHAPE_ROUTE_DETAIL: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -286,4 +289,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -218,6 +218,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_FILTER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -236,6 +237,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_FILTER: Shape = Shape {
@@ -257,4 +259,5 @@ static SHAPE_IP_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -693,6 +693,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -748,6 +749,7 @@ static SHAPE_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -802,6 +804,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
@@ -820,6 +823,7 @@ static SHAPE_ADD_HEADER_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BOUNCE_ACTION: Shape = Shape {
@@ -856,6 +860,7 @@ static SHAPE_BOUNCE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECT_ACTION: Shape = Shape {
@@ -886,6 +891,7 @@ static SHAPE_CONNECT_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LAMBDA_ACTION: Shape = Shape {
@@ -913,6 +919,7 @@ static SHAPE_LAMBDA_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_ACTION: Shape = Shape {
@@ -956,6 +963,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_ACTION: Shape = Shape {
@@ -977,6 +985,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STOP_ACTION: Shape = Shape {
@@ -998,6 +1007,7 @@ static SHAPE_STOP_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKMAIL_ACTION: Shape = Shape {
@@ -1016,4 +1026,5 @@ static SHAPE_WORKMAIL_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

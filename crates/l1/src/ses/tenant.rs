@@ -428,6 +428,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_ENTITY: Shape = Shape {
@@ -438,6 +439,7 @@ static SHAPE_REPUTATION_ENTITY: Shape = Shape {
         ty: Ty::Object(&SHAPE_REPUTATION_POLICY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REPUTATION_POLICY: Shape = Shape {
@@ -453,6 +455,7 @@ static SHAPE_REPUTATION_POLICY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_ASSOCIATION: Shape = Shape {
@@ -466,6 +469,7 @@ static SHAPE_RESOURCE_ASSOCIATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TENANT_SUPPRESSION_ATTRIBUTES: Shape = Shape {
@@ -495,6 +499,7 @@ static SHAPE_TENANT_SUPPRESSION_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -521,4 +526,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -160,6 +160,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DASHBOARD_ATTRIBUTES: Shape = Shape {
@@ -173,6 +174,7 @@ static SHAPE_DASHBOARD_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDIAN_ATTRIBUTES: Shape = Shape {
@@ -186,4 +188,5 @@ static SHAPE_GUARDIAN_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

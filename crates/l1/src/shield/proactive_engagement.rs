@@ -205,6 +205,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMERGENCY_CONTACT: Shape = Shape {
@@ -244,4 +245,5 @@ static SHAPE_EMERGENCY_CONTACT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -342,6 +343,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_LAYER_AUTOMATIC_RESPONSE_CONFIGURATION: Shape = Shape {
@@ -363,6 +365,7 @@ static SHAPE_APPLICATION_LAYER_AUTOMATIC_RESPONSE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -381,6 +384,12 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ApplicationLayerAutomaticResponseConfiguration/properties/Action",
+        description: "",
+        check: Check::OneOf(&[Check::OnlyKeys(&["Count"]), Check::OnlyKeys(&["Block"])]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -407,4 +416,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

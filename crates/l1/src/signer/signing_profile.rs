@@ -286,6 +286,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNATURE_VALIDITY_PERIOD: Shape = Shape {
@@ -307,6 +308,7 @@ static SHAPE_SIGNATURE_VALIDITY_PERIOD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -334,4 +336,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -412,6 +413,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_DESTINATION: Shape = Shape {
@@ -464,6 +466,16 @@ static SHAPE_EVENT_DESTINATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EventDestination",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["CloudWatchLogsDestination"]),
+            Check::Required(&["KinesisFirehoseDestination"]),
+            Check::Required(&["SnsDestination"]),
+        ]),
+    }],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_DESTINATION: Shape = Shape {
@@ -488,6 +500,7 @@ static SHAPE_CLOUD_WATCH_LOGS_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
@@ -512,6 +525,7 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SNS_DESTINATION: Shape = Shape {
@@ -525,6 +539,7 @@ static SHAPE_SNS_DESTINATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -551,4 +566,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

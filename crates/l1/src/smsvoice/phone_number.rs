@@ -571,6 +571,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
@@ -589,6 +590,7 @@ static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
@@ -603,6 +605,7 @@ static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
@@ -638,6 +641,7 @@ static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -664,6 +668,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TWO_WAY: Shape = Shape {
@@ -694,4 +699,5 @@ static SHAPE_TWO_WAY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -486,6 +486,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
@@ -504,6 +505,7 @@ static SHAPE_MANDATORY_KEYWORDS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
@@ -518,6 +520,7 @@ static SHAPE_MANDATORY_KEYWORD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
@@ -553,6 +556,7 @@ static SHAPE_OPTIONAL_KEYWORD: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -579,6 +583,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TWO_WAY: Shape = Shape {
@@ -609,4 +614,5 @@ static SHAPE_TWO_WAY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -292,6 +293,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COUNTRY_RULE_SET: Shape = Shape {
@@ -331,6 +333,16 @@ static SHAPE_COUNTRY_RULE_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/CountryRuleSet",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["SMS"]),
+            Check::Required(&["VOICE"]),
+            Check::Required(&["MMS"]),
+        ]),
+    }],
 };
 
 static SHAPE_COUNTRY_RULE: Shape = Shape {
@@ -355,6 +367,7 @@ static SHAPE_COUNTRY_RULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -381,4 +394,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

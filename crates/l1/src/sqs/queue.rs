@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -469,6 +470,37 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "if-then",
+        source: "cfn-lint E3501 aws_sqs_queue/properties.json",
+        description: "",
+        check: Check::AllOf(&[
+            Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("FifoQueue", &Check::Enum(&["true", "\"true\""])),
+                    Check::Required(&["FifoQueue"]),
+                ]),
+                &Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("QueueName", &Check::Type(&["string"])),
+                        Check::Required(&["QueueName"]),
+                    ]),
+                    &Check::Property("QueueName", &Check::Pattern(r"^.*\.fifo$")),
+                    &Check::Any,
+                ),
+                &Check::Any,
+            ),
+            Check::IfThenElse(
+                &Check::Property("FifoQueue", &Check::Enum(&["false", "\"false\""])),
+                &Check::AllOf(&[
+                    Check::Property("ContentBasedDeduplication", &Check::Never),
+                    Check::Property("DeduplicationScope", &Check::Never),
+                    Check::Property("FifoThroughputLimit", &Check::Never),
+                ]),
+                &Check::Any,
+            ),
+        ]),
+    }],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -497,4 +529,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

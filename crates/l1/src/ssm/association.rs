@@ -592,6 +592,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_ASSOCIATION_OUTPUT_LOCATION: Shape = Shape {
@@ -602,6 +603,7 @@ static SHAPE_INSTANCE_ASSOCIATION_OUTPUT_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_OUTPUT_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_OUTPUT_LOCATION: Shape = Shape {
@@ -638,6 +640,7 @@ static SHAPE_S3_OUTPUT_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -666,6 +669,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -698,4 +702,5 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

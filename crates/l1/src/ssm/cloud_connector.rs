@@ -445,6 +445,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_CONNECTOR_CONFIGURATION: Shape = Shape {
@@ -455,6 +456,7 @@ static SHAPE_CLOUD_CONNECTOR_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_AZURE_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
@@ -511,6 +513,7 @@ static SHAPE_AZURE_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_TARGETS: Shape = Shape {
@@ -530,6 +533,7 @@ static SHAPE_CONFIGURATION_TARGETS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AZURE_SUBSCRIPTION: Shape = Shape {
@@ -560,6 +564,7 @@ static SHAPE_AZURE_SUBSCRIPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -588,4 +593,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ATTACHMENTS_SOURCE: Shape = Shape {
@@ -530,6 +531,7 @@ static SHAPE_ATTACHMENTS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DOCUMENT_REQUIRES: Shape = Shape {
@@ -556,6 +558,7 @@ static SHAPE_DOCUMENT_REQUIRES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -584,4 +587,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -257,6 +257,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -291,4 +292,5 @@ static SHAPE_TARGETS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -722,6 +722,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_INFO: Shape = Shape {
@@ -746,6 +747,7 @@ static SHAPE_LOGGING_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -780,6 +782,7 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TASK_INVOCATION_PARAMETERS: Shape = Shape {
@@ -810,6 +813,7 @@ static SHAPE_TASK_INVOCATION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS: Shape = Shape {
@@ -828,6 +832,7 @@ static SHAPE_MAINTENANCE_WINDOW_AUTOMATION_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_LAMBDA_PARAMETERS: Shape = Shape {
@@ -852,6 +857,7 @@ static SHAPE_MAINTENANCE_WINDOW_LAMBDA_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: Shape = Shape {
@@ -924,6 +930,7 @@ static SHAPE_MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
@@ -942,6 +949,7 @@ static SHAPE_CLOUD_WATCH_OUTPUT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIG: Shape = Shape {
@@ -971,6 +979,7 @@ static SHAPE_NOTIFICATION_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
@@ -989,4 +998,5 @@ static SHAPE_MAINTENANCE_WINDOW_STEP_FUNCTIONS_PARAMETERS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

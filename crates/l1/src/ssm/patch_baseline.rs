@@ -840,6 +840,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP: Shape = Shape {
@@ -859,6 +860,7 @@ static SHAPE_RULE_GROUP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -913,6 +915,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_FILTER_GROUP: Shape = Shape {
@@ -932,6 +935,7 @@ static SHAPE_PATCH_FILTER_GROUP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_FILTER: Shape = Shape {
@@ -986,6 +990,7 @@ static SHAPE_PATCH_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATCH_SOURCE: Shape = Shape {
@@ -1030,6 +1035,7 @@ static SHAPE_PATCH_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1058,4 +1064,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

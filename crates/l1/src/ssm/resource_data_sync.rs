@@ -372,6 +372,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_DESTINATION: Shape = Shape {
@@ -429,6 +430,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYNC_SOURCE: Shape = Shape {
@@ -472,6 +474,7 @@ static SHAPE_SYNC_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_ORGANIZATIONS_SOURCE: Shape = Shape {
@@ -503,4 +506,5 @@ static SHAPE_AWS_ORGANIZATIONS_SOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -408,6 +409,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STAGE: Shape = Shape {
@@ -442,6 +444,15 @@ static SHAPE_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Stage",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["DurationInMinutes"]),
+            Check::Required(&["RotationIds"]),
+        ]),
+    }],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -460,6 +471,15 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Targets",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ChannelTargetInfo"]),
+            Check::Required(&["ContactTargetInfo"]),
+        ]),
+    }],
 };
 
 static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
@@ -478,6 +498,7 @@ static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
@@ -496,6 +517,7 @@ static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -524,4 +546,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -290,6 +292,15 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ContactId", "Stages"]),
+            Check::Required(&["ContactId", "RotationIds"]),
+        ]),
+    }],
 };
 
 static SHAPE_STAGE: Shape = Shape {
@@ -313,6 +324,7 @@ static SHAPE_STAGE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGETS: Shape = Shape {
@@ -331,6 +343,15 @@ static SHAPE_TARGETS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Targets",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["ChannelTargetInfo"]),
+            Check::Required(&["ContactTargetInfo"]),
+        ]),
+    }],
 };
 
 static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
@@ -349,6 +370,7 @@ static SHAPE_CHANNEL_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
@@ -367,4 +389,5 @@ static SHAPE_CONTACT_TARGET_INFO: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -512,6 +513,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECURRENCE_SETTINGS: Shape = Shape {
@@ -584,6 +586,16 @@ static SHAPE_RECURRENCE_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/RecurrenceSettings",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "WeeklySettings"]),
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "MonthlySettings"]),
+            Check::Required(&["NumberOfOnCalls", "RecurrenceMultiplier", "DailySettings"]),
+        ]),
+    }],
 };
 
 static SHAPE_MONTHLY_SETTING: Shape = Shape {
@@ -609,6 +621,7 @@ static SHAPE_MONTHLY_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SHIFT_COVERAGE: Shape = Shape {
@@ -635,6 +648,7 @@ static SHAPE_SHIFT_COVERAGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COVERAGE_TIME: Shape = Shape {
@@ -659,6 +673,7 @@ static SHAPE_COVERAGE_TIME: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEEKLY_SETTING: Shape = Shape {
@@ -683,6 +698,7 @@ static SHAPE_WEEKLY_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -711,4 +727,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

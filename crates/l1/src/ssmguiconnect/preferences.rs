@@ -223,6 +223,7 @@ static SHAPE: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECTION_RECORDING_PREFERENCES),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTION_RECORDING_PREFERENCES: Shape = Shape {
@@ -245,6 +246,7 @@ static SHAPE_CONNECTION_RECORDING_PREFERENCES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RECORDING_DESTINATIONS: Shape = Shape {
@@ -264,6 +266,7 @@ static SHAPE_RECORDING_DESTINATIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_BUCKET: Shape = Shape {
@@ -290,4 +293,5 @@ static SHAPE_S3_BUCKET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

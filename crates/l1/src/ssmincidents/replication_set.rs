@@ -259,6 +259,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICATION_REGION: Shape = Shape {
@@ -280,6 +281,7 @@ static SHAPE_REPLICATION_REGION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGION_CONFIGURATION: Shape = Shape {
@@ -293,6 +295,7 @@ static SHAPE_REGION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -320,4 +323,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

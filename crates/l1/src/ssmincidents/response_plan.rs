@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -767,6 +768,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -777,6 +779,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SSM_AUTOMATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_AUTOMATION: Shape = Shape {
@@ -851,6 +854,7 @@ static SHAPE_SSM_AUTOMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_SSM_PARAMETER: Shape = Shape {
@@ -873,6 +877,7 @@ static SHAPE_DYNAMIC_SSM_PARAMETER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DYNAMIC_SSM_PARAMETER_VALUE: Shape = Shape {
@@ -886,6 +891,7 @@ static SHAPE_DYNAMIC_SSM_PARAMETER_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SSM_PARAMETER: Shape = Shape {
@@ -919,6 +925,7 @@ static SHAPE_SSM_PARAMETER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHAT_CHANNEL: Shape = Shape {
@@ -938,6 +945,7 @@ static SHAPE_CHAT_CHANNEL: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INCIDENT_TEMPLATE: Shape = Shape {
@@ -1012,6 +1020,7 @@ static SHAPE_INCIDENT_TEMPLATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1039,6 +1048,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_TARGET_ITEM: Shape = Shape {
@@ -1053,6 +1063,7 @@ static SHAPE_NOTIFICATION_TARGET_ITEM: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INTEGRATION: Shape = Shape {
@@ -1062,6 +1073,12 @@ static SHAPE_INTEGRATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_PAGER_DUTY_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Integration",
+        description: "",
+        check: Check::OneOf(&[Check::Required(&["PagerDutyConfiguration"])]),
     }],
 };
 
@@ -1095,6 +1112,7 @@ static SHAPE_PAGER_DUTY_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PAGER_DUTY_INCIDENT_CONFIGURATION: Shape = Shape {
@@ -1109,4 +1127,5 @@ static SHAPE_PAGER_DUTY_INCIDENT_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

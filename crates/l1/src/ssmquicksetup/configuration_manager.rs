@@ -252,6 +252,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONFIGURATION_DEFINITION: Shape = Shape {
@@ -307,4 +308,5 @@ static SHAPE_CONFIGURATION_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

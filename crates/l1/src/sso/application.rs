@@ -416,6 +416,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PORTAL_OPTIONS_CONFIGURATION: Shape = Shape {
@@ -437,6 +438,7 @@ static SHAPE_PORTAL_OPTIONS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGN_IN_OPTIONS: Shape = Shape {
@@ -465,6 +467,7 @@ static SHAPE_SIGN_IN_OPTIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -493,4 +496,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

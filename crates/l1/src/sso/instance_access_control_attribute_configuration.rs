@@ -235,6 +235,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ATTRIBUTE: Shape = Shape {
@@ -258,6 +259,7 @@ static SHAPE_ACCESS_CONTROL_ATTRIBUTE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_CONTROL_ATTRIBUTE_VALUE: Shape = Shape {
@@ -281,6 +283,7 @@ static SHAPE_ACCESS_CONTROL_ATTRIBUTE_VALUE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_PROPERTY: Shape = Shape {
@@ -299,4 +302,5 @@ static SHAPE_INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION_PROPERTY: Shape = S
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -379,6 +379,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_MANAGED_POLICY_REFERENCE: Shape = Shape {
@@ -407,6 +408,7 @@ static SHAPE_CUSTOMER_MANAGED_POLICY_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMISSIONS_BOUNDARY: Shape = Shape {
@@ -429,6 +431,7 @@ static SHAPE_PERMISSIONS_BOUNDARY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -457,4 +460,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

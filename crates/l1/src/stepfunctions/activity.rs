@@ -305,6 +305,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -340,6 +341,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -366,4 +368,5 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -610,6 +610,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOCATION: Shape = Shape {
@@ -634,6 +635,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -669,6 +671,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
@@ -704,6 +707,7 @@ static SHAPE_LOGGING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DESTINATION: Shape = Shape {
@@ -714,6 +718,7 @@ static SHAPE_LOG_DESTINATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLOUD_WATCH_LOGS_LOG_GROUP),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLOUD_WATCH_LOGS_LOG_GROUP: Shape = Shape {
@@ -728,6 +733,7 @@ static SHAPE_CLOUD_WATCH_LOGS_LOG_GROUP: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAGS_ENTRY: Shape = Shape {
@@ -754,6 +760,7 @@ static SHAPE_TAGS_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRACING_CONFIGURATION: Shape = Shape {
@@ -764,4 +771,5 @@ static SHAPE_TRACING_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

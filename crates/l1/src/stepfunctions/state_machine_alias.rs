@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -285,6 +287,15 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["RoutingConfiguration"]),
+            Check::Required(&["DeploymentPreference"]),
+        ]),
+    }],
 };
 
 static SHAPE_DEPLOYMENT_PREFERENCE: Shape = Shape {
@@ -349,6 +360,7 @@ static SHAPE_DEPLOYMENT_PREFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ROUTING_CONFIGURATION_VERSION: Shape = Shape {
@@ -375,4 +387,5 @@ static SHAPE_ROUTING_CONFIGURATION_VERSION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -622,6 +622,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CACHE_ATTRIBUTES: Shape = Shape {
@@ -632,6 +633,7 @@ static SHAPE_CACHE_ATTRIBUTES: Shape = Shape {
         ty: Ty::Integer,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NFS_FILE_SHARE_DEFAULTS: Shape = Shape {
@@ -680,6 +682,7 @@ static SHAPE_NFS_FILE_SHARE_DEFAULTS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -707,4 +710,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -106,4 +106,5 @@ static SHAPE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -444,6 +444,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PERMIT: Shape = Shape {
@@ -476,6 +477,7 @@ static SHAPE_PERMIT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_SET: Shape = Shape {
@@ -508,6 +510,7 @@ static SHAPE_ACTION_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -526,6 +529,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_SET: Shape = Shape {
@@ -558,6 +562,7 @@ static SHAPE_RESOURCE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIGNING_KEY_INFO: Shape = Shape {
@@ -573,6 +578,7 @@ static SHAPE_SIGNING_KEY_INFO: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -601,4 +607,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

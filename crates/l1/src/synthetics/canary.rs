@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1134,6 +1135,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ARTIFACT_CONFIG: Shape = Shape {
@@ -1144,6 +1146,7 @@ static SHAPE_ARTIFACT_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_ENCRYPTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_ENCRYPTION: Shape = Shape {
@@ -1172,6 +1175,7 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BROWSER_CONFIG: Shape = Shape {
@@ -1185,6 +1189,7 @@ static SHAPE_BROWSER_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CODE: Shape = Shape {
@@ -1271,6 +1276,19 @@ static SHAPE_CODE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "any-of",
+        source: "anyOf at #/definitions/Code",
+        description: "",
+        check: Check::AnyOf(&[
+            Check::Required(&["Handler", "S3Bucket", "S3Key"]),
+            Check::Required(&["BlueprintTypes", "S3Bucket", "S3Key"]),
+            Check::Required(&["Handler", "Script"]),
+            Check::Required(&["BlueprintTypes", "Script"]),
+            Check::Required(&["Handler"]),
+            Check::Required(&["BlueprintTypes"]),
+        ]),
+    }],
 };
 
 static SHAPE_DEPENDENCY: Shape = Shape {
@@ -1299,6 +1317,7 @@ static SHAPE_DEPENDENCY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REPLICA: Shape = Shape {
@@ -1353,6 +1372,7 @@ static SHAPE_REPLICA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1379,6 +1399,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VPC_CONFIG: Shape = Shape {
@@ -1427,6 +1448,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_CONFIG: Shape = Shape {
@@ -1480,6 +1502,7 @@ static SHAPE_RUN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE: Shape = Shape {
@@ -1512,6 +1535,7 @@ static SHAPE_SCHEDULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETRY_CONFIG: Shape = Shape {
@@ -1526,6 +1550,7 @@ static SHAPE_RETRY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_VISUAL_REFERENCE: Shape = Shape {
@@ -1558,6 +1583,7 @@ static SHAPE_VISUAL_REFERENCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BASE_SCREENSHOT: Shape = Shape {
@@ -1581,4 +1607,5 @@ static SHAPE_BASE_SCREENSHOT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -461,6 +461,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COMPONENT_INFO: Shape = Shape {
@@ -503,6 +504,7 @@ static SHAPE_COMPONENT_INFO: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDENTIAL: Shape = Shape {
@@ -536,6 +538,7 @@ static SHAPE_CREDENTIAL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -562,4 +565,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

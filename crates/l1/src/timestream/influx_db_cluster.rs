@@ -761,6 +761,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -771,6 +772,7 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -794,6 +796,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_SCHEDULE: Shape = Shape {
@@ -824,6 +827,7 @@ static SHAPE_MAINTENANCE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -850,4 +854,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

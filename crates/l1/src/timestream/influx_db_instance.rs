@@ -722,6 +722,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION: Shape = Shape {
@@ -732,6 +733,7 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -755,6 +757,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_SCHEDULE: Shape = Shape {
@@ -785,6 +788,7 @@ static SHAPE_MAINTENANCE_SCHEDULE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -811,4 +815,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -997,6 +997,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ERROR_REPORT_CONFIGURATION: Shape = Shape {
@@ -1007,6 +1008,7 @@ static SHAPE_ERROR_REPORT_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -1044,6 +1046,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
@@ -1054,6 +1057,7 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_SNS_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SNS_CONFIGURATION: Shape = Shape {
@@ -1068,6 +1072,7 @@ static SHAPE_SNS_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
@@ -1082,6 +1087,7 @@ static SHAPE_SCHEDULE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1108,6 +1114,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
@@ -1118,6 +1125,7 @@ static SHAPE_TARGET_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_TIMESTREAM_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TIMESTREAM_CONFIGURATION: Shape = Shape {
@@ -1179,6 +1187,7 @@ static SHAPE_TIMESTREAM_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DIMENSION_MAPPING: Shape = Shape {
@@ -1200,6 +1209,7 @@ static SHAPE_DIMENSION_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MIXED_MEASURE_MAPPING: Shape = Shape {
@@ -1247,6 +1257,7 @@ static SHAPE_MIXED_MEASURE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
@@ -1274,6 +1285,7 @@ static SHAPE_MULTI_MEASURE_ATTRIBUTE_MAPPING: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MULTI_MEASURE_MAPPINGS: Shape = Shape {
@@ -1300,4 +1312,5 @@ static SHAPE_MULTI_MEASURE_MAPPINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

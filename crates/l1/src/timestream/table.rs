@@ -518,6 +518,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAGNETIC_STORE_WRITE_PROPERTIES: Shape = Shape {
@@ -536,6 +537,7 @@ static SHAPE_MAGNETIC_STORE_WRITE_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAGNETIC_STORE_REJECTED_DATA_LOCATION: Shape = Shape {
@@ -546,6 +548,7 @@ static SHAPE_MAGNETIC_STORE_REJECTED_DATA_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_CONFIGURATION: Shape = Shape {
@@ -576,6 +579,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RETENTION_PROPERTIES: Shape = Shape {
@@ -594,6 +598,7 @@ static SHAPE_RETENTION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA: Shape = Shape {
@@ -612,6 +617,7 @@ static SHAPE_SCHEMA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PARTITION_KEY: Shape = Shape {
@@ -646,6 +652,7 @@ static SHAPE_PARTITION_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -672,4 +679,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -648,6 +648,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -678,6 +679,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INTERRUPTION_FILTER: Shape = Shape {
@@ -721,6 +723,7 @@ static SHAPE_INTERRUPTION_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ABSOLUTE_TIME_RANGE: Shape = Shape {
@@ -767,6 +770,7 @@ static SHAPE_ABSOLUTE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RELATIVE_TIME_RANGE: Shape = Shape {
@@ -813,6 +817,7 @@ static SHAPE_RELATIVE_TIME_RANGE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NON_TALK_TIME_FILTER: Shape = Shape {
@@ -847,6 +852,7 @@ static SHAPE_NON_TALK_TIME_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SENTIMENT_FILTER: Shape = Shape {
@@ -898,6 +904,7 @@ static SHAPE_SENTIMENT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TRANSCRIPT_FILTER: Shape = Shape {
@@ -958,6 +965,7 @@ static SHAPE_TRANSCRIPT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -984,4 +992,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

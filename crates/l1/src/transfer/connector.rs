@@ -785,6 +785,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AS2_CONFIG: Shape = Shape {
@@ -900,6 +901,7 @@ static SHAPE_AS2_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_ASYNC_MDN_CONFIG: Shape = Shape {
@@ -936,6 +938,7 @@ static SHAPE_CONNECTOR_ASYNC_MDN_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_EGRESS_CONFIG: Shape = Shape {
@@ -946,6 +949,7 @@ static SHAPE_CONNECTOR_EGRESS_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG: Shape = Shape {
@@ -975,6 +979,7 @@ static SHAPE_CONNECTOR_VPC_LATTICE_EGRESS_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SFTP_CONFIG: Shape = Shape {
@@ -1039,6 +1044,7 @@ static SHAPE_SFTP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1065,4 +1071,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -994,6 +994,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
@@ -1055,6 +1056,7 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
@@ -1118,6 +1120,7 @@ static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROTOCOL_DETAILS: Shape = Shape {
@@ -1176,6 +1179,7 @@ static SHAPE_PROTOCOL_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROXY_CONFIG: Shape = Shape {
@@ -1189,6 +1193,7 @@ static SHAPE_PROXY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_STORAGE_OPTIONS: Shape = Shape {
@@ -1202,6 +1207,7 @@ static SHAPE_S3_STORAGE_OPTIONS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1228,6 +1234,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_DETAILS: Shape = Shape {
@@ -1264,6 +1271,7 @@ static SHAPE_WORKFLOW_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_DETAIL: Shape = Shape {
@@ -1292,4 +1300,5 @@ static SHAPE_WORKFLOW_DETAIL: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -470,6 +470,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HOME_DIRECTORY_MAP_ENTRY: Shape = Shape {
@@ -507,6 +508,7 @@ static SHAPE_HOME_DIRECTORY_MAP_ENTRY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POSIX_PROFILE: Shape = Shape {
@@ -552,6 +554,7 @@ static SHAPE_POSIX_PROFILE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -578,4 +581,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

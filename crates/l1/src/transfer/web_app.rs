@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -481,6 +482,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
@@ -491,6 +493,7 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
         ty: Ty::Object(&SHAPE_VPC),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_VPC: Shape = Shape {
@@ -555,6 +558,7 @@ static SHAPE_VPC: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
@@ -583,6 +587,7 @@ static SHAPE_IDENTITY_PROVIDER_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -609,6 +614,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_APP_CUSTOMIZATION: Shape = Shape {
@@ -645,6 +651,7 @@ static SHAPE_WEB_APP_CUSTOMIZATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_APP_UNITS: Shape = Shape {
@@ -657,5 +664,14 @@ static SHAPE_WEB_APP_UNITS: Shape = Shape {
             minimum: Some(1.0),
             ..Rules::NONE
         },
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/WebAppUnits",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Provisioned"]),
+            Check::Required(&["Provisioned"]),
+        ])]),
     }],
 };

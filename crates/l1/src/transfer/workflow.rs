@@ -724,6 +724,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKFLOW_STEP: Shape = Shape {
@@ -769,6 +770,7 @@ static SHAPE_WORKFLOW_STEP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COPY_STEP_DETAILS: Shape = Shape {
@@ -812,6 +814,7 @@ static SHAPE_COPY_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_FILE_LOCATION: Shape = Shape {
@@ -822,6 +825,7 @@ static SHAPE_S3_FILE_LOCATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_INPUT_FILE_LOCATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_INPUT_FILE_LOCATION: Shape = Shape {
@@ -850,6 +854,7 @@ static SHAPE_S3_INPUT_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_STEP_DETAILS: Shape = Shape {
@@ -899,6 +904,7 @@ static SHAPE_CUSTOM_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DECRYPT_STEP_DETAILS: Shape = Shape {
@@ -951,6 +957,7 @@ static SHAPE_DECRYPT_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INPUT_FILE_LOCATION: Shape = Shape {
@@ -969,6 +976,7 @@ static SHAPE_INPUT_FILE_LOCATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EFS_INPUT_FILE_LOCATION: Shape = Shape {
@@ -999,6 +1007,7 @@ static SHAPE_EFS_INPUT_FILE_LOCATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETE_STEP_DETAILS: Shape = Shape {
@@ -1027,6 +1036,7 @@ static SHAPE_DELETE_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_STEP_DETAILS: Shape = Shape {
@@ -1070,6 +1080,7 @@ static SHAPE_TAG_STEP_DETAILS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_S3_TAG: Shape = Shape {
@@ -1098,6 +1109,7 @@ static SHAPE_S3_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1124,4 +1136,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

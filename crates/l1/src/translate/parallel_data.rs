@@ -436,6 +436,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_KEY: Shape = Shape {
@@ -464,6 +465,7 @@ static SHAPE_ENCRYPTION_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARALLEL_DATA_CONFIG: Shape = Shape {
@@ -490,6 +492,7 @@ static SHAPE_PARALLEL_DATA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -516,4 +519,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -493,6 +493,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_KEY: Shape = Shape {
@@ -521,6 +522,7 @@ static SHAPE_ENCRYPTION_KEY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -547,6 +549,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TERMINOLOGY_DATA: Shape = Shape {
@@ -577,4 +580,5 @@ static SHAPE_TERMINOLOGY_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

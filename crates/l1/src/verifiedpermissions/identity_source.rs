@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -467,6 +469,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IDENTITY_SOURCE_CONFIGURATION: Shape = Shape {
@@ -485,6 +488,21 @@ static SHAPE_IDENTITY_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/IdentitySourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CognitoUserPoolConfiguration"]),
+                Check::Required(&["CognitoUserPoolConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OpenIdConnectConfiguration"]),
+                Check::Required(&["OpenIdConnectConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_COGNITO_USER_POOL_CONFIGURATION: Shape = Shape {
@@ -530,6 +548,7 @@ static SHAPE_COGNITO_USER_POOL_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COGNITO_GROUP_CONFIGURATION: Shape = Shape {
@@ -545,6 +564,7 @@ static SHAPE_COGNITO_GROUP_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_CONFIGURATION: Shape = Shape {
@@ -584,6 +604,7 @@ static SHAPE_OPEN_ID_CONNECT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_GROUP_CONFIGURATION: Shape = Shape {
@@ -610,6 +631,7 @@ static SHAPE_OPEN_ID_CONNECT_GROUP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_TOKEN_SELECTION: Shape = Shape {
@@ -628,6 +650,21 @@ static SHAPE_OPEN_ID_CONNECT_TOKEN_SELECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OpenIdConnectTokenSelection",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AccessTokenOnly"]),
+                Check::Required(&["AccessTokenOnly"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IdentityTokenOnly"]),
+                Check::Required(&["IdentityTokenOnly"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
@@ -662,6 +699,7 @@ static SHAPE_OPEN_ID_CONNECT_ACCESS_TOKEN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION: Shape = Shape {
@@ -697,4 +735,5 @@ static SHAPE_OPEN_ID_CONNECT_IDENTITY_TOKEN_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -6,7 +6,9 @@
 
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
-use stackwright_core::facts::{AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::facts::{
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, Ty,
+};
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
 };
@@ -309,6 +311,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_POLICY_DEFINITION: Shape = Shape {
@@ -327,6 +330,18 @@ static SHAPE_POLICY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/PolicyDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["Static"]), Check::Required(&["Static"])]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TemplateLinked"]),
+                Check::Required(&["TemplateLinked"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_STATIC_POLICY_DEFINITION: Shape = Shape {
@@ -353,6 +368,7 @@ static SHAPE_STATIC_POLICY_DEFINITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEMPLATE_LINKED_POLICY_DEFINITION: Shape = Shape {
@@ -382,6 +398,7 @@ static SHAPE_TEMPLATE_LINKED_POLICY_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ENTITY_IDENTIFIER: Shape = Shape {
@@ -410,4 +427,5 @@ static SHAPE_ENTITY_IDENTIFIER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -462,6 +463,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DELETION_PROTECTION: Shape = Shape {
@@ -475,6 +477,7 @@ static SHAPE_DELETION_PROTECTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCRYPTION_SETTINGS: Shape = Shape {
@@ -493,6 +496,18 @@ static SHAPE_ENCRYPTION_SETTINGS: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EncryptionSettings",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KmsEncryptionSettings"]),
+                Check::Required(&["KmsEncryptionSettings"]),
+            ]),
+            Check::AllOf(&[Check::OnlyKeys(&["Default"]), Check::Required(&["Default"])]),
+        ]),
+    }],
 };
 
 static SHAPE_KMS_ENCRYPTION_SETTINGS: Shape = Shape {
@@ -522,6 +537,7 @@ static SHAPE_KMS_ENCRYPTION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
@@ -532,6 +548,7 @@ static SHAPE_SCHEMA_DEFINITION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -550,6 +567,7 @@ static SHAPE_TAG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VALIDATION_SETTINGS: Shape = Shape {
@@ -563,4 +581,5 @@ static SHAPE_VALIDATION_SETTINGS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

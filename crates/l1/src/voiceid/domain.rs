@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -259,6 +260,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -287,4 +289,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

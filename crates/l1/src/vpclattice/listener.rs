@@ -439,6 +439,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ACTION: Shape = Shape {
@@ -457,6 +458,7 @@ static SHAPE_DEFAULT_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_RESPONSE: Shape = Shape {
@@ -471,6 +473,7 @@ static SHAPE_FIXED_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD: Shape = Shape {
@@ -490,6 +493,7 @@ static SHAPE_FORWARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
@@ -519,6 +523,7 @@ static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -545,4 +550,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

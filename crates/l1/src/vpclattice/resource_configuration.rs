@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -602,6 +603,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESOURCE_CONFIGURATION_DEFINITION: Shape = Shape {
@@ -640,6 +642,29 @@ static SHAPE_RESOURCE_CONFIGURATION_DEFINITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/properties/ResourceConfigurationDefinition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["IpResource"]),
+                Check::Required(&["IpResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ArnResource"]),
+                Check::Required(&["ArnResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["DnsResource"]),
+                Check::Required(&["DnsResource"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CidrResource"]),
+                Check::Required(&["CidrResource"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_DNS_RESOURCE: Shape = Shape {
@@ -665,6 +690,7 @@ static SHAPE_DNS_RESOURCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CIDR_RESOURCE: Shape = Shape {
@@ -688,6 +714,7 @@ static SHAPE_CIDR_RESOURCE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -714,4 +741,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

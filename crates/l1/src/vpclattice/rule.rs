@@ -679,6 +679,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -697,6 +698,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_RESPONSE: Shape = Shape {
@@ -711,6 +713,7 @@ static SHAPE_FIXED_RESPONSE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_FORWARD: Shape = Shape {
@@ -730,6 +733,7 @@ static SHAPE_FORWARD: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
@@ -759,6 +763,7 @@ static SHAPE_WEIGHTED_TARGET_GROUP: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCH: Shape = Shape {
@@ -769,6 +774,7 @@ static SHAPE_MATCH: Shape = Shape {
         ty: Ty::Object(&SHAPE_HTTP_MATCH),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HTTP_MATCH: Shape = Shape {
@@ -806,6 +812,7 @@ static SHAPE_HTTP_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH: Shape = Shape {
@@ -834,6 +841,7 @@ static SHAPE_HEADER_MATCH: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_TYPE: Shape = Shape {
@@ -870,6 +878,7 @@ static SHAPE_HEADER_MATCH_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_MATCH: Shape = Shape {
@@ -888,6 +897,7 @@ static SHAPE_PATH_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PATH_MATCH_TYPE: Shape = Shape {
@@ -916,6 +926,7 @@ static SHAPE_PATH_MATCH_TYPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -942,4 +953,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -659,6 +659,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET_GROUP_CONFIG: Shape = Shape {
@@ -728,6 +729,7 @@ static SHAPE_TARGET_GROUP_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
@@ -825,6 +827,7 @@ static SHAPE_HEALTH_CHECK_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MATCHER: Shape = Shape {
@@ -840,6 +843,7 @@ static SHAPE_MATCHER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -866,6 +870,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TARGET: Shape = Shape {
@@ -888,4 +893,5 @@ static SHAPE_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -220,6 +220,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BYTE_MATCH_TUPLE: Shape = Shape {
@@ -256,6 +257,7 @@ static SHAPE_BYTE_MATCH_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -274,4 +276,5 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

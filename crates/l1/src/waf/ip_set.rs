@@ -161,6 +161,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_DESCRIPTOR: Shape = Shape {
@@ -179,4 +180,5 @@ static SHAPE_IP_SET_DESCRIPTOR: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -179,6 +179,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -203,4 +204,5 @@ static SHAPE_PREDICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -217,6 +217,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIZE_CONSTRAINT: Shape = Shape {
@@ -247,6 +248,7 @@ static SHAPE_SIZE_CONSTRAINT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -265,4 +267,5 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -207,6 +207,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQL_INJECTION_MATCH_TUPLE: Shape = Shape {
@@ -225,6 +226,7 @@ static SHAPE_SQL_INJECTION_MATCH_TUPLE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -243,4 +245,5 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -228,6 +228,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WAF_ACTION: Shape = Shape {
@@ -238,6 +239,7 @@ static SHAPE_WAF_ACTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVATED_RULE: Shape = Shape {
@@ -262,4 +264,5 @@ static SHAPE_ACTIVATED_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -204,6 +204,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PREDICATE: Shape = Shape {
@@ -228,4 +229,5 @@ static SHAPE_PREDICATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

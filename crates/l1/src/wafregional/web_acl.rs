@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION: Shape = Shape {
@@ -242,6 +243,7 @@ static SHAPE_ACTION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -266,4 +268,5 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -548,6 +548,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOGGING_FILTER: Shape = Shape {
@@ -577,6 +578,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FILTER: Shape = Shape {
@@ -615,6 +617,7 @@ static SHAPE_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONDITION: Shape = Shape {
@@ -633,6 +636,7 @@ static SHAPE_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTION_CONDITION: Shape = Shape {
@@ -654,6 +658,7 @@ static SHAPE_ACTION_CONDITION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
@@ -664,6 +669,7 @@ static SHAPE_LABEL_NAME_CONDITION: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -694,6 +700,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -704,4 +711,5 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
         ty: Ty::String,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };

@@ -3687,11 +3687,13 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_SUMMARY: Shape = Shape {
     name: "LabelSummary",
     properties: &[],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
@@ -3717,6 +3719,7 @@ static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
@@ -3738,6 +3741,7 @@ static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRYPTO_CONFIG: Shape = Shape {
@@ -3757,6 +3761,7 @@ static SHAPE_CRYPTO_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_NETWORK: Shape = Shape {
@@ -3798,6 +3803,7 @@ static SHAPE_PAYMENT_NETWORK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRICE: Shape = Shape {
@@ -3826,6 +3832,7 @@ static SHAPE_PRICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -3891,6 +3898,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -3933,6 +3941,7 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOW_ACTION: Shape = Shape {
@@ -3943,6 +3952,7 @@ static SHAPE_ALLOW_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
@@ -3961,6 +3971,7 @@ static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
@@ -3988,6 +3999,7 @@ static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_ACTION: Shape = Shape {
@@ -3998,6 +4010,7 @@ static SHAPE_BLOCK_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
@@ -4039,6 +4052,7 @@ static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_ACTION: Shape = Shape {
@@ -4049,6 +4063,7 @@ static SHAPE_CAPTCHA_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_ACTION: Shape = Shape {
@@ -4059,6 +4074,7 @@ static SHAPE_CHALLENGE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COUNT_ACTION: Shape = Shape {
@@ -4069,6 +4085,7 @@ static SHAPE_COUNT_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZE_ACTION: Shape = Shape {
@@ -4084,6 +4101,7 @@ static SHAPE_MONETIZE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
@@ -4094,6 +4112,7 @@ static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
@@ -4108,6 +4127,7 @@ static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
@@ -4118,6 +4138,7 @@ static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -4131,6 +4152,7 @@ static SHAPE_LABEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEMENT: Shape = Shape {
@@ -4221,6 +4243,7 @@ static SHAPE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_STATEMENT: Shape = Shape {
@@ -4236,6 +4259,7 @@ static SHAPE_AND_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
@@ -4267,6 +4291,7 @@ static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -4291,6 +4316,7 @@ static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
@@ -4355,6 +4381,7 @@ static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -4445,6 +4472,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY: Shape = Shape {
@@ -4458,6 +4486,7 @@ static SHAPE_BODY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -4488,6 +4517,7 @@ static SHAPE_COOKIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
@@ -4540,6 +4570,7 @@ static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_ORDER: Shape = Shape {
@@ -4553,6 +4584,7 @@ static SHAPE_HEADER_ORDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS: Shape = Shape {
@@ -4583,6 +4615,7 @@ static SHAPE_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
@@ -4635,6 +4668,7 @@ static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JA3_FINGERPRINT: Shape = Shape {
@@ -4648,6 +4682,7 @@ static SHAPE_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JA4_FINGERPRINT: Shape = Shape {
@@ -4661,6 +4696,7 @@ static SHAPE_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_BODY: Shape = Shape {
@@ -4700,6 +4736,7 @@ static SHAPE_JSON_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
@@ -4729,6 +4766,7 @@ static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -4744,6 +4782,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
@@ -4759,6 +4798,7 @@ static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URI_FRAGMENT: Shape = Shape {
@@ -4772,6 +4812,7 @@ static SHAPE_URI_FRAGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -4802,6 +4843,7 @@ static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -4858,6 +4900,7 @@ static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
@@ -4911,6 +4954,7 @@ static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -4934,6 +4978,7 @@ static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -4967,6 +5012,7 @@ static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
@@ -4991,6 +5037,7 @@ static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOT_STATEMENT: Shape = Shape {
@@ -5001,6 +5048,7 @@ static SHAPE_NOT_STATEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OR_STATEMENT: Shape = Shape {
@@ -5016,6 +5064,7 @@ static SHAPE_OR_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
@@ -5077,6 +5126,7 @@ static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
@@ -5155,6 +5205,7 @@ static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
@@ -5186,6 +5237,7 @@ static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
@@ -5217,6 +5269,7 @@ static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
@@ -5230,6 +5283,7 @@ static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
@@ -5243,6 +5297,7 @@ static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
@@ -5256,6 +5311,7 @@ static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
@@ -5287,6 +5343,7 @@ static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
@@ -5305,6 +5362,7 @@ static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
@@ -5323,6 +5381,7 @@ static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
@@ -5370,6 +5429,7 @@ static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -5418,6 +5478,7 @@ static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
@@ -5474,6 +5535,7 @@ static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
@@ -5520,6 +5582,7 @@ static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
@@ -5557,6 +5620,7 @@ static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
@@ -5586,6 +5650,7 @@ static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -5614,4 +5679,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

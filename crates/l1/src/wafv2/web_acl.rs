@@ -5302,6 +5302,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_CONFIG: Shape = Shape {
@@ -5321,6 +5322,7 @@ static SHAPE_APPLICATION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_ATTRIBUTE: Shape = Shape {
@@ -5358,6 +5360,7 @@ static SHAPE_APPLICATION_ATTRIBUTE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIG: Shape = Shape {
@@ -5373,6 +5376,7 @@ static SHAPE_ASSOCIATION_CONFIG: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_BODY_ASSOCIATED_RESOURCE_TYPE_CONFIG: Shape = Shape {
@@ -5386,6 +5390,7 @@ static SHAPE_REQUEST_BODY_ASSOCIATED_RESOURCE_TYPE_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
@@ -5396,6 +5401,7 @@ static SHAPE_CAPTCHA_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
@@ -5410,6 +5416,7 @@ static SHAPE_IMMUNITY_TIME_PROPERTY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
@@ -5420,6 +5427,7 @@ static SHAPE_CHALLENGE_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_IMMUNITY_TIME_PROPERTY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
@@ -5445,6 +5453,7 @@ static SHAPE_CUSTOM_RESPONSE_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROTECTION_CONFIG: Shape = Shape {
@@ -5464,6 +5473,7 @@ static SHAPE_DATA_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_DATA_PROTECT: Shape = Shape {
@@ -5497,6 +5507,7 @@ static SHAPE_DATA_PROTECT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_PROTECT: Shape = Shape {
@@ -5538,6 +5549,7 @@ static SHAPE_FIELD_TO_PROTECT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_ACTION: Shape = Shape {
@@ -5556,6 +5568,7 @@ static SHAPE_DEFAULT_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ALLOW_ACTION: Shape = Shape {
@@ -5566,6 +5579,7 @@ static SHAPE_ALLOW_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
@@ -5584,6 +5598,7 @@ static SHAPE_CUSTOM_REQUEST_HANDLING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
@@ -5611,6 +5626,7 @@ static SHAPE_CUSTOM_HTTP_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_ACTION: Shape = Shape {
@@ -5621,6 +5637,7 @@ static SHAPE_BLOCK_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_RESPONSE),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
@@ -5662,6 +5679,7 @@ static SHAPE_CUSTOM_RESPONSE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
@@ -5683,6 +5701,7 @@ static SHAPE_MONETIZATION_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRYPTO_CONFIG: Shape = Shape {
@@ -5702,6 +5721,7 @@ static SHAPE_CRYPTO_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PAYMENT_NETWORK: Shape = Shape {
@@ -5743,6 +5763,7 @@ static SHAPE_PAYMENT_NETWORK: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRICE: Shape = Shape {
@@ -5771,6 +5792,7 @@ static SHAPE_PRICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Shape = Shape {
@@ -5784,6 +5806,7 @@ static SHAPE_ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RULE: Shape = Shape {
@@ -5855,6 +5878,7 @@ static SHAPE_RULE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION: Shape = Shape {
@@ -5897,6 +5921,7 @@ static SHAPE_RULE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPTCHA_ACTION: Shape = Shape {
@@ -5907,6 +5932,7 @@ static SHAPE_CAPTCHA_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CHALLENGE_ACTION: Shape = Shape {
@@ -5917,6 +5943,7 @@ static SHAPE_CHALLENGE_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_COUNT_ACTION: Shape = Shape {
@@ -5927,6 +5954,7 @@ static SHAPE_COUNT_ACTION: Shape = Shape {
         ty: Ty::Object(&SHAPE_CUSTOM_REQUEST_HANDLING),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MONETIZE_ACTION: Shape = Shape {
@@ -5942,6 +5970,7 @@ static SHAPE_MONETIZE_ACTION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_OVERRIDE_ACTION: Shape = Shape {
@@ -5960,6 +5989,7 @@ static SHAPE_OVERRIDE_ACTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL: Shape = Shape {
@@ -5973,6 +6003,7 @@ static SHAPE_LABEL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_STATEMENT: Shape = Shape {
@@ -6075,6 +6106,7 @@ static SHAPE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AND_STATEMENT: Shape = Shape {
@@ -6090,6 +6122,7 @@ static SHAPE_AND_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
@@ -6121,6 +6154,7 @@ static SHAPE_ASN_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -6145,6 +6179,7 @@ static SHAPE_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
@@ -6209,6 +6244,7 @@ static SHAPE_BYTE_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_TO_MATCH: Shape = Shape {
@@ -6299,6 +6335,7 @@ static SHAPE_FIELD_TO_MATCH: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BODY: Shape = Shape {
@@ -6312,6 +6349,7 @@ static SHAPE_BODY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_COOKIES: Shape = Shape {
@@ -6342,6 +6380,7 @@ static SHAPE_COOKIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
@@ -6394,6 +6433,7 @@ static SHAPE_COOKIE_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_ORDER: Shape = Shape {
@@ -6407,6 +6447,7 @@ static SHAPE_HEADER_ORDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_HEADERS: Shape = Shape {
@@ -6437,6 +6478,7 @@ static SHAPE_HEADERS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
@@ -6489,6 +6531,7 @@ static SHAPE_HEADER_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JA3_FINGERPRINT: Shape = Shape {
@@ -6502,6 +6545,7 @@ static SHAPE_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JA4_FINGERPRINT: Shape = Shape {
@@ -6515,6 +6559,7 @@ static SHAPE_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_JSON_BODY: Shape = Shape {
@@ -6554,6 +6599,7 @@ static SHAPE_JSON_BODY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
@@ -6583,6 +6629,7 @@ static SHAPE_JSON_MATCH_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_HEADER: Shape = Shape {
@@ -6598,6 +6645,7 @@ static SHAPE_SINGLE_HEADER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
@@ -6613,6 +6661,7 @@ static SHAPE_SINGLE_QUERY_ARGUMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URI_FRAGMENT: Shape = Shape {
@@ -6626,6 +6675,7 @@ static SHAPE_URI_FRAGMENT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -6656,6 +6706,7 @@ static SHAPE_PRE_PARSE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
@@ -6712,6 +6763,7 @@ static SHAPE_TEXT_TRANSFORMATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
@@ -6765,6 +6817,7 @@ static SHAPE_GEO_MATCH_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -6788,6 +6841,7 @@ static SHAPE_IP_SET_REFERENCE_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
@@ -6821,6 +6875,7 @@ static SHAPE_IP_SET_FORWARDED_IP_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
@@ -6845,6 +6900,7 @@ static SHAPE_LABEL_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_RULE_GROUP_STATEMENT: Shape = Shape {
@@ -6929,6 +6985,7 @@ static SHAPE_MANAGED_RULE_GROUP_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EXCLUDED_RULE: Shape = Shape {
@@ -6942,6 +6999,7 @@ static SHAPE_EXCLUDED_RULE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_RULE_GROUP_CONFIG: Shape = Shape {
@@ -7004,6 +7062,7 @@ static SHAPE_MANAGED_RULE_GROUP_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ACFP_RULE_SET: Shape = Shape {
@@ -7050,6 +7109,7 @@ static SHAPE_AWS_MANAGED_RULES_ACFP_RULE_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_INSPECTION_ACFP: Shape = Shape {
@@ -7105,6 +7165,7 @@ static SHAPE_REQUEST_INSPECTION_ACFP: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
@@ -7120,6 +7181,7 @@ static SHAPE_FIELD_IDENTIFIER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION: Shape = Shape {
@@ -7150,6 +7212,7 @@ static SHAPE_RESPONSE_INSPECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_BODY_CONTAINS: Shape = Shape {
@@ -7196,6 +7259,7 @@ static SHAPE_RESPONSE_INSPECTION_BODY_CONTAINS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_HEADER: Shape = Shape {
@@ -7253,6 +7317,7 @@ static SHAPE_RESPONSE_INSPECTION_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_JSON: Shape = Shape {
@@ -7310,6 +7375,7 @@ static SHAPE_RESPONSE_INSPECTION_JSON: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RESPONSE_INSPECTION_STATUS_CODE: Shape = Shape {
@@ -7358,6 +7424,7 @@ static SHAPE_RESPONSE_INSPECTION_STATUS_CODE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ATP_RULE_SET: Shape = Shape {
@@ -7388,6 +7455,7 @@ static SHAPE_AWS_MANAGED_RULES_ATP_RULE_SET: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REQUEST_INSPECTION: Shape = Shape {
@@ -7415,6 +7483,7 @@ static SHAPE_REQUEST_INSPECTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET: Shape = Shape {
@@ -7436,6 +7505,7 @@ static SHAPE_AWS_MANAGED_RULES_ANTI_D_DO_S_RULE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_ACTION_CONFIG: Shape = Shape {
@@ -7446,6 +7516,7 @@ static SHAPE_CLIENT_SIDE_ACTION_CONFIG: Shape = Shape {
         ty: Ty::Object(&SHAPE_CLIENT_SIDE_ACTION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_CLIENT_SIDE_ACTION: Shape = Shape {
@@ -7481,6 +7552,7 @@ static SHAPE_CLIENT_SIDE_ACTION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX: Shape = Shape {
@@ -7495,6 +7567,7 @@ static SHAPE_REGEX: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_AWS_MANAGED_RULES_BOT_CONTROL_RULE_SET: Shape = Shape {
@@ -7516,6 +7589,7 @@ static SHAPE_AWS_MANAGED_RULES_BOT_CONTROL_RULE_SET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_ACTION_OVERRIDE: Shape = Shape {
@@ -7537,6 +7611,7 @@ static SHAPE_RULE_ACTION_OVERRIDE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_NOT_STATEMENT: Shape = Shape {
@@ -7547,6 +7622,7 @@ static SHAPE_NOT_STATEMENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_STATEMENT),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_OR_STATEMENT: Shape = Shape {
@@ -7562,6 +7638,7 @@ static SHAPE_OR_STATEMENT: Shape = Shape {
         }),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
@@ -7623,6 +7700,7 @@ static SHAPE_RATE_BASED_STATEMENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
@@ -7701,6 +7779,7 @@ static SHAPE_RATE_BASED_STATEMENT_CUSTOM_KEY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
@@ -7732,6 +7811,7 @@ static SHAPE_RATE_LIMIT_COOKIE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
@@ -7763,6 +7843,7 @@ static SHAPE_RATE_LIMIT_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
@@ -7776,6 +7857,7 @@ static SHAPE_RATE_LIMIT_JA3_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
@@ -7789,6 +7871,7 @@ static SHAPE_RATE_LIMIT_JA4_FINGERPRINT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
@@ -7802,6 +7885,7 @@ static SHAPE_RATE_LIMIT_LABEL_NAMESPACE: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
@@ -7833,6 +7917,7 @@ static SHAPE_RATE_LIMIT_QUERY_ARGUMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
@@ -7851,6 +7936,7 @@ static SHAPE_RATE_LIMIT_QUERY_STRING: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
@@ -7869,6 +7955,7 @@ static SHAPE_RATE_LIMIT_URI_PATH: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
@@ -7916,6 +8003,7 @@ static SHAPE_REGEX_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
@@ -7964,6 +8052,7 @@ static SHAPE_REGEX_PATTERN_SET_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RULE_GROUP_REFERENCE_STATEMENT: Shape = Shape {
@@ -8011,6 +8100,7 @@ static SHAPE_RULE_GROUP_REFERENCE_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
@@ -8067,6 +8157,7 @@ static SHAPE_SIZE_CONSTRAINT_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
@@ -8113,6 +8204,7 @@ static SHAPE_SQLI_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
@@ -8150,6 +8242,7 @@ static SHAPE_XSS_MATCH_STATEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
@@ -8179,6 +8272,7 @@ static SHAPE_VISIBILITY_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -8207,4 +8301,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

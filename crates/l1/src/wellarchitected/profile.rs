@@ -276,6 +276,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PROFILE_QUESTION_UPDATE: Shape = Shape {
@@ -307,6 +308,7 @@ static SHAPE_PROFILE_QUESTION_UPDATE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -333,4 +335,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

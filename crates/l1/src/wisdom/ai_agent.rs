@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1450,6 +1451,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1510,6 +1512,49 @@ static SHAPE_AI_AGENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AIAgentConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManualSearchAIAgentConfiguration"]),
+                Check::Required(&["ManualSearchAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AnswerRecommendationAIAgentConfiguration"]),
+                Check::Required(&["AnswerRecommendationAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["SelfServiceAIAgentConfiguration"]),
+                Check::Required(&["SelfServiceAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailResponseAIAgentConfiguration"]),
+                Check::Required(&["EmailResponseAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailOverviewAIAgentConfiguration"]),
+                Check::Required(&["EmailOverviewAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["EmailGenerativeAnswerAIAgentConfiguration"]),
+                Check::Required(&["EmailGenerativeAnswerAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OrchestrationAIAgentConfiguration"]),
+                Check::Required(&["OrchestrationAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["NoteTakingAIAgentConfiguration"]),
+                Check::Required(&["NoteTakingAIAgentConfiguration"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["CaseSummarizationAIAgentConfiguration"]),
+                Check::Required(&["CaseSummarizationAIAgentConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_MANUAL_SEARCH_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1558,6 +1603,7 @@ static SHAPE_MANUAL_SEARCH_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIGURATION: Shape = Shape {
@@ -1588,6 +1634,7 @@ static SHAPE_ASSOCIATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
@@ -1597,6 +1644,15 @@ static SHAPE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AssociationConfigurationData",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["KnowledgeBaseAssociationConfigurationData"]),
+            Check::Required(&["KnowledgeBaseAssociationConfigurationData"]),
+        ])]),
     }],
 };
 
@@ -1629,6 +1685,7 @@ static SHAPE_KNOWLEDGE_BASE_ASSOCIATION_CONFIGURATION_DATA: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_FILTER: Shape = Shape {
@@ -1663,6 +1720,25 @@ static SHAPE_TAG_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/TagFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TagCondition"]),
+                Check::Required(&["TagCondition"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AndConditions"]),
+                Check::Required(&["AndConditions"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["OrConditions"]),
+                Check::Required(&["OrConditions"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_TAG_CONDITION: Shape = Shape {
@@ -1690,6 +1766,7 @@ static SHAPE_TAG_CONDITION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_OR_CONDITION: Shape = Shape {
@@ -1713,6 +1790,21 @@ static SHAPE_OR_CONDITION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/OrCondition",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AndConditions"]),
+                Check::Required(&["AndConditions"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["TagCondition"]),
+                Check::Required(&["TagCondition"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1783,6 +1875,7 @@ static SHAPE_ANSWER_RECOMMENDATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELF_SERVICE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1833,6 +1926,7 @@ static SHAPE_SELF_SERVICE_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_RESPONSE_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1881,6 +1975,7 @@ static SHAPE_EMAIL_RESPONSE_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1907,6 +2002,7 @@ static SHAPE_EMAIL_OVERVIEW_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -1955,6 +2051,7 @@ static SHAPE_EMAIL_GENERATIVE_ANSWER_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ORCHESTRATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -2014,6 +2111,7 @@ static SHAPE_ORCHESTRATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
@@ -2117,6 +2215,7 @@ static SHAPE_TOOL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_INSTRUCTION: Shape = Shape {
@@ -2140,6 +2239,7 @@ static SHAPE_TOOL_INSTRUCTION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OUTPUT_FILTER: Shape = Shape {
@@ -2161,6 +2261,7 @@ static SHAPE_TOOL_OUTPUT_FILTER: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OUTPUT_CONFIGURATION: Shape = Shape {
@@ -2185,6 +2286,7 @@ static SHAPE_TOOL_OUTPUT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OVERRIDE_INPUT_VALUE: Shape = Shape {
@@ -2206,6 +2308,7 @@ static SHAPE_TOOL_OVERRIDE_INPUT_VALUE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION: Shape = Shape {
@@ -2215,6 +2318,15 @@ static SHAPE_TOOL_OVERRIDE_INPUT_VALUE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TOOL_OVERRIDE_CONSTANT_INPUT_VALUE),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ToolOverrideInputValueConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["Constant"]),
+            Check::Required(&["Constant"]),
+        ])]),
     }],
 };
 
@@ -2240,6 +2352,7 @@ static SHAPE_TOOL_OVERRIDE_CONSTANT_INPUT_VALUE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_INTERACTION_CONFIGURATION: Shape = Shape {
@@ -2250,6 +2363,7 @@ static SHAPE_USER_INTERACTION_CONFIGURATION: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_NOTE_TAKING_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -2287,6 +2401,7 @@ static SHAPE_NOTE_TAKING_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION: Shape = Shape {
@@ -2324,4 +2439,5 @@ static SHAPE_CASE_SUMMARIZATION_AI_AGENT_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1070,6 +1070,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_CONTENT_POLICY_CONFIG: Shape = Shape {
@@ -1089,6 +1090,7 @@ static SHAPE_AI_GUARDRAIL_CONTENT_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONTENT_FILTER_CONFIG: Shape = Shape {
@@ -1129,6 +1131,7 @@ static SHAPE_GUARDRAIL_CONTENT_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
@@ -1147,6 +1150,7 @@ static SHAPE_AI_GUARDRAIL_CONTEXTUAL_GROUNDING_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
@@ -1171,6 +1175,7 @@ static SHAPE_GUARDRAIL_CONTEXTUAL_GROUNDING_FILTER_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
@@ -1205,6 +1210,7 @@ static SHAPE_AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_PII_ENTITY_CONFIG: Shape = Shape {
@@ -1261,6 +1267,7 @@ static SHAPE_GUARDRAIL_PII_ENTITY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_REGEX_CONFIG: Shape = Shape {
@@ -1305,6 +1312,7 @@ static SHAPE_GUARDRAIL_REGEX_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_TOPIC_POLICY_CONFIG: Shape = Shape {
@@ -1323,6 +1331,7 @@ static SHAPE_AI_GUARDRAIL_TOPIC_POLICY_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_TOPIC_CONFIG: Shape = Shape {
@@ -1377,6 +1386,7 @@ static SHAPE_GUARDRAIL_TOPIC_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_GUARDRAIL_WORD_POLICY_CONFIG: Shape = Shape {
@@ -1408,6 +1418,7 @@ static SHAPE_AI_GUARDRAIL_WORD_POLICY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_MANAGED_WORDS_CONFIG: Shape = Shape {
@@ -1421,6 +1432,7 @@ static SHAPE_GUARDRAIL_MANAGED_WORDS_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GUARDRAIL_WORD_CONFIG: Shape = Shape {
@@ -1434,4 +1446,5 @@ static SHAPE_GUARDRAIL_WORD_CONFIG: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -469,6 +470,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AI_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
@@ -478,6 +480,15 @@ static SHAPE_AI_PROMPT_TEMPLATE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AIPromptTemplateConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["TextFullAIPromptEditTemplateConfiguration"]),
+            Check::Required(&["TextFullAIPromptEditTemplateConfiguration"]),
+        ])]),
     }],
 };
 
@@ -493,4 +504,5 @@ static SHAPE_TEXT_FULL_AI_PROMPT_EDIT_TEMPLATE_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

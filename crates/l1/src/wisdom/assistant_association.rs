@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -324,6 +325,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ASSOCIATION_DATA: Shape = Shape {
@@ -345,6 +347,21 @@ static SHAPE_ASSOCIATION_DATA: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/AssociationData",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["KnowledgeBaseId"]),
+                Check::Required(&["KnowledgeBaseId"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ExternalBedrockKnowledgeBaseConfig"]),
+                Check::Required(&["ExternalBedrockKnowledgeBaseConfig"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG: Shape = Shape {
@@ -373,6 +390,7 @@ static SHAPE_EXTERNAL_BEDROCK_KNOWLEDGE_BASE_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -400,4 +418,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

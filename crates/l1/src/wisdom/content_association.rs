@@ -340,6 +340,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT_ASSOCIATION_CONTENTS: Shape = Shape {
@@ -350,6 +351,7 @@ static SHAPE_CONTENT_ASSOCIATION_CONTENTS: Shape = Shape {
         ty: Ty::Object(&SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA: Shape = Shape {
@@ -365,6 +367,7 @@ static SHAPE_AMAZON_CONNECT_GUIDE_ASSOCIATION_DATA: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -391,4 +394,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1104,6 +1105,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RENDERING_CONFIGURATION: Shape = Shape {
@@ -1118,6 +1120,7 @@ static SHAPE_RENDERING_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
@@ -1132,6 +1135,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1150,6 +1154,21 @@ static SHAPE_SOURCE_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/SourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[
+                Check::OnlyKeys(&["AppIntegrations"]),
+                Check::Required(&["AppIntegrations"]),
+            ]),
+            Check::AllOf(&[
+                Check::OnlyKeys(&["ManagedSourceConfiguration"]),
+                Check::Required(&["ManagedSourceConfiguration"]),
+            ]),
+        ]),
+    }],
 };
 
 static SHAPE_APP_INTEGRATIONS_CONFIGURATION: Shape = Shape {
@@ -1186,6 +1205,7 @@ static SHAPE_APP_INTEGRATIONS_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_SOURCE_CONFIGURATION: Shape = Shape {
@@ -1195,6 +1215,15 @@ static SHAPE_MANAGED_SOURCE_CONFIGURATION: Shape = Shape {
         required: false,
         ty: Ty::Object(&SHAPE_WEB_CRAWLER_CONFIGURATION),
         rules: Rules::NONE,
+    }],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/ManagedSourceConfiguration",
+        description: "",
+        check: Check::OneOf(&[Check::AllOf(&[
+            Check::OnlyKeys(&["WebCrawlerConfiguration"]),
+            Check::Required(&["WebCrawlerConfiguration"]),
+        ])]),
     }],
 };
 
@@ -1261,6 +1290,7 @@ static SHAPE_WEB_CRAWLER_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CRAWLER_LIMITS: Shape = Shape {
@@ -1275,6 +1305,7 @@ static SHAPE_CRAWLER_LIMITS: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_URL_CONFIGURATION: Shape = Shape {
@@ -1294,6 +1325,7 @@ static SHAPE_URL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEED_URL: Shape = Shape {
@@ -1307,6 +1339,7 @@ static SHAPE_SEED_URL: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1334,6 +1367,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
@@ -1352,6 +1386,7 @@ static SHAPE_VECTOR_INGESTION_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1385,6 +1420,7 @@ static SHAPE_CHUNKING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1410,6 +1446,7 @@ static SHAPE_FIXED_SIZE_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1440,6 +1477,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
@@ -1454,6 +1492,7 @@ static SHAPE_HIERARCHICAL_CHUNKING_LEVEL_CONFIGURATION: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
@@ -1489,6 +1528,7 @@ static SHAPE_SEMANTIC_CHUNKING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
@@ -1510,6 +1550,7 @@ static SHAPE_PARSING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
@@ -1535,6 +1576,7 @@ static SHAPE_BEDROCK_FOUNDATION_MODEL_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PARSING_PROMPT: Shape = Shape {
@@ -1549,4 +1591,5 @@ static SHAPE_PARSING_PROMPT: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -1002,6 +1003,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CONTENT: Shape = Shape {
@@ -1020,6 +1022,15 @@ static SHAPE_CONTENT: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/Content",
+        description: "",
+        check: Check::OneOf(&[
+            Check::Required(&["EmailMessageTemplateContent"]),
+            Check::Required(&["SmsMessageTemplateContent"]),
+        ]),
+    }],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
@@ -1056,6 +1067,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
@@ -1074,6 +1086,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER: Shape = Shape {
@@ -1087,6 +1100,7 @@ static SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_EMAIL_MESSAGE_TEMPLATE_HEADER: Shape = Shape {
@@ -1115,6 +1129,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_HEADER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
@@ -1125,6 +1140,7 @@ static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
         ty: Ty::Object(&SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
@@ -1135,6 +1151,7 @@ static SHAPE_SMS_MESSAGE_TEMPLATE_CONTENT_BODY: Shape = Shape {
         ty: Ty::Object(&SHAPE_MESSAGE_TEMPLATE_BODY_CONTENT_PROVIDER),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_ATTRIBUTES: Shape = Shape {
@@ -1174,6 +1191,7 @@ static SHAPE_MESSAGE_TEMPLATE_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_AGENT_ATTRIBUTES: Shape = Shape {
@@ -1200,6 +1218,7 @@ static SHAPE_AGENT_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOMER_PROFILE_ATTRIBUTES: Shape = Shape {
@@ -1791,6 +1810,7 @@ static SHAPE_CUSTOMER_PROFILE_ATTRIBUTES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_ATTRIBUTES: Shape = Shape {
@@ -1819,6 +1839,7 @@ static SHAPE_SYSTEM_ATTRIBUTES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SYSTEM_ENDPOINT_ATTRIBUTES: Shape = Shape {
@@ -1833,6 +1854,7 @@ static SHAPE_SYSTEM_ENDPOINT_ATTRIBUTES: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
@@ -1864,6 +1886,7 @@ static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MESSAGE_TEMPLATE_ATTACHMENT: Shape = Shape {
@@ -1889,6 +1912,7 @@ static SHAPE_MESSAGE_TEMPLATE_ATTACHMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1916,4 +1940,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -422,6 +422,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_QUICK_RESPONSE_CONTENT_PROVIDER: Shape = Shape {
@@ -436,6 +437,7 @@ static SHAPE_QUICK_RESPONSE_CONTENT_PROVIDER: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
@@ -467,6 +469,7 @@ static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -494,4 +497,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1830,6 +1830,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACTIVE_DIRECTORY_CONFIG: Shape = Shape {
@@ -1856,6 +1857,7 @@ static SHAPE_ACTIVE_DIRECTORY_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
@@ -1884,6 +1886,7 @@ static SHAPE_CERTIFICATE_BASED_AUTH_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MICROSOFT_ENTRA_CONFIG: Shape = Shape {
@@ -1910,6 +1913,7 @@ static SHAPE_MICROSOFT_ENTRA_CONFIG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAML_PROPERTIES: Shape = Shape {
@@ -1949,6 +1953,7 @@ static SHAPE_SAML_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SELFSERVICE_PERMISSIONS: Shape = Shape {
@@ -2000,6 +2005,7 @@ static SHAPE_SELFSERVICE_PERMISSIONS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STREAMING_PROPERTIES: Shape = Shape {
@@ -2049,6 +2055,7 @@ static SHAPE_STREAMING_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_GLOBAL_ACCELERATOR_FOR_DIRECTORY: Shape = Shape {
@@ -2073,6 +2080,7 @@ static SHAPE_GLOBAL_ACCELERATOR_FOR_DIRECTORY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
@@ -2097,6 +2105,7 @@ static SHAPE_STORAGE_CONNECTOR: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_USER_SETTING: Shape = Shape {
@@ -2135,6 +2144,7 @@ static SHAPE_USER_SETTING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2161,6 +2171,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WORKSPACE_ACCESS_PROPERTIES: Shape = Shape {
@@ -2254,6 +2265,7 @@ static SHAPE_WORKSPACE_ACCESS_PROPERTIES: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT_CONFIG: Shape = Shape {
@@ -2285,6 +2297,7 @@ static SHAPE_ACCESS_ENDPOINT_CONFIG: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
@@ -2309,6 +2322,7 @@ static SHAPE_ACCESS_ENDPOINT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_DEFAULT_WORKSPACE_CREATION_PROPERTIES: Shape = Shape {
@@ -2361,4 +2375,5 @@ static SHAPE_DEFAULT_WORKSPACE_CREATION_PROPERTIES: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };

@@ -460,6 +460,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
@@ -486,6 +487,7 @@ static SHAPE_APPLICATION_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY: Shape = Shape {
@@ -499,6 +501,7 @@ static SHAPE_CAPACITY: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -525,6 +528,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TIMEOUT_SETTINGS: Shape = Shape {
@@ -561,4 +565,5 @@ static SHAPE_TIMEOUT_SETTINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -1301,6 +1301,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MANAGED_INSTANCE: Shape = Shape {
@@ -1502,6 +1503,7 @@ static SHAPE_MANAGED_INSTANCE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
@@ -1543,6 +1545,7 @@ static SHAPE_BLOCK_DEVICE_MAPPING: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
@@ -1601,6 +1604,7 @@ static SHAPE_EBS_BLOCK_DEVICE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
@@ -1622,6 +1626,7 @@ static SHAPE_CAPACITY_RESERVATION_SPECIFICATION: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
@@ -1649,6 +1654,7 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CPU_OPTIONS_REQUEST: Shape = Shape {
@@ -1673,6 +1679,7 @@ static SHAPE_CPU_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CREDIT_SPECIFICATION_REQUEST: Shape = Shape {
@@ -1686,6 +1693,7 @@ static SHAPE_CREDIT_SPECIFICATION_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_ENCLAVE_OPTIONS_REQUEST: Shape = Shape {
@@ -1696,6 +1704,7 @@ static SHAPE_ENCLAVE_OPTIONS_REQUEST: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_HIBERNATION_OPTIONS_REQUEST: Shape = Shape {
@@ -1706,6 +1715,7 @@ static SHAPE_HIBERNATION_OPTIONS_REQUEST: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
@@ -1733,6 +1743,7 @@ static SHAPE_IAM_INSTANCE_PROFILE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LICENSE_CONFIGURATION_REQUEST: Shape = Shape {
@@ -1748,6 +1759,7 @@ static SHAPE_LICENSE_CONFIGURATION_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_MAINTENANCE_OPTIONS_REQUEST: Shape = Shape {
@@ -1761,6 +1773,7 @@ static SHAPE_INSTANCE_MAINTENANCE_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
@@ -1813,6 +1826,7 @@ static SHAPE_INSTANCE_METADATA_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_RUN_INSTANCES_MONITORING_ENABLED: Shape = Shape {
@@ -1823,6 +1837,7 @@ static SHAPE_RUN_INSTANCES_MONITORING_ENABLED: Shape = Shape {
         ty: Ty::Boolean,
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
@@ -1872,6 +1887,7 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INSTANCE_NETWORK_PERFORMANCE_OPTIONS_REQUEST: Shape = Shape {
@@ -1885,6 +1901,7 @@ static SHAPE_INSTANCE_NETWORK_PERFORMANCE_OPTIONS_REQUEST: Shape = Shape {
             ..Rules::NONE
         },
     }],
+    constraints: &[],
 };
 
 static SHAPE_PLACEMENT: Shape = Shape {
@@ -1937,6 +1954,7 @@ static SHAPE_PLACEMENT: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_PRIVATE_DNS_NAME_OPTIONS_REQUEST: Shape = Shape {
@@ -1964,6 +1982,7 @@ static SHAPE_PRIVATE_DNS_NAME_OPTIONS_REQUEST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG_SPECIFICATION: Shape = Shape {
@@ -1999,6 +2018,7 @@ static SHAPE_TAG_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -2027,4 +2047,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

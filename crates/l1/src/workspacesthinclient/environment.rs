@@ -591,6 +591,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -617,6 +618,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
@@ -707,4 +709,5 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -362,6 +362,7 @@ static SHAPE: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -390,6 +391,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_WEB_CONTENT_FILTERING_POLICY: Shape = Shape {
@@ -482,4 +484,5 @@ static SHAPE_WEB_CONTENT_FILTERING_POLICY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

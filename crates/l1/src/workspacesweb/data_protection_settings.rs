@@ -485,6 +485,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_REDACTION_CONFIGURATION: Shape = Shape {
@@ -556,6 +557,7 @@ static SHAPE_INLINE_REDACTION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_INLINE_REDACTION_PATTERN: Shape = Shape {
@@ -635,6 +637,7 @@ static SHAPE_INLINE_REDACTION_PATTERN: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_CUSTOM_PATTERN: Shape = Shape {
@@ -685,6 +688,7 @@ static SHAPE_CUSTOM_PATTERN: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_REDACTION_PLACE_HOLDER: Shape = Shape {
@@ -711,6 +715,7 @@ static SHAPE_REDACTION_PLACE_HOLDER: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -739,4 +744,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -7,7 +7,8 @@
 use indexmap::IndexMap;
 use stackwright_core::expr::Expr;
 use stackwright_core::facts::{
-    AttrType, Attribute, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging, Ty,
+    AttrType, Attribute, Check, Constraint, Prop, ResourceFacts, Rules, Shape, TagFormat, Tagging,
+    Ty,
 };
 use stackwright_core::resource::{
     HasAttributes, Props, Resolve, Resolved, Resource, ResourceProps, ToExpr,
@@ -507,6 +508,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_EVENT_FILTER: Shape = Shape {
@@ -555,6 +557,15 @@ static SHAPE_EVENT_FILTER: Shape = Shape {
             },
         },
     ],
+    constraints: &[Constraint {
+        rule: "one-of",
+        source: "oneOf at #/definitions/EventFilter",
+        description: "",
+        check: Check::OneOf(&[
+            Check::AllOf(&[Check::OnlyKeys(&["All"]), Check::Required(&["All"])]),
+            Check::AllOf(&[Check::OnlyKeys(&["Include"]), Check::Required(&["Include"])]),
+        ]),
+    }],
 };
 
 static SHAPE_LOG_CONFIGURATION: Shape = Shape {
@@ -565,6 +576,7 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
         ty: Ty::Object(&SHAPE_S3_LOG_CONFIGURATION),
         rules: Rules::NONE,
     }],
+    constraints: &[],
 };
 
 static SHAPE_S3_LOG_CONFIGURATION: Shape = Shape {
@@ -620,6 +632,7 @@ static SHAPE_S3_LOG_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -648,4 +661,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

@@ -837,6 +837,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_BRANDING_CONFIGURATION: Shape = Shape {
@@ -905,6 +906,7 @@ static SHAPE_BRANDING_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_LOCALIZED_BRANDING_STRINGS: Shape = Shape {
@@ -983,6 +985,7 @@ static SHAPE_LOCALIZED_BRANDING_STRINGS: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
@@ -1019,6 +1022,7 @@ static SHAPE_COOKIE_SYNCHRONIZATION_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_COOKIE_SPECIFICATION: Shape = Shape {
@@ -1059,6 +1063,7 @@ static SHAPE_COOKIE_SPECIFICATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -1087,6 +1092,7 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TOOLBAR_CONFIGURATION: Shape = Shape {
@@ -1149,4 +1155,5 @@ static SHAPE_TOOLBAR_CONFIGURATION: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };

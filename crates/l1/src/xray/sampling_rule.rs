@@ -437,6 +437,7 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_PROPERTY: Shape = Shape {
@@ -574,6 +575,7 @@ static SHAPE_SAMPLING_RULE_PROPERTY: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RATE_BOOST: Shape = Shape {
@@ -599,6 +601,7 @@ static SHAPE_SAMPLING_RATE_BOOST: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_RECORD: Shape = Shape {
@@ -623,6 +626,7 @@ static SHAPE_SAMPLING_RULE_RECORD: Shape = Shape {
             rules: Rules::NONE,
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_SAMPLING_RULE_UPDATE: Shape = Shape {
@@ -745,6 +749,7 @@ static SHAPE_SAMPLING_RULE_UPDATE: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
 
 static SHAPE_TAG: Shape = Shape {
@@ -771,4 +776,5 @@ static SHAPE_TAG: Shape = Shape {
             },
         },
     ],
+    constraints: &[],
 };
