@@ -974,3 +974,88 @@ mod constraints {
         assert!(synthesize(&app).is_ok());
     }
 }
+
+#[test]
+fn a_rule_is_turned_off_for_one_resource_with_its_reason_in_the_template() {
+    let (app, stack) = app_stack();
+    let locked = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"},
+                       "Action": "kms:Decrypt", "Resource": "*"}]
+    });
+    let key = |id: &str| {
+        Resource::new(
+            &stack,
+            id,
+            kms::Key {
+                enable_key_rotation: Some(true.into()),
+                key_policy: Some(locked.clone().into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let exempt = key("Exempt");
+    let _other = key("Other");
+    exempt
+        .suppress_rule(
+            "iam-policy",
+            "the policy is replaced by the key owners' pipeline",
+        )
+        .unwrap();
+    exempt
+        .suppress_rule("invalid-value", "nothing here is invalid")
+        .unwrap();
+    assert!(exempt.suppress_rule("iam-policy", "  ").is_err());
+
+    let d = errors(&app);
+    let errs: Vec<_> = d.errors().map(|e| e.path.as_str()).collect();
+    assert_eq!(errs, ["S/Other"], "only the other key is refused: {d}");
+    let note =
+        d.0.iter()
+            .find(|x| x.path == "S/Exempt" && x.code == "iam-policy")
+            .unwrap();
+    assert_eq!(note.severity, stackwright::core::Severity::Note);
+    assert!(
+        note.message
+            .starts_with("suppressed (the policy is replaced by the key owners' pipeline): "),
+        "{note}"
+    );
+    let unused = d.0.iter().find(|x| x.code == "unused-suppression").unwrap();
+    assert_eq!(unused.path, "S/Exempt");
+    assert!(unused.message.contains("'invalid-value'"), "{unused}");
+
+    // The reason is in the template, where reviewers read it.
+    let build = app.build();
+    let meta = &build.stacks[0].template["Resources"]["Exempt"]["Metadata"]["stackwright"];
+    assert_eq!(
+        meta["Suppress"][0],
+        serde_json::json!({"Rule": "iam-policy", "Reason": "the policy is replaced by the key owners' pipeline"})
+    );
+}
+
+#[test]
+fn a_suppression_written_by_hand_without_a_reason_is_refused() {
+    let (app, stack) = app_stack();
+    let key = Resource::new(
+        &stack,
+        "Key",
+        kms::Key {
+            enable_key_rotation: Some(true.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    key.add_metadata(
+        "stackwright",
+        Expr::from_json(serde_json::json!({"Suppress": [{"Rule": "iam-policy"}]})),
+    );
+    let d = errors(&app);
+    let e = d.find("invalid-suppression").unwrap();
+    assert_eq!(e.path, "S/Key");
+    assert!(
+        e.message
+            .contains("turns off 'iam-policy' without a reason"),
+        "{e}"
+    );
+}

@@ -283,6 +283,14 @@ impl ToDiagnostics for CoreError {
                 format!("the included template has no {kind} '{logical_id}'"),
             )
             .with_hint(known.clone()),
+            CoreError::EmptyReason { path, rule } => Diagnostic::error(
+                "empty-reason",
+                path,
+                format!("synth's rule '{rule}' cannot be turned off without a reason"),
+            )
+            .with_hint(
+                "say why it does not apply to this resource, reviewers read it in the template",
+            ),
             CoreError::ForeignScope { id } => Diagnostic::error(
                 "foreign-scope",
                 "",
@@ -398,6 +406,10 @@ mod tests {
                 logical_id: "Buckt".into(),
                 known: "did you mean 'Bucket'?".into(),
             },
+            CoreError::EmptyReason {
+                path: "S/Key".into(),
+                rule: "iam-policy".into(),
+            },
             CoreError::ForeignScope { id: "Key".into() },
         ]
     }
@@ -428,6 +440,7 @@ mod tests {
                 "invalid-template",
                 "logical-id-collision",
                 "not-in-template",
+                "empty-reason",
                 "foreign-scope"
             ]
         );
@@ -471,6 +484,7 @@ mod tests {
                 "S/Legacy",
                 "S/Legacy/Key",
                 "S/Legacy",
+                "S/Key",
                 ""
             ]
         );

@@ -133,6 +133,16 @@ pub enum CoreError {
         /// What it has instead (a did-you-mean or the list).
         known: String,
     },
+    /// A rule turned off without a reason.
+    #[error(
+        "{path}: synth's rule '{rule}' cannot be turned off without a reason; say why it does not apply to this resource, reviewers read it in the template"
+    )]
+    EmptyReason {
+        /// The resource's construct path.
+        path: String,
+        /// The rule (a finding code).
+        rule: String,
+    },
     /// A scope handle of another app was used.
     #[error(
         "'{id}' was added under a scope that belongs to another App; build each app's constructs under that app's own stacks"

@@ -20,6 +20,10 @@ use crate::value::Value;
 
 type Json = serde_json::Value;
 
+/// The resource `Metadata` key of what synth is told about a resource (its suppressed
+/// rules).
+pub const SUPPRESS_KEY: &str = "stackwright";
+
 /// Template JSON, as [`Resolve`] gives it: the name the generated code uses for
 /// `serde_json::Value`, whose crate it does not depend on.
 #[doc(hidden)]
@@ -466,6 +470,48 @@ impl<T> Resource<T> {
         self.app.with_resource_mut(self.id, |r| {
             r.metadata.insert(key.to_string(), value);
         });
+    }
+
+    /// Turns off synth's rule `rule` (a finding's code, such as `iam-policy` or
+    /// `invalid-value`) for this resource only, because of `reason`. The reason is written
+    /// into the template (`Metadata.stackwright.Suppress`), where reviewers see it; synth
+    /// still lists what the rule found, as notes, and warns about a suppression that
+    /// matches nothing. A second call for the same rule replaces its reason.
+    ///
+    /// Fails when `reason` is blank: a rule is turned off only for a stated reason.
+    ///
+    /// ```
+    /// use stackwright_core::{App, Env, Resource, Stack};
+    /// use stackwright_l1::kms;
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+    /// let key = Resource::new(&stack, "Key", kms::Key::default()).unwrap();
+    /// key.suppress_rule("iam-policy", "the key policy is replaced by the security team's pipeline").unwrap();
+    /// assert!(key.suppress_rule("iam-policy", " ").is_err());
+    /// ```
+    pub fn suppress_rule(&self, rule: &str, reason: &str) -> Result<(), CoreError> {
+        if reason.trim().is_empty() {
+            return Err(CoreError::EmptyReason {
+                path: self.path(),
+                rule: rule.to_string(),
+            });
+        }
+        let mut meta = match self.metadata(SUPPRESS_KEY) {
+            Some(Expr::Object(o)) => o,
+            _ => IndexMap::new(),
+        };
+        let mut list = match meta.shift_remove("Suppress") {
+            Some(Expr::List(l)) => l,
+            _ => Vec::new(),
+        };
+        list.retain(|e| !matches!(e, Expr::Object(o) if o.get("Rule") == Some(&Expr::str(rule))));
+        list.push(Expr::object([
+            ("Rule", Expr::str(rule)),
+            ("Reason", Expr::str(reason)),
+        ]));
+        meta.insert("Suppress".to_string(), Expr::List(list));
+        self.add_metadata(SUPPRESS_KEY, Expr::Object(meta));
+        Ok(())
     }
 
     /// The `Metadata` entry under `key`, as it is now.

@@ -18,6 +18,7 @@ mod network;
 mod pattern;
 mod policy;
 mod service_rules;
+mod suppress;
 
 /// CloudFormation's quotas per template.
 pub mod limits {
@@ -60,6 +61,7 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
     }
     v.export_names(stacks);
     v.imports(stacks);
+    suppress::apply(stacks, &mut v.diagnostics);
     hints::complete(&mut v.diagnostics);
     v.diagnostics
 }
