@@ -348,17 +348,19 @@ impl Checker<'_> {
                 }
                 continue;
             };
-            if let Some(problem) = action_problem(action) {
-                self.error(format!("{at} names '{action}': {problem}"), ACTION_HINT);
-            } else if let Some(note) = unknown_action(action) {
-                self.out.push(
+            match action_problem(action) {
+                Some(ActionProblem::Error(problem)) => {
+                    self.error(format!("{at} names '{action}': {problem}"), ACTION_HINT);
+                }
+                Some(ActionProblem::Warning(note)) => self.out.push(
                     Diagnostic::warning(
                         "iam-policy",
                         self.path,
                         format!("{at} names '{action}': {note}"),
                     )
                     .with_hint("check the action's name in the service authorization reference"),
-                );
+                ),
+                None => {}
             }
         }
     }
@@ -540,52 +542,61 @@ fn kind_of(v: &Json) -> &'static str {
     }
 }
 
-/// Why IAM would not parse `action`, if it would not.
-fn action_problem(action: &str) -> Option<String> {
+/// What is wrong with `action`, if anything.
+fn action_problem(action: &str) -> Option<ActionProblem> {
     if action == "*" {
         return None;
     }
     let Some((service, name)) = action.split_once(':') else {
-        return Some("an action is a service prefix and a name, separated by ':'".into());
+        return Some(ActionProblem::Error(
+            "an action is a service prefix and a name, separated by ':'".into(),
+        ));
     };
     if service.is_empty()
         || !service.chars().all(|c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c.is_ascii_uppercase()
         })
     {
-        return Some(format!("'{service}' is not a service prefix"));
+        return Some(ActionProblem::Error(format!(
+            "'{service}' is not a service prefix"
+        )));
     }
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?' || c == '-')
     {
-        return Some(format!("'{name}' is not an action name"));
+        return Some(ActionProblem::Error(format!(
+            "'{name}' is not an action name"
+        )));
     }
     let service = service.to_ascii_lowercase();
-    if !has_service(&service) {
-        return Some(match closest_service(&service) {
-            Some(s) => format!("IAM has no service prefix '{service}' (did you mean '{s}'?)"),
-            None => format!("IAM has no service prefix '{service}'"),
-        });
-    }
-    None
-}
-
-/// A note when a service's action without wildcards is not in the catalog (the catalog
-/// can lag behind a new action, so this is a warning).
-fn unknown_action(action: &str) -> Option<String> {
-    let (service, name) = action.split_once(':')?;
-    if name.contains(['*', '?']) {
+    // A known action answers for its prefix too: one lookup for most actions.
+    let known = !name.contains(['*', '?'])
+        && catalog_has(&format!("{service}:{}", name.to_ascii_lowercase()));
+    if known {
         return None;
     }
-    let key = format!(
-        "{}:{}",
-        service.to_ascii_lowercase(),
-        name.to_ascii_lowercase()
-    );
-    (!catalog_has(&key))
-        .then(|| format!("the {service} service has no action '{name}' that IAM knows of"))
+    if !has_service(&service) {
+        return Some(ActionProblem::Error(match closest_service(&service) {
+            Some(s) => format!("IAM has no service prefix '{service}' (did you mean '{s}'?)"),
+            None => format!("IAM has no service prefix '{service}'"),
+        }));
+    }
+    // The catalog can lag behind a new action, so an unknown one is only a warning.
+    (!name.contains(['*', '?'])).then(|| {
+        ActionProblem::Warning(format!(
+            "the {service} service has no action '{name}' that IAM knows of"
+        ))
+    })
+}
+
+/// What is wrong with an action name.
+enum ActionProblem {
+    /// IAM would not parse it.
+    Error(String),
+    /// It parses, but the catalog does not know it.
+    Warning(String),
 }
 
 /// The catalog's lines, found by binary search over the embedded text.
@@ -659,16 +670,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     super::edit_distance(a, b)
 }
 
-/// Does the IAM wildcard pattern (`*`, `?`) match `text`, ignoring case?
+/// Does the IAM wildcard pattern (`*`, `?`) match `text`, ignoring ASCII case?
 fn glob_matches(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -680,7 +690,7 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    p[pi..].iter().all(|c| *c == b'*')
 }
 
 /// `*`, or `arn:partition:service:...` (cfn-lint's `AwsArn`).
