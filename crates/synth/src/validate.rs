@@ -407,6 +407,17 @@ impl Validator {
 
     fn value(&mut self, path: &str, prop: &'static Prop, v: &Json, at: &mut String) {
         if is_intrinsic(v) {
+            // Either branch of an `Fn::If` may be the value deployed, so both follow the
+            // property's rules (`AWS::NoValue` removes it instead).
+            if let Some(Json::Array(args)) = field(v, "Fn::If")
+                && let [_, yes, no] = args.as_slice()
+            {
+                for branch in [yes, no] {
+                    if !is_no_value(branch) {
+                        self.value(path, prop, branch, at);
+                    }
+                }
+            }
             return;
         }
         let wrong = |expected: &str| {
