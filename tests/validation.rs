@@ -1059,3 +1059,26 @@ fn a_suppression_written_by_hand_without_a_reason_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_tag_key_given_twice_is_refused() {
+    let (app, stack) = app_stack();
+    stackwright::core::RawResource::new(
+        &stack,
+        "Topic",
+        "AWS::SNS::Topic",
+        serde_json::json!({"Tags": [
+            {"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}, {"Key": "cost", "Value": "c"}
+        ]}),
+    )
+    .unwrap();
+    let d = errors(&app);
+    let e = d.find("invalid-tag").unwrap();
+    assert_eq!(e.path, "S/Topic");
+    assert!(
+        e.message
+            .contains("the tag key 'team' appears more than once"),
+        "{e}"
+    );
+    assert_eq!(d.errors().count(), 1, "{d}");
+}

@@ -609,6 +609,23 @@ impl Validator {
                 .collect(),
             _ => return,
         };
+        if let Some(Json::Array(items)) = field(props, tagging.property) {
+            let mut seen: Vec<&str> = Vec::with_capacity(items.len());
+            for key in items.iter().filter_map(|t| field(t, "Key")?.as_str()) {
+                if seen.contains(&key) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "invalid-tag",
+                            path,
+                            format!("the tag key '{key}' appears more than once; a resource has one value per tag key"),
+                        )
+                        .with_hint("keep one tag of each key (tags set on the resource win over inherited ones)"),
+                    );
+                } else {
+                    seen.push(key);
+                }
+            }
+        }
         if pairs.len() > limits::TAGS {
             self.diagnostics.push(Diagnostic::error(
                 "invalid-tag",
