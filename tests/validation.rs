@@ -522,7 +522,7 @@ mod constraints {
             "Eni",
             "AWS::EC2::NetworkInterface",
             json!({
-                "SubnetId": "subnet-1",
+                "SubnetId": "subnet-0123456789abcdef0",
                 "Ipv6AddressCount": 1,
                 "Ipv6Addresses": [{"Ipv6Address": "2001:db8::1"}],
             }),
@@ -832,7 +832,7 @@ mod constraints {
             "Eni",
             "AWS::EC2::NetworkInterface",
             json!({
-                "SubnetId": "subnet-1",
+                "SubnetId": "subnet-0123456789abcdef0",
                 "Ipv6AddressCount": key.ref_().to_json(),
             }),
         );
@@ -850,7 +850,7 @@ mod constraints {
             "Eni",
             "AWS::EC2::NetworkInterface",
             json!({
-                "SubnetId": "subnet-1",
+                "SubnetId": "subnet-0123456789abcdef0",
                 "Ipv6AddressCount": key.ref_().to_json(),
                 "Ipv6Addresses": [{"Ipv6Address": "2001:db8::1"}],
             }),

@@ -139,6 +139,12 @@ fn rules_expr(rules: &Rules) -> String {
     if let Some(v) = rules.max_items {
         parts.push(format!("max_items: Some({v})"));
     }
+    if let Some(f) = &rules.format {
+        parts.push(format!("format: Some({})", lit(f)));
+    }
+    if rules.unique_items {
+        parts.push("unique_items: true".to_string());
+    }
     format!("Rules {{ {}, ..Rules::NONE }}", parts.join(", "))
 }
 

@@ -163,7 +163,23 @@ pub struct Rules {
     pub min_items: Option<u32>,
     /// Most items.
     pub max_items: Option<u32>,
+    /// The string `format`, when synth checks it (see [`CHECKED_FORMATS`]).
+    pub format: Option<String>,
+    /// Items must differ from each other (`uniqueItems`).
+    pub unique_items: bool,
 }
+
+/// The schema `format`s synth's validation checks; others are left out of the facts.
+pub const CHECKED_FORMATS: &[&str] = &[
+    "ipv4-network",
+    "ipv6-network",
+    "AWS::EC2::SecurityGroup.Id",
+    "AWS::EC2::Subnet.Id",
+    "AWS::EC2::VPC.Id",
+    "AWS::EC2::Image.Id",
+    "AWS::IAM::Role.Arn",
+    "AWS::KMS::Key.Arn",
+];
 
 /// A generated enum.
 #[derive(Debug)]
@@ -1059,6 +1075,12 @@ fn rules_of(n: &Value) -> Rules {
         maximum: n.get("maximum").and_then(Value::as_f64),
         min_items: u32_of("minItems"),
         max_items: u32_of("maxItems"),
+        format: n
+            .get("format")
+            .and_then(Value::as_str)
+            .filter(|f| CHECKED_FORMATS.contains(f))
+            .map(str::to_string),
+        unique_items: n.get("uniqueItems") == Some(&Value::Bool(true)),
     }
 }
 

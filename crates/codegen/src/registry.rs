@@ -125,6 +125,12 @@ fn rules_json(rules: &Rules, p: &mut serde_json::Map<String, Json>) {
     if let Some(pattern) = &rules.pattern {
         p.insert("p".into(), pattern.as_str().into());
     }
+    if let Some(format) = &rules.format {
+        p.insert("f".into(), format.as_str().into());
+    }
+    if rules.unique_items {
+        p.insert("u".into(), true.into());
+    }
     let counts = [
         ("l", rules.min_length),
         ("L", rules.max_length),

@@ -158,6 +158,11 @@ pub struct Rules {
     pub min_items: Option<u32>,
     /// Most list items.
     pub max_items: Option<u32>,
+    /// The schema's `format` of a string, when synth checks it (`ipv4-network`,
+    /// `AWS::EC2::VPC.Id`, ...).
+    pub format: Option<&'static str>,
+    /// Whether list items must differ from each other.
+    pub unique_items: bool,
 }
 
 impl Rules {
@@ -171,6 +176,8 @@ impl Rules {
         maximum: None,
         min_items: None,
         max_items: None,
+        format: None,
+        unique_items: false,
     };
 }
 

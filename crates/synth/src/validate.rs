@@ -13,6 +13,7 @@ use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
 mod constraints;
+mod format;
 mod hints;
 mod network;
 mod pattern;
@@ -455,6 +456,9 @@ impl Validator {
             Ty::List(item) => match v {
                 Json::Array(items) => {
                     self.items(path, &prop.rules, items.len(), at);
+                    if prop.rules.unique_items {
+                        self.unique(path, items, at);
+                    }
                     let mark = at.len();
                     for (i, it) in items.iter().enumerate() {
                         push_index(at, i);
@@ -483,6 +487,26 @@ impl Validator {
                 }
                 _ => self.diagnostics.push(wrong("an object")),
             },
+        }
+    }
+
+    /// A list whose schema says `uniqueItems`: two equal items are refused (two equal
+    /// intrinsics, such as the same `Ref`, give the same value too).
+    fn unique(&mut self, path: &str, items: &[Json], at: &str) {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(first) = items[..i].iter().position(|x| x == item) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        path,
+                        format!(
+                            "{at} holds {} twice (items {first} and {i}); its items must differ",
+                            short(item)
+                        ),
+                    )
+                    .with_hint("remove the repeated item"),
+                );
+            }
         }
     }
 
@@ -530,6 +554,16 @@ impl Validator {
                     s.chars().take(40).collect::<String>()
                 ),
             ));
+        }
+        if let Some(expected) = rules.format.and_then(|f| format::problem(f, s)) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    path,
+                    format!("{at} is '{s}', which is not {expected}"),
+                )
+                .with_hint(format!("give {expected}, or a reference to one")),
+            );
         }
         if let Some(pattern) = rules.pattern
             && self.pattern(pattern).is_match(s) == Some(false)

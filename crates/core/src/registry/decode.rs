@@ -258,6 +258,8 @@ fn rules(p: &Json) -> Rules {
         maximum: p.get("M").and_then(Json::as_f64),
         min_items: count("i"),
         max_items: count("I"),
+        format: p.get("f").and_then(Json::as_str).map(leak_str),
+        unique_items: p.get("u") == Some(&Json::Bool(true)),
     }
 }
 

@@ -524,6 +524,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -692,7 +693,10 @@ static SHAPE_ANALYSIS_RULE_CRITERIA: Shape = Shape {
                     ty: Ty::Object(&SHAPE_TAG),
                     rules: Rules::NONE,
                 }),
-                rules: Rules::NONE,
+                rules: Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

@@ -325,6 +325,7 @@ static SHAPE_PRINCIPAL_ROLE_ENTITLEMENT: Shape = Shape {
                 pattern: Some(
                     r"^arn:[a-z0-9-]+:iam::[0-9]{12}:role\/([a-zA-Z0-9+=,.@_-]+\/)*[a-zA-Z0-9+=,.@_-]+$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

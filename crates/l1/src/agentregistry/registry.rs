@@ -1191,6 +1191,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             pattern: Some("^arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$"),
             min_length: Some(1),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],

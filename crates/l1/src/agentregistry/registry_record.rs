@@ -1335,6 +1335,7 @@ static SHAPE_REGISTRY_RECORD_IAM_CREDENTIAL_PROVIDER: Shape = Shape {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

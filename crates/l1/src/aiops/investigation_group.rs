@@ -332,7 +332,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CHATBOT_NOTIFICATION_CHANNEL),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CrossAccountConfigurations",
@@ -346,6 +349,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(25),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -396,6 +400,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:.*$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -413,7 +418,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -424,7 +432,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -442,7 +453,10 @@ static SHAPE_CHATBOT_NOTIFICATION_CHANNEL: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SNSTopicArn",
@@ -468,6 +482,7 @@ static SHAPE_CROSS_ACCOUNT_CONFIGURATION: Shape = Shape {
             pattern: Some("^arn:.*$"),
             min_length: Some(20),
             max_length: Some(2048),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],

@@ -582,6 +582,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("(?s).*"),
                 min_length: Some(0),
                 max_length: Some(1000),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

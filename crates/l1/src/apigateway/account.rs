@@ -89,7 +89,10 @@ static SHAPE: Shape = Shape {
         name: "CloudWatchRoleArn",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("AWS::IAM::Role.Arn"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

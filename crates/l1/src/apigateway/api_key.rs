@@ -226,7 +226,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STAGE_KEY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",

@@ -544,7 +544,10 @@ static SHAPE_STAGE_DESCRIPTION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METHOD_SETTING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MetricsEnabled",

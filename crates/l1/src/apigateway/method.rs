@@ -518,7 +518,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METHOD_RESPONSE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "OperationName",
@@ -582,7 +585,10 @@ static SHAPE_INTEGRATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CacheNamespace",
@@ -635,7 +641,10 @@ static SHAPE_INTEGRATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INTEGRATION_RESPONSE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IntegrationTarget",

@@ -351,7 +351,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METHOD_SETTING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RestApiId",

@@ -260,7 +260,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_API_STAGE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",

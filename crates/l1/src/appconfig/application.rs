@@ -181,7 +181,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAGS),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -294,7 +294,10 @@ static SHAPE: Shape = Shape {
                     ty: Ty::Object(&SHAPE_ACTION),
                     rules: Rules::NONE,
                 }),
-                rules: Rules::NONE,
+                rules: Rules {
+                    unique_items: true,
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -343,7 +346,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -379,6 +385,7 @@ static SHAPE_ACTION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

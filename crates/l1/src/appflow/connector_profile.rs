@@ -2292,6 +2292,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws:kms:.*:[0-9]+:.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3620,6 +3621,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
                 pattern: Some("arn:aws:iam:.*:[0-9]+:.*"),
                 min_length: Some(0),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3659,6 +3661,7 @@ static SHAPE_REDSHIFT_CONNECTOR_PROFILE_PROPERTIES: Shape = Shape {
                 pattern: Some("arn:aws:iam:.*:[0-9]+:.*"),
                 min_length: Some(0),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3793,7 +3796,10 @@ static SHAPE_O_AUTH_PROPERTIES: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TokenUrl",

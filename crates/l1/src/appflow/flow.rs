@@ -4232,6 +4232,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws:kms:.*:[0-9]+:.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5097,6 +5098,7 @@ static SHAPE_GLUE_DATA_CATALOG: Shape = Shape {
                 pattern: Some("arn:aws:iam:.*:[0-9]+:.*"),
                 min_length: Some(0),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -527,6 +527,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -574,7 +575,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SCHEDULED_ACTION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ServiceNamespace",
@@ -616,7 +620,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -1826,7 +1826,10 @@ static SHAPE_PREDICTIVE_SCALING_POLICY_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Mode",
@@ -1911,7 +1914,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2066,7 +2072,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2082,7 +2091,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_PREDICTIVE_SCALING_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2247,7 +2259,10 @@ static SHAPE_STEP_SCALING_POLICY_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STEP_ADJUSTMENT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -1322,6 +1322,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1347,6 +1348,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1389,6 +1391,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1289,6 +1289,7 @@ static SHAPE_INSTANCE_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(29),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1447,6 +1448,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(29),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -166,10 +166,14 @@ static SHAPE: Shape = Shape {
                 rules: Rules {
                     min_length: Some(0),
                     max_length: Some(51200),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Subnets",
@@ -181,11 +185,13 @@ static SHAPE: Shape = Shape {
                 rules: Rules {
                     min_length: Some(0),
                     max_length: Some(51200),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

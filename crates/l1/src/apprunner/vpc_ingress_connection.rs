@@ -282,6 +282,7 @@ static SHAPE_INGRESS_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(0),
                 max_length: Some(51200),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

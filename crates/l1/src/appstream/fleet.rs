@@ -560,7 +560,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ComputeCapacity",
@@ -633,6 +636,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     r"^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:iam::[0-9]{12}:role/.+$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -912,6 +916,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     min_length: Some(1),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

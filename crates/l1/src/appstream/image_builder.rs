@@ -449,6 +449,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     r"^arn:aws(?:\-cn|\-iso\-b|\-iso|\-us\-gov)?:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\-]{0,1023}$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -643,6 +644,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     min_length: Some(1),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -855,7 +855,10 @@ static SHAPE: Shape = Shape {
             name: "ServiceRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Type",

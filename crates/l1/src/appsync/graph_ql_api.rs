@@ -860,7 +860,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ADDITIONAL_AUTHENTICATION_PROVIDER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ApiType",
@@ -928,7 +931,10 @@ static SHAPE: Shape = Shape {
             name: "MergedApiExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -977,7 +983,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UserPoolConfig",
@@ -1173,7 +1182,10 @@ static SHAPE_LOG_CONFIG: Shape = Shape {
             name: "CloudWatchLogsRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ExcludeVerboseContent",

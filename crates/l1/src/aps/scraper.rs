@@ -751,7 +751,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -819,13 +822,19 @@ static SHAPE_ROLE_CONFIGURATION: Shape = Shape {
             name: "SourceRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -867,6 +876,7 @@ static SHAPE_SCRAPER_LOGGING_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -986,6 +996,7 @@ static SHAPE_EKS_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-z]+$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1021,6 +1032,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-z]+$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

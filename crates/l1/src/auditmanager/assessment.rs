@@ -775,6 +775,7 @@ static SHAPE_DELEGATION: Shape = Shape {
                 pattern: Some("^arn:.*:iam:.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -811,6 +812,7 @@ static SHAPE_ROLE: Shape = Shape {
                 pattern: Some("^arn:.*:iam:.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

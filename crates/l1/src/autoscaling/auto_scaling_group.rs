@@ -2624,7 +2624,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AvailabilityZoneImpairmentPolicy",
@@ -2867,6 +2870,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2926,7 +2930,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TRAFFIC_SOURCE_IDENTIFIER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VPCZoneIdentifier",
@@ -3041,7 +3048,10 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CapacityReservationResourceGroupArns",
@@ -3056,7 +3066,10 @@ static SHAPE_CAPACITY_RESERVATION_TARGET: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3233,6 +3246,7 @@ static SHAPE_LIFECYCLE_HOOK_SPECIFICATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3366,6 +3380,7 @@ static SHAPE_DISTRIBUTION_SEGMENT: Shape = Shape {
         }),
         rules: Rules {
             min_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -3407,6 +3422,7 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
                 pattern: Some("^ami-[a-z0-9]{1,17}$"),
                 min_length: Some(5),
                 max_length: Some(21),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },
@@ -3467,7 +3483,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AcceleratorNames",
@@ -3489,7 +3508,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AcceleratorTotalMemoryMiB",
@@ -3509,7 +3531,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AllowedInstanceTypes",
@@ -3528,6 +3553,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(400),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3573,7 +3599,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ExcludedInstanceTypes",
@@ -3592,6 +3621,7 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(400),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3607,7 +3637,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LocalStorage",
@@ -3630,7 +3663,10 @@ static SHAPE_INSTANCE_REQUIREMENTS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
@@ -3802,7 +3838,10 @@ static SHAPE_CPU_PERFORMANCE_FACTOR_REQUEST: Shape = Shape {
             ty: Ty::Object(&SHAPE_PERFORMANCE_FACTOR_REFERENCE_REQUEST),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -377,7 +377,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BLOCK_DEVICE_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ClassicLinkVPCId",
@@ -427,6 +430,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },

@@ -229,6 +229,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

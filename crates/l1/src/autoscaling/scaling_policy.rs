@@ -1425,7 +1425,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STEP_ADJUSTMENT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetTrackingConfiguration",
@@ -1468,7 +1471,10 @@ static SHAPE_PREDICTIVE_SCALING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PREDICTIVE_SCALING_METRIC_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Mode",
@@ -1552,7 +1558,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_CAPACITY_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1647,7 +1656,10 @@ static SHAPE_METRIC: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRIC_DIMENSION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MetricName",
@@ -1695,7 +1707,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_LOAD_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1711,7 +1726,10 @@ static SHAPE_PREDICTIVE_SCALING_CUSTOMIZED_SCALING_METRIC: Shape = Shape {
             ty: Ty::Object(&SHAPE_METRIC_DATA_QUERY),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1877,7 +1895,10 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRIC_DIMENSION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MetricName",
@@ -1894,7 +1915,10 @@ static SHAPE_CUSTOMIZED_METRIC_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_TRACKING_METRIC_DATA_QUERY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Namespace",

@@ -416,7 +416,10 @@ static SHAPE_BACKUP_SELECTION_RESOURCE_TYPE: Shape = Shape {
             name: "IamRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ListOfTags",

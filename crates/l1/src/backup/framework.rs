@@ -311,7 +311,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_FRAMEWORK_CONTROL),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FrameworkDescription",
@@ -362,7 +365,10 @@ static SHAPE_FRAMEWORK_CONTROL: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONTROL_INPUT_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ControlName",

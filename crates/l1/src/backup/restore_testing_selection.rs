@@ -190,7 +190,10 @@ static SHAPE: Shape = Shape {
             name: "IamRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ProtectedResourceArns",

@@ -173,6 +173,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(50),
                 max_length: Some(500),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

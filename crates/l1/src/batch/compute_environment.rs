@@ -1124,7 +1124,10 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
             name: "ImageId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Image.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceRole",
@@ -1186,7 +1189,10 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -1203,7 +1209,10 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -1364,7 +1373,10 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             name: "InfrastructureRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceLaunchTemplate",
@@ -1522,7 +1534,10 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -1533,7 +1548,10 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

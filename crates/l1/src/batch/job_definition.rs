@@ -2579,7 +2579,10 @@ static SHAPE_CONSUMABLE_RESOURCE_PROPERTIES: Shape = Shape {
             ty: Ty::Object(&SHAPE_CONSUMABLE_RESOURCE_REQUIREMENT),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2649,7 +2652,10 @@ static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FargatePlatformConfiguration",
@@ -2667,7 +2673,10 @@ static SHAPE_CONTAINER_PROPERTIES: Shape = Shape {
             name: "JobRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LinuxParameters",
@@ -3281,7 +3290,10 @@ static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IpcMode",
@@ -3323,7 +3335,10 @@ static SHAPE_ECS_TASK_PROPERTIES: Shape = Shape {
             name: "TaskRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Volumes",
@@ -4108,7 +4123,10 @@ static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Image",
@@ -4126,7 +4144,10 @@ static SHAPE_MULTI_NODE_CONTAINER_PROPERTIES: Shape = Shape {
             name: "JobRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LinuxParameters",
@@ -4281,7 +4302,10 @@ static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IpcMode",
@@ -4299,7 +4323,10 @@ static SHAPE_MULTI_NODE_ECS_TASK_PROPERTIES: Shape = Shape {
             name: "TaskRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Volumes",

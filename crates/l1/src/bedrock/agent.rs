@@ -1422,6 +1422,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -2931,7 +2931,10 @@ static SHAPE_AUDIO_EXTRACTION_CATEGORY: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3019,7 +3022,10 @@ static SHAPE_AUDIO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3097,7 +3103,10 @@ static SHAPE_DOCUMENT_EXTRACTION_GRANULARITY: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -3163,7 +3172,10 @@ static SHAPE_DOCUMENT_OUTPUT_TEXT_FORMAT: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -3244,7 +3256,10 @@ static SHAPE_IMAGE_EXTRACTION_CATEGORY: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3274,7 +3289,10 @@ static SHAPE_IMAGE_STANDARD_GENERATIVE_FIELD: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3361,7 +3379,10 @@ static SHAPE_VIDEO_EXTRACTION_CATEGORY: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3391,7 +3412,10 @@ static SHAPE_VIDEO_STANDARD_GENERATIVE_FIELD: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -3696,6 +3696,7 @@ static SHAPE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             ),
             min_length: Some(1),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],

@@ -2378,6 +2378,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/(service-role/)?.+$"),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

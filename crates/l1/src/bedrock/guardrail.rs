@@ -1607,6 +1607,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1690,6 +1691,7 @@ static SHAPE_AUTOMATED_REASONING_POLICY_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1937,6 +1939,7 @@ static SHAPE_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -2548,6 +2548,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$"),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2817,6 +2818,7 @@ static SHAPE_MANAGED_KNOWLEDGE_BASE_SERVER_SIDE_ENCRYPTION_CONFIGURATION: Shape 
             ),
             min_length: Some(1),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],

@@ -1086,7 +1086,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1686,6 +1689,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1704,6 +1708,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^subnet-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1727,6 +1732,7 @@ static SHAPE_PERMISSIONS_CONFIGURATION: Shape = Shape {
             pattern: Some("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$"),
             min_length: Some(1),
             max_length: Some(2048),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],

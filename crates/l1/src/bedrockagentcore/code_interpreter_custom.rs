@@ -401,6 +401,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):iam::[0-9]{12}:role/.+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -497,6 +498,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -515,6 +517,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^subnet-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),

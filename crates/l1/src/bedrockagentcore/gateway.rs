@@ -1350,6 +1350,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1388,6 +1389,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1731,6 +1733,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -2525,6 +2525,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2544,6 +2545,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2563,6 +2565,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2660,6 +2663,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

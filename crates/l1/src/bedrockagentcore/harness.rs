@@ -3094,6 +3094,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3117,6 +3118,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3481,6 +3483,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -3780,6 +3783,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -3798,6 +3802,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^subnet-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -4205,6 +4210,7 @@ static SHAPE_HARNESS_MANAGED_MEMORY_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(4),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

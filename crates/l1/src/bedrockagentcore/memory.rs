@@ -2092,6 +2092,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     r"^arn:(aws(?:-cn|-us-gov|-iso(?:-[bef])?)?):[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

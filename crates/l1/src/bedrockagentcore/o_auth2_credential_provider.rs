@@ -2053,6 +2053,7 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2220,6 +2221,7 @@ static SHAPE_KMS_KEY_SOURCE_TYPE: Shape = Shape {
             ),
             min_length: Some(1),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],

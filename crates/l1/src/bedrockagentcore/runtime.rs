@@ -1613,6 +1613,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1892,6 +1893,7 @@ static SHAPE_ALLOWED_WORKLOAD_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1912,6 +1914,7 @@ static SHAPE_ALLOWED_WORKLOAD_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2090,7 +2093,10 @@ static SHAPE_MANAGED_VPC_RESOURCE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2366,6 +2372,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^sg-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2384,6 +2391,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some("^subnet-[0-9a-zA-Z]{8,17}$"),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2416,6 +2424,7 @@ static SHAPE_REQUEST_HEADER_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(20),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -401,6 +401,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -415,6 +416,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

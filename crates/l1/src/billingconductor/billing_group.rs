@@ -344,7 +344,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {
@@ -391,6 +394,7 @@ static SHAPE_ACCOUNT_GROUPING: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(30),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

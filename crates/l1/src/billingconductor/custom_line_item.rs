@@ -710,7 +710,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -759,7 +762,10 @@ static SHAPE_CUSTOM_LINE_ITEM_CHARGE_DETAILS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LINE_ITEM_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Percentage",
@@ -821,7 +827,10 @@ static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchOption",
@@ -844,7 +853,10 @@ static SHAPE_LINE_ITEM_FILTER: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -867,7 +879,10 @@ static SHAPE_CUSTOM_LINE_ITEM_PERCENTAGE_CHARGE_DETAILS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PercentageValue",

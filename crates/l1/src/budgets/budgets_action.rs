@@ -669,6 +669,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(32),
                 max_length: Some(618),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -213,6 +213,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -238,6 +239,7 @@ static SHAPE_REPLICATION_SPECIFICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -866,7 +866,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CLUSTERING_KEY_COLUMN),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DefaultTimeToLive",
@@ -903,6 +906,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -921,7 +925,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_COLUMN),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ReplicaSpecifications",
@@ -934,6 +941,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -958,6 +966,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1140,6 +1149,7 @@ static SHAPE_CDC_SPECIFICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -198,7 +198,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_FIELD),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "KeyspaceName",

@@ -259,6 +259,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1190,6 +1190,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn[\/\:\-\_\.a-zA-Z0-9]+$"),
                 min_length: Some(1),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1411,6 +1412,7 @@ static SHAPE_POST_CALL_ANALYTICS_SETTINGS: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 max_length: Some(4096),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

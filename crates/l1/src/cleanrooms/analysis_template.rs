@@ -1251,6 +1251,7 @@ static SHAPE_ANALYSIS_TEMPLATE_ARTIFACTS: Shape = Shape {
             rules: Rules {
                 min_length: Some(32),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -510,6 +510,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws:iam::[\w]+:role/[\w+=./@-]+$"),
                 min_length: Some(32),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

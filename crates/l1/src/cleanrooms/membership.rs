@@ -890,7 +890,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -913,6 +916,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_JOB_RESULT_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws:iam::[\w]+:role/[\w+=./@-]+$"),
                 min_length: Some(32),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -971,6 +975,7 @@ static SHAPE_MEMBERSHIP_PROTECTED_QUERY_RESULT_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws:iam::[\w]+:role/[\w+=./@-]+$"),
                 min_length: Some(32),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -944,7 +944,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1004,6 +1007,7 @@ static SHAPE_TRAINED_MODEL_EXPORTS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1058,6 +1062,7 @@ static SHAPE_TRAINED_MODEL_INFERENCE_JOBS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1148,6 +1153,7 @@ static SHAPE_LOG_REDACTION_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1174,6 +1180,7 @@ static SHAPE_CUSTOM_ENTITY_CONFIG: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1221,6 +1228,7 @@ static SHAPE_TRAINED_MODELS_CONFIGURATION_POLICY: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

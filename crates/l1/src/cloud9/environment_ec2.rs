@@ -361,6 +361,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$"),
                 min_length: Some(15),
                 max_length: Some(24),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },
@@ -376,6 +377,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

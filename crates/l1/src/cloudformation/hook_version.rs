@@ -194,6 +194,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:.+:iam::[0-9]{12}:role/.+"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -248,6 +249,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
                 pattern: Some("^arn:.+:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

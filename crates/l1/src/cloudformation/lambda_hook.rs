@@ -643,7 +643,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -671,6 +674,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
                 pattern: Some("arn:.+:iam::[0-9]{12}:role/.+"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -725,6 +729,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -744,6 +749,7 @@ static SHAPE_STACK_NAMES: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -769,6 +775,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -787,6 +794,7 @@ static SHAPE_STACK_ROLES: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -812,6 +820,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -830,6 +839,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -850,6 +860,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -865,6 +876,7 @@ static SHAPE_TARGET_FILTERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

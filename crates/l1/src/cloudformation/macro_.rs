@@ -134,7 +134,10 @@ static SHAPE: Shape = Shape {
             name: "LogRoleARN",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",

@@ -203,6 +203,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:.+:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -257,6 +258,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
                 pattern: Some("^arn:.+:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

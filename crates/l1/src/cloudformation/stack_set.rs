@@ -638,6 +638,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -672,7 +673,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -716,7 +720,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PermissionModel",
@@ -736,7 +743,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STACK_INSTANCES),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StackSetName",
@@ -760,6 +770,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -807,7 +818,10 @@ static SHAPE_AUTO_DEPLOYMENT: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Enabled",
@@ -950,7 +964,10 @@ static SHAPE_STACK_INSTANCES: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Regions",
@@ -966,6 +983,7 @@ static SHAPE_STACK_INSTANCES: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -999,6 +1017,7 @@ static SHAPE_DEPLOYMENT_TARGETS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1027,6 +1046,7 @@ static SHAPE_DEPLOYMENT_TARGETS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -221,7 +221,10 @@ static SHAPE: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LoggingConfig",
@@ -337,6 +340,7 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -337,7 +337,10 @@ static SHAPE_IPAM_CIDR_CONFIG: Shape = Shape {
             name: "Cidr",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IpamPoolArn",

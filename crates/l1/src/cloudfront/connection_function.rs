@@ -398,7 +398,10 @@ static SHAPE_CONNECTION_FUNCTION_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_KEY_VALUE_STORE_ASSOCIATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Runtime",

@@ -537,6 +537,7 @@ static SHAPE_CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

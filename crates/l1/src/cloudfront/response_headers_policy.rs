@@ -1230,7 +1230,10 @@ static SHAPE_REMOVE_HEADERS_CONFIG: Shape = Shape {
             ty: Ty::Object(&SHAPE_REMOVE_HEADER),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -409,7 +409,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_WIDGET),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

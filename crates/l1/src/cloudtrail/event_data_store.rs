@@ -509,7 +509,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ADVANCED_EVENT_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BillingMode",
@@ -532,6 +535,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -545,7 +549,10 @@ static SHAPE: Shape = Shape {
             name: "FederationRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IngestionEnabled",
@@ -562,7 +569,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSIGHT_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InsightsDestination",
@@ -663,6 +673,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -699,6 +710,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -718,6 +730,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -748,6 +761,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -767,6 +781,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -786,6 +801,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -805,6 +821,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -832,6 +849,7 @@ static SHAPE_CONTEXT_KEY_SELECTOR: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -694,7 +694,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ADVANCED_EVENT_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AggregationConfigurations",
@@ -708,6 +711,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -721,7 +725,10 @@ static SHAPE: Shape = Shape {
             name: "CloudWatchLogsRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EnableLogFileValidation",
@@ -740,6 +747,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -758,7 +766,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSIGHT_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IsLogging",
@@ -848,6 +859,7 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -884,6 +896,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -903,6 +916,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -933,6 +947,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -952,6 +967,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -971,6 +987,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -990,6 +1007,7 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1024,6 +1042,7 @@ static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1043,7 +1062,10 @@ static SHAPE_EVENT_SELECTOR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_DATA_RESOURCE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ExcludeManagementEventSources",
@@ -1054,7 +1076,10 @@ static SHAPE_EVENT_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IncludeManagementEvents",
@@ -1106,7 +1131,10 @@ static SHAPE_DATA_RESOURCE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1127,7 +1155,10 @@ static SHAPE_INSIGHT_SELECTOR: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InsightType",

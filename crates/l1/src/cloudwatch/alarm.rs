@@ -1143,7 +1143,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRIC_DATA_QUERY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Namespace",
@@ -1203,6 +1206,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1389,6 +1393,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1408,6 +1413,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -373,7 +373,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -397,6 +400,7 @@ static SHAPE_MUTE_TARGETS: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(500),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

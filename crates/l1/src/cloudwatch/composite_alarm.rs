@@ -405,6 +405,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -448,6 +449,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -467,6 +469,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

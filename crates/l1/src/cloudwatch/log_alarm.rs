@@ -509,7 +509,10 @@ static SHAPE: Shape = Shape {
             name: "ActionLogLineRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ActionsEnabled",
@@ -634,6 +637,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -699,6 +703,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -718,6 +723,7 @@ static SHAPE_ALARM_TAGS_PROPAGATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -780,6 +786,7 @@ static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -794,6 +801,7 @@ static SHAPE_SCHEDULED_QUERY_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

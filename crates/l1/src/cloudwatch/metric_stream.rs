@@ -364,6 +364,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -388,6 +389,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -425,6 +427,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -439,6 +442,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -453,6 +457,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -526,6 +531,7 @@ static SHAPE_METRIC_STREAM_STATISTICS_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -540,6 +546,7 @@ static SHAPE_METRIC_STREAM_STATISTICS_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1738,7 +1738,10 @@ static SHAPE_DOCKER_SERVER: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2183,7 +2186,10 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2194,7 +2200,10 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2202,7 +2211,10 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

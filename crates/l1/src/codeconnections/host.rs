@@ -326,6 +326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -380,6 +381,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                     pattern: Some(r"^sg-\w{8}(\w{9})?$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -428,6 +430,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^vpc-\w{8}(\w{9})?$"),
                 min_length: Some(12),
                 max_length: Some(21),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -1412,7 +1412,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BlueGreenDeploymentConfiguration",
@@ -1463,7 +1466,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ECS_SERVICE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ec2TagFilters",
@@ -1474,7 +1480,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_EC2_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ec2TagSet",
@@ -1497,7 +1506,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "OnPremisesTagSet",
@@ -1518,7 +1530,10 @@ static SHAPE: Shape = Shape {
             name: "ServiceRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -1546,7 +1561,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TRIGGER_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1564,7 +1582,10 @@ static SHAPE_ALARM_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ALARM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Enabled",
@@ -1618,7 +1639,10 @@ static SHAPE_AUTO_ROLLBACK_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1896,7 +1920,10 @@ static SHAPE_EC2_TAG_SET: Shape = Shape {
             ty: Ty::Object(&SHAPE_EC2_TAG_SET_LIST_OBJECT),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1912,7 +1939,10 @@ static SHAPE_EC2_TAG_SET_LIST_OBJECT: Shape = Shape {
             ty: Ty::Object(&SHAPE_EC2_TAG_FILTER),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1929,7 +1959,10 @@ static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ELB_INFO),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetGroupInfoList",
@@ -1940,7 +1973,10 @@ static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_INFO),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetGroupPairInfoList",
@@ -1951,7 +1987,10 @@ static SHAPE_LOAD_BALANCER_INFO: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_PAIR_INFO),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1997,7 +2036,10 @@ static SHAPE_TARGET_GROUP_PAIR_INFO: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_INFO),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TestTrafficRoute",
@@ -2020,7 +2062,10 @@ static SHAPE_TRAFFIC_ROUTE: Shape = Shape {
             ty: Ty::String,
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2064,7 +2109,10 @@ static SHAPE_ON_PREMISES_TAG_SET: Shape = Shape {
             ty: Ty::Object(&SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2080,7 +2128,10 @@ static SHAPE_ON_PREMISES_TAG_SET_LIST_OBJECT: Shape = Shape {
             ty: Ty::Object(&SHAPE_TAG_FILTER),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2130,7 +2181,10 @@ static SHAPE_TRIGGER_CONFIG: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TriggerName",

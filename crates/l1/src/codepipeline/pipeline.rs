@@ -1569,7 +1569,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ARTIFACT_STORE_MAP),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DisableInboundStageTransitions",
@@ -1580,7 +1583,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STAGE_TRANSITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ExecutionMode",
@@ -1618,6 +1624,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1632,6 +1639,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1655,7 +1663,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PIPELINE_TRIGGER_DECLARATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Variables",
@@ -1666,7 +1677,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_VARIABLE_DECLARATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {
@@ -1779,6 +1793,7 @@ static SHAPE_STAGE_DECLARATION: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1797,7 +1812,10 @@ static SHAPE_STAGE_DECLARATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BLOCKER_DECLARATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -1856,7 +1874,10 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ENVIRONMENT_VARIABLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InputArtifacts",
@@ -1867,7 +1888,10 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INPUT_ARTIFACT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -1893,7 +1917,10 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_OUTPUT_ARTIFACT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "OutputVariables",
@@ -1904,7 +1931,10 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Region",
@@ -1918,6 +1948,7 @@ static SHAPE_ACTION_DECLARATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2027,7 +2058,10 @@ static SHAPE_OUTPUT_ARTIFACT: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -2050,7 +2084,10 @@ static SHAPE_BEFORE_ENTRY_CONDITIONS: Shape = Shape {
             ty: Ty::Object(&SHAPE_CONDITION),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2073,7 +2110,10 @@ static SHAPE_CONDITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RULE_DECLARATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2108,7 +2148,10 @@ static SHAPE_RULE_DECLARATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INPUT_ARTIFACT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -2128,6 +2171,7 @@ static SHAPE_RULE_DECLARATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2206,7 +2250,10 @@ static SHAPE_FAILURE_CONDITIONS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONDITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Result",
@@ -2252,7 +2299,10 @@ static SHAPE_SUCCESS_CONDITIONS: Shape = Shape {
             ty: Ty::Object(&SHAPE_CONDITION),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2318,7 +2368,10 @@ static SHAPE_GIT_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GIT_PULL_REQUEST_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Push",
@@ -2329,7 +2382,10 @@ static SHAPE_GIT_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GIT_PUSH_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourceActionName",
@@ -2359,7 +2415,10 @@ static SHAPE_GIT_PULL_REQUEST_FILTER: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FilePaths",
@@ -2383,7 +2442,10 @@ static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Includes",
@@ -2394,7 +2456,10 @@ static SHAPE_GIT_BRANCH_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2412,7 +2477,10 @@ static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Includes",
@@ -2423,7 +2491,10 @@ static SHAPE_GIT_FILE_PATH_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2466,7 +2537,10 @@ static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Includes",
@@ -2477,7 +2551,10 @@ static SHAPE_GIT_TAG_FILTER_CRITERIA: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -284,6 +284,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws(-[\w]+)*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(1),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

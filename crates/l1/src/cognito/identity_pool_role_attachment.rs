@@ -346,7 +346,10 @@ static SHAPE_MAPPING_RULE: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Value",

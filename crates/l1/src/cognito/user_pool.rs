@@ -2292,6 +2292,7 @@ static SHAPE_KEY_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -876,6 +876,7 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

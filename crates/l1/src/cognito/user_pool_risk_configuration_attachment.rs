@@ -621,7 +621,10 @@ static SHAPE_COMPROMISED_CREDENTIALS_RISK_CONFIGURATION_TYPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -650,7 +653,10 @@ static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SkippedIPRangeList",
@@ -661,7 +667,10 @@ static SHAPE_RISK_EXCEPTION_CONFIGURATION_TYPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

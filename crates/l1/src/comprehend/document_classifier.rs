@@ -708,6 +708,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -783,7 +784,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VersionName",
@@ -829,7 +833,10 @@ static SHAPE_DOCUMENT_CLASSIFIER_INPUT_DATA_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DataFormat",
@@ -918,6 +925,7 @@ static SHAPE_AUGMENTED_MANIFESTS_LIST_ITEM: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(63),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -981,6 +989,7 @@ static SHAPE_DOCUMENT_READER_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1087,12 +1096,14 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1107,12 +1118,14 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -703,6 +703,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -765,7 +766,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VersionName",
@@ -1069,6 +1073,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+$"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1089,6 +1094,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+$"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),

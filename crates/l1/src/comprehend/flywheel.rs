@@ -535,6 +535,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -584,7 +585,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TaskConfig",
@@ -656,12 +660,14 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -676,12 +682,14 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -764,6 +772,7 @@ static SHAPE_DOCUMENT_CLASSIFICATION_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -794,6 +803,7 @@ static SHAPE_ENTITY_RECOGNITION_CONFIG: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(25),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

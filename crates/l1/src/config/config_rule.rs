@@ -473,7 +473,10 @@ static SHAPE_SCOPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TagKey",
@@ -515,7 +518,10 @@ static SHAPE_SOURCE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SOURCE_DETAIL),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourceIdentifier",

@@ -354,6 +354,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\/.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -403,7 +404,10 @@ static SHAPE_RECORDING_GROUP: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -420,7 +424,10 @@ static SHAPE_EXCLUSION_BY_RESOURCE_TYPES: Shape = Shape {
             ty: Ty::String,
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -454,7 +461,10 @@ static SHAPE_RECORDING_MODE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RECORDING_MODE_OVERRIDE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -484,7 +494,10 @@ static SHAPE_RECORDING_MODE_OVERRIDE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

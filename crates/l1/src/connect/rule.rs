@@ -1302,6 +1302,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1330,6 +1331,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1345,6 +1347,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1360,6 +1363,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1375,6 +1379,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1390,6 +1395,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1405,6 +1411,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1420,6 +1427,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1435,6 +1443,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1450,6 +1459,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1465,6 +1475,7 @@ static SHAPE_ACTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1580,6 +1591,7 @@ static SHAPE_CREATE_CASE_ACTION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1836,6 +1848,7 @@ static SHAPE_IN_APP_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1931,6 +1944,7 @@ static SHAPE_NOTIFICATION_RECIPIENT_TYPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2053,6 +2067,7 @@ static SHAPE_UPDATE_CASE_ACTION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(100),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -516,6 +516,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(4),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -531,6 +532,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -546,6 +548,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -580,6 +583,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -610,6 +614,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(500),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -640,6 +645,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -654,6 +660,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -736,6 +743,7 @@ static SHAPE_APPLICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -798,6 +806,7 @@ static SHAPE_PRIMARY_ATTRIBUTE_ACCESS_CONTROL_CONFIGURATION_ITEM: Shape = Shape 
         rules: Rules {
             min_items: Some(1),
             max_items: Some(5),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -844,6 +853,7 @@ static SHAPE_PRIMARY_ATTRIBUTE_VALUE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

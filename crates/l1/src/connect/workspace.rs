@@ -714,7 +714,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -749,6 +752,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(4),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -772,7 +776,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_WORKSPACE_PAGE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -785,6 +792,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

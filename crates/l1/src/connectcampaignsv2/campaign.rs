@@ -1842,6 +1842,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2476,7 +2477,10 @@ static SHAPE_OPEN_HOURS: Shape = Shape {
             ty: Ty::Object(&SHAPE_DAILY_HOUR),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -1647,6 +1647,7 @@ static SHAPE_FLOW_DEFINITION: Shape = Shape {
                 pattern: Some("arn:aws:kms:.*:[0-9]+:.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

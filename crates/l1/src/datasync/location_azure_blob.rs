@@ -606,6 +606,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -641,6 +642,7 @@ static SHAPE_CMK_SECRET_CONFIG: Shape = Shape {
             ),
             min_length: Some(0),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],
@@ -660,6 +662,7 @@ static SHAPE_CUSTOM_SECRET_CONFIG: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -293,6 +293,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(128),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -328,6 +329,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

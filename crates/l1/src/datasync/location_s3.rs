@@ -311,6 +311,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -330,6 +331,7 @@ static SHAPE_S3_CONFIG: Shape = Shape {
             ),
             min_length: Some(0),
             max_length: Some(2048),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],

@@ -1491,6 +1491,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1597,6 +1598,7 @@ static SHAPE_MANIFEST_CONFIG_SOURCE_S3: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1916,6 +1918,7 @@ static SHAPE_TASK_REPORT_CONFIG_DESTINATION_S3: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

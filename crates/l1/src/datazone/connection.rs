@@ -1955,6 +1955,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION_INPUT: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^$|arn:aws[a-z0-9-]*:kms:.*$"),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2186,6 +2187,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2202,6 +2204,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             rules: Rules {
                 pattern: Some("^subnet-[a-z0-9]+$"),
                 max_length: Some(32),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },
@@ -2262,6 +2265,7 @@ static SHAPE_IAM_PROPERTIES_INPUT: Shape = Shape {
                     r"^arn:aws[^:]*:iam::\d{12}:role(\/[a-zA-Z0-9+=,.@_-]+)*\/[a-zA-Z0-9+=,.@_-]+$",
                 ),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

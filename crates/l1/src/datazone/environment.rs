@@ -380,7 +380,10 @@ static SHAPE: Shape = Shape {
             name: "EnvironmentRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "GlossaryTerms",

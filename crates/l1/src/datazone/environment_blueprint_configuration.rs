@@ -344,6 +344,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     r"^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -366,6 +367,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     r"^arn:aws[^:]*:iam::\d{12}:role(/[a-zA-Z0-9+=,.@_-]+)*/[a-zA-Z0-9+=,.@_-]+$",
                 ),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -378,7 +380,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_REGIONAL_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

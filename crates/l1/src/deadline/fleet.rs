@@ -1538,6 +1538,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:(aws[a-zA-Z-]*):iam::\d{12}:role(/[!-.0-~]+)*/[\w+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1552,6 +1553,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2148,6 +2150,7 @@ static SHAPE_SERVICE_MANAGED_EC2_INSTANCE_CAPABILITIES: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -207,6 +207,7 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some(r"^sg-[\w]{1,120}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -247,6 +248,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -258,6 +260,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^vpc-[\w]{1,120}$"),
                 min_length: Some(1),
                 max_length: Some(32),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -527,6 +527,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -573,7 +574,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -610,7 +614,10 @@ static SHAPE_IAM_AUTH_CONFIGURATION: Shape = Shape {
         name: "OperatorAppRoleArn",
         required: true,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("AWS::IAM::Role.Arn"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -628,7 +635,10 @@ static SHAPE_IDC_AUTH_CONFIGURATION: Shape = Shape {
             name: "OperatorAppRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -670,7 +680,10 @@ static SHAPE_IDP_AUTH_CONFIGURATION: Shape = Shape {
             name: "OperatorAppRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Provider",

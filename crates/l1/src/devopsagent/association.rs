@@ -1603,13 +1603,19 @@ static SHAPE_SOURCE_AWS_CONFIGURATION: Shape = Shape {
             name: "AgentElevatedRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AssumableRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Resources",
@@ -1724,13 +1730,19 @@ static SHAPE_AWS_CONFIGURATION: Shape = Shape {
             name: "AgentElevatedRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AssumableRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Resources",
@@ -1845,6 +1857,7 @@ static SHAPE_SLACK_BIDIRECTIONAL_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

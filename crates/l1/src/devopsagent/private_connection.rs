@@ -418,7 +418,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -546,6 +549,7 @@ static SHAPE_SERVICE_MANAGED_MODE: Shape = Shape {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -583,6 +587,7 @@ static SHAPE_SERVICE_MANAGED_MODE: Shape = Shape {
                 pattern: Some("^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
                 min_length: Some(5),
                 max_length: Some(50),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

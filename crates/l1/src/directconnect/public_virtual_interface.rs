@@ -256,6 +256,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -271,6 +272,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -308,6 +310,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -322,6 +325,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -295,7 +295,10 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcId",
@@ -303,6 +306,7 @@ static SHAPE_VPC_SETTINGS: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$"),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -1569,6 +1569,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws(-[a-z]{1,3}){0,2}:iam::\d+:role/"),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1769,7 +1769,10 @@ static SHAPE_DOC_DB_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -1787,7 +1790,10 @@ static SHAPE_DYNAMO_DB_SETTINGS: Shape = Shape {
         name: "ServiceAccessRoleArn",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("AWS::IAM::Role.Arn"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1817,7 +1823,10 @@ static SHAPE_ELASTICSEARCH_SETTINGS: Shape = Shape {
             name: "ServiceAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1878,7 +1887,10 @@ static SHAPE_GCP_MY_SQL_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -1945,7 +1957,10 @@ static SHAPE_IBM_DB2_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2139,7 +2154,10 @@ static SHAPE_KINESIS_SETTINGS: Shape = Shape {
             name: "ServiceAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StreamArn",
@@ -2212,7 +2230,10 @@ static SHAPE_MICROSOFT_SQL_SERVER_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2321,7 +2342,10 @@ static SHAPE_MONGO_DB_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2382,7 +2406,10 @@ static SHAPE_MY_SQL_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2449,7 +2476,10 @@ static SHAPE_NEPTUNE_SETTINGS: Shape = Shape {
             name: "ServiceAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2599,13 +2629,19 @@ static SHAPE_ORACLE_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerOracleAsmAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerOracleAsmSecretId",
@@ -2762,7 +2798,10 @@ static SHAPE_POSTGRE_SQL_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2944,7 +2983,10 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",
@@ -2962,7 +3004,10 @@ static SHAPE_REDSHIFT_SETTINGS: Shape = Shape {
             name: "ServiceAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TimeFormat",
@@ -3221,7 +3266,10 @@ static SHAPE_S3_SETTINGS: Shape = Shape {
             name: "ServiceAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TimestampColumnName",
@@ -3252,7 +3300,10 @@ static SHAPE_SYBASE_SETTINGS: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",

@@ -249,6 +249,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -286,7 +287,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcSecurityGroups",
@@ -297,7 +301,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

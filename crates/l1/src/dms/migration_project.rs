@@ -332,7 +332,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_DATA_PROVIDER_DESCRIPTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -343,7 +346,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetDataProviderDescriptors",
@@ -354,7 +360,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_DATA_PROVIDER_DESCRIPTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TransformationRules",
@@ -398,7 +407,10 @@ static SHAPE_DATA_PROVIDER_DESCRIPTOR: Shape = Shape {
             name: "SecretsManagerAccessRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecretsManagerSecretId",

@@ -316,7 +316,10 @@ static SHAPE_MULTI_REGION_PROPERTIES: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "WitnessRegion",

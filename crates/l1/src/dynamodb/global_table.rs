@@ -1949,6 +1949,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1970,7 +1971,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GLOBAL_SECONDARY_INDEX),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "GlobalTableSourceArn",
@@ -1994,6 +1998,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2009,6 +2014,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2021,7 +2027,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LOCAL_SECONDARY_INDEX),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MultiRegionConsistency",
@@ -2055,6 +2064,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2106,6 +2116,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2200,6 +2211,7 @@ static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2287,6 +2299,7 @@ static SHAPE_PROJECTION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2529,6 +2542,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2572,7 +2586,10 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "GlobalTableSettingsReplicationMode",
@@ -2646,7 +2663,10 @@ static SHAPE_REPLICA_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2799,7 +2819,10 @@ static SHAPE_REPLICA_STREAM_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {
@@ -2959,6 +2982,7 @@ static SHAPE_VECTOR_INDEX: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1553,7 +1553,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ATTRIBUTE_DEFINITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BillingMode",
@@ -1702,6 +1705,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1860,6 +1864,7 @@ static SHAPE_GLOBAL_SECONDARY_INDEX: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2087,7 +2092,10 @@ static SHAPE_CSV: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2166,6 +2174,7 @@ static SHAPE_LOCAL_SECONDARY_INDEX: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2297,7 +2306,10 @@ static SHAPE_STREAM_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2399,6 +2411,7 @@ static SHAPE_VECTOR_INDEX: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

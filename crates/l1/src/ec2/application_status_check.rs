@@ -536,7 +536,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Timeout",
@@ -579,13 +582,19 @@ static SHAPE_HEALTH_CHECK_PATH_DESTINATION: Shape = Shape {
             name: "SecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -598,13 +607,19 @@ static SHAPE_HEALTH_CHECK_PATH_SOURCE: Shape = Shape {
             name: "SecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -137,7 +137,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -2781,7 +2781,10 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BLOCK_DEVICE_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IamInstanceProfile",
@@ -2846,7 +2849,10 @@ static SHAPE_FLEET_LAUNCH_TEMPLATE_OVERRIDES_REQUEST: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "WeightedCapacity",
@@ -2965,7 +2971,10 @@ static SHAPE_MULTI_AVAILABILITY_ZONE_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STANDBY_AVAILABILITY_ZONE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3617,7 +3626,10 @@ static SHAPE_NETWORK_INTERFACE_SPECIFICATION_REQUEST: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3805,7 +3817,10 @@ static SHAPE_RESERVED_CAPACITY_OPTIONS_REQUEST: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ReservedCapacityFallbackOptions",
@@ -3829,7 +3844,10 @@ static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CapacityReservationResourceGroupArns",
@@ -3840,7 +3858,10 @@ static SHAPE_CAPACITY_RESERVATION_TARGET_REQUEST: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3860,7 +3881,10 @@ static SHAPE_RESERVED_CAPACITY_FALLBACK_OPTIONS_REQUEST: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

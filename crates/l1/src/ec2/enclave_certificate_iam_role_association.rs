@@ -148,6 +148,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws[A-Za-z0-9-]{0,64}:iam:.*:([0-9]{12})?:role/.+$"),
                 min_length: Some(1),
                 max_length: Some(1283),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -549,6 +549,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1862,7 +1862,10 @@ static SHAPE: Shape = Shape {
             name: "ImageId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Image.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceInitiatedShutdownBehavior",
@@ -2021,7 +2024,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -2514,7 +2520,10 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2568,7 +2577,10 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[

@@ -276,11 +276,15 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -288,7 +292,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",

@@ -112,7 +112,10 @@ static SHAPE: Shape = Shape {
             name: "Cidr",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",

@@ -2731,7 +2731,10 @@ static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
             name: "ImageId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Image.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceInitiatedShutdownBehavior",
@@ -2843,7 +2846,10 @@ static SHAPE_LAUNCH_TEMPLATE_DATA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -3602,7 +3608,10 @@ static SHAPE_CPU: Shape = Shape {
             ty: Ty::Object(&SHAPE_REFERENCE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -3981,7 +3990,10 @@ static SHAPE_NETWORK_INTERFACE: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[

@@ -163,7 +163,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -203,7 +203,10 @@ static SHAPE: Shape = Shape {
             name: "CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Egress",
@@ -221,7 +224,10 @@ static SHAPE: Shape = Shape {
             name: "Ipv6CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NetworkAclId",

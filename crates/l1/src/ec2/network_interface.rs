@@ -523,7 +523,10 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -565,7 +568,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_IPV6_ADDRESS),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ipv6PrefixCount",
@@ -630,7 +636,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",

@@ -183,7 +183,10 @@ static SHAPE: Shape = Shape {
             name: "DestinationCidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DestinationIpv6CidrBlock",

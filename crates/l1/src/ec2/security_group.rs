@@ -432,7 +432,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {
@@ -450,13 +453,19 @@ static SHAPE_EGRESS: Shape = Shape {
             name: "CidrIp",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CidrIpv6",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -474,7 +483,10 @@ static SHAPE_EGRESS: Shape = Shape {
             name: "DestinationSecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FromPort",
@@ -592,13 +604,19 @@ static SHAPE_INGRESS: Shape = Shape {
             name: "CidrIp",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CidrIpv6",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -631,7 +649,10 @@ static SHAPE_INGRESS: Shape = Shape {
             name: "SourceSecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourceSecurityGroupName",

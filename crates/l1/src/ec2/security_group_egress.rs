@@ -146,13 +146,19 @@ static SHAPE: Shape = Shape {
             name: "CidrIp",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CidrIpv6",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -170,7 +176,10 @@ static SHAPE: Shape = Shape {
             name: "DestinationSecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FromPort",
@@ -185,7 +194,10 @@ static SHAPE: Shape = Shape {
             name: "GroupId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IpProtocol",

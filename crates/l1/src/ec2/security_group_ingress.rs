@@ -161,13 +161,19 @@ static SHAPE: Shape = Shape {
             name: "CidrIp",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CidrIpv6",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -188,7 +194,10 @@ static SHAPE: Shape = Shape {
             name: "GroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "GroupName",
@@ -212,7 +221,10 @@ static SHAPE: Shape = Shape {
             name: "SourceSecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourceSecurityGroupName",

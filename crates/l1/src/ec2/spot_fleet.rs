@@ -2463,7 +2463,10 @@ static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LaunchTemplateConfigs",
@@ -2474,7 +2477,10 @@ static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LAUNCH_TEMPLATE_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LoadBalancersConfig",
@@ -2533,7 +2539,10 @@ static SHAPE_SPOT_FLEET_REQUEST_CONFIG_DATA: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SPOT_FLEET_TAG_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetCapacity",
@@ -2601,7 +2610,10 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BLOCK_DEVICE_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EbsOptimized",
@@ -2619,7 +2631,10 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
             name: "ImageId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Image.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceRequirements",
@@ -2660,7 +2675,10 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Placement",
@@ -2681,9 +2699,15 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_GROUP_IDENTIFIER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SpotPrice",
@@ -2695,7 +2719,10 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TagSpecifications",
@@ -2706,7 +2733,10 @@ static SHAPE_SPOT_FLEET_LAUNCH_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SPOT_FLEET_TAG_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UserData",
@@ -3406,7 +3436,10 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ipv6AddressCount",
@@ -3423,7 +3456,10 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_IPV6_ADDRESS),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NetworkInterfaceId",
@@ -3440,7 +3476,10 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PRIVATE_IP_ADDRESS_SPECIFICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecondaryPrivateIpAddressCount",
@@ -3452,7 +3491,10 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3645,7 +3687,10 @@ static SHAPE_LAUNCH_TEMPLATE_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LAUNCH_TEMPLATE_OVERRIDES),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3724,7 +3769,10 @@ static SHAPE_LAUNCH_TEMPLATE_OVERRIDES: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "WeightedCapacity",
@@ -3766,7 +3814,10 @@ static SHAPE_CLASSIC_LOAD_BALANCERS_CONFIG: Shape = Shape {
             ty: Ty::Object(&SHAPE_CLASSIC_LOAD_BALANCER),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -3793,7 +3844,10 @@ static SHAPE_TARGET_GROUPS_CONFIG: Shape = Shape {
             ty: Ty::Object(&SHAPE_TARGET_GROUP),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

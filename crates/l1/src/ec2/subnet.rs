@@ -502,7 +502,10 @@ static SHAPE: Shape = Shape {
             name: "CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EnableDns64",
@@ -532,7 +535,10 @@ static SHAPE: Shape = Shape {
             name: "Ipv6CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ipv6IpamPoolId",
@@ -585,7 +591,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[

@@ -139,6 +139,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 max_length: Some(42),
+                format: Some("ipv6-network"),
                 ..Rules::NONE
             },
         },
@@ -162,7 +163,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

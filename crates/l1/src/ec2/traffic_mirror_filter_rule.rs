@@ -244,7 +244,10 @@ static SHAPE: Shape = Shape {
             name: "DestinationCidrBlock",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DestinationPortRange",
@@ -274,7 +277,10 @@ static SHAPE: Shape = Shape {
             name: "SourceCidrBlock",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourcePortRange",

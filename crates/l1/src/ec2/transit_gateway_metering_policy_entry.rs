@@ -262,7 +262,10 @@ static SHAPE: Shape = Shape {
             name: "DestinationCidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DestinationPortRange",
@@ -322,7 +325,10 @@ static SHAPE: Shape = Shape {
             name: "SourceCidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourcePortRange",

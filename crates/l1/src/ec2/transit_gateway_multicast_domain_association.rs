@@ -146,7 +146,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TransitGatewayAttachmentId",

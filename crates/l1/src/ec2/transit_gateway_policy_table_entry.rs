@@ -192,7 +192,10 @@ static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
             name: "DestinationCidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DestinationPortRange",
@@ -210,7 +213,10 @@ static SHAPE_TRANSIT_GATEWAY_POLICY_RULE: Shape = Shape {
             name: "SourceCidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourcePortRange",

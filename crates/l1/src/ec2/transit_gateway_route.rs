@@ -104,7 +104,10 @@ static SHAPE: Shape = Shape {
             name: "DestinationCidrBlock",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TransitGatewayAttachmentId",

@@ -773,9 +773,15 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SseSpecification",
@@ -792,7 +798,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VerifiedAccessGroupId",
@@ -811,7 +820,10 @@ static SHAPE_CIDR_OPTIONS: Shape = Shape {
             name: "Cidr",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PortRanges",
@@ -822,7 +834,10 @@ static SHAPE_CIDR_OPTIONS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT_RANGE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Protocol",
@@ -842,7 +857,10 @@ static SHAPE_CIDR_OPTIONS: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -903,7 +921,10 @@ static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT_RANGE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Protocol",
@@ -923,7 +944,10 @@ static SHAPE_LOAD_BALANCER_OPTIONS: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -957,7 +981,10 @@ static SHAPE_NETWORK_INTERFACE_OPTIONS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT_RANGE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Protocol",
@@ -1027,7 +1054,10 @@ static SHAPE_RDS_OPTIONS: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1046,7 +1076,10 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

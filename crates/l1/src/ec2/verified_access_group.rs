@@ -273,7 +273,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VerifiedAccessInstanceId",
@@ -298,7 +301,10 @@ static SHAPE_SSE_SPECIFICATION: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -927,7 +927,10 @@ static SHAPE: Shape = Shape {
             name: "CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EnableDnsHostnames",

@@ -202,7 +202,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -219,7 +222,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {

@@ -184,7 +184,10 @@ static SHAPE: Shape = Shape {
             name: "CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ipv4IpamPoolId",
@@ -202,7 +205,10 @@ static SHAPE: Shape = Shape {
             name: "Ipv6CidrBlock",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv6-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ipv6CidrBlockNetworkBorderGroup",
@@ -232,7 +238,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -190,7 +190,10 @@ static SHAPE: Shape = Shape {
             name: "PeerRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PeerVpcId",
@@ -213,7 +216,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -1707,7 +1707,10 @@ static SHAPE_MANAGED_INSTANCES_PROVIDER: Shape = Shape {
             name: "InfrastructureRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceLaunchTemplate",
@@ -2304,7 +2307,10 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2315,7 +2321,10 @@ static SHAPE_MANAGED_INSTANCES_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

@@ -1208,7 +1208,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_DAEMON_CONTAINER_DEFINITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Cpu",
@@ -1220,7 +1223,10 @@ static SHAPE: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Family",
@@ -1271,7 +1277,10 @@ static SHAPE: Shape = Shape {
             name: "TaskRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Volumes",
@@ -1282,7 +1291,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_VOLUME),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

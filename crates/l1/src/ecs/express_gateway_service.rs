@@ -740,7 +740,10 @@ static SHAPE: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "HealthCheckPath",
@@ -752,7 +755,10 @@ static SHAPE: Shape = Shape {
             name: "InfrastructureRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Memory",
@@ -809,7 +815,10 @@ static SHAPE: Shape = Shape {
             name: "TaskRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -825,7 +834,10 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -836,7 +848,10 @@ static SHAPE_EXPRESS_GATEWAY_SERVICE_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

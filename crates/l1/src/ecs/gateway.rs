@@ -690,7 +690,10 @@ static SHAPE: Shape = Shape {
             name: "InfrastructureRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PropagateTags",
@@ -876,7 +879,10 @@ static SHAPE_GATEWAY_ELB_NETWORK_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(2),

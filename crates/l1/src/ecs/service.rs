@@ -3278,7 +3278,10 @@ static SHAPE_DEPLOYMENT_LIFECYCLE_HOOK: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetType",
@@ -3569,7 +3572,10 @@ static SHAPE_ADVANCED_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TestListenerRule",
@@ -3621,6 +3627,7 @@ static SHAPE_METRIC_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3669,7 +3676,10 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -3680,7 +3690,10 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -4050,7 +4063,10 @@ static SHAPE_SERVICE_CONNECT_TLS_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4180,7 +4196,10 @@ static SHAPE_SERVICE_MANAGED_EBS_VOLUME_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SizeInGiB",
@@ -4286,7 +4305,10 @@ static SHAPE_VPC_LATTICE_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetGroupArn",

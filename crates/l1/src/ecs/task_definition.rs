@@ -2413,7 +2413,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONTAINER_DEFINITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Cpu",
@@ -2437,7 +2440,10 @@ static SHAPE: Shape = Shape {
             name: "ExecutionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Family",
@@ -2454,7 +2460,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INFERENCE_ACCELERATOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IpcMode",
@@ -2498,7 +2507,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TASK_DEFINITION_PLACEMENT_CONSTRAINT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ProxyConfiguration",
@@ -2518,7 +2530,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RuntimePlatform",
@@ -2545,7 +2560,10 @@ static SHAPE: Shape = Shape {
             name: "TaskRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Volumes",
@@ -2556,7 +2574,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_VOLUME),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[
@@ -3031,7 +3052,10 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_KEY_VALUE_PAIR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EnvironmentFiles",
@@ -3100,7 +3124,10 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LinuxParameters",
@@ -3135,7 +3162,10 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_MOUNT_POINT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -3152,7 +3182,10 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Privileged",
@@ -3264,7 +3297,10 @@ static SHAPE_CONTAINER_DEFINITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_VOLUME_FROM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "WorkingDirectory",
@@ -3542,7 +3578,10 @@ static SHAPE_DEVICE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4000,7 +4039,10 @@ static SHAPE_PROXY_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_KEY_VALUE_PAIR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Type",

@@ -677,7 +677,10 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 max_items: Some(5),
@@ -691,7 +694,10 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 max_items: Some(16),

@@ -656,7 +656,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ELASTIC_FILE_SYSTEM_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "KmsKeyId",
@@ -683,6 +686,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -838,6 +842,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -880,7 +885,10 @@ static SHAPE_REPLICATION_DESTINATION: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

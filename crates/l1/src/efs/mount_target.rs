@@ -266,12 +266,14 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]{8,40}$"),
                     min_length: Some(11),
                     max_length: Some(43),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -283,6 +285,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^subnet-[0-9a-f]{8,40}$"),
                 min_length: Some(15),
                 max_length: Some(47),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

@@ -353,7 +353,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_POD_IDENTITY_ASSOCIATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PreserveOnDelete",
@@ -378,6 +381,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -390,7 +394,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -420,6 +427,7 @@ static SHAPE_POD_IDENTITY_ASSOCIATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:(role)\/*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1820,7 +1820,10 @@ static SHAPE: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RollbackConfig",
@@ -1843,7 +1846,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UpgradePolicy",
@@ -1933,7 +1939,10 @@ static SHAPE_COMPUTE_CONFIG: Shape = Shape {
             name: "NodeRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2373,6 +2382,7 @@ static SHAPE_REMOTE_NODE_NETWORK: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_items: Some(1),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         }),
@@ -2392,6 +2402,7 @@ static SHAPE_REMOTE_POD_NETWORK: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_items: Some(1),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         }),
@@ -2447,6 +2458,7 @@ static SHAPE_RESOURCES_VPC_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     min_items: Some(1),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -320,7 +320,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Type",
@@ -371,7 +374,10 @@ static SHAPE_OIDC_IDENTITY_PROVIDER_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_REQUIRED_CLAIM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UsernameClaim",

@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -421,7 +422,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_REGIONAL_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -434,6 +438,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -493,7 +498,10 @@ static SHAPE_REGIONAL_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RESHARDING_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

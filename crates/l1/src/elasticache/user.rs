@@ -303,6 +303,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -317,6 +318,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -357,6 +359,7 @@ static SHAPE_AUTHENTICATION_MODE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1050,7 +1050,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CERTIFICATE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DefaultActions",
@@ -1061,7 +1064,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ACTION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ListenerAttributes",
@@ -1072,7 +1078,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LISTENER_ATTRIBUTE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LoadBalancerArn",
@@ -1441,7 +1450,10 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_TUPLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1497,7 +1509,10 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Issuer",
@@ -1542,7 +1557,10 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -1316,7 +1316,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ACTION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Conditions",
@@ -1327,7 +1330,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RULE_CONDITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ListenerArn",
@@ -1368,7 +1374,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TRANSFORM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1661,7 +1670,10 @@ static SHAPE_FORWARD_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_TUPLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1717,7 +1729,10 @@ static SHAPE_JWT_VALIDATION_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Issuer",
@@ -1762,7 +1777,10 @@ static SHAPE_JWT_VALIDATION_ACTION_ADDITIONAL_CLAIM: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1881,7 +1899,10 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SourceIpConfig",
@@ -1898,7 +1919,10 @@ static SHAPE_RULE_CONDITION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1916,7 +1940,10 @@ static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Values",
@@ -1927,7 +1954,10 @@ static SHAPE_HOST_HEADER_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1951,7 +1981,10 @@ static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Values",
@@ -1962,7 +1995,10 @@ static SHAPE_HTTP_HEADER_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1979,7 +2015,10 @@ static SHAPE_HTTP_REQUEST_METHOD_CONFIG: Shape = Shape {
             ty: Ty::String,
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1996,7 +2035,10 @@ static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Values",
@@ -2009,6 +2051,7 @@ static SHAPE_PATH_PATTERN_CONFIG: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2027,7 +2070,10 @@ static SHAPE_QUERY_STRING_CONFIG: Shape = Shape {
             ty: Ty::Object(&SHAPE_QUERY_STRING_KEY_VALUE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -2072,7 +2118,10 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2154,7 +2203,10 @@ static SHAPE_REWRITE_CONFIG_OBJECT: Shape = Shape {
             ty: Ty::Object(&SHAPE_REWRITE_CONFIG),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -647,7 +647,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_GROUP_ATTRIBUTE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetType",
@@ -667,7 +670,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TARGET_DESCRIPTION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UnhealthyThresholdCount",
@@ -683,7 +689,10 @@ static SHAPE: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[

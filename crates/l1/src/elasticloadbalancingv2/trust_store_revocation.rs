@@ -171,7 +171,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_REVOCATION_CONTENT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TrustStoreArn",

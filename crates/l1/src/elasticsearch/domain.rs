@@ -863,7 +863,10 @@ static SHAPE_COGNITO_OPTIONS: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UserPoolId",
@@ -1127,9 +1130,15 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetIds",
@@ -1140,7 +1149,10 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

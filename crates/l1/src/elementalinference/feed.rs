@@ -577,6 +577,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z\-]*:iam::[0-9]{12}:role/.+$"),
                 min_length: Some(32),
                 max_length: Some(255),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

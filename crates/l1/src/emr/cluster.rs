@@ -1948,7 +1948,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_APPLICATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AutoScalingRole",
@@ -1971,7 +1974,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BOOTSTRAP_ACTION_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Configurations",
@@ -1982,7 +1988,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CustomAmiId",
@@ -2065,7 +2074,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PLACEMENT_GROUP_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ReleaseLabel",
@@ -2106,7 +2118,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_STEP_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -2152,7 +2167,10 @@ static SHAPE_APPLICATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -2212,7 +2230,10 @@ static SHAPE_SCRIPT_BOOTSTRAP_ACTION_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Path",
@@ -2253,7 +2274,10 @@ static SHAPE_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2271,7 +2295,10 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AdditionalSlaveSecurityGroups",
@@ -2282,7 +2309,10 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CoreInstanceFleet",
@@ -2317,7 +2347,10 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EmrManagedMasterSecurityGroup",
@@ -2376,7 +2409,10 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_FLEET_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TaskInstanceGroups",
@@ -2387,7 +2423,10 @@ static SHAPE_JOB_FLOW_INSTANCES_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_GROUP_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TerminationProtected",
@@ -2417,7 +2456,10 @@ static SHAPE_INSTANCE_FLEET_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INSTANCE_TYPE_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LaunchSpecifications",
@@ -2477,7 +2519,10 @@ static SHAPE_INSTANCE_TYPE_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CustomAmiId",
@@ -2525,7 +2570,10 @@ static SHAPE_EBS_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_EBS_BLOCK_DEVICE_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EbsOptimized",
@@ -2768,7 +2816,10 @@ static SHAPE_INSTANCE_GROUP_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CustomAmiId",
@@ -2828,7 +2879,10 @@ static SHAPE_AUTO_SCALING_POLICY: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SCALING_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2957,7 +3011,10 @@ static SHAPE_CLOUD_WATCH_ALARM_DEFINITION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRIC_DIMENSION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EvaluationPeriods",
@@ -3190,7 +3247,10 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Jar",
@@ -3213,7 +3273,10 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_KEY_VALUE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -290,7 +290,10 @@ static SHAPE_HADOOP_JAR_STEP_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_KEY_VALUE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -455,7 +455,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TrustedIdentityPropagationEnabled",
@@ -484,6 +487,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$"),
                 min_length: Some(0),
                 max_length: Some(256),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -624,6 +624,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -650,6 +651,7 @@ static SHAPE_JOB_TEMPLATE_DATA: Shape = Shape {
                 ),
                 min_length: Some(4),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1003,7 +1003,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INITIAL_CAPACITY_CONFIG_KEY_VALUE_PAIR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InteractiveConfiguration",
@@ -1063,6 +1066,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1081,7 +1085,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Type",
@@ -1417,7 +1424,10 @@ static SHAPE_CLOUD_WATCH_LOGGING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1454,6 +1464,7 @@ static SHAPE_LOG_TYPE_MAP_KEY_VALUE_PAIR: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1550,12 +1561,14 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1576,6 +1589,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1609,6 +1623,7 @@ static SHAPE_CONFIGURATION_OBJECT: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

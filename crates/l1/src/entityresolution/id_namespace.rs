@@ -604,6 +604,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(32),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -619,6 +620,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

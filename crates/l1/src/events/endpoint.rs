@@ -464,6 +464,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1318,6 +1318,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1367,6 +1368,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1514,6 +1516,7 @@ static SHAPE_TARGET: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1633,6 +1636,7 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(6),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1681,6 +1685,7 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1693,7 +1698,10 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PLACEMENT_STRATEGY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PlatformVersion",
@@ -1729,7 +1737,10 @@ static SHAPE_ECS_PARAMETERS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TaskCount",
@@ -1821,9 +1832,15 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Subnets",
@@ -1832,7 +1849,10 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::Subnet.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -1911,7 +1931,10 @@ static SHAPE_HTTP_PARAMETERS: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "QueryStringParameters",
@@ -2089,6 +2112,7 @@ static SHAPE_RUN_COMMAND_PARAMETERS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(5),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -2125,6 +2149,7 @@ static SHAPE_RUN_COMMAND_TARGET: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2146,6 +2171,7 @@ static SHAPE_SAGE_MAKER_PIPELINE_PARAMETERS: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(200),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -1526,6 +1526,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1666,6 +1667,7 @@ static SHAPE_INVOKE_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws(-[a-z0-9]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$"),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

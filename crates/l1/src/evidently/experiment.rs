@@ -476,6 +476,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -564,7 +565,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Treatments",
@@ -578,6 +582,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -664,7 +669,10 @@ static SHAPE_ONLINE_AB_CONFIG_OBJECT: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TREATMENT_TO_WEIGHT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

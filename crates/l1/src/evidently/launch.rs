@@ -511,6 +511,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -526,6 +527,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -576,6 +578,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(6),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -588,7 +591,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -718,7 +724,10 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GROUP_TO_WEIGHT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SegmentOverrides",
@@ -729,7 +738,10 @@ static SHAPE_STEP_CONFIG: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SEGMENT_OVERRIDE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StartTime",
@@ -796,7 +808,10 @@ static SHAPE_SEGMENT_OVERRIDE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GROUP_TO_WEIGHT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

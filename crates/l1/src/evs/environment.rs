@@ -811,7 +811,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TermsAccepted",
@@ -842,6 +845,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[a-f0-9]{8}([a-f0-9]{9})?$"),
                 min_length: Some(12),
                 max_length: Some(21),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },
@@ -1034,6 +1038,7 @@ static SHAPE_INITIAL_VLAN_INFO: Shape = Shape {
             pattern: Some(
                 r"^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[1-2][0-9]|[0-9])$",
             ),
+            format: Some("ipv4-network"),
             ..Rules::NONE
         },
     }],
@@ -1082,6 +1087,7 @@ static SHAPE_SERVICE_ACCESS_SECURITY_GROUPS: Shape = Shape {
                 pattern: Some("^sg-[0-9a-zA-Z]*$"),
                 min_length: Some(3),
                 max_length: Some(25),
+                format: Some("AWS::EC2::SecurityGroup.Id"),
                 ..Rules::NONE
             },
         }),

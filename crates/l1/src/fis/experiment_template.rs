@@ -817,6 +817,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^[\S]+$"),
                 min_length: Some(20),
                 max_length: Some(1224),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -459,6 +459,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
                 pattern: Some("arn:aws[-a-z]*:kms:.*:key/.*"),
                 min_length: Some(0),
                 max_length: Some(256),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -470,6 +471,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
                 pattern: Some(r"^[a-zA-Z0-9\-\_\.\/\:]+$"),
                 min_length: Some(0),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -441,6 +441,7 @@ static SHAPE_AUTO_EXPORT_POLICY: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(3),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -464,6 +465,7 @@ static SHAPE_AUTO_IMPORT_POLICY: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(3),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -562,6 +562,7 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^(sg-[0-9a-f]{8,})$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -914,6 +914,7 @@ static SHAPE_S3_ACCESS_POINT_VPC_CONFIGURATION: Shape = Shape {
             pattern: Some("^(vpc-[0-9a-f]{8,})$"),
             min_length: Some(12),
             max_length: Some(21),
+            format: Some("AWS::EC2::VPC.Id"),
             ..Rules::NONE
         },
     }],

@@ -1035,6 +1035,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1050,6 +1051,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1113,6 +1115,7 @@ static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1128,6 +1131,7 @@ static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1160,6 +1164,7 @@ static SHAPE_GAME_SERVER_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1314,6 +1319,7 @@ static SHAPE_LINUX_CAPABILITIES: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(37),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1372,6 +1378,7 @@ static SHAPE_PORT_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(100),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1440,6 +1447,7 @@ static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1455,6 +1463,7 @@ static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1509,6 +1518,7 @@ static SHAPE_SUPPORT_CONTAINER_DEFINITION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1447,6 +1447,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 pattern: Some("^arn:aws(-.*)?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$"),
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1653,6 +1654,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -543,6 +543,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:.*:role\/[\w+=,.@-]+"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

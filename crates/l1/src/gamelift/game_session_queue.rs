@@ -478,6 +478,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

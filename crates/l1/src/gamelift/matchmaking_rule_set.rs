@@ -223,6 +223,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -283,6 +283,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -336,6 +337,7 @@ static SHAPE_S3_LOCATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

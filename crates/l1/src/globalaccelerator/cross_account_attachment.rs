@@ -254,6 +254,7 @@ static SHAPE_RESOURCE_PROPERTY: Shape = Shape {
             rules: Rules {
                 min_length: Some(0),
                 max_length: Some(255),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         },

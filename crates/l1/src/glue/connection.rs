@@ -852,6 +852,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^$|arn:aws[a-z0-9-]*:kms:"),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1090,6 +1091,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1106,6 +1108,7 @@ static SHAPE_PHYSICAL_CONNECTION_REQUIREMENTS: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

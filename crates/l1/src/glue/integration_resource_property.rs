@@ -280,6 +280,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -302,6 +303,7 @@ static SHAPE_SOURCE_PROCESSING_PROPERTIES: Shape = Shape {
         rules: Rules {
             min_length: Some(1),
             max_length: Some(128),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],
@@ -366,6 +368,7 @@ static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
                 pattern: Some("arn:aws:kms:.*:[0-9]+:.*"),
                 min_length: Some(1),
                 max_length: Some(128),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -377,6 +380,7 @@ static SHAPE_TARGET_PROCESSING_PROPERTIES: Shape = Shape {
                 pattern: Some("arn:aws:iam:.*:[0-9]+:.*"),
                 min_length: Some(1),
                 max_length: Some(128),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

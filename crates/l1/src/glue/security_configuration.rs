@@ -334,6 +334,7 @@ static SHAPE_CLOUD_WATCH_ENCRYPTION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^$|arn:aws[a-z0-9-]*:kms:"),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -359,6 +360,7 @@ static SHAPE_JOB_BOOKMARKS_ENCRYPTION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^$|arn:aws[a-z0-9-]*:kms:"),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -373,7 +375,10 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "S3EncryptionMode",

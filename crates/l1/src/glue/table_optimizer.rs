@@ -525,6 +525,7 @@ static SHAPE_TABLE_OPTIMIZER_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -959,6 +959,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1086,6 +1087,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1141,6 +1143,7 @@ static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1160,6 +1163,7 @@ static SHAPE_NETWORK_ACCESS_CONTROL: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1380,12 +1384,14 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1405,6 +1411,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(6),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -306,7 +306,10 @@ static SHAPE: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",

@@ -1290,6 +1290,7 @@ static SHAPE_S3_RECORDING_CONFIG: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:[^:\n]+:iam::[^:\n]+:role\/.+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1355,6 +1356,7 @@ static SHAPE_KINESIS_DATA_STREAM_DATA: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:[^:\n]+:iam::[^:\n]+:role\/.+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -815,6 +815,7 @@ static SHAPE_SECURITY_DETAILS: Shape = Shape {
                 pattern: Some("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
                 min_length: Some(30),
                 max_length: Some(165),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -825,7 +826,10 @@ static SHAPE_SECURITY_DETAILS: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

@@ -440,6 +440,7 @@ static SHAPE_STREAMS_KMS_KEY: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -246,7 +246,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_ITEM),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -289,7 +289,10 @@ static SHAPE_CFN_DESTINATION_PROPERTIES: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -153,6 +153,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -846,7 +846,10 @@ static SHAPE_PROFILE_CONFIGURATION: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

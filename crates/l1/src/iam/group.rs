@@ -169,6 +169,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -141,6 +141,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

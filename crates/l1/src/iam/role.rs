@@ -274,6 +274,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

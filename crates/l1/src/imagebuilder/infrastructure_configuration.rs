@@ -723,6 +723,7 @@ static SHAPE: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -744,6 +745,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(1024),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

@@ -593,6 +593,7 @@ static SHAPE_WEEKLY_SCHEDULE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(7),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -624,6 +625,7 @@ static SHAPE_CIS_TARGETS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -642,6 +644,7 @@ static SHAPE_CIS_TARGETS: Shape = Shape {
                 rules: Rules {
                     min_items: Some(1),
                     max_items: Some(5),
+                    unique_items: true,
                     ..Rules::NONE
                 },
             }),

@@ -674,7 +674,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -689,7 +692,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -704,7 +710,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -719,7 +728,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -734,7 +746,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -749,7 +764,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -764,7 +782,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -779,7 +800,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -794,7 +818,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -809,7 +836,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -824,7 +854,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -869,7 +902,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -884,7 +920,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -899,7 +938,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -929,7 +971,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -944,7 +989,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -959,7 +1007,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -974,7 +1025,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1004,7 +1058,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1034,7 +1091,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1064,7 +1124,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1079,7 +1142,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1094,7 +1160,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1124,7 +1193,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1154,7 +1226,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1169,7 +1244,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1199,7 +1277,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1214,7 +1295,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1229,7 +1313,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1259,7 +1346,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1274,7 +1364,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -1289,7 +1382,10 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::Object(&SHAPE_STRING_FILTER),
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::IAM::Role.Arn"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),

@@ -368,7 +368,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VerificationCertificatePem",
@@ -396,6 +399,7 @@ static SHAPE_REGISTRATION_CONFIG: Shape = Shape {
                 pattern: Some(r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -788,6 +788,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2028),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -944,7 +944,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetSelection",
@@ -1191,6 +1194,7 @@ static SHAPE_PRESIGNED_URL_CONFIG: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -264,6 +264,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -276,7 +277,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TemplateBody",

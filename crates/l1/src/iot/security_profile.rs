@@ -728,7 +728,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRIC_TO_RETAIN),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AlertTargets",
@@ -754,6 +757,7 @@ static SHAPE: Shape = Shape {
                 max_length: Some(100),
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -796,6 +800,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -811,7 +816,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -893,6 +901,7 @@ static SHAPE_ALERT_TARGET: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1069,10 +1078,14 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
                     pattern: Some(r"^[a-fA-F0-9:\.\/]+$"),
                     min_length: Some(2),
                     max_length: Some(43),
+                    format: Some("ipv4-network"),
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Count",
@@ -1098,7 +1111,10 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
                 ty: Ty::Number,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Ports",
@@ -1113,7 +1129,10 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Strings",
@@ -1124,7 +1143,10 @@ static SHAPE_METRIC_VALUE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1150,6 +1172,7 @@ static SHAPE_METRICS_EXPORT_CONFIG: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

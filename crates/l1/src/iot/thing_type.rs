@@ -309,6 +309,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -386,6 +387,7 @@ static SHAPE_THING_TYPE_PROPERTIES: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -415,7 +417,10 @@ static SHAPE_MQTT5_CONFIGURATION: Shape = Shape {
             ty: Ty::Object(&SHAPE_PROPAGATING_ATTRIBUTE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -348,7 +348,10 @@ static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
             name: "RoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SecurityGroups",
@@ -357,9 +360,15 @@ static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetIds",
@@ -370,13 +379,19 @@ static SHAPE_VPC_DESTINATION_PROPERTIES: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -1256,6 +1256,7 @@ static SHAPE_CONTAINER_ACTION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1511,6 +1512,7 @@ static SHAPE_IOT_EVENTS_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1556,6 +1558,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

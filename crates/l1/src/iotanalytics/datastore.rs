@@ -806,6 +806,7 @@ static SHAPE_CUSTOMER_MANAGED_S3: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -976,6 +976,7 @@ static SHAPE_DEVICE_REGISTRY_ENRICH: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1033,6 +1034,7 @@ static SHAPE_DEVICE_SHADOW_ENRICH: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

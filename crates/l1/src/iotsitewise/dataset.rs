@@ -515,7 +515,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "WorkspaceName",
@@ -626,6 +629,7 @@ static SHAPE_KENDRA_SOURCE_DETAIL: Shape = Shape {
                 pattern: Some(r"^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.]+$"),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

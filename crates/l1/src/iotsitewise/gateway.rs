@@ -363,7 +363,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_GATEWAY_CAPABILITY_SUMMARY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "GatewayName",

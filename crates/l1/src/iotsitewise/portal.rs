@@ -425,6 +425,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\/_\.\+=,@]+$"),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -716,6 +716,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(256),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -828,6 +829,7 @@ static SHAPE_FUNCTION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(256),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1175,6 +1177,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(256),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1245,6 +1245,7 @@ static SHAPE_PROPERTY_GROUP: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(256),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

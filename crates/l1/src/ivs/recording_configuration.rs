@@ -524,6 +524,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -591,6 +592,7 @@ static SHAPE_RENDITION_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(4),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -661,6 +663,7 @@ static SHAPE_THUMBNAIL_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

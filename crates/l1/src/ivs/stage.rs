@@ -452,6 +452,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -483,6 +484,7 @@ static SHAPE_AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -583,6 +585,7 @@ static SHAPE_PARTICIPANT_THUMBNAIL_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

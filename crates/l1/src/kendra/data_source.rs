@@ -3407,6 +3407,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3500,6 +3501,7 @@ static SHAPE_CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -4215,6 +4217,7 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
                     pattern: Some(r"[\-0-9a-zA-Z]+"),
                     min_length: Some(1),
                     max_length: Some(200),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

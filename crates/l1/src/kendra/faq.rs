@@ -331,6 +331,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1012,6 +1012,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[-a-z0-9]*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -409,6 +409,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(7),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -722,7 +722,10 @@ static SHAPE_INPUT_LAMBDA_PROCESSOR: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -864,7 +867,10 @@ static SHAPE_KINESIS_FIREHOSE_INPUT: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -883,7 +889,10 @@ static SHAPE_KINESIS_STREAMS_INPUT: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

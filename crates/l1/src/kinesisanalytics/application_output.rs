@@ -390,7 +390,10 @@ static SHAPE_KINESIS_FIREHOSE_OUTPUT: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -409,7 +412,10 @@ static SHAPE_KINESIS_STREAMS_OUTPUT: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -428,7 +434,10 @@ static SHAPE_LAMBDA_OUTPUT: Shape = Shape {
             name: "RoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -638,7 +638,10 @@ static SHAPE_S3_REFERENCE_DATA_SOURCE: Shape = Shape {
             name: "ReferenceRoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

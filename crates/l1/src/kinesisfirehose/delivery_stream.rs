@@ -4241,6 +4241,7 @@ static SHAPE_AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Shape = Sh
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -4349,7 +4350,10 @@ static SHAPE_PROCESSING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PROCESSOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4367,7 +4371,10 @@ static SHAPE_PROCESSOR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PROCESSOR_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Type",
@@ -4512,6 +4519,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -4595,6 +4603,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -4609,12 +4618,14 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
                     pattern: Some(r"^\S+$"),
                     min_length: Some(1),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -4635,6 +4646,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -4724,6 +4736,7 @@ static SHAPE_AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5010,6 +5023,7 @@ static SHAPE_SECRETS_MANAGER_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"arn:.*:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5250,6 +5264,7 @@ static SHAPE_ELASTICSEARCH_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5439,6 +5454,7 @@ static SHAPE_EXTENDED_S3_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5538,7 +5554,10 @@ static SHAPE_HIVE_JSON_SER_DE: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -5629,7 +5648,10 @@ static SHAPE_ORC_SER_DE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BloomFilterFalsePositiveProbability",
@@ -5809,6 +5831,7 @@ static SHAPE_SCHEMA_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5919,6 +5942,7 @@ static SHAPE_HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6001,6 +6025,7 @@ static SHAPE_HTTP_ENDPOINT_REQUEST_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -6103,6 +6128,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6221,7 +6247,10 @@ static SHAPE_DESTINATION_TABLE_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -6238,7 +6267,10 @@ static SHAPE_PARTITION_SPEC: Shape = Shape {
             ty: Ty::Object(&SHAPE_PARTITION_FIELD),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -6303,6 +6335,7 @@ static SHAPE_KINESIS_STREAM_SOURCE_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6371,6 +6404,7 @@ static SHAPE_AUTHENTICATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6436,6 +6470,7 @@ static SHAPE_REDSHIFT_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6644,6 +6679,7 @@ static SHAPE_SNOWFLAKE_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some("arn:.*"),
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

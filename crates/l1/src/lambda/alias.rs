@@ -323,7 +323,10 @@ static SHAPE_ALIAS_ROUTING_CONFIGURATION: Shape = Shape {
             ty: Ty::Object(&SHAPE_VERSION_WEIGHT),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

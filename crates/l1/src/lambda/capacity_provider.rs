@@ -671,6 +671,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
                 min_length: Some(0),
                 max_length: Some(10000),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -695,7 +696,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TelemetryConfig",
@@ -858,6 +862,7 @@ static SHAPE_CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Shape = Shape {
             pattern: Some(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
             min_length: Some(0),
             max_length: Some(10000),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],
@@ -879,6 +884,7 @@ static SHAPE_PROPAGATE_TAGS_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(40),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -974,6 +980,7 @@ static SHAPE_CAPACITY_PROVIDER_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^sg-[0-9a-zA-Z]*$"),
                     min_length: Some(0),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -1202,6 +1202,7 @@ static SHAPE: Shape = Shape {
                 max_length: Some(1),
                 min_items: Some(0),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1213,6 +1214,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
                 min_length: Some(12),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1291,6 +1293,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1324,6 +1327,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(29),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1353,7 +1357,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Topics",
@@ -1372,6 +1379,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1470,6 +1478,7 @@ static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1505,6 +1514,7 @@ static SHAPE_SCHEMA_REGISTRY_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1641,6 +1651,7 @@ static SHAPE_FILTER_CRITERIA: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(20),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1694,6 +1705,7 @@ static SHAPE_METRICS_CONFIG: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(3),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1785,6 +1797,7 @@ static SHAPE_ENDPOINTS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

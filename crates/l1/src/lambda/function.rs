@@ -1495,6 +1495,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1615,6 +1616,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
                 min_length: Some(0),
                 max_length: Some(10000),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1635,6 +1637,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1780,7 +1783,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TenancyConfig",
@@ -2058,6 +2064,7 @@ static SHAPE_DURABLE_CONFIG: Shape = Shape {
                 pattern: Some("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
                 min_length: Some(0),
                 max_length: Some(10000),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2225,6 +2232,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1500),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2240,6 +2248,7 @@ static SHAPE_IMAGE_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1500),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2413,6 +2422,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^sg-[0-9a-zA-Z]*$"),
                     min_length: Some(0),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -376,7 +376,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -434,6 +437,7 @@ static SHAPE_VPC_EGRESS_CONFIGURATION: Shape = Shape {
                     pattern: Some("^sg-[0-9a-zA-Z]*$"),
                     min_length: Some(0),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

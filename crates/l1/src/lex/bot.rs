@@ -5903,7 +5903,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BOT_LOCALE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BotMembers",
@@ -5916,6 +5919,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -5930,6 +5934,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -5998,6 +6003,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$"),
                 min_length: Some(32),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -6018,6 +6024,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -6105,6 +6112,7 @@ static SHAPE_BOT_LOCALE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -6135,6 +6143,7 @@ static SHAPE_BOT_LOCALE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(250),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -6242,6 +6251,7 @@ static SHAPE_CUSTOM_VOCABULARY: Shape = Shape {
         }),
         rules: Rules {
             max_items: Some(500),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -6683,6 +6693,7 @@ static SHAPE_INTENT: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -8823,6 +8834,7 @@ static SHAPE_COMPOSITE_SLOT_TYPE_SETTING: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(6),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -8907,6 +8919,7 @@ static SHAPE_GRAMMAR_SLOT_TYPE_SOURCE: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -9275,6 +9288,7 @@ static SHAPE_REPLICATION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -9295,6 +9309,7 @@ static SHAPE_TEST_BOT_ALIAS_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -9417,6 +9432,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -9431,6 +9447,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -9481,6 +9498,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

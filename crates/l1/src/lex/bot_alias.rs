@@ -708,6 +708,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -733,6 +734,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -904,6 +906,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -918,6 +921,7 @@ static SHAPE_CONVERSATION_LOG_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -968,6 +972,7 @@ static SHAPE_S3_BUCKET_LOG_DESTINATION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

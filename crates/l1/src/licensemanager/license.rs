@@ -670,7 +670,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ENTITLEMENT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "HomeRegion",
@@ -693,7 +696,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METADATA),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LicenseName",

@@ -592,7 +592,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PUBLIC_DOMAIN_NAME),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Scale",
@@ -624,7 +627,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -642,7 +648,10 @@ static SHAPE_CONTAINER_SERVICE_DEPLOYMENT: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONTAINER_PROPERTY),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PublicEndpoint",
@@ -666,7 +675,10 @@ static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ContainerName",
@@ -683,7 +695,10 @@ static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ENVIRONMENT_VARIABLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Image",
@@ -700,7 +715,10 @@ static SHAPE_CONTAINER_PROPERTY: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT_INFO),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -852,7 +870,10 @@ static SHAPE_PUBLIC_DOMAIN_NAME: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

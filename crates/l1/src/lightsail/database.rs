@@ -392,7 +392,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RELATIONAL_DATABASE_PARAMETER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RotateMasterUserPassword",
@@ -409,7 +412,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

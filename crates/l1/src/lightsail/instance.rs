@@ -842,7 +842,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UserData",
@@ -920,7 +923,10 @@ static SHAPE_HARDWARE: Shape = Shape {
             ty: Ty::Object(&SHAPE_DISK),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1003,7 +1009,10 @@ static SHAPE_NETWORKING: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PORT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1054,7 +1063,10 @@ static SHAPE_PORT: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("ipv4-network"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -1077,7 +1089,10 @@ static SHAPE_PORT: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("ipv6-network"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },

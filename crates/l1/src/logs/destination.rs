@@ -190,6 +190,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -202,7 +203,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TargetArn",

@@ -304,6 +304,7 @@ static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
                 pattern: Some(r"[\w#+=/:,.@-]*\*?"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -315,6 +316,7 @@ static SHAPE_OPEN_SEARCH_RESOURCE_CONFIG: Shape = Shape {
                 pattern: Some(r"[\w#+=/:,.@-]*\*?"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -406,6 +406,7 @@ static SHAPE_METRIC_TRANSFORMATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -394,6 +394,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -545,6 +546,7 @@ static SHAPE_S3_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

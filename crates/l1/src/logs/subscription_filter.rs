@@ -214,6 +214,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 min_length: Some(1),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1710,6 +1710,7 @@ static SHAPE_ADD_KEYS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(5),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1891,6 +1892,7 @@ static SHAPE_DATE_TIME_CONVERTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1966,6 +1968,7 @@ static SHAPE_DELETE_KEYS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(5),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -2084,6 +2087,7 @@ static SHAPE_LOWER_CASE_STRING: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -2562,6 +2566,7 @@ static SHAPE_TRIM_STRING: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -2633,6 +2638,7 @@ static SHAPE_UPPER_CASE_STRING: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -496,6 +496,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -522,6 +523,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -493,6 +493,7 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some(r"^\S{1,50}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

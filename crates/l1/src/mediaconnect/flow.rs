@@ -2766,6 +2766,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2975,6 +2976,7 @@ static SHAPE_SECRETS_MANAGER_ENCRYPTION_KEY_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3219,6 +3221,7 @@ static SHAPE_VPC_INTERFACE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3229,7 +3232,10 @@ static SHAPE_VPC_INTERFACE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -3237,7 +3243,10 @@ static SHAPE_VPC_INTERFACE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",

@@ -679,6 +679,7 @@ static SHAPE_ENCRYPTION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -193,6 +193,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -203,7 +204,10 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -211,7 +215,10 @@ static SHAPE: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -222,7 +229,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -205,7 +205,10 @@ static SHAPE_GATEWAY_NETWORK: Shape = Shape {
             name: "CidrBlock",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",

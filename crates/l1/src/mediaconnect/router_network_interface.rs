@@ -467,7 +467,10 @@ static SHAPE_PUBLIC_ROUTER_NETWORK_INTERFACE_RULE: Shape = Shape {
         name: "Cidr",
         required: true,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("ipv4-network"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -482,7 +485,10 @@ static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -494,7 +500,10 @@ static SHAPE_VPC_ROUTER_NETWORK_INTERFACE_CONFIGURATION: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

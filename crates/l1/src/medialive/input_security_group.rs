@@ -165,7 +165,10 @@ static SHAPE_INPUT_WHITELIST_RULE: Shape = Shape {
         name: "Cidr",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("ipv4-network"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

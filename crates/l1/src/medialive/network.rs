@@ -284,7 +284,10 @@ static SHAPE_IP_POOL: Shape = Shape {
         name: "Cidr",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            format: Some("ipv4-network"),
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -296,7 +299,10 @@ static SHAPE_ROUTE: Shape = Shape {
             name: "Cidr",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Gateway",

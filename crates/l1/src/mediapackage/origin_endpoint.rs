@@ -1484,7 +1484,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TimeDelaySeconds",
@@ -1520,7 +1523,10 @@ static SHAPE_AUTHORIZATION: Shape = Shape {
             name: "SecretsRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1632,7 +1638,10 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SystemIds",

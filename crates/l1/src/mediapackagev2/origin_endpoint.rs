@@ -3830,6 +3830,7 @@ static SHAPE_SPEKE_KEY_PROVIDER: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -216,6 +216,7 @@ static SHAPE_CDN_AUTH_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

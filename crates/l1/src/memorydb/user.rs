@@ -253,6 +253,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -285,6 +286,7 @@ static SHAPE_AUTHENTICATION_MODE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1233,6 +1233,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
         ty: Ty::String,
         rules: Rules {
             pattern: Some(r"^arn:[\w-]+:kms:[\w-]+:\d+:key.*\Z"),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],
@@ -1306,6 +1307,7 @@ static SHAPE_ICEBERG_DESTINATION_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:[\w-]+:iam::[\w-]+:role.*\Z"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1567,6 +1569,7 @@ static SHAPE_S3_DESTINATION_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^arn:[\w-]+:iam::[\w-]+:role.*\Z"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1445,6 +1445,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1466,6 +1467,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1486,6 +1488,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("arn:(aws|aws-us-gov|aws-cn):iam:.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1498,7 +1501,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1783,11 +1789,15 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(16),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1803,6 +1813,7 @@ static SHAPE_KAFKA_CLUSTER_CLIENT_VPC_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(2),
                 max_items: Some(3),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1995,6 +2006,7 @@ static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2014,6 +2026,7 @@ static SHAPE_CONSUMER_GROUP_REPLICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2082,6 +2095,7 @@ static SHAPE_TOPIC_REPLICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2101,6 +2115,7 @@ static SHAPE_TOPIC_REPLICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

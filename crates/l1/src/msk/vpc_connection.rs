@@ -197,6 +197,7 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some(r"^(sg-)([a-z0-9]+)\Z"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -228,6 +229,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"^(vpc-)([a-z0-9]+)\Z"),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

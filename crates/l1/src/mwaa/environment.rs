@@ -594,6 +594,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1224),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -867,6 +868,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
                     pattern: Some(r"^sg-[a-zA-Z0-9\-._]+$"),
                     min_length: Some(1),
                     max_length: Some(1024),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

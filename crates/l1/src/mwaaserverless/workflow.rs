@@ -519,6 +519,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -680,6 +681,7 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
                     pattern: Some("^sg-[a-z0-9]*$"),
                     min_length: Some(1),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -555,6 +555,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -640,6 +641,7 @@ static SHAPE_IMPORT_TASK: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1024),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -320,7 +320,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONTAINER_MONITORING_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -345,6 +348,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -373,7 +377,10 @@ static SHAPE_CONTAINER_MONITORING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_CONTAINER_ATTRIBUTE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ClusterArn",

@@ -574,7 +574,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_AVAILABILITY_ZONE_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DeleteProtection",
@@ -644,7 +647,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_NAT_GATEWAY_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NoSourcePreservation",
@@ -673,7 +679,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SUBNET_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -687,6 +696,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -715,6 +725,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-f]+$"),
                 min_length: Some(1),
                 max_length: Some(128),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },
@@ -806,7 +817,10 @@ static SHAPE_SUBNET_MAPPING: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -851,7 +865,10 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SUBNET_MAPPING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcId",
@@ -861,6 +878,7 @@ static SHAPE_VPC_ENDPOINT: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-f]+$"),
                 min_length: Some(1),
                 max_length: Some(128),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

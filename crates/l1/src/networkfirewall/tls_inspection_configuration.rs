@@ -533,6 +533,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -596,7 +597,10 @@ static SHAPE_SERVER_CERTIFICATE_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SERVER_CERTIFICATE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

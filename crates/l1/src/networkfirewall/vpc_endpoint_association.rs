@@ -297,6 +297,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -308,6 +309,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-f]+$"),
                 min_length: Some(1),
                 max_length: Some(128),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },
@@ -331,7 +333,10 @@ static SHAPE_SUBNET_MAPPING: Shape = Shape {
             name: "SubnetId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::Subnet.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

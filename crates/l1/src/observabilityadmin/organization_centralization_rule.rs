@@ -856,7 +856,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -964,6 +967,7 @@ static SHAPE_LOGS_BACKUP_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1011),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1036,6 +1040,7 @@ static SHAPE_LOGS_ENCRYPTION_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1011),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1054,6 +1059,7 @@ static SHAPE_TAG_PROPAGATION_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1112,6 +1118,7 @@ static SHAPE_CENTRALIZATION_RULE_SOURCE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1214,7 +1214,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1255,6 +1258,7 @@ static SHAPE_TELEMETRY_RULE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1312,7 +1316,10 @@ static SHAPE_TELEMETRY_RULE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TelemetryType",
@@ -1365,6 +1372,7 @@ static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[a-f0-9-]+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1417,7 +1425,10 @@ static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
             ty: Ty::Object(&SHAPE_ADVANCED_EVENT_SELECTOR),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1434,7 +1445,10 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ADVANCED_FIELD_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -1458,7 +1472,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Equals",
@@ -1469,7 +1486,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Field",
@@ -1490,7 +1510,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotEquals",
@@ -1501,7 +1524,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotStartsWith",
@@ -1512,7 +1538,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StartsWith",
@@ -1523,7 +1552,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1575,6 +1607,7 @@ static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
         }),
         rules: Rules {
             min_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1654,6 +1687,7 @@ static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1685,6 +1719,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1716,6 +1751,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

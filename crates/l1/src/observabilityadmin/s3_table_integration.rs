@@ -284,7 +284,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LOG_SOURCE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RoleArn",
@@ -296,6 +299,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1011),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -308,7 +312,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -327,6 +334,7 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1011),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1240,7 +1240,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1281,6 +1284,7 @@ static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1339,7 +1343,10 @@ static SHAPE_TELEMETRY_RULE_PROPERTY: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TelemetryType",
@@ -1392,6 +1399,7 @@ static SHAPE_TELEMETRY_DESTINATION_CONFIGURATION: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[a-f0-9-]+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1444,7 +1452,10 @@ static SHAPE_CLOUDTRAIL_PARAMETERS: Shape = Shape {
             ty: Ty::Object(&SHAPE_ADVANCED_EVENT_SELECTOR),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1461,7 +1472,10 @@ static SHAPE_ADVANCED_EVENT_SELECTOR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ADVANCED_FIELD_SELECTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -1485,7 +1499,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Equals",
@@ -1496,7 +1513,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Field",
@@ -1517,7 +1537,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotEquals",
@@ -1528,7 +1551,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotStartsWith",
@@ -1539,7 +1565,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StartsWith",
@@ -1550,7 +1579,10 @@ static SHAPE_ADVANCED_FIELD_SELECTOR: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1604,6 +1636,7 @@ static SHAPE_LOG_DELIVERY_PARAMETERS: Shape = Shape {
         }),
         rules: Rules {
             min_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -1683,6 +1716,7 @@ static SHAPE_WAF_LOGGING_PARAMETERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1714,6 +1748,7 @@ static SHAPE_LOGGING_FILTER: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1745,6 +1780,7 @@ static SHAPE_FILTER: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

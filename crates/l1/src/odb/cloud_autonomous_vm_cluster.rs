@@ -748,7 +748,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_IAM_ROLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IsMtlsEnabledVmCluster",
@@ -854,7 +857,10 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             name: "IamRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -752,7 +752,10 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "HoursOfDay",
@@ -763,7 +766,10 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
                 ty: Ty::Integer,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IsCustomActionTimeoutEnabled",
@@ -806,7 +812,10 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PatchingMode",
@@ -835,7 +844,10 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
                 ty: Ty::Integer,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

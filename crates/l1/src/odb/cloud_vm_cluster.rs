@@ -558,6 +558,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_length: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -617,7 +618,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_IAM_ROLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "IsLocalBackupEnabled",
@@ -808,7 +812,10 @@ static SHAPE_IAM_ROLE: Shape = Shape {
             name: "IamRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -275,6 +275,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]+$"),
                     min_length: Some(4),
                     max_length: Some(128),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -255,6 +255,7 @@ static SHAPE_S3_GLUE_DATA_CATALOG: Shape = Shape {
             pattern: Some(r"^arn:.*:iam::\d{12}:role/.+$"),
             min_length: Some(20),
             max_length: Some(2048),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],

@@ -510,7 +510,10 @@ static SHAPE_ENCRYPTION_CONFIG: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

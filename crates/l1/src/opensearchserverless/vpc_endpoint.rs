@@ -134,6 +134,7 @@ static SHAPE: Shape = Shape {
                     pattern: Some(r"^[\w+\-]+$"),
                     min_length: Some(1),
                     max_length: Some(128),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -171,6 +172,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-z]*$"),
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -605,6 +605,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -623,7 +624,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcOptions",
@@ -655,6 +659,7 @@ static SHAPE_ENCRYPTION_AT_REST_OPTIONS: Shape = Shape {
         rules: Rules {
             min_length: Some(7),
             max_length: Some(2048),
+            format: Some("AWS::KMS::Key.Arn"),
             ..Rules::NONE
         },
     }],
@@ -748,6 +753,7 @@ static SHAPE_VPC_OPTIONS: Shape = Shape {
                     pattern: Some(r"sg-\w{8}(\w{9})?"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -813,6 +819,7 @@ static SHAPE_VPC_ATTACHMENT_OPTIONS: Shape = Shape {
                 pattern: Some(
                     r"^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$",
                 ),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         },

@@ -253,12 +253,14 @@ static SHAPE_VPC_INFORMATION: Shape = Shape {
                     pattern: Some("^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

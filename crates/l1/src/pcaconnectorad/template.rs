@@ -2003,6 +2003,7 @@ static SHAPE_TEMPLATE_V2: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2132,6 +2133,7 @@ static SHAPE_APPLICATION_POLICIES: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2342,6 +2344,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V2: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2540,6 +2543,7 @@ static SHAPE_TEMPLATE_V3: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2650,6 +2654,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V3: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2920,6 +2925,7 @@ static SHAPE_TEMPLATE_V4: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3030,6 +3036,7 @@ static SHAPE_PRIVATE_KEY_ATTRIBUTES_V4: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

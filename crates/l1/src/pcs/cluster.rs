@@ -833,6 +833,7 @@ static SHAPE_NETWORKING: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules {
                     pattern: Some(r"^sg-\w{8,17}$"),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

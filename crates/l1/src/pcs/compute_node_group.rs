@@ -734,6 +734,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^ami-[a-z0-9]+$"),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },

@@ -391,6 +391,7 @@ static SHAPE_DATASET_IMPORT_JOB: Shape = Shape {
             rules: Rules {
                 pattern: Some(r"arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

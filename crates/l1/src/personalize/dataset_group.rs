@@ -204,6 +204,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("arn:aws.*:kms:.*:[0-9]{12}:key/.*"),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -226,6 +227,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"),
                 min_length: Some(0),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

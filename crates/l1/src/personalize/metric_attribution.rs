@@ -356,6 +356,7 @@ static SHAPE_METRICS_OUTPUT_CONFIG: Shape = Shape {
                 pattern: Some(r"^arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(0),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -380,6 +381,7 @@ static SHAPE_S3_DATA_DESTINATION: Shape = Shape {
                 pattern: Some("^arn:aws.*:kms:.*:[0-9]{12}:key/"),
                 min_length: Some(0),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

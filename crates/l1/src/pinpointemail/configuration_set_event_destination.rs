@@ -489,7 +489,10 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             name: "IamRoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -3485,6 +3485,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z0-9+=,.@\-_/]+$"),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3652,7 +3653,10 @@ static SHAPE_PIPE_LOG_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Level",
@@ -5123,6 +5127,7 @@ static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -5153,6 +5158,7 @@ static SHAPE_ECS_TASK_OVERRIDE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

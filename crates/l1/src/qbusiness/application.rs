@@ -785,6 +785,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

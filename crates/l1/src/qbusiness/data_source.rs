@@ -954,6 +954,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1229,6 +1230,7 @@ static SHAPE_HOOK_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1355,6 +1357,7 @@ static SHAPE_DATA_SOURCE_VPC_CONFIGURATION: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+$"),
                     min_length: Some(1),
                     max_length: Some(200),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -755,6 +755,7 @@ static SHAPE_BASIC_AUTH_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -799,6 +800,7 @@ static SHAPE_O_AUTH2_CLIENT_CREDENTIAL_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -554,6 +554,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(0),
                 max_length: Some(1284),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -634,6 +635,7 @@ static SHAPE_BROWSER_EXTENSION_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(2),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

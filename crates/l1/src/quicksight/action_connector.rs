@@ -1529,6 +1529,7 @@ static SHAPE_IAM_CONNECTION_METADATA: Shape = Shape {
         rules: Rules {
             min_length: Some(20),
             max_length: Some(2048),
+            format: Some("AWS::IAM::Role.Arn"),
             ..Rules::NONE
         },
     }],

@@ -2537,6 +2537,7 @@ static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2553,6 +2554,7 @@ static SHAPE_ATHENA_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3083,6 +3085,7 @@ static SHAPE_REDSHIFT_IAM_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -3106,6 +3109,7 @@ static SHAPE_S3_PARAMETERS: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -291,6 +291,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -305,6 +306,7 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-[0-9a-z]*$"),
                     min_length: Some(1),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -325,6 +325,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(255),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },

@@ -1826,7 +1826,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DBSnapshotIdentifier",
@@ -2027,7 +2030,10 @@ static SHAPE: Shape = Shape {
             name: "MonitoringRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MultiAZ",
@@ -2230,7 +2236,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[
@@ -3988,7 +3997,10 @@ static SHAPE_DB_INSTANCE_ROLE: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

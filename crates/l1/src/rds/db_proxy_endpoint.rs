@@ -310,7 +310,10 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),

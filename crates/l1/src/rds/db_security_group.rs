@@ -201,7 +201,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INGRESS),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EC2VpcId",
@@ -237,13 +240,19 @@ static SHAPE_INGRESS: Shape = Shape {
             name: "CIDRIP",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EC2SecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EC2SecurityGroupName",

@@ -116,7 +116,10 @@ static SHAPE: Shape = Shape {
             name: "CIDRIP",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DBSecurityGroupName",
@@ -128,7 +131,10 @@ static SHAPE: Shape = Shape {
             name: "EC2SecurityGroupId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::SecurityGroup.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EC2SecurityGroupName",

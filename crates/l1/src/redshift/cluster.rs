@@ -953,6 +953,7 @@ static SHAPE: Shape = Shape {
                 rules: Rules {
                     min_length: Some(0),
                     max_length: Some(2147483647),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

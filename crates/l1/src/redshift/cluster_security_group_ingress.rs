@@ -120,7 +120,10 @@ static SHAPE: Shape = Shape {
             name: "CIDRIP",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ClusterSecurityGroupName",

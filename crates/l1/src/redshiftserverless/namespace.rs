@@ -442,7 +442,10 @@ static SHAPE: Shape = Shape {
             name: "DefaultIamRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "FinalSnapshotName",

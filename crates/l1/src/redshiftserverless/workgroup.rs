@@ -750,6 +750,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -811,6 +812,7 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-[0-9a-fA-F]{8,}$"),
                     min_length: Some(0),
                     max_length: Some(255),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),

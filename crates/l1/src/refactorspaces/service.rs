@@ -399,6 +399,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$"),
                 min_length: Some(12),
                 max_length: Some(21),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -624,6 +624,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -699,11 +700,13 @@ static SHAPE: Shape = Shape {
                 }),
                 rules: Rules {
                     min_items: Some(3),
+                    unique_items: true,
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -714,6 +717,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 pattern: Some(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*"),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -735,6 +739,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -819,6 +824,7 @@ static SHAPE_CONNECTED_HOME_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

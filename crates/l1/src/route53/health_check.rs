@@ -602,7 +602,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_HEALTH_CHECK_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -340,7 +340,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_HOSTED_ZONE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -367,7 +370,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_VPC),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -442,7 +448,10 @@ static SHAPE_VPC: Shape = Shape {
             name: "VPCId",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VPCRegion",

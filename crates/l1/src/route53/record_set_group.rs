@@ -435,7 +435,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RECORD_SET),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {
@@ -527,7 +530,10 @@ static SHAPE_RECORD_SET: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SetIdentifier",

@@ -274,6 +274,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(42),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         },

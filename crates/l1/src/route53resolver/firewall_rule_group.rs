@@ -651,7 +651,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_FIREWALL_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",
@@ -676,6 +679,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -408,6 +408,7 @@ static SHAPE: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(64),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -468,6 +469,7 @@ static SHAPE_IP_ADDRESS_REQUEST: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(32),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

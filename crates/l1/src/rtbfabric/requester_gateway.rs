@@ -249,11 +249,13 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]{8,40}$"),
                     min_length: Some(11),
                     max_length: Some(43),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -273,6 +275,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -288,6 +291,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -299,6 +303,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[a-f0-9]{8,17}$"),
                 min_length: Some(5),
                 max_length: Some(50),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

@@ -710,11 +710,13 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]{8,40}$"),
                     min_length: Some(11),
                     max_length: Some(43),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -734,6 +736,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -749,6 +752,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -766,6 +770,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^vpc-[a-f0-9]{8,17}$"),
                 min_length: Some(5),
                 max_length: Some(50),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },
@@ -841,7 +846,10 @@ static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "HealthCheckConfig",
@@ -853,7 +861,10 @@ static SHAPE_AUTO_SCALING_GROUPS_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1004,7 +1015,10 @@ static SHAPE_EKS_ENDPOINTS_CONFIGURATION: Shape = Shape {
             name: "RoleArn",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1056,6 +1070,7 @@ static SHAPE_TRUST_STORE_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(0),
             max_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

@@ -728,7 +728,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -792,6 +795,7 @@ static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -840,6 +844,7 @@ static SHAPE_APP_MONITOR_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -898,6 +903,7 @@ static SHAPE_METRIC_DESTINATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("arn:[^:]*:[^:]*:[^:]*:[^:]*:.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -913,6 +919,7 @@ static SHAPE_METRIC_DESTINATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

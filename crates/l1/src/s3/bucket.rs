@@ -4335,7 +4335,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ANALYTICS_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BucketEncryption",
@@ -4383,7 +4386,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INTELLIGENT_TIERING_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InventoryConfigurations",
@@ -4394,7 +4400,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INVENTORY_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LifecycleConfiguration",
@@ -4429,7 +4438,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRICS_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotificationConfiguration",
@@ -4569,7 +4581,10 @@ static SHAPE_ANALYTICS_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4672,7 +4687,10 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
             ty: Ty::Object(&SHAPE_SERVER_SIDE_ENCRYPTION_RULE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -4716,7 +4734,10 @@ static SHAPE_BLOCKED_ENCRYPTION_TYPES: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -4757,7 +4778,10 @@ static SHAPE_CORS_CONFIGURATION: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -4774,7 +4798,10 @@ static SHAPE_CORS_RULE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AllowedMethods",
@@ -4788,7 +4815,10 @@ static SHAPE_CORS_RULE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AllowedOrigins",
@@ -4799,7 +4829,10 @@ static SHAPE_CORS_RULE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ExposedHeaders",
@@ -4810,7 +4843,10 @@ static SHAPE_CORS_RULE: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Id",
@@ -4867,7 +4903,10 @@ static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tierings",
@@ -4878,7 +4917,10 @@ static SHAPE_INTELLIGENT_TIERING_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TIERING),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4968,7 +5010,10 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Prefix",
@@ -5001,7 +5046,10 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TransitionDefaultMinimumObjectSize",
@@ -5084,7 +5132,10 @@ static SHAPE_RULE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_NONCURRENT_VERSION_TRANSITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ObjectSizeGreaterThan",
@@ -5130,7 +5181,10 @@ static SHAPE_RULE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Transition",
@@ -5147,7 +5201,10 @@ static SHAPE_RULE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TRANSITION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[
@@ -5414,7 +5471,10 @@ static SHAPE_METADATA_TABLE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SseAlgorithm",
@@ -5552,7 +5612,10 @@ static SHAPE_METRICS_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -5576,7 +5639,10 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LAMBDA_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "QueueConfigurations",
@@ -5587,7 +5653,10 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_QUEUE_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TopicConfigurations",
@@ -5598,7 +5667,10 @@ static SHAPE_NOTIFICATION_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TOPIC_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -5662,7 +5734,10 @@ static SHAPE_S3_KEY_FILTER: Shape = Shape {
             ty: Ty::Object(&SHAPE_FILTER_RULE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -5836,7 +5911,10 @@ static SHAPE_OWNERSHIP_CONTROLS: Shape = Shape {
             ty: Ty::Object(&SHAPE_OWNERSHIP_CONTROLS_RULE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -5912,7 +5990,10 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -6180,7 +6261,10 @@ static SHAPE_REPLICATION_RULE_AND_OPERATOR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -384,7 +384,10 @@ static SHAPE_FILTER: Shape = Shape {
             name: "And",
             required: false,
             ty: Ty::Object(&SHAPE_AND),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnyPrefix",
@@ -398,7 +401,10 @@ static SHAPE_FILTER: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnySuffix",
@@ -412,7 +418,10 @@ static SHAPE_FILTER: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnyTag",
@@ -423,7 +432,10 @@ static SHAPE_FILTER: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchObjectAge",
@@ -441,7 +453,10 @@ static SHAPE_FILTER: Shape = Shape {
             name: "Or",
             required: false,
             ty: Ty::Object(&SHAPE_OR),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -462,7 +477,10 @@ static SHAPE_AND: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnySuffix",
@@ -476,7 +494,10 @@ static SHAPE_AND: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnyTag",
@@ -487,7 +508,10 @@ static SHAPE_AND: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchObjectAge",
@@ -597,7 +621,10 @@ static SHAPE_OR: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnySuffix",
@@ -611,7 +638,10 @@ static SHAPE_OR: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchAnyTag",
@@ -622,7 +652,10 @@ static SHAPE_OR: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MatchObjectAge",

@@ -388,7 +388,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VpcConfiguration",
@@ -510,6 +513,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_length: Some(1),
             max_length: Some(1024),
+            format: Some("AWS::EC2::VPC.Id"),
             ..Rules::NONE
         },
     }],

@@ -865,7 +865,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_INVENTORY_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LifecycleConfiguration",
@@ -888,7 +891,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_METRICS_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -899,7 +905,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -916,7 +925,10 @@ static SHAPE_BUCKET_ENCRYPTION: Shape = Shape {
             ty: Ty::Object(&SHAPE_SERVER_SIDE_ENCRYPTION_RULE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1014,7 +1026,10 @@ static SHAPE_INVENTORY_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Prefix",
@@ -1080,7 +1095,10 @@ static SHAPE_LIFECYCLE_CONFIGURATION: Shape = Shape {
             ty: Ty::Object(&SHAPE_RULE),
             rules: Rules::NONE,
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

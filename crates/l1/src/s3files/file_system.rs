@@ -457,6 +457,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 pattern: Some(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -478,6 +479,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

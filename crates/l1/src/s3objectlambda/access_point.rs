@@ -381,7 +381,10 @@ static SHAPE_OBJECT_LAMBDA_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CloudWatchMetricsEnabled",
@@ -408,7 +411,10 @@ static SHAPE_OBJECT_LAMBDA_CONFIGURATION: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TRANSFORMATION_CONFIGURATION),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -426,7 +432,10 @@ static SHAPE_TRANSFORMATION_CONFIGURATION: Shape = Shape {
                 ty: Ty::String,
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ContentTransformation",

@@ -190,6 +190,7 @@ static SHAPE_VPC_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_length: Some(1),
             max_length: Some(1024),
+            format: Some("AWS::EC2::VPC.Id"),
             ..Rules::NONE
         },
     }],

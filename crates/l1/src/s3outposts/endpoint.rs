@@ -273,6 +273,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^sg-([0-9a-f]{8}|[0-9a-f]{17})$"),
                 min_length: Some(1),
                 max_length: Some(100),
+                format: Some("AWS::EC2::SecurityGroup.Id"),
                 ..Rules::NONE
             },
         },
@@ -284,6 +285,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"),
                 min_length: Some(1),
                 max_length: Some(100),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

@@ -569,7 +569,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UnreferencedFileRemoval",
@@ -588,7 +591,10 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
             name: "KMSKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SSEAlgorithm",

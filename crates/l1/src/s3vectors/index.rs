@@ -401,7 +401,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VectorBucketArn",
@@ -439,6 +442,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
                 pattern: Some("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -473,6 +477,7 @@ static SHAPE_METADATA_CONFIGURATION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(10),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

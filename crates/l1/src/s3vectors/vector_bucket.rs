@@ -225,7 +225,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VectorBucketName",
@@ -252,6 +255,7 @@ static SHAPE_ENCRYPTION_CONFIGURATION: Shape = Shape {
                 pattern: Some("^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -1985,6 +1985,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2063,6 +2064,7 @@ static SHAPE_CLUSTER_INSTANCE_GROUP: Shape = Shape {
                 pattern: Some("^ami-[0-9a-fA-F]{8,17}|default$"),
                 min_length: Some(7),
                 max_length: Some(21),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },
@@ -2665,6 +2667,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2685,6 +2688,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),

@@ -2122,6 +2122,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some("[-0-9a-zA-Z]+"),
                 min_length: Some(0),
                 max_length: Some(32),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },
@@ -2144,6 +2145,7 @@ static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2193,6 +2195,7 @@ static SHAPE_DEFAULT_SPACE_SETTINGS: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2935,6 +2938,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(2),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3006,6 +3010,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -3231,6 +3236,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3420,6 +3426,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3458,6 +3465,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3473,6 +3481,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -3560,6 +3569,7 @@ static SHAPE_DOMAIN_SETTINGS: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -3632,6 +3642,7 @@ static SHAPE_R_STUDIO_SERVER_PRO_DOMAIN_SETTINGS: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

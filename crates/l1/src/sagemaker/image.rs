@@ -204,6 +204,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*$"),
                 min_length: Some(1),
                 max_length: Some(256),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

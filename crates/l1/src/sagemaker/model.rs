@@ -795,6 +795,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1136,6 +1137,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+$"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1156,6 +1158,7 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                     pattern: Some("^[-0-9a-zA-Z]+$"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),

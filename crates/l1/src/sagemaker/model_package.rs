@@ -2778,6 +2778,7 @@ static SHAPE_INFERENCE_SPECIFICATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(15),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -408,6 +408,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -503,6 +504,7 @@ static SHAPE_PARTNER_APP_CONFIG: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1249,6 +1249,7 @@ static SHAPE_SPACE_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

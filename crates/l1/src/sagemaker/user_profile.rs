@@ -1414,6 +1414,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1479,6 +1480,7 @@ static SHAPE_USER_SETTINGS: Shape = Shape {
                     pattern: Some("[-0-9a-zA-Z]+"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -2359,6 +2361,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2554,6 +2557,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2592,6 +2596,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(0),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2607,6 +2612,7 @@ static SHAPE_STUDIO_WEB_PORTAL_SETTINGS: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

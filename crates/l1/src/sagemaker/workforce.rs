@@ -637,6 +637,7 @@ static SHAPE_SOURCE_IP_CONFIG: Shape = Shape {
                 ),
                 min_length: Some(4),
                 max_length: Some(64),
+                format: Some("ipv4-network"),
                 ..Rules::NONE
             },
         }),
@@ -691,6 +692,7 @@ static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
                     pattern: Some("^sg-[0-9a-z]*$"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -711,6 +713,7 @@ static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
                     pattern: Some("^subnet-[0-9a-z]*$"),
                     min_length: Some(0),
                     max_length: Some(32),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -728,6 +731,7 @@ static SHAPE_WORKFORCE_VPC_CONFIG_REQUEST: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-z]*$"),
                 min_length: Some(0),
                 max_length: Some(32),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

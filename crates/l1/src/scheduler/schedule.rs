@@ -1024,6 +1024,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1169,6 +1170,7 @@ static SHAPE_TARGET: Shape = Shape {
                 pattern: Some(r"^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$"),
                 min_length: Some(1),
                 max_length: Some(1600),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1432,6 +1434,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(1000),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1451,6 +1454,7 @@ static SHAPE_AWS_VPC_CONFIGURATION: Shape = Shape {
                 rules: Rules {
                     min_length: Some(1),
                     max_length: Some(1000),
+                    format: Some("AWS::EC2::Subnet.Id"),
                     ..Rules::NONE
                 },
             }),

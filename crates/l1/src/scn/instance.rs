@@ -232,6 +232,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -318,7 +318,10 @@ static SHAPE: Shape = Shape {
             name: "ExternalSecretRotationRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "HostedRotationLambda",
@@ -386,7 +389,10 @@ static SHAPE_HOSTED_ROTATION_LAMBDA: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MasterSecretArn",

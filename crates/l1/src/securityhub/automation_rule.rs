@@ -1196,6 +1196,7 @@ static SHAPE_AUTOMATION_RULES_FINDING_FIELDS_UPDATE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1266,6 +1266,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1428,7 +1429,10 @@ static SHAPE_OCSF_FINDING_FILTERS: Shape = Shape {
                 ty: Ty::Object(&SHAPE_COMPOSITE_FILTER),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "CompositeOperator",
@@ -1458,6 +1462,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1473,6 +1478,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1503,6 +1509,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1527,6 +1534,7 @@ static SHAPE_COMPOSITE_FILTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -492,6 +492,7 @@ static SHAPE_SECURITY_HUB_POLICY: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -528,6 +529,7 @@ static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -545,6 +547,7 @@ static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -559,6 +562,7 @@ static SHAPE_SECURITY_CONTROLS_CONFIGURATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1000),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -653,6 +657,7 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -673,6 +678,7 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -699,6 +705,7 @@ static SHAPE_PARAMETER_VALUE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -429,6 +429,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -466,6 +467,7 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -466,6 +466,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r".*\S.*"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -609,6 +610,7 @@ static SHAPE_AZURE_PROVIDER_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -646,6 +648,7 @@ static SHAPE_AZURE_SCOPE_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1017,6 +1017,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1031,6 +1032,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1045,6 +1047,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1059,6 +1062,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1073,6 +1077,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1087,6 +1092,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1101,6 +1107,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1115,6 +1122,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1129,6 +1137,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1143,6 +1152,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1157,6 +1167,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1171,6 +1182,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1185,6 +1197,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1199,6 +1212,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1213,6 +1227,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1227,6 +1242,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1241,6 +1257,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1255,6 +1272,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1269,6 +1287,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1283,6 +1302,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1297,6 +1317,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1311,6 +1332,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1325,6 +1347,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1339,6 +1362,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1353,6 +1377,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1367,6 +1392,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1381,6 +1407,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1395,6 +1422,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1409,6 +1437,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1423,6 +1452,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1437,6 +1467,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1451,6 +1482,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1465,6 +1497,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1479,6 +1512,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1493,6 +1527,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1507,6 +1542,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1521,6 +1557,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1535,6 +1572,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1549,6 +1587,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1563,6 +1602,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1577,6 +1617,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1591,6 +1632,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1605,6 +1647,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1619,6 +1662,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1633,6 +1677,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1647,6 +1692,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1661,6 +1707,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1675,6 +1722,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1689,6 +1737,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1703,6 +1752,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1717,6 +1767,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1731,6 +1782,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1745,6 +1797,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1759,6 +1812,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1773,6 +1827,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1787,6 +1842,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1801,6 +1857,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1815,6 +1872,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1829,6 +1887,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1843,6 +1902,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1857,6 +1917,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1871,6 +1932,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1885,6 +1947,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1899,6 +1962,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1913,6 +1977,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1927,6 +1992,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1941,6 +2007,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1955,6 +2022,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1969,6 +2037,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1983,6 +2052,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1997,6 +2067,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2011,6 +2082,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2025,6 +2097,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2039,6 +2112,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2053,6 +2127,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2067,6 +2142,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2081,6 +2157,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2095,6 +2172,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2109,6 +2187,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2123,6 +2202,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2137,6 +2217,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2151,6 +2232,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2165,6 +2247,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2179,6 +2262,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2193,6 +2277,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2207,6 +2292,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2221,6 +2307,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2235,6 +2322,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2249,6 +2337,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2263,6 +2352,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2277,6 +2367,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2291,6 +2382,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2305,6 +2397,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2319,6 +2412,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2333,6 +2427,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2347,6 +2442,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2361,6 +2457,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2375,6 +2472,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2389,6 +2487,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2403,6 +2502,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2417,6 +2517,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2431,6 +2532,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2445,6 +2547,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -2459,6 +2562,7 @@ static SHAPE_AWS_SECURITY_FINDING_FILTERS: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(20),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -329,6 +329,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:.*$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -445,7 +446,10 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RoleArn",
@@ -453,6 +457,7 @@ static SHAPE_REPLICATION_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:.*$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -325,6 +325,7 @@ static SHAPE_HTTPS_NOTIFICATION_CONFIGURATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^arn:.*$"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

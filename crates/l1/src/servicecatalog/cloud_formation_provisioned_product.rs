@@ -383,6 +383,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -525,7 +526,10 @@ static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "StackSetFailureToleranceCount",
@@ -586,7 +590,10 @@ static SHAPE_PROVISIONING_PREFERENCES: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

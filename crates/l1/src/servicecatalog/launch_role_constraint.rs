@@ -175,6 +175,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some(r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\/.*"),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

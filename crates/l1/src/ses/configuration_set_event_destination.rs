@@ -538,7 +538,10 @@ static SHAPE_KINESIS_FIREHOSE_DESTINATION: Shape = Shape {
             name: "IAMRoleARN",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

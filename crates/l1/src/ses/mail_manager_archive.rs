@@ -281,6 +281,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(
                     "^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$",
                 ),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

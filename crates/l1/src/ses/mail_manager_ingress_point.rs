@@ -721,6 +721,7 @@ static SHAPE_TRUST_STORE: Shape = Shape {
                 pattern: Some(
                     r"^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$",
                 ),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

@@ -2344,6 +2344,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2404,6 +2405,7 @@ static SHAPE_SEND_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2458,6 +2460,7 @@ static SHAPE_REPLACE_RECIPIENT_ACTION: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(100),
+            unique_items: true,
             ..Rules::NONE
         },
     }],
@@ -2495,6 +2498,7 @@ static SHAPE_DELIVER_TO_MAILBOX_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2544,6 +2548,7 @@ static SHAPE_DELIVER_TO_Q_BUSINESS_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2589,6 +2594,7 @@ static SHAPE_SNS_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2651,6 +2657,7 @@ static SHAPE_BOUNCE_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2741,6 +2748,7 @@ static SHAPE_INVOKE_LAMBDA_ACTION: Shape = Shape {
                 pattern: Some("^[a-zA-Z0-9:_/+=,@.#-]+$"),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -2931,6 +2939,7 @@ static SHAPE_RULE_IS_IN_ADDRESS_LIST: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1538,6 +1538,7 @@ static SHAPE_INGRESS_IS_IN_ADDRESS_LIST: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -227,6 +227,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -248,6 +249,7 @@ static SHAPE_DETAILS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

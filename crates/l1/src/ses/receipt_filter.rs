@@ -247,7 +247,10 @@ static SHAPE_IP_FILTER: Shape = Shape {
             name: "Cidr",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("ipv4-network"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Policy",

@@ -876,6 +876,7 @@ static SHAPE_CONNECT_ACTION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -941,6 +942,7 @@ static SHAPE_S3_ACTION: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -948,7 +950,10 @@ static SHAPE_S3_ACTION: Shape = Shape {
             name: "KmsKeyArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::KMS::Key.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ObjectKeyPrefix",

@@ -487,7 +487,10 @@ static SHAPE_TENANT_SUPPRESSION_ATTRIBUTES: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SuppressionScope",

@@ -125,6 +125,7 @@ static SHAPE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

@@ -290,7 +290,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -308,7 +311,10 @@ static SHAPE_COUNTRY_RULE_SET: Shape = Shape {
                 ty: Ty::Object(&SHAPE_COUNTRY_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SMS",
@@ -319,7 +325,10 @@ static SHAPE_COUNTRY_RULE_SET: Shape = Shape {
                 ty: Ty::Object(&SHAPE_COUNTRY_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "VOICE",
@@ -330,7 +339,10 @@ static SHAPE_COUNTRY_RULE_SET: Shape = Shape {
                 ty: Ty::Object(&SHAPE_COUNTRY_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {

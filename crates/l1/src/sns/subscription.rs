@@ -194,7 +194,10 @@ static SHAPE: Shape = Shape {
             name: "SubscriptionRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TopicArn",

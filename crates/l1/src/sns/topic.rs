@@ -446,7 +446,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_LOGGING_CONFIG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DisplayName",
@@ -536,7 +539,10 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             name: "FailureFeedbackRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Protocol",
@@ -551,7 +557,10 @@ static SHAPE_LOGGING_CONFIG: Shape = Shape {
             name: "SuccessFeedbackRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SuccessFeedbackSampleRate",

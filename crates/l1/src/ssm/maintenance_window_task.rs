@@ -662,7 +662,10 @@ static SHAPE: Shape = Shape {
             name: "ServiceRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Targets",
@@ -921,7 +924,10 @@ static SHAPE_MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: Shape = Shape {
             name: "ServiceRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TimeoutSeconds",

@@ -326,6 +326,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_length: Some(0),
                 max_length: Some(512),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -415,6 +416,7 @@ static SHAPE_S3_DESTINATION: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(512),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },

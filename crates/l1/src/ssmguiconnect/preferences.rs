@@ -236,6 +236,7 @@ static SHAPE_CONNECTION_RECORDING_PREFERENCES: Shape = Shape {
             rules: Rules {
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -263,6 +264,7 @@ static SHAPE_RECORDING_DESTINATIONS: Shape = Shape {
         rules: Rules {
             min_items: Some(1),
             max_items: Some(1),
+            unique_items: true,
             ..Rules::NONE
         },
     }],

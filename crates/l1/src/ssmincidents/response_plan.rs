@@ -683,6 +683,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -719,6 +720,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(5),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -739,6 +741,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -764,6 +767,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -814,6 +818,7 @@ static SHAPE_SSM_AUTOMATION: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -829,6 +834,7 @@ static SHAPE_SSM_AUTOMATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(200),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -841,6 +847,7 @@ static SHAPE_SSM_AUTOMATION: Shape = Shape {
                     "^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
                 ),
                 max_length: Some(1000),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -921,6 +928,7 @@ static SHAPE_SSM_PARAMETER: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -943,7 +951,10 @@ static SHAPE_CHAT_CHANNEL: Shape = Shape {
                 ..Rules::NONE
             },
         }),
-        rules: Rules::NONE,
+        rules: Rules {
+            unique_items: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -982,6 +993,7 @@ static SHAPE_INCIDENT_TEMPLATE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -262,7 +262,10 @@ static SHAPE_CONFIGURATION_DEFINITION: Shape = Shape {
             name: "LocalDeploymentAdministrationRoleArn",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::IAM::Role.Arn"),
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LocalDeploymentExecutionRoleName",

@@ -167,6 +167,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\/(.+)$"),
                 min_length: Some(31),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },

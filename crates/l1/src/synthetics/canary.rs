@@ -989,6 +989,7 @@ static SHAPE: Shape = Shape {
                 pattern: Some(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1008,6 +1009,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1059,6 +1061,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1171,6 +1174,7 @@ static SHAPE_S3_ENCRYPTION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1331,6 +1335,7 @@ static SHAPE_REPLICA: Shape = Shape {
                 pattern: Some(
                     "^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$",
                 ),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -1352,7 +1357,10 @@ static SHAPE_REPLICA: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -1418,7 +1426,10 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(0),
@@ -1445,7 +1456,10 @@ static SHAPE_VPC_CONFIG: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

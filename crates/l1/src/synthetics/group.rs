@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -245,6 +245,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

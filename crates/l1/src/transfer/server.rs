@@ -1022,6 +1022,7 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]{8,17}$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -1053,7 +1054,10 @@ static SHAPE_ENDPOINT_DETAILS: Shape = Shape {
             name: "VpcId",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                format: Some("AWS::EC2::VPC.Id"),
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

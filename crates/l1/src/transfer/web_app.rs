@@ -519,6 +519,7 @@ static SHAPE_VPC: Shape = Shape {
                     pattern: Some("^sg-[0-9a-f]{8,17}$"),
                     min_length: Some(11),
                     max_length: Some(20),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
@@ -554,6 +555,7 @@ static SHAPE_VPC: Shape = Shape {
                 pattern: Some("^vpc-[0-9a-f]{8,17}$"),
                 min_length: Some(12),
                 max_length: Some(21),
+                format: Some("AWS::EC2::VPC.Id"),
                 ..Rules::NONE
             },
         },

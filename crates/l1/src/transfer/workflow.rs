@@ -690,6 +690,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(8),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -705,6 +706,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(8),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -720,6 +722,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1076,6 +1079,7 @@ static SHAPE_TAG_STEP_DETAILS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

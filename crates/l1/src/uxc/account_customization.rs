@@ -177,6 +177,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -195,6 +196,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(500),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -303,10 +303,14 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
                     min_length: Some(5),
                     max_length: Some(200),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetIds",
@@ -321,7 +325,10 @@ static SHAPE: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -335,6 +342,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

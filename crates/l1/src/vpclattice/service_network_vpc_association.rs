@@ -305,10 +305,14 @@ static SHAPE: Shape = Shape {
                     pattern: Some("^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$"),
                     min_length: Some(0),
                     max_length: Some(200),
+                    format: Some("AWS::EC2::SecurityGroup.Id"),
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ServiceNetworkIdentifier",
@@ -335,6 +339,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -386,6 +391,7 @@ static SHAPE_DNS_OPTIONS: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(10),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -211,7 +211,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_BYTE_MATCH_TUPLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",

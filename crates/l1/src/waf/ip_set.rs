@@ -152,7 +152,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_IP_SET_DESCRIPTOR),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Name",

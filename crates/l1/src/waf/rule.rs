@@ -176,7 +176,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_PREDICATE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -214,7 +214,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_SIZE_CONSTRAINT),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

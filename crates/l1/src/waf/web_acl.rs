@@ -225,7 +225,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_ACTIVATED_RULE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -204,7 +204,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_XSS_MATCH_TUPLE),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

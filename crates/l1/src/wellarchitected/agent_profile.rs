@@ -315,6 +315,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -362,6 +363,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -391,6 +393,7 @@ static SHAPE: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(4),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -405,6 +408,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -425,6 +429,7 @@ static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
                 ),
                 min_length: Some(1),
                 max_length: Some(2048),
+                format: Some("AWS::IAM::Role.Arn"),
                 ..Rules::NONE
             },
         },
@@ -455,6 +460,7 @@ static SHAPE_AGGREGATION_CONFIGURATION: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(25),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -1192,6 +1192,7 @@ static SHAPE_AI_GUARDRAIL_SENSITIVE_INFORMATION_POLICY_CONFIG: Shape = Shape {
             }),
             rules: Rules {
                 min_items: Some(1),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

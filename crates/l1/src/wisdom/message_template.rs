@@ -1000,7 +1000,10 @@ static SHAPE: Shape = Shape {
                 ty: Ty::Object(&SHAPE_TAG),
                 rules: Rules::NONE,
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -1054,6 +1057,7 @@ static SHAPE_EMAIL_MESSAGE_TEMPLATE_CONTENT: Shape = Shape {
             rules: Rules {
                 min_items: Some(0),
                 max_items: Some(15),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -1883,7 +1887,10 @@ static SHAPE_GROUPING_CONFIGURATION: Shape = Shape {
                     ..Rules::NONE
                 },
             }),
-            rules: Rules::NONE,
+            rules: Rules {
+                unique_items: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

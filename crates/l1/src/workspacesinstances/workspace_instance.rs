@@ -1378,6 +1378,7 @@ static SHAPE_MANAGED_INSTANCE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^ami-[0-9a-zA-Z]{1,63}$"),
+                format: Some("AWS::EC2::Image.Id"),
                 ..Rules::NONE
             },
         },
@@ -1475,6 +1476,7 @@ static SHAPE_MANAGED_INSTANCE: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^subnet-[0-9a-zA-Z]{1,63}$"),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },
@@ -1883,6 +1885,7 @@ static SHAPE_INSTANCE_NETWORK_INTERFACE_SPECIFICATION: Shape = Shape {
             ty: Ty::String,
             rules: Rules {
                 pattern: Some("^subnet-[0-9a-zA-Z]{1,63}$"),
+                format: Some("AWS::EC2::Subnet.Id"),
                 ..Rules::NONE
             },
         },

@@ -525,6 +525,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -538,6 +539,7 @@ static SHAPE: Shape = Shape {
                 ),
                 min_length: Some(20),
                 max_length: Some(2048),
+                format: Some("AWS::KMS::Key.Arn"),
                 ..Rules::NONE
             },
         },
@@ -587,6 +589,7 @@ static SHAPE: Shape = Shape {
             }),
             rules: Rules {
                 max_items: Some(50),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
@@ -656,6 +659,7 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(7),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

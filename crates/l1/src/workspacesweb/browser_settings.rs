@@ -460,6 +460,7 @@ static SHAPE_WEB_CONTENT_FILTERING_POLICY: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },

@@ -553,6 +553,7 @@ static SHAPE_EVENT_FILTER: Shape = Shape {
             rules: Rules {
                 min_items: Some(1),
                 max_items: Some(100),
+                unique_items: true,
                 ..Rules::NONE
             },
         },
