@@ -1,5 +1,5 @@
 //! What services refuse that the schemas do not say: rules across the properties of one
-//! resource, and strings the services parse. Each rule cites where the service states it.
+//! resource, and strings the services parse. Each rule names the API that states it.
 //!
 //! Like every check of the template pass, these read the synthesized JSON, so they hold
 //! for L1 resources, untyped resources, included templates and escape-hatch edits. A
@@ -40,6 +40,8 @@ pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Dia
             }
         }
         "AWS::SNS::Subscription" => r.subscription(p),
+        "AWS::AutoScaling::AutoScalingGroup" => r.group_sizes(p),
+        "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => r.key_attributes(p),
         _ => {}
     }
 }
@@ -249,6 +251,92 @@ impl Rules<'_> {
     }
 }
 
+impl Rules<'_> {
+    /// Auto Scaling `CreateAutoScalingGroup`: MinSize <= DesiredCapacity <= MaxSize.
+    fn group_sizes(&mut self, p: &Map<String, Json>) {
+        let (min, max) = (int(p.get("MinSize")), int(p.get("MaxSize")));
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.error(
+                "invalid-range",
+                format!("the group's MinSize {min} is above its MaxSize {max}"),
+                "swap MinSize and MaxSize".to_string(),
+            );
+        }
+        if let Some(desired) = int(p.get("DesiredCapacity")) {
+            let below = min.filter(|m| desired < *m);
+            let above = max.filter(|m| desired > *m);
+            if let Some(bound) = below.or(above) {
+                self.error(
+                    "invalid-range",
+                    format!(
+                        "the group's DesiredCapacity {desired} is {} its {} {bound}",
+                        if below.is_some() { "below" } else { "above" },
+                        if below.is_some() {
+                            "MinSize"
+                        } else {
+                            "MaxSize"
+                        },
+                    ),
+                    "keep DesiredCapacity between MinSize and MaxSize".to_string(),
+                );
+            }
+        }
+    }
+
+    /// DynamoDB `CreateTable`: the attributes defined are exactly those the table's and
+    /// its indexes' key schemas use.
+    fn key_attributes(&mut self, p: &Map<String, Json>) {
+        let Some(Json::Array(defs)) = p.get("AttributeDefinitions") else {
+            return;
+        };
+        let mut defined: Vec<&str> = Vec::new();
+        for d in defs {
+            match d.get("AttributeName") {
+                Some(Json::String(n)) => defined.push(n),
+                _ => return,
+            }
+        }
+        let mut used: Vec<&str> = Vec::new();
+        let mut schemas = vec![p.get("KeySchema")];
+        for index in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+            match p.get(index) {
+                Some(Json::Array(items)) => {
+                    schemas.extend(items.iter().map(|i| i.get("KeySchema")));
+                }
+                None => {}
+                Some(_) => return,
+            }
+        }
+        for schema in schemas {
+            let Some(Json::Array(keys)) = schema else {
+                return;
+            };
+            for k in keys {
+                match k.get("AttributeName") {
+                    Some(Json::String(n)) => used.push(n),
+                    _ => return,
+                }
+            }
+        }
+        for n in used.iter().filter(|n| !defined.contains(n)) {
+            self.error(
+                "invalid-combination",
+                format!("the key schema uses the attribute '{n}', which AttributeDefinitions does not define"),
+                format!("add {{\"AttributeName\": \"{n}\", \"AttributeType\": ...}} to AttributeDefinitions"),
+            );
+        }
+        for n in defined.iter().filter(|n| !used.contains(n)) {
+            self.error(
+                "invalid-combination",
+                format!("AttributeDefinitions defines '{n}', which no key schema of the table or its indexes uses; DynamoDB refuses it"),
+                "define only the attributes of the table's and its indexes' keys".to_string(),
+            );
+        }
+    }
+}
+
 fn is_extended_statistic(s: &str) -> bool {
     let percentile = |t: &str| {
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
@@ -451,6 +539,38 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn group_sizes_are_ordered() {
+        let group = |min: i64, max: i64, desired: i64| {
+            findings(
+                "AWS::AutoScaling::AutoScalingGroup",
+                json!({"MinSize": min.to_string(), "MaxSize": max.to_string(), "DesiredCapacity": desired.to_string()}),
+            )
+        };
+        assert!(group(1, 4, 2).is_empty());
+        assert_eq!(group(4, 1, 2).len(), 2, "{:?}", group(4, 1, 2));
+        assert!(group(2, 4, 1)[0].contains("DesiredCapacity 1 is below its MinSize 2"));
+        assert!(group(2, 4, 5)[0].contains("DesiredCapacity 5 is above its MaxSize 4"));
+    }
+
+    #[test]
+    fn dynamodb_defines_exactly_the_key_attributes() {
+        let table = |defs: Json| {
+            findings(
+                "AWS::DynamoDB::Table",
+                json!({"AttributeDefinitions": defs,
+                       "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                       "GlobalSecondaryIndexes": [{"IndexName": "i", "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}]}]}),
+            )
+        };
+        let def = |n: &str| json!({"AttributeName": n, "AttributeType": "S"});
+        assert!(table(json!([def("pk"), def("gsi")])).is_empty());
+        let f = table(json!([def("pk"), def("extra")]));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].contains("uses the attribute 'gsi'"), "{f:?}");
+        assert!(f[1].contains("defines 'extra'"), "{f:?}");
     }
 
     #[test]
