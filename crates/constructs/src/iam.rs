@@ -405,7 +405,7 @@ impl Grantable for Role {
 /// Adds `statement` to the `Statement` list of a document as [`PolicyDocument::to_expr`]
 /// writes it; a document of another shape (changed through an escape hatch) is replaced
 /// by `whole()`, as every grant did before.
-fn append_statement(
+pub(crate) fn append_statement(
     doc: &mut Value<stackwright_core::Json>,
     statement: Expr,
     whole: impl FnOnce() -> Expr,

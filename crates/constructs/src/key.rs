@@ -7,7 +7,7 @@ use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value,
 use stackwright_l1::kms;
 
 use crate::error::{ConstructError, Problems, quote};
-use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal};
+use crate::iam::{Grant, Grantable, PolicyDocument, PolicyStatement, Principal, append_statement};
 
 /// Settings of a [`Key`].
 #[derive(Debug, Clone, PartialEq)]
@@ -184,10 +184,17 @@ impl Key {
     /// Adds a statement to the key policy.
     pub fn add_to_key_policy(&self, statement: PolicyStatement) {
         let mut policy = self.policy.borrow_mut();
+        if policy.statements.contains(&statement) {
+            return;
+        }
+        // Appended, not written again whole: a key with many statements stays linear.
+        let added = statement.to_expr();
         policy.add(statement);
-        let doc = policy.to_expr();
-        self.resource
-            .edit(|k| k.key_policy = Some(Value::from_expr(doc)));
+        let whole = || policy.to_expr();
+        self.resource.edit(|k| match &mut k.key_policy {
+            Some(doc) => append_statement(doc, added, whole),
+            None => k.key_policy = Some(Value::from_expr(whole())),
+        });
     }
 
     /// Lets CloudWatch Logs of this account and region encrypt log groups with the key,

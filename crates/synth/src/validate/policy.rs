@@ -281,23 +281,23 @@ impl Checker<'_> {
         self.exactly_one(o, at, "Resource", "NotResource", resource);
         for key in ["Action", "NotAction"] {
             if let Some(v) = o.get(key) {
-                self.actions(v, &format!("{at}.{key}"));
+                self.actions(v, Loc(at, key));
             }
         }
         if self.kind == Kind::Identity {
             for key in ["Resource", "NotResource"] {
                 if let Some(v) = o.get(key) {
-                    self.resources(v, &format!("{at}.{key}"));
+                    self.resources(v, Loc(at, key));
                 }
             }
         }
         for key in ["Principal", "NotPrincipal"] {
             if let Some(v) = o.get(key) {
-                self.principal(v, &format!("{at}.{key}"));
+                self.principal(v, Loc(at, key));
             }
         }
         if let Some(c) = o.get("Condition") {
-            self.condition(c, &format!("{at}.Condition"));
+            self.condition(c, Loc(at, "Condition"));
         }
         if self.kind == Kind::Identity
             && let Some(Json::String(sid)) = o.get("Sid")
@@ -327,7 +327,7 @@ impl Checker<'_> {
         }
     }
 
-    fn actions(&mut self, v: &Json, at: &str) {
+    fn actions(&mut self, v: &Json, at: Loc<'_>) {
         let Some(items) = strings(v) else {
             self.error(
                 format!("{at} is {}, not an action or a list of actions", kind_of(v)),
@@ -365,7 +365,7 @@ impl Checker<'_> {
         }
     }
 
-    fn resources(&mut self, v: &Json, at: &str) {
+    fn resources(&mut self, v: &Json, at: Loc<'_>) {
         let Some(items) = strings(v) else {
             self.error(
                 format!("{at} is {}, not an ARN or a list of ARNs", kind_of(v)),
@@ -385,7 +385,7 @@ impl Checker<'_> {
         }
     }
 
-    fn principal(&mut self, v: &Json, at: &str) {
+    fn principal(&mut self, v: &Json, at: Loc<'_>) {
         let o = match v {
             Json::String(s) if s == "*" => return,
             Json::String(s) => {
@@ -442,7 +442,7 @@ impl Checker<'_> {
         }
     }
 
-    fn condition(&mut self, v: &Json, at: &str) {
+    fn condition(&mut self, v: &Json, at: Loc<'_>) {
         if is_intrinsic(v) {
             return;
         }
@@ -520,6 +520,17 @@ impl Checker<'_> {
     }
 }
 
+/// Where in a policy a value is: a place and a key below it, written out only for a
+/// finding.
+#[derive(Clone, Copy)]
+struct Loc<'a>(&'a str, &'a str);
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Need {
     /// Exactly one of the key and its `Not` form.
@@ -570,13 +581,11 @@ fn action_problem(action: &str) -> Option<ActionProblem> {
             "'{name}' is not an action name"
         )));
     }
-    let service = service.to_ascii_lowercase();
     // A known action answers for its prefix too: one lookup for most actions.
-    let known = !name.contains(['*', '?'])
-        && catalog_has(&format!("{service}:{}", name.to_ascii_lowercase()));
-    if known {
+    if !name.contains(['*', '?']) && catalog_has_action(service, name) {
         return None;
     }
+    let service = service.to_ascii_lowercase();
     if !has_service(&service) {
         return Some(ActionProblem::Error(match closest_service(&service) {
             Some(s) => format!("IAM has no service prefix '{service}' (did you mean '{s}'?)"),
@@ -605,48 +614,69 @@ fn lines() -> impl Iterator<Item = &'static str> {
 }
 
 /// Where the line holding byte `i` of the catalog starts.
-fn line_start(i: usize) -> usize {
-    ACTIONS[..i].rfind('\n').map_or(0, |n| n + 1)
+fn line_start(bytes: &[u8], i: usize) -> usize {
+    bytes[..i]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |n| n + 1)
 }
 
-/// Where the lines after the `#` header begin.
-fn body_start() -> usize {
-    let mut at = 0;
-    while ACTIONS[at..].starts_with('#') {
-        at = ACTIONS[at..]
-            .find('\n')
-            .map_or(ACTIONS.len(), |n| at + n + 1);
+/// Where the line starting at `i` ends (its newline, or the end of the text).
+fn line_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |n| i + n)
+}
+
+/// The first line not less than `key`, by binary search over the catalog's bytes (lines
+/// are short, so finding a line's ends is a few comparisons).
+fn lower_bound(key: &[u8]) -> Option<&'static str> {
+    let bytes = ACTIONS.as_bytes();
+    let mut lo = 0;
+    while bytes.get(lo) == Some(&b'#') {
+        lo = line_end(bytes, lo) + 1;
     }
-    at
-}
-
-/// The first line not less than `key`.
-fn lower_bound(key: &str) -> Option<&'static str> {
-    let body_start = body_start();
-    let (mut lo, mut hi) = (body_start, ACTIONS.len());
+    let mut hi = bytes.len();
     // Invariant: every line starting before `lo` is < key; every line at or after `hi` is >= key.
     while lo < hi {
-        let mid = line_start(lo + (hi - lo) / 2).max(lo);
-        let end = ACTIONS[mid..].find('\n').map_or(ACTIONS.len(), |n| mid + n);
-        if &ACTIONS[mid..end] < key {
+        let mid = line_start(bytes, lo + (hi - lo) / 2).max(lo);
+        let end = line_end(bytes, mid);
+        if &bytes[mid..end] < key {
             lo = end + 1;
         } else {
             hi = mid;
         }
     }
-    let end = ACTIONS[lo.min(ACTIONS.len())..]
-        .find('\n')
-        .map_or(ACTIONS.len(), |n| lo + n);
-    (lo < ACTIONS.len()).then(|| &ACTIONS[lo..end])
+    (lo < bytes.len()).then(|| {
+        let end = line_end(bytes, lo);
+        // Lines are split at ASCII newlines, so both ends are character boundaries.
+        ACTIONS.get(lo..end).unwrap_or_default()
+    })
 }
 
 fn catalog_has(key: &str) -> bool {
-    lower_bound(key) == Some(key)
+    lower_bound(key.as_bytes()) == Some(key)
+}
+
+/// Is `service:name` in the catalog, ignoring ASCII case? Built on the stack: this runs
+/// for every action of every policy.
+fn catalog_has_action(service: &str, name: &str) -> bool {
+    let mut buf = [0u8; 128];
+    let len = service.len() + 1 + name.len();
+    let Some(key) = buf.get_mut(..len) else {
+        return catalog_has(&format!("{service}:{name}").to_ascii_lowercase());
+    };
+    key[..service.len()].copy_from_slice(service.as_bytes());
+    key[service.len()] = b':';
+    key[service.len() + 1..].copy_from_slice(name.as_bytes());
+    key.make_ascii_lowercase();
+    lower_bound(key).is_some_and(|l| l.as_bytes() == key)
 }
 
 fn has_service(service: &str) -> bool {
     let prefix = format!("{service}:");
-    lower_bound(&prefix).is_some_and(|l| l.starts_with(&prefix))
+    lower_bound(prefix.as_bytes()).is_some_and(|l| l.starts_with(&prefix))
 }
 
 fn closest_service(service: &str) -> Option<&'static str> {
@@ -799,7 +829,9 @@ mod tests {
         assert!(has_service("s3") && has_service("a2c") && has_service("kms"));
         assert!(!has_service("s4"));
         assert_eq!(closest_service("lamda"), Some("lambda"));
-        assert_eq!(lower_bound("zzzzzz"), None);
+        assert_eq!(lower_bound(b"zzzzzz"), None);
+        assert!(catalog_has_action("S3", "GetObject") && !catalog_has_action("s3", "GetObjekt"));
+        assert!(!catalog_has_action("s3", &"x".repeat(200)));
     }
 
     #[test]
