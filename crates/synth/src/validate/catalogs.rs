@@ -10,6 +10,11 @@
 //! strings exactly); a value an intrinsic function decides, and a region the catalog does
 //! not list (newer than the data), are skipped.
 //!
+//! Lambda runtimes follow cfn-lint's lifecycle catalog (`data/lambda-runtimes.txt`, from
+//! `LmbdRuntimeLifecycle.json`): a runtime Lambda no longer creates functions with is an
+//! error (cfn-lint E2531, and E2533 once updates are blocked too), a deprecated one a
+//! warning (W2531), both against today's date, as cfn-lint does.
+//!
 //! Cost: the index (the `T` lines, 2 KB at the top) is parsed once per process, on the
 //! first resource. A catalog is found, and its values split, only when a template sets a
 //! property it covers; nothing else of the 170 KB is read.
@@ -22,6 +27,7 @@ use stackwright_core::Diagnostic;
 use super::{closest, is_intrinsic};
 
 const DATA: &str = include_str!("../../data/catalogs.txt");
+const RUNTIMES: &str = include_str!("../../data/lambda-runtimes.txt");
 
 /// Where a rule applies a catalog: a `T` line.
 struct Target {
@@ -194,6 +200,14 @@ pub(crate) fn check(
     let Some(props) = props.as_object() else {
         return;
     };
+    if matches!(
+        type_name,
+        "AWS::Lambda::Function" | "AWS::Serverless::Function"
+    ) {
+        if let Some(runtime) = props.get("Runtime").and_then(Json::as_str) {
+            out.extend(runtime_lifecycle(runtime, path, today()));
+        }
+    }
     for t in targets().iter().filter(|t| t.type_name == type_name) {
         let mut found = Vec::new();
         collect(props, t.path, String::new(), &mut found);
@@ -238,6 +252,72 @@ pub(crate) fn check(
             out.push(Diagnostic::error("catalog-value", path, message).with_hint(hint));
         }
     }
+}
+
+/// Today as `YYYY-MM-DD` (UTC), from the system clock, once per process.
+fn today() -> &'static str {
+    static TODAY: OnceLock<String> = OnceLock::new();
+    TODAY.get_or_init(|| {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        civil(i64::try_from(secs / 86_400).unwrap_or(0))
+    })
+}
+
+/// The date `days` after 1970-01-01 (the proleptic Gregorian calendar's civil date).
+fn civil(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The finding for a Lambda `runtime` on `today` (`YYYY-MM-DD`), if any.
+fn runtime_lifecycle(runtime: &str, path: &str, today: &str) -> Option<Diagnostic> {
+    let line = RUNTIMES
+        .lines()
+        .find(|l| l.split(' ').next() == Some(runtime))?;
+    let f: Vec<&str> = line.split(' ').collect();
+    let [_, deprecated, create, update, successor] = f[..] else {
+        return None;
+    };
+    let reached = |d: &str| d != "-" && d <= today;
+    let instead = match successor {
+        "-" => "a supported runtime".to_string(),
+        s => format!("'{s}'"),
+    };
+    let hint = format!("move to {instead}");
+    if reached(update) {
+        let m = format!(
+            "Runtime '{runtime}' is past its end of life: Lambda stopped creating functions \
+             with it on {create} and updating them on {update} (cfn-lint E2533)"
+        );
+        return Some(Diagnostic::error("lambda-runtime", path, m).with_hint(hint));
+    }
+    if reached(create) {
+        let m = format!(
+            "Runtime '{runtime}' was deprecated on {deprecated}, and Lambda stopped creating \
+             functions with it on {create} (cfn-lint E2531)"
+        );
+        return Some(Diagnostic::error("lambda-runtime", path, m).with_hint(hint));
+    }
+    if reached(deprecated) {
+        let blocked = match create {
+            "-" => String::new(),
+            c => format!("; Lambda stops creating functions with it on {c}"),
+        };
+        let m =
+            format!("Runtime '{runtime}' was deprecated on {deprecated}{blocked} (cfn-lint W2531)");
+        return Some(Diagnostic::warning("lambda-runtime", path, m).with_hint(hint));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -392,6 +472,51 @@ mod tests {
             d[0].message
                 .starts_with("LaunchTemplateConfigs[0].Overrides[1].InstanceType")
         );
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil(0), "1970-01-01");
+        assert_eq!(civil(11_016), "2000-02-29");
+        assert_eq!(civil(20_788), "2026-12-01");
+        assert_eq!(today().len(), 10);
+    }
+
+    #[test]
+    fn lambda_runtimes_by_their_lifecycle_dates() {
+        use stackwright_core::Severity;
+        // python3.9: deprecated 2025-12-15, create blocked 2027-02-01, update 2027-03-03.
+        let at = |today: &str| runtime_lifecycle("python3.9", "S/Fn", today);
+        assert!(at("2025-12-14").is_none());
+        let w = at("2025-12-15").unwrap();
+        assert_eq!(w.severity, Severity::Warning);
+        assert!(
+            w.message.contains("W2531") && w.message.contains("2027-02-01"),
+            "{w}"
+        );
+        assert_eq!(w.hint.as_deref(), Some("move to 'python3.14'"));
+        let e = at("2027-02-01").unwrap();
+        assert_eq!((e.severity, e.code), (Severity::Error, "lambda-runtime"));
+        assert!(e.message.contains("E2531"), "{e}");
+        assert!(at("2027-03-03").unwrap().message.contains("E2533"));
+        // No dates: never blocked; unknown runtimes are the schema's business.
+        assert!(
+            runtime_lifecycle("dotnet9", "S/Fn", "2030-01-01")
+                .unwrap()
+                .severity
+                == Severity::Warning
+        );
+        assert!(runtime_lifecycle("cobol1.0", "S/Fn", "2030-01-01").is_none());
+        // Through `check`: a long-dead runtime, and an intrinsic one.
+        let d = run(
+            "AWS::Lambda::Function",
+            json!({"Runtime": "nodejs4.3"}),
+            "us-east-1",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].severity, Severity::Error);
+        let r = json!({"Runtime": {"Ref": "R"}});
+        assert!(run("AWS::Lambda::Function", r, "us-east-1").is_empty());
     }
 
     #[test]
