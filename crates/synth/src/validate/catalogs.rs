@@ -200,13 +200,16 @@ pub(crate) fn check(
     let Some(props) = props.as_object() else {
         return;
     };
-    if matches!(
+    let lambda = matches!(
         type_name,
         "AWS::Lambda::Function" | "AWS::Serverless::Function"
-    ) {
-        if let Some(runtime) = props.get("Runtime").and_then(Json::as_str) {
-            out.extend(runtime_lifecycle(runtime, path, today()));
-        }
+    );
+    if let Some(runtime) = props
+        .get("Runtime")
+        .and_then(Json::as_str)
+        .filter(|_| lambda)
+    {
+        out.extend(runtime_lifecycle(runtime, path, today()));
     }
     for t in targets().iter().filter(|t| t.type_name == type_name) {
         let mut found = Vec::new();
