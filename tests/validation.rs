@@ -1082,3 +1082,38 @@ fn a_tag_key_given_twice_is_refused() {
     );
     assert_eq!(d.errors().count(), 1, "{d}");
 }
+
+#[test]
+fn an_instance_type_the_stack_region_does_not_offer_is_refused() {
+    // cfn-lint's per-region catalog (E3628): p4d.24xlarge is offered in eu-west-1 but not
+    // in af-south-1, so the same L1 instance synthesizes in one stack and not the other.
+    let instance = || ec2::Instance {
+        image_id: Some("ami-0123456789abcdef0".into()),
+        instance_type: Some("p4d.24xlarge".into()),
+        ..Default::default()
+    };
+    let app = App::new();
+    let cape = Stack::new(&app, "Cape", Env::new("123456789012", "af-south-1")).unwrap();
+    let dublin = Stack::new(&app, "Dublin", Env::new("123456789012", "eu-west-1")).unwrap();
+    Resource::new(&cape, "Gpu", instance()).unwrap();
+    Resource::new(&dublin, "Gpu", instance()).unwrap();
+    let d = errors(&app);
+    let found: Vec<_> = d.0.iter().filter(|x| x.code == "catalog-value").collect();
+    assert_eq!(found.len(), 1, "{d}");
+    assert_eq!(found[0].path, "Cape/Gpu");
+    assert_eq!(
+        found[0].message,
+        "InstanceType is 'p4d.24xlarge', which AWS::EC2::Instance does not offer in \
+         af-south-1 (cfn-lint E3628)"
+    );
+    assert!(
+        found[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("offered in af-south-1"),
+        "{d}"
+    );
+    // Nothing else is wrong with either stack.
+    assert_eq!(d.0.len(), 1, "{d}");
+}

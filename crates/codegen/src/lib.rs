@@ -20,6 +20,7 @@ mod error;
 pub mod fixups;
 pub mod getatts;
 pub mod iam_actions;
+pub mod lambda_runtimes;
 pub mod model;
 pub mod names;
 pub mod registry;

@@ -94,5 +94,11 @@ fn vendor(from: PathBuf) -> Result<(), String> {
         "vendored {actions} IAM actions into {}",
         stackwright_codegen::iam_actions::catalog_path().display()
     );
+    let runtimes =
+        stackwright_codegen::lambda_runtimes::vendor(&from, &version).map_err(|e| e.to_string())?;
+    println!(
+        "vendored {runtimes} Lambda runtimes into {}",
+        stackwright_codegen::lambda_runtimes::catalog_path().display()
+    );
     Ok(())
 }

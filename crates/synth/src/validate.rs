@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
 use stackwright_core::{Diagnostic, StackArtifact};
 
+mod catalogs;
 mod constraints;
 mod format;
 mod hints;
@@ -152,6 +153,13 @@ impl Validator {
                 let type_name = type_name.as_str().unwrap_or_default();
                 policy::check(type_name, &path, props, &mut self.diagnostics);
                 service_rules::check(type_name, &path, props, &mut self.diagnostics);
+                catalogs::check(
+                    type_name,
+                    &path,
+                    props,
+                    &stack.env.region,
+                    &mut self.diagnostics,
+                );
             }
             if let Some(facts) = facts {
                 self.tags(&path, facts, properties);
