@@ -19,6 +19,19 @@ fn errors(app: &App) -> Diagnostics {
     }
 }
 
+/// A KMS key with rotation on, valid as it is.
+fn rotated_key(stack: &Stack, id: &str) -> Resource<kms::Key> {
+    Resource::new(
+        stack,
+        id,
+        kms::Key {
+            enable_key_rotation: Some(true.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
 fn app_stack() -> (App, Stack) {
     let app = App::new();
     let stack = Stack::new(&app, "S", env()).unwrap();
@@ -338,15 +351,7 @@ fn conditions_and_mappings_are_checked_by_name() {
 fn policy_documents_are_checked_however_they_were_written() {
     let (app, stack) = app_stack();
     // Through an escape hatch: a key policy overridden to one that locks out its owner.
-    let key = Resource::new(
-        &stack,
-        "Key",
-        kms::Key {
-            enable_key_rotation: Some(true.into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let key = rotated_key(&stack, "Key");
     key.add_property_override(
         "KeyPolicy",
         Expr::from_json(serde_json::json!({
@@ -1037,15 +1042,7 @@ fn a_rule_is_turned_off_for_one_resource_with_its_reason_in_the_template() {
 #[test]
 fn a_suppression_written_by_hand_without_a_reason_is_refused() {
     let (app, stack) = app_stack();
-    let key = Resource::new(
-        &stack,
-        "Key",
-        kms::Key {
-            enable_key_rotation: Some(true.into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let key = rotated_key(&stack, "Key");
     key.add_metadata(
         "stackwright",
         Expr::from_json(serde_json::json!({"Suppress": [{"Rule": "iam-policy"}]})),

@@ -71,16 +71,13 @@ pub fn catalog(lifecycle_json: &str, source: &str) -> Result<String, Error> {
 /// Writes the catalog from the cfn-lint schemas directory `schemas` (its
 /// `../AdditionalSpecs/LmbdRuntimeLifecycle.json`); returns the number of runtimes.
 pub fn vendor(schemas: &Path, cfn_lint_version: &str) -> Result<usize, Error> {
-    let from = schemas.join("../AdditionalSpecs/LmbdRuntimeLifecycle.json");
-    let text = std::fs::read_to_string(&from)
-        .map_err(|e| Error::new(format!("{}: {e}", from.display())))?;
-    let source = format!(
-        "cfn-lint {cfn_lint_version} (PyPI), cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json, MIT-0"
-    );
-    let out = catalog(&text, &source)?;
-    let to = catalog_path();
-    std::fs::write(&to, &out).map_err(|e| Error::new(format!("{}: {e}", to.display())))?;
-    Ok(out.lines().filter(|l| !l.starts_with('#')).count())
+    crate::vendor_additional_spec(
+        schemas,
+        "LmbdRuntimeLifecycle.json",
+        cfn_lint_version,
+        &catalog_path(),
+        catalog,
+    )
 }
 
 #[cfg(test)]

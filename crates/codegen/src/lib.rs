@@ -503,6 +503,25 @@ pub struct Vendored {
     pub source_file: String,
 }
 
+/// Writes to `to` what `render` makes of cfn-lint's `data/AdditionalSpecs/<file>` (beside
+/// the `schemas` directory), with the source recorded; returns the number of lines other
+/// than the `#` header.
+pub(crate) fn vendor_additional_spec(
+    schemas: &Path,
+    file: &str,
+    cfn_lint_version: &str,
+    to: &Path,
+    render: fn(&str, &str) -> Result<String, Error>,
+) -> Result<usize, Error> {
+    let from = schemas.join("../AdditionalSpecs").join(file);
+    let text = std::fs::read_to_string(&from).map_err(|e| io_err(&from, e))?;
+    let source =
+        format!("cfn-lint {cfn_lint_version} (PyPI), cfnlint/data/AdditionalSpecs/{file}, MIT-0");
+    let out = render(&text, &source)?;
+    std::fs::write(to, &out).map_err(|e| io_err(to, e))?;
+    Ok(out.lines().filter(|l| !l.starts_with('#')).count())
+}
+
 /// The version of the cfn-lint package whose `data/schemas` directory is `schemas`.
 pub fn cfn_lint_version(schemas: &Path) -> String {
     std::fs::read_to_string(schemas.join("../../version.py"))
