@@ -1114,3 +1114,39 @@ fn an_instance_type_the_stack_region_does_not_offer_is_refused() {
     // Nothing else is wrong with either stack.
     assert_eq!(d.0.len(), 1, "{d}");
 }
+
+#[test]
+fn windows_and_replication_rules_hold_through_overrides() {
+    let (app, stack) = app_stack();
+    let group = stackwright::core::RawResource::new(
+        &stack,
+        "Cache",
+        "AWS::ElastiCache::ReplicationGroup",
+        serde_json::json!({
+            "ReplicationGroupDescription": "cache",
+            "Engine": "redis",
+            "CacheNodeType": "cache.t4g.small",
+            "NumCacheClusters": 2,
+            "AutomaticFailoverEnabled": true,
+            "TransitEncryptionEnabled": true,
+            "SnapshotWindow": "04:30-05:30",
+            "PreferredMaintenanceWindow": "mon:06:00-mon:07:00"
+        }),
+    )
+    .unwrap();
+    group.add_property_override("NumCacheClusters", Expr::Int(1));
+    group.add_property_override(
+        "PreferredMaintenanceWindow",
+        Expr::str("sun:05:00-sun:06:00"),
+    );
+    let d = errors(&app);
+    let messages: Vec<&str> = d.errors().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "SnapshotWindow '04:30-05:30' overlaps PreferredMaintenanceWindow 'sun:05:00-sun:06:00'",
+            "automatic failover is on with NumCacheClusters 1; failover needs at least one replica"
+        ],
+        "{d}"
+    );
+}

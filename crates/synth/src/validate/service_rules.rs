@@ -41,6 +41,19 @@ pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Dia
         }
         "AWS::SNS::Subscription" => r.subscription(p),
         "AWS::AutoScaling::AutoScalingGroup" => r.group_sizes(p),
+        "AWS::RDS::DBInstance"
+        | "AWS::RDS::DBCluster"
+        | "AWS::DocDB::DBCluster"
+        | "AWS::Neptune::DBCluster" => {
+            r.windows(p, "PreferredBackupWindow", "PreferredMaintenanceWindow", 30);
+        }
+        "AWS::ElastiCache::ReplicationGroup" => {
+            r.windows(p, "SnapshotWindow", "PreferredMaintenanceWindow", 60);
+            r.replication_group(p);
+        }
+        "AWS::ElastiCache::CacheCluster" => {
+            r.windows(p, "SnapshotWindow", "PreferredMaintenanceWindow", 60);
+        }
         "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => r.key_attributes(p),
         _ => {}
     }
@@ -337,6 +350,148 @@ impl Rules<'_> {
     }
 }
 
+/// Minutes of the week, from `hh24:mi` (the day given) or `ddd:hh24:mi`.
+fn week_minute(s: &str, day: Option<u32>) -> Option<u32> {
+    let (day, time) = match day {
+        Some(d) => (d, s),
+        None => {
+            let (d, t) = s.split_once(':')?;
+            let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            (
+                days.iter().position(|x| x.eq_ignore_ascii_case(d))? as u32,
+                t,
+            )
+        }
+    };
+    let (h, m) = time.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(day * 1440 + h * 60 + m)
+}
+
+const WEEK: u32 = 7 * 1440;
+
+/// A window as `(start, length)` in minutes of the week: a daily `hh24:mi-hh24:mi` (on
+/// day 0) or a weekly `ddd:hh24:mi-ddd:hh24:mi`. A window may wrap past midnight or the
+/// week's end.
+fn window(s: &str, weekly: bool) -> Option<(u32, u32)> {
+    let (a, b) = s.split_once('-')?;
+    let day = (!weekly).then_some(0);
+    let (start, end) = (week_minute(a, day)?, week_minute(b, day)?);
+    let period = if weekly { WEEK } else { 1440 };
+    Some((start, (end + period - start) % period))
+}
+
+/// Do two windows share a minute? A daily window recurs every day of the week.
+fn overlap(daily: (u32, u32), weekly: (u32, u32)) -> bool {
+    (0..7).any(|d| {
+        let a = (daily.0 + d * 1440, daily.1);
+        let hits = |x: (u32, u32), y: (u32, u32)| (y.0 + WEEK - x.0) % WEEK < x.1;
+        hits(a, weekly) || hits(weekly, a)
+    })
+}
+
+impl Rules<'_> {
+    /// RDS, DocumentDB, Neptune and ElastiCache: a daily backup or snapshot window and a
+    /// weekly maintenance window, in UTC, each at least `min` minutes, not overlapping.
+    fn windows(&mut self, p: &Map<String, Json>, daily_key: &str, weekly_key: &str, min: u32) {
+        let mut read = |key: &str, weekly: bool| {
+            let Some(Json::String(text)) = p.get(key) else {
+                return None;
+            };
+            let form = if weekly {
+                "ddd:hh24:mi-ddd:hh24:mi"
+            } else {
+                "hh24:mi-hh24:mi"
+            };
+            match window(text, weekly) {
+                None => {
+                    self.error(
+                        "invalid-value",
+                        format!(
+                            "{key} is '{text}', which is not a window of the form {form} (UTC)"
+                        ),
+                        format!(
+                            "write it as {}",
+                            if weekly {
+                                "sun:05:00-sun:06:00"
+                            } else {
+                                "03:00-04:00"
+                            }
+                        ),
+                    );
+                    None
+                }
+                Some((_, len)) if len < min => {
+                    self.error(
+                        "invalid-value",
+                        format!("{key} is '{text}', {len} minutes long; the service needs at least {min}"),
+                        format!("make the window at least {min} minutes long"),
+                    );
+                    None
+                }
+                Some(w) => Some((w, text.clone())),
+            }
+        };
+        let daily = read(daily_key, false);
+        let weekly = read(weekly_key, true);
+        if let (Some((d, dt)), Some((w, wt))) = (daily, weekly)
+            && overlap(d, w)
+        {
+            self.error(
+                "invalid-combination",
+                format!("{daily_key} '{dt}' overlaps {weekly_key} '{wt}'"),
+                "move one of the windows so they do not share a minute".to_string(),
+            );
+        }
+    }
+
+    /// ElastiCache `CreateReplicationGroup`: automatic failover needs a replica, Multi-AZ
+    /// needs automatic failover, and an AUTH token needs encryption in transit.
+    fn replication_group(&mut self, p: &Map<String, Json>) {
+        let flag = |key: &str| match p.get(key) {
+            Some(Json::Bool(b)) => Some(*b),
+            Some(Json::String(s)) => s.parse().ok(),
+            _ => None,
+        };
+        let cluster_mode =
+            p.contains_key("NumNodeGroups") || p.contains_key("NodeGroupConfiguration");
+        if flag("AutomaticFailoverEnabled") == Some(true)
+            && !cluster_mode
+            && let Some(n) = int(p.get("NumCacheClusters"))
+            && n < 2
+        {
+            self.error(
+                "invalid-combination",
+                format!("automatic failover is on with NumCacheClusters {n}; failover needs at least one replica"),
+                "set NumCacheClusters to 2 or more, or turn AutomaticFailoverEnabled off".to_string(),
+            );
+        }
+        if flag("MultiAZEnabled") == Some(true) && flag("AutomaticFailoverEnabled") == Some(false) {
+            self.error(
+                "invalid-combination",
+                "MultiAZEnabled is on while AutomaticFailoverEnabled is off".to_string(),
+                "turn AutomaticFailoverEnabled on for Multi-AZ".to_string(),
+            );
+        }
+        if p.contains_key("AuthToken") && flag("TransitEncryptionEnabled") != Some(true) {
+            let state = if p.contains_key("TransitEncryptionEnabled") {
+                "off"
+            } else {
+                "not set"
+            };
+            self.error(
+                "invalid-combination",
+                format!("the group has an AuthToken while TransitEncryptionEnabled is {state}"),
+                "turn TransitEncryptionEnabled on: Redis AUTH needs encryption in transit"
+                    .to_string(),
+            );
+        }
+    }
+}
+
 fn is_extended_statistic(s: &str) -> bool {
     let percentile = |t: &str| {
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
@@ -571,6 +726,64 @@ mod tests {
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].contains("uses the attribute 'gsi'"), "{f:?}");
         assert!(f[1].contains("defines 'extra'"), "{f:?}");
+    }
+
+    #[test]
+    fn maintenance_and_backup_windows() {
+        let db = |backup: &str, maint: &str| {
+            findings(
+                "AWS::RDS::DBInstance",
+                json!({"PreferredBackupWindow": backup, "PreferredMaintenanceWindow": maint}),
+            )
+        };
+        assert!(db("03:00-04:00", "sun:05:00-sun:06:00").is_empty());
+        assert!(
+            db("23:30-00:30", "mon:01:00-mon:02:00").is_empty(),
+            "wraps midnight"
+        );
+        assert!(
+            db("03:00-04:00", "sat:23:30-sun:00:30").is_empty(),
+            "wraps the week"
+        );
+        let f = db("03:00-04:00", "tue:03:30-tue:04:30");
+        assert!(f[0].contains("overlaps"), "{f:?}");
+        assert!(db("03:00-03:10", "sun:05:00-sun:06:00")[0].contains("10 minutes long"));
+        assert!(db("3am-4am", "sun:05:00-sun:06:00")[0].contains("hh24:mi-hh24:mi"));
+        assert!(db("03:00-04:00", "sunday:05:00-sunday:06:00")[0].contains("ddd:hh24:mi"));
+        let cache = findings(
+            "AWS::ElastiCache::ReplicationGroup",
+            json!({"SnapshotWindow": "05:00-05:30", "PreferredMaintenanceWindow": "sun:05:00-sun:06:00"}),
+        );
+        assert_eq!(cache.len(), 1, "{cache:?}");
+        assert!(
+            cache[0].contains("30 minutes long; the service needs at least 60"),
+            "{cache:?}"
+        );
+    }
+
+    #[test]
+    fn replication_group_combinations() {
+        let group = |props: Json| findings("AWS::ElastiCache::ReplicationGroup", props);
+        assert!(
+            group(
+                json!({"AutomaticFailoverEnabled": true, "NumCacheClusters": 2,
+            "MultiAZEnabled": true, "AuthToken": "{{resolve:secretsmanager:t}}",
+            "TransitEncryptionEnabled": true})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            group(json!({"AutomaticFailoverEnabled": true, "NumCacheClusters": 1})).len(),
+            1
+        );
+        assert_eq!(
+            group(json!({"MultiAZEnabled": true, "AutomaticFailoverEnabled": false})).len(),
+            1
+        );
+        assert!(
+            group(json!({"AuthToken": "x"}))[0].contains("TransitEncryptionEnabled is not set")
+        );
+        assert!(group(json!({"AutomaticFailoverEnabled": true, "NumNodeGroups": 2})).is_empty());
     }
 
     #[test]
