@@ -1150,3 +1150,20 @@ fn windows_and_replication_rules_hold_through_overrides() {
         "{d}"
     );
 }
+
+#[test]
+fn a_case_insensitive_enum_takes_any_case_and_refuses_other_values() {
+    let (app, stack) = app_stack();
+    for (id, domain) in [("Upper", "VPC"), ("Lower", "vpc"), ("Typo", "vpcc")] {
+        stackwright::core::RawResource::new(
+            &stack,
+            id,
+            "AWS::EC2::EIP",
+            serde_json::json!({ "Domain": domain }),
+        )
+        .unwrap();
+    }
+    let d = errors(&app);
+    let errs: Vec<&str> = d.errors().map(|e| e.path.as_str()).collect();
+    assert_eq!(errs, ["S/Typo"], "{d}");
+}

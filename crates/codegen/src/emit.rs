@@ -145,6 +145,9 @@ fn rules_expr(rules: &Rules) -> String {
     if rules.unique_items {
         parts.push("unique_items: true".to_string());
     }
+    if rules.case_insensitive {
+        parts.push("case_insensitive: true".to_string());
+    }
     format!("Rules {{ {}, ..Rules::NONE }}", parts.join(", "))
 }
 

@@ -167,6 +167,8 @@ pub struct Rules {
     pub format: Option<String>,
     /// Items must differ from each other (`uniqueItems`).
     pub unique_items: bool,
+    /// `allowed` compares without ASCII case (cfn-lint's `enumCaseInsensitive`).
+    pub case_insensitive: bool,
 }
 
 /// The schema `format`s synth's validation checks; others are left out of the facts.
@@ -1046,8 +1048,13 @@ fn rules_of(n: &Value) -> Rules {
             .and_then(Value::as_u64)
             .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
     };
+    let case_insensitive = n.get("enum").is_none() && n.get("enumCaseInsensitive").is_some();
     let mut allowed: Vec<String> = n
-        .get("enum")
+        .get(if case_insensitive {
+            "enumCaseInsensitive"
+        } else {
+            "enum"
+        })
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -1081,6 +1088,7 @@ fn rules_of(n: &Value) -> Rules {
             .filter(|f| CHECKED_FORMATS.contains(f))
             .map(str::to_string),
         unique_items: n.get("uniqueItems") == Some(&Value::Bool(true)),
+        case_insensitive,
     }
 }
 

@@ -131,6 +131,9 @@ fn rules_json(rules: &Rules, p: &mut serde_json::Map<String, Json>) {
     if rules.unique_items {
         p.insert("u".into(), true.into());
     }
+    if rules.case_insensitive {
+        p.insert("c".into(), true.into());
+    }
     let counts = [
         ("l", rules.min_length),
         ("L", rules.max_length),

@@ -163,6 +163,8 @@ pub struct Rules {
     pub format: Option<&'static str>,
     /// Whether list items must differ from each other.
     pub unique_items: bool,
+    /// Whether `allowed` compares without ASCII case.
+    pub case_insensitive: bool,
 }
 
 impl Rules {
@@ -178,6 +180,7 @@ impl Rules {
         max_items: None,
         format: None,
         unique_items: false,
+        case_insensitive: false,
     };
 }
 

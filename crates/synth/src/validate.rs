@@ -519,7 +519,14 @@ impl Validator {
     }
 
     fn string(&mut self, path: &str, rules: &Rules, s: &str, at: &str) {
-        if !rules.allowed.is_empty() && !rules.allowed.contains(&s) {
+        let allowed = |a: &&str| {
+            if rules.case_insensitive {
+                a.eq_ignore_ascii_case(s)
+            } else {
+                *a == s
+            }
+        };
+        if !rules.allowed.is_empty() && !rules.allowed.iter().any(allowed) {
             let hint = match closest(s, rules.allowed) {
                 Some(c) => format!("did you mean '{c}'?"),
                 None if rules.allowed.len() <= 12 => {

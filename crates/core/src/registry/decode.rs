@@ -260,6 +260,7 @@ fn rules(p: &Json) -> Rules {
         max_items: count("I"),
         format: p.get("f").and_then(Json::as_str).map(leak_str),
         unique_items: p.get("u") == Some(&Json::Bool(true)),
+        case_insensitive: p.get("c") == Some(&Json::Bool(true)),
     }
 }
 

@@ -670,7 +670,11 @@ static SHAPE: Shape = Shape {
             name: "AuthenticationStrategy",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["config_managed", "ldap", "simple"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AutoMinorVersionUpgrade",
@@ -697,7 +701,11 @@ static SHAPE: Shape = Shape {
             name: "DataReplicationMode",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["crdr", "none"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DataReplicationPrimaryBrokerArn",
@@ -712,7 +720,15 @@ static SHAPE: Shape = Shape {
             name: "DeploymentMode",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "active_standby_multi_az",
+                    "cluster_multi_az",
+                    "single_instance",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EncryptionOptions",
@@ -724,7 +740,11 @@ static SHAPE: Shape = Shape {
             name: "EngineType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["activemq", "rabbitmq"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EngineVersion",
@@ -807,7 +827,11 @@ static SHAPE: Shape = Shape {
             name: "StorageType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["EBS", "EFS"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SubnetIds",
@@ -988,7 +1012,19 @@ static SHAPE_MAINTENANCE_WINDOW: Shape = Shape {
             name: "DayOfWeek",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "friday",
+                    "monday",
+                    "saturday",
+                    "sunday",
+                    "thursday",
+                    "tuesday",
+                    "wednesday",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TimeOfDay",

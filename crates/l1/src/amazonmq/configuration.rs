@@ -197,7 +197,11 @@ static SHAPE: Shape = Shape {
             name: "AuthenticationStrategy",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["config_managed", "ldap", "simple"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Data",
@@ -215,7 +219,11 @@ static SHAPE: Shape = Shape {
             name: "EngineType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["activemq", "rabbitmq"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "EngineVersion",

@@ -550,7 +550,11 @@ static SHAPE_CONDITION_RESOURCE_TYPE: Shape = Shape {
             name: "ConditionType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["stringequals"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ConditionValue",

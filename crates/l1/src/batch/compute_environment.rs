@@ -1053,7 +1053,11 @@ static SHAPE: Shape = Shape {
             name: "Type",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["managed", "unmanaged"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UnmanagedvCpus",
@@ -1078,7 +1082,18 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
             name: "AllocationStrategy",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "best_fit",
+                    "best_fit_progressive",
+                    "best_fit_progressive_ordered",
+                    "spot_capacity_optimized",
+                    "spot_capacity_optimized_prioritized",
+                    "spot_price_capacity_optimized",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "BidPercentage",
@@ -1231,7 +1246,17 @@ static SHAPE_COMPUTE_RESOURCES: Shape = Shape {
             name: "Type",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "ec2",
+                    "ecs_managed_instances",
+                    "fargate",
+                    "fargate_spot",
+                    "spot",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UpdateToLatestImageVersion",
@@ -1306,7 +1331,11 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION: Shape = Shape {
             name: "UserdataType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["eks_bootstrap_sh", "eks_nodeadm"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Version",
@@ -1348,7 +1377,11 @@ static SHAPE_LAUNCH_TEMPLATE_SPECIFICATION_OVERRIDE: Shape = Shape {
             name: "UserdataType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["eks_bootstrap_sh", "eks_nodeadm"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Version",
@@ -1587,7 +1620,11 @@ static SHAPE_ECS_SETTINGS: Shape = Shape {
         name: "ContainerInsights",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            allowed: &["disabled", "enabled", "enhanced"],
+            case_insensitive: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -1623,7 +1660,11 @@ static SHAPE_EKS_ACCESS_ENTRY: Shape = Shape {
         name: "DesiredState",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            allowed: &["disabled", "enabled", "inherit_from_cluster"],
+            case_insensitive: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -2513,7 +2513,11 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    allowed: &["ec2", "fargate", "managed_instances"],
+                    case_insensitive: true,
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2562,7 +2566,11 @@ static SHAPE: Shape = Shape {
             name: "Type",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["container", "multinode"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -2913,7 +2921,11 @@ static SHAPE_DEVICE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    allowed: &["mknod", "read", "write"],
+                    case_insensitive: true,
+                    ..Rules::NONE
+                },
             }),
             rules: Rules::NONE,
         },
@@ -2958,7 +2970,20 @@ static SHAPE_LOG_CONFIGURATION: Shape = Shape {
             name: "LogDriver",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "awsfirelens",
+                    "awslogs",
+                    "fluentd",
+                    "gelf",
+                    "journald",
+                    "json-file",
+                    "splunk",
+                    "syslog",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Options",
@@ -3036,7 +3061,11 @@ static SHAPE_NETWORK_CONFIGURATION: Shape = Shape {
         name: "AssignPublicIp",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            allowed: &["disabled", "enabled"],
+            case_insensitive: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -3059,7 +3088,11 @@ static SHAPE_RESOURCE_REQUIREMENT: Shape = Shape {
             name: "Type",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["gpu", "memory", "vcpu"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Value",
@@ -3171,7 +3204,11 @@ static SHAPE_EFS_VOLUME_CONFIGURATION: Shape = Shape {
             name: "TransitEncryption",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["disabled", "enabled"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TransitEncryptionPort",
@@ -3196,7 +3233,11 @@ static SHAPE_EFS_AUTHORIZATION_CONFIG: Shape = Shape {
             name: "Iam",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["disabled", "enabled"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -3548,7 +3589,11 @@ static SHAPE_FIRELENS_CONFIGURATION: Shape = Shape {
             name: "Type",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["fluentbit", "fluentd"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],
@@ -4385,7 +4430,11 @@ static SHAPE_EVALUATE_ON_EXIT: Shape = Shape {
             name: "Action",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["exit", "retry"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "OnExitCode",

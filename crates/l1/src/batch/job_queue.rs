@@ -361,7 +361,17 @@ static SHAPE: Shape = Shape {
             name: "JobQueueType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &[
+                    "ecs",
+                    "ecs_fargate",
+                    "ecs_managed_instances",
+                    "eks",
+                    "sagemaker_training",
+                ],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "JobStateTimeLimitActions",
@@ -464,7 +474,11 @@ static SHAPE_JOB_STATE_TIME_LIMIT_ACTION: Shape = Shape {
             name: "Action",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["cancel", "terminate"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "MaxTimeSeconds",

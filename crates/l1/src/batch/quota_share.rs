@@ -380,7 +380,11 @@ static SHAPE_QUOTA_SHARE_PREEMPTION_CONFIGURATION: Shape = Shape {
         name: "InSharePreemption",
         required: true,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            allowed: &["disabled", "enabled"],
+            case_insensitive: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };
@@ -401,7 +405,11 @@ static SHAPE_QUOTA_SHARE_RESOURCE_SHARING_CONFIGURATION: Shape = Shape {
             name: "Strategy",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["lend", "lend_and_borrow", "reserve"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

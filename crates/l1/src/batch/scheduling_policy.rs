@@ -302,7 +302,11 @@ static SHAPE_QUOTA_SHARE_POLICY: Shape = Shape {
         name: "IdleResourceAssignmentStrategy",
         required: false,
         ty: Ty::String,
-        rules: Rules::NONE,
+        rules: Rules {
+            allowed: &["fifo"],
+            case_insensitive: true,
+            ..Rules::NONE
+        },
     }],
     constraints: &[],
 };

@@ -173,7 +173,11 @@ static SHAPE: Shape = Shape {
             name: "ServiceEnvironmentType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["sagemaker_training"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "State",

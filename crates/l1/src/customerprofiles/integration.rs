@@ -2196,9 +2196,16 @@ static SHAPE_SCHEDULED_TRIGGER_PROPERTIES: Shape = Shape {
             required: true,
             ty: Ty::String,
             rules: Rules {
+                allowed: &[
+                    "rate(5minutes)",
+                    "rate(15minutes)",
+                    "rate(1hours)",
+                    "rate(1days)",
+                ],
                 pattern: Some(".*"),
                 min_length: Some(0),
                 max_length: Some(256),
+                case_insensitive: true,
                 ..Rules::NONE
             },
         },

@@ -181,7 +181,11 @@ static SHAPE: Shape = Shape {
             name: "Domain",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["standard", "vpc"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "InstanceId",

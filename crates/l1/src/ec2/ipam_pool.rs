@@ -387,7 +387,11 @@ static SHAPE: Shape = Shape {
             name: "AddressFamily",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AllocationDefaultNetmaskLength",
@@ -443,7 +447,11 @@ static SHAPE: Shape = Shape {
             name: "AwsService",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["ec2", "global-services"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Description",
@@ -481,7 +489,11 @@ static SHAPE: Shape = Shape {
             name: "PublicIpSource",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["amazon", "byoip"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "PubliclyAdvertisable",
@@ -582,7 +594,11 @@ static SHAPE_SOURCE_RESOURCE: Shape = Shape {
             name: "ResourceType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["vpc"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -251,7 +251,11 @@ static SHAPE: Shape = Shape {
             name: "RuleAction",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["allow", "deny"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RuleNumber",

@@ -265,7 +265,11 @@ static SHAPE: Shape = Shape {
             name: "RuleAction",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["accept", "reject"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RuleNumber",
@@ -303,7 +307,11 @@ static SHAPE: Shape = Shape {
             name: "TrafficDirection",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["egress", "ingress"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "TrafficMirrorFilterId",

@@ -270,7 +270,11 @@ static SHAPE: Shape = Shape {
             name: "VolumeType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[Constraint {

@@ -487,7 +487,11 @@ static SHAPE: Shape = Shape {
             name: "AZMode",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["cross-az", "single-az"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "AutoMinorVersionUpgrade",
@@ -549,7 +553,11 @@ static SHAPE: Shape = Shape {
             name: "IpDiscovery",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LogDeliveryConfigurations",
@@ -566,7 +574,11 @@ static SHAPE: Shape = Shape {
             name: "NetworkType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["dual_stack", "ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NotificationTopicArn",
@@ -769,19 +781,31 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
             name: "DestinationType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["cloudwatch-logs", "kinesis-firehose"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LogFormat",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["json", "text"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LogType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["engine-log", "slow-log"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

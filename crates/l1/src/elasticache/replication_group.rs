@@ -1063,7 +1063,11 @@ static SHAPE: Shape = Shape {
             name: "ClusterMode",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["compatible", "disabled", "enabled"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DataTieringEnabled",
@@ -1075,7 +1079,11 @@ static SHAPE: Shape = Shape {
             name: "Durability",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["async", "default", "disabled", "sync"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Engine",
@@ -1099,7 +1107,11 @@ static SHAPE: Shape = Shape {
             name: "IpDiscovery",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "KmsKeyId",
@@ -1128,7 +1140,11 @@ static SHAPE: Shape = Shape {
             name: "NetworkType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["dual_stack", "ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "NodeGroupConfiguration",
@@ -1290,7 +1306,11 @@ static SHAPE: Shape = Shape {
             name: "TransitEncryptionMode",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["preferred", "required"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "UserGroupIds",
@@ -1340,19 +1360,31 @@ static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
             name: "DestinationType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["cloudwatch-logs", "kinesis-firehose"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LogFormat",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["json", "text"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LogType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["engine-log", "slow-log"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

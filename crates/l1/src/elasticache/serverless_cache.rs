@@ -432,7 +432,11 @@ static SHAPE: Shape = Shape {
             name: "ConnectionType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["public", "vpc"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "DailySnapshotTime",
@@ -480,7 +484,11 @@ static SHAPE: Shape = Shape {
             name: "NetworkType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["dual_stack", "ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ReaderEndpoint",
@@ -607,7 +615,11 @@ static SHAPE_DATA_STORAGE: Shape = Shape {
             name: "Unit",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["gb"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

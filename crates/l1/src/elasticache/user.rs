@@ -367,7 +367,11 @@ static SHAPE_AUTHENTICATION_MODE: Shape = Shape {
             name: "Type",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["iam", "no-password-required", "password"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
     ],
     constraints: &[],

@@ -991,7 +991,11 @@ static SHAPE_LISTENERS: Shape = Shape {
             name: "InstanceProtocol",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["http", "https", "tcp", "ssl"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "LoadBalancerPort",
@@ -1014,7 +1018,11 @@ static SHAPE_LISTENERS: Shape = Shape {
             name: "Protocol",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["http", "https", "tcp", "ssl"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "SSLCertificateId",

@@ -308,7 +308,11 @@ static SHAPE: Shape = Shape {
             name: "Direction",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["inbound", "inbound_delegation", "outbound"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Dns64Enabled",
@@ -378,7 +382,11 @@ static SHAPE: Shape = Shape {
                 name: "*",
                 required: false,
                 ty: Ty::String,
-                rules: Rules::NONE,
+                rules: Rules {
+                    allowed: &["do53", "doh", "doh-fips"],
+                    case_insensitive: true,
+                    ..Rules::NONE
+                },
             }),
             rules: Rules {
                 min_items: Some(1),
@@ -390,7 +398,11 @@ static SHAPE: Shape = Shape {
             name: "ResolverEndpointType",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["dualstack", "ipv4", "ipv6"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "RniEnhancedMetricsEnabled",

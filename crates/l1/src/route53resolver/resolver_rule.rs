@@ -328,7 +328,11 @@ static SHAPE: Shape = Shape {
             name: "RuleType",
             required: true,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["delegate", "forward", "recursive", "system"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "Tags",
@@ -429,7 +433,11 @@ static SHAPE_TARGET_ADDRESS: Shape = Shape {
             name: "Protocol",
             required: false,
             ty: Ty::String,
-            rules: Rules::NONE,
+            rules: Rules {
+                allowed: &["do53", "doh"],
+                case_insensitive: true,
+                ..Rules::NONE
+            },
         },
         Prop {
             name: "ServerNameIndication",

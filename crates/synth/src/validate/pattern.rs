@@ -11,6 +11,7 @@
 //! `regex` itself, compiled once per process and pattern. The tests check, for every pattern
 //! in the generated facts, that the two agree.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -18,18 +19,66 @@ use regex::Regex;
 
 /// A schema pattern, ready to match.
 pub(crate) struct Pattern {
-    source: &'static str,
+    /// The pattern as Rust's `regex` reads it (see [`normalize`]).
+    source: Cow<'static, str>,
+    /// The character counts a leading `(?=.{min,max}$)` look-ahead requires.
+    length: Option<(usize, usize)>,
     /// The pattern's program on ASCII text, when it uses only syntax handled here.
     ascii: Option<Program>,
     /// `regex`'s compilation, made on first use; `None` when it does not compile.
     regex: OnceLock<Option<Regex>>,
 }
 
+/// The schemas' patterns are Python's (`re`, as cfn-lint matches them). Two of its forms
+/// that Rust's `regex` lacks have an exact equivalent: `\Z` (the end of the text) is
+/// `\z`, and a leading `^(?=.{min,max}$)` (or `(?=^.{min,max}$)`) is a length check
+/// beside the rest of the pattern. Other look-arounds are left to `regex`, which refuses
+/// them, so such a pattern is not checked.
+pub(crate) fn normalize(source: &'static str) -> (Cow<'static, str>, Option<(usize, usize)>) {
+    let mut source = Cow::Borrowed(source);
+    let mut length = None;
+    for (prefix, keep) in [("^(?=.{", "^"), ("(?=^.{", "")] {
+        let Some(rest) = source.strip_prefix(prefix) else {
+            continue;
+        };
+        let Some((counts, rest)) = rest.split_once("}$)") else {
+            continue;
+        };
+        let (lo, hi) = counts.split_once(',').unwrap_or((counts, counts));
+        if let (Ok(lo), Ok(hi)) = (lo.parse(), hi.parse()) {
+            length = Some((lo, hi));
+            source = Cow::Owned(format!("{keep}{rest}"));
+        }
+        break;
+    }
+    if source.contains("\\Z") {
+        let mut out = String::with_capacity(source.len());
+        let mut chars = source.chars();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if c == '\\' {
+                match chars.next() {
+                    Some('Z') => {
+                        out.pop();
+                        out.push_str("\\z");
+                    }
+                    Some(next) => out.push(next),
+                    None => {}
+                }
+            }
+        }
+        source = Cow::Owned(out);
+    }
+    (source, length)
+}
+
 impl Pattern {
     fn new(source: &'static str) -> Self {
+        let (source, length) = normalize(source);
         Pattern {
+            ascii: Program::new(&source),
             source,
-            ascii: Program::new(source),
+            length,
             regex: OnceLock::new(),
         }
     }
@@ -37,16 +86,29 @@ impl Pattern {
     /// Whether `s` matches; `None` when the pattern is not a regular expression `regex`
     /// accepts (such a pattern is not checked).
     pub(crate) fn is_match(&self, s: &str) -> Option<bool> {
+        if let Some((lo, hi)) = self.length {
+            let n = s.chars().count();
+            if n < lo || n > hi {
+                // Still `None` for a pattern neither matcher can read.
+                return match self.ascii {
+                    Some(_) => Some(false),
+                    None => self.compiled().map(|_| false),
+                };
+            }
+        }
         if let Some(p) = &self.ascii
             && s.is_ascii()
             && (p.run.is_some() || s.len().saturating_mul(p.insts.len()) <= MAX_WORK)
         {
             return Some(p.is_match(s.as_bytes()));
         }
+        self.compiled().map(|r| r.is_match(s))
+    }
+
+    fn compiled(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| Regex::new(self.source).ok())
+            .get_or_init(|| Regex::new(&self.source).ok())
             .as_ref()
-            .map(|r| r.is_match(s))
     }
 }
 
@@ -773,6 +835,24 @@ mod tests {
     /// For every pattern in the generated facts: when it is handled here, `regex` accepts it
     /// too, and both give the same answer on many ASCII strings, near-misses included.
     #[test]
+    fn python_forms_are_read_as_their_rust_equivalents() {
+        let end = Pattern::new(r"^[a-z]{1,3}\Z");
+        assert_eq!(end.is_match("abc"), Some(true));
+        assert_eq!(end.is_match("abcd"), Some(false));
+        let lookahead = Pattern::new(r"^(?=.{2,5}$)[a-z]+(-[a-z]+)*$");
+        assert_eq!(lookahead.is_match("ab-c"), Some(true));
+        assert_eq!(lookahead.is_match("a"), Some(false));
+        assert_eq!(lookahead.is_match("abc-def"), Some(false));
+        assert_eq!(lookahead.is_match("ab--c"), Some(false));
+        let unanchored = Pattern::new(r"(?=^.{0,10}$)[a-z]+@[a-z]+\.[a-z]{2,3}");
+        assert_eq!(unanchored.is_match("a@b.io"), Some(true));
+        assert_eq!(unanchored.is_match("abcdef@ghijk.io"), Some(false));
+        assert_eq!(normalize(r"a\\Z").0, r"a\\Z", "an escaped backslash stays");
+        // Other look-arounds stay unchecked.
+        assert_eq!(Pattern::new(r"^(?=.*\d)[a-z0-9]+$").is_match("abc"), None);
+    }
+
+    #[test]
     fn agrees_with_regex_on_every_schema_pattern() {
         let patterns = all_patterns();
         assert!(patterns.len() > 50, "found {} patterns", patterns.len());
@@ -780,6 +860,8 @@ mod tests {
         let mut runs = 0;
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for source in patterns {
+            let (source, _) = normalize(source);
+            let source = &*source;
             let Some(program) = Program::new(source) else {
                 continue;
             };

@@ -51,6 +51,16 @@ pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Dia
             r.windows(p, "SnapshotWindow", "PreferredMaintenanceWindow", 60);
             r.replication_group(p);
         }
+        "AWS::CloudFront::Distribution" => {
+            let aliases = p.get("DistributionConfig").and_then(|c| c.get("Aliases"));
+            if let Some(Json::Array(aliases)) = aliases {
+                for (i, a) in aliases.iter().enumerate() {
+                    if let Json::String(a) = a {
+                        r.alias(a, i);
+                    }
+                }
+            }
+        }
         "AWS::ElastiCache::CacheCluster" => {
             r.windows(p, "SnapshotWindow", "PreferredMaintenanceWindow", 60);
         }
@@ -492,6 +502,37 @@ impl Rules<'_> {
     }
 }
 
+impl Rules<'_> {
+    /// CloudFront `CreateDistribution` aliases: lowercase domain names, a `*` only as the
+    /// whole first label (cfn-lint E3013).
+    fn alias(&mut self, alias: &str, i: usize) {
+        if alias.starts_with("{{resolve:") || is_domain_name(alias) {
+            return;
+        }
+        self.error(
+            "invalid-value",
+            format!("DistributionConfig.Aliases[{i}] is '{alias}', which is not a domain name CloudFront takes"),
+            "use a lowercase domain name such as www.example.com, or *.example.com for a wildcard".to_string(),
+        );
+    }
+}
+
+/// Lowercase labels of letters, digits and inner hyphens, at most 63 each, at least two
+/// labels; the first may be `*`.
+fn is_domain_name(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().enumerate().all(|(i, l)| {
+            (i == 0 && *l == "*")
+                || (!l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        })
+}
+
 fn is_extended_statistic(s: &str) -> bool {
     let percentile = |t: &str| {
         let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
@@ -784,6 +825,29 @@ mod tests {
             group(json!({"AuthToken": "x"}))[0].contains("TransitEncryptionEnabled is not set")
         );
         assert!(group(json!({"AutomaticFailoverEnabled": true, "NumNodeGroups": 2})).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_aliases_are_domain_names() {
+        let cdn = |alias: &str| {
+            findings(
+                "AWS::CloudFront::Distribution",
+                json!({"DistributionConfig": {"Aliases": [alias]}}),
+            )
+        };
+        for ok in ["www.example.com", "*.example.com", "a-b.c1.io"] {
+            assert!(cdn(ok).is_empty(), "{ok}");
+        }
+        for bad in [
+            "Example.com",
+            "example",
+            "a.*.example.com",
+            "-a.example.com",
+            "a..com",
+            "NotAnAllowedValue",
+        ] {
+            assert_eq!(cdn(bad).len(), 1, "{bad}");
+        }
     }
 
     #[test]
