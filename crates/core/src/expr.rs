@@ -9,6 +9,15 @@ use indexmap::IndexMap;
 
 use crate::tree::ElementId;
 
+/// Is this JSON object an intrinsic function: one key, `Ref`, `Condition` or `Fn::...`?
+/// Its value is then known only at deploy time.
+pub fn is_intrinsic_map(o: &serde_json::Map<String, serde_json::Value>) -> bool {
+    o.len() == 1
+        && o.keys()
+            .next()
+            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+}
+
 /// A CloudFormation value before synth: JSON that may contain references and intrinsics.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::app::App;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::expr::Expr;
+use crate::expr::{Expr, is_intrinsic_map};
 use crate::facts::{ResourceFacts, TagFormat};
 use crate::logical_id;
 use crate::resolve::{LogicalIds, Resolution, StackResolver, apply_override};
@@ -569,7 +569,7 @@ fn apply_tags(
                 }
             }
         }
-        Json::Object(map) if !is_intrinsic(map) => {
+        Json::Object(map) if !is_intrinsic_map(map) => {
             own.extend(std::mem::take(map));
         }
         _ => return,
@@ -590,14 +590,6 @@ fn apply_tags(
             Json::Array(list)
         }
     };
-}
-
-/// Is this object an intrinsic function (one key: `Ref`, `Condition` or `Fn::...`)?
-fn is_intrinsic(o: &Map<String, Json>) -> bool {
-    o.len() == 1
-        && o.keys()
-            .next()
-            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
 /// Metadata from enclosing constructs (such as a recorded opt-out) and the resource's own;

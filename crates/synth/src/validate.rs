@@ -81,13 +81,7 @@ pub fn is_intrinsic(v: &Json) -> bool {
     v.as_object().is_some_and(is_intrinsic_map)
 }
 
-/// Is this object an intrinsic function: one key, `Ref`, `Condition` or `Fn::...`?
-pub fn is_intrinsic_map(o: &Map<String, Json>) -> bool {
-    o.len() == 1
-        && o.keys()
-            .next()
-            .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-}
+pub use stackwright_core::expr::is_intrinsic_map;
 
 impl constraints::Matcher for Validator {
     fn matches(&mut self, pattern: &'static str, s: &str) -> Option<bool> {

@@ -15,6 +15,8 @@
 use serde_json::{Map, Value as Json};
 use stackwright_core::Diagnostic;
 
+use super::{closest, is_intrinsic};
+
 /// The catalog of `service:action` lines, sorted (see `stackwright-codegen`'s
 /// `iam_actions`).
 const ACTIONS: &str = include_str!("../../data/iam-actions.txt");
@@ -68,12 +70,10 @@ pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Dia
                 path,
                 kind: *kind,
                 type_name,
+                lockout: *kind == Kind::Key && !bypasses_lockout_check(props),
                 out,
             };
             c.document(doc, &at);
-            if *kind == Kind::Key && !bypasses_lockout_check(props) {
-                c.key_lockout(doc, &at);
-            }
         }
     }
 }
@@ -104,16 +104,6 @@ fn bypasses_lockout_check(props: &Json) -> bool {
     props.get("BypassPolicyLockoutSafetyCheck") == Some(&Json::Bool(true))
 }
 
-/// Is this an intrinsic function (one key: `Ref`, `Condition` or `Fn::...`)?
-fn is_intrinsic(v: &Json) -> bool {
-    v.as_object().is_some_and(|o| {
-        o.len() == 1
-            && o.keys()
-                .next()
-                .is_some_and(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-    })
-}
-
 /// One string or a list of them (IAM takes both); `None` when it is neither.
 fn strings(v: &Json) -> Option<Vec<&Json>> {
     match v {
@@ -128,6 +118,8 @@ struct Checker<'a> {
     path: &'a str,
     kind: Kind,
     type_name: &'a str,
+    /// Whether to check that a key policy keeps its own administration.
+    lockout: bool,
     out: &'a mut Vec<Diagnostic>,
 }
 
@@ -222,6 +214,9 @@ impl Checker<'_> {
                 sids.push(sid);
             }
             self.statement(st, &at);
+        }
+        if self.lockout {
+            self.key_lockout(&statements, at);
         }
     }
 
@@ -473,17 +468,9 @@ impl Checker<'_> {
 
     /// KMS refuses a key policy that would leave no principal able to change it again
     /// (`MalformedPolicyDocumentException`), unless `BypassPolicyLockoutSafetyCheck`.
-    fn key_lockout(&mut self, doc: &Json, at: &str) {
-        let Some(statements) = doc.get("Statement") else {
-            return;
-        };
-        let list: Vec<&Json> = match statements {
-            Json::Array(items) => items.iter().collect(),
-            Json::Object(_) if !is_intrinsic(statements) => vec![statements],
-            _ => return,
-        };
+    fn key_lockout(&mut self, statements: &[&Json], at: &str) {
         let mut allows = false;
-        for st in list {
+        for st in statements {
             if is_intrinsic(st) || st.get("Effect").is_some_and(is_intrinsic) {
                 return;
             }
@@ -679,25 +666,12 @@ fn has_service(service: &str) -> bool {
     lower_bound(prefix.as_bytes()).is_some_and(|l| l.starts_with(&prefix))
 }
 
+/// The service prefix closest to `service`, when it is close enough to be a typo.
 fn closest_service(service: &str) -> Option<&'static str> {
-    let mut best: Option<(usize, &str)> = None;
-    let mut last = "";
-    for l in lines() {
-        let s = l.split(':').next().unwrap_or("");
-        if s == last {
-            continue;
-        }
-        last = s;
-        let d = edit_distance(service, s);
-        if d <= (s.len() / 3).max(1) && best.is_none_or(|(b, _)| d < b) {
-            best = Some((d, s));
-        }
-    }
-    best.map(|(_, s)| s)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    super::edit_distance(a, b)
+    let mut prefixes: Vec<&'static str> =
+        lines().map(|l| l.split(':').next().unwrap_or("")).collect();
+    prefixes.dedup();
+    closest(service, &prefixes)
 }
 
 /// Does the IAM wildcard pattern (`*`, `?`) match `text`, ignoring ASCII case?

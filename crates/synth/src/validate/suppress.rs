@@ -22,10 +22,11 @@ struct Suppression<'t> {
 /// suppressions that are malformed or match nothing.
 pub(crate) fn apply(stacks: &[StackArtifact], diagnostics: &mut Vec<Diagnostic>) {
     let mut suppressions = Vec::new();
+    let pointer = format!("/Metadata/{SUPPRESS_KEY}/Suppress");
     for s in stacks {
         let resources = s.template.get("Resources").and_then(Json::as_object);
         for (lid, body) in resources.into_iter().flatten() {
-            let Some(list) = body.pointer(&format!("/Metadata/{SUPPRESS_KEY}/Suppress")) else {
+            let Some(list) = body.pointer(&pointer) else {
                 continue;
             };
             let path = s
