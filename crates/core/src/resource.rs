@@ -135,13 +135,15 @@ impl<T: ToExpr> ToExpr for Box<T> {
 /// It collects either expressions ([`Props::default`]) or, while a template is built,
 /// their resolved JSON ([`Props::resolving`]), so that one generated list of the
 /// properties serves both.
-#[derive(Default)]
 pub struct Props<'r>(Collected<'r>);
 
-#[derive(Default)]
+impl Default for Props<'_> {
+    fn default() -> Self {
+        Props(Collected::Exprs(IndexMap::new()))
+    }
+}
+
 enum Collected<'r> {
-    #[default]
-    Empty,
     Exprs(IndexMap<String, Expr>),
     Json(&'r mut dyn Resolve, serde_json::Map<String, Json>),
 }
@@ -149,7 +151,6 @@ enum Collected<'r> {
 impl std::fmt::Debug for Props<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
-            Collected::Empty => f.write_str("Props {}"),
             Collected::Exprs(m) => f.debug_tuple("Props").field(m).finish(),
             Collected::Json(_, m) => f.debug_tuple("Props").field(m).finish(),
         }
@@ -173,9 +174,6 @@ impl<'r> Props<'r> {
             Collected::Exprs(m) => {
                 m.insert(key.to_string(), value.to_expr());
             }
-            c @ Collected::Empty => {
-                *c = Collected::Exprs(IndexMap::from([(key.to_string(), value.to_expr())]));
-            }
         }
     }
 
@@ -190,7 +188,6 @@ impl<'r> Props<'r> {
     pub fn into_map(self) -> IndexMap<String, Expr> {
         match self.0 {
             Collected::Exprs(m) => m,
-            Collected::Empty => IndexMap::new(),
             Collected::Json(_, m) => m
                 .into_iter()
                 .map(|(k, v)| (k, Expr::from_json(v)))
@@ -209,7 +206,6 @@ impl<'r> Props<'r> {
     pub fn into_json(self) -> Json {
         match self.0 {
             Collected::Json(_, m) => Json::Object(m),
-            Collected::Empty => Json::Object(serde_json::Map::new()),
             // Collected without a resolver: references stay tokens (see `Expr::to_json`).
             Collected::Exprs(m) => Expr::Object(m).to_json(),
         }
