@@ -10,7 +10,7 @@ use crate::tree::AppRef;
 /// ```
 /// use stackwright_core::{App, Env, Stack};
 /// let app = App::new();
-/// Stack::new(&app, "FlowViz-Production", Env::new("123456789012", "us-east-1")).unwrap();
+/// Stack::new(&app, "Web-Production", Env::new("123456789012", "us-east-1")).unwrap();
 /// assert_eq!(app.stacks().len(), 1);
 /// ```
 #[derive(Clone)]

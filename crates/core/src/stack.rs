@@ -40,10 +40,10 @@ pub(crate) struct StackNode {
 /// ```
 /// use stackwright_core::{App, Env, Scope, Stack};
 /// let app = App::new();
-/// let base = Stack::new(&app, "FlowViz-Production-Base", Env::new("123456789012", "us-east-1")).unwrap();
+/// let base = Stack::new(&app, "Web-Production-Base", Env::new("123456789012", "us-east-1")).unwrap();
 /// base.set_termination_protection(true);
-/// base.tags().add("Project", "FlowViz");
-/// assert_eq!(base.name(), "FlowViz-Production-Base");
+/// base.tags().add("Project", "Web");
+/// assert_eq!(base.name(), "Web-Production-Base");
 /// assert!(Stack::new(&app, "1-bad name", Env::new("123456789012", "us-east-1")).is_err());
 /// ```
 #[derive(Clone)]

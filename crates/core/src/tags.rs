@@ -9,7 +9,7 @@ use crate::tree::{AppRef, ElementId};
 /// ```
 /// use stackwright_core::{App, Env, Scope, Stack};
 /// let app = App::new();
-/// app.tags().add("Project", "FlowViz");
+/// app.tags().add("Project", "Web");
 /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
 /// stack.tags().add("Environment", "production").add("Owner", "platform");
 /// ```

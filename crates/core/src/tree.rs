@@ -34,7 +34,7 @@ pub trait Scope {
     /// The app and the node this scope stands for.
     fn scope_ref(&self) -> (AppRef, ElementId);
 
-    /// The construct path, such as `FlowViz-Production/Network/PublicSubnet1`.
+    /// The construct path, such as `Web-Production/Network/PublicSubnet1`.
     fn path(&self) -> String {
         let (app, id) = self.scope_ref();
         app.path_of(id)

@@ -9,7 +9,7 @@
 //! ```
 //! use stackwright_core::{Value, Pseudo, cfn_format};
 //!
-//! let name: Value<String> = "flowviz".into();
+//! let name: Value<String> = "orders".into();
 //! let port: Value<i64> = 5432.into();
 //! let zones: Value<Vec<String>> = Value::get_azs();
 //! let first_zone: Value<String> = Value::select(0, &zones);
