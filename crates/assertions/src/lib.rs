@@ -27,7 +27,7 @@
 //!             "Properties": {
 //!                 "KmsKeyId": { "Fn::GetAtt": ["LogKey", "Arn"] },
 //!                 "RetentionInDays": 7,
-//!                 "Tags": [{ "Key": "Project", "Value": "FlowViz" }]
+//!                 "Tags": [{ "Key": "Project", "Value": "Demo" }]
 //!             }
 //!         }
 //!     }

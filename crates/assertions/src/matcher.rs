@@ -72,9 +72,9 @@ impl Matcher {
     /// use serde_json::json;
     /// use stackwright_assertions::Matcher;
     ///
-    /// let m = Matcher::exact(json!({ "Key": "Project", "Value": "FlowViz" }));
-    /// assert!(m.matches(&json!({ "Value": "FlowViz", "Key": "Project" })));
-    /// assert!(!m.matches(&json!({ "Key": "Project", "Value": "FlowViz", "Extra": 1 })));
+    /// let m = Matcher::exact(json!({ "Key": "Project", "Value": "Demo" }));
+    /// assert!(m.matches(&json!({ "Value": "Demo", "Key": "Project" })));
+    /// assert!(!m.matches(&json!({ "Key": "Project", "Value": "Demo", "Extra": 1 })));
     /// ```
     pub fn exact(value: impl Into<Value>) -> Matcher {
         Matcher::literal(value.into(), false)

@@ -218,7 +218,7 @@ impl Template {
     ///         "BucketEncryption": { "ServerSideEncryptionConfiguration": [
     ///             { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "aws:kms" } }
     ///         ]},
-    ///         "Tags": [{ "Key": "Project", "Value": "FlowViz" }]
+    ///         "Tags": [{ "Key": "Project", "Value": "Demo" }]
     ///     }
     /// }}}));
     /// template.has_resource_properties("AWS::S3::Bucket", json!({
@@ -230,7 +230,7 @@ impl Template {
     /// let failure = template
     ///     .try_has_resource_properties("AWS::S3::Bucket", json!({ "Tags": [{ "Value": "Other" }] }))
     ///     .unwrap_err();
-    /// assert!(failure.to_string().contains(r#"at /Properties/Tags/0/Value: expected "Other", found "FlowViz""#));
+    /// assert!(failure.to_string().contains(r#"at /Properties/Tags/0/Value: expected "Other", found "Demo""#));
     /// ```
     ///
     /// # Panics

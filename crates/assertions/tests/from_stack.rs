@@ -72,7 +72,7 @@ fn from_stack_builds_the_stack_with_its_app() {
     let app = App::new();
     let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
     let other = Stack::new(&app, "Other", Env::new("123456789012", "us-east-1")).unwrap();
-    stack.tags().add("Project", "FlowViz");
+    stack.tags().add("Project", "Demo");
     let widget = Resource::new(
         &stack,
         "Widget",
@@ -93,7 +93,7 @@ fn from_stack_builds_the_stack_with_its_app() {
     t.resource_count_is("Test::Thing::Widget", 2);
     t.has_resource_properties(
         "Test::Thing::Widget",
-        json!({ "Name": "w", "Tags": [{ "Key": "Project", "Value": "FlowViz" }] }),
+        json!({ "Name": "w", "Tags": [{ "Key": "Project", "Value": "Demo" }] }),
     );
     t.has_resource("Test::Thing::Widget", json!({ "DeletionPolicy": "Retain" }));
     t.has_parameter("Stage", json!({ "Type": "String", "Default": "dev" }));

@@ -97,12 +97,12 @@ mod tests {
 
     #[test]
     fn patterns_match_like_globs() {
-        assert!(matches_pattern("FlowViz-*", "FlowViz-Production"));
-        assert!(matches_pattern("*-Base", "FlowViz-Production-Base"));
-        assert!(matches_pattern("*Prod*", "FlowViz-Production-Base"));
+        assert!(matches_pattern("Demo-*", "Demo-Production"));
+        assert!(matches_pattern("*-Base", "Demo-Production-Base"));
+        assert!(matches_pattern("*Prod*", "Demo-Production-Base"));
         assert!(matches_pattern("Exact", "Exact"));
         assert!(!matches_pattern("Exact", "Exactly"));
-        assert!(!matches_pattern("*-Base", "FlowViz-Production-Runtime"));
+        assert!(!matches_pattern("*-Base", "Demo-Production-Runtime"));
     }
 
     #[test]

@@ -294,12 +294,12 @@ mod tests {
 
     #[test]
     fn repository_names_follow_ecr_rules() {
-        assert!(is_repository_name("flowviz/api"));
+        assert!(is_repository_name("demo/api"));
         assert!(is_repository_name("team.a/api-v2_x"));
-        assert!(!is_repository_name("FlowViz"));
+        assert!(!is_repository_name("Demo"));
         assert!(!is_repository_name("a"));
-        assert!(!is_repository_name("flowviz//api"));
-        assert!(!is_repository_name("flowviz/-api"));
+        assert!(!is_repository_name("demo//api"));
+        assert!(!is_repository_name("demo/-api"));
     }
 
     #[test]

@@ -951,7 +951,7 @@ fn monitoring_and_insights_periods_must_be_ones_rds_takes() {
 
 #[test]
 fn a_reserved_or_malformed_master_username_is_refused() {
-    for bad in ["postgres", "admin", "1flowviz", "flow-viz", ""] {
+    for bad in ["postgres", "admin", "1demo", "my-db", ""] {
         let (_, p) = db_error(
             2,
             PostgresDbProps {

@@ -136,7 +136,7 @@ fn a_name_and_a_key_of_the_callers_are_used() {
         "Images",
         ImageRepositoryProps {
             key: Some(key.clone()),
-            ..ImageRepositoryProps::production().with_name("flowviz/api")
+            ..ImageRepositoryProps::production().with_name("demo/api")
         },
     )
     .unwrap();
@@ -146,7 +146,7 @@ fn a_name_and_a_key_of_the_callers_are_used() {
     t.has_resource_properties(
         "AWS::ECR::Repository",
         json!({
-            "RepositoryName": "flowviz/api",
+            "RepositoryName": "demo/api",
             "EncryptionConfiguration": { "KmsKey": get_att("SharedKey", "Arn") },
         }),
     );
@@ -253,7 +253,7 @@ fn the_escape_hatch_reaches_the_l1_repository() {
 
 #[test]
 fn snapshot_ecr_production() {
-    let (s, _repo) = built(ImageRepositoryProps::production().with_name("flowviz/api"));
+    let (s, _repo) = built(ImageRepositoryProps::production().with_name("demo/api"));
     let app = App::of(&s);
     insta::assert_snapshot!(
         "ecr_production",
@@ -263,7 +263,7 @@ fn snapshot_ecr_production() {
 
 #[test]
 fn a_repository_name_ecr_refuses_is_refused() {
-    for name in ["FlowViz/API", "x", "flowviz//api", "-flowviz"] {
+    for name in ["Demo/API", "x", "demo//api", "-demo"] {
         let (path, p) = error(ImageRepositoryProps::production().with_name(name));
         assert_eq!(path, "Test/Images");
         assert_eq!(p.prop, "repository_name");

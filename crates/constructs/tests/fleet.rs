@@ -22,7 +22,7 @@ use stackwright_core::{App, Env, Pseudo, Stack, Value, cfn_format};
 fn secret_key() -> Secret {
     Secret::from_arn(
         cfn_format!(
-            "arn:{}:secretsmanager:{}:{}:secret:flowviz/secret-key-AbCdEf",
+            "arn:{}:secretsmanager:{}:{}:secret:demo/secret-key-AbCdEf",
             Value::<String>::pseudo(Pseudo::Partition),
             Value::<String>::pseudo(Pseudo::Region),
             Value::<String>::pseudo(Pseudo::AccountId)
@@ -33,14 +33,14 @@ fn secret_key() -> Secret {
 
 /// How the template writes `secret_key()`'s ARN.
 fn secret_key_arn() -> Json {
-    json!({ "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:flowviz/secret-key-AbCdEf" })
+    json!({ "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:demo/secret-key-AbCdEf" })
 }
 
 fn stack(app: &App) -> Stack {
     Stack::new(app, "Test", Env::new("123456789012", "us-east-1")).unwrap()
 }
 
-/// The FlowViz network, imported, so templates hold the fleet and its load balancer only.
+/// The Demo network, imported, so templates hold the fleet and its load balancer only.
 fn imported_vpc() -> Vpc {
     Vpc::from_attributes(VpcAttributes {
         vpc_id: "vpc-0123456789abcdef0".into(),
@@ -426,7 +426,7 @@ fn the_boot_script_installs_docker_reads_secrets_by_arn_runs_the_image_and_waits
         "IMAGE='${AppRepository.RepositoryUri}:v1.4.2'",
         "docker pull \"$IMAGE\"",
         "aws secretsmanager get-secret-value --region \"$REGION\" --secret-id \"$1\"",
-        "value=$(secret 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:flowviz/secret-key-AbCdEf')\nadd_env SECRET_KEY \"$value\"",
+        "value=$(secret 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:demo/secret-key-AbCdEf')\nadd_env SECRET_KEY \"$value\"",
         "add_env ENVIRONMENT 'production'",
         "add_env DEBUG 'false'",
         "docker run --detach --name app --restart unless-stopped -p 8000:8000",
@@ -455,7 +455,7 @@ fn json_fields_of_secrets_are_read_by_field_at_boot() {
     let t = template(props);
     let script = boot_script(&t, "AppBlueLaunchTemplate");
     assert!(
-        script.contains("value=$(secret_field 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:flowviz/secret-key-AbCdEf' 'password')\nadd_env DB_PASSWORD \"$value\""),
+        script.contains("value=$(secret_field 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:demo/secret-key-AbCdEf' 'password')\nadd_env DB_PASSWORD \"$value\""),
         "{script}"
     );
 }
@@ -608,12 +608,12 @@ fn an_external_repository_is_pulled_from_by_uri_and_granted_by_arn() {
     let t = template(AppFleetProps {
         image: ImageSource::External {
             repository_uri: cfn_format!(
-                "{}.dkr.ecr.{}.amazonaws.com/flowviz",
+                "{}.dkr.ecr.{}.amazonaws.com/demo",
                 Value::<String>::pseudo(Pseudo::AccountId),
                 Value::<String>::pseudo(Pseudo::Region)
             ),
             repository_arn: cfn_format!(
-                "arn:{}:ecr:{}:{}:repository/flowviz",
+                "arn:{}:ecr:{}:{}:repository/demo",
                 Value::<String>::pseudo(Pseudo::Partition),
                 Value::<String>::pseudo(Pseudo::Region),
                 Value::<String>::pseudo(Pseudo::AccountId)
@@ -624,14 +624,14 @@ fn an_external_repository_is_pulled_from_by_uri_and_granted_by_arn() {
     t.resource_count_is("AWS::ECR::Repository", 0);
     assert!(
         boot_script(&t, "AppBlueLaunchTemplate").contains(
-            "IMAGE='${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/flowviz:v1.4.2'"
+            "IMAGE='${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/demo:v1.4.2'"
         )
     );
     t.has_resource_properties(
         "AWS::IAM::Policy",
         statements_with([json!({
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            "Resource": { "Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/flowviz" },
+            "Resource": { "Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/demo" },
         })]),
     );
 }
@@ -936,7 +936,7 @@ fn a_json_field_is_injected_with_the_json_key_suffix() {
         secrets[1],
         json!({
             "Name": "DB_PASSWORD",
-            "ValueFrom": { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:flowviz/secret-key-AbCdEf:password::" },
+            "ValueFrom": { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:demo/secret-key-AbCdEf:password::" },
         })
     );
 }
@@ -1096,7 +1096,7 @@ fn the_execution_role_reads_the_injected_secrets_and_grants_go_to_the_task_role(
         .fleet
         .grant(PolicyStatement::allow(
             &["s3:GetObject"],
-            vec![Value::from("arn:aws:s3:::flowviz-uploads/*")],
+            vec![Value::from("arn:aws:s3:::demo-uploads/*")],
         ))
         .unwrap();
     let t = Template::from_stack(&built.stack);
@@ -1114,7 +1114,7 @@ fn the_execution_role_reads_the_injected_secrets_and_grants_go_to_the_task_role(
         "AWS::IAM::Policy",
         json!({
             "Roles": [r("AppTaskRole")],
-            "PolicyDocument": { "Statement": [{ "Action": "s3:GetObject", "Resource": "arn:aws:s3:::flowviz-uploads/*" }] },
+            "PolicyDocument": { "Statement": [{ "Action": "s3:GetObject", "Resource": "arn:aws:s3:::demo-uploads/*" }] },
         }),
     );
     // The task role has nothing but what it was granted: not the injected secrets.
@@ -1210,7 +1210,7 @@ fn fargate_escape_hatches_reach_the_l1_resources() {
     worker.add_property_override("Memory", "1024");
     f.cluster()
         .unwrap()
-        .add_property_override("ClusterName", "flowviz");
+        .add_property_override("ClusterName", "demo");
     f.execution_role()
         .unwrap()
         .resource()
@@ -1238,7 +1238,7 @@ fn fargate_escape_hatches_reach_the_l1_resources() {
     );
     assert_eq!(
         resource(&t, "AppCluster")["Properties"]["ClusterName"],
-        "flowviz"
+        "demo"
     );
     assert_eq!(
         resource(&t, "AppExecutionRole")["Properties"]["Description"],
@@ -1666,7 +1666,7 @@ fn presets_are_the_documented_neutral_settings() {
 fn stack_tags_reach_the_instances_through_the_groups() {
     use stackwright_core::Scope;
     let built = build(released(AppFleetProps::production()));
-    built.stack.tags().add("Project", "FlowViz");
+    built.stack.tags().add("Project", "Demo");
     let t = Template::from_stack(&built.stack);
     t.all_resources_properties(
         "AWS::AutoScaling::AutoScalingGroup",
@@ -1674,7 +1674,7 @@ fn stack_tags_reach_the_instances_through_the_groups() {
             "Tags",
             Matcher::array_with([
                 json!({ "Key": "Name", "PropagateAtLaunch": true }),
-                json!({ "Key": "Project", "Value": "FlowViz", "PropagateAtLaunch": true }),
+                json!({ "Key": "Project", "Value": "Demo", "PropagateAtLaunch": true }),
             ]),
         )]),
     );

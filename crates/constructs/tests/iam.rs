@@ -100,7 +100,7 @@ fn grants_gather_in_one_default_policy_without_repeats() {
     let app = App::new();
     let s = stack(&app);
     let r = role(&s);
-    let param = Value::from("arn:aws:ssm:us-east-1:123456789012:parameter/flowviz/app");
+    let param = Value::from("arn:aws:ssm:us-east-1:123456789012:parameter/demo/app");
     r.grant(PolicyStatement::allow(
         &["ssm:GetParameter"],
         vec![param.clone()],
@@ -114,8 +114,8 @@ fn grants_gather_in_one_default_policy_without_repeats() {
     r.grant(PolicyStatement::allow(
         &["s3:GetObject", "s3:PutObject"],
         vec![
-            Value::from("arn:aws:s3:::flowviz-uploads/*"),
-            Value::from("arn:aws:s3:::flowviz-exports/*"),
+            Value::from("arn:aws:s3:::demo-uploads/*"),
+            Value::from("arn:aws:s3:::demo-exports/*"),
         ],
     ))
     .unwrap();
@@ -131,12 +131,12 @@ fn grants_gather_in_one_default_policy_without_repeats() {
                     {
                         "Effect": "Allow",
                         "Action": "ssm:GetParameter",
-                        "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/flowviz/app"
+                        "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/demo/app"
                     },
                     {
                         "Effect": "Allow",
                         "Action": ["s3:GetObject", "s3:PutObject"],
-                        "Resource": ["arn:aws:s3:::flowviz-uploads/*", "arn:aws:s3:::flowviz-exports/*"]
+                        "Resource": ["arn:aws:s3:::demo-uploads/*", "arn:aws:s3:::demo-exports/*"]
                     }
                 ]
             },
@@ -154,7 +154,7 @@ fn statements_render_sid_deny_principal_and_condition() {
     r.grant(
         PolicyStatement::deny(
             &["s3:DeleteObject"],
-            vec![Value::from("arn:aws:s3:::flowviz-uploads/*")],
+            vec![Value::from("arn:aws:s3:::demo-uploads/*")],
         )
         .with_sid("NeverDeleteUploads")
         .with_condition(Expr::object([(
@@ -170,7 +170,7 @@ fn statements_render_sid_deny_principal_and_condition() {
             "Sid": "NeverDeleteUploads",
             "Effect": "Deny",
             "Action": "s3:DeleteObject",
-            "Resource": "arn:aws:s3:::flowviz-uploads/*",
+            "Resource": "arn:aws:s3:::demo-uploads/*",
             "Condition": { "Bool": { "aws:MultiFactorAuthPresent": "false" } }
         }])
     );

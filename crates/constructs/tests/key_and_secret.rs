@@ -103,7 +103,7 @@ fn a_key_takes_an_alias_and_a_description() {
         &s,
         "DataKey",
         KeyProps::production()
-            .with_alias("alias/flowviz-production-db")
+            .with_alias("alias/demo-production-db")
             .with_description("Database storage"),
     )
     .unwrap();
@@ -115,7 +115,7 @@ fn a_key_takes_an_alias_and_a_description() {
     t.has_resource_properties(
         "AWS::KMS::Alias",
         Matcher::exact(json!({
-            "AliasName": "alias/flowviz-production-db",
+            "AliasName": "alias/demo-production-db",
             "TargetKeyId": { "Ref": "DataKey" }
         })),
     );
@@ -231,7 +231,7 @@ fn a_pending_window_outside_7_to_30_days_is_refused() {
 
 #[test]
 fn an_alias_without_the_alias_prefix_is_refused() {
-    for bad in ["flowviz-db", "alias/", "alias/aws/flowviz", "Alias/flowviz"] {
+    for bad in ["demo-db", "alias/", "alias/aws/demo", "Alias/demo"] {
         let app = App::new();
         let s = stack(&app);
         let (path, p) = one_problem(Key::new(
@@ -259,7 +259,7 @@ fn key_problems_are_reported_together() {
         "DataKey",
         KeyProps {
             pending_window_days: 3,
-            ..KeyProps::production().with_alias("flowviz")
+            ..KeyProps::production().with_alias("demo")
         },
     )
     .err()
@@ -271,7 +271,7 @@ fn key_problems_are_reported_together() {
         .collect();
     assert_eq!(
         found,
-        [("pending_window_days", "3"), ("alias", "'flowviz'")]
+        [("pending_window_days", "3"), ("alias", "'demo'")]
     );
     assert_eq!(err.problem("alias"), Some(&problems[1]));
     assert_eq!(
@@ -279,7 +279,7 @@ fn key_problems_are_reported_together() {
         "Test/DataKey: 2 invalid props\n  \
          - pending_window_days = 3: KMS waits 7 to 30 days before deleting a key; \
          use a window of 7 to 30 days\n  \
-         - alias = 'flowviz': not a usable alias name; \
+         - alias = 'demo': not a usable alias name; \
          start it with 'alias/' (not 'alias/aws/', which AWS reserves)"
     );
     // Nothing was added.
@@ -332,11 +332,11 @@ fn a_secret_is_generated_by_secrets_manager_and_encrypted_with_the_key() {
 #[test]
 fn a_json_secret_generates_one_field_under_a_fixed_template() {
     let (_app, s, _key, _secret) = key_and_secret(SecretProps {
-        description: Some("FlowViz database user".into()),
+        description: Some("Demo database user".into()),
         generate: Generate {
             length: 40,
             exclude_punctuation: true,
-            json: Some((r#"{"username":"flowviz"}"#.into(), "password".into())),
+            json: Some((r#"{"username":"demo"}"#.into(), "password".into())),
             ..Generate::default()
         },
         removal_policy: RemovalPolicy::Delete,
@@ -347,11 +347,11 @@ fn a_json_secret_generates_one_field_under_a_fixed_template() {
         "AWS::SecretsManager::Secret",
         json!({
             "Properties": {
-                "Description": "FlowViz database user",
+                "Description": "Demo database user",
                 "GenerateSecretString": {
                     "PasswordLength": 40,
                     "ExcludePunctuation": true,
-                    "SecretStringTemplate": "{\"username\":\"flowviz\"}",
+                    "SecretStringTemplate": "{\"username\":\"demo\"}",
                     "GenerateStringKey": "password"
                 }
             },
@@ -445,7 +445,7 @@ fn value_ref_is_a_dynamic_reference_never_the_value() {
         "Cluster",
         rds::DbCluster {
             engine: Some("aurora-postgresql".into()),
-            master_username: Some("flowviz".into()),
+            master_username: Some("demo".into()),
             master_user_password: Some(secret.value_ref(Some("password"))),
             ..Default::default()
         },
@@ -456,7 +456,7 @@ fn value_ref_is_a_dynamic_reference_never_the_value() {
         "Other",
         rds::DbCluster {
             engine: Some("aurora-postgresql".into()),
-            master_username: Some("flowviz".into()),
+            master_username: Some("demo".into()),
             master_user_password: Some(secret.value_ref(None)),
             ..Default::default()
         },
@@ -548,7 +548,7 @@ fn a_rotation_period_outside_1_to_1000_days_is_refused_with_other_problems() {
 fn key_snapshot(props: KeyProps) -> String {
     let app = App::new();
     let s = stack(&app);
-    let key = Key::new(&s, "DataKey", props.with_alias("alias/flowviz-data")).unwrap();
+    let key = Key::new(&s, "DataKey", props.with_alias("alias/demo-data")).unwrap();
     key.allow_cloudwatch_logs();
     stackwright_synth::synthesize(&app).unwrap().bodies[0].clone()
 }
@@ -566,7 +566,7 @@ fn snapshot_key_staging() {
 #[test]
 fn snapshot_secret_with_rotation_and_grant() {
     let (app, s, _key, secret) = key_and_secret(SecretProps {
-        description: Some("FlowViz SECRET_KEY".into()),
+        description: Some("Demo SECRET_KEY".into()),
         generate: Generate {
             length: 64,
             exclude_punctuation: true,

@@ -161,7 +161,7 @@ fn production_vpc_is_10_0_0_0_16_with_dns() {
 }
 
 #[test]
-fn production_subnets_are_exactly_the_flowviz_layout() {
+fn production_subnets_are_exactly_the_reference_layout() {
     let t = template_of(planned(VpcProps::production()));
     t.resource_count_is("AWS::EC2::Subnet", 6);
     let expect = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -608,7 +608,7 @@ fn flow_logs_can_use_a_key_of_the_callers() {
 fn flow_logs_can_go_to_s3() {
     let t = template_of(VpcProps {
         flow_logs: FlowLogs::S3 {
-            bucket_arn: Value::from("arn:aws:s3:::flowviz-flow-logs"),
+            bucket_arn: Value::from("arn:aws:s3:::demo-flow-logs"),
         },
         ..planned(VpcProps::production())
     });
@@ -617,7 +617,7 @@ fn flow_logs_can_go_to_s3() {
     t.has_resource_properties(
         "AWS::EC2::FlowLog",
         Matcher::from(json!({
-            "LogDestination": "arn:aws:s3:::flowviz-flow-logs",
+            "LogDestination": "arn:aws:s3:::demo-flow-logs",
             "LogDestinationType": "s3",
             "ResourceId": r("Network"),
             "ResourceType": "VPC",

@@ -234,10 +234,10 @@ mod tests {
     fn templates_compose_url_encoded_secret_fields() {
         assert_eq!(
             compose(
-                r#"{"username":"flowviz","password":"p@ss/w:rd%"}"#,
-                "postgresql+asyncpg://{username}:{password}@db.internal:5432/flowviz"
+                r#"{"username":"demo","password":"p@ss/w:rd%"}"#,
+                "postgresql+asyncpg://{username}:{password}@db.internal:5432/demo"
             ),
-            "postgresql+asyncpg://flowviz:p%40ss%2Fw%3Ard%25@db.internal:5432/flowviz"
+            "postgresql+asyncpg://demo:p%40ss%2Fw%3Ard%25@db.internal:5432/demo"
         );
         assert_eq!(
             compose("Tok3n+x", "rediss://:{value}@cache.internal:6379/0"),
