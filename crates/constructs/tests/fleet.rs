@@ -623,9 +623,8 @@ fn an_external_repository_is_pulled_from_by_uri_and_granted_by_arn() {
     });
     t.resource_count_is("AWS::ECR::Repository", 0);
     assert!(
-        boot_script(&t, "AppBlueLaunchTemplate").contains(
-            "IMAGE='${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/demo:v1.4.2'"
-        )
+        boot_script(&t, "AppBlueLaunchTemplate")
+            .contains("IMAGE='${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/demo:v1.4.2'")
     );
     t.has_resource_properties(
         "AWS::IAM::Policy",

@@ -269,10 +269,7 @@ fn key_problems_are_reported_together() {
         .iter()
         .map(|p| (p.prop.as_str(), p.value.as_str()))
         .collect();
-    assert_eq!(
-        found,
-        [("pending_window_days", "3"), ("alias", "'demo'")]
-    );
+    assert_eq!(found, [("pending_window_days", "3"), ("alias", "'demo'")]);
     assert_eq!(err.problem("alias"), Some(&problems[1]));
     assert_eq!(
         err.to_string(),

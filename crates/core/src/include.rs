@@ -20,6 +20,7 @@ use crate::output::OutputNode;
 use crate::parameter::ParameterProps;
 use crate::raw::{RawProps, RawResource, check_type_name, short_json};
 use crate::resource::RemovalPolicy;
+use crate::suggest::closest;
 use crate::tree::{AppRef, ElementId, NodeKind, ResourceNode, Scope};
 use crate::value::Value;
 use crate::{Condition, Mapping, Output, Parameter};
@@ -865,20 +866,4 @@ fn output(p: &Problems<'_>, lid: &str, v: Json) -> Result<PendingOutput, CoreErr
         return Err(p.at(here, "has no Value", "give the output its Value"));
     }
     Ok(out)
-}
-
-/// The candidate closest to `word` when it is close enough to be a typo.
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w = word.to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                crate::registry::edit_distance(&w, &c.to_ascii_lowercase()),
-                *c,
-            )
-        })
-        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }

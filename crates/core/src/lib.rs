@@ -50,6 +50,7 @@ pub mod registry;
 mod resolve;
 pub mod resource;
 mod stack;
+pub mod suggest;
 mod tags;
 mod template;
 mod tree;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 use stackwright_core::facts::{Prop, ResourceFacts, Rules, Shape, Ty};
+use stackwright_core::suggest::closest;
 use stackwright_core::{Diagnostic, StackArtifact};
 
 mod catalogs;
@@ -1288,31 +1289,6 @@ fn short(v: &Json) -> String {
     }
 }
 
-/// The candidate closest to `word` when it is close enough to be a likely typo.
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let w = word.to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| (edit_distance(&w, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1350,15 +1326,6 @@ mod tests {
                 ("U", None)
             ]
         );
-    }
-
-    #[test]
-    fn closest_suggests_typos_only() {
-        assert_eq!(
-            closest("CidrBlok", &["CidrBlock", "VpcId"]),
-            Some("CidrBlock")
-        );
-        assert_eq!(closest("Nothing", &["CidrBlock", "VpcId"]), None);
     }
 
     #[test]

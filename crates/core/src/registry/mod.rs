@@ -88,30 +88,15 @@ pub fn suggest(type_name: &str) -> Option<&'static str> {
     let wanted = type_name.to_ascii_lowercase();
     let limit = (wanted.len() / 4).max(2);
     type_names()
-        .map(|t| (edit_distance(&wanted, &t.to_ascii_lowercase()), t))
+        .map(|t| {
+            (
+                crate::suggest::edit_distance(&wanted, &t.to_ascii_lowercase()),
+                t,
+            )
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, t)| t)
-}
-
-/// Levenshtein distance over bytes (type names are ASCII).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == cb {
-                diagonal
-            } else {
-                1 + diagonal.min(above).min(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

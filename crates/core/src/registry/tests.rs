@@ -13,13 +13,6 @@ fn known_types_are_found_and_typos_are_suggested() {
 }
 
 #[test]
-fn edit_distance_counts_edits() {
-    assert_eq!(edit_distance("queue", "queu"), 1);
-    assert_eq!(edit_distance("kitten", "sitting"), 3);
-    assert_eq!(edit_distance("", "abc"), 3);
-}
-
-#[test]
 fn the_index_is_sorted_and_every_line_is_json() {
     let names: Vec<&str> = type_names().collect();
     assert!(!names.is_empty());
