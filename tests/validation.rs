@@ -460,6 +460,31 @@ mod constraints {
     }
 
     #[test]
+    fn engine_versions_may_name_a_major_line_but_not_a_release_rds_lacks() {
+        let (app, stack) = app_stack();
+        let db = |version: &str| {
+            json!({
+                "Engine": "mysql", "EngineVersion": version, "DBInstanceClass": "db.t4g.micro",
+                "AllocatedStorage": "20", "StorageEncrypted": true,
+                "ManageMasterUserPassword": true, "MasterUsername": "admin",
+            })
+        };
+        // RDS picks the newest 8.0 release for "8.0" (CDK's VER_8_0 writes it).
+        for (id, version) in [("Major", "8.0"), ("Release", "8.0.35")] {
+            raw(&stack, id, "AWS::RDS::DBInstance", db(version));
+        }
+        raw(&stack, "Unknown", "AWS::RDS::DBInstance", db("8.0.999"));
+        let d = errors(&app);
+        let wrong: Vec<&str> = d
+            .0
+            .iter()
+            .filter(|x| x.message.contains("EngineVersion") || x.path.ends_with("EngineVersion"))
+            .map(|x| x.path.as_str())
+            .collect();
+        assert_eq!(wrong, ["S/Unknown"], "{d}");
+    }
+
+    #[test]
     fn required_xor_fires_on_both_and_on_neither() {
         let (app, stack) = app_stack();
         // `requiredXor: [ScalingTargetId, ResourceId]`.

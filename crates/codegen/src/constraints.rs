@@ -589,8 +589,11 @@ pub fn extensions(schemas_dir: &Path) -> Result<Vec<ExtensionRule>, Error> {
         let path = dir.join(&file);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
-        let schema: Value = serde_json::from_str(&text)
+        let mut schema: Value = serde_json::from_str(&text)
             .map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+        if file.ends_with("/engine_version.json") {
+            accept_version_prefixes(&mut schema);
+        }
         let mut at = Vec::new();
         for k in strings(r.get("keywords").unwrap_or(&Value::Null)) {
             let mut segs = k.split('/');
@@ -621,6 +624,37 @@ pub fn extensions(schemas_dir: &Path) -> Result<Vec<ExtensionRule>, Error> {
         });
     }
     Ok(out)
+}
+
+/// Widens every `EngineVersion` enum with the versions' leading parts (`8.0` and `8` for
+/// `8.0.35`). RDS takes a major or major.minor version and picks the newest release of it
+/// (CDK's `MysqlEngineVersion.VER_8_0` writes `"8.0"`), but cfn-lint's lists, read from
+/// `DescribeDBEngineVersions`, hold only full versions for most engines: as vendored they
+/// would reject templates that deploy.
+fn accept_version_prefixes(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(versions)) =
+                map.get_mut("EngineVersion").and_then(|v| v.get_mut("enum"))
+            {
+                let listed: std::collections::BTreeSet<String> = versions
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                let leading: std::collections::BTreeSet<String> = listed
+                    .iter()
+                    .flat_map(|v| v.match_indices('.').map(|(i, _)| v[..i].to_string()))
+                    .filter(|p| p.split('.').all(|n| n.bytes().all(|b| b.is_ascii_digit())))
+                    .filter(|p| !listed.contains(p))
+                    .collect();
+                versions.extend(leading.into_iter().map(Value::String));
+            }
+            map.values_mut().for_each(accept_version_prefixes);
+        }
+        Value::Array(items) => items.iter_mut().for_each(accept_version_prefixes),
+        _ => {}
+    }
 }
 
 /// The rule id of an extension, after its top-level keyword.
@@ -705,6 +739,27 @@ pub fn attach(r: &mut crate::model::Resource, segs: &[String], c: &Constraint) -
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn engine_versions_accept_their_leading_parts() {
+        let mut schema = serde_json::json!({"allOf": [{"then": {"properties": {
+            "EngineVersion": {"enum": ["8.0.35", "8.0.36", "5.7.44-rds.20240408", 16]}
+        }}}]});
+        accept_version_prefixes(&mut schema);
+        assert_eq!(
+            schema["allOf"][0]["then"]["properties"]["EngineVersion"]["enum"],
+            serde_json::json!([
+                "8.0.35",
+                "8.0.36",
+                "5.7.44-rds.20240408",
+                16,
+                "5",
+                "5.7",
+                "8",
+                "8.0"
+            ])
+        );
+    }
 
     fn req(names: &[&str]) -> Check {
         Check::Required(names.iter().map(|s| s.to_string()).collect())
