@@ -1192,3 +1192,99 @@ fn a_case_insensitive_enum_takes_any_case_and_refuses_other_values() {
     let errs: Vec<&str> = d.errors().map(|e| e.path.as_str()).collect();
     assert_eq!(errs, ["S/Typo"], "{d}");
 }
+
+// Names AWS defines outside the schemas: managed policies, TLS security policies and
+// service principals, whichever way the template was written.
+
+#[test]
+fn managed_policies_tls_policies_and_service_principals_are_looked_up() {
+    use serde_json::json;
+    use stackwright::core::RawResource;
+    let (app, stack) = app_stack();
+    let trust = |service: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+    };
+    RawResource::new(
+        &stack,
+        "Role",
+        "AWS::IAM::Role",
+        json!({
+            "AssumeRolePolicyDocument": trust("ecs-task.amazonaws.com"),
+            "ManagedPolicyArns": [
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"},
+                "arn:aws:iam::aws:policy/ReadOnlyAcess",
+            ],
+        }),
+    )
+    .unwrap();
+    let malformed = RawResource::new(
+        &stack,
+        "Malformed",
+        "AWS::IAM::Role",
+        json!({"AssumeRolePolicyDocument": trust("ec2.amazonaws.com")}),
+    )
+    .unwrap();
+    // Through an escape hatch, as through the template itself.
+    malformed.add_property_override(
+        "AssumeRolePolicyDocument.Statement",
+        Expr::from_json(trust("ec2")["Statement"].clone()),
+    );
+    RawResource::new(
+        &stack,
+        "Listener",
+        "AWS::ElasticLoadBalancingV2::Listener",
+        json!({
+            "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/1",
+            "Port": 443, "Protocol": "HTTPS",
+            "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c"}],
+            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021",
+            "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        }),
+    )
+    .unwrap();
+    let d = match synthesize(&app) {
+        Err(SynthError::Invalid(d)) => d,
+        other => panic!("expected findings, got {other:?}"),
+    };
+    let found: Vec<(String, &str, &str)> =
+        d.0.iter()
+            .filter(|x| {
+                [
+                    "managed-policy",
+                    "ssl-policy",
+                    "service-principal",
+                    "iam-policy",
+                ]
+                .contains(&x.code)
+            })
+            .map(|x| (format!("{:?}", x.severity), x.code, x.path.as_str()))
+            .collect();
+    assert_eq!(
+        found,
+        [
+            ("Warning".to_string(), "service-principal", "S/Role"),
+            ("Error".to_string(), "managed-policy", "S/Role"),
+            ("Error".to_string(), "iam-policy", "S/Malformed"),
+            ("Error".to_string(), "ssl-policy", "S/Listener"),
+        ],
+        "{d}"
+    );
+    let hint = |code: &str| {
+        d.find(code)
+            .and_then(|x| x.hint.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        hint("service-principal"),
+        "did you mean 'ecs-tasks.amazonaws.com'?"
+    );
+    assert_eq!(
+        hint("managed-policy"),
+        "did you mean the AWS managed policy 'ReadOnlyAccess'?"
+    );
+    assert!(
+        hint("ssl-policy").starts_with("did you mean 'ELBSecurityPolicy-"),
+        "{d}"
+    );
+}

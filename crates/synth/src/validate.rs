@@ -17,6 +17,7 @@ mod catalogs;
 mod constraints;
 mod format;
 mod hints;
+mod known_names;
 mod network;
 mod pattern;
 mod policy;
@@ -149,6 +150,13 @@ impl Validator {
                 policy::check(type_name, &path, props, &mut self.diagnostics);
                 service_rules::check(type_name, &path, props, &mut self.diagnostics);
                 catalogs::check(
+                    type_name,
+                    &path,
+                    props,
+                    &stack.env.region,
+                    &mut self.diagnostics,
+                );
+                known_names::check(
                     type_name,
                     &path,
                     props,

@@ -15,6 +15,7 @@
 use serde_json::{Map, Value as Json};
 use stackwright_core::Diagnostic;
 
+use super::known_names::{self, Principal};
 use super::{closest, is_intrinsic};
 
 /// The catalog of `service:action` lines, sorted (see `stackwright-codegen`'s
@@ -421,6 +422,10 @@ impl Checker<'_> {
                 );
                 continue;
             };
+            if k == "Service" {
+                self.service_principals(&items, at);
+                continue;
+            }
             if k != "AWS" {
                 continue;
             }
@@ -431,6 +436,34 @@ impl Checker<'_> {
                     self.error(
                         format!("{at}.AWS names '{p}', which is not an account or an IAM ARN"),
                         "use \"*\", a 12-digit account id, or an arn:aws:iam::ACCOUNT:root/user/role ARN",
+                    );
+                }
+            }
+        }
+    }
+
+    fn service_principals(&mut self, items: &[&Json], at: Loc<'_>) {
+        for item in items {
+            let Json::String(p) = item else { continue };
+            match known_names::service_principal(p) {
+                Principal::Known => {}
+                Principal::Malformed => self.error(
+                    format!("{at}.Service names '{p}', which is not a service principal"),
+                    "a service principal is the service's name and its domain, e.g. ec2.amazonaws.com",
+                ),
+                Principal::Unknown(suggestion) => {
+                    let hint = match suggestion {
+                        Some(s) => format!("did you mean '{s}'?"),
+                        None => "check the service's user guide for the principal its roles trust"
+                            .to_string(),
+                    };
+                    self.out.push(
+                        Diagnostic::warning(
+                            "service-principal",
+                            self.path,
+                            format!("{at}.Service names '{p}', which no known list of service principals has"),
+                        )
+                        .with_hint(hint),
                     );
                 }
             }
