@@ -476,12 +476,41 @@ mod constraints {
         raw(&stack, "Unknown", "AWS::RDS::DBInstance", db("8.0.999"));
         let d = errors(&app);
         let wrong: Vec<&str> = d
-            .0
-            .iter()
+            .errors()
             .filter(|x| x.message.contains("EngineVersion") || x.path.ends_with("EngineVersion"))
             .map(|x| x.path.as_str())
             .collect();
         assert_eq!(wrong, ["S/Unknown"], "{d}");
+    }
+
+    #[test]
+    fn a_deprecated_engine_version_is_a_warning() {
+        let (app, stack) = app_stack();
+        let db = |version: &str| {
+            json!({
+                "Engine": "postgres", "EngineVersion": version, "DBInstanceClass": "db.t4g.micro",
+                "AllocatedStorage": "20", "StorageEncrypted": true,
+                "ManageMasterUserPassword": true, "MasterUsername": "dbadmin",
+            })
+        };
+        raw(&stack, "Old", "AWS::RDS::DBInstance", db("9.6.9"));
+        raw(&stack, "Current", "AWS::RDS::DBInstance", db("17.10"));
+        // A major line with a current release is not deprecated, whatever its old releases.
+        raw(&stack, "Major", "AWS::RDS::DBInstance", db("16"));
+        let d = synthesize(&app)
+            .expect("a warning does not fail synth")
+            .diagnostics;
+        let deprecated: Vec<(&str, String)> =
+            d.0.iter()
+                .filter(|x| x.code == "engine-version")
+                .map(|x| (x.path.as_str(), format!("{:?}", x.severity)))
+                .collect();
+        assert_eq!(deprecated, [("S/Old", "Warning".to_string())], "{d}");
+        assert_eq!(
+            d.find("engine-version").unwrap().message,
+            "EngineVersion '9.6.9' of postgres is deprecated: RDS creates no new database \
+             with it (cfn-lint W3691)"
+        );
     }
 
     #[test]

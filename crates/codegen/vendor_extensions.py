@@ -26,6 +26,13 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas", "exten
 CATALOGS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "synth", "data", "catalogs.txt"
 )
+DEPRECATED = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "synth", "data", "rds-deprecated-versions.txt"
+)
+DEPRECATED_VENDORED = (
+    "deprecated engine versions: vendored to `crates/synth/data/rds-deprecated-versions.txt`,"
+    " which synth warns about as cfn-lint does"
+)
 CATALOG = "a per-region catalog of allowed values, not a cross-property rule"
 CATALOG_VENDORED = "a per-region catalog of allowed values: vendored to `crates/synth/data/catalogs.txt`"
 
@@ -106,8 +113,13 @@ def main():
     with open(os.path.join(OUT, "rules.json"), "w", encoding="utf-8") as f:
         json.dump({"applied": index, "skipped": skipped}, f, indent=1, sort_keys=True)
         f.write("\n")
+    deprecated = write_deprecated_versions()
+    for r in skipped:
+        if r["rule"] in ("W3690", "W3691"):
+            r["reason"] = DEPRECATED_VENDORED
     write_source(index, skipped)
     print(f"vendored {len(index)} rules into {OUT}; {len(skipped)} left out")
+    print(f"vendored {deprecated} deprecated engine versions into {DEPRECATED}")
     print(f"vendored {len(catalogs)} catalogs into {CATALOGS}: {os.path.getsize(CATALOGS)} bytes")
 
 
@@ -209,6 +221,57 @@ def write_catalogs(catalogs):
     os.makedirs(os.path.dirname(CATALOGS), exist_ok=True)
     with open(CATALOGS, "w", encoding="utf-8") as f:
         f.write("\n".join(header + targets + blocks) + "\n")
+
+
+def engine_versions(path):
+    """{engine: [versions]} from an engine_version(_deprecated).json extension."""
+    schema = json.load(open(path, encoding="utf-8"))
+    out = {}
+    for case in schema.get("allOf", []):
+        engine = case.get("if", {}).get("properties", {}).get("Engine", {}).get("const")
+        props = case.get("if", {}).get("properties", {})
+        listed = props.get("EngineVersion", {}).get("enum")
+        if listed is None:
+            listed = case.get("then", {}).get("properties", {}).get("EngineVersion", {}).get("enum")
+        if engine and listed:
+            out[engine] = [str(v) for v in listed]
+    return out
+
+
+def write_deprecated_versions():
+    """Writes RDS's deprecated engine versions (W3690 clusters, W3691 instances).
+
+    RDS creates no new database with a deprecated version, though existing ones keep it,
+    so synth warns as cfn-lint does. cfn-lint also lists major lines ("16") whose newest
+    releases are current: a major line with a current release is left out, since RDS
+    picks that release for it.
+    """
+    version = getattr(cfnlint, "__version__", None)
+    if version is None:
+        from cfnlint.version import __version__ as version
+    lines = []
+    for type_name, folder in (("AWS::RDS::DBCluster", "aws_rds_dbcluster"),
+                              ("AWS::RDS::DBInstance", "aws_rds_dbinstance")):
+        base = os.path.join(ROOT, "data", "schemas", "extensions", folder)
+        valid = engine_versions(os.path.join(base, "engine_version.json"))
+        deprecated = engine_versions(os.path.join(base, "engine_version_deprecated.json"))
+        for engine in sorted(deprecated):
+            old = set(deprecated[engine])
+            current = set(valid.get(engine, [])) - old
+            kept = sorted(v for v in old if not any(c.startswith(v + ".") for c in current))
+            assert all(" " not in v for v in kept), engine
+            lines.append(f"{type_name} {engine} {' '.join(kept)}")
+    header = [
+        "# RDS engine versions that are deprecated: RDS creates no new database with them.",
+        f"# Source: cfn-lint {version} (PyPI), cfnlint/data/schemas/extensions/aws_rds_*/",
+        "# engine_version_deprecated.json (W3690, W3691; from DescribeDBEngineVersions in",
+        f"# us-east-1), MIT-0. Data as of schema_date {date()}. Major lines with a current",
+        "# release are left out. Written by crates/codegen/vendor_extensions.py; do not edit.",
+        "# <type> <engine> <versions, sorted>",
+    ]
+    with open(DEPRECATED, "w", encoding="utf-8") as f:
+        f.write("\n".join(header + lines) + "\n")
+    return sum(len(l.split(" ")) - 2 for l in lines)
 
 
 def write_source(index, skipped):

@@ -28,6 +28,7 @@ use super::{closest, is_intrinsic};
 
 const DATA: &str = include_str!("../../data/catalogs.txt");
 const RUNTIMES: &str = include_str!("../../data/lambda-runtimes.txt");
+const DEPRECATED_VERSIONS: &str = include_str!("../../data/rds-deprecated-versions.txt");
 
 /// Where a rule applies a catalog: a `T` line.
 struct Target {
@@ -211,6 +212,9 @@ pub(crate) fn check(
     {
         out.extend(runtime_lifecycle(runtime, path, today()));
     }
+    if let Some(finding) = deprecated_engine_version(type_name, props, path) {
+        out.push(finding);
+    }
     for t in targets().iter().filter(|t| t.type_name == type_name) {
         let mut found = Vec::new();
         collect(props, t.path, String::new(), &mut found);
@@ -255,6 +259,46 @@ pub(crate) fn check(
             out.push(Diagnostic::error("catalog-value", path, message).with_hint(hint));
         }
     }
+}
+
+/// A warning for an RDS `EngineVersion` RDS has deprecated (cfn-lint W3690, W3691): an
+/// existing database keeps it, but RDS creates no new one with it.
+fn deprecated_engine_version(
+    type_name: &str,
+    props: &Map<String, Json>,
+    path: &str,
+) -> Option<Diagnostic> {
+    if !matches!(type_name, "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster") {
+        return None;
+    }
+    // cfn-lint lowercases the engine before comparing, as RDS does.
+    let engine = props.get("Engine")?.as_str()?.to_lowercase();
+    let version = props.get("EngineVersion")?.as_str()?;
+    let line = DEPRECATED_VERSIONS.lines().find(|l| {
+        let mut f = l.split(' ');
+        f.next() == Some(type_name) && f.next() == Some(engine.as_str())
+    })?;
+    if !line.split(' ').skip(2).any(|v| v == version) {
+        return None;
+    }
+    let rule = if type_name == "AWS::RDS::DBCluster" {
+        "W3690"
+    } else {
+        "W3691"
+    };
+    Some(
+        Diagnostic::warning(
+            "engine-version",
+            path,
+            format!(
+                "EngineVersion '{version}' of {engine} is deprecated: RDS creates no new \
+                 database with it (cfn-lint {rule})"
+            ),
+        )
+        .with_hint(format!(
+            "move to a current {engine} release, or name its major line and let RDS pick one"
+        )),
+    )
 }
 
 /// Today as `YYYY-MM-DD` (UTC), from the system clock, once per process.
