@@ -46,7 +46,8 @@ Deleting stacks:
   ingress rules created by a stack are never deleted with it, so its VPC cannot be.
 - `elbv2-delete-handlers`: listeners and target groups are never deleted with their stack.
 - `delete-in-dependency-order`: resources are deleted in no particular order.
-- `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`.
+- `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`
+  (and, put back, its exports could not be rendered again).
 """
 
 import inspect
@@ -890,10 +891,30 @@ cfn_parsing.ResourceMap.__getitem__ = lookup
 # resources orphaned, as if the delete had half worked. Real CloudFormation keeps the stack
 # as `DELETE_FAILED`, with each failed resource's reason in its events, and deleting it again
 # retries. The launcher puts the stack back that way, so a failed destroy is reported as one.
-# Its outputs are read before deleting (they name resources that may be gone after), and a
-# deleted stack has none, as in CloudFormation.
+# Its outputs and exports are read before deleting (they name resources that may be gone
+# after): a stack that failed to delete keeps them, as in CloudFormation (moto rendered the
+# exports again from the deleted resources, and every `DescribeStacks` of the stack crashed),
+# and a deleted stack has none.
 
 _delete_stack = cfn_models.CloudFormationBackend.delete_stack
+
+
+class _OutputsAsRead(cfn_parsing.OutputMap):
+    """A stack's outputs and exports as they were read before its resources were deleted."""
+
+    def __init__(self, outputs, exports):
+        self.__dict__.update(outputs.__dict__)
+        rendered = outputs._parsed_outputs
+        self._output_json_map = {
+            key: value
+            for key, value in (outputs._output_json_map or {}).items()
+            if key in rendered
+        }
+        self._exports = exports
+
+    @property
+    def exports(self):
+        return self._exports
 
 
 def delete_stack(self, name_or_stack_id):
@@ -901,9 +922,11 @@ def delete_stack(self, name_or_stack_id):
     stack = self.stacks.get(name_or_stack_id) or next(
         (s for s in self.stacks.values() if s.name == name_or_stack_id), None
     )
+    exports = []
     if stack is not None:
         try:
             stack.outputs  # noqa: B018  (moto caches each output as it renders it)
+            exports = list(stack.exports)
         except Exception:  # noqa: BLE001  (an output moto cannot render stays unrendered)
             pass
     try:
@@ -916,6 +939,8 @@ def delete_stack(self, name_or_stack_id):
             raise
         self.deleted_stacks.pop(stack.stack_id, None)
         self.stacks[stack.stack_id] = stack
+        if not isinstance(stack.output_map, _OutputsAsRead):
+            stack.output_map = _OutputsAsRead(stack.output_map, exports)
         for name, resource_type, reason in e.failures:
             stack.events.append(
                 cfn_models.Event(
