@@ -21,6 +21,7 @@ Creating stacks:
 - `kms-key-tags`: `AWS::KMS::Key` `Tags` crash the server.
 - `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
 - `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
+- `elbv2-listener-rule-attributes`: a listener rule's `RuleArn` crashes the server.
 - `route53-zone-attributes`: a hosted zone's `Id` and `NameServers` cannot be read.
 - `acm-certificate`: `AWS::CertificateManager::Certificate` is not modelled, so HTTPS
   listeners crash the server.
@@ -242,6 +243,33 @@ def _target_group_attribute(self, attribute_name):
 elbv2_models.FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute_or_derived
 if "get_cfn_attribute" not in vars(elbv2_models.FakeTargetGroup):
     elbv2_models.FakeTargetGroup.get_cfn_attribute = _target_group_attribute
+
+# --- elbv2-listener-rule-attributes -----------------------------------------------------
+# moto 5.2.5's `AWS::ElasticLoadBalancingV2::ListenerRule` model answers no `Fn::GetAtt`:
+# `RuleArn` (how an ECS service's blue/green deployment names its production and test
+# rules) crashes the server with an AttributeError. Real CloudFormation gives `RuleArn` and
+# `IsDefault`; the launcher answers both from moto's rule.
+
+_RULE_ATTRIBUTES = {
+    "RuleArn": lambda rule: rule.arn,
+    "IsDefault": lambda rule: "true" if rule.is_default else "false",
+}
+
+
+def _rule_attribute(self, attribute_name):
+    if attribute_name in _RULE_ATTRIBUTES:
+        return _RULE_ATTRIBUTES[attribute_name](self)
+    raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+
+def _rule_has_attribute(cls, attribute_name):
+    return attribute_name in _RULE_ATTRIBUTES
+
+
+_rule = elbv2_models.FakeListenerRule
+if "get_cfn_attribute" not in vars(_rule):
+    _rule.get_cfn_attribute = _rule_attribute
+    _rule.has_cfn_attr = classmethod(_rule_has_attribute)
 
 # --- route53-zone-attributes ------------------------------------------------------------
 # moto 5.2.5's `AWS::Route53::HostedZone` model answers no `Fn::GetAtt`: `Id` and
