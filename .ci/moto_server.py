@@ -26,6 +26,8 @@ Creating stacks:
 - `acm-certificate`: `AWS::CertificateManager::Certificate` is not modelled, so HTTPS
   listeners crash the server.
 - `rds-managed-master-secret`: a DB instance's managed master secret is never made.
+- `rds-aurora-cluster`: `AWS::RDS::DBCluster` is not modelled, and an instance naming its
+  cluster crashes the server (`KeyError('aurora-postgresql')`).
 - `secretsmanager-secret`, `elasticache-replication-group`: neither type is modelled, so
   nothing can import a secret's ARN or a cache's endpoint.
 - `change-set-exports`: change sets run without the region's exports and record no outputs.
@@ -396,6 +398,260 @@ if not _db_has_attribute(_db, "MasterUserSecret.SecretArn"):
     _db.create_from_cloudformation_json = classmethod(_create_db_with_secret)
     _db.get_cfn_attribute = _db_attribute_with_secret
     _db.has_cfn_attr = classmethod(_db_has_attribute_with_secret)
+
+# --- rds-aurora-cluster -----------------------------------------------------------------
+# moto 5.2.5 emulates Aurora clusters through its RDS API, but its `DBCluster` is no
+# CloudFormation model: an `AWS::RDS::DBCluster` is skipped, its `Ref` and attributes
+# resolve to nothing, and the cluster's `AWS::RDS::DBInstance`s lose their
+# `DBClusterIdentifier` on the way in (moto's CloudFormation path never reads it). Each is
+# then created as a stand-alone instance of engine `aurora-postgresql`, and the server
+# crashes looking up that engine's default version: `KeyError('aurora-postgresql')` in
+# `DBInstance.__init__`. Real CloudFormation creates the cluster and makes the instances its
+# members. The launcher adds the model, creating, modifying and deleting the cluster
+# through moto's own RDS code (with its managed master secret, as for an instance), and
+# creates an instance that names a cluster as moto's `CreateDBInstance` does. The cluster's
+# `DeletionProtection` is kept: deleting a protected cluster fails, as in RDS, until the
+# protection is turned off. A change to a property that makes CloudFormation replace the
+# cluster fails the update with that said, rather than passing for one.
+
+_CLUSTER_PROPERTIES = {
+    # template property: moto's `create_db_cluster` argument
+    "AllocatedStorage": "allocated_storage",
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "AvailabilityZones": "availability_zones",
+    "BacktrackWindow": "backtrack_window",
+    "BackupRetentionPeriod": "backup_retention_period",
+    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
+    "DBClusterInstanceClass": "db_cluster_instance_class",
+    "DBClusterParameterGroupName": "db_cluster_parameter_group_name",
+    "DBSubnetGroupName": "db_subnet_group_name",
+    "DatabaseName": "database_name",
+    "DeletionProtection": "deletion_protection",
+    "EnableCloudwatchLogsExports": "enable_cloudwatch_logs_exports",
+    "EnableHttpEndpoint": "enable_http_endpoint",
+    "EnableIAMDatabaseAuthentication": "enable_iam_database_authentication",
+    "Engine": "engine",
+    "EngineMode": "engine_mode",
+    "EngineVersion": "engine_version",
+    "GlobalClusterIdentifier": "global_cluster_identifier",
+    "Iops": "iops",
+    "KmsKeyId": "kms_key_id",
+    "ManageMasterUserPassword": "manage_master_user_password",
+    "MasterUserPassword": "master_user_password",
+    "MasterUsername": "master_username",
+    "NetworkType": "network_type",
+    "Port": "port",
+    "PreferredBackupWindow": "preferred_backup_window",
+    "PreferredMaintenanceWindow": "preferred_maintenance_window",
+    "PubliclyAccessible": "publicly_accessible",
+    "ReplicationSourceIdentifier": "replication_source_identifier",
+    "StorageEncrypted": "storage_encrypted",
+    "StorageType": "storage_type",
+    "Tags": "tags",
+    "VpcSecurityGroupIds": "vpc_security_group_ids",
+}
+_CLUSTER_INTEGERS = {"AllocatedStorage", "BacktrackWindow", "BackupRetentionPeriod", "Iops", "Port"}
+_CLUSTER_BOOLEANS = {
+    "AutoMinorVersionUpgrade",
+    "CopyTagsToSnapshot",
+    "DeletionProtection",
+    "EnableHttpEndpoint",
+    "EnableIAMDatabaseAuthentication",
+    "ManageMasterUserPassword",
+    "PubliclyAccessible",
+    "StorageEncrypted",
+}
+# What CloudFormation changes in place (through ModifyDBCluster); any other change replaces.
+_CLUSTER_MODIFIABLE = {
+    "BackupRetentionPeriod",
+    "CopyTagsToSnapshot",
+    "DBClusterParameterGroupName",
+    "DeletionProtection",
+    "EnableCloudwatchLogsExports",
+    "EngineVersion",
+    "Port",
+    "PreferredBackupWindow",
+    "PreferredMaintenanceWindow",
+    "Tags",
+    "VpcSecurityGroupIds",
+}
+
+
+def _template_value(name, value, integers, booleans):
+    if name in integers:
+        return int(value)
+    if name in booleans:
+        return value in (True, "true", "True")
+    return value
+
+
+def _cluster_arguments(props):
+    arguments = {
+        argument: _template_value(name, props[name], _CLUSTER_INTEGERS, _CLUSTER_BOOLEANS)
+        for name, argument in _CLUSTER_PROPERTIES.items()
+        if props.get(name) is not None
+    }
+    key = (props.get("MasterUserSecret") or {}).get("KmsKeyId")
+    if key is not None:
+        arguments["master_user_secret_kms_key_id"] = key
+    return arguments
+
+
+_CLUSTER_ATTRIBUTES = {
+    "DBClusterArn": lambda cluster: cluster.db_cluster_arn,
+    "DBClusterResourceId": lambda cluster: cluster.db_cluster_resource_id,
+    "Endpoint.Address": lambda cluster: cluster.endpoint,
+    "Endpoint.Port": lambda cluster: str(cluster.port),
+    "ReadEndpoint.Address": lambda cluster: cluster.reader_endpoint,
+    "MasterUserSecret.SecretArn": lambda cluster: cluster.master_user_secret.secret_arn,
+}
+
+
+_moto_models_clusters = _modelled("AWS::RDS::DBCluster")
+
+
+class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
+    __module__ = "moto.rds.models"
+
+    def __init__(self, cluster_id, account_id, region_name):
+        self.cluster_id = cluster_id
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @property
+    def cluster(self):
+        return rds_models.rds_backends[self.account_id][self.region_name].clusters[
+            self.cluster_id
+        ]
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "DBClusterIdentifier"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::RDS::DBCluster"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in _CLUSTER_ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name):
+        cluster = self.cluster
+        secret_arn = attribute_name == "MasterUserSecret.SecretArn"
+        if attribute_name in _CLUSTER_ATTRIBUTES and (
+            not secret_arn or hasattr(cluster, "master_user_secret")
+        ):
+            return _CLUSTER_ATTRIBUTES[attribute_name](cluster)
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.cluster_id
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = rds_models.rds_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        arguments = _cluster_arguments(props)
+        arguments["db_cluster_identifier"] = resource_name.lower()
+        cluster = backend.create_db_cluster(arguments)
+        return cls(cluster.db_cluster_identifier, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = rds_models.rds_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        # moto names the resource anew on every update; CloudFormation keeps the name it made.
+        named = props.get("DBClusterIdentifier")
+        cluster = original_resource.cluster
+        replaced = [
+            name
+            for name, argument in _CLUSTER_PROPERTIES.items()
+            if name not in _CLUSTER_MODIFIABLE
+            and props.get(name) is not None
+            and name != "Tags"
+            and _template_value(name, props[name], _CLUSTER_INTEGERS, _CLUSTER_BOOLEANS)
+            != getattr(cluster, argument, props[name])
+        ]
+        if named is not None and named.lower() != original_resource.cluster_id:
+            replaced.append("DBClusterIdentifier")
+        if replaced:
+            raise cfn_exceptions.ValidationError(
+                message=f"the launcher does not replace DB clusters: {', '.join(replaced)}"
+                " would replace it in CloudFormation"
+            )
+        arguments = {
+            argument: value
+            for argument, value in _cluster_arguments(props).items()
+            if any(_CLUSTER_PROPERTIES[name] == argument for name in _CLUSTER_MODIFIABLE)
+        }
+        exports = arguments.pop("enable_cloudwatch_logs_exports", None)
+        tags = arguments.pop("tags", None)
+        arguments["db_cluster_identifier"] = original_resource.cluster_id
+        if exports is not None:
+            old = set(cluster.enabled_cloudwatch_logs_exports)
+            arguments["enable_cloudwatch_logs_exports"] = {
+                "EnableLogTypes": [e for e in exports if e not in old],
+                "DisableLogTypes": [e for e in old if e not in exports],
+            }
+        backend.modify_db_cluster(arguments)
+        if tags is not None:
+            cluster.tags = tags
+        return original_resource
+
+    def delete(self, account_id, region_name):
+        rds_models.rds_backends[account_id][region_name].delete_db_cluster(self.cluster_id)
+
+
+_INSTANCE_IN_CLUSTER = {
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "AvailabilityZone": "availability_zone",
+    "CACertificateIdentifier": "ca_certificate_identifier",
+    "DBInstanceClass": "db_instance_class",
+    "DBParameterGroupName": "db_parameter_group_name",
+    "DeletionProtection": "deletion_protection",
+    "Engine": "engine",
+    "MonitoringInterval": "monitoring_interval",
+    "MonitoringRoleArn": "monitoring_role_arn",
+    "PromotionTier": "promotion_tier",
+    "PubliclyAccessible": "publicly_accessible",
+    "Tags": "tags",
+}
+_create_db_outside_cluster = _db.create_from_cloudformation_json.__func__
+
+
+def _create_db_in_cluster(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json.get("Properties") or {}
+    cluster_id = props.get("DBClusterIdentifier")
+    if cluster_id is None:
+        return _create_db_outside_cluster(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kw
+        )
+    arguments = {
+        argument: _template_value(
+            name,
+            props[name],
+            {"MonitoringInterval", "PromotionTier"},
+            {"AutoMinorVersionUpgrade", "DeletionProtection", "PubliclyAccessible"},
+        )
+        for name, argument in _INSTANCE_IN_CLUSTER.items()
+        if props.get(name) is not None
+    }
+    arguments["db_instance_identifier"] = resource_name.replace("_", "-")
+    arguments["db_cluster_identifier"] = cluster_id
+    return rds_models.rds_backends[account_id][region_name].create_db_instance(arguments)
+
+
+if not _moto_models_clusters:
+    _db.create_from_cloudformation_json = classmethod(_create_db_in_cluster)
 
 # --- secretsmanager-secret, elasticache-replication-group --------------------------------
 # moto 5.2.5 emulates the Secrets Manager and ElastiCache APIs but has no CloudFormation
