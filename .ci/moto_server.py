@@ -28,6 +28,7 @@ Creating stacks:
 - `rds-managed-master-secret`: a DB instance's managed master secret is never made.
 - `rds-aurora-cluster`: `AWS::RDS::DBCluster` is not modelled, and an instance naming its
   cluster crashes the server (`KeyError('aurora-postgresql')`).
+- `cloudwatch-alarms`: `AWS::CloudWatch::Alarm` is not modelled: a stack has no alarms.
 - `secretsmanager-secret`, `elasticache-replication-group`: neither type is modelled, so
   nothing can import a secret's ARN or a cache's endpoint.
 - `change-set-exports`: change sets run without the region's exports and record no outputs.
@@ -66,6 +67,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.parsing import clean_json
+from moto.cloudwatch import models as cloudwatch_models
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
@@ -799,6 +801,165 @@ class ElastiCacheReplicationGroup(_model_base("AWS::ElastiCache::ReplicationGrou
         group_id = self.group.replication_group_id
         backend.delete_replication_group(group_id, retain_primary_cluster=False)
         backend.replication_groups.pop(group_id, None)  # moto keeps it "deleting" for ever
+
+
+# --- cloudwatch-alarms ------------------------------------------------------------------
+# moto 5.2.5 emulates CloudWatch's alarm API but has no CloudFormation model for
+# `AWS::CloudWatch::Alarm`: it skips the resource, so a deployed stack has none of its
+# alarms (`DescribeAlarms` lists nothing, `SetAlarmState` finds nothing to set) and a `Ref`
+# to one resolves to nothing. Real CloudFormation creates each alarm (named
+# `<stack>-<logical id>-<suffix>` when the template names none), `Ref` is its name and
+# `Arn` its ARN; an update changes it in place, keeping its state, unless `AlarmName`
+# changes (then it is replaced). The launcher adds the model, creating, updating and
+# deleting through moto's own CloudWatch code with the template's properties under the
+# API's names (metric math `Metrics` included).
+
+_ALARM_PROPERTIES = {
+    # template property: moto's `put_metric_alarm` argument
+    "ActionsEnabled": "actions_enabled",
+    "AlarmActions": "alarm_actions",
+    "AlarmDescription": "description",
+    "ComparisonOperator": "comparison_operator",
+    "DatapointsToAlarm": "datapoints_to_alarm",
+    "Dimensions": "dimensions",
+    "EvaluateLowSampleCountPercentile": "evaluate_low_sample_count_percentile",
+    "EvaluationPeriods": "evaluation_periods",
+    "ExtendedStatistic": "extended_statistic",
+    "InsufficientDataActions": "insufficient_data_actions",
+    "MetricName": "metric_name",
+    "Namespace": "namespace",
+    "OKActions": "ok_actions",
+    "Period": "period",
+    "Statistic": "statistic",
+    "Tags": "tags",
+    "Threshold": "threshold",
+    "ThresholdMetricId": "threshold_metric_id",
+    "TreatMissingData": "treat_missing_data",
+    "Unit": "unit",
+}
+_ALARM_INTEGERS = {"DatapointsToAlarm", "EvaluationPeriods", "Period"}
+
+
+def _alarm_queries(metrics):
+    queries = []
+    for metric in metrics:
+        stat = metric.get("MetricStat")
+        metric_stat = None
+        if stat:
+            watched = stat.get("Metric") or {}
+            metric_stat = cloudwatch_models.MetricStat(
+                metric=cloudwatch_models.Metric(
+                    metric_name=watched.get("MetricName"),
+                    namespace=watched.get("Namespace"),
+                    dimensions=[
+                        cloudwatch_models.Dimension(d.get("Name"), d.get("Value"))
+                        for d in watched.get("Dimensions") or []
+                    ],
+                ),
+                period=stat.get("Period"),
+                stat=stat.get("Stat"),
+                unit=stat.get("Unit"),
+            )
+        return_data = metric.get("ReturnData")
+        queries.append(
+            cloudwatch_models.MetricDataQuery(
+                query_id=metric.get("Id"),
+                label=metric.get("Label"),
+                period=metric.get("Period"),
+                return_data=None if return_data is None else return_data in (True, "true"),
+                expression=metric.get("Expression"),
+                metric_stat=metric_stat,
+            )
+        )
+    return queries
+
+
+def _put_alarm(backend, name, props):
+    arguments = {name: None for name in _ALARM_PROPERTIES.values()}
+    for prop, argument in _ALARM_PROPERTIES.items():
+        value = props.get(prop)
+        if value is not None and prop in _ALARM_INTEGERS:
+            value = int(value)
+        arguments[argument] = value
+    if arguments["threshold"] is not None:
+        arguments["threshold"] = float(arguments["threshold"])
+    arguments["actions_enabled"] = props.get("ActionsEnabled", True) in (True, "true")
+    for listed in ("dimensions", "alarm_actions", "ok_actions", "insufficient_data_actions"):
+        arguments[listed] = arguments[listed] or []
+    metrics = props.get("Metrics")
+    return backend.put_metric_alarm(
+        name=name, metric_data_queries=_alarm_queries(metrics) if metrics else None, **arguments
+    )
+
+
+class CloudWatchAlarm(_model_base("AWS::CloudWatch::Alarm")):
+    __module__ = "moto.cloudwatch.models"
+
+    def __init__(self, name, account_id, region_name):
+        self.name = name
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "AlarmName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            backend = cloudwatch_models.cloudwatch_backends[self.account_id][self.region_name]
+            return backend.alarms[self.name].alarm_arn
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        _put_alarm(backend, resource_name, props)
+        return cls(resource_name, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        # moto names the resource anew on every update; CloudFormation keeps the name it made.
+        name = props.get("AlarmName") or original_resource.name
+        old = backend.alarms.get(original_resource.name)
+        alarm = _put_alarm(backend, name, props)
+        if name != original_resource.name:
+            backend.delete_alarms([original_resource.name])
+        elif old is not None:
+            # PutMetricAlarm on an existing alarm leaves its state as it was.
+            alarm.history = old.history
+            alarm.state_reason = old.state_reason
+            alarm.state_reason_data = old.state_reason_data
+            alarm.state_value = old.state_value
+            alarm.state_updated_timestamp = old.state_updated_timestamp
+        return cls(name, account_id, region_name)
+
+    def delete(self, account_id, region_name):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        if self.name in backend.alarms:
+            backend.tagger.delete_all_tags_for_resource(backend.alarms[self.name].alarm_arn)
+        backend.delete_alarms([self.name])
 
 
 # `_modelled` filled moto's cached model list before the classes above existed.
