@@ -22,6 +22,8 @@ Creating stacks:
 - `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
 - `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
 - `elbv2-listener-rule-attributes`: a listener rule's `RuleArn` crashes the server.
+- `elbv2-target-health`: instances an Auto Scaling group terminates stay registered with
+  its target groups, and `healthy`.
 - `route53-zone-attributes`: a hosted zone's `Id` and `NameServers` cannot be read.
 - `acm-certificate`: `AWS::CertificateManager::Certificate` is not modelled, so HTTPS
   listeners crash the server.
@@ -72,6 +74,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
 from moto.ec2.models.flow_logs import FlowLogs
+from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.nat_gateways import NatGateway
 from moto.ec2.models.route_tables import Route, RouteTable
@@ -274,6 +277,31 @@ _rule = elbv2_models.FakeListenerRule
 if "get_cfn_attribute" not in vars(_rule):
     _rule.get_cfn_attribute = _rule_attribute
     _rule.has_cfn_attr = classmethod(_rule_has_attribute)
+
+# --- elbv2-target-health ----------------------------------------------------------------
+# moto 5.2.5 registers an Auto Scaling group's instances with the group's target groups
+# (`TargetGroupARNs`), and `DescribeTargetHealth` reports them `healthy`. But it takes an
+# instance out of its target groups only when `TerminateInstances` is called through the
+# EC2 API: the instances an Auto Scaling group terminates itself (scaling in, the group
+# deleted, or replaced by a stack update) stay registered, and `healthy`, for ever. So after
+# a deploy that scales or replaces a fleet, a target group lists instances that are gone
+# beside the ones serving. In AWS a terminated instance leaves its target groups. The
+# launcher deregisters every instance moto terminates, however it came to be terminated,
+# the way moto's `TerminateInstances` does (it is idempotent, so that path is unchanged).
+# ECS services are not covered: moto's ECS starts no tasks for a service, so there is
+# nothing to register.
+
+_terminate_instances = InstanceBackend.terminate_instances
+
+
+def terminate_instances(self, instance_ids):
+    terminated = _terminate_instances(self, instance_ids)
+    ids = [instance.id for instance, _ in terminated]
+    elbv2_models.elbv2_backends[self.account_id][self.region_name].notify_terminate_instances(ids)
+    return terminated
+
+
+InstanceBackend.terminate_instances = terminate_instances
 
 # --- route53-zone-attributes ------------------------------------------------------------
 # moto 5.2.5's `AWS::Route53::HostedZone` model answers no `Fn::GetAtt`: `Id` and
