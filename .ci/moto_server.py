@@ -30,6 +30,8 @@ Creating stacks:
 - `rds-managed-master-secret`: a DB instance's managed master secret is never made.
 - `rds-aurora-cluster`: `AWS::RDS::DBCluster` is not modelled, and an instance naming its
   cluster crashes the server (`KeyError('aurora-postgresql')`).
+- `rds-cluster-parameter-group`: `AWS::RDS::DBClusterParameterGroup` is not modelled, so a
+  cluster gets moto's default group.
 - `cloudwatch-alarms`: `AWS::CloudWatch::Alarm` is not modelled: a stack has no alarms.
 - `secretsmanager-secret`, `elasticache-replication-group`: neither type is modelled, so
   nothing can import a secret's ARN or a cache's endpoint.
@@ -682,6 +684,81 @@ def _create_db_in_cluster(cls, resource_name, cloudformation_json, account_id, r
 
 if not _moto_models_clusters:
     _db.create_from_cloudformation_json = classmethod(_create_db_in_cluster)
+
+# --- rds-cluster-parameter-group --------------------------------------------------------
+# moto 5.2.5 emulates DB cluster parameter groups through its RDS API, but its model gives
+# no CloudFormation type: an `AWS::RDS::DBClusterParameterGroup` is skipped, its `Ref`
+# resolves to nothing, and the cluster naming it gets moto's default group instead (an
+# Aurora cluster without the template's `rds.force_ssl`). Real CloudFormation creates the
+# group with the template's parameters. The launcher makes moto's class the model: it is
+# created, its parameters changed in place and deleted through moto's own RDS code; a
+# change to `Family` or `Description` (CloudFormation replaces the group) fails the update
+# with that said.
+
+_ClusterGroup = rds_models.DBClusterParameterGroup
+
+
+def _cluster_group_parameters(props):
+    return [
+        {"ParameterName": name, "ParameterValue": str(value), "ApplyMethod": "pending-reboot"}
+        for name, value in (props.get("Parameters") or {}).items()
+    ]
+
+
+def _create_cluster_group(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json.get("Properties") or {}
+    backend = rds_models.rds_backends[account_id][region_name]
+    group = backend.create_db_cluster_parameter_group(
+        db_cluster_parameter_group_name=props.get("DBClusterParameterGroupName")
+        or resource_name,
+        db_parameter_group_family=props["Family"],
+        description=props["Description"],
+        tags=props.get("Tags"),
+    )
+    group.update_cluster_parameters(_cluster_group_parameters(props))
+    return group
+
+
+def _update_cluster_group(
+    cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+):
+    props = cloudformation_json.get("Properties") or {}
+    group = original_resource
+    replaced = [
+        name
+        for name, now in (
+            ("Family", group.db_parameter_group_family),
+            ("Description", group.description),
+        )
+        if props.get(name) != now
+    ]
+    named = props.get("DBClusterParameterGroupName")
+    if named is not None and named.lower() != group.name:
+        replaced.append("DBClusterParameterGroupName")
+    if replaced:
+        raise cfn_exceptions.ValidationError(
+            message="the launcher does not replace DB cluster parameter groups:"
+            f" {', '.join(replaced)} would replace it in CloudFormation"
+        )
+    group.parameters.clear()
+    group.update_cluster_parameters(_cluster_group_parameters(props))
+    if props.get("Tags") is not None:
+        group.tags = props["Tags"]
+    return group
+
+
+def _delete_cluster_group(self, account_id, region_name):
+    backend = rds_models.rds_backends[account_id][region_name]
+    backend.delete_db_cluster_parameter_group(self.name)
+
+
+if not _modelled("AWS::RDS::DBClusterParameterGroup"):
+    _ClusterGroup.cloudformation_type = staticmethod(lambda: "AWS::RDS::DBClusterParameterGroup")
+    _ClusterGroup.cloudformation_name_type = staticmethod(lambda: "DBClusterParameterGroupName")
+    _ClusterGroup.create_from_cloudformation_json = classmethod(_create_cluster_group)
+    _ClusterGroup.update_from_cloudformation_json = classmethod(_update_cluster_group)
+    _ClusterGroup.delete = _delete_cluster_group
+    _ClusterGroup.is_created = lambda self: True
 
 # --- secretsmanager-secret, elasticache-replication-group --------------------------------
 # moto 5.2.5 emulates the Secrets Manager and ElastiCache APIs but has no CloudFormation
