@@ -7,8 +7,8 @@
 //! moto's network as it was.
 //!
 //! What moto 5.2.5 gets wrong for the example is patched in the emulator by
-//! `.ci/moto_server.py` (`rds-aurora-cluster`, `elbv2-listener-rule-attributes`,
-//! `cloudwatch-alarms`), never in the templates; `docs/DEPLOY.md` lists it. This binary
+//! `.ci/moto_server.py` (`rds-aurora-cluster`, `rds-cluster-parameter-group`,
+//! `elbv2-listener-rule-attributes`, `cloudwatch-alarms`), never in the templates; `docs/DEPLOY.md` lists it. This binary
 //! starts a moto of its own, so the network it compares is only this example's.
 #![cfg(feature = "aws")]
 
@@ -137,6 +137,26 @@ fn the_fargate_aurora_example_deploys_then_has_no_changes_then_is_destroyed() {
     assert_eq!(one(&cluster, "DatabaseName"), "atlas");
     assert_eq!(one(&cluster, "DeletionProtection"), "true");
     assert_eq!(one(&cluster, "StorageEncrypted"), "true");
+    // Its parameter group is the template's, with the template's parameters.
+    let group = one(&cluster, "DBClusterParameterGroup");
+    assert!(
+        group.starts_with("atlas-production-base-databaseclusterparametergroup-"),
+        "the template's group, not moto's default: {group}"
+    );
+    let parameters = rds(
+        m,
+        &[
+            ("Action", "DescribeDBClusterParameters"),
+            ("DBClusterParameterGroupName", &group),
+        ],
+    );
+    assert_eq!(tagged(&parameters, "ParameterName"), ["rds.force_ssl"]);
+    assert_eq!(tagged(&parameters, "ParameterValue"), ["1"]);
+    let groups = rds(m, &[("Action", "DescribeDBClusterParameterGroups")]);
+    assert_eq!(
+        tagged(&groups, "DBClusterParameterGroupName"),
+        std::slice::from_ref(&group)
+    );
     let members = tagged(&cluster, "DBClusterMember");
     assert_eq!(members.len(), 3, "a writer and two readers: {cluster}");
     let writers: Vec<_> = members
@@ -275,9 +295,22 @@ fn the_fargate_aurora_example_deploys_then_has_no_changes_then_is_destroyed() {
         assert_eq!(latest[name], "DELETE_COMPLETE", "{name}: {latest:?}");
     }
     assert!(
-        tagged(&rds(m, &[("Action", "DescribeDBClusters")]), "DBCluster").is_empty()
-            && tagged(&rds(m, &[("Action", "DescribeDBInstances")]), "DBInstance").is_empty(),
-        "the cluster and its instances are deleted"
+        tagged(
+            &rds(m, &[("Action", "DescribeDBClusters")]),
+            "DBClusterIdentifier"
+        )
+        .is_empty()
+            && tagged(
+                &rds(m, &[("Action", "DescribeDBInstances")]),
+                "DBInstanceIdentifier"
+            )
+            .is_empty()
+            && tagged(
+                &rds(m, &[("Action", "DescribeDBClusterParameterGroups")]),
+                "DBClusterParameterGroupName"
+            )
+            .is_empty(),
+        "the cluster, its instances and its parameter group are deleted"
     );
     assert_eq!(
         network(m),
