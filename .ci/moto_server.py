@@ -443,8 +443,9 @@ if not _db_has_attribute(_db, "MasterUserSecret.SecretArn"):
 # through moto's own RDS code (with its managed master secret, as for an instance), and
 # creates an instance that names a cluster as moto's `CreateDBInstance` does. The cluster's
 # `DeletionProtection` is kept: deleting a protected cluster fails, as in RDS, until the
-# protection is turned off. A change to a property that makes CloudFormation replace the
-# cluster fails the update with that said, rather than passing for one.
+# protection is turned off. An update changes what changed in place; a change to a
+# property CloudFormation replaces the cluster for (its schema's create-only ones) fails
+# the update with that said, rather than passing for one.
 
 _CLUSTER_PROPERTIES = {
     # template property: moto's `create_db_cluster` argument
@@ -493,19 +494,25 @@ _CLUSTER_BOOLEANS = {
     "PubliclyAccessible",
     "StorageEncrypted",
 }
-# What CloudFormation changes in place (through ModifyDBCluster); any other change replaces.
-_CLUSTER_MODIFIABLE = {
-    "BackupRetentionPeriod",
-    "CopyTagsToSnapshot",
-    "DBClusterParameterGroupName",
-    "DeletionProtection",
-    "EnableCloudwatchLogsExports",
-    "EngineVersion",
-    "Port",
-    "PreferredBackupWindow",
-    "PreferredMaintenanceWindow",
-    "Tags",
-    "VpcSecurityGroupIds",
+# What CloudFormation replaces the cluster for (the schema's create-only properties); it
+# changes the others in place.
+_CLUSTER_CREATE_ONLY = {
+    "ClusterScalabilityType",
+    "DBClusterIdentifier",
+    "DBSubnetGroupName",
+    "DBSystemId",
+    "DatabaseName",
+    "EngineMode",
+    "KmsKeyId",
+    "PubliclyAccessible",
+    "RestoreToTime",
+    "RestoreType",
+    "SnapshotIdentifier",
+    "SourceDBClusterIdentifier",
+    "SourceDbClusterResourceId",
+    "SourceRegion",
+    "StorageEncrypted",
+    "UseLatestRestorableTime",
 }
 
 
@@ -545,10 +552,11 @@ _moto_models_clusters = _modelled("AWS::RDS::DBCluster")
 class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
     __module__ = "moto.rds.models"
 
-    def __init__(self, cluster_id, account_id, region_name):
+    def __init__(self, cluster_id, account_id, region_name, properties):
         self.cluster_id = cluster_id
         self.account_id = account_id
         self.region_name = region_name
+        self.properties = properties  # the template's, resolved, as last created or updated
 
     @property
     def cluster(self):
@@ -593,7 +601,7 @@ class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
         arguments = _cluster_arguments(props)
         arguments["db_cluster_identifier"] = resource_name.lower()
         cluster = backend.create_db_cluster(arguments)
-        return cls(cluster.db_cluster_identifier, account_id, region_name)
+        return cls(cluster.db_cluster_identifier, account_id, region_name, props)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -601,30 +609,18 @@ class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
     ):
         backend = rds_models.rds_backends[account_id][region_name]
         props = cloudformation_json.get("Properties") or {}
-        # moto names the resource anew on every update; CloudFormation keeps the name it made.
-        named = props.get("DBClusterIdentifier")
-        cluster = original_resource.cluster
-        replaced = [
-            name
-            for name, argument in _CLUSTER_PROPERTIES.items()
-            if name not in _CLUSTER_MODIFIABLE
-            and props.get(name) is not None
-            and name != "Tags"
-            and _template_value(name, props[name], _CLUSTER_INTEGERS, _CLUSTER_BOOLEANS)
-            != getattr(cluster, argument, props[name])
-        ]
-        if named is not None and named.lower() != original_resource.cluster_id:
-            replaced.append("DBClusterIdentifier")
+        before = original_resource.properties
+        # moto names the resource anew on every update (`new_resource_name`); CloudFormation
+        # keeps the name it made, so only the template's own name counts.
+        changed = {name for name in set(props) | set(before) if props.get(name) != before.get(name)}
+        replaced = sorted(changed & _CLUSTER_CREATE_ONLY)
         if replaced:
             raise cfn_exceptions.ValidationError(
                 message=f"the launcher does not replace DB clusters: {', '.join(replaced)}"
                 " would replace it in CloudFormation"
             )
-        arguments = {
-            argument: value
-            for argument, value in _cluster_arguments(props).items()
-            if any(_CLUSTER_PROPERTIES[name] == argument for name in _CLUSTER_MODIFIABLE)
-        }
+        cluster = original_resource.cluster
+        arguments = _cluster_arguments({name: props[name] for name in changed if name in props})
         exports = arguments.pop("enable_cloudwatch_logs_exports", None)
         tags = arguments.pop("tags", None)
         arguments["db_cluster_identifier"] = original_resource.cluster_id
@@ -637,6 +633,7 @@ class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
         backend.modify_db_cluster(arguments)
         if tags is not None:
             cluster.tags = tags
+        original_resource.properties = props
         return original_resource
 
     def delete(self, account_id, region_name):
@@ -692,8 +689,8 @@ if not _moto_models_clusters:
 # Aurora cluster without the template's `rds.force_ssl`). Real CloudFormation creates the
 # group with the template's parameters. The launcher makes moto's class the model: it is
 # created, its parameters changed in place and deleted through moto's own RDS code; a
-# change to `Family` or `Description` (CloudFormation replaces the group) fails the update
-# with that said.
+# change to its name, `Family` or `Description` (CloudFormation replaces the group for
+# those) fails the update with that said.
 
 _ClusterGroup = rds_models.DBClusterParameterGroup
 
@@ -716,6 +713,7 @@ def _create_cluster_group(cls, resource_name, cloudformation_json, account_id, r
         tags=props.get("Tags"),
     )
     group.update_cluster_parameters(_cluster_group_parameters(props))
+    group.template_properties = props
     return group
 
 
@@ -724,17 +722,12 @@ def _update_cluster_group(
 ):
     props = cloudformation_json.get("Properties") or {}
     group = original_resource
+    before = getattr(group, "template_properties", {})
     replaced = [
         name
-        for name, now in (
-            ("Family", group.db_parameter_group_family),
-            ("Description", group.description),
-        )
-        if props.get(name) != now
+        for name in ("DBClusterParameterGroupName", "Description", "Family")
+        if props.get(name) != before.get(name)
     ]
-    named = props.get("DBClusterParameterGroupName")
-    if named is not None and named.lower() != group.name:
-        replaced.append("DBClusterParameterGroupName")
     if replaced:
         raise cfn_exceptions.ValidationError(
             message="the launcher does not replace DB cluster parameter groups:"
@@ -744,6 +737,7 @@ def _update_cluster_group(
     group.update_cluster_parameters(_cluster_group_parameters(props))
     if props.get("Tags") is not None:
         group.tags = props["Tags"]
+    group.template_properties = props
     return group
 
 
