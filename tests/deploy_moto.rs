@@ -12,12 +12,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use deploy_support::{aws, env, moto, query, small_stack, tagged};
-use stackwright::core::{App, Output, Resource, Stack, Value};
+use stackwright::core::{App, Expr, Json, Output, Resource, Stack, Value};
 use stackwright::deploy::{
     Activity, ChangeKind, DeployError, DeployOptions, DeployOutcome, Deployer, DestroyOutcome,
     Impact, StackStatus, StackTarget,
 };
-use stackwright::l1::{autoscaling, cloudwatch, ec2, elasticloadbalancingv2, sns, ssm};
+use stackwright::l1::{autoscaling, cloudwatch, ec2, elasticloadbalancingv2, rds, sns, ssm};
 use stackwright::synth::CloudAssembly;
 use stackwright::synth::synthesize;
 
@@ -778,4 +778,157 @@ async fn target_health_lists_the_auto_scaling_groups_instances_as_they_change() 
 
     let destroyed = d.destroy(&t2, None, &mut |_| {}).await.unwrap();
     assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
+}
+
+/// An Aurora cluster with a parameter group of its own and one instance, its writer.
+/// `protected` is its deletion protection, `days` its backup retention, `parameters` the
+/// group's.
+fn aurora_stack(app: &App, name: &str, protected: bool, days: i64, parameters: &[(&str, &str)]) {
+    let stack = Stack::new(app, name, env()).unwrap();
+    let parameters: Value<Json> = Value::from_expr(Expr::Object(
+        parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), Expr::str(*v)))
+            .collect(),
+    ));
+    let group = Resource::new(
+        &stack,
+        "Parameters",
+        rds::DbClusterParameterGroup::new("the cluster's", "aurora-postgresql17", parameters),
+    )
+    .unwrap();
+    let cluster = Resource::new(
+        &stack,
+        "Cluster",
+        rds::DbCluster {
+            engine: Some("aurora-postgresql".into()),
+            engine_version: Some("17.6".into()),
+            master_username: Some("app".into()),
+            manage_master_user_password: Some(true.into()),
+            db_cluster_parameter_group_name: Some(group.ref_()),
+            backup_retention_period: Some(days.into()),
+            deletion_protection: Some(protected.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Resource::new(
+        &stack,
+        "Writer",
+        rds::DbInstance {
+            db_cluster_identifier: Some(cluster.ref_()),
+            db_instance_class: Some("db.r6g.large".into()),
+            engine: Some("aurora-postgresql".into()),
+            promotion_tier: Some(0.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Output::new(&stack, "ClusterId", cluster.ref_()).unwrap();
+    Output::new(&stack, "Endpoint", cluster.attr_endpoint_address()).unwrap();
+}
+
+/// moto's RDS description of cluster `id`.
+fn cluster(m: &deploy_support::Moto, id: &str) -> String {
+    query(
+        m,
+        "rds",
+        "2014-10-31",
+        &[
+            ("Action", "DescribeDBClusters"),
+            ("DBClusterIdentifier", id),
+        ],
+    )
+}
+
+/// The parameters moto's RDS lists for cluster parameter group `name`, as `name=value`.
+fn cluster_parameters(m: &deploy_support::Moto, name: &str) -> BTreeSet<String> {
+    let answer = query(
+        m,
+        "rds",
+        "2014-10-31",
+        &[
+            ("Action", "DescribeDBClusterParameters"),
+            ("DBClusterParameterGroupName", name),
+        ],
+    );
+    tagged(&answer, "ParameterName")
+        .into_iter()
+        .zip(tagged(&answer, "ParameterValue"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_aurora_cluster_is_created_changed_in_place_and_deleted() {
+    let Some(m) = moto("an_aurora_cluster_is_created_changed_in_place_and_deleted") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Aurora";
+    let (_dir, v1) = assembly(|app| aurora_stack(app, name, true, 7, &[("rds.force_ssl", "1")]));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, DeployOutcome::Created);
+    let id = created.outputs["ClusterId"].clone();
+    let described = cluster(m, &id);
+    assert_eq!(
+        tagged(&described, "Endpoint"),
+        std::slice::from_ref(&created.outputs["Endpoint"])
+    );
+    assert_eq!(tagged(&described, "DeletionProtection"), ["true"]);
+    assert_eq!(tagged(&described, "BackupRetentionPeriod"), ["7"]);
+    assert_eq!(
+        tagged(&described, "IsClusterWriter"),
+        ["true"],
+        "{described}"
+    );
+    let group = tagged(&described, "DBClusterParameterGroup").remove(0);
+    assert_eq!(
+        cluster_parameters(m, &group),
+        BTreeSet::from(["rds.force_ssl=1".to_string()])
+    );
+
+    // Changed in place, as CloudFormation changes these: the same cluster and group.
+    let (_dir2, v2) = assembly(|app| {
+        aurora_stack(
+            app,
+            name,
+            false,
+            14,
+            &[
+                ("rds.force_ssl", "1"),
+                ("log_min_duration_statement", "500"),
+            ],
+        )
+    });
+    let t2 = target(&v2, name);
+    let updated = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(updated.outcome, DeployOutcome::Updated);
+    assert_eq!(updated.outputs["ClusterId"], id);
+    let described = cluster(m, &id);
+    assert_eq!(tagged(&described, "DeletionProtection"), ["false"]);
+    assert_eq!(tagged(&described, "BackupRetentionPeriod"), ["14"]);
+    assert_eq!(
+        tagged(&described, "DBClusterParameterGroup"),
+        std::slice::from_ref(&group)
+    );
+    assert_eq!(
+        cluster_parameters(m, &group),
+        BTreeSet::from([
+            "log_min_duration_statement=500".to_string(),
+            "rds.force_ssl=1".to_string()
+        ])
+    );
+
+    let destroyed = d.destroy(&t2, None, &mut |_| {}).await.unwrap();
+    assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
+    let clusters = query(m, "rds", "2014-10-31", &[("Action", "DescribeDBClusters")]);
+    assert!(!clusters.contains(&id), "{clusters}");
 }
