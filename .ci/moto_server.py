@@ -257,7 +257,8 @@ if "get_cfn_attribute" not in vars(elbv2_models.FakeTargetGroup):
 # moto 5.2.5's `AWS::ElasticLoadBalancingV2::ListenerRule` model answers no `Fn::GetAtt`:
 # `RuleArn` (how an ECS service's blue/green deployment names its production and test
 # rules) crashes the server with an AttributeError. Real CloudFormation gives `RuleArn` and
-# `IsDefault`; the launcher answers both from moto's rule.
+# `IsDefault`; the launcher answers both from moto's rule. Remove this patch when a moto
+# release answers them (the `vars` check makes it a no-op then).
 
 _RULE_ATTRIBUTES = {
     "RuleArn": lambda rule: rule.arn,
@@ -290,8 +291,9 @@ if "get_cfn_attribute" not in vars(_rule):
 # beside the ones serving. In AWS a terminated instance leaves its target groups. The
 # launcher deregisters every instance moto terminates, however it came to be terminated,
 # the way moto's `TerminateInstances` does (it is idempotent, so that path is unchanged).
-# ECS services are not covered: moto's ECS starts no tasks for a service, so there is
-# nothing to register.
+# ECS services are not covered: moto's ECS starts no tasks for a service (and its
+# CloudFormation model drops `LoadBalancers`), so there is nothing to register. Remove this
+# patch when a moto release deregisters the instances a group terminates.
 
 _terminate_instances = InstanceBackend.terminate_instances
 
@@ -445,7 +447,9 @@ if not _db_has_attribute(_db, "MasterUserSecret.SecretArn"):
 # `DeletionProtection` is kept: deleting a protected cluster fails, as in RDS, until the
 # protection is turned off. An update changes what changed in place; a change to a
 # property CloudFormation replaces the cluster for (its schema's create-only ones) fails
-# the update with that said, rather than passing for one.
+# the update with that said, rather than passing for one. Remove this patch when a moto
+# release models `AWS::RDS::DBCluster` (then moto's model stays, and instances are left to
+# moto's code).
 
 _CLUSTER_PROPERTIES = {
     # template property: moto's `create_db_cluster` argument
@@ -690,7 +694,8 @@ if not _moto_models_clusters:
 # group with the template's parameters. The launcher makes moto's class the model: it is
 # created, its parameters changed in place and deleted through moto's own RDS code; a
 # change to its name, `Family` or `Description` (CloudFormation replaces the group for
-# those) fails the update with that said.
+# those) fails the update with that said. Remove this patch when a moto release gives the
+# model its type (the `_modelled` check makes it a no-op then).
 
 _ClusterGroup = rds_models.DBClusterParameterGroup
 
@@ -911,7 +916,8 @@ class ElastiCacheReplicationGroup(_model_base("AWS::ElastiCache::ReplicationGrou
 # `Arn` its ARN; an update changes it in place, keeping its state, unless `AlarmName`
 # changes (then it is replaced). The launcher adds the model, creating, updating and
 # deleting through moto's own CloudWatch code with the template's properties under the
-# API's names (metric math `Metrics` included).
+# API's names (metric math `Metrics` included). Remove this patch when a moto release
+# models the type (then moto's model stays).
 
 _ALARM_PROPERTIES = {
     # template property: moto's `put_metric_alarm` argument
