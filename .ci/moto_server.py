@@ -21,10 +21,18 @@ Creating stacks:
 - `kms-key-tags`: `AWS::KMS::Key` `Tags` crash the server.
 - `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
 - `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
+- `elbv2-listener-rule-attributes`: a listener rule's `RuleArn` crashes the server.
+- `elbv2-target-health`: instances an Auto Scaling group terminates stay registered with
+  its target groups, and `healthy`.
 - `route53-zone-attributes`: a hosted zone's `Id` and `NameServers` cannot be read.
 - `acm-certificate`: `AWS::CertificateManager::Certificate` is not modelled, so HTTPS
   listeners crash the server.
 - `rds-managed-master-secret`: a DB instance's managed master secret is never made.
+- `rds-aurora-cluster`: `AWS::RDS::DBCluster` is not modelled, and an instance naming its
+  cluster crashes the server (`KeyError('aurora-postgresql')`).
+- `rds-cluster-parameter-group`: `AWS::RDS::DBClusterParameterGroup` is not modelled, so a
+  cluster gets moto's default group.
+- `cloudwatch-alarms`: `AWS::CloudWatch::Alarm` is not modelled: a stack has no alarms.
 - `secretsmanager-secret`, `elasticache-replication-group`: neither type is modelled, so
   nothing can import a secret's ARN or a cache's endpoint.
 - `change-set-exports`: change sets run without the region's exports and record no outputs.
@@ -46,7 +54,8 @@ Deleting stacks:
   ingress rules created by a stack are never deleted with it, so its VPC cannot be.
 - `elbv2-delete-handlers`: listeners and target groups are never deleted with their stack.
 - `delete-in-dependency-order`: resources are deleted in no particular order.
-- `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`.
+- `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`
+  (and, put back, its exports could not be rendered again).
 """
 
 import inspect
@@ -62,10 +71,12 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.parsing import clean_json
+from moto.cloudwatch import models as cloudwatch_models
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
 from moto.ec2.models.flow_logs import FlowLogs
+from moto.ec2.models.instances import InstanceBackend
 from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.nat_gateways import NatGateway
 from moto.ec2.models.route_tables import Route, RouteTable
@@ -242,6 +253,60 @@ elbv2_models.FakeLoadBalancer.get_cfn_attribute = _load_balancer_attribute_or_de
 if "get_cfn_attribute" not in vars(elbv2_models.FakeTargetGroup):
     elbv2_models.FakeTargetGroup.get_cfn_attribute = _target_group_attribute
 
+# --- elbv2-listener-rule-attributes -----------------------------------------------------
+# moto 5.2.5's `AWS::ElasticLoadBalancingV2::ListenerRule` model answers no `Fn::GetAtt`:
+# `RuleArn` (how an ECS service's blue/green deployment names its production and test
+# rules) crashes the server with an AttributeError. Real CloudFormation gives `RuleArn` and
+# `IsDefault`; the launcher answers both from moto's rule. Remove this patch when a moto
+# release answers them (the `vars` check makes it a no-op then).
+
+_RULE_ATTRIBUTES = {
+    "RuleArn": lambda rule: rule.arn,
+    "IsDefault": lambda rule: "true" if rule.is_default else "false",
+}
+
+
+def _rule_attribute(self, attribute_name):
+    if attribute_name in _RULE_ATTRIBUTES:
+        return _RULE_ATTRIBUTES[attribute_name](self)
+    raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+
+def _rule_has_attribute(cls, attribute_name):
+    return attribute_name in _RULE_ATTRIBUTES
+
+
+_rule = elbv2_models.FakeListenerRule
+if "get_cfn_attribute" not in vars(_rule):
+    _rule.get_cfn_attribute = _rule_attribute
+    _rule.has_cfn_attr = classmethod(_rule_has_attribute)
+
+# --- elbv2-target-health ----------------------------------------------------------------
+# moto 5.2.5 registers an Auto Scaling group's instances with the group's target groups
+# (`TargetGroupARNs`), and `DescribeTargetHealth` reports them `healthy`. But it takes an
+# instance out of its target groups only when `TerminateInstances` is called through the
+# EC2 API: the instances an Auto Scaling group terminates itself (scaling in, the group
+# deleted, or replaced by a stack update) stay registered, and `healthy`, for ever. So after
+# a deploy that scales or replaces a fleet, a target group lists instances that are gone
+# beside the ones serving. In AWS a terminated instance leaves its target groups. The
+# launcher deregisters every instance moto terminates, however it came to be terminated,
+# the way moto's `TerminateInstances` does (it is idempotent, so that path is unchanged).
+# ECS services are not covered: moto's ECS starts no tasks for a service (and its
+# CloudFormation model drops `LoadBalancers`), so there is nothing to register. Remove this
+# patch when a moto release deregisters the instances a group terminates.
+
+_terminate_instances = InstanceBackend.terminate_instances
+
+
+def terminate_instances(self, instance_ids):
+    terminated = _terminate_instances(self, instance_ids)
+    ids = [instance.id for instance, _ in terminated]
+    elbv2_models.elbv2_backends[self.account_id][self.region_name].notify_terminate_instances(ids)
+    return terminated
+
+
+InstanceBackend.terminate_instances = terminate_instances
+
 # --- route53-zone-attributes ------------------------------------------------------------
 # moto 5.2.5's `AWS::Route53::HostedZone` model answers no `Fn::GetAtt`: `Id` and
 # `NameServers` (what a zone is exported and delegated by) crash moto's template code, so
@@ -367,6 +432,332 @@ if not _db_has_attribute(_db, "MasterUserSecret.SecretArn"):
     _db.create_from_cloudformation_json = classmethod(_create_db_with_secret)
     _db.get_cfn_attribute = _db_attribute_with_secret
     _db.has_cfn_attr = classmethod(_db_has_attribute_with_secret)
+
+# --- rds-aurora-cluster -----------------------------------------------------------------
+# moto 5.2.5 emulates Aurora clusters through its RDS API, but its `DBCluster` is no
+# CloudFormation model: an `AWS::RDS::DBCluster` is skipped, its `Ref` and attributes
+# resolve to nothing, and the cluster's `AWS::RDS::DBInstance`s lose their
+# `DBClusterIdentifier` on the way in (moto's CloudFormation path never reads it). Each is
+# then created as a stand-alone instance of engine `aurora-postgresql`, and the server
+# crashes looking up that engine's default version: `KeyError('aurora-postgresql')` in
+# `DBInstance.__init__`. Real CloudFormation creates the cluster and makes the instances its
+# members. The launcher adds the model, creating, modifying and deleting the cluster
+# through moto's own RDS code (with its managed master secret, as for an instance), and
+# creates an instance that names a cluster as moto's `CreateDBInstance` does. The cluster's
+# `DeletionProtection` is kept: deleting a protected cluster fails, as in RDS, until the
+# protection is turned off. An update changes what changed in place; a change to a
+# property CloudFormation replaces the cluster for (its schema's create-only ones) fails
+# the update with that said, rather than passing for one. Remove this patch when a moto
+# release models `AWS::RDS::DBCluster` (then moto's model stays, and instances are left to
+# moto's code).
+
+_CLUSTER_PROPERTIES = {
+    # template property: moto's `create_db_cluster` argument
+    "AllocatedStorage": "allocated_storage",
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "AvailabilityZones": "availability_zones",
+    "BacktrackWindow": "backtrack_window",
+    "BackupRetentionPeriod": "backup_retention_period",
+    "CopyTagsToSnapshot": "copy_tags_to_snapshot",
+    "DBClusterInstanceClass": "db_cluster_instance_class",
+    "DBClusterParameterGroupName": "db_cluster_parameter_group_name",
+    "DBSubnetGroupName": "db_subnet_group_name",
+    "DatabaseName": "database_name",
+    "DeletionProtection": "deletion_protection",
+    "EnableCloudwatchLogsExports": "enable_cloudwatch_logs_exports",
+    "EnableHttpEndpoint": "enable_http_endpoint",
+    "EnableIAMDatabaseAuthentication": "enable_iam_database_authentication",
+    "Engine": "engine",
+    "EngineMode": "engine_mode",
+    "EngineVersion": "engine_version",
+    "GlobalClusterIdentifier": "global_cluster_identifier",
+    "Iops": "iops",
+    "KmsKeyId": "kms_key_id",
+    "ManageMasterUserPassword": "manage_master_user_password",
+    "MasterUserPassword": "master_user_password",
+    "MasterUsername": "master_username",
+    "NetworkType": "network_type",
+    "Port": "port",
+    "PreferredBackupWindow": "preferred_backup_window",
+    "PreferredMaintenanceWindow": "preferred_maintenance_window",
+    "PubliclyAccessible": "publicly_accessible",
+    "ReplicationSourceIdentifier": "replication_source_identifier",
+    "StorageEncrypted": "storage_encrypted",
+    "StorageType": "storage_type",
+    "Tags": "tags",
+    "VpcSecurityGroupIds": "vpc_security_group_ids",
+}
+_CLUSTER_INTEGERS = {"AllocatedStorage", "BacktrackWindow", "BackupRetentionPeriod", "Iops", "Port"}
+_CLUSTER_BOOLEANS = {
+    "AutoMinorVersionUpgrade",
+    "CopyTagsToSnapshot",
+    "DeletionProtection",
+    "EnableHttpEndpoint",
+    "EnableIAMDatabaseAuthentication",
+    "ManageMasterUserPassword",
+    "PubliclyAccessible",
+    "StorageEncrypted",
+}
+# What CloudFormation replaces the cluster for (the schema's create-only properties); it
+# changes the others in place.
+_CLUSTER_CREATE_ONLY = {
+    "ClusterScalabilityType",
+    "DBClusterIdentifier",
+    "DBSubnetGroupName",
+    "DBSystemId",
+    "DatabaseName",
+    "EngineMode",
+    "KmsKeyId",
+    "PubliclyAccessible",
+    "RestoreToTime",
+    "RestoreType",
+    "SnapshotIdentifier",
+    "SourceDBClusterIdentifier",
+    "SourceDbClusterResourceId",
+    "SourceRegion",
+    "StorageEncrypted",
+    "UseLatestRestorableTime",
+}
+
+
+def _template_value(name, value, integers, booleans):
+    if name in integers:
+        return int(value)
+    if name in booleans:
+        return value in (True, "true", "True")
+    return value
+
+
+def _cluster_arguments(props):
+    arguments = {
+        argument: _template_value(name, props[name], _CLUSTER_INTEGERS, _CLUSTER_BOOLEANS)
+        for name, argument in _CLUSTER_PROPERTIES.items()
+        if props.get(name) is not None
+    }
+    key = (props.get("MasterUserSecret") or {}).get("KmsKeyId")
+    if key is not None:
+        arguments["master_user_secret_kms_key_id"] = key
+    return arguments
+
+
+_CLUSTER_ATTRIBUTES = {
+    "DBClusterArn": lambda cluster: cluster.db_cluster_arn,
+    "DBClusterResourceId": lambda cluster: cluster.db_cluster_resource_id,
+    "Endpoint.Address": lambda cluster: cluster.endpoint,
+    "Endpoint.Port": lambda cluster: str(cluster.port),
+    "ReadEndpoint.Address": lambda cluster: cluster.reader_endpoint,
+    "MasterUserSecret.SecretArn": lambda cluster: cluster.master_user_secret.secret_arn,
+}
+
+
+_moto_models_clusters = _modelled("AWS::RDS::DBCluster")
+
+
+class RdsDbCluster(_model_base("AWS::RDS::DBCluster")):
+    __module__ = "moto.rds.models"
+
+    def __init__(self, cluster_id, account_id, region_name, properties):
+        self.cluster_id = cluster_id
+        self.account_id = account_id
+        self.region_name = region_name
+        self.properties = properties  # the template's, resolved, as last created or updated
+
+    @property
+    def cluster(self):
+        return rds_models.rds_backends[self.account_id][self.region_name].clusters[
+            self.cluster_id
+        ]
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "DBClusterIdentifier"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::RDS::DBCluster"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in _CLUSTER_ATTRIBUTES
+
+    def get_cfn_attribute(self, attribute_name):
+        cluster = self.cluster
+        secret_arn = attribute_name == "MasterUserSecret.SecretArn"
+        if attribute_name in _CLUSTER_ATTRIBUTES and (
+            not secret_arn or hasattr(cluster, "master_user_secret")
+        ):
+            return _CLUSTER_ATTRIBUTES[attribute_name](cluster)
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.cluster_id
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = rds_models.rds_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        arguments = _cluster_arguments(props)
+        arguments["db_cluster_identifier"] = resource_name.lower()
+        cluster = backend.create_db_cluster(arguments)
+        return cls(cluster.db_cluster_identifier, account_id, region_name, props)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = rds_models.rds_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        before = original_resource.properties
+        # moto names the resource anew on every update (`new_resource_name`); CloudFormation
+        # keeps the name it made, so only the template's own name counts.
+        changed = {name for name in set(props) | set(before) if props.get(name) != before.get(name)}
+        replaced = sorted(changed & _CLUSTER_CREATE_ONLY)
+        if replaced:
+            raise cfn_exceptions.ValidationError(
+                message=f"the launcher does not replace DB clusters: {', '.join(replaced)}"
+                " would replace it in CloudFormation"
+            )
+        cluster = original_resource.cluster
+        arguments = _cluster_arguments({name: props[name] for name in changed if name in props})
+        exports = arguments.pop("enable_cloudwatch_logs_exports", None)
+        tags = arguments.pop("tags", None)
+        arguments["db_cluster_identifier"] = original_resource.cluster_id
+        if exports is not None:
+            old = set(cluster.enabled_cloudwatch_logs_exports)
+            arguments["enable_cloudwatch_logs_exports"] = {
+                "EnableLogTypes": [e for e in exports if e not in old],
+                "DisableLogTypes": [e for e in old if e not in exports],
+            }
+        backend.modify_db_cluster(arguments)
+        if tags is not None:
+            cluster.tags = tags
+        original_resource.properties = props
+        return original_resource
+
+    def delete(self, account_id, region_name):
+        rds_models.rds_backends[account_id][region_name].delete_db_cluster(self.cluster_id)
+
+
+_INSTANCE_IN_CLUSTER = {
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "AvailabilityZone": "availability_zone",
+    "CACertificateIdentifier": "ca_certificate_identifier",
+    "DBInstanceClass": "db_instance_class",
+    "DBParameterGroupName": "db_parameter_group_name",
+    "DeletionProtection": "deletion_protection",
+    "Engine": "engine",
+    "MonitoringInterval": "monitoring_interval",
+    "MonitoringRoleArn": "monitoring_role_arn",
+    "PromotionTier": "promotion_tier",
+    "PubliclyAccessible": "publicly_accessible",
+    "Tags": "tags",
+}
+_create_db_outside_cluster = _db.create_from_cloudformation_json.__func__
+
+
+def _create_db_in_cluster(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json.get("Properties") or {}
+    cluster_id = props.get("DBClusterIdentifier")
+    if cluster_id is None:
+        return _create_db_outside_cluster(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kw
+        )
+    arguments = {
+        argument: _template_value(
+            name,
+            props[name],
+            {"MonitoringInterval", "PromotionTier"},
+            {"AutoMinorVersionUpgrade", "DeletionProtection", "PubliclyAccessible"},
+        )
+        for name, argument in _INSTANCE_IN_CLUSTER.items()
+        if props.get(name) is not None
+    }
+    arguments["db_instance_identifier"] = resource_name.replace("_", "-")
+    arguments["db_cluster_identifier"] = cluster_id
+    return rds_models.rds_backends[account_id][region_name].create_db_instance(arguments)
+
+
+if not _moto_models_clusters:
+    _db.create_from_cloudformation_json = classmethod(_create_db_in_cluster)
+
+# --- rds-cluster-parameter-group --------------------------------------------------------
+# moto 5.2.5 emulates DB cluster parameter groups through its RDS API, but its model gives
+# no CloudFormation type: an `AWS::RDS::DBClusterParameterGroup` is skipped, its `Ref`
+# resolves to nothing, and the cluster naming it gets moto's default group instead (an
+# Aurora cluster without the template's `rds.force_ssl`). Real CloudFormation creates the
+# group with the template's parameters. The launcher makes moto's class the model: it is
+# created, its parameters changed in place and deleted through moto's own RDS code; a
+# change to its name, `Family` or `Description` (CloudFormation replaces the group for
+# those) fails the update with that said. Remove this patch when a moto release gives the
+# model its type (the `_modelled` check makes it a no-op then).
+
+_ClusterGroup = rds_models.DBClusterParameterGroup
+
+
+def _cluster_group_parameters(props):
+    return [
+        {"ParameterName": name, "ParameterValue": str(value), "ApplyMethod": "pending-reboot"}
+        for name, value in (props.get("Parameters") or {}).items()
+    ]
+
+
+def _create_cluster_group(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json.get("Properties") or {}
+    backend = rds_models.rds_backends[account_id][region_name]
+    group = backend.create_db_cluster_parameter_group(
+        db_cluster_parameter_group_name=props.get("DBClusterParameterGroupName")
+        or resource_name,
+        db_parameter_group_family=props["Family"],
+        description=props["Description"],
+        tags=props.get("Tags"),
+    )
+    group.update_cluster_parameters(_cluster_group_parameters(props))
+    group.template_properties = props
+    return group
+
+
+def _update_cluster_group(
+    cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+):
+    props = cloudformation_json.get("Properties") or {}
+    group = original_resource
+    before = getattr(group, "template_properties", {})
+    replaced = [
+        name
+        for name in ("DBClusterParameterGroupName", "Description", "Family")
+        if props.get(name) != before.get(name)
+    ]
+    if replaced:
+        raise cfn_exceptions.ValidationError(
+            message="the launcher does not replace DB cluster parameter groups:"
+            f" {', '.join(replaced)} would replace it in CloudFormation"
+        )
+    group.parameters.clear()
+    group.update_cluster_parameters(_cluster_group_parameters(props))
+    if props.get("Tags") is not None:
+        group.tags = props["Tags"]
+    group.template_properties = props
+    return group
+
+
+def _delete_cluster_group(self, account_id, region_name):
+    backend = rds_models.rds_backends[account_id][region_name]
+    backend.delete_db_cluster_parameter_group(self.name)
+
+
+if not _modelled("AWS::RDS::DBClusterParameterGroup"):
+    _ClusterGroup.cloudformation_type = staticmethod(lambda: "AWS::RDS::DBClusterParameterGroup")
+    _ClusterGroup.cloudformation_name_type = staticmethod(lambda: "DBClusterParameterGroupName")
+    _ClusterGroup.create_from_cloudformation_json = classmethod(_create_cluster_group)
+    _ClusterGroup.update_from_cloudformation_json = classmethod(_update_cluster_group)
+    _ClusterGroup.delete = _delete_cluster_group
+    _ClusterGroup.is_created = lambda self: True
 
 # --- secretsmanager-secret, elasticache-replication-group --------------------------------
 # moto 5.2.5 emulates the Secrets Manager and ElastiCache APIs but has no CloudFormation
@@ -514,6 +905,166 @@ class ElastiCacheReplicationGroup(_model_base("AWS::ElastiCache::ReplicationGrou
         group_id = self.group.replication_group_id
         backend.delete_replication_group(group_id, retain_primary_cluster=False)
         backend.replication_groups.pop(group_id, None)  # moto keeps it "deleting" for ever
+
+
+# --- cloudwatch-alarms ------------------------------------------------------------------
+# moto 5.2.5 emulates CloudWatch's alarm API but has no CloudFormation model for
+# `AWS::CloudWatch::Alarm`: it skips the resource, so a deployed stack has none of its
+# alarms (`DescribeAlarms` lists nothing, `SetAlarmState` finds nothing to set) and a `Ref`
+# to one resolves to nothing. Real CloudFormation creates each alarm (named
+# `<stack>-<logical id>-<suffix>` when the template names none), `Ref` is its name and
+# `Arn` its ARN; an update changes it in place, keeping its state, unless `AlarmName`
+# changes (then it is replaced). The launcher adds the model, creating, updating and
+# deleting through moto's own CloudWatch code with the template's properties under the
+# API's names (metric math `Metrics` included). Remove this patch when a moto release
+# models the type (then moto's model stays).
+
+_ALARM_PROPERTIES = {
+    # template property: moto's `put_metric_alarm` argument
+    "ActionsEnabled": "actions_enabled",
+    "AlarmActions": "alarm_actions",
+    "AlarmDescription": "description",
+    "ComparisonOperator": "comparison_operator",
+    "DatapointsToAlarm": "datapoints_to_alarm",
+    "Dimensions": "dimensions",
+    "EvaluateLowSampleCountPercentile": "evaluate_low_sample_count_percentile",
+    "EvaluationPeriods": "evaluation_periods",
+    "ExtendedStatistic": "extended_statistic",
+    "InsufficientDataActions": "insufficient_data_actions",
+    "MetricName": "metric_name",
+    "Namespace": "namespace",
+    "OKActions": "ok_actions",
+    "Period": "period",
+    "Statistic": "statistic",
+    "Tags": "tags",
+    "Threshold": "threshold",
+    "ThresholdMetricId": "threshold_metric_id",
+    "TreatMissingData": "treat_missing_data",
+    "Unit": "unit",
+}
+_ALARM_INTEGERS = {"DatapointsToAlarm", "EvaluationPeriods", "Period"}
+
+
+def _alarm_queries(metrics):
+    queries = []
+    for metric in metrics:
+        stat = metric.get("MetricStat")
+        metric_stat = None
+        if stat:
+            watched = stat.get("Metric") or {}
+            metric_stat = cloudwatch_models.MetricStat(
+                metric=cloudwatch_models.Metric(
+                    metric_name=watched.get("MetricName"),
+                    namespace=watched.get("Namespace"),
+                    dimensions=[
+                        cloudwatch_models.Dimension(d.get("Name"), d.get("Value"))
+                        for d in watched.get("Dimensions") or []
+                    ],
+                ),
+                period=stat.get("Period"),
+                stat=stat.get("Stat"),
+                unit=stat.get("Unit"),
+            )
+        return_data = metric.get("ReturnData")
+        queries.append(
+            cloudwatch_models.MetricDataQuery(
+                query_id=metric.get("Id"),
+                label=metric.get("Label"),
+                period=metric.get("Period"),
+                return_data=None if return_data is None else return_data in (True, "true"),
+                expression=metric.get("Expression"),
+                metric_stat=metric_stat,
+            )
+        )
+    return queries
+
+
+def _put_alarm(backend, name, props):
+    arguments = {name: None for name in _ALARM_PROPERTIES.values()}
+    for prop, argument in _ALARM_PROPERTIES.items():
+        value = props.get(prop)
+        if value is not None and prop in _ALARM_INTEGERS:
+            value = int(value)
+        arguments[argument] = value
+    if arguments["threshold"] is not None:
+        arguments["threshold"] = float(arguments["threshold"])
+    arguments["actions_enabled"] = props.get("ActionsEnabled", True) in (True, "true")
+    for listed in ("dimensions", "alarm_actions", "ok_actions", "insufficient_data_actions"):
+        arguments[listed] = arguments[listed] or []
+    metrics = props.get("Metrics")
+    return backend.put_metric_alarm(
+        name=name, metric_data_queries=_alarm_queries(metrics) if metrics else None, **arguments
+    )
+
+
+class CloudWatchAlarm(_model_base("AWS::CloudWatch::Alarm")):
+    __module__ = "moto.cloudwatch.models"
+
+    def __init__(self, name, account_id, region_name):
+        self.name = name
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "AlarmName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            backend = cloudwatch_models.cloudwatch_backends[self.account_id][self.region_name]
+            return backend.alarms[self.name].alarm_arn
+        raise cfn_exceptions.UnformattedGetAttTemplateException()
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        _put_alarm(backend, resource_name, props)
+        return cls(resource_name, account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        props = cloudformation_json.get("Properties") or {}
+        # moto names the resource anew on every update; CloudFormation keeps the name it made.
+        name = props.get("AlarmName") or original_resource.name
+        old = backend.alarms.get(original_resource.name)
+        alarm = _put_alarm(backend, name, props)
+        if name != original_resource.name:
+            backend.delete_alarms([original_resource.name])
+        elif old is not None:
+            # PutMetricAlarm on an existing alarm leaves its state as it was.
+            alarm.history = old.history
+            alarm.state_reason = old.state_reason
+            alarm.state_reason_data = old.state_reason_data
+            alarm.state_value = old.state_value
+            alarm.state_updated_timestamp = old.state_updated_timestamp
+        return cls(name, account_id, region_name)
+
+    def delete(self, account_id, region_name):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        if self.name in backend.alarms:
+            backend.tagger.delete_all_tags_for_resource(backend.alarms[self.name].alarm_arn)
+        backend.delete_alarms([self.name])
 
 
 # `_modelled` filled moto's cached model list before the classes above existed.
@@ -890,10 +1441,30 @@ cfn_parsing.ResourceMap.__getitem__ = lookup
 # resources orphaned, as if the delete had half worked. Real CloudFormation keeps the stack
 # as `DELETE_FAILED`, with each failed resource's reason in its events, and deleting it again
 # retries. The launcher puts the stack back that way, so a failed destroy is reported as one.
-# Its outputs are read before deleting (they name resources that may be gone after), and a
-# deleted stack has none, as in CloudFormation.
+# Its outputs and exports are read before deleting (they name resources that may be gone
+# after): a stack that failed to delete keeps them, as in CloudFormation (moto rendered the
+# exports again from the deleted resources, and every `DescribeStacks` of the stack crashed),
+# and a deleted stack has none.
 
 _delete_stack = cfn_models.CloudFormationBackend.delete_stack
+
+
+class _OutputsAsRead(cfn_parsing.OutputMap):
+    """A stack's outputs and exports as they were read before its resources were deleted."""
+
+    def __init__(self, outputs, exports):
+        self.__dict__.update(outputs.__dict__)
+        rendered = outputs._parsed_outputs
+        self._output_json_map = {
+            key: value
+            for key, value in (outputs._output_json_map or {}).items()
+            if key in rendered
+        }
+        self._exports = exports
+
+    @property
+    def exports(self):
+        return self._exports
 
 
 def delete_stack(self, name_or_stack_id):
@@ -901,9 +1472,11 @@ def delete_stack(self, name_or_stack_id):
     stack = self.stacks.get(name_or_stack_id) or next(
         (s for s in self.stacks.values() if s.name == name_or_stack_id), None
     )
+    exports = []
     if stack is not None:
         try:
             stack.outputs  # noqa: B018  (moto caches each output as it renders it)
+            exports = list(stack.exports)
         except Exception:  # noqa: BLE001  (an output moto cannot render stays unrendered)
             pass
     try:
@@ -916,6 +1489,8 @@ def delete_stack(self, name_or_stack_id):
             raise
         self.deleted_stacks.pop(stack.stack_id, None)
         self.stacks[stack.stack_id] = stack
+        if not isinstance(stack.output_map, _OutputsAsRead):
+            stack.output_map = _OutputsAsRead(stack.output_map, exports)
         for name, resource_type, reason in e.failures:
             stack.events.append(
                 cfn_models.Event(

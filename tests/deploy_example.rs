@@ -14,12 +14,9 @@ mod deploy_support;
 #[path = "../examples/production.rs"]
 mod production;
 
-use std::collections::{BTreeSet, HashMap};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Instant;
 
-use deploy_support::{Moto, aws, cli, moto};
+use deploy_support::{aws, block_on, cli, moto, network, protected_stacks, stack_statuses};
 use stackwright::core::App;
 use stackwright::synth::synthesize;
 
@@ -38,105 +35,6 @@ fn example_stacks() -> Vec<(String, Vec<String>)> {
 fn position(text: &str, needle: &str) -> usize {
     text.find(needle)
         .unwrap_or_else(|| panic!("'{needle}' not in:\n{text}"))
-}
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// Every live stack's status (`DescribeStacks`), and every stack's latest status as
-/// `ListStacks` reports it, deleted ones included.
-fn stack_statuses(m: &Moto) -> (HashMap<String, String>, HashMap<String, String>) {
-    block_on(async {
-        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
-        let live = cfn.describe_stacks().send().await.unwrap();
-        let live = live
-            .stacks()
-            .iter()
-            .map(|s| {
-                let status = s.stack_status().map(|s| s.as_str()).unwrap_or_default();
-                (
-                    s.stack_name().unwrap_or_default().to_string(),
-                    status.to_string(),
-                )
-            })
-            .collect();
-        let mut latest = HashMap::new();
-        let listed = cfn.list_stacks().send().await.unwrap();
-        // Newest first: the first summary of a name is its latest.
-        let mut summaries = listed.stack_summaries().to_vec();
-        summaries.sort_by_key(|s| std::cmp::Reverse(s.creation_time().map(|t| t.as_nanos())));
-        for summary in summaries {
-            let status = summary
-                .stack_status()
-                .map(|s| s.as_str())
-                .unwrap_or_default();
-            latest
-                .entry(summary.stack_name().unwrap_or_default().to_string())
-                .or_insert_with(|| status.to_string());
-        }
-        (live, latest)
-    })
-}
-
-/// The live stacks with termination protection on.
-fn protected_stacks(m: &Moto) -> BTreeSet<String> {
-    block_on(async {
-        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
-        let live = cfn.describe_stacks().send().await.unwrap();
-        live.stacks()
-            .iter()
-            .filter(|s| s.enable_termination_protection() == Some(true))
-            .filter_map(|s| s.stack_name().map(String::from))
-            .collect()
-    })
-}
-
-/// The ids an EC2 `Describe*` call of moto's lists between `<tag>` and `</tag>`. The
-/// Authorization header only tells moto's server which service is asked; moto does not
-/// check signatures.
-fn ec2_ids(m: &Moto, query: &str, tag: &str) -> BTreeSet<String> {
-    let address = m.endpoint.trim_start_matches("http://");
-    let body = format!("{query}&Version=2016-11-15");
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{query}: {response}");
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    response
-        .split(&open)
-        .skip(1)
-        .filter_map(|rest| rest.split_once(&close).map(|(id, _)| id.to_string()))
-        .collect()
-}
-
-/// What a base stack's network consists of, as moto's EC2 API lists it: VPCs, subnets,
-/// route tables, internet gateways, NAT gateways still available, and elastic IPs.
-fn network(m: &Moto) -> Vec<BTreeSet<String>> {
-    vec![
-        ec2_ids(m, "Action=DescribeVpcs", "vpcId"),
-        ec2_ids(m, "Action=DescribeSubnets", "subnetId"),
-        ec2_ids(m, "Action=DescribeRouteTables", "routeTableId"),
-        ec2_ids(m, "Action=DescribeInternetGateways", "internetGatewayId"),
-        ec2_ids(
-            m,
-            "Action=DescribeNatGateways&Filter.1.Name=state&Filter.1.Value.1=available",
-            "natGatewayId",
-        ),
-        ec2_ids(m, "Action=DescribeAddresses", "allocationId"),
-    ]
 }
 
 #[test]

@@ -8,15 +8,16 @@
 
 mod deploy_support;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use deploy_support::{aws, env, moto, small_stack};
-use stackwright::core::{App, Resource, Stack};
+use deploy_support::{aws, env, moto, query, small_stack, tagged};
+use stackwright::core::{App, Expr, Json, Output, Resource, Stack, Value};
 use stackwright::deploy::{
     Activity, ChangeKind, DeployError, DeployOptions, DeployOutcome, Deployer, DestroyOutcome,
     Impact, StackStatus, StackTarget,
 };
-use stackwright::l1::ssm;
+use stackwright::l1::{autoscaling, cloudwatch, ec2, elasticloadbalancingv2, rds, sns, ssm};
 use stackwright::synth::CloudAssembly;
 use stackwright::synth::synthesize;
 
@@ -427,4 +428,507 @@ async fn a_stack_in_review_with_someone_elses_change_set_gets_no_twin() {
         .collect();
     assert_eq!(live, ["CREATE_COMPLETE"], "one stack of that name");
     d.destroy(&t, None, &mut |_| {}).await.unwrap();
+}
+
+/// A stack of two alarms on a topic: one named, on one metric; one unnamed (CloudFormation
+/// names it), on metric math. `threshold` is the named one's threshold.
+fn alarm_stack(app: &App, name: &str, threshold: f64) {
+    use cloudwatch::alarm::{
+        ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic,
+        TreatMissingData,
+    };
+    let stack = Stack::new(app, name, env()).unwrap();
+    let topic = Resource::new(&stack, "Alerts", sns::Topic::default()).unwrap();
+    let actions: Value<Vec<String>> = vec![topic.ref_()].into();
+    let errors = Resource::new(
+        &stack,
+        "Errors",
+        cloudwatch::Alarm {
+            alarm_name: Some(format!("{name}-errors").into()),
+            alarm_description: Some("jobs failing".into()),
+            namespace: Some("Lib/Jobs".into()),
+            metric_name: Some("Errors".into()),
+            dimensions: Some(vec![Dimension::new("Queue", "jobs")]),
+            statistic: Some(Statistic::Sum.into()),
+            period: Some(60.into()),
+            evaluation_periods: Some(3.into()),
+            datapoints_to_alarm: Some(2.into()),
+            threshold: Some(threshold.into()),
+            comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+            treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+            alarm_actions: Some(actions.clone()),
+            ok_actions: Some(actions),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let metric = |id: &str, metric_name: &str| MetricDataQuery {
+        metric_stat: Some(MetricStat::new(
+            Metric {
+                metric_name: Some(metric_name.into()),
+                namespace: Some("Lib/Jobs".into()),
+                dimensions: None,
+            },
+            60,
+            "Sum",
+        )),
+        return_data: Some(false.into()),
+        ..MetricDataQuery::new(id)
+    };
+    let rate = Resource::new(
+        &stack,
+        "FailureRate",
+        cloudwatch::Alarm {
+            alarm_description: Some("more than 5 % of jobs failing".into()),
+            metrics: Some(vec![
+                metric("failed", "Errors"),
+                metric("all", "Jobs"),
+                MetricDataQuery {
+                    expression: Some("100 * failed / all".into()),
+                    label: Some("failure rate".into()),
+                    return_data: Some(true.into()),
+                    ..MetricDataQuery::new("rate")
+                },
+            ]),
+            evaluation_periods: Some(5.into()),
+            threshold: Some(5.0.into()),
+            comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Output::new(&stack, "ErrorsAlarm", errors.ref_()).unwrap();
+    Output::new(&stack, "RateAlarm", rate.ref_()).unwrap();
+    Output::new(&stack, "RateAlarmArn", rate.attr_arn()).unwrap();
+}
+
+/// moto's CloudWatch answer to `params` (the SDK client of this release sends CBOR, which
+/// moto 5.2.5 does not read).
+fn cloudwatch_query(m: &deploy_support::Moto, params: &[(&str, &str)]) -> String {
+    query(m, "monitoring", "2010-08-01", params)
+}
+
+/// The alarms named `<prefix>...`, each as the XML moto describes it with.
+fn alarms(m: &deploy_support::Moto, prefix: &str) -> Vec<String> {
+    let answer = cloudwatch_query(
+        m,
+        &[("Action", "DescribeAlarms"), ("AlarmNamePrefix", prefix)],
+    );
+    // Each alarm is a `<member>` starting with its name (its lists have members too).
+    field(&answer, "MetricAlarms")
+        .split("<member><AlarmName>")
+        .skip(1)
+        .map(|alarm| format!("<AlarmName>{alarm}"))
+        .collect()
+}
+
+fn field(xml: &str, tag: &str) -> String {
+    tagged(xml, tag).into_iter().next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn alarms_are_created_updated_and_deleted_with_their_stack() {
+    let Some(m) = moto("alarms_are_created_updated_and_deleted_with_their_stack") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Alarms";
+    let (_dir, v1) = assembly(|app| alarm_stack(app, name, 10.0));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, DeployOutcome::Created);
+
+    // `Ref` is the alarm's name: the template's, or CloudFormation's `<stack>-<id>-<suffix>`.
+    let errors = &created.outputs["ErrorsAlarm"];
+    assert_eq!(errors, "Lib-Alarms-errors");
+    let rate = &created.outputs["RateAlarm"];
+    assert!(rate.starts_with("Lib-Alarms-FailureRate-"), "{rate}");
+    let listed = alarms(m, name);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let by_name = |alarm: &str| {
+        listed
+            .iter()
+            .find(|x| field(x, "AlarmName") == alarm)
+            .unwrap_or_else(|| panic!("{alarm} in {listed:?}"))
+            .clone()
+    };
+    let one = by_name(errors);
+    assert_eq!(field(&one, "AlarmDescription"), "jobs failing");
+    assert_eq!(field(&one, "Namespace"), "Lib/Jobs");
+    assert_eq!(field(&one, "MetricName"), "Errors");
+    assert_eq!(field(&one, "Statistic"), "Sum");
+    assert_eq!(field(&one, "Period"), "60");
+    assert_eq!(field(&one, "EvaluationPeriods"), "3");
+    assert_eq!(field(&one, "DatapointsToAlarm"), "2");
+    assert_eq!(field(&one, "Threshold"), "10.0");
+    assert_eq!(field(&one, "ComparisonOperator"), "GreaterThanThreshold");
+    assert_eq!(field(&one, "TreatMissingData"), "notBreaching");
+    assert_eq!(tagged(&one, "Name"), ["Queue"]);
+    assert_eq!(tagged(&one, "Value"), ["jobs"]);
+    let topic = field(&field(&one, "AlarmActions"), "member");
+    assert!(topic.starts_with("arn:aws:sns:us-east-1:"), "{one}");
+    assert_eq!(field(&field(&one, "OKActions"), "member"), topic);
+    let math = by_name(rate);
+    assert_eq!(field(&math, "AlarmArn"), created.outputs["RateAlarmArn"]);
+    assert_eq!(tagged(&math, "Id"), ["failed", "all", "rate"], "{math}");
+    assert_eq!(field(&math, "Expression"), "100 * failed / all");
+    assert_eq!(field(&math, "Threshold"), "5.0");
+
+    // SetAlarmState works on a deployed alarm, and an update keeps its name and state.
+    cloudwatch_query(
+        m,
+        &[
+            ("Action", "SetAlarmState"),
+            ("AlarmName", errors),
+            ("StateValue", "ALARM"),
+            ("StateReason", "set by the test"),
+        ],
+    );
+    assert_eq!(field(&by_name_in(m, name, errors), "StateValue"), "ALARM");
+    let (_dir2, v2) = assembly(|app| alarm_stack(app, name, 20.0));
+    let t2 = target(&v2, name);
+    let updated = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(updated.outcome, DeployOutcome::Updated);
+    assert_eq!(
+        updated.outputs["RateAlarm"], *rate,
+        "the unnamed alarm keeps its name"
+    );
+    let after = alarms(m, name);
+    assert_eq!(after.len(), 2, "{after:?}");
+    let one = by_name_in(m, name, errors);
+    assert_eq!(field(&one, "Threshold"), "20.0");
+    assert_eq!(field(&one, "StateValue"), "ALARM");
+    assert_eq!(field(&one, "StateReason"), "set by the test");
+
+    let destroyed = d.destroy(&t2, None, &mut |_| {}).await.unwrap();
+    assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
+    assert_eq!(alarms(m, name), Vec::<String>::new());
+}
+
+fn by_name_in(m: &deploy_support::Moto, prefix: &str, alarm: &str) -> String {
+    alarms(m, prefix)
+        .into_iter()
+        .find(|x| field(x, "AlarmName") == alarm)
+        .unwrap_or_else(|| panic!("{alarm} is not listed"))
+}
+
+/// A VPC with a subnet, a target group, and an Auto Scaling group of `size` instances
+/// registered with it through `TargetGroupARNs`.
+fn fleet_stack(app: &App, name: &str, size: u32) {
+    let stack = Stack::new(app, name, env()).unwrap();
+    let vpc = Resource::new(
+        &stack,
+        "Network",
+        ec2::Vpc {
+            cidr_block: Some("10.42.0.0/16".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let subnet = Resource::new(
+        &stack,
+        "Subnet",
+        ec2::Subnet {
+            cidr_block: Some("10.42.1.0/24".into()),
+            availability_zone: Some("us-east-1a".into()),
+            ..ec2::Subnet::new(vpc.ref_())
+        },
+    )
+    .unwrap();
+    let group = Resource::new(
+        &stack,
+        "Targets",
+        elasticloadbalancingv2::TargetGroup {
+            port: Some(8080.into()),
+            protocol: Some(elasticloadbalancingv2::target_group::Protocol::Http.into()),
+            target_type: Some(elasticloadbalancingv2::target_group::TargetType::Instance.into()),
+            vpc_id: Some(vpc.ref_()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let template = Resource::new(
+        &stack,
+        "LaunchTemplate",
+        ec2::LaunchTemplate::new(ec2::launch_template::LaunchTemplateData {
+            image_id: Some("ami-12c6146b".into()),
+            instance_type: Some("t3.micro".into()),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let size = size.to_string();
+    let fleet = Resource::new(
+        &stack,
+        "Fleet",
+        autoscaling::AutoScalingGroup {
+            desired_capacity: Some(size.as_str().into()),
+            launch_template: Some(
+                autoscaling::auto_scaling_group::LaunchTemplateSpecification {
+                    launch_template_id: Some(template.ref_()),
+                    ..autoscaling::auto_scaling_group::LaunchTemplateSpecification::new(
+                        template.attr_latest_version_number(),
+                    )
+                },
+            ),
+            target_group_arns: Some(vec![group.ref_()].into()),
+            vpc_zone_identifier: Some(vec![subnet.ref_()].into()),
+            ..autoscaling::AutoScalingGroup::new(size.as_str(), size.as_str())
+        },
+    )
+    .unwrap();
+    Output::new(&stack, "TargetGroup", group.ref_()).unwrap();
+    Output::new(&stack, "FleetName", fleet.ref_()).unwrap();
+}
+
+/// The instances moto's Auto Scaling group `name` has.
+fn group_instances(m: &deploy_support::Moto, name: &str) -> BTreeSet<String> {
+    let answer = query(
+        m,
+        "autoscaling",
+        "2011-01-01",
+        &[
+            ("Action", "DescribeAutoScalingGroups"),
+            ("AutoScalingGroupNames.member.1", name),
+        ],
+    );
+    tagged(&answer, "InstanceId").into_iter().collect()
+}
+
+/// What `DescribeTargetHealth` says of every target of `group`: id and state.
+async fn target_health(m: &deploy_support::Moto, group: &str) -> Vec<(String, String)> {
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::new(aws(m).await.config());
+    let health = elbv2
+        .describe_target_health()
+        .target_group_arn(group)
+        .send()
+        .await
+        .unwrap();
+    health
+        .target_health_descriptions()
+        .iter()
+        .map(|t| {
+            let id = t.target().and_then(|t| t.id()).unwrap_or_default();
+            let state = t.target_health().and_then(|h| h.state());
+            (
+                id.to_string(),
+                state.map(|s| s.as_str()).unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn target_health_lists_the_auto_scaling_groups_instances_as_they_change() {
+    let Some(m) = moto("target_health_lists_the_auto_scaling_groups_instances_as_they_change")
+    else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Fleet";
+    let (_dir, v1) = assembly(|app| fleet_stack(app, name, 2));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    let group = created.outputs["TargetGroup"].clone();
+    let fleet = group_instances(m, &created.outputs["FleetName"]);
+    assert_eq!(fleet.len(), 2, "{fleet:?}");
+    let health = target_health(m, &group).await;
+    assert_eq!(
+        health
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<BTreeSet<_>>(),
+        fleet,
+        "the group's instances are registered: {health:?}"
+    );
+    assert!(
+        health.iter().all(|(_, state)| state == "healthy"),
+        "{health:?}"
+    );
+
+    // Scaled to one by a stack update (moto replaces the group): the instances that went
+    // are no longer targets.
+    let (_dir2, v2) = assembly(|app| fleet_stack(app, name, 1));
+    let t2 = target(&v2, name);
+    let updated = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(updated.outcome, DeployOutcome::Updated);
+    let fleet = group_instances(m, &updated.outputs["FleetName"]);
+    assert_eq!(fleet.len(), 1, "{fleet:?}");
+    let health = target_health(m, &group).await;
+    assert_eq!(
+        health,
+        fleet
+            .iter()
+            .map(|id| (id.clone(), "healthy".to_string()))
+            .collect::<Vec<_>>(),
+        "only the group's instance is a target"
+    );
+
+    let destroyed = d.destroy(&t2, None, &mut |_| {}).await.unwrap();
+    assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
+}
+
+/// An Aurora cluster with a parameter group of its own and one instance, its writer.
+/// `protected` is its deletion protection, `days` its backup retention, `parameters` the
+/// group's.
+fn aurora_stack(app: &App, name: &str, protected: bool, days: i64, parameters: &[(&str, &str)]) {
+    let stack = Stack::new(app, name, env()).unwrap();
+    let parameters: Value<Json> = Value::from_expr(Expr::Object(
+        parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), Expr::str(*v)))
+            .collect(),
+    ));
+    let group = Resource::new(
+        &stack,
+        "Parameters",
+        rds::DbClusterParameterGroup::new("the cluster's", "aurora-postgresql17", parameters),
+    )
+    .unwrap();
+    let cluster = Resource::new(
+        &stack,
+        "Cluster",
+        rds::DbCluster {
+            engine: Some("aurora-postgresql".into()),
+            engine_version: Some("17.6".into()),
+            master_username: Some("app".into()),
+            manage_master_user_password: Some(true.into()),
+            db_cluster_parameter_group_name: Some(group.ref_()),
+            backup_retention_period: Some(days.into()),
+            deletion_protection: Some(protected.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Resource::new(
+        &stack,
+        "Writer",
+        rds::DbInstance {
+            db_cluster_identifier: Some(cluster.ref_()),
+            db_instance_class: Some("db.r6g.large".into()),
+            engine: Some("aurora-postgresql".into()),
+            promotion_tier: Some(0.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Output::new(&stack, "ClusterId", cluster.ref_()).unwrap();
+    Output::new(&stack, "Endpoint", cluster.attr_endpoint_address()).unwrap();
+}
+
+/// moto's RDS description of cluster `id`.
+fn cluster(m: &deploy_support::Moto, id: &str) -> String {
+    query(
+        m,
+        "rds",
+        "2014-10-31",
+        &[
+            ("Action", "DescribeDBClusters"),
+            ("DBClusterIdentifier", id),
+        ],
+    )
+}
+
+/// The parameters moto's RDS lists for cluster parameter group `name`, as `name=value`.
+fn cluster_parameters(m: &deploy_support::Moto, name: &str) -> BTreeSet<String> {
+    let answer = query(
+        m,
+        "rds",
+        "2014-10-31",
+        &[
+            ("Action", "DescribeDBClusterParameters"),
+            ("DBClusterParameterGroupName", name),
+        ],
+    );
+    tagged(&answer, "ParameterName")
+        .into_iter()
+        .zip(tagged(&answer, "ParameterValue"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_aurora_cluster_is_created_changed_in_place_and_deleted() {
+    let Some(m) = moto("an_aurora_cluster_is_created_changed_in_place_and_deleted") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Aurora";
+    let (_dir, v1) = assembly(|app| aurora_stack(app, name, true, 7, &[("rds.force_ssl", "1")]));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, DeployOutcome::Created);
+    let id = created.outputs["ClusterId"].clone();
+    let described = cluster(m, &id);
+    assert_eq!(
+        tagged(&described, "Endpoint"),
+        std::slice::from_ref(&created.outputs["Endpoint"])
+    );
+    assert_eq!(tagged(&described, "DeletionProtection"), ["true"]);
+    assert_eq!(tagged(&described, "BackupRetentionPeriod"), ["7"]);
+    assert_eq!(
+        tagged(&described, "IsClusterWriter"),
+        ["true"],
+        "{described}"
+    );
+    let group = tagged(&described, "DBClusterParameterGroup").remove(0);
+    assert_eq!(
+        cluster_parameters(m, &group),
+        BTreeSet::from(["rds.force_ssl=1".to_string()])
+    );
+
+    // Changed in place, as CloudFormation changes these: the same cluster and group.
+    let (_dir2, v2) = assembly(|app| {
+        aurora_stack(
+            app,
+            name,
+            false,
+            14,
+            &[
+                ("rds.force_ssl", "1"),
+                ("log_min_duration_statement", "500"),
+            ],
+        )
+    });
+    let t2 = target(&v2, name);
+    let updated = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(updated.outcome, DeployOutcome::Updated);
+    assert_eq!(updated.outputs["ClusterId"], id);
+    let described = cluster(m, &id);
+    assert_eq!(tagged(&described, "DeletionProtection"), ["false"]);
+    assert_eq!(tagged(&described, "BackupRetentionPeriod"), ["14"]);
+    assert_eq!(
+        tagged(&described, "DBClusterParameterGroup"),
+        std::slice::from_ref(&group)
+    );
+    assert_eq!(
+        cluster_parameters(m, &group),
+        BTreeSet::from([
+            "log_min_duration_statement=500".to_string(),
+            "rds.force_ssl=1".to_string()
+        ])
+    );
+
+    let destroyed = d.destroy(&t2, None, &mut |_| {}).await.unwrap();
+    assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
+    let clusters = query(m, "rds", "2014-10-31", &[("Action", "DescribeDBClusters")]);
+    assert!(!clusters.contains(&id), "{clusters}");
 }

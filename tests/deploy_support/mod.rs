@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -128,6 +129,94 @@ fn answers(port: u16) -> bool {
     s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
+/// moto's answer to a query-protocol call (`Action=...&Version=...`, without the version)
+/// of `service` (as it signs: `ec2`, `rds`, `autoscaling`, `monitoring`), which must be
+/// HTTP 200. For the services whose SDK client the tests do not depend on, and for
+/// CloudWatch, whose SDK client sends CBOR, which moto 5.2.5 does not read. The
+/// Authorization header only tells moto's server which service is asked; moto does not
+/// check signatures.
+pub fn query(m: &Moto, service: &str, version: &str, params: &[(&str, &str)]) -> String {
+    let address = m.endpoint.trim_start_matches("http://");
+    let mut body = format!("Version={version}");
+    for (key, value) in params {
+        body.push_str(&format!("&{key}={}", encoded(value)));
+    }
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{body}: {response}");
+    response
+}
+
+/// A form value percent-encoded, as the query protocol sends it.
+fn encoded(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Every text between `<tag>` and `</tag>` in an XML answer, in order, with XML's
+/// character entities read.
+pub fn tagged(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split_once(&close).map(|(text, _)| unescaped(text)))
+        .collect()
+}
+
+fn unescaped(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The ids an EC2 `Describe*` call of moto's lists between `<tag>` and `</tag>`.
+pub fn ec2_ids(m: &Moto, params: &[(&str, &str)], tag: &str) -> BTreeSet<String> {
+    tagged(&query(m, "ec2", "2016-11-15", params), tag)
+        .into_iter()
+        .collect()
+}
+
+/// What a base stack's network consists of, as moto's EC2 API lists it: VPCs, subnets,
+/// route tables, internet gateways, NAT gateways still available, and elastic IPs.
+pub fn network(m: &Moto) -> Vec<BTreeSet<String>> {
+    let available = [
+        ("Action", "DescribeNatGateways"),
+        ("Filter.1.Name", "state"),
+        ("Filter.1.Value.1", "available"),
+    ];
+    vec![
+        ec2_ids(m, &[("Action", "DescribeVpcs")], "vpcId"),
+        ec2_ids(m, &[("Action", "DescribeSubnets")], "subnetId"),
+        ec2_ids(m, &[("Action", "DescribeRouteTables")], "routeTableId"),
+        ec2_ids(
+            m,
+            &[("Action", "DescribeInternetGateways")],
+            "internetGatewayId",
+        ),
+        ec2_ids(m, &available, "natGatewayId"),
+        ec2_ids(m, &[("Action", "DescribeAddresses")], "allocationId"),
+    ]
+}
+
 /// AWS configuration for moto: test credentials, us-east-1, no retries (moto answers a
 /// failed execution with a 500, and executing again only gets the launcher's
 /// `InvalidChangeSetStatus`).
@@ -223,6 +312,54 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
         .build()
         .unwrap()
         .block_on(future)
+}
+
+/// Every live stack's status (`DescribeStacks`), and every stack's latest status as
+/// `ListStacks` reports it, deleted ones included.
+pub fn stack_statuses(m: &Moto) -> (HashMap<String, String>, HashMap<String, String>) {
+    block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+        let live = cfn.describe_stacks().send().await.unwrap();
+        let live = live
+            .stacks()
+            .iter()
+            .map(|s| {
+                let status = s.stack_status().map(|s| s.as_str()).unwrap_or_default();
+                (
+                    s.stack_name().unwrap_or_default().to_string(),
+                    status.to_string(),
+                )
+            })
+            .collect();
+        let mut latest = HashMap::new();
+        let listed = cfn.list_stacks().send().await.unwrap();
+        // Newest first: the first summary of a name is its latest.
+        let mut summaries = listed.stack_summaries().to_vec();
+        summaries.sort_by_key(|s| std::cmp::Reverse(s.creation_time().map(|t| t.as_nanos())));
+        for summary in summaries {
+            let status = summary
+                .stack_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default();
+            latest
+                .entry(summary.stack_name().unwrap_or_default().to_string())
+                .or_insert_with(|| status.to_string());
+        }
+        (live, latest)
+    })
+}
+
+/// The live stacks with termination protection on.
+pub fn protected_stacks(m: &Moto) -> BTreeSet<String> {
+    block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(aws(m).await.config());
+        let live = cfn.describe_stacks().send().await.unwrap();
+        live.stacks()
+            .iter()
+            .filter(|s| s.enable_termination_protection() == Some(true))
+            .filter_map(|s| s.stack_name().map(String::from))
+            .collect()
+    })
 }
 
 /// AWS configuration for an endpoint of a test's own (a blackhole, a proxy): test
