@@ -7,9 +7,11 @@
 //! values are almost always ASCII, and on ASCII text a class is just a set of 128 bits, so a
 //! pattern made only of the common syntax (classes, literals, groups, alternation,
 //! repetition, `^` and `$`) is matched here by a small Pike VM over that projection. Anything
-//! else (non-ASCII text, flags, look-around, word boundaries, syntax `regex` rejects) goes to
-//! `regex` itself, compiled once per process and pattern. The tests check, for every pattern
-//! in the generated facts, that the two agree.
+//! else (non-ASCII text, flags, look-around, word boundaries) goes to `regex` itself,
+//! compiled once per process and pattern, and the look-arounds `regex` refuses (`(?!aws:)`,
+//! `(?<!-)$`: 123 of the 2,390 patterns in the vendored schemas) to `fancy-regex`; the
+//! 16 neither reads (`\p{Print}`, surrogate ranges) stay unchecked. The tests check, for
+//! every pattern in the generated facts, that the Pike VM and `regex` agree.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -25,15 +27,50 @@ pub(crate) struct Pattern {
     length: Option<(usize, usize)>,
     /// The pattern's program on ASCII text, when it uses only syntax handled here.
     ascii: Option<Program>,
-    /// `regex`'s compilation, made on first use; `None` when it does not compile.
-    regex: OnceLock<Option<Regex>>,
+    /// The compiled pattern, made on first use; `None` when neither engine reads it.
+    regex: OnceLock<Option<Compiled>>,
+}
+
+/// A pattern compiled by `regex` (linear time), or, for the look-arounds and back-references
+/// `regex` refuses, by `fancy-regex` (backtracking, only for those patterns).
+enum Compiled {
+    Linear(Regex),
+    Backtracking(fancy_regex::Regex),
+}
+
+impl Compiled {
+    /// Unicode classes repeated many times (`^[\w\.-]{1,255}$`) outgrow `regex`'s default
+    /// 10 MB program; such a pattern is compiled only for a non-ASCII value, rarely.
+    const SIZE_LIMIT: usize = 1 << 28;
+
+    fn new(source: &str) -> Option<Compiled> {
+        let linear = regex::RegexBuilder::new(source)
+            .size_limit(Self::SIZE_LIMIT)
+            .build();
+        if let Ok(r) = linear {
+            return Some(Compiled::Linear(r));
+        }
+        fancy_regex::RegexBuilder::new(source)
+            .delegate_size_limit(Self::SIZE_LIMIT)
+            .build()
+            .ok()
+            .map(Compiled::Backtracking)
+    }
+
+    /// `None` when the backtracking engine gives up (its step limit): unknown, not false.
+    fn is_match(&self, s: &str) -> Option<bool> {
+        match self {
+            Compiled::Linear(r) => Some(r.is_match(s)),
+            Compiled::Backtracking(r) => r.is_match(s).ok(),
+        }
+    }
 }
 
 /// The schemas' patterns are Python's (`re`, as cfn-lint matches them). Two of its forms
 /// that Rust's `regex` lacks have an exact equivalent: `\Z` (the end of the text) is
 /// `\z`, and a leading `^(?=.{min,max}$)` (or `(?=^.{min,max}$)`) is a length check
-/// beside the rest of the pattern. Other look-arounds are left to `regex`, which refuses
-/// them, so such a pattern is not checked.
+/// beside the rest of the pattern, which `regex` can then match in linear time. Other
+/// look-arounds go to `fancy-regex`.
 pub(crate) fn normalize(source: &'static str) -> (Cow<'static, str>, Option<(usize, usize)>) {
     let mut source = Cow::Borrowed(source);
     let mut length = None;
@@ -69,7 +106,55 @@ pub(crate) fn normalize(source: &'static str) -> (Cow<'static, str>, Option<(usi
         }
         source = Cow::Owned(out);
     }
+    if let Some(fixed) = literal_class_hyphens(&source) {
+        source = Cow::Owned(fixed);
+    }
     (source, length)
+}
+
+/// Python reads a `-` right after a class escape inside brackets (`[\w-.]`) as a hyphen;
+/// `regex` refuses it as a range. The rewrite escapes such hyphens (`[\w\-.]`), or gives
+/// `None` when there are none.
+fn literal_class_hyphens(source: &str) -> Option<String> {
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len() + 4);
+    let (mut in_class, mut changed, mut i) = (false, false, 0);
+    while i < chars.len() {
+        let c = chars[i];
+        out.push(c);
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let e = chars[i + 1];
+                out.push(e);
+                i += 2;
+                let class_escape = matches!(e, 'w' | 'W' | 'd' | 'D' | 's' | 'S');
+                let range =
+                    chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|n| *n != ']');
+                if in_class && class_escape && range {
+                    out.push_str("\\-");
+                    changed = true;
+                    i += 1;
+                }
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                // A `]` or `^]` right after the opening bracket is a member, not the end.
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push(']');
+                    i += 1;
+                }
+            }
+            ']' if in_class => in_class = false,
+            _ => {}
+        }
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 impl Pattern {
@@ -102,12 +187,12 @@ impl Pattern {
         {
             return Some(p.is_match(s.as_bytes()));
         }
-        self.compiled().map(|r| r.is_match(s))
+        self.compiled()?.is_match(s)
     }
 
-    fn compiled(&self) -> Option<&Regex> {
+    fn compiled(&self) -> Option<&Compiled> {
         self.regex
-            .get_or_init(|| Regex::new(&self.source).ok())
+            .get_or_init(|| Compiled::new(&self.source))
             .as_ref()
     }
 }
@@ -848,8 +933,32 @@ mod tests {
         assert_eq!(unanchored.is_match("a@b.io"), Some(true));
         assert_eq!(unanchored.is_match("abcdef@ghijk.io"), Some(false));
         assert_eq!(normalize(r"a\\Z").0, r"a\\Z", "an escaped backslash stays");
-        // Other look-arounds stay unchecked.
-        assert_eq!(Pattern::new(r"^(?=.*\d)[a-z0-9]+$").is_match("abc"), None);
+        // Other look-arounds are matched by the backtracking engine.
+        let digit = Pattern::new(r"^(?=.*\d)[a-z0-9]+$");
+        assert_eq!(digit.is_match("abc"), Some(false));
+        assert_eq!(digit.is_match("ab1"), Some(true));
+        let no_aws = Pattern::new(r"^(?![aA][wW][sS]:)[a-zA-Z0-9 _.:/=+\-@]+$");
+        assert_eq!(
+            no_aws.is_match("aws:cloudformation:stack-name"),
+            Some(false)
+        );
+        assert_eq!(no_aws.is_match("team:owner"), Some(true));
+        let no_trailing_dash = Pattern::new(r"^([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$");
+        assert_eq!(no_trailing_dash.is_match("model-"), Some(false));
+        assert_eq!(no_trailing_dash.is_match("model-1"), Some(true));
+        // Python's literal hyphen after a class escape.
+        let hyphen = Pattern::new(r"^[\w-\.\+]+@([\w-]+\.)+[\w-]{2,4}$");
+        assert_eq!(hyphen.is_match("ops-team@example.com"), Some(true));
+        assert_eq!(hyphen.is_match("ops team@example.com"), Some(false));
+        assert_eq!(
+            literal_class_hyphens(r"[\w-.~][a-z][\d-][^\s-x]"),
+            Some(r"[\w\-.~][a-z][\d-][^\s\-x]".to_string())
+        );
+        assert_eq!(literal_class_hyphens(r"[a-z\d]\w-x"), None);
+        // A pattern neither engine reads stays unchecked.
+        assert_eq!(Pattern::new(r"[\w-.~]+").is_match("a-b.c~"), Some(true));
+        // A pattern neither engine reads (a class Python's `regex` module has) is unchecked.
+        assert_eq!(Pattern::new(r"^\p{Print}+$").is_match("abc"), None);
     }
 
     #[test]
