@@ -203,7 +203,8 @@ fn unary<'a>(
     // `%selection empty` on a filter or a variable counts the selection.
     if op == Op::Empty && query::selects(&clause.query) {
         if lhs.is_empty() {
-            let holds = (!not) != inverse;
+            // `empty` holds for nothing; `not empty` does not; a leading `not` inverts.
+            let holds = not == inverse;
             if !holds {
                 out.push(Check {
                     at: None,

@@ -9,6 +9,8 @@ use std::str::FromStr;
 use crate::error::ParseError;
 use crate::rules::RuleSet;
 
+// Generated (tests/packs.rs writes it), one file a line.
+#[rustfmt::skip]
 mod index;
 
 /// A vendored rule pack.

@@ -1055,3 +1055,118 @@ enum Ctx {
     Clause,
     Rule,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_body(src: &str) -> Conjunctions {
+        let file =
+            parse("t.guard", &format!("rule r {{\n{src}\n}}")).unwrap_or_else(|e| panic!("{e}"));
+        file.rules[0].block.conjunctions.clone()
+    }
+
+    fn only(src: &str) -> Clause {
+        rule_body(src).remove(0).remove(0)
+    }
+
+    #[test]
+    fn a_variable_query_iterates_the_variable() {
+        let Clause::Access(c) = only("%doc.%type.resourceProperties exists") else {
+            panic!()
+        };
+        assert!(matches!(
+            c.query.parts.as_slice(),
+            [Part::Key(v), Part::AllIndices(None), Part::Key(t), Part::Key(p)]
+                if v == "%doc" && t == "%type" && p == "resourceProperties"
+        ));
+        assert_eq!(
+            c.cmp,
+            Cmp {
+                op: Op::Exists,
+                not: false
+            }
+        );
+    }
+
+    #[test]
+    fn braces_after_a_query_are_a_block_and_after_an_operator_a_struct() {
+        assert!(matches!(
+            only("Condition { Bool exists }"),
+            Clause::Block(_)
+        ));
+        let Clause::Access(c) = only("Condition == { \"Bool\": 1 }") else {
+            panic!()
+        };
+        assert!(matches!(
+            c.rhs,
+            Some(LetValue::Value(Node {
+                kind: Kind::Map(_),
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn a_lone_name_is_a_rule_and_a_call_has_parentheses() {
+        assert!(matches!(only("is_template"), Clause::Named(n) if n.rule == "is_template"));
+        assert!(
+            matches!(only("check(%x.Properties) <<msg>>"), Clause::Call(c) if c.message.as_deref() == Some("msg"))
+        );
+        assert!(matches!(only("Statement is_list"), Clause::Access(_)));
+    }
+
+    #[test]
+    fn lines_are_and_and_or_joins_a_line() {
+        let body = rule_body("a exists or\n b exists\nc exists");
+        assert_eq!(body.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1]);
+    }
+
+    #[test]
+    fn filters_keys_filters_some_and_indexes() {
+        let Clause::Access(c) = only("some Resources.*[ Type == 'X' ].Properties[0] exists") else {
+            panic!()
+        };
+        assert!(!c.query.match_all);
+        assert!(matches!(
+            c.query.parts.as_slice(),
+            [Part::Key(_), Part::AllValues(None), Part::Filter(None, f), Part::Key(_), Part::Index(0)] if f.len() == 1
+        ));
+        let Clause::Access(c) = only("Resources[ keys == %id ] not empty") else {
+            panic!()
+        };
+        assert!(matches!(
+            c.query.parts[1],
+            Part::KeyFilter(KeyFilter {
+                cmp: Cmp {
+                    op: Op::Eq,
+                    not: false
+                },
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn string_and_regex_escapes() {
+        let Clause::Access(c) = only(r"x == 'it\'s'") else {
+            panic!()
+        };
+        assert!(
+            matches!(c.rhs, Some(LetValue::Value(Node { kind: Kind::String(ref s), .. })) if s == "it's")
+        );
+        let Clause::Access(c) = only(r"x == /a\/b/") else {
+            panic!()
+        };
+        assert!(
+            matches!(c.rhs, Some(LetValue::Value(Node { kind: Kind::Regex(ref r), .. })) if r.source == "a/b")
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("rule r {{ x == {}1{} }}", "[".repeat(500), "]".repeat(500));
+        let err = parse("t.guard", &deep).unwrap_err();
+        assert!(err.expected.contains("nested"), "{err}");
+    }
+}

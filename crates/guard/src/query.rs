@@ -74,7 +74,7 @@ fn unresolved<'a>(at: &'a Node, rest: &[Part]) -> Vec<QueryResult<'a>> {
 
 /// The element at `index` (a negative index counts as its absolute value, as in
 /// cfn-guard), or unresolved.
-fn element<'a>(list: &'a [Node], index: i32) -> Option<&'a Node> {
+fn element(list: &[Node], index: i32) -> Option<&Node> {
     list.get(index.unsigned_abs() as usize)
 }
 
@@ -88,10 +88,8 @@ pub(crate) fn retrieve<'a>(
     let Some(part) = parts.get(index) else {
         return Ok(vec![QueryResult::Resolved(current)]);
     };
-    if index == 0 {
-        if let Some(name) = part.variable() {
-            return from_variable(name, parts, scope);
-        }
+    if let (0, Some(name)) = (index, part.variable()) {
+        return from_variable(name, parts, scope);
     }
     match part {
         Part::This => retrieve(index + 1, parts, current, scope),
@@ -151,10 +149,8 @@ pub(crate) fn retrieve<'a>(
             let keys: Vec<&Node> = entries.iter().map(|(k, _)| k).collect();
             let mut selected = Vec::new();
             for (key, passed) in crate::operators::compare_keys(&keys, &rhs, key_filter.cmp)? {
-                if passed {
-                    if let Some(value) = key.as_str().and_then(|k| current.get(k)) {
-                        selected.extend(retrieve(index + 1, parts, value, scope)?);
-                    }
+                if let (true, Some(value)) = (passed, key.as_str().and_then(|k| current.get(k))) {
+                    selected.extend(retrieve(index + 1, parts, value, scope)?);
                 }
             }
             Ok(selected)
