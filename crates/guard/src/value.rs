@@ -1,0 +1,212 @@
+//! Values with the path they were found at: the template being checked and the rules'
+//! literals are one tree type, so a comparison never asks which side it came from.
+
+use std::fmt;
+
+/// A compiled regular expression literal (`/.../` in a rule), kept with its source because
+/// two regexes compare equal by source, as Guard's do.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    pub(crate) source: String,
+    pub(crate) regex: regex::Regex,
+}
+
+/// A range literal (`r[1, 10)`), with which ends are included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Range<T> {
+    pub(crate) lower: T,
+    pub(crate) upper: T,
+    pub(crate) lower_inclusive: bool,
+    pub(crate) upper_inclusive: bool,
+}
+
+impl<T: PartialOrd> Range<T> {
+    pub(crate) fn contains(&self, value: &T) -> bool {
+        let above = if self.lower_inclusive {
+            *value >= self.lower
+        } else {
+            *value > self.lower
+        };
+        let below = if self.upper_inclusive {
+            *value <= self.upper
+        } else {
+            *value < self.upper
+        };
+        above && below
+    }
+}
+
+/// One value of a document or a rule, at its path (`/Resources/Key/Properties/...`; a
+/// rule's literals have the empty path).
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) path: Box<str>,
+    pub(crate) kind: Kind,
+}
+
+/// What a [`Node`] holds: JSON's types plus Guard's regexes, characters and ranges.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Char(char),
+    String(String),
+    Regex(Box<Pattern>),
+    List(Vec<Node>),
+    /// Entries in document order; each key is a string node at the value's path, because
+    /// `keys` filters compare keys as values.
+    Map(Vec<(Node, Node)>),
+    RangeInt(Range<i64>),
+    RangeFloat(Range<f64>),
+    RangeChar(Range<char>),
+}
+
+impl Node {
+    /// A node at the empty path, as a rule's literal is.
+    pub(crate) fn literal(kind: Kind) -> Node {
+        Node {
+            path: "".into(),
+            kind,
+        }
+    }
+
+    /// Converts a JSON value, giving every node its path below `path`. Numbers are whole
+    /// when they fit an `i64`, else floating point, as cfn-guard reads a template.
+    pub(crate) fn from_json(value: &serde_json::Value, path: &str) -> Node {
+        let kind = match value {
+            serde_json::Value::Null => Kind::Null,
+            serde_json::Value::Bool(b) => Kind::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Kind::Int(i),
+                None => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Kind::String(s.clone()),
+            serde_json::Value::Array(items) => Kind::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| Node::from_json(item, &format!("{path}/{i}")))
+                    .collect(),
+            ),
+            serde_json::Value::Object(map) => Kind::Map(
+                map.iter()
+                    .map(|(key, item)| {
+                        let child = format!("{path}/{key}");
+                        let key_node = Node {
+                            path: child.as_str().into(),
+                            kind: Kind::String(key.clone()),
+                        };
+                        (key_node, Node::from_json(item, &child))
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    /// The value as JSON, for reports: a regex becomes its `/source/` text, a range its
+    /// rule syntax.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Int(i) => Value::from(*i),
+            Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Kind::Char(c) => Value::String(c.to_string()),
+            Kind::String(s) => Value::String(s.clone()),
+            Kind::List(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            Kind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.to_json()))
+                    .collect(),
+            ),
+            _ => Value::String(self.to_string()),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_list(&self) -> bool {
+        matches!(self.kind, Kind::List(_))
+    }
+
+    pub(crate) fn is_scalar(&self) -> bool {
+        !matches!(self.kind, Kind::List(_) | Kind::Map(_))
+    }
+
+    /// The value under `key`, when this is a map holding it.
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Guard's name for the type, used in error messages.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "bool",
+            Kind::Int(_) => "int",
+            Kind::Float(_) => "float",
+            Kind::Char(_) => "char",
+            Kind::String(_) => "String",
+            Kind::Regex(_) => "Regex",
+            Kind::List(_) => "array",
+            Kind::Map(_) => "map",
+            Kind::RangeInt(_) => "range(int, int)",
+            Kind::RangeFloat(_) => "range(float, float)",
+            Kind::RangeChar(_) => "range(char, char)",
+        }
+    }
+}
+
+fn range<T: fmt::Display>(f: &mut fmt::Formatter<'_>, r: &Range<T>) -> fmt::Result {
+    let open = if r.lower_inclusive { '[' } else { '(' };
+    let close = if r.upper_inclusive { ']' } else { ')' };
+    write!(f, "r{open}{},{}{close}", r.lower, r.upper)
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Regex(p) => write!(f, "/{}/", p.source),
+            Kind::RangeInt(r) => range(f, r),
+            Kind::RangeFloat(r) => range(f, r),
+            Kind::RangeChar(r) => range(f, r),
+            _ => write!(f, "{}", self.to_json()),
+        }
+    }
+}
+
+/// A template (or any JSON document) converted once for evaluation, so many rule sets can
+/// check it without converting it again.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub(crate) root: Node,
+}
+
+impl Document {
+    /// Converts `template` for evaluation. Nothing is rejected: any JSON value is a document,
+    /// and rules that expect a template simply find nothing in one that is not.
+    pub fn new(template: &serde_json::Value) -> Document {
+        Document {
+            root: Node::from_json(template, ""),
+        }
+    }
+}

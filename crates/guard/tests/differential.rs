@@ -1,0 +1,216 @@
+//! The engine against cfn-guard 3.1.1: for every vendored rule file and every fixture
+//! document, the same (rule, status, failing logical ids) as the binary's recorded output
+//! (`tests/fixtures/expected/<pack>.json`, written by `record_expected.py`).
+//!
+//! The documents are the examples' synthesized templates (`fixtures/source/`) and the
+//! mutations `fixtures/mutate.py` makes of them (`fixtures/templates/`), so rules fail and
+//! pass both. A disagreement the engine cannot remove is listed, with its reason, in
+//! `fixtures/known_differences.txt`; the test fails on any other disagreement, and on a
+//! listed one that no longer occurs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use stackwright_guard::{Document, Pack, RuleFile, Status};
+
+type Resources = BTreeSet<Option<String>>;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Outcome {
+    status: String,
+    resources: Resources,
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn documents() -> Vec<(String, serde_json::Value)> {
+    let mut docs = Vec::new();
+    for folder in ["source", "templates"] {
+        let mut names: Vec<_> = std::fs::read_dir(fixtures().join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            docs.push((name, serde_json::from_str(&text).unwrap()));
+        }
+    }
+    docs
+}
+
+/// `pack document rule` keys of the listed differences.
+fn known_differences() -> BTreeMap<(String, String, String), String> {
+    let text = std::fs::read_to_string(fixtures().join("known_differences.txt")).unwrap();
+    let mut known = BTreeMap::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let fields: Vec<&str> = line.splitn(4, char::is_whitespace).collect();
+        assert_eq!(
+            fields.len(),
+            4,
+            "known_differences.txt: `pack document rule reason`, got `{line}`"
+        );
+        known.insert(
+            (fields[0].into(), fields[1].into(), fields[2].into()),
+            fields[3].trim().into(),
+        );
+    }
+    known
+}
+
+fn expected(pack: Pack) -> serde_json::Value {
+    let path = fixtures()
+        .join("expected")
+        .join(format!("{}.json", pack.name()));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// This engine's outcomes for one document: per rule name, and the files it abandoned.
+fn ours(files: &[RuleFile], document: &Document) -> (BTreeMap<String, Outcome>, BTreeSet<String>) {
+    let mut outcomes = BTreeMap::new();
+    let mut errors = BTreeSet::new();
+    for file in files {
+        match file.evaluate(document) {
+            Ok(results) => {
+                for r in results {
+                    let resources = if r.status == Status::Fail {
+                        r.failures.iter().map(|f| f.resource.clone()).collect()
+                    } else {
+                        Resources::new()
+                    };
+                    outcomes.insert(
+                        r.name,
+                        Outcome {
+                            status: r.status.as_str().into(),
+                            resources,
+                        },
+                    );
+                }
+            }
+            Err(_) => {
+                errors.insert(file.name().to_string());
+            }
+        }
+    }
+    (outcomes, errors)
+}
+
+fn theirs(entry: &serde_json::Value) -> (BTreeMap<String, Outcome>, BTreeSet<String>) {
+    let mut outcomes = BTreeMap::new();
+    for (name, outcome) in entry["rules"].as_object().unwrap() {
+        let resources = outcome
+            .get("resources")
+            .and_then(|r| r.as_array())
+            .map(|ids| ids.iter().map(|id| id.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        outcomes.insert(
+            name.clone(),
+            Outcome {
+                status: outcome["status"].as_str().unwrap().into(),
+                resources,
+            },
+        );
+    }
+    let errors = entry["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_string())
+        .collect();
+    (outcomes, errors)
+}
+
+#[test]
+fn every_rule_agrees_with_cfn_guard_3_1_1() {
+    let docs = documents();
+    let known = known_differences();
+    let mut seen_known = BTreeSet::new();
+    let mut unexpected = Vec::new();
+    let mut summary = Vec::new();
+    for pack in Pack::ALL {
+        let files: Vec<RuleFile> = pack
+            .files()
+            .iter()
+            .map(|(name, text)| RuleFile::parse(name, text).unwrap())
+            .collect();
+        let recorded = expected(pack);
+        let (mut compared, mut agreed, mut failing, mut passing) = (0, 0, 0, 0);
+        for (doc_name, template) in &docs {
+            let entry = &recorded[doc_name.as_str()];
+            assert!(
+                entry.is_object(),
+                "{}: no recording for {doc_name}; run record_expected.py",
+                pack.name()
+            );
+            let (our, our_errors) = ours(&files, &Document::new(template));
+            let (their, their_errors) = theirs(entry);
+            for file in our_errors.symmetric_difference(&their_errors) {
+                let key = (pack.name().to_string(), doc_name.clone(), file.clone());
+                if known.contains_key(&key) {
+                    seen_known.insert(key);
+                } else {
+                    unexpected.push(format!(
+                        "{} {doc_name} {file}: evaluation error in {}",
+                        pack.name(),
+                        if our_errors.contains(file) {
+                            "ours only"
+                        } else {
+                            "cfn-guard's only"
+                        }
+                    ));
+                }
+            }
+            let names: BTreeSet<&String> = our.keys().chain(their.keys()).collect();
+            for name in names {
+                compared += 1;
+                let (a, b) = (our.get(name), their.get(name));
+                if a == b {
+                    agreed += 1;
+                    match a.map(|o| o.status.as_str()) {
+                        Some("FAIL") => failing += 1,
+                        Some("PASS") => passing += 1,
+                        _ => {}
+                    }
+                    continue;
+                }
+                let key = (pack.name().to_string(), doc_name.clone(), name.clone());
+                if known.contains_key(&key) {
+                    seen_known.insert(key);
+                    continue;
+                }
+                unexpected.push(format!(
+                    "{} {doc_name} {name}: ours {a:?}, cfn-guard {b:?}",
+                    pack.name()
+                ));
+            }
+        }
+        summary.push(format!(
+            "{}: {} files x {} documents: {compared} (rule, document) results compared, {agreed} agree \
+             ({failing} FAIL, {passing} PASS, the rest SKIP)",
+            pack.name(),
+            files.len(),
+            docs.len()
+        ));
+    }
+    println!("{}", summary.join("\n"));
+    let stale: Vec<_> = known.keys().filter(|k| !seen_known.contains(*k)).collect();
+    assert!(
+        unexpected.is_empty() && stale.is_empty(),
+        "{} disagreements not in known_differences.txt:\n{}\nlisted but agreeing now: {stale:?}",
+        unexpected.len(),
+        unexpected
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
