@@ -608,6 +608,7 @@ pub fn extensions(schemas_dir: &Path) -> Result<Vec<ExtensionRule>, Error> {
             }
             at.push((type_name.to_string(), segs.map(str::to_string).collect()));
         }
+        at.extend(also_applied(&file));
         let check = compile(&schema, &schema);
         let kind = kind_of(&schema);
         out.push(ExtensionRule {
@@ -624,6 +625,18 @@ pub fn extensions(schemas_dir: &Path) -> Result<Vec<ExtensionRule>, Error> {
         });
     }
     Ok(out)
+}
+
+/// Where synth applies an extension that cfn-lint applies to one type only. ElastiCache
+/// takes the same engines and versions for a replication group as for a cache cluster
+/// (`CreateReplicationGroup`), but E3695 checks only `AWS::ElastiCache::CacheCluster`.
+fn also_applied(file: &str) -> Vec<(String, Vec<String>)> {
+    match file {
+        "aws_elasticache_cachecluster/engine_version.json" => {
+            vec![("AWS::ElastiCache::ReplicationGroup".to_string(), Vec::new())]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Widens every `EngineVersion` enum with the versions' leading parts (`8.0` and `8` for

@@ -20,7 +20,10 @@ const PRODUCTION: [&str; 5] = [
 ];
 
 fn templates() -> Vec<serde_json::Value> {
-    PRODUCTION.iter().map(|t| serde_json::from_str(t).unwrap()).collect()
+    PRODUCTION
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect()
 }
 
 /// Parsing the 237 Control Tower rule files.

@@ -21,6 +21,7 @@ mod known_names;
 mod network;
 mod pattern;
 mod policy;
+mod service_limits;
 mod service_rules;
 mod suppress;
 
@@ -149,6 +150,7 @@ impl Validator {
                 let type_name = type_name.as_str().unwrap_or_default();
                 policy::check(type_name, &path, props, &mut self.diagnostics);
                 service_rules::check(type_name, &path, props, &mut self.diagnostics);
+                service_limits::check(type_name, &path, props, &mut self.diagnostics);
                 catalogs::check(
                     type_name,
                     &path,

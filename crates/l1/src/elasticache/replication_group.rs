@@ -1332,19 +1332,113 @@ static SHAPE: Shape = Shape {
             },
         },
     ],
-    constraints: &[Constraint {
-        rule: "if-then",
-        source: "cfn-lint E3704 aws_elasticache_replicationgroup/transitencryptionenabled_valkey.json",
-        description: "",
-        check: Check::IfThenElse(
-            &Check::AllOf(&[
-                Check::Property("Engine", &Check::Const("\"valkey\"")),
-                Check::Required(&["Engine"]),
+    constraints: &[
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3695 aws_elasticache_cachecluster/engine_version.json",
+            description: "Automatically updated using aws api",
+            check: Check::AllOf(&[
+                Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::Property("Engine", &Check::Type(&["string"])),
+                        Check::Required(&["Engine"]),
+                    ]),
+                    &Check::Property(
+                        "Engine",
+                        &Check::Enum(&["\"memcached\"", "\"redis\"", "\"valkey\""]),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::AllOf(&[
+                            Check::Property("Engine", &Check::Const("\"memcached\"")),
+                            Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                        ]),
+                        Check::Required(&["Engine", "EngineVersion"]),
+                    ]),
+                    &Check::Property(
+                        "EngineVersion",
+                        &Check::Enum(&[
+                            "\"1.4.14\"",
+                            "\"1.4.24\"",
+                            "\"1.4.33\"",
+                            "\"1.4.34\"",
+                            "\"1.4.5\"",
+                            "\"1.5.10\"",
+                            "\"1.5.16\"",
+                            "\"1.6.12\"",
+                            "\"1.6.17\"",
+                            "\"1.6.22\"",
+                            "\"1.6.6\"",
+                            "\"1\"",
+                            "\"1.4\"",
+                            "\"1.5\"",
+                            "\"1.6\"",
+                        ]),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::AllOf(&[
+                            Check::Property("Engine", &Check::Const("\"redis\"")),
+                            Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                        ]),
+                        Check::Required(&["Engine", "EngineVersion"]),
+                    ]),
+                    &Check::Property(
+                        "EngineVersion",
+                        &Check::Enum(&[
+                            "\"4.0.10\"",
+                            "\"5.0.6\"",
+                            "\"6.0\"",
+                            "\"6.2\"",
+                            "\"7.0\"",
+                            "\"7.1\"",
+                            "\"4\"",
+                            "\"4.0\"",
+                            "\"5\"",
+                            "\"5.0\"",
+                            "\"6\"",
+                            "\"7\"",
+                        ]),
+                    ),
+                    &Check::Any,
+                ),
+                Check::IfThenElse(
+                    &Check::AllOf(&[
+                        Check::AllOf(&[
+                            Check::Property("Engine", &Check::Const("\"valkey\"")),
+                            Check::Property("EngineVersion", &Check::Type(&["string", "number"])),
+                        ]),
+                        Check::Required(&["Engine", "EngineVersion"]),
+                    ]),
+                    &Check::Property(
+                        "EngineVersion",
+                        &Check::Enum(&[
+                            "\"7.2\"", "\"8.0\"", "\"8.1\"", "\"8.2\"", "\"9.0\"", "\"9.1\"",
+                            "\"7\"", "\"8\"", "\"9\"",
+                        ]),
+                    ),
+                    &Check::Any,
+                ),
             ]),
-            &Check::Required(&["TransitEncryptionEnabled"]),
-            &Check::Any,
-        ),
-    }],
+        },
+        Constraint {
+            rule: "if-then",
+            source: "cfn-lint E3704 aws_elasticache_replicationgroup/transitencryptionenabled_valkey.json",
+            description: "",
+            check: Check::IfThenElse(
+                &Check::AllOf(&[
+                    Check::Property("Engine", &Check::Const("\"valkey\"")),
+                    Check::Required(&["Engine"]),
+                ]),
+                &Check::Required(&["TransitEncryptionEnabled"]),
+                &Check::Any,
+            ),
+        },
+    ],
 };
 
 static SHAPE_LOG_DELIVERY_CONFIGURATION_REQUEST: Shape = Shape {
