@@ -66,6 +66,7 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
     }
     v.export_names(stacks);
     v.imports(stacks);
+    v.networks_across(stacks);
     suppress::apply(stacks, &mut v.diagnostics);
     hints::complete(&mut v.diagnostics);
     v.diagnostics
@@ -1011,6 +1012,28 @@ impl Validator {
                 }
             }
         }
+    }
+
+    /// Subnets of one stack in a VPC another stack exports.
+    fn networks_across(&mut self, stacks: &[StackArtifact]) {
+        let templates: Vec<&Map<String, Json>> = stacks
+            .iter()
+            .filter_map(|s| s.template.as_object())
+            .collect();
+        if templates.len() != stacks.len() {
+            return;
+        }
+        let region_of = |i: usize| {
+            (
+                stacks[i].env.account.as_str(),
+                stacks[i].env.region.as_str(),
+            )
+        };
+        let path_of = |i: usize, lid: &str| match stacks[i].resources.get(lid) {
+            Some(info) => info.path.clone(),
+            None => format!("{}/{lid}", stacks[i].name),
+        };
+        network::check_across(&templates, &region_of, &path_of, &mut self.diagnostics);
     }
 
     fn export_names(&mut self, stacks: &[StackArtifact]) {

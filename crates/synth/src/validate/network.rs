@@ -4,6 +4,9 @@
 //! `InvalidSubnet.Conflict`), and a DB subnet group or an application load balancer
 //! spans at least two Availability Zones.
 //!
+//! Subnets whose VPC another stack of the app exports are held to that VPC too
+//! ([`check_across`]).
+//!
 //! Only what the template states literally is compared: a CIDR or a zone an intrinsic
 //! function decides (a parameter, `Fn::Cidr`) is known at deploy time and is skipped.
 
@@ -146,6 +149,140 @@ pub(crate) fn check(
     }
 }
 
+/// A subnet of any stack of the app, with the VPC it names as (stack, logical id).
+struct PlacedSubnet<'t> {
+    stack: usize,
+    id: &'t str,
+    vpc: (usize, &'t str),
+    cidr: Ipv4Net,
+}
+
+/// The same rules for subnets in one stack whose VPC another stack exports: `VpcId` is
+/// the `Fn::ImportValue` of an export whose value is the `Ref` of an `AWS::EC2::VPC`.
+/// Pairs within the VPC's own template are [`check`]'s; this reports what involves a
+/// subnet of another stack. `path_of(stack, id)` gives a logical id's construct path.
+pub(crate) fn check_across<'t>(
+    stacks: &[&'t Map<String, Json>],
+    region_of: &dyn Fn(usize) -> (&'t str, &'t str),
+    path_of: &dyn Fn(usize, &str) -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let resources = |i: usize| -> Option<&'t Map<String, Json>> {
+        stacks[i].get("Resources").and_then(Json::as_object)
+    };
+    // Export name (per account and region) -> the VPC it hands out.
+    let mut vpc_exports: HashMap<(&str, &str, &str), (usize, &'t str)> = HashMap::new();
+    for (i, t) in stacks.iter().enumerate() {
+        let outputs = t.get("Outputs").and_then(Json::as_object);
+        for o in outputs.into_iter().flat_map(|o| o.values()) {
+            let (Some(name), Some(vpc)) = (
+                o.pointer("/Export/Name").and_then(Json::as_str),
+                ref_target(o.get("Value")),
+            ) else {
+                continue;
+            };
+            let is_vpc = resources(i)
+                .and_then(|r| r.get(vpc))
+                .and_then(|b| b.get("Type"))
+                .and_then(Json::as_str)
+                == Some("AWS::EC2::VPC");
+            if is_vpc {
+                let (account, region) = region_of(i);
+                vpc_exports.insert((account, region, name), (i, vpc));
+            }
+        }
+    }
+    if vpc_exports.is_empty() {
+        return;
+    }
+    let mut subnets = Vec::new();
+    let mut ranges: HashMap<(usize, &str), Vec<Ipv4Net>> = HashMap::new();
+    for i in 0..stacks.len() {
+        for (id, body) in resources(i).into_iter().flatten() {
+            let Some(p) = body.get("Properties").and_then(Json::as_object) else {
+                continue;
+            };
+            let vpc = match ref_target(p.get("VpcId")) {
+                Some(local) => Some((i, local)),
+                None => imported(p.get("VpcId")).and_then(|name| {
+                    let (account, region) = region_of(i);
+                    vpc_exports.get(&(account, region, name)).copied()
+                }),
+            };
+            match body.get("Type").and_then(Json::as_str) {
+                Some("AWS::EC2::VPC") => {
+                    if let Some(net) = cidr(p.get("CidrBlock")) {
+                        ranges.entry((i, id.as_str())).or_default().push(net);
+                    }
+                }
+                Some("AWS::EC2::VPCCidrBlock") => {
+                    if let (Some(vpc), Some(net)) = (vpc, cidr(p.get("CidrBlock"))) {
+                        ranges.entry(vpc).or_default().push(net);
+                    }
+                }
+                Some("AWS::EC2::Subnet") => {
+                    if let (Some(vpc), Some(net)) = (vpc, cidr(p.get("CidrBlock"))) {
+                        subnets.push(PlacedSubnet {
+                            stack: i,
+                            id,
+                            vpc,
+                            cidr: net,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let away = |s: &PlacedSubnet| s.stack != s.vpc.0;
+    for (n, s) in subnets.iter().enumerate() {
+        let (vpc_stack, vpc_id) = s.vpc;
+        if away(s)
+            && let Some(r) = ranges.get(&s.vpc).filter(|r| !r.is_empty())
+            && !r.iter().any(|r| r.contains(&s.cidr))
+        {
+            let list: Vec<String> = r.iter().map(ToString::to_string).collect();
+            out.push(
+                Diagnostic::error(
+                    "subnet-outside-vpc",
+                    path_of(s.stack, s.id),
+                    format!(
+                        "the subnet's CidrBlock {} is not inside the VPC it imports, {} ({})",
+                        s.cidr,
+                        path_of(vpc_stack, vpc_id),
+                        list.join(", ")
+                    ),
+                )
+                .with_hint("choose a range inside the VPC's CIDR, or add the range to the VPC with an AWS::EC2::VPCCidrBlock"),
+            );
+        }
+        for other in &subnets[..n] {
+            let overlap = other.cidr.contains(&s.cidr) || s.cidr.contains(&other.cidr);
+            if other.vpc == s.vpc && (away(s) || away(other)) && overlap {
+                out.push(
+                    Diagnostic::error(
+                        "subnet-overlap",
+                        path_of(s.stack, s.id),
+                        format!(
+                            "the subnet's CidrBlock {} overlaps {} of subnet {} in the same VPC",
+                            s.cidr,
+                            other.cidr,
+                            path_of(other.stack, other.id)
+                        ),
+                    )
+                    .with_hint("give each subnet of a VPC its own range"),
+                );
+            }
+        }
+    }
+}
+
+/// The literal export name of `{"Fn::ImportValue": name}`.
+fn imported(v: Option<&Json>) -> Option<&str> {
+    let o = v?.as_object()?;
+    (o.len() == 1).then(|| o.get("Fn::ImportValue")?.as_str())?
+}
+
 fn cidr(v: Option<&Json>) -> Option<Ipv4Net> {
     v?.as_str()?.parse::<Ipv4Net>().ok().map(|n| n.trunc())
 }
@@ -223,6 +360,49 @@ mod tests {
                 ("subnet-outside-vpc".to_string(), "S/Outside".to_string()),
                 ("subnet-overlap".to_string(), "S/Overlap".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn subnets_of_an_imported_vpc_are_held_to_it_across_stacks() {
+        let network = json!({
+            "Resources": {
+                "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+                "A": subnet("10.0.0.0/24", az(0)),
+            },
+            "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}, "Export": {"Name": "net-vpc"}}},
+        });
+        let import = |cidr: &str| {
+            json!({"Type": "AWS::EC2::Subnet", "Properties": {
+            "VpcId": {"Fn::ImportValue": "net-vpc"}, "CidrBlock": cidr}})
+        };
+        let app = json!({"Resources": {
+            "Inside": import("10.0.1.0/24"),
+            "Outside": import("10.9.0.0/24"),
+            "OnA": import("10.0.0.0/25"),
+            "Elsewhere": {"Type": "AWS::EC2::Subnet", "Properties": {
+                "VpcId": {"Fn::ImportValue": "other-vpc"}, "CidrBlock": "10.9.0.0/24"}},
+        }});
+        let stacks = [network.as_object().unwrap(), app.as_object().unwrap()];
+        let mut out = Vec::new();
+        check_across(
+            &stacks,
+            &|_| ("123456789012", "us-east-1"),
+            &|i, id| format!("{}/{id}", ["Net", "App"][i]),
+            &mut out,
+        );
+        let f: Vec<(&str, &str)> = out.iter().map(|d| (d.code, d.path.as_str())).collect();
+        assert_eq!(
+            f,
+            [
+                ("subnet-outside-vpc", "App/Outside"),
+                ("subnet-overlap", "App/OnA")
+            ]
+        );
+        assert!(
+            out[1]
+                .message
+                .ends_with("overlaps 10.0.0.0/24 of subnet Net/A in the same VPC")
         );
     }
 
