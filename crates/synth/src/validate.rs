@@ -23,6 +23,7 @@ mod pattern;
 mod policy;
 mod service_limits;
 mod service_rules;
+mod sorted_text;
 mod suppress;
 
 /// CloudFormation's quotas per template.

@@ -684,6 +684,7 @@ mod tests {
     static FLAG: Check = Check::Property("On", &Check::Const("true"));
     static ARN: Check = Check::Property("Arn", &Check::Pattern("^arn:aws:sqs:"));
     static LOOKAHEAD: Check = Check::Property("E", &Check::Pattern("^(?!aurora).*$"));
+    static UNREADABLE: Check = Check::Property("E", &Check::Pattern("^\\p{Print}+$"));
 
     #[test]
     fn values_compare_with_cloudformation_coercions() {
@@ -695,8 +696,10 @@ mod tests {
         assert_eq!(eval(&FLAG, json!({"On": "False"})), Tri::False);
         assert_eq!(eval(&ARN, json!({"Arn": "arn:aws:sqs:q"})), Tri::True);
         assert_eq!(eval(&ARN, json!({"Arn": "arn:aws:sns:t"})), Tri::False);
-        // A pattern synth cannot evaluate decides nothing.
-        assert_eq!(eval(&LOOKAHEAD, json!({"E": "mysql"})), Tri::Unknown);
+        // Look-aheads are evaluated; a pattern synth cannot read decides nothing.
+        assert_eq!(eval(&LOOKAHEAD, json!({"E": "mysql"})), Tri::True);
+        assert_eq!(eval(&LOOKAHEAD, json!({"E": "aurora-mysql"})), Tri::False);
+        assert_eq!(eval(&UNREADABLE, json!({"E": "mysql"})), Tri::Unknown);
     }
 
     static NAMES: Check = Check::PropertyNames(&Check::Not(&Check::Enum(&["\"AWS_REGION\""])));

@@ -14,7 +14,7 @@
 use serde_json::{Map, Value as Json};
 use stackwright_core::Diagnostic;
 
-use super::closest;
+use super::{closest, sorted_text};
 
 const MANAGED_POLICIES: &str = include_str!("../../data/managed-policies.txt");
 const SSL_POLICIES: &str = include_str!("../../data/ssl-policies.txt");
@@ -26,7 +26,7 @@ fn entries(list: &'static str) -> impl Iterator<Item = &'static str> {
 }
 
 fn listed(list: &'static str, name: &str) -> bool {
-    entries(list).any(|l| l == name)
+    sorted_text::contains(list, name)
 }
 
 /// Where a list's data is from, as its header gives it (`npm aws-cdk-lib 2.276.0

@@ -16,6 +16,7 @@ use serde_json::{Map, Value as Json};
 use stackwright_core::Diagnostic;
 
 use super::known_names::{self, Principal};
+use super::sorted_text;
 use super::{closest, is_intrinsic};
 
 /// The catalog of `service:action` lines, sorted (see `stackwright-codegen`'s
@@ -633,46 +634,9 @@ fn lines() -> impl Iterator<Item = &'static str> {
     ACTIONS.lines().filter(|l| !l.starts_with('#'))
 }
 
-/// Where the line holding byte `i` of the catalog starts.
-fn line_start(bytes: &[u8], i: usize) -> usize {
-    bytes[..i]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |n| n + 1)
-}
-
-/// Where the line starting at `i` ends (its newline, or the end of the text).
-fn line_end(bytes: &[u8], i: usize) -> usize {
-    bytes[i..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(bytes.len(), |n| i + n)
-}
-
-/// The first line not less than `key`, by binary search over the catalog's bytes (lines
-/// are short, so finding a line's ends is a few comparisons).
+/// The first line of the catalog not less than `key`.
 fn lower_bound(key: &[u8]) -> Option<&'static str> {
-    let bytes = ACTIONS.as_bytes();
-    let mut lo = 0;
-    while bytes.get(lo) == Some(&b'#') {
-        lo = line_end(bytes, lo) + 1;
-    }
-    let mut hi = bytes.len();
-    // Invariant: every line starting before `lo` is < key; every line at or after `hi` is >= key.
-    while lo < hi {
-        let mid = line_start(bytes, lo + (hi - lo) / 2).max(lo);
-        let end = line_end(bytes, mid);
-        if &bytes[mid..end] < key {
-            lo = end + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    (lo < bytes.len()).then(|| {
-        let end = line_end(bytes, lo);
-        // Lines are split at ASCII newlines, so both ends are character boundaries.
-        ACTIONS.get(lo..end).unwrap_or_default()
-    })
+    sorted_text::lower_bound(ACTIONS, key)
 }
 
 fn catalog_has(key: &str) -> bool {
