@@ -76,9 +76,18 @@ pub(crate) fn validate_sized(stacks: &[StackArtifact], compact_sizes: &[usize]) 
 #[derive(Default)]
 struct Validator {
     diagnostics: Vec<Diagnostic>,
+    /// The `Fn::ImportValue` names met so far, checked against the app's exports at the end.
+    imports: Vec<Import>,
     /// The patterns used so far, by the address of their (static) text: a few dozen at
     /// most, so a scan beats hashing the text for the process-wide cache.
     patterns: Vec<(*const u8, usize, Arc<pattern::Pattern>)>,
+}
+
+/// A literal `Fn::ImportValue` of a stack's resource or output.
+struct Import {
+    stack: String,
+    path: String,
+    name: String,
 }
 
 /// Is this JSON value an intrinsic function (so its final value is only known at deploy)?
@@ -732,6 +741,15 @@ impl Validator {
             RefKind::Mapping(first, second) => {
                 return self.mapping_named(stack, path, r.target.as_str(), first, second, at);
             }
+            // Checked once every stack's exports are known (`imports`).
+            RefKind::Import => {
+                self.imports.push(Import {
+                    stack: stack.name.clone(),
+                    path: path.to_string(),
+                    name: r.target.as_str().to_string(),
+                });
+                return;
+            }
         }
         if r.target.starts_with("AWS::") {
             return;
@@ -975,43 +993,34 @@ impl Validator {
                 }
             }
         }
-        for s in stacks {
+        for import in std::mem::take(&mut self.imports) {
+            let Some(s) = stacks.iter().find(|s| s.name == import.stack) else {
+                continue;
+            };
+            let name = import.name.as_str();
             let here = exported
                 .get(&(s.env.account.as_str(), s.env.region.as_str()))
                 .map_or(&[][..], Vec::as_slice);
-            for section in ["Resources", "Outputs"] {
-                let entries = s.template.get(section).and_then(Json::as_object);
-                for (lid, body) in entries.into_iter().flatten() {
-                    let mut names = Vec::new();
-                    import_names(body, &mut names);
-                    for name in names {
-                        if here.contains(&name) || s.external_exports.iter().any(|e| e == name) {
-                            continue;
-                        }
-                        let path = match s.resources.get(lid.as_str()) {
-                            Some(info) if section == "Resources" => info.path.clone(),
-                            _ => format!("{}/{lid}", s.name),
-                        };
-                        let hint = match closest(name, here) {
-                            Some(c) => format!("did you mean '{c}'?"),
-                            None => format!(
-                                "if a stack outside this app exports it, declare it: stack.uses_external_export(\"{name}\")"
-                            ),
-                        };
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                "unknown-import",
-                                path,
-                                format!(
-                                    "Fn::ImportValue names '{name}', which no stack of the app exports in {}/{}",
-                                    s.env.account, s.env.region
-                                ),
-                            )
-                            .with_hint(hint),
-                        );
-                    }
-                }
+            if here.contains(&name) || s.external_exports.iter().any(|e| e == name) {
+                continue;
             }
+            let hint = match closest(name, here) {
+                Some(c) => format!("did you mean '{c}'?"),
+                None => format!(
+                    "if a stack outside this app exports it, declare it: stack.uses_external_export(\"{name}\")"
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "unknown-import",
+                    import.path,
+                    format!(
+                        "Fn::ImportValue names '{name}', which no stack of the app exports in {}/{}",
+                        s.env.account, s.env.region
+                    ),
+                )
+                .with_hint(hint),
+            );
         }
     }
 
@@ -1062,25 +1071,6 @@ impl Validator {
                 }
             }
         }
-    }
-}
-
-/// The literal names of every `Fn::ImportValue` in `v`.
-fn import_names<'t>(v: &'t Json, out: &mut Vec<&'t str>) {
-    match v {
-        Json::Object(o) => {
-            if o.len() == 1
-                && let Some(Json::String(name)) = o.get("Fn::ImportValue")
-            {
-                out.push(name);
-                return;
-            }
-            for item in o.values() {
-                import_names(item, out);
-            }
-        }
-        Json::Array(items) => items.iter().for_each(|i| import_names(i, out)),
-        _ => {}
     }
 }
 
@@ -1139,6 +1129,8 @@ pub(crate) enum RefKind<'t> {
     Condition,
     /// A mapping (`Fn::FindInMap`), with its keys when they are literals.
     Mapping(Option<&'t str>, Option<&'t str>),
+    /// An export of another stack (`Fn::ImportValue` of a literal name).
+    Import,
 }
 
 impl<'t> Reference<'t> {
@@ -1188,6 +1180,14 @@ pub(crate) fn collect_refs<'t>(v: &'t Json, out: &mut Vec<Reference<'t>>) {
                 }
                 if let Some(named) = condition_or_mapping(key, value) {
                     out.push(named);
+                }
+                if let ("Fn::ImportValue", Json::String(name)) = (key.as_str(), value) {
+                    out.push(Reference {
+                        target: Name(name),
+                        attribute: None,
+                        kind: RefKind::Import,
+                    });
+                    return;
                 }
                 if key == "Fn::GetAtt" {
                     let args = value;
