@@ -28,9 +28,7 @@ pub(crate) fn compare_values(a: &Node, b: &Node) -> Result<Ordering, NotComparab
 /// comparable.
 pub(crate) fn compare_eq(a: &Node, b: &Node) -> Result<bool, NotComparable> {
     match (&a.kind, &b.kind) {
-        (Kind::String(s), Kind::Regex(r)) | (Kind::Regex(r), Kind::String(s)) => {
-            Ok(r.regex.is_match(s))
-        }
+        (Kind::String(s), Kind::Regex(r)) | (Kind::Regex(r), Kind::String(s)) => Ok(r.is_match(s)),
         (Kind::String(x), Kind::String(y)) => Ok(x == y),
         (Kind::Map(x), Kind::Map(y)) => {
             if x.len() != y.len() {
@@ -84,9 +82,7 @@ pub(crate) fn loose_eq(a: &Node, b: &Node) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(l, r)| loose_eq(l, r))
         }
         (Kind::Bool(x), Kind::Bool(y)) => x == y,
-        (Kind::String(s), Kind::Regex(r)) | (Kind::Regex(r), Kind::String(s)) => {
-            r.regex.is_match(s)
-        }
+        (Kind::String(s), Kind::Regex(r)) | (Kind::Regex(r), Kind::String(s)) => r.is_match(s),
         (Kind::Regex(x), Kind::Regex(y)) => x.source == y.source,
         (Kind::Int(v), Kind::RangeInt(r)) => r.contains(v),
         (Kind::Float(v), Kind::RangeFloat(r)) => r.contains(v),

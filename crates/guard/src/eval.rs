@@ -7,8 +7,6 @@
 //! them back off (a passing `or` alternative, a `some` block with one passing value). The
 //! checks a filter or a `when` condition makes select or gate; they are never reported.
 
-use std::collections::HashMap;
-
 use crate::ast::{
     AccessClause, Block, BlockClause, Call, Clause, Conjunctions, LetValue, NamedRef, Op, Rule,
 };
@@ -382,7 +380,7 @@ fn eval_call<'a>(call: &'a Call, scope: &mut dyn Scope<'a>, out: &mut Out<'a>) -
             call.args.len()
         ));
     }
-    let mut arguments = HashMap::with_capacity(call.args.len());
+    let mut arguments = crate::small_map::SmallMap::with_capacity(call.args.len());
     for (name, arg) in rule.parameters.iter().zip(&call.args) {
         let values = match arg {
             LetValue::Value(v) => vec![QueryResult::Resolved(v)],

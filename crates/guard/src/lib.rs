@@ -45,6 +45,7 @@ mod query;
 mod report;
 mod rules;
 mod scope;
+mod small_map;
 mod value;
 
 pub use error::{EvalError, ParseError};

@@ -309,12 +309,11 @@ impl<'s> Parser<'s> {
             source.push_str(fragment);
             break;
         }
-        let regex = match regex::Regex::new(&source) {
-            Ok(r) => r,
-            Err(_) => return self.miss("a valid regular expression"),
+        let Some(pattern) = Pattern::new(source) else {
+            return self.miss("a valid regular expression");
         };
         self.tag("/", "a closing `/`")?;
-        Ok(Pattern { source, regex })
+        Ok(pattern)
     }
 
     fn range(&mut self) -> P<Kind> {

@@ -299,8 +299,50 @@ fn captured_name(parts: &[Part], index: usize) -> Option<&str> {
 /// Whether `clauses` pass with `scope` as the evaluation scope; what they find wrong is
 /// not reported (a filter selects, it does not check).
 fn passes<'a>(clauses: &'a crate::ast::Conjunctions, scope: &mut dyn Scope<'a>) -> Result<bool> {
+    if let Some(passed) = key_equals_literal(clauses, scope) {
+        return Ok(passed);
+    }
     let mut ignored = Vec::new();
     Ok(eval::eval_conjunctions(clauses, scope, &mut ignored)? == Status::Pass)
+}
+
+/// The answer of a filter that is one clause `Key == 'text'` or `Key == %var` where the
+/// variable is one literal string (nearly every rule selects resources with
+/// `[ Type == %S3_BUCKET_TYPE ]`), computed without the general evaluation: it passes when
+/// the value's `Key` is that string. A missing key, or a value of another kind, fails the
+/// clause in the general path too (unresolved, or not comparable with a string). `None`
+/// for any other filter.
+fn key_equals_literal<'a>(
+    clauses: &'a crate::ast::Conjunctions,
+    scope: &mut dyn Scope<'a>,
+) -> Option<bool> {
+    let [disjunction] = clauses.as_slice() else {
+        return None;
+    };
+    let [crate::ast::Clause::Access(access)] = disjunction.as_slice() else {
+        return None;
+    };
+    let [Part::Key(key)] = access.query.parts.as_slice() else {
+        return None;
+    };
+    let plain = access.cmp.op == crate::ast::Op::Eq && !access.cmp.not && !access.negation;
+    if !plain || key.starts_with('%') {
+        return None;
+    }
+    let want: &str = match access.rhs.as_ref()? {
+        crate::ast::LetValue::Value(node) => node.as_str()?,
+        crate::ast::LetValue::Query(q) => {
+            let [Part::Key(var)] = q.parts.as_slice() else {
+                return None;
+            };
+            let name = var.strip_prefix('%')?;
+            match scope.resolve_variable(name).ok()?.as_slice() {
+                [QueryResult::Literal(node)] => node.as_str()?,
+                _ => return None,
+            }
+        }
+    };
+    Some(scope.root().get(key).and_then(Node::as_str) == Some(want))
 }
 
 /// `[ clauses ]`: the values the clauses pass for.

@@ -3,11 +3,10 @@
 //! up in the scope that evaluated it, so a parameterized rule sees its caller's parameters
 //! (the Control Tower rules rely on that: `check_get_att_bucket_arn` reads `%doc`).
 
-use std::collections::HashMap;
-
 use crate::ast::{Let, LetValue, ParameterizedRule, Rule, RulesFile};
 use crate::eval::{self, Status};
 use crate::query::{self, QueryResult};
+use crate::small_map::SmallMap;
 use crate::value::Node;
 
 /// How deeply rules may call rules (and variables refer to variables) before evaluation
@@ -45,8 +44,8 @@ pub(crate) fn query<'a>(
 
 /// A block's (or the file's) `let`s, evaluated on first use and kept.
 struct Variables<'a> {
-    lets: HashMap<&'a str, &'a LetValue>,
-    resolved: HashMap<&'a str, Vec<QueryResult<'a>>>,
+    lets: SmallMap<'a, &'a LetValue>,
+    resolved: SmallMap<'a, Vec<QueryResult<'a>>>,
 }
 
 impl<'a> Variables<'a> {
@@ -57,7 +56,7 @@ impl<'a> Variables<'a> {
             .collect();
         Variables {
             lets,
-            resolved: HashMap::new(),
+            resolved: SmallMap::default(),
         }
     }
 }
@@ -66,17 +65,17 @@ impl<'a> Variables<'a> {
 pub(crate) struct RootScope<'a> {
     root: &'a Node,
     vars: Variables<'a>,
-    rules: HashMap<&'a str, Vec<&'a Rule>>,
-    parameterized: HashMap<&'a str, &'a ParameterizedRule>,
-    statuses: HashMap<&'a str, Status>,
+    rules: SmallMap<'a, Vec<&'a Rule>>,
+    parameterized: SmallMap<'a, &'a ParameterizedRule>,
+    statuses: SmallMap<'a, Status>,
     depth: usize,
 }
 
 impl<'a> RootScope<'a> {
     pub(crate) fn new(file: &'a RulesFile, root: &'a Node) -> Self {
-        let mut rules: HashMap<&str, Vec<&Rule>> = HashMap::new();
+        let mut rules: SmallMap<Vec<&Rule>> = SmallMap::default();
         for rule in &file.rules {
-            rules.entry(rule.name.as_str()).or_default().push(rule);
+            rules.entry_or_default(rule.name.as_str()).push(rule);
         }
         let parameterized = file
             .parameterized
@@ -88,7 +87,7 @@ impl<'a> RootScope<'a> {
             vars: Variables::new(&file.assignments),
             rules,
             parameterized,
-            statuses: HashMap::new(),
+            statuses: SmallMap::default(),
             depth: 0,
         }
     }
@@ -143,8 +142,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
     fn capture(&mut self, name: &'a str, key: &'a Node) {
         self.vars
             .resolved
-            .entry(name)
-            .or_default()
+            .entry_or_default(name)
             .push(QueryResult::Resolved(key));
     }
 
@@ -229,8 +227,7 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
     fn capture(&mut self, name: &'a str, key: &'a Node) {
         self.vars
             .resolved
-            .entry(name)
-            .or_default()
+            .entry_or_default(name)
             .push(QueryResult::Resolved(key));
     }
 
@@ -258,7 +255,7 @@ pub(crate) struct ValueScope<'a, 'p> {
 
 /// A parameterized rule's arguments, by parameter name.
 pub(crate) struct CallScope<'a, 'p> {
-    pub(crate) arguments: HashMap<&'a str, Vec<QueryResult<'a>>>,
+    pub(crate) arguments: SmallMap<'a, Vec<QueryResult<'a>>>,
     pub(crate) parent: &'p mut dyn Scope<'a>,
 }
 

@@ -3,12 +3,34 @@
 
 use std::fmt;
 
-/// A compiled regular expression literal (`/.../` in a rule), kept with its source because
-/// two regexes compare equal by source, as Guard's do.
+/// A regular expression literal (`/.../` in a rule), kept with its source because two
+/// regexes compare equal by source, as Guard's do. Its syntax is checked when the rule is
+/// parsed; it is compiled the first time it is matched, since most rules of a pack never
+/// meet a resource they apply to.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     pub(crate) source: String,
-    pub(crate) regex: regex::Regex,
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+}
+
+impl Pattern {
+    /// The pattern of `source`, or `None` when `regex` cannot read it.
+    pub(crate) fn new(source: String) -> Option<Pattern> {
+        regex_syntax::Parser::new().parse(&source).ok()?;
+        Some(Pattern {
+            source,
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Whether `text` matches. A pattern whose syntax is valid but that outgrows
+    /// `regex`'s size limit matches nothing.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(&self.source).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(text))
+    }
 }
 
 /// A range literal (`r[1, 10)`), with which ends are included.
