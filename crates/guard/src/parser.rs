@@ -154,9 +154,13 @@ impl<'s> Parser<'s> {
     }
 
     fn take_while(&mut self, f: impl Fn(char) -> bool) -> &'s str {
-        let start = self.pos;
-        while self.eat_char(&f).is_some() {}
-        &self.src[start..self.pos]
+        let rest = self.rest();
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !f(*c))
+            .map_or(rest.len(), |(i, _)| i);
+        self.pos += len;
+        &rest[..len]
     }
 
     /// Zero or more whitespace (newlines included) or `#` comments.
@@ -171,7 +175,8 @@ impl<'s> Parser<'s> {
             let before = self.pos;
             self.take_while(char::is_whitespace);
             if self.eat("#") {
-                self.take_while(|c| c != '\n');
+                // To the end of the line, found by a byte search.
+                self.pos += self.rest().find('\n').unwrap_or(self.rest().len());
             }
             if self.pos == before {
                 return self.pos > start;
