@@ -8,10 +8,11 @@
 //! pattern made only of the common syntax (classes, literals, groups, alternation,
 //! repetition, `^` and `$`) is matched here by a small Pike VM over that projection. Anything
 //! else (non-ASCII text, flags, look-around, word boundaries) goes to `regex` itself,
-//! compiled once per process and pattern, and the look-arounds `regex` refuses (`(?!aws:)`,
-//! `(?<!-)$`: 123 of the 2,390 patterns in the vendored schemas) to `fancy-regex`; the
-//! 16 neither reads (`\p{Print}`, surrogate ranges) stay unchecked. The tests check, for
-//! every pattern in the generated facts, that the Pike VM and `regex` agree.
+//! compiled once per process and pattern. Of the 2,390 patterns in the vendored schemas, 61
+//! open with a negative look-ahead (`^(?!aws:)`, `^(?!aurora)`), matched as two patterns
+//! without it (`leading_exclusion`); the 64 with other look-arounds `regex` refuses go to
+//! `fancy-regex`; the 15 neither reads (`\p{Print}`, surrogate ranges) stay unchecked. The
+//! tests check, for every pattern in the generated facts, that the Pike VM and `regex` agree.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -25,6 +26,8 @@ pub(crate) struct Pattern {
     source: Cow<'static, str>,
     /// The character counts a leading `(?=.{min,max}$)` look-ahead requires.
     length: Option<(usize, usize)>,
+    /// A leading `^(?!X)`, as the pattern `^(?:X)`: text it matches does not match.
+    excluded: Option<Box<Pattern>>,
     /// The pattern's program on ASCII text, when it uses only syntax handled here.
     ascii: Option<Program>,
     /// The compiled pattern, made on first use; `None` when neither engine reads it.
@@ -106,16 +109,65 @@ pub(crate) fn normalize(source: &'static str) -> (Cow<'static, str>, Option<(usi
         }
         source = Cow::Owned(out);
     }
-    if let Some(fixed) = literal_class_hyphens(&source) {
+    if let Some(fixed) = python_class_literals(&source) {
         source = Cow::Owned(fixed);
     }
     (source, length)
 }
 
-/// Python reads a `-` right after a class escape inside brackets (`[\w-.]`) as a hyphen;
-/// `regex` refuses it as a range. The rewrite escapes such hyphens (`[\w\-.]`), or gives
-/// `None` when there are none.
-fn literal_class_hyphens(source: &str) -> Option<String> {
+/// A pattern `^(?!X)R` (or `\A(?!X)R`) as `^(?:X)` and `^R`: it matches what the second
+/// matches and the first does not. The schemas' look-aheads are nearly all of this form
+/// (`^(?!aws:)`, `^(?!aurora)`), and so split both halves run on the ASCII matcher
+/// instead of a backtracking engine compiled for them.
+fn leading_exclusion(source: &str) -> Option<(String, String)> {
+    let body = source
+        .strip_prefix("^(?!")
+        .or_else(|| source.strip_prefix("\\A(?!"))?;
+    let end = closing_paren(body)?;
+    let (excluded, rest) = (&body[..end], &body[end + 1..]);
+    let looks_around = |s: &str| s.contains("(?=") || s.contains("(?!") || s.contains("(?<");
+    if looks_around(excluded) || looks_around(rest) {
+        return None;
+    }
+    Some((format!("^(?:{excluded})"), format!("^{rest}")))
+}
+
+/// The byte offset of the `)` closing a group whose body starts `body`, skipping escapes
+/// and bracketed classes.
+fn closing_paren(body: &str) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let (mut depth, mut i, mut in_class) = (1usize, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                if bytes.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Python reads a `-` right after a class escape inside brackets (`[\w-.]`) as a hyphen,
+/// and a `[` inside brackets as itself; `regex` reads a range and a nested class. The
+/// rewrite escapes both (`[\w\-.]`, `[@\[]`), or gives `None` when there are none.
+fn python_class_literals(source: &str) -> Option<String> {
     let chars: Vec<char> = source.chars().collect();
     let mut out = String::with_capacity(source.len() + 4);
     let (mut in_class, mut changed, mut i) = (false, false, 0);
@@ -149,6 +201,12 @@ fn literal_class_hyphens(source: &str) -> Option<String> {
                     i += 1;
                 }
             }
+            // Python reads `[` inside a class as itself; `regex` would open a nested class.
+            '[' => {
+                out.pop();
+                out.push_str("\\[");
+                changed = true;
+            }
             ']' if in_class => in_class = false,
             _ => {}
         }
@@ -160,17 +218,47 @@ fn literal_class_hyphens(source: &str) -> Option<String> {
 impl Pattern {
     fn new(source: &'static str) -> Self {
         let (source, length) = normalize(source);
+        let (excluded, source) = match leading_exclusion(&source) {
+            Some((excluded, rest)) => (Some(Box::new(Pattern::plain(excluded))), Cow::Owned(rest)),
+            None => (None, source),
+        };
+        Pattern {
+            excluded,
+            ..Pattern::plain(source)
+        }
+        .with_length(length)
+    }
+
+    fn plain(source: impl Into<Cow<'static, str>>) -> Self {
+        let source = source.into();
         Pattern {
             ascii: Program::new(&source),
             source,
-            length,
+            length: None,
+            excluded: None,
             regex: OnceLock::new(),
         }
     }
 
-    /// Whether `s` matches; `None` when the pattern is not a regular expression `regex`
-    /// accepts (such a pattern is not checked).
+    fn with_length(mut self, length: Option<(usize, usize)>) -> Self {
+        self.length = length;
+        self
+    }
+
+    /// Whether `s` matches; `None` when the pattern is not a regular expression either
+    /// engine reads (such a pattern is not checked).
     pub(crate) fn is_match(&self, s: &str) -> Option<bool> {
+        let Some(excluded) = &self.excluded else {
+            return self.is_match_here(s);
+        };
+        match (excluded.is_match_here(s), self.is_match_here(s)) {
+            (Some(true), _) | (_, Some(false)) => Some(false),
+            (Some(false), Some(true)) => Some(true),
+            _ => None,
+        }
+    }
+
+    fn is_match_here(&self, s: &str) -> Option<bool> {
         if let Some((lo, hi)) = self.length {
             let n = s.chars().count();
             if n < lo || n > hi {
@@ -946,15 +1034,37 @@ mod tests {
         let no_trailing_dash = Pattern::new(r"^([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$");
         assert_eq!(no_trailing_dash.is_match("model-"), Some(false));
         assert_eq!(no_trailing_dash.is_match("model-1"), Some(true));
+        // A leading negative look-ahead runs as two ASCII programs.
+        let not_aurora = Pattern::new(r"^(?!aurora).*$");
+        assert!(not_aurora.excluded.is_some() && not_aurora.ascii.is_some());
+        assert_eq!(not_aurora.is_match("postgres"), Some(true));
+        assert_eq!(not_aurora.is_match("aurora-mysql"), Some(false));
+        assert_eq!(not_aurora.is_match("my-aurora"), Some(true));
+        let tag = Pattern::new(r"\A(?!aws:)[a-zA-Z0-9+\-=\._\:\/@]+$");
+        assert_eq!(tag.is_match("team:owner"), Some(true));
+        assert_eq!(tag.is_match("aws:owner"), Some(false));
+        assert_eq!(
+            leading_exclusion(r"^(?!(a|[)])b)c$"),
+            Some((r"^(?:(a|[)])b)".to_string(), "^c$".to_string()))
+        );
+        assert_eq!(leading_exclusion(r"^(?!a)(?!b)c"), None);
         // Python's literal hyphen after a class escape.
         let hyphen = Pattern::new(r"^[\w-\.\+]+@([\w-]+\.)+[\w-]{2,4}$");
         assert_eq!(hyphen.is_match("ops-team@example.com"), Some(true));
         assert_eq!(hyphen.is_match("ops team@example.com"), Some(false));
         assert_eq!(
-            literal_class_hyphens(r"[\w-.~][a-z][\d-][^\s-x]"),
+            python_class_literals(r"[\w-.~][a-z][\d-][^\s-x]"),
             Some(r"[\w\-.~][a-z][\d-][^\s\-x]".to_string())
         );
-        assert_eq!(literal_class_hyphens(r"[a-z\d]\w-x"), None);
+        assert_eq!(python_class_literals(r"[a-z\d]\w-x"), None);
+        assert_eq!(
+            python_class_literals(r"^([a-z,@[\]+])*$"),
+            Some(r"^([a-z,@\[\]+])*$".to_string())
+        );
+        let bracket = Pattern::new(r"^([a-z,A-Z,0-9,. _\-:/()#,@[\]+=&;\{\}!$*])*$");
+        assert!(bracket.ascii.is_some());
+        assert_eq!(bracket.is_match("Allow [all] web traffic"), Some(true));
+        assert_eq!(bracket.is_match("Allow 'web'"), Some(false));
         // A pattern neither engine reads stays unchecked.
         assert_eq!(Pattern::new(r"[\w-.~]+").is_match("a-b.c~"), Some(true));
         // A pattern neither engine reads (a class Python's `regex` module has) is unchecked.
@@ -1040,12 +1150,10 @@ mod tests {
         ] {
             assert!(Program::new(source).is_none(), "{source}");
         }
+        // Read as Python reads it (a `[` inside a class is itself), it is checked.
         let p = pattern(r"^([a-z,@[\]+=&;\{\}!$*])*$");
-        assert_eq!(
-            p.is_match("anything"),
-            None,
-            "not a valid regex: not checked"
-        );
+        assert_eq!(p.is_match("anything"), Some(true));
+        assert_eq!(p.is_match("ANYTHING"), Some(false));
     }
 
     #[test]
