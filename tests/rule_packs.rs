@@ -316,3 +316,48 @@ fn a_registry_rule_sees_the_resource_it_skips_for_its_exception() {
     assert_eq!(excepted.len(), 1, "{rule}: {excepted:#?}");
     assert_eq!(excepted[0].severity, Severity::Note);
 }
+
+#[path = "../examples/production.rs"]
+#[allow(dead_code)]
+mod production;
+
+#[test]
+fn the_production_example_passes_control_tower_with_its_exceptions_listed() {
+    let app = App::new();
+    production::app(&app).unwrap();
+    let s = synthesize(&app).expect("every broken control is recorded");
+    let notes = guard(&s.diagnostics.0);
+    assert!(
+        notes.iter().all(|d| d.severity == Severity::Note),
+        "{notes:#?}"
+    );
+    let recorded: usize = s
+        .stacks
+        .iter()
+        .map(|st| stackwright::synth::guard_exceptions(st).len())
+        .sum();
+    // Every exception excepts a finding: none is idle, none lacks a reason.
+    assert_eq!(notes.len(), recorded);
+    assert!(
+        s.stacks
+            .iter()
+            .flat_map(stackwright::synth::guard_exceptions)
+            .all(|e| !e.reason.is_empty())
+    );
+}
+
+#[test]
+fn the_production_example_fails_with_readable_findings_when_a_control_is_broken() {
+    let app = App::new();
+    production::app(&app).unwrap();
+    // The same program, with one more log group that breaks a control and says nothing.
+    let stack = Stack::new(&app, "FlowViz-Extra", env()).unwrap();
+    log_group(&stack, "AuditLogs", 14);
+    let Err(SynthError::Invalid(d)) = synthesize(&app) else {
+        panic!("an unrecorded broken control stops synth");
+    };
+    let errors: Vec<&Diagnostic> = d.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].path, "FlowViz-Extra/AuditLogs");
+    assert!(errors[0].message.starts_with("[CT.CLOUDWATCH.PR.2]"));
+}
