@@ -32,12 +32,16 @@ use stackwright::constructs::vpc::{
 use stackwright::constructs::waf::{WebAcl, WebAclProps};
 use stackwright::l1::{guardduty, route53};
 use stackwright::prelude::*;
+use stackwright::synth::Pack;
 
 /// The application's public name.
 pub const DOMAIN: &str = "api.atlas.example.com";
 
 /// Both stacks of the Fargate + Aurora variant.
 pub fn app(app: &App) -> Result<(), ConstructError> {
+    // Held to AWS Control Tower's proactive controls; each control broken on purpose is
+    // recorded on its resource with the reason (Metadata.guard).
+    app.with_rule_packs([Pack::ControlTower]);
     let env = Env::new("123456789012", "us-east-1");
     let base = Stack::new(app, "Atlas-Production-Base", env.clone())?;
     base.set_description(
@@ -100,6 +104,23 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
             ..RedisCacheProps::production()
         },
     )?;
+    // Kept shorter than Control Tower's year on purpose, with the reasons recorded.
+    if let Some(flow_logs) = vpc.flow_log_group() {
+        flow_logs.guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            "flow logs are kept 7 days, for cost: they serve triage of the past week's traffic; CloudTrail keeps the audit record",
+        )?;
+    }
+    if let Some(slow_log) = cache.slow_log() {
+        slow_log.guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            "the Redis slow log is kept 7 days, for cost: it serves tuning of the past week's commands",
+        )?;
+    }
+    cache.resource().guard_exception(
+        "CT.ELASTICACHE.PR.8",
+        "the API and its worker are the cache's only clients and authenticate with one AUTH token, kept and rotated in Secrets Manager; RBAC users would add no separation",
+    )?;
     let images = ImageRepository::new(
         &base,
         "Images",
@@ -149,6 +170,13 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
             finding_publishing_frequency: Some(
                 guardduty::detector::FindingPublishingFrequency::FifteenMinutes.into(),
             ),
+            // S3 protection stated, not left to the account's default (CT.GUARDDUTY.PR.1).
+            data_sources: Some(guardduty::detector::CfnDataSourceConfigurations {
+                s3_logs: Some(guardduty::detector::Cfns3LogsConfiguration {
+                    enable: true.into(),
+                }),
+                ..Default::default()
+            }),
             ..guardduty::Detector::new(true)
         },
     )?;
@@ -271,6 +299,35 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
     )?;
     api.connections().allow_to_default_port(&db)?;
     api.connections().allow_to_default_port(&cache)?;
+    api.log_group().guard_exception(
+        "CT.CLOUDWATCH.PR.3",
+        "the group is encrypted with the base stack's application key, which reaches this stack as an import; the control reads only keys of the same template",
+    )?;
+    let logs = edge.access_log_bucket();
+    logs.guard_exception(
+        "CT.S3.PR.2",
+        "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.4",
+        "nothing acts on a new access log; the logs are read when investigating",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.9",
+        "access logs expire after 90 days by lifecycle and are never rewritten; Object Lock would keep them past that and keep the stack from deleting the bucket",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.10",
+        "load balancers deliver access logs only to buckets encrypted with SSE-S3; a KMS key is not supported",
+    )?;
+    edge.access_log_policy().guard_exception(
+        "CT.S3.PR.8",
+        "the DenyPlainHttp statement denies every request without TLS to the bucket and its objects; the control does not read the objects' ARN written as Fn::Sub",
+    )?;
+    api.log_group().guard_exception(
+        "CT.CLOUDWATCH.PR.2",
+        "application logs are kept 30 days, for cost: they serve debugging of recent releases; CloudTrail keeps the audit record",
+    )?;
 
     let alarms = Alarms::new(
         &runtime,

@@ -11,14 +11,14 @@
 
 use stackwright::constructs::alarms::{Alarms, AlarmsProps};
 use stackwright::constructs::alb::{
-    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, HealthCheck, HostedZone, Protection,
-    TestListener,
+    BlueGreenAlb, BlueGreenAlbProps, CertificateSource, Colour, HealthCheck, HostedZone,
+    Protection, TestListener,
 };
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
-use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
+use stackwright::constructs::database::{Availability, Deployment, PostgresDb, PostgresDbProps};
 use stackwright::constructs::ecr::{ImageRepository, ImageRepositoryProps};
 use stackwright::constructs::fleet::{
-    AppFleet, AppFleetProps, ColourState, ImageSource, SecretEnv,
+    AppFleet, AppFleetProps, ColourState, Compute, ImageSource, SecretEnv,
 };
 use stackwright::constructs::key::{Key, KeyProps};
 use stackwright::constructs::opt_out::skip_check;
@@ -26,6 +26,7 @@ use stackwright::constructs::secret::{Generate, Secret, SecretProps};
 use stackwright::constructs::vpc::{FlowLogs, SubnetKind, SubnetTier, Vpc, VpcProps};
 use stackwright::l1::{logs, route53};
 use stackwright::prelude::*;
+use stackwright::synth::Pack;
 
 /// The settings in which production and staging differ; the code is the same.
 pub struct Settings {
@@ -254,9 +255,64 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
     base.set_termination_protection(settings.termination_protection);
     tag(&base, settings.environment);
 
+    // This environment's departures from Control Tower's controls, read from its settings
+    // before they are consumed; each is recorded on its resource with the reason.
+    let single_az = match &settings.database.deployment {
+        Deployment::Instance {
+            availability: Availability::SingleAz { reason },
+            ..
+        } => Some(reason.clone()),
+        _ => None,
+    };
+    let database_unprotected = !settings.database.deletion_protection;
+    let cache_without_failover = !settings.cache.automatic_failover;
+    let edge_unprotected = match &settings.edge.deletion_protection {
+        Protection::Off { reason } => Some(reason.clone()),
+        Protection::On => None,
+    };
+    let basic_monitoring =
+        matches!(&settings.fleet.compute, Compute::Ec2(e) if !e.detailed_monitoring);
+    let fleet_log_days = settings.fleet.log_retention_days;
+    let access_log_days = settings.edge.access_log_retention_days;
+
     let vpc = Vpc::new(&base, "Network", settings.vpc)?;
     let db = PostgresDb::new(&base, "Database", &vpc, settings.database)?;
     let cache = RedisCache::new(&base, "Cache", &vpc, settings.cache)?;
+    if let Some(flow_logs) = vpc.flow_log_group() {
+        flow_logs.guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            "flow logs are kept 7 days, for cost: they serve triage of the past week's traffic; CloudTrail keeps the audit record",
+        )?;
+    }
+    if let Some(slow_log) = cache.slow_log() {
+        slow_log.guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            "the Redis slow log is kept 7 days, for cost: it serves tuning of the past week's commands",
+        )?;
+    }
+    if let Some(reason) = &single_az {
+        db.instance().guard_exception("CT.RDS.PR.1", reason)?;
+    }
+    if database_unprotected {
+        db.instance().guard_exception(
+            "CT.RDS.PR.13",
+            "staging's database holds test data and is deleted with its stack; production's is protected",
+        )?;
+    }
+    cache.resource().guard_exception(
+        "CT.ELASTICACHE.PR.8",
+        "the application is the cache's only client and authenticates with one AUTH token, kept and rotated in Secrets Manager; RBAC users would add no separation",
+    )?;
+    db.instance().guard_exception(
+        "CT.RDS.PR.20",
+        "PostgreSQL keeps port 5432: only the fleet's security group reaches it, over TLS with RDS-managed credentials, so another port would hide nothing",
+    )?;
+    if cache_without_failover {
+        cache.resource().guard_exception(
+            "CT.ELASTICACHE.PR.3",
+            "staging runs one cache node, for cost; production has a replica and automatic failover",
+        )?;
+    }
 
     let key = Key::new(
         &base,
@@ -293,6 +349,15 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
         },
     )?;
     group.apply_removal_policy(settings.removal);
+    if settings.log_retention_days < 365 {
+        group.guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            &format!(
+                "application logs are kept {} days, for cost: they serve debugging of recent releases; CloudTrail keeps the audit record",
+                settings.log_retention_days
+            ),
+        )?;
+    }
 
     Output::new(&base, "DatabaseEndpoint", db.endpoint_address())?
         .description("PostgreSQL host (TLS required)");
@@ -386,6 +451,67 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
     )?;
     fleet.connections().allow_to_default_port(&db)?;
     fleet.connections().allow_to_default_port(&cache)?;
+    for colour in [Colour::Blue, Colour::Green] {
+        if let Some(group) = fleet.auto_scaling_group(colour) {
+            group.guard_exception(
+                "CT.AUTOSCALING.PR.1",
+                "the group spans two zones through its subnets (VPCZoneIdentifier); the control reads only AvailabilityZones, which a group in a VPC leaves out",
+            )?;
+            group.guard_exception(
+                "CT.AUTOSCALING.PR.6",
+                "the fleet runs on one instance type, the size the application is load-tested on, and on demand, where a mix of types buys no capacity",
+            )?;
+        }
+    }
+    fleet.log_group().guard_exception(
+        "CT.CLOUDWATCH.PR.3",
+        "the group is encrypted with the base stack's application key, which reaches this stack as an import; the control reads only keys of the same template",
+    )?;
+    if fleet_log_days < 365 {
+        fleet.log_group().guard_exception(
+            "CT.CLOUDWATCH.PR.2",
+            &format!(
+                "the fleet's logs are kept {fleet_log_days} days, for cost: they serve debugging of recent releases; CloudTrail keeps the audit record"
+            ),
+        )?;
+    }
+    let logs = edge.access_log_bucket();
+    logs.guard_exception(
+        "CT.S3.PR.2",
+        "this bucket receives the load balancer's access logs; logging access to it would need a log bucket of its own",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.4",
+        "nothing acts on a new access log; the logs are read when investigating",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.9",
+        &format!(
+            "access logs expire after {access_log_days} days by lifecycle and are never rewritten; Object Lock would keep them past that and keep the stack from deleting the bucket"
+        ),
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.10",
+        "load balancers deliver access logs only to buckets encrypted with SSE-S3; a KMS key is not supported",
+    )?;
+    edge.access_log_policy().guard_exception(
+        "CT.S3.PR.8",
+        "the DenyPlainHttp statement denies every request without TLS to the bucket and its objects; the control does not read the objects' ARN written as Fn::Sub",
+    )?;
+    if let Some(reason) = &edge_unprotected {
+        edge.resource()
+            .guard_exception("CT.ELASTICLOADBALANCING.PR.5", reason)?;
+    }
+    if basic_monitoring {
+        for colour in [Colour::Blue, Colour::Green] {
+            if let Some(template) = fleet.launch_template(colour) {
+                template.guard_exception(
+                    "CT.EC2.PR.10",
+                    "staging's instances use basic five-minute monitoring, for cost; production's have detailed monitoring",
+                )?;
+            }
+        }
+    }
     alarms
         .watch(&edge)?
         .watch(&db)?
@@ -399,6 +525,9 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
 
 /// Every stack of FlowViz: the shared one, then production and staging.
 pub fn app(app: &App) -> Result<(), ConstructError> {
+    // Every stack is held to AWS Control Tower's proactive controls; where one is broken
+    // on purpose, the resource records why (Metadata.guard) and synth lists it.
+    app.with_rule_packs([Pack::ControlTower]);
     let shared = shared(app, Env::new("123456789012", "us-east-1"))?;
     flowviz(app, &shared, Settings::production())?;
     flowviz(app, &shared, Settings::staging())

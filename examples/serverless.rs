@@ -114,6 +114,10 @@ fn queues(
             ..Default::default()
         },
     )?;
+    dead_letters.guard_exception(
+        "CT.SQS.PR.1",
+        "this is the dead-letter queue: its messages are kept 14 days and alarmed on, and a queue behind it would only move them again",
+    )?;
     let queue = Resource::new(
         stack,
         "Jobs",
@@ -259,11 +263,9 @@ fn consumer(
         },
     )?;
     grants.apply_before(&function);
-    skip_check(
-        &function,
-        "CKV_AWS_117",
-        "the consumer reaches only SQS, DynamoDB, SSM and KMS through their public endpoints; it has nothing in a VPC to talk to",
-    )?;
+    let outside_vpc = "the consumer reaches only SQS, DynamoDB, SSM and KMS through their public endpoints; it has nothing in a VPC to talk to";
+    skip_check(&function, "CKV_AWS_117", outside_vpc)?;
+    function.guard_exception("CT.LAMBDA.PR.3", outside_vpc)?;
     let mapping = Resource::new(
         stack,
         "ConsumerSource",
@@ -358,13 +360,22 @@ fn dead_letter_alarm(
     Ok(())
 }
 
-/// A private bucket: encrypted, versioned, never public, kept when the stack lets go.
+/// A private bucket: encrypted, versioned, never public, kept when the stack lets go;
+/// replaced versions are deleted after 30 days, and current objects after `expire_days`.
 fn private_bucket(
     stack: &Stack,
     id: &str,
     ownership: s3::bucket::ObjectOwnership,
     logging: Option<s3::bucket::LoggingConfiguration>,
+    expire_days: Option<i64>,
 ) -> Result<Resource<s3::Bucket>, ConstructError> {
+    let lifecycle = s3::bucket::Rule {
+        id: Some("ExpireOldVersions".into()),
+        noncurrent_version_expiration: Some(s3::bucket::NoncurrentVersionExpiration::new(30)),
+        expiration_in_days: expire_days.map(Into::into),
+        abort_incomplete_multipart_upload: Some(s3::bucket::AbortIncompleteMultipartUpload::new(7)),
+        ..s3::bucket::Rule::new(s3::bucket::RuleStatus::Enabled)
+    };
     let bucket = Resource::new(
         stack,
         id,
@@ -394,6 +405,7 @@ fn private_bucket(
                 },
             ])),
             logging_configuration: logging,
+            lifecycle_configuration: Some(s3::bucket::LifecycleConfiguration::new(vec![lifecycle])),
             ..Default::default()
         },
     )?;
@@ -421,10 +433,14 @@ fn tls_only_policy(
             Expr::object([("aws:SecureTransport", Expr::str("false"))]),
         )])),
     ]);
-    Resource::new(
+    let policy = Resource::new(
         stack,
         id,
         s3::BucketPolicy::new(bucket.ref_(), Value::<Json>::from_expr(document.to_expr())),
+    )?;
+    policy.guard_exception(
+        "CT.S3.PR.8",
+        "the DenyPlainHttp statement denies every request without TLS to the bucket and its objects; the control does not read the objects' ARN written as Fn::Sub",
     )?;
     Ok(())
 }
@@ -470,11 +486,18 @@ fn assets(stack: &Stack) -> Result<(), ConstructError> {
         "AssetLogs",
         s3::bucket::ObjectOwnership::BucketOwnerPreferred,
         None,
+        Some(365),
     )?;
-    skip_check(
-        &logs,
-        "CKV_AWS_18",
-        "this bucket holds the access logs of the asset bucket and the distribution; logging access to it would need another log bucket",
+    let log_bucket = "this bucket holds the access logs of the asset bucket and the distribution; logging access to it would need another log bucket";
+    skip_check(&logs, "CKV_AWS_18", log_bucket)?;
+    logs.guard_exception("CT.S3.PR.2", log_bucket)?;
+    logs.guard_exception(
+        "CT.S3.PR.10",
+        "S3 server access logs are delivered only to buckets encrypted with SSE-S3; a KMS key is not supported",
+    )?;
+    logs.guard_exception(
+        "CT.S3.PR.9",
+        "logs expire after 365 days by lifecycle and are never rewritten; Object Lock would keep them past that",
     )?;
     tls_only_policy(
         stack,
@@ -496,6 +519,7 @@ fn assets(stack: &Stack) -> Result<(), ConstructError> {
             log_file_prefix: Some("s3/".into()),
             ..Default::default()
         }),
+        None,
     )?;
     let oac = Resource::new(
         stack,
@@ -613,6 +637,30 @@ fn assets(stack: &Stack) -> Result<(), ConstructError> {
             )]),
         )])),
     )?;
+    for bucket in [&logs, &bucket] {
+        bucket.guard_exception(
+            "CT.S3.PR.4",
+            "nothing acts on a new object: assets change only when a release publishes them, and logs are read when investigating",
+        )?;
+    }
+    bucket.guard_exception(
+        "CT.S3.PR.9",
+        "the assets are a release's build output, replaced by the next release and kept as versions for 30 days; Object Lock would keep every replaced file",
+    )?;
+    bucket.guard_exception(
+        "CT.S3.PR.10",
+        "the assets are public through the distribution; a KMS key would guard nothing CloudFront does not serve to everyone",
+    )?;
+    distribution.guard_exception(
+        "CT.CLOUDFRONT.PR.4",
+        "the one origin holds a release's build output, which CI publishes again in minutes; a failover origin would be a replica kept for that",
+    )?;
+    for control in ["CT.CLOUDFRONT.PR.6", "CT.CLOUDFRONT.PR.7"] {
+        distribution.guard_exception(
+            control,
+            "the distribution serves its own name with the ACM certificate passed as AssetsCertificateArn, over SNI; the control reads only a certificate of the same template",
+        )?;
+    }
     Output::new(stack, "AssetsDomain", distribution.attr_domain_name())?
         .description("Where CloudFront serves the assets; point the DNS name at it");
     Ok(())

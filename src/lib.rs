@@ -55,5 +55,5 @@ pub mod prelude {
         Output, Parameter, ParameterProps, Pseudo, RawResource, RemovalPolicy, Resource, Scope,
         Stack, Value, cfn_format,
     };
-    pub use stackwright_synth::Synth;
+    pub use stackwright_synth::{RulePacks, Synth};
 }

@@ -490,3 +490,38 @@ fn an_unwritable_outputs_file_is_refused_before_deploying() {
     );
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn synth_lists_the_guard_exceptions_in_force_per_stack() {
+    fn excepted(app: &App) -> Result<(), CoreError> {
+        use stackwright::l1::logs;
+        use stackwright::synth::{Pack, RulePacks};
+        app.with_rule_packs([Pack::ControlTower]);
+        let s = Stack::new(app, "Demo-Logs", Env::new("123456789012", "us-east-1"))?;
+        let group = Resource::new(
+            &s,
+            "Flow",
+            logs::LogGroup {
+                retention_in_days: Some(7.into()),
+                kms_key_id: Some(
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                        .into(),
+                ),
+                ..Default::default()
+            },
+        )?;
+        group.guard_exception("CT.CLOUDWATCH.PR.2", "kept a week, for cost")?;
+        Ok(())
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let (code, out, err) = run(&["synth", "--out", out_dir.to_str().unwrap()], excepted);
+    assert_eq!(code, 0, "{err}");
+    let summary = out.split_once("Guard exceptions in force\n").map(|x| x.1);
+    assert_eq!(
+        summary,
+        Some("  Demo-Logs (1)\n    CT.CLOUDWATCH.PR.2  Demo-Logs/Flow: kept a week, for cost\n"),
+        "{out}"
+    );
+    assert!(err.contains("excepted (kept a week, for cost)"), "{err}");
+}

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use stackwright_synth::{Synthesized, template_file_name};
+use stackwright_synth::{Synthesized, guard_exceptions, template_file_name};
 
 use crate::printer::{BOLD, Printer};
 use crate::select::{WhenNoneNamed, select};
@@ -77,5 +77,35 @@ pub(crate) fn synth(
     for r in &rows {
         writeln!(table, "{}", line(r))?;
     }
+    exceptions(p, s, table)?;
     Ok(0)
+}
+
+/// The Guard exceptions the templates record, per stack: what a reviewer accepts by
+/// accepting this synth, so it is shown every time rather than only in the templates.
+fn exceptions(p: &Printer, s: &Synthesized, out: &mut dyn Write) -> std::io::Result<()> {
+    let per_stack: Vec<_> = s
+        .stacks
+        .iter()
+        .map(|st| (&st.name, guard_exceptions(st)))
+        .filter(|(_, e)| !e.is_empty())
+        .collect();
+    if per_stack.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", p.paint(BOLD, "Guard exceptions in force"))?;
+    for (stack, list) in per_stack {
+        writeln!(out, "  {stack} ({})", list.len())?;
+        let width = list.iter().map(|e| e.rule.len()).max().unwrap_or(0);
+        for e in list {
+            let reason = if e.reason.is_empty() {
+                "(no reason recorded)"
+            } else {
+                e.reason.as_str()
+            };
+            writeln!(out, "    {:<width$}  {}: {reason}", e.rule, e.path)?;
+        }
+    }
+    Ok(())
 }

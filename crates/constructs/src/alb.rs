@@ -324,6 +324,7 @@ pub struct BlueGreenAlb {
     health_check_path: String,
     target_type: TargetType,
     access_log_bucket: Resource<s3::Bucket>,
+    access_log_policy: Resource<s3::BucketPolicy>,
     rules: Rc<RefCell<Rules>>,
 }
 
@@ -567,13 +568,20 @@ fn security_group(
     Ok(security_group)
 }
 
-/// The load balancer itself, with its access-log bucket.
+/// The load balancer itself, with its access-log bucket and the bucket's policy.
+type LoadBalancerParts = (
+    Resource<elbv2::LoadBalancer>,
+    Resource<s3::Bucket>,
+    Resource<s3::BucketPolicy>,
+);
+
+/// The load balancer itself, with its access-log bucket and the bucket's policy.
 fn load_balancer(
     node: &Construct,
     vpc: &Vpc,
     props: &BlueGreenAlbProps,
     security_group: &SecurityGroup,
-) -> Result<(Resource<elbv2::LoadBalancer>, Resource<s3::Bucket>), ConstructError> {
+) -> Result<LoadBalancerParts, ConstructError> {
     let region = node.stack().env().region;
     let bucket = access_log_bucket(node, &region, props.access_log_retention_days)?;
 
@@ -621,7 +629,7 @@ fn load_balancer(
         );
     }
 
-    Ok((load_balancer, bucket.0))
+    Ok((load_balancer, bucket.0, bucket.1))
 }
 
 /// The target group of `colour`.
@@ -803,7 +811,7 @@ impl BlueGreenAlb {
         let node = Construct::new(scope, id)?;
         let required = validate(&node.path(), &props, vpc)?;
         let security_group = security_group(&node, vpc, &props)?;
-        let (load_balancer, access_log_bucket) =
+        let (load_balancer, access_log_bucket, access_log_policy) =
             load_balancer(&node, vpc, &props, &security_group)?;
         let blue = target_group(&node, vpc, &props, &required, Colour::Blue)?;
         let green = target_group(&node, vpc, &props, &required, Colour::Green)?;
@@ -827,6 +835,7 @@ impl BlueGreenAlb {
             health_check_path: required.health_check_path,
             target_type: props.target_type,
             access_log_bucket,
+            access_log_policy,
             rules: Rc::new(RefCell::new(Rules {
                 production: None,
                 test: None,
@@ -882,6 +891,11 @@ impl BlueGreenAlb {
     /// your exception, [`crate::opt_out::skip_check`].
     pub fn access_log_bucket(&self) -> &Resource<s3::Bucket> {
         &self.access_log_bucket
+    }
+
+    /// The access-log bucket's policy (log delivery allowed, plain HTTP denied).
+    pub fn access_log_policy(&self) -> &Resource<s3::BucketPolicy> {
+        &self.access_log_policy
     }
 
     /// The load balancer's full name, as CloudWatch dimensions take it.

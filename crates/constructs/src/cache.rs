@@ -177,6 +177,7 @@ pub struct RedisCache {
     resource: Resource<elasticache::ReplicationGroup>,
     security_group: SecurityGroup,
     auth_token: Secret,
+    slow_log: Option<Resource<logs::LogGroup>>,
     port: u16,
 }
 
@@ -318,8 +319,14 @@ impl RedisCache {
             resource,
             security_group,
             auth_token,
+            slow_log,
             port: props.port,
         })
+    }
+
+    /// The log group the slow log goes to, when `slow_log_retention_days` is set.
+    pub fn slow_log(&self) -> Option<&Resource<logs::LogGroup>> {
+        self.slow_log.as_ref()
     }
 
     /// The primary's host.

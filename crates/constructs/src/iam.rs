@@ -119,6 +119,11 @@ impl Principal {
         Principal(Expr::object([("Service", name.into_expr())]))
     }
 
+    /// Every principal (`{"AWS": "*"}`): for a deny that holds for everyone.
+    pub fn anyone() -> Self {
+        Principal(Expr::object([("AWS", Expr::str("*"))]))
+    }
+
     /// The account the stack deploys to: lets its IAM policies grant access.
     pub fn account_root() -> Self {
         Principal(Expr::object([(

@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use stackwright_core::{Construct, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format};
+use stackwright_core::{
+    Construct, Expr, Pseudo, RemovalPolicy, Resource, Scope, Value, cfn_format,
+};
 use stackwright_l1::kms;
 
 use crate::error::{ConstructError, Problems, quote};
@@ -68,8 +70,9 @@ impl KeyProps {
 /// A KMS customer managed key with rotation and a least-privilege key policy.
 ///
 /// The key policy lets the account's IAM policies grant use of the key (so grants are
-/// ordinary role statements) and lets named AWS services use it where the service needs a
-/// key-policy grant (CloudWatch Logs does).
+/// ordinary role statements), lets named AWS services use it where the service needs a
+/// key-policy grant (CloudWatch Logs does), and denies `kms:CreateGrant` to anyone but
+/// AWS services creating grants for AWS resources (EBS, RDS, Secrets Manager do).
 ///
 /// ```
 /// use stackwright_core::{App, Env, Stack};
@@ -113,6 +116,18 @@ impl Key {
             PolicyStatement::allow(&["kms:*"], vec![Value::from("*")])
                 .with_sid("AccountAdministersAndDelegatesToIam")
                 .with_principal(Principal::account_root()),
+            // A grant lets its grantee use the key without any policy saying so; only AWS
+            // services, for AWS resources, need to create them (CT.KMS.PR.3).
+            PolicyStatement::deny(&["kms:CreateGrant"], vec![Value::from("*")])
+                .with_sid("GrantsOnlyForAwsResources")
+                .with_principal(Principal::anyone())
+                .with_condition(Expr::object([(
+                    "BoolIfExists",
+                    Expr::object([
+                        ("kms:GrantIsForAWSResource", Expr::str("false")),
+                        ("aws:PrincipalIsAWSService", Expr::str("false")),
+                    ]),
+                )])),
         ]);
         let resource = Resource::new(
             &node,

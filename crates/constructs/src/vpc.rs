@@ -268,6 +268,7 @@ struct VpcInner {
     azs: Vec<Value<String>>,
     tiers: Vec<(String, SubnetKind, Vec<SubnetInfo>)>,
     resource: Option<Resource<ec2::Vpc>>,
+    flow_log_group: Option<Resource<logs::LogGroup>>,
 }
 
 /// A VPC across several availability zones with public, private and isolated tiers.
@@ -716,12 +717,12 @@ impl Vpc {
             azs,
             tiers,
             resource: Some(vpc.clone()),
+            flow_log_group: Self::add_flow_logs(&node, &vpc, &props)?,
         };
         let this = Vpc {
             inner: Rc::new(inner),
         };
 
-        this.add_flow_logs(&node, &vpc, &props)?;
         if props.s3_gateway_endpoint {
             let tables: Vec<Value<String>> = this
                 .inner
@@ -754,13 +755,12 @@ impl Vpc {
     }
 
     fn add_flow_logs(
-        &self,
         node: &Construct,
         vpc: &Resource<ec2::Vpc>,
         props: &VpcProps,
-    ) -> Result<(), ConstructError> {
+    ) -> Result<Option<Resource<logs::LogGroup>>, ConstructError> {
         match &props.flow_logs {
-            FlowLogs::Off => Ok(()),
+            FlowLogs::Off => Ok(None),
             FlowLogs::S3 { bucket_arn } => {
                 Resource::new(
                     node,
@@ -772,7 +772,7 @@ impl Vpc {
                         ..ec2::FlowLog::new(vpc.ref_(), ec2::flow_log::ResourceType::Vpc)
                     },
                 )?;
-                Ok(())
+                Ok(None)
             }
             FlowLogs::CloudWatch { retention_days } => {
                 let scope = Construct::new(node, "FlowLogs")?;
@@ -827,7 +827,7 @@ impl Vpc {
                 if let Some(p) = role.default_policy() {
                     flow.add_dependency(&p);
                 }
-                Ok(())
+                Ok(Some(group))
             }
         }
     }
@@ -1000,6 +1000,7 @@ impl Vpc {
                     .collect(),
                 tiers,
                 resource: None,
+                flow_log_group: None,
             }),
         }
     }
@@ -1064,6 +1065,11 @@ impl Vpc {
     /// The L1 VPC, when this construct created it.
     pub fn resource(&self) -> Option<&Resource<ec2::Vpc>> {
         self.inner.resource.as_ref()
+    }
+
+    /// The log group the flow logs go to, with `FlowLogs::CloudWatch`.
+    pub fn flow_log_group(&self) -> Option<&Resource<logs::LogGroup>> {
+        self.inner.flow_log_group.as_ref()
     }
 
     /// The construct node, when this construct created the VPC.

@@ -373,7 +373,7 @@ fn launch_templates_require_imdsv2_and_encrypted_gp3_with_no_public_address_or_k
                 ("SecurityGroupIds", Matcher::absent()),
                 (
                     "MetadataOptions",
-                    json!({ "HttpTokens": "required", "HttpPutResponseHopLimit": 2, "HttpEndpoint": "enabled" }).into(),
+                    json!({ "HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled" }).into(),
                 ),
                 (
                     "BlockDeviceMappings",

@@ -44,6 +44,21 @@ fn root_statement() -> Json {
     })
 }
 
+/// The statement every key policy has that keeps grants to AWS services (CT.KMS.PR.3).
+fn grants_statement() -> Json {
+    json!({
+        "Sid": "GrantsOnlyForAwsResources",
+        "Effect": "Deny",
+        "Principal": { "AWS": "*" },
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": { "BoolIfExists": {
+            "kms:GrantIsForAWSResource": "false",
+            "aws:PrincipalIsAWSService": "false"
+        } }
+    })
+}
+
 fn role(s: &Stack) -> Role {
     Role::new(s, "AppRole", RoleProps::for_service("ec2.amazonaws.com")).unwrap()
 }
@@ -67,7 +82,7 @@ fn a_production_key_rotates_waits_30_days_and_is_retained() {
             "Properties": {
                 "Description": "Test/DataKey",
                 "EnableKeyRotation": true,
-                "KeyPolicy": { "Version": "2012-10-17", "Statement": [root_statement()] },
+                "KeyPolicy": { "Version": "2012-10-17", "Statement": [root_statement(), grants_statement()] },
                 "PendingWindowInDays": 30
             },
             "DeletionPolicy": "Retain",
@@ -152,6 +167,7 @@ fn allow_cloudwatch_logs_adds_one_scoped_statement() {
             "/KeyPolicy/Statement",
             Matcher::exact(json!([
                 root_statement(),
+                grants_statement(),
                 {
                     "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
                     "Effect": "Allow",
@@ -203,7 +219,7 @@ fn grant_encrypt_decrypt_goes_to_the_grantees_policy_scoped_to_the_key() {
         "AWS::KMS::Key",
         Matcher::from(json!({})).with(
             "/KeyPolicy/Statement",
-            Matcher::exact(json!([root_statement()])),
+            Matcher::exact(json!([root_statement(), grants_statement()])),
         ),
     );
 }

@@ -64,6 +64,24 @@ impl App {
         self.tree.add_check(None, std::rc::Rc::new(check));
     }
 
+    /// Keeps `rules` to be evaluated over every stack's template (see
+    /// [`crate::check::TemplateRules`]; synth's `with_rule_packs` is the way in).
+    pub fn add_template_rules(&self, rules: crate::check::TemplateRules) {
+        self.tree.add_template_rules(None, rules);
+    }
+
+    /// The template rules chosen for the stack called `stack`: the app's first, then the
+    /// stack's own, each in the order it was added.
+    pub fn template_rules(&self, stack: &str) -> Vec<crate::check::TemplateRules> {
+        let tree = self.tree.0.borrow();
+        let app = tree.template_rules.iter().filter(|(s, _)| s.is_none());
+        let own = tree
+            .template_rules
+            .iter()
+            .filter(|(s, _)| s.as_deref() == Some(stack));
+        app.chain(own).map(|(_, r)| r.clone()).collect()
+    }
+
     /// What the program's own checks find in `stacks` (built by [`App::build`]): synth
     /// calls this beside its validation.
     pub fn run_checks(&self, stacks: &[crate::StackArtifact]) -> Vec<crate::Diagnostic> {

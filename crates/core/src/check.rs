@@ -26,6 +26,7 @@
 //! assert_eq!(found[0].path, "Demo/Alerts");
 //! ```
 
+use std::any::Any;
 use std::rc::Rc;
 
 use crate::diagnostic::Diagnostic;
@@ -84,6 +85,12 @@ where
         self(resource, found)
     }
 }
+
+/// Rules over whole templates that a crate above core evaluates: synth's Guard rule packs.
+/// Core keeps each choice with the app or stack that made it and hands them back
+/// ([`App::template_rules`](crate::App::template_rules)) without knowing their type, so
+/// the tree can hold the choice while core stays free of the rules' engine.
+pub type TemplateRules = Rc<dyn Any>;
 
 /// A check and the construct path it covers (`None`: the whole app).
 #[derive(Clone)]

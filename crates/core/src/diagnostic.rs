@@ -291,6 +291,14 @@ impl ToDiagnostics for CoreError {
             .with_hint(
                 "say why it does not apply to this resource, reviewers read it in the template",
             ),
+            CoreError::EmptyGuardException { path, rule } => Diagnostic::error(
+                "empty-reason",
+                path,
+                format!("the Guard rule '{rule}' cannot be excepted without a rule and a reason"),
+            )
+            .with_hint(
+                "name the rule (a control id such as CT.S3.PR.1, or a rule name) and say why this resource may break it",
+            ),
             CoreError::ForeignScope { id } => Diagnostic::error(
                 "foreign-scope",
                 "",
@@ -410,6 +418,10 @@ mod tests {
                 path: "S/Key".into(),
                 rule: "iam-policy".into(),
             },
+            CoreError::EmptyGuardException {
+                path: "S/Logs".into(),
+                rule: "CT.CLOUDWATCH.PR.2".into(),
+            },
             CoreError::ForeignScope { id: "Key".into() },
         ]
     }
@@ -440,6 +452,7 @@ mod tests {
                 "invalid-template",
                 "logical-id-collision",
                 "not-in-template",
+                "empty-reason",
                 "empty-reason",
                 "foreign-scope"
             ]
@@ -485,6 +498,7 @@ mod tests {
                 "S/Legacy/Key",
                 "S/Legacy",
                 "S/Key",
+                "S/Logs",
                 ""
             ]
         );

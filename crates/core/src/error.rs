@@ -143,6 +143,16 @@ pub enum CoreError {
         /// The rule (a finding code).
         rule: String,
     },
+    /// A Guard rule excepted without a reason, or without a rule.
+    #[error(
+        "{path}: the Guard rule '{rule}' cannot be excepted without a rule and a reason; name the rule (a control id such as CT.S3.PR.1, or a rule name) and say why this resource may break it"
+    )]
+    EmptyGuardException {
+        /// The resource's construct path.
+        path: String,
+        /// The rule as given.
+        rule: String,
+    },
     /// A scope handle of another app was used.
     #[error(
         "'{id}' was added under a scope that belongs to another App; build each app's constructs under that app's own stacks"

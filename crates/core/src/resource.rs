@@ -24,6 +24,10 @@ type Json = serde_json::Value;
 /// rules).
 pub const SUPPRESS_KEY: &str = "stackwright";
 
+/// The resource `Metadata` key Guard tools read: `SuppressedRules` (a list of rule names,
+/// the Guard Rules Registry's convention) and, beside it, `Reasons` (rule to reason).
+pub const GUARD_KEY: &str = "guard";
+
 /// Template JSON, as [`Resolve`] gives it: the name the generated code uses for
 /// `serde_json::Value`, whose crate it does not depend on.
 #[doc(hidden)]
@@ -507,6 +511,55 @@ impl<T> Resource<T> {
         ]));
         meta.insert("Suppress".to_string(), Expr::List(list));
         self.add_metadata(SUPPRESS_KEY, Expr::Object(meta));
+        Ok(())
+    }
+
+    /// Records that this resource may break the Guard rule `rule` (a Control Tower control
+    /// id such as `CT.LOGS.PR.1`, or a rule name such as `S3_BUCKET_LOGGING_ENABLED`)
+    /// because of `reason`. Both go into the template, where the Guard tools and reviewers
+    /// read them: the rule into `Metadata.guard.SuppressedRules` (the Guard Rules Registry's
+    /// rules skip the resource), the reason into `Metadata.guard.Reasons`. Synth's rule
+    /// packs then report the finding as a note with the reason, and warn about an
+    /// exception that matches nothing. A second call for the same rule replaces its reason.
+    ///
+    /// Fails when `rule` or `reason` is blank: an exception is made for a stated reason.
+    ///
+    /// ```
+    /// use stackwright_core::{App, Env, Resource, Stack};
+    /// use stackwright_l1::logs;
+    /// let app = App::new();
+    /// let stack = Stack::new(&app, "Demo", Env::new("123456789012", "us-east-1")).unwrap();
+    /// let logs = Resource::new(&stack, "FlowLogs", logs::LogGroup::default()).unwrap();
+    /// logs.guard_exception("CT.CLOUDWATCH.PR.2", "flow logs are kept 7 days, for cost").unwrap();
+    /// assert!(logs.guard_exception("CT.CLOUDWATCH.PR.2", "").is_err());
+    /// ```
+    pub fn guard_exception(&self, rule: &str, reason: &str) -> Result<(), CoreError> {
+        let (rule, reason) = (rule.trim(), reason.trim());
+        if rule.is_empty() || reason.is_empty() {
+            return Err(CoreError::EmptyGuardException {
+                path: self.path(),
+                rule: rule.to_string(),
+            });
+        }
+        let mut meta = match self.metadata(GUARD_KEY) {
+            Some(Expr::Object(o)) => o,
+            _ => IndexMap::new(),
+        };
+        let mut rules = match meta.shift_remove("SuppressedRules") {
+            Some(Expr::List(l)) => l,
+            _ => Vec::new(),
+        };
+        if !rules.contains(&Expr::str(rule)) {
+            rules.push(Expr::str(rule));
+        }
+        let mut reasons = match meta.shift_remove("Reasons") {
+            Some(Expr::Object(o)) => o,
+            _ => IndexMap::new(),
+        };
+        reasons.insert(rule.to_string(), Expr::str(reason));
+        meta.insert("SuppressedRules".to_string(), Expr::List(rules));
+        meta.insert("Reasons".to_string(), Expr::Object(reasons));
+        self.add_metadata(GUARD_KEY, Expr::Object(meta));
         Ok(())
     }
 

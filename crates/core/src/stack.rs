@@ -184,6 +184,12 @@ impl Stack {
             })
     }
 
+    /// Keeps `rules` to be evaluated over this stack's template, besides the app's (see
+    /// [`crate::check::TemplateRules`]; synth's `with_rule_packs` is the way in).
+    pub fn add_template_rules(&self, rules: crate::check::TemplateRules) {
+        self.app.add_template_rules(Some(self.name()), rules);
+    }
+
     /// Adds an entry to the template's top-level `Metadata`.
     pub fn add_metadata(&self, key: &str, value: impl Into<Expr>) {
         let (k, v) = (key.to_string(), value.into());

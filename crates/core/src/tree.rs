@@ -129,6 +129,8 @@ pub(crate) struct Tree {
     pub(crate) tags: Vec<(String, String)>,
     /// The program's own checks, with the path each covers.
     pub(crate) checks: Vec<crate::check::ScopedCheck>,
+    /// Rules over whole templates chosen for the app (`None`) or one stack (its name).
+    pub(crate) template_rules: Vec<(Option<String>, crate::check::TemplateRules)>,
 }
 
 pub(crate) struct Node {
@@ -221,6 +223,7 @@ impl AppRef {
             stacks: IndexMap::new(),
             tags: Vec::new(),
             checks: Vec::new(),
+            template_rules: Vec::new(),
         })))
     }
 
@@ -306,6 +309,14 @@ impl AppRef {
             .borrow_mut()
             .checks
             .push(crate::check::ScopedCheck { scope, check });
+    }
+
+    pub(crate) fn add_template_rules(
+        &self,
+        stack: Option<String>,
+        rules: crate::check::TemplateRules,
+    ) {
+        self.0.borrow_mut().template_rules.push((stack, rules));
     }
 
     pub(crate) fn stack_of(&self, id: ElementId) -> ElementId {

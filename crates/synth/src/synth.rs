@@ -55,6 +55,9 @@ pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
         .0
         .extend(validate_sized(&build.stacks, &compact_sizes));
     diagnostics.0.extend(app.run_checks(&build.stacks));
+    diagnostics
+        .0
+        .extend(crate::guard::evaluate(app, &build.stacks));
     if diagnostics.has_errors() {
         return Err(SynthError::Invalid(diagnostics));
     }

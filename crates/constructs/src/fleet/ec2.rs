@@ -164,7 +164,14 @@ fn colour(
             metadata_options: Some(ec2::launch_template::MetadataOptions {
                 http_endpoint: Some(ec2::launch_template::HttpEndpoint::Enabled.into()),
                 http_tokens: Some(ec2::launch_template::HttpTokens::Required.into()),
-                http_put_response_hop_limit: Some(2.into()),
+                http_put_response_hop_limit: Some(
+                    if settings.container_metadata_access {
+                        2
+                    } else {
+                        1
+                    }
+                    .into(),
+                ),
                 ..Default::default()
             }),
             // Encrypted with the account's EBS key: a customer managed key would need a

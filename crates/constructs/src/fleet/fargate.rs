@@ -137,6 +137,12 @@ impl Shared<'_> {
     ) -> Result<Resource<ecs::TaskDefinition>, ConstructError> {
         let node = &self.common.node;
         let (execution_role, task_role) = (&self.execution_role, &self.task_role);
+        // The one container's hard limit is the task's memory: it could not use more
+        // anyway, and the limit stated on the container is what CT.ECS.PR.7 reads.
+        let container = ecs::task_definition::ContainerDefinition {
+            memory: Some(i64::from(memory).into()),
+            ..container
+        };
         Ok(Resource::new(
             node,
             id,

@@ -189,6 +189,13 @@ pub struct Ec2Settings {
     /// One-minute instance metrics (about $2 per instance per month), so scaling reacts
     /// in minutes rather than five. Default: on in production, off in staging.
     pub detailed_monitoring: bool,
+    /// Whether the container may reach the instance metadata service, and so the
+    /// instance role's credentials (a hop limit of 2 instead of 1: Docker's bridge is one
+    /// hop further). Default: false: the boot script reads the secrets and image on the
+    /// host, so the application needs no credentials of the instance, and a compromised
+    /// container cannot take them (CT.EC2.PR.2). Turn it on when the application calls
+    /// AWS with the instance role.
+    pub container_metadata_access: bool,
     /// Share of the desired instances kept in service while CloudFormation replaces
     /// instances after a launch template change (a new image tag or AMI). Default: 50.
     ///
@@ -213,6 +220,7 @@ impl Ec2Settings {
             ami_parameter: AL2023_AMI_PARAMETER.into(),
             root_volume_gib: 30,
             detailed_monitoring: true,
+            container_metadata_access: false,
             min_healthy_percent: 50,
             boot_health_timeout_seconds: 150,
             signal_timeout_minutes: 15,

@@ -1,0 +1,329 @@
+//! The chosen Guard rule packs over each stack's template: every failed rule becomes a
+//! finding on the resource's construct path, unless the resource records an exception
+//! for that rule with a reason (`Metadata.guard`, which
+//! [`Resource::guard_exception`](stackwright_core::Resource::guard_exception) writes).
+//!
+//! An excepted finding stays visible as a note with its reason, and an exception that
+//! matches no finding of the stack's packs is a warning, as synth's own suppressions are.
+//! The rules see the template without `Metadata.guard`: the Guard Rules Registry's rules
+//! skip a resource that names them there, and synth must see the finding to say whose
+//! reason excepts it (and whether an exception is still needed).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+use stackwright_core::resource::GUARD_KEY;
+use stackwright_core::{App, Diagnostic, Severity, StackArtifact};
+use stackwright_guard::{Failure, Pack, RuleResult, RuleSet};
+
+use crate::rule_packs::{RulePack, chosen};
+
+/// One exception recorded on a resource: the rule it may break and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardException {
+    /// The resource's construct path.
+    pub path: String,
+    /// Its logical id.
+    pub logical_id: String,
+    /// The rule, as recorded: a control id (`CT.S3.PR.2`) or a rule name.
+    pub rule: String,
+    /// The reason recorded; empty when `Metadata.guard.Reasons` has none for the rule.
+    pub reason: String,
+}
+
+/// The exceptions recorded in a stack's template, in template order: what `synth`
+/// lists as in force.
+pub fn guard_exceptions(stack: &StackArtifact) -> Vec<GuardException> {
+    let mut out = Vec::new();
+    let resources = stack.template.get("Resources").and_then(Json::as_object);
+    for (lid, body) in resources.into_iter().flatten() {
+        let Some(guard) = body.get("Metadata").and_then(|m| m.get(GUARD_KEY)) else {
+            continue;
+        };
+        let path = stack
+            .resources
+            .get(lid)
+            .map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone());
+        let rules = guard.get("SuppressedRules").and_then(Json::as_array);
+        for rule in rules.into_iter().flatten().filter_map(Json::as_str) {
+            let reason = guard
+                .get("Reasons")
+                .and_then(|r| r.get(rule))
+                .and_then(Json::as_str)
+                .map_or("", str::trim);
+            out.push(GuardException {
+                path: path.clone(),
+                logical_id: lid.clone(),
+                rule: rule.to_string(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+    out
+}
+
+/// What the packs chosen for each stack find in it.
+pub(crate) fn evaluate(app: &App, stacks: &[StackArtifact]) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for stack in stacks {
+        let packs = chosen(app, &stack.name);
+        if !packs.is_empty() {
+            stack_findings(stack, &packs, &mut found);
+        }
+    }
+    found
+}
+
+fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec<Diagnostic>) {
+    let mut exceptions: Vec<(GuardException, bool)> = Vec::new();
+    for e in guard_exceptions(stack) {
+        if e.reason.is_empty() {
+            found.push(
+                Diagnostic::error(
+                    "invalid-guard-exception",
+                    e.path.clone(),
+                    format!(
+                        "Metadata.guard.SuppressedRules names '{}' without a reason under Metadata.guard.Reasons",
+                        e.rule
+                    ),
+                )
+                .with_hint("record an exception with resource.guard_exception(rule, reason), which writes both"),
+            );
+        } else {
+            exceptions.push((e, false));
+        }
+    }
+    let template = without_guard_metadata(&stack.template);
+    let names: Vec<&str> = packs.iter().map(|p| p.name()).collect();
+    for pack in packs {
+        let rules = match rule_set(pack) {
+            Ok(r) => r,
+            Err(e) => {
+                found.push(Diagnostic::error(
+                    "guard-rules",
+                    stack.name.clone(),
+                    format!("the rule pack {pack} does not parse: {e}"),
+                ));
+                continue;
+            }
+        };
+        let report = rules.evaluate(&template);
+        for e in &report.errors {
+            found.push(
+                Diagnostic::error(
+                    "guard-rules",
+                    stack.name.clone(),
+                    format!("the rule pack {pack} could not evaluate {e}"),
+                )
+                .with_hint("fix the rule file; cfn-guard abandons such a file too"),
+            );
+        }
+        for result in report.failed() {
+            rule_findings(stack, pack.name(), result, &mut exceptions, found);
+        }
+    }
+    for (e, used) in exceptions {
+        if !used {
+            found.push(
+                Diagnostic::warning(
+                    "unused-guard-exception",
+                    e.path,
+                    format!(
+                        "the Guard rule '{}' is excepted here, but none of the stack's rule packs ({}) finds it",
+                        e.rule,
+                        names.join(", ")
+                    ),
+                )
+                .with_hint("remove the exception, or name the rule as a finding does: its control id (CT.S3.PR.2) or its rule name"),
+            );
+        }
+    }
+}
+
+/// One finding per resource the rule failed on (and one for failures on no resource).
+fn rule_findings(
+    stack: &StackArtifact,
+    pack: &str,
+    result: &RuleResult,
+    exceptions: &mut [(GuardException, bool)],
+    found: &mut Vec<Diagnostic>,
+) {
+    let mut by_resource: Vec<(Option<&str>, Vec<&Failure>)> = Vec::new();
+    for f in &result.failures {
+        let r = f.resource.as_deref();
+        match by_resource.iter_mut().find(|(k, _)| *k == r) {
+            Some((_, list)) => list.push(f),
+            None => by_resource.push((r, vec![f])),
+        }
+    }
+    if by_resource.is_empty() {
+        // A failure without checks still fails the rule: say so on the stack.
+        by_resource.push((None, Vec::new()));
+    }
+    for (resource, failures) in by_resource {
+        let first = failures.first().copied();
+        let told = first.and_then(|f| f.rule_message.as_deref().or(f.message.as_deref()));
+        let (id, title, fix) = split_message(told.unwrap_or(""));
+        let id = id.unwrap_or(&result.name);
+        let path = match resource {
+            Some(lid) => stack
+                .resources
+                .get(lid)
+                .map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone()),
+            None => stack.name.clone(),
+        };
+        let mut message = format!("[{id}]");
+        if !title.is_empty() {
+            message.push(' ');
+            message.push_str(title);
+        }
+        if id != result.name {
+            message.push_str(&format!(" ({pack}: {})", result.name));
+        } else {
+            message.push_str(&format!(" ({pack})"));
+        }
+        if let Some(f) = first {
+            message.push_str(": ");
+            message.push_str(&describe(f));
+            if failures.len() > 1 {
+                message.push_str(&format!(" (and {} more checks)", failures.len() - 1));
+            }
+        }
+        let hint = match (fix, resource) {
+            (Some(fix), Some(_)) => format!(
+                "{fix} Or, if this resource may break the rule, record why: resource.guard_exception(\"{id}\", reason)"
+            ),
+            (None, Some(_)) => format!(
+                "fix the resource, or record why it may break the rule: resource.guard_exception(\"{id}\", reason)"
+            ),
+            (Some(fix), None) => fix.to_string(),
+            (None, None) => "the rule fails on the template as a whole".to_string(),
+        };
+        let mut d = Diagnostic::error("guard", path, message).with_hint(hint);
+        if let Some(lid) = resource {
+            let excepted = exceptions
+                .iter_mut()
+                .find(|(e, _)| e.logical_id == lid && (e.rule == id || e.rule == result.name));
+            if let Some((e, used)) = excepted {
+                *used = true;
+                d.severity = Severity::Note;
+                d.message = format!("excepted ({}): {}", e.reason, d.message);
+            }
+        }
+        found.push(d);
+    }
+}
+
+/// The control id, title and fix of a Control Tower message
+/// (`[CT.S3.PR.1]: Require ... [FIX]: Set ...`); other messages are all title.
+fn split_message(text: &str) -> (Option<&str>, &str, Option<&str>) {
+    let text = text.trim();
+    let (head, fix) = match text.split_once("[FIX]:") {
+        Some((h, f)) => (h.trim(), Some(f.trim()).filter(|f| !f.is_empty())),
+        None => (text, None),
+    };
+    if let Some(rest) = head.strip_prefix('[')
+        && let Some((id, title)) = rest.split_once(']')
+    {
+        let title = title.trim_start_matches(':').trim();
+        return (Some(id.trim()), title, fix);
+    }
+    (None, head, fix)
+}
+
+/// What one failed check found, in the template's words (`Properties.RetentionInDays is
+/// 7, where the rule wants RetentionInDays >= 365`).
+fn describe(f: &Failure) -> String {
+    let at = property_path(&f.path);
+    match (&f.missing, &f.value) {
+        (Some(missing), _) => {
+            let whole = if at.is_empty() {
+                missing.clone()
+            } else {
+                format!("{at}.{missing}")
+            };
+            format!("{whole} is not set, where the rule wants `{}`", f.check)
+        }
+        (None, Some(v)) => {
+            let shown = v.to_string();
+            let shown = if shown.chars().count() > 80 {
+                format!("{}...", shown.chars().take(77).collect::<String>())
+            } else {
+                shown
+            };
+            let at = if at.is_empty() { "the value" } else { &at };
+            format!("{at} is {shown}, where the rule wants `{}`", f.check)
+        }
+        (None, None) => format!("the rule wants `{}`", f.check),
+    }
+}
+
+/// `/Resources/Logs/Properties/RetentionInDays` as `Properties.RetentionInDays`.
+fn property_path(pointer: &str) -> String {
+    let rest = pointer
+        .strip_prefix("/Resources/")
+        .map_or(pointer, |r| r.split_once('/').map_or("", |(_, p)| p));
+    rest.trim_start_matches('/').replace('/', ".")
+}
+
+/// The template as the rules see it: each resource's `Metadata.guard` taken out.
+fn without_guard_metadata(template: &Json) -> Json {
+    let mut t = template.clone();
+    if let Some(resources) = t.get_mut("Resources").and_then(Json::as_object_mut) {
+        for body in resources.values_mut() {
+            if let Some(meta) = body.get_mut("Metadata").and_then(Json::as_object_mut) {
+                meta.remove(GUARD_KEY);
+            }
+        }
+    }
+    t
+}
+
+thread_local! {
+    // A vendored pack is parsed once per thread, not once per stack or per app.
+    static VENDORED: RefCell<HashMap<Pack, Rc<RuleSet>>> = RefCell::new(HashMap::new());
+}
+
+fn rule_set(pack: &RulePack) -> Result<Rc<RuleSet>, stackwright_guard::ParseError> {
+    match pack {
+        RulePack::Own(r) => Ok(r.rules.clone()),
+        RulePack::Vendored(p) => VENDORED.with(|cache| {
+            if let Some(r) = cache.borrow().get(p) {
+                return Ok(r.clone());
+            }
+            let parsed = Rc::new(p.rule_set()?);
+            cache.borrow_mut().insert(*p, parsed.clone());
+            Ok(parsed)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_control_tower_message_splits_into_id_title_and_fix() {
+        let (id, title, fix) = split_message(
+            "[CT.CLOUDWATCH.PR.2]: Require a log group to be retained\n  [FIX]: Set 'RetentionInDays' to 365.",
+        );
+        assert_eq!(id, Some("CT.CLOUDWATCH.PR.2"));
+        assert_eq!(title, "Require a log group to be retained");
+        assert_eq!(fix, Some("Set 'RetentionInDays' to 365."));
+        assert_eq!(
+            split_message("Violation: no"),
+            (None, "Violation: no", None)
+        );
+    }
+
+    #[test]
+    fn a_pointer_reads_as_a_property_path() {
+        assert_eq!(
+            property_path("/Resources/Logs/Properties/RetentionInDays"),
+            "Properties.RetentionInDays"
+        );
+        assert_eq!(property_path("/Resources/Logs"), "");
+    }
+}
