@@ -10,7 +10,16 @@ use std::fmt;
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     pub(crate) source: String,
-    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+    compiled: std::sync::OnceLock<Option<Compiled>>,
+}
+
+/// `regex-lite` compiles in microseconds where `regex` spends a fraction of a millisecond
+/// building automata, and a rule's regex matches a handful of values per template; only
+/// what `regex-lite` does not read (Unicode classes such as `\p{L}`) goes to `regex`.
+#[derive(Debug, Clone)]
+enum Compiled {
+    Lite(regex_lite::Regex),
+    Full(regex::Regex),
 }
 
 impl Pattern {
@@ -26,10 +35,17 @@ impl Pattern {
     /// Whether `text` matches. A pattern whose syntax is valid but that outgrows
     /// `regex`'s size limit matches nothing.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| regex::Regex::new(&self.source).ok())
-            .as_ref()
-            .is_some_and(|r| r.is_match(text))
+        let compiled = self
+            .compiled
+            .get_or_init(|| match regex_lite::Regex::new(&self.source) {
+                Ok(r) => Some(Compiled::Lite(r)),
+                Err(_) => regex::Regex::new(&self.source).ok().map(Compiled::Full),
+            });
+        match compiled {
+            Some(Compiled::Lite(r)) => r.is_match(text),
+            Some(Compiled::Full(r)) => r.is_match(text),
+            None => false,
+        }
     }
 }
 
