@@ -43,6 +43,18 @@ pub struct StackArtifact {
     pub external_exports: Vec<String>,
 }
 
+impl StackArtifact {
+    /// The construct path of the resource `logical_id`, or `Stack/logical_id` for an id
+    /// no construct made (a resource an override or an included template added), as
+    /// findings name places.
+    pub fn path_of(&self, logical_id: &str) -> String {
+        match self.resources.get(logical_id) {
+            Some(info) => info.path.clone(),
+            None => format!("{}/{logical_id}", self.name),
+        }
+    }
+}
+
 /// Where a resource of a template came from.
 #[derive(Debug, Clone)]
 pub struct ResourceInfo {

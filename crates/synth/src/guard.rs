@@ -16,7 +16,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 use stackwright_core::resource::GUARD_KEY;
 use stackwright_core::{App, Diagnostic, Severity, StackArtifact};
-use stackwright_guard::{Failure, Pack, RuleResult, RuleSet};
+use stackwright_guard::{Document, Failure, Pack, RuleResult, RuleSet};
 
 use crate::rule_packs::{RulePack, chosen};
 
@@ -42,10 +42,7 @@ pub fn guard_exceptions(stack: &StackArtifact) -> Vec<GuardException> {
         let Some(guard) = body.get("Metadata").and_then(|m| m.get(GUARD_KEY)) else {
             continue;
         };
-        let path = stack
-            .resources
-            .get(lid)
-            .map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone());
+        let path = stack.path_of(lid);
         let rules = guard.get("SuppressedRules").and_then(Json::as_array);
         for rule in rules.into_iter().flatten().filter_map(Json::as_str) {
             let reason = guard
@@ -77,8 +74,19 @@ pub(crate) fn evaluate(app: &App, stacks: &[StackArtifact]) -> Vec<Diagnostic> {
 }
 
 fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec<Diagnostic>) {
+    let recorded = guard_exceptions(stack);
+    // Converted once for every pack; copied without `Metadata.guard` only when a
+    // resource records an exception there (with a reason or not).
+    let stripped;
+    let template = if recorded.is_empty() {
+        &stack.template
+    } else {
+        stripped = without_guard_metadata(&stack.template);
+        &stripped
+    };
+    let document = Document::new(template);
     let mut exceptions: Vec<(GuardException, bool)> = Vec::new();
-    for e in guard_exceptions(stack) {
+    for e in recorded {
         if e.reason.is_empty() {
             found.push(
                 Diagnostic::error(
@@ -95,7 +103,6 @@ fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec
             exceptions.push((e, false));
         }
     }
-    let template = without_guard_metadata(&stack.template);
     let names: Vec<&str> = packs.iter().map(|p| p.name()).collect();
     for pack in packs {
         let rules = match rule_set(pack) {
@@ -109,7 +116,7 @@ fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec
                 continue;
             }
         };
-        let report = rules.evaluate(&template);
+        let report = rules.evaluate_document(&document);
         for e in &report.errors {
             found.push(
                 Diagnostic::error(
@@ -168,10 +175,7 @@ fn rule_findings(
         let (id, title, fix) = split_message(told.unwrap_or(""));
         let id = id.unwrap_or(&result.name);
         let path = match resource {
-            Some(lid) => stack
-                .resources
-                .get(lid)
-                .map_or_else(|| format!("{}/{lid}", stack.name), |i| i.path.clone()),
+            Some(lid) => stack.path_of(lid),
             None => stack.name.clone(),
         };
         let mut message = format!("[{id}]");

@@ -233,11 +233,7 @@ impl Validator {
             }
         }
         self.cycles(stack, &names, &graph);
-        let path_of = |lid: &str| match stack.resources.get(lid) {
-            Some(info) => info.path.clone(),
-            None => format!("{}/{lid}", stack.name),
-        };
-        network::check(resources, &path_of, &mut self.diagnostics);
+        network::check(resources, &|lid| stack.path_of(lid), &mut self.diagnostics);
     }
 
     fn limits(
@@ -1039,10 +1035,7 @@ impl Validator {
                 stacks[i].env.region.as_str(),
             )
         };
-        let path_of = |i: usize, lid: &str| match stacks[i].resources.get(lid) {
-            Some(info) => info.path.clone(),
-            None => format!("{}/{lid}", stacks[i].name),
-        };
+        let path_of = |i: usize, lid: &str| stacks[i].path_of(lid);
         network::check_across(&templates, &region_of, &path_of, &mut self.diagnostics);
     }
 

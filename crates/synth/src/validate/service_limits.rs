@@ -11,6 +11,8 @@
 use serde_json::{Map, Value as Json};
 use stackwright_core::Diagnostic;
 
+use super::service_rules::int;
+
 /// Checks the properties of one resource of `type_name` against its service's bounds.
 pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Diagnostic>) {
     let Some(p) = props.as_object() else { return };
@@ -53,15 +55,6 @@ pub(crate) fn check(type_name: &str, path: &str, props: &Json, out: &mut Vec<Dia
 struct Limits<'a> {
     path: &'a str,
     out: &'a mut Vec<Diagnostic>,
-}
-
-/// A whole number written as a JSON number or as a string of one.
-fn int(v: Option<&Json>) -> Option<i64> {
-    match v? {
-        Json::Number(n) => n.as_i64(),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }
 
 fn text<'a>(p: &'a Map<String, Json>, key: &str) -> Option<&'a str> {

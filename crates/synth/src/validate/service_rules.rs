@@ -83,7 +83,9 @@ fn join(at: &str, key: &str) -> String {
     }
 }
 
-fn int(v: Option<&Json>) -> Option<i64> {
+/// A whole number written as a JSON number or as a string of one (CloudFormation takes
+/// both).
+pub(super) fn int(v: Option<&Json>) -> Option<i64> {
     match v? {
         Json::Number(n) => n.as_i64(),
         Json::String(s) => s.parse().ok(),

@@ -29,10 +29,7 @@ pub(crate) fn apply(stacks: &[StackArtifact], diagnostics: &mut Vec<Diagnostic>)
             let Some(list) = body.pointer(&pointer) else {
                 continue;
             };
-            let path = s
-                .resources
-                .get(lid)
-                .map_or_else(|| format!("{}/{lid}", s.name), |i| i.path.clone());
+            let path = s.path_of(lid);
             let items = list.as_array().map_or(&[][..], Vec::as_slice);
             if items.is_empty() {
                 diagnostics.push(malformed(
