@@ -38,6 +38,7 @@ mod ast;
 mod compare;
 mod error;
 mod eval;
+mod gate;
 mod operators;
 mod packs;
 mod parser;
@@ -50,7 +51,7 @@ mod value;
 
 pub use error::{EvalError, ParseError};
 pub use eval::Status;
-pub use packs::{Pack, UnknownPack};
+pub use packs::{Pack, PackFile, UnknownPack};
 pub use report::{Failure, Report, RuleResult};
 pub use rules::{RuleFile, RuleSet};
 pub use value::Document;

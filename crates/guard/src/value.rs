@@ -237,6 +237,10 @@ impl fmt::Display for Node {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub(crate) root: Node,
+    /// Its resources' types and its top-level keys, sorted, for the rule files' gates;
+    /// `None` when the document is not regular (a resource that is not a map, or a `Type`
+    /// that is not a string), and every file is evaluated in full.
+    names: Option<Vec<Box<str>>>,
 }
 
 impl Document {
@@ -245,6 +249,42 @@ impl Document {
     pub fn new(template: &serde_json::Value) -> Document {
         Document {
             root: Node::from_json(template, ""),
+            names: gate_names(template),
         }
     }
+
+    /// Whether the document holds one of `names` as a resource type or a top-level key
+    /// (always, when it is not regular): a file gated by names it holds none of is skipped.
+    pub(crate) fn holds_any<S: AsRef<str>>(&self, names: &[S]) -> bool {
+        let Some(held) = &self.names else {
+            return true;
+        };
+        names
+            .iter()
+            .any(|n| held.binary_search_by(|h| (**h).cmp(n.as_ref())).is_ok())
+    }
+}
+
+fn gate_names(template: &serde_json::Value) -> Option<Vec<Box<str>>> {
+    let Some(root) = template.as_object() else {
+        return Some(Vec::new());
+    };
+    let mut names: Vec<Box<str>> = root.keys().map(|k| k.as_str().into()).collect();
+    match root.get("Resources") {
+        None => {}
+        Some(serde_json::Value::Object(resources)) => {
+            for resource in resources.values() {
+                match resource.as_object()?.get("Type") {
+                    None => {}
+                    Some(serde_json::Value::String(t)) => names.push(t.as_str().into()),
+                    Some(_) => return None,
+                }
+            }
+        }
+        // A list of resources is searched element by element: not regular.
+        Some(_) => return None,
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
 }

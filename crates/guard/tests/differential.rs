@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use stackwright_guard::{Document, Pack, RuleFile, Status};
+use stackwright_guard::{Document, Pack, RuleSet, Status};
 
 type Resources = BTreeSet<Option<String>>;
 
@@ -74,32 +74,26 @@ fn expected(pack: Pack) -> serde_json::Value {
 }
 
 /// This engine's outcomes for one document: per rule name, and the files it abandoned.
-fn ours(files: &[RuleFile], document: &Document) -> (BTreeMap<String, Outcome>, BTreeSet<String>) {
+/// The rules are evaluated as synth evaluates them ([`Pack::rules`]): each file parsed
+/// when first needed, and skipped where the document does not open its gate.
+fn ours(rules: &RuleSet, document: &Document) -> (BTreeMap<String, Outcome>, BTreeSet<String>) {
+    let report = rules.evaluate_document(document);
     let mut outcomes = BTreeMap::new();
-    let mut errors = BTreeSet::new();
-    for file in files {
-        match file.evaluate(document) {
-            Ok(results) => {
-                for r in results {
-                    let resources = if r.status == Status::Fail {
-                        r.failures.iter().map(|f| f.resource.clone()).collect()
-                    } else {
-                        Resources::new()
-                    };
-                    outcomes.insert(
-                        r.name,
-                        Outcome {
-                            status: r.status.as_str().into(),
-                            resources,
-                        },
-                    );
-                }
-            }
-            Err(_) => {
-                errors.insert(file.name().to_string());
-            }
-        }
+    for r in report.rules {
+        let resources = if r.status == Status::Fail {
+            r.failures.iter().map(|f| f.resource.clone()).collect()
+        } else {
+            Resources::new()
+        };
+        outcomes.insert(
+            r.name,
+            Outcome {
+                status: r.status.as_str().into(),
+                resources,
+            },
+        );
     }
+    let errors = report.errors.into_iter().map(|e| e.file).collect();
     (outcomes, errors)
 }
 
@@ -136,11 +130,7 @@ fn every_rule_agrees_with_cfn_guard_3_1_1() {
     let mut unexpected = Vec::new();
     let mut summary = Vec::new();
     for pack in Pack::ALL {
-        let files: Vec<RuleFile> = pack
-            .files()
-            .iter()
-            .map(|(name, text)| RuleFile::parse(name, text).unwrap())
-            .collect();
+        let rules = pack.rules();
         let recorded = expected(pack);
         let (mut compared, mut agreed, mut failing, mut passing) = (0, 0, 0, 0);
         for (doc_name, template) in &docs {
@@ -150,7 +140,7 @@ fn every_rule_agrees_with_cfn_guard_3_1_1() {
                 "{}: no recording for {doc_name}; run record_expected.py",
                 pack.name()
             );
-            let (our, our_errors) = ours(&files, &Document::new(template));
+            let (our, our_errors) = ours(&rules, &Document::new(template));
             let (their, their_errors) = theirs(entry);
             for file in our_errors.symmetric_difference(&their_errors) {
                 let key = (pack.name().to_string(), doc_name.clone(), file.clone());
@@ -196,7 +186,7 @@ fn every_rule_agrees_with_cfn_guard_3_1_1() {
             "{}: {} files x {} documents: {compared} (rule, document) results compared, {agreed} agree \
              ({failing} FAIL, {passing} PASS, the rest SKIP)",
             pack.name(),
-            files.len(),
+            rules.len(),
             docs.len()
         ));
     }

@@ -105,17 +105,7 @@ fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec
     }
     let names: Vec<&str> = packs.iter().map(|p| p.name()).collect();
     for pack in packs {
-        let rules = match rule_set(pack) {
-            Ok(r) => r,
-            Err(e) => {
-                found.push(Diagnostic::error(
-                    "guard-rules",
-                    stack.name.clone(),
-                    format!("the rule pack {pack} does not parse: {e}"),
-                ));
-                continue;
-            }
-        };
+        let rules = rule_set(pack);
         let report = rules.evaluate_document(&document);
         for e in &report.errors {
             found.push(
@@ -286,20 +276,20 @@ fn without_guard_metadata(template: &Json) -> Json {
 }
 
 thread_local! {
-    // A vendored pack is parsed once per thread, not once per stack or per app.
+    // A vendored pack's files are parsed once per thread, each when a template first
+    // opens its gate.
     static VENDORED: RefCell<HashMap<Pack, Rc<RuleSet>>> = RefCell::new(HashMap::new());
 }
 
-fn rule_set(pack: &RulePack) -> Result<Rc<RuleSet>, stackwright_guard::ParseError> {
+fn rule_set(pack: &RulePack) -> Rc<RuleSet> {
     match pack {
-        RulePack::Own(r) => Ok(r.rules.clone()),
+        RulePack::Own(r) => r.rules.clone(),
         RulePack::Vendored(p) => VENDORED.with(|cache| {
-            if let Some(r) = cache.borrow().get(p) {
-                return Ok(r.clone());
-            }
-            let parsed = Rc::new(p.rule_set()?);
-            cache.borrow_mut().insert(*p, parsed.clone());
-            Ok(parsed)
+            cache
+                .borrow_mut()
+                .entry(*p)
+                .or_insert_with(|| Rc::new(p.rules()))
+                .clone()
         }),
     }
 }
