@@ -155,10 +155,23 @@ impl<'s> Parser<'s> {
 
     fn take_while(&mut self, f: impl Fn(char) -> bool) -> &'s str {
         let rest = self.rest();
-        let len = rest
-            .char_indices()
-            .find(|(_, c)| !f(*c))
-            .map_or(rest.len(), |(i, _)| i);
+        // ASCII a byte at a time; a multi-byte character is decoded where it starts.
+        let mut len = 0;
+        let bytes = rest.as_bytes();
+        while let Some(&b) = bytes.get(len) {
+            let c = if b.is_ascii() {
+                b as char
+            } else {
+                match rest[len..].chars().next() {
+                    Some(c) => c,
+                    None => break,
+                }
+            };
+            if !f(c) {
+                break;
+            }
+            len += c.len_utf8();
+        }
         self.pos += len;
         &rest[..len]
     }
@@ -172,14 +185,19 @@ impl<'s> Parser<'s> {
     fn ws1(&mut self) -> bool {
         let start = self.pos;
         loop {
-            let before = self.pos;
-            self.take_while(char::is_whitespace);
-            if self.eat("#") {
-                // To the end of the line, found by a byte search.
-                self.pos += self.rest().find('\n').unwrap_or(self.rest().len());
-            }
-            if self.pos == before {
-                return self.pos > start;
+            // Most calls find a token straight away: decide on one byte.
+            match self.src.as_bytes().get(self.pos) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => {
+                    self.take_while(char::is_whitespace);
+                }
+                Some(b'#') => {
+                    // To the end of the line, found by a byte search.
+                    self.pos += self.rest().find('\n').unwrap_or(self.rest().len());
+                }
+                Some(b) if !b.is_ascii() && self.peek().is_some_and(char::is_whitespace) => {
+                    self.take_while(char::is_whitespace);
+                }
+                _ => return self.pos > start,
             }
         }
     }
@@ -191,12 +209,17 @@ impl<'s> Parser<'s> {
     // ---- literals -------------------------------------------------------------------------
 
     fn var_name(&mut self) -> P<String> {
+        Ok(self.name()?.to_string())
+    }
+
+    /// A name, borrowed: alternatives that try a name and then give up allocate nothing.
+    fn name(&mut self) -> P<&'s str> {
         if self.eat_char(|c| c.is_ascii_alphabetic()).is_none() {
             return self.miss("a name");
         }
         let start = self.pos - 1;
         self.take_while(|c| c.is_alphanumeric() || c == '_');
-        Ok(self.src[start..self.pos].to_string())
+        Ok(&self.src[start..self.pos])
     }
 
     /// A quoted string: a backslash before the closing quote keeps the quote; every other
@@ -745,7 +768,7 @@ impl<'s> Parser<'s> {
     /// subset; a name followed by `(` where a value is expected is one.
     fn no_function(&mut self) -> P<()> {
         let start = self.pos;
-        let is_call = self.attempt(Self::var_name)?.is_some() && self.peek() == Some('(');
+        let is_call = self.attempt(Self::name)?.is_some() && self.peek() == Some('(');
         if is_call {
             self.pos = start;
             return self.cut("a value or query (built-in functions are not supported)");
@@ -766,8 +789,9 @@ impl<'s> Parser<'s> {
     fn call(&mut self) -> P<Call> {
         self.ws();
         self.attempt(Self::not)?;
-        let rule = self.var_name()?;
+        let rule = self.name()?;
         self.tag("(", "`(`")?;
+        let rule = rule.to_string();
         let mut args = Vec::new();
         loop {
             self.take_while(char::is_whitespace);

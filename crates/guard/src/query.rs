@@ -24,7 +24,8 @@ pub(crate) enum QueryResult<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Unresolved<'a> {
     pub(crate) traversed_to: &'a Node,
-    pub(crate) remaining: String,
+    /// The steps not taken, printed only if a report shows them.
+    pub(crate) remaining: &'a [Part],
 }
 
 impl<'a> QueryResult<'a> {
@@ -65,10 +66,10 @@ impl fmt::Display for Steps<'_> {
     }
 }
 
-fn unresolved<'a>(at: &'a Node, rest: &[Part]) -> Vec<QueryResult<'a>> {
+fn unresolved<'a>(at: &'a Node, rest: &'a [Part]) -> Vec<QueryResult<'a>> {
     vec![QueryResult::Unresolved(Unresolved {
         traversed_to: at,
-        remaining: Steps(rest).to_string(),
+        remaining: rest,
     })]
 }
 

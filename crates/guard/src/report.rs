@@ -64,7 +64,10 @@ impl Failure {
     pub(crate) fn from_check(check: &Check<'_>) -> Failure {
         let (path, missing) = match &check.at {
             Some(At::Value(node)) => (node.path.to_string(), None),
-            Some(At::Missing(u)) => (u.traversed_to.path.to_string(), Some(u.remaining.clone())),
+            Some(At::Missing(u)) => (
+                u.traversed_to.path.to_string(),
+                Some(crate::query::Steps(u.remaining).to_string()),
+            ),
             None => (String::new(), None),
         };
         let resource = path

@@ -110,9 +110,11 @@ impl Node {
         }
     }
 
-    /// Converts a JSON value, giving every node its path below `path`. Numbers are whole
-    /// when they fit an `i64`, else floating point, as cfn-guard reads a template.
-    pub(crate) fn from_json(value: &serde_json::Value, path: &str) -> Node {
+    /// Converts a JSON value, giving every node its path below `path` (a buffer that
+    /// grows and shrinks with the walk, so a path costs one allocation, its own).
+    /// Numbers are whole when they fit an `i64`, else floating point, as cfn-guard reads a
+    /// template.
+    pub(crate) fn from_json(value: &serde_json::Value, path: &mut String) -> Node {
         let kind = match value {
             serde_json::Value::Null => Kind::Null,
             serde_json::Value::Bool(b) => Kind::Bool(*b),
@@ -121,28 +123,36 @@ impl Node {
                 None => Kind::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Kind::String(s.clone()),
-            serde_json::Value::Array(items) => Kind::List(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| Node::from_json(item, &format!("{path}/{i}")))
-                    .collect(),
-            ),
-            serde_json::Value::Object(map) => Kind::Map(
-                map.iter()
-                    .map(|(key, item)| {
-                        let child = format!("{path}/{key}");
-                        let key_node = Node {
-                            path: child.as_str().into(),
-                            kind: Kind::String(key.clone()),
-                        };
-                        (key_node, Node::from_json(item, &child))
-                    })
-                    .collect(),
-            ),
+            serde_json::Value::Array(items) => {
+                let len = path.len();
+                let mut nodes = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    use std::fmt::Write;
+                    let _ = write!(path, "/{i}");
+                    nodes.push(Node::from_json(item, path));
+                    path.truncate(len);
+                }
+                Kind::List(nodes)
+            }
+            serde_json::Value::Object(map) => {
+                let len = path.len();
+                let mut entries = Vec::with_capacity(map.len());
+                for (key, item) in map {
+                    path.push('/');
+                    path.push_str(key);
+                    let value = Node::from_json(item, path);
+                    let key_node = Node {
+                        path: value.path.clone(),
+                        kind: Kind::String(key.clone()),
+                    };
+                    entries.push((key_node, value));
+                    path.truncate(len);
+                }
+                Kind::Map(entries)
+            }
         };
         Node {
-            path: path.into(),
+            path: path.as_str().into(),
             kind,
         }
     }
@@ -189,6 +199,16 @@ impl Node {
         match &self.kind {
             Kind::Map(entries) => entries
                 .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.kind {
+            Kind::Map(entries) => entries
+                .iter_mut()
                 .find(|(k, _)| k.as_str() == Some(key))
                 .map(|(_, v)| v),
             _ => None,
@@ -248,9 +268,27 @@ impl Document {
     /// and rules that expect a template simply find nothing in one that is not.
     pub fn new(template: &serde_json::Value) -> Document {
         Document {
-            root: Node::from_json(template, ""),
+            root: Node::from_json(template, &mut String::with_capacity(128)),
             names: gate_names(template),
         }
+    }
+
+    /// Converts `template` as if no resource recorded exceptions under `Metadata.guard`
+    /// (the Guard Rules Registry's convention, which its rules read to pass over a
+    /// resource), for a caller that applies the exceptions itself and wants every
+    /// finding.
+    pub fn without_guard_metadata(template: &serde_json::Value) -> Document {
+        let mut document = Document::new(template);
+        if let Some(Kind::Map(resources)) = document.root.get_mut("Resources").map(|r| &mut r.kind)
+        {
+            for (_, resource) in resources {
+                if let Some(Kind::Map(metadata)) = resource.get_mut("Metadata").map(|m| &mut m.kind)
+                {
+                    metadata.retain(|(key, _)| key.as_str() != Some("guard"));
+                }
+            }
+        }
+        document
     }
 
     /// Whether the document holds one of `names` as a resource type or a top-level key

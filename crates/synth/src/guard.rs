@@ -75,16 +75,13 @@ pub(crate) fn evaluate(app: &App, stacks: &[StackArtifact]) -> Vec<Diagnostic> {
 
 fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec<Diagnostic>) {
     let recorded = guard_exceptions(stack);
-    // Converted once for every pack; copied without `Metadata.guard` only when a
-    // resource records an exception there (with a reason or not).
-    let stripped;
-    let template = if recorded.is_empty() {
-        &stack.template
+    // Converted once for every pack; without `Metadata.guard` only when a resource
+    // records an exception there (with a reason or not), so no rule passes over it.
+    let document = if recorded.is_empty() {
+        Document::new(&stack.template)
     } else {
-        stripped = without_guard_metadata(&stack.template);
-        &stripped
+        Document::without_guard_metadata(&stack.template)
     };
-    let document = Document::new(template);
     let mut exceptions: Vec<(GuardException, bool)> = Vec::new();
     for e in recorded {
         if e.reason.is_empty() {
@@ -260,19 +257,6 @@ fn property_path(pointer: &str) -> String {
         .strip_prefix("/Resources/")
         .map_or(pointer, |r| r.split_once('/').map_or("", |(_, p)| p));
     rest.trim_start_matches('/').replace('/', ".")
-}
-
-/// The template as the rules see it: each resource's `Metadata.guard` taken out.
-fn without_guard_metadata(template: &Json) -> Json {
-    let mut t = template.clone();
-    if let Some(resources) = t.get_mut("Resources").and_then(Json::as_object_mut) {
-        for body in resources.values_mut() {
-            if let Some(meta) = body.get_mut("Metadata").and_then(Json::as_object_mut) {
-                meta.remove(GUARD_KEY);
-            }
-        }
-    }
-    t
 }
 
 thread_local! {
