@@ -9,9 +9,8 @@
 //! skip a resource that names them there, and synth must see the finding to say whose
 //! reason excepts it (and whether an exception is still needed).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value as Json;
 use stackwright_core::resource::GUARD_KEY;
@@ -61,19 +60,89 @@ pub fn guard_exceptions(stack: &StackArtifact) -> Vec<GuardException> {
     out
 }
 
-/// What the packs chosen for each stack find in it.
-pub(crate) fn evaluate(app: &App, stacks: &[StackArtifact]) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for stack in stacks {
-        let packs = chosen(app, &stack.name);
-        if !packs.is_empty() {
-            stack_findings(stack, &packs, &mut found);
-        }
-    }
-    found
+/// The packs chosen for each stack, looked up on the app's thread (the construct tree is
+/// not shared between threads) so that evaluating them can go to others.
+pub(crate) struct Plan {
+    per_stack: Vec<Vec<Chosen>>,
 }
 
-fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec<Diagnostic>) {
+/// One pack, ready to evaluate anywhere.
+struct Chosen {
+    name: String,
+    rules: Arc<RuleSet>,
+}
+
+/// Which packs each of `stacks` gets.
+pub(crate) fn plan(app: &App, stacks: &[StackArtifact]) -> Plan {
+    let per_stack = stacks
+        .iter()
+        .map(|stack| {
+            chosen(app, &stack.name)
+                .iter()
+                .map(|pack| Chosen {
+                    name: pack.name().to_string(),
+                    rules: rule_set(pack),
+                })
+                .collect()
+        })
+        .collect();
+    Plan { per_stack }
+}
+
+impl Plan {
+    /// Whether any stack gets a pack.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.per_stack.iter().all(Vec::is_empty)
+    }
+}
+
+/// The stacks' findings, evaluated by whichever thread takes each stack first, and kept
+/// in stack order so the output does not depend on which thread that was.
+pub(crate) struct Work<'s> {
+    stacks: &'s [StackArtifact],
+    plan: &'s Plan,
+    next: AtomicUsize,
+    found: Vec<Mutex<Vec<Diagnostic>>>,
+}
+
+impl<'s> Work<'s> {
+    pub(crate) fn new(stacks: &'s [StackArtifact], plan: &'s Plan) -> Work<'s> {
+        Work {
+            stacks,
+            plan,
+            next: AtomicUsize::new(0),
+            found: stacks.iter().map(|_| Mutex::new(Vec::new())).collect(),
+        }
+    }
+
+    /// Evaluates stacks until none is left.
+    pub(crate) fn run(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let (Some(stack), Some(packs)) = (self.stacks.get(i), self.plan.per_stack.get(i)) else {
+                return;
+            };
+            if packs.is_empty() {
+                continue;
+            }
+            let mut found = Vec::new();
+            stack_findings(stack, packs, &mut found);
+            if let Ok(mut slot) = self.found[i].lock() {
+                *slot = found;
+            }
+        }
+    }
+
+    /// Every finding, stack by stack.
+    pub(crate) fn findings(self) -> Vec<Diagnostic> {
+        self.found
+            .into_iter()
+            .flat_map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .collect()
+    }
+}
+
+fn stack_findings(stack: &StackArtifact, packs: &[Chosen], found: &mut Vec<Diagnostic>) {
     let recorded = guard_exceptions(stack);
     // Converted once for every pack; without `Metadata.guard` only when a resource
     // records an exception there (with a reason or not), so no rule passes over it.
@@ -100,22 +169,21 @@ fn stack_findings(stack: &StackArtifact, packs: &[Rc<RulePack>], found: &mut Vec
             exceptions.push((e, false));
         }
     }
-    let names: Vec<&str> = packs.iter().map(|p| p.name()).collect();
+    let names: Vec<&str> = packs.iter().map(|p| p.name.as_str()).collect();
     for pack in packs {
-        let rules = rule_set(pack);
-        let report = rules.evaluate_document(&document);
+        let report = pack.rules.evaluate_document(&document);
         for e in &report.errors {
             found.push(
                 Diagnostic::error(
                     "guard-rules",
                     stack.name.clone(),
-                    format!("the rule pack {pack} could not evaluate {e}"),
+                    format!("the rule pack {} could not evaluate {e}", pack.name),
                 )
                 .with_hint("fix the rule file; cfn-guard abandons such a file too"),
             );
         }
         for result in report.failed() {
-            rule_findings(stack, pack.name(), result, &mut exceptions, found);
+            rule_findings(stack, &pack.name, result, &mut exceptions, found);
         }
     }
     for (e, used) in exceptions {
@@ -259,22 +327,21 @@ fn property_path(pointer: &str) -> String {
     rest.trim_start_matches('/').replace('/', ".")
 }
 
-thread_local! {
-    // A vendored pack's files are parsed once per thread, each when a template first
-    // opens its gate.
-    static VENDORED: RefCell<HashMap<Pack, Rc<RuleSet>>> = RefCell::new(HashMap::new());
-}
+/// The vendored packs, each read once per process (its files parsed as templates open
+/// their gates), in [`Pack::ALL`]'s order.
+static VENDORED: [OnceLock<Arc<RuleSet>>; Pack::ALL.len()] = [const { OnceLock::new() }; Pack::ALL.len()];
 
-fn rule_set(pack: &RulePack) -> Rc<RuleSet> {
+fn rule_set(pack: &RulePack) -> Arc<RuleSet> {
     match pack {
         RulePack::Own(r) => r.rules.clone(),
-        RulePack::Vendored(p) => VENDORED.with(|cache| {
-            cache
-                .borrow_mut()
-                .entry(*p)
-                .or_insert_with(|| Rc::new(p.rules()))
-                .clone()
-        }),
+        RulePack::Vendored(p) => {
+            let i = match p {
+                Pack::ControlTower => 0,
+                Pack::FedRampModerate => 1,
+                Pack::Nist80053Rev5 => 2,
+            };
+            VENDORED[i].get_or_init(|| Arc::new(p.rules())).clone()
+        }
     }
 }
 

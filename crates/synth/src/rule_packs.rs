@@ -22,6 +22,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use stackwright_core::{App, Stack};
 pub use stackwright_guard::Pack;
@@ -63,7 +64,7 @@ impl From<GuardRules> for RulePack {
 #[derive(Debug, Clone)]
 pub struct GuardRules {
     name: String,
-    pub(crate) rules: Rc<RuleSet>,
+    pub(crate) rules: Arc<RuleSet>,
 }
 
 impl GuardRules {
@@ -102,7 +103,7 @@ impl GuardRules {
         }
         Ok(GuardRules {
             name: path.display().to_string(),
-            rules: Rc::new(RuleSet::new(parsed)),
+            rules: Arc::new(RuleSet::new(parsed)),
         })
     }
 
@@ -111,7 +112,7 @@ impl GuardRules {
         let file = RuleFile::parse(name, text)?;
         Ok(GuardRules {
             name: name.to_string(),
-            rules: Rc::new(RuleSet::new(vec![file])),
+            rules: Arc::new(RuleSet::new(vec![file])),
         })
     }
 

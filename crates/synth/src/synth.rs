@@ -45,19 +45,33 @@ pub struct SynthOutput {
 /// Builds and validates every stack in memory, reporting every problem at once.
 pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
     let build = app.build();
-    let (bodies, compact_sizes): (Vec<String>, Vec<usize>) = build
-        .stacks
-        .iter()
-        .map(|s| render_template(&s.template))
-        .unzip();
     let mut diagnostics = build.diagnostics;
-    diagnostics
-        .0
-        .extend(validate_sized(&build.stacks, &compact_sizes));
-    diagnostics.0.extend(app.run_checks(&build.stacks));
-    diagnostics
-        .0
-        .extend(crate::guard::evaluate(app, &build.stacks));
+    let plan = crate::guard::plan(app, &build.stacks);
+    let work = crate::guard::Work::new(&build.stacks, &plan);
+    // The rule packs need only the templates, so another thread evaluates them while
+    // this one renders, validates and runs the app's checks (which may hold the tree),
+    // and then joins in on the stacks left.
+    let bodies = std::thread::scope(|scope| {
+        // Without a second thread (one core, or none to be had), this one does it all.
+        let helper = (!plan.is_empty() && parallel())
+            .then(|| std::thread::Builder::new().spawn_scoped(scope, || work.run()).ok())
+            .flatten();
+        let (bodies, compact_sizes): (Vec<String>, Vec<usize>) = build
+            .stacks
+            .iter()
+            .map(|s| render_template(&s.template))
+            .unzip();
+        diagnostics
+            .0
+            .extend(validate_sized(&build.stacks, &compact_sizes));
+        diagnostics.0.extend(app.run_checks(&build.stacks));
+        work.run();
+        if let Some(Err(panic)) = helper.map(|h| h.join()) {
+            std::panic::resume_unwind(panic);
+        }
+        bodies
+    });
+    diagnostics.0.extend(work.findings());
     if diagnostics.has_errors() {
         return Err(SynthError::Invalid(diagnostics));
     }
@@ -66,6 +80,11 @@ pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
         bodies,
         diagnostics,
     })
+}
+
+/// Whether a second thread can run beside this one.
+fn parallel() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
 }
 
 /// The file name of a stack's template.
