@@ -1766,10 +1766,10 @@ _CBOR_PATH = "{0}/service/GraniteServiceVersion20100801/operation/(?P<operation>
 
 
 def _epoch(value):
-    """Seconds since the epoch (milliseconds kept) of any timestamp moto holds."""
+    """Seconds since the epoch (milliseconds kept) of any timestamp moto holds, as a float:
+    the SDK reads a CBOR timestamp's seconds only as a double, never as an integer."""
     aware = parse_to_aware_datetime(value).astimezone(datetime.timezone.utc)
-    seconds = calendar.timegm(aware.timetuple())
-    return seconds + aware.microsecond // 1000 / 1000.0 if aware.microsecond else seconds
+    return float(calendar.timegm(aware.timetuple())) + aware.microsecond // 1000 / 1000.0
 
 
 class RpcV2CborParser(moto_parse.JSONParser):
