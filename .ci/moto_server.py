@@ -56,14 +56,30 @@ Deleting stacks:
 - `delete-in-dependency-order`: resources are deleted in no particular order.
 - `delete-failed-stack`: a stack that fails to delete vanishes instead of `DELETE_FAILED`
   (and, put back, its exports could not be rendered again).
+
+Reading what a release watches:
+- `cloudwatch-rpc-v2-cbor`: CloudWatch is read only in the query protocol; the SDK clients
+  of today speak Smithy RPC v2 CBOR to it, and moto answers them 404.
 """
 
+import calendar
+import datetime
 import inspect
 import json
 import os
 import re
 import sys
 import threading
+
+from botocore.utils import parse_to_aware_datetime
+
+try:
+    import cbor2
+except ImportError:
+    sys.exit(
+        "moto_server.py: the Python package cbor2 is missing (cloudwatch-rpc-v2-cbor needs it);"
+        " install the pinned tools: pip install -r .ci/requirements.txt"
+    )
 
 from moto.acm import models as acm_models
 from moto.cloudformation import exceptions as cfn_exceptions
@@ -72,7 +88,12 @@ from moto.cloudformation import parsing as cfn_parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.parsing import clean_json
 from moto.cloudwatch import models as cloudwatch_models
+from moto.cloudwatch import responses as cloudwatch_responses
+from moto.cloudwatch import urls as cloudwatch_urls
+from moto.core import parse as moto_parse
+from moto.core import serialize as moto_serialize
 from moto.core.common_models import CloudFormationModel
+from moto.core.utils import get_service_model
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_ip_addresses import ElasticAddress
 from moto.ec2.models.flow_logs import FlowLogs
@@ -1723,6 +1744,116 @@ def list_imports(self):
 
 
 cfn_responses.CloudFormationResponse.list_imports = list_imports
+
+# --- cloudwatch-rpc-v2-cbor -------------------------------------------------------------
+# The AWS SDKs' CloudWatch clients now speak the Smithy RPC v2 CBOR protocol (the Rust
+# SDK's of the release stackwright pins among them): `POST
+# /service/GraniteServiceVersion20100801/operation/<Operation>`, a `smithy-protocol:
+# rpc-v2-cbor` header and a CBOR body. moto 5.2.5 reads CloudWatch only in the query
+# protocol (`POST /`, a form) and answers every such request 404, so nothing that reads
+# alarms or metrics through the SDK could be tested against it. CloudWatch itself takes
+# both. The launcher routes the CBOR path to moto's own CloudWatch code: the body is read
+# into the parameters moto's query parser makes (botocore's shapes give both the same
+# names), and the answer is written from the same shapes in CBOR, timestamps as epoch
+# times (tag 1), an error's code in `__type` and in `x-amzn-query-error` (CloudWatch is
+# `awsQueryCompatible`: that header carries the query protocol's code). Every operation
+# moto's CloudWatch implements goes through, exactly as over the query protocol; none
+# that it does not. Remove this patch when a moto release reads the protocol (when its
+# parsers know `smithy-rpc-v2-cbor`, the patch does nothing).
+
+_CBOR = "smithy-rpc-v2-cbor"
+_CBOR_PATH = "{0}/service/GraniteServiceVersion20100801/operation/(?P<operation>[A-Za-z]+)$"
+
+
+def _epoch(value):
+    """Seconds since the epoch (milliseconds kept) of any timestamp moto holds, as a float:
+    the SDK reads a CBOR timestamp's seconds only as a double, never as an integer."""
+    aware = parse_to_aware_datetime(value).astimezone(datetime.timezone.utc)
+    return float(calendar.timegm(aware.timetuple())) + aware.microsecond // 1000 / 1000.0
+
+
+class RpcV2CborParser(moto_parse.JSONParser):
+    """Reads a CBOR body into an operation's parameters, as moto's JSON parser reads JSON."""
+
+    def _parse_body_as_json(self, body_contents):
+        return cbor2.loads(body_contents) if body_contents else {}
+
+    def _parse_timestamp(self, shape, value):
+        # cbor2 reads tag 1 as an aware datetime; moto keeps naive UTC ones.
+        if not isinstance(value, datetime.datetime):
+            value = datetime.datetime.fromtimestamp(float(value), datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+    def _parse_blob(self, shape, value):
+        return value  # a CBOR byte string, not base64 text
+
+
+class RpcV2CborSerializer(moto_serialize.BaseJSONSerializer):
+    """Writes an answer from an operation's shapes in CBOR, as moto's JSON serializer does JSON."""
+
+    CONTENT_TYPE = "application/cbor"
+
+    def serialize(self, result):
+        resp = super().serialize(result)
+        resp["headers"]["smithy-protocol"] = "rpc-v2-cbor"
+        return resp
+
+    def _get_protocol_specific_content_type(self):
+        return self.CONTENT_TYPE
+
+    def _serialize_body(self, body):
+        return cbor2.dumps(body)
+
+    def _serialize_type_timestamp(self, serialized, value, shape, key):
+        self._default_serialize(serialized, cbor2.CBORTag(1, _epoch(value)), shape, key)
+
+    def _serialize_type_blob(self, serialized, value, shape, key):
+        raw = value.encode(self.DEFAULT_ENCODING) if isinstance(value, str) else value
+        self._default_serialize(serialized, raw, shape, key)
+
+    def _serialize_error_metadata(self, serialized, error, shape):
+        super()._serialize_error_metadata(serialized, error, shape)
+        serialized["message"] = serialized.get("Message", "")
+
+    def _serialized_error_to_response(self, resp, error, shape, serialized_error):
+        resp = super()._serialized_error_to_response(resp, error, shape, serialized_error)
+        fault = "Sender" if shape.is_sender_fault else "Receiver"
+        resp["headers"]["x-amzn-query-error"] = f"{shape.error_code};{fault}"
+        return resp
+
+
+class CloudWatchCborResponse(cloudwatch_responses.CloudWatchResponse):
+    """moto's CloudWatch, reached at the RPC v2 CBOR path: the operation is the path's last
+    segment, the parameters come from the CBOR body and the answer goes back in CBOR."""
+
+    use_raw_body = True  # CBOR is no UTF-8 text
+
+    def _get_action(self):
+        return self.path.rstrip("/").rsplit("/", 1)[-1]
+
+    def parse_parameters(self, request):
+        operation_model = get_service_model(self.boto3_service_name).operation_model(
+            self._get_action()
+        )
+        parser = RpcV2CborParser(operation_model, map_type=self.PROTOCOL_PARSER_MAP_TYPE)
+        self.params = parser.parse(
+            {
+                "method": request.method,
+                "values": request.values,
+                "headers": request.headers,
+                "body": request.data,
+                "url_path": request.path,
+                "url_params": {},
+            }
+        )
+
+    def determine_response_protocol(self, service_model):
+        return _CBOR
+
+
+if _CBOR not in moto_parse.PROTOCOL_PARSERS:
+    moto_serialize.SERIALIZERS[_CBOR] = RpcV2CborSerializer
+    cloudwatch_urls.url_paths[_CBOR_PATH] = CloudWatchCborResponse.dispatch
 
 from moto.server import main  # noqa: E402  (after the patches, on purpose)
 

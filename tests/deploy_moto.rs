@@ -14,8 +14,8 @@ use std::time::Duration;
 use deploy_support::{aws, env, moto, query, small_stack, tagged};
 use stackwright::core::{App, Expr, Json, Output, Resource, Stack, Value};
 use stackwright::deploy::{
-    Activity, ChangeKind, DeployError, DeployOptions, DeployOutcome, Deployer, DestroyOutcome,
-    Impact, StackStatus, StackTarget,
+    Activity, AlarmKind, AlarmState, ChangeKind, DeployError, DeployOptions, DeployOutcome,
+    Deployer, DestroyOutcome, Impact, StackStatus, StackTarget, TargetGroupMetrics, TargetState,
 };
 use stackwright::l1::{autoscaling, cloudwatch, ec2, elasticloadbalancingv2, rds, sns, ssm};
 use stackwright::synth::CloudAssembly;
@@ -502,8 +502,9 @@ fn alarm_stack(app: &App, name: &str, threshold: f64) {
     Output::new(&stack, "RateAlarmArn", rate.attr_arn()).unwrap();
 }
 
-/// moto's CloudWatch answer to `params` (the SDK client of this release sends CBOR, which
-/// moto 5.2.5 does not read).
+/// moto's CloudWatch answer to `params` over the query protocol: what the template set,
+/// field by field, checked apart from the SDK client (which speaks CBOR, through the
+/// launcher's `cloudwatch-rpc-v2-cbor`).
 fn cloudwatch_query(m: &deploy_support::Moto, params: &[(&str, &str)]) -> String {
     query(m, "monitoring", "2010-08-01", params)
 }
@@ -931,4 +932,237 @@ async fn an_aurora_cluster_is_created_changed_in_place_and_deleted() {
     assert_eq!(destroyed.outcome, DestroyOutcome::Deleted);
     let clusters = query(m, "rds", "2014-10-31", &[("Action", "DescribeDBClusters")]);
     assert!(!clusters.contains(&id), "{clusters}");
+}
+
+/// The CloudWatch client of the SDK, pointed at moto: it speaks Smithy RPC v2 CBOR, which
+/// the launcher's `cloudwatch-rpc-v2-cbor` routes to moto's CloudWatch.
+async fn cloudwatch_client(m: &deploy_support::Moto) -> aws_sdk_cloudwatch::Client {
+    aws_sdk_cloudwatch::Client::new(aws(m).await.config())
+}
+
+#[tokio::test]
+async fn the_alarm_gate_reads_a_deployed_alarm_and_its_state_set_to_alarm() {
+    let Some(m) = moto("the_alarm_gate_reads_a_deployed_alarm_and_its_state_set_to_alarm") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Gate-Alarms";
+    let (_dir, v1) = assembly(|app| alarm_stack(app, name, 10.0));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    let errors = created.outputs["ErrorsAlarm"].clone();
+    let rate = created.outputs["RateAlarm"].clone();
+    let gates = aws(m).await.gates(name, "us-east-1");
+    let asked = [rate.clone(), errors.clone(), format!("{name}-never-made")];
+    let before = gates.alarms(&asked).await.unwrap();
+    assert_eq!(
+        before
+            .alarms
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>(),
+        [rate.clone(), errors.clone()],
+        "in the order asked for"
+    );
+    assert_eq!(before.missing, [format!("{name}-never-made")]);
+    for alarm in &before.alarms {
+        assert_eq!(alarm.kind, AlarmKind::Metric);
+        // CloudWatch starts an alarm at INSUFFICIENT_DATA, moto at OK.
+        assert!(
+            matches!(alarm.state, AlarmState::Ok | AlarmState::InsufficientData),
+            "{alarm:?}"
+        );
+        assert!(alarm.since.is_some(), "{alarm:?}");
+    }
+    assert_eq!(before.in_alarm().count(), 0);
+
+    // Set to ALARM through the SDK's own CloudWatch client, as a test (or an operator)
+    // forces a gate to fail.
+    cloudwatch_client(m)
+        .await
+        .set_alarm_state()
+        .alarm_name(&errors)
+        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("forced by the test")
+        .send()
+        .await
+        .unwrap();
+    let after = gates.alarms(&asked).await.unwrap();
+    let breached: Vec<_> = after.in_alarm().collect();
+    assert_eq!(breached.len(), 1, "{after:?}");
+    assert_eq!(breached[0].name, errors);
+    assert_eq!(breached[0].reason.as_deref(), Some("forced by the test"));
+    assert_ne!(after.get(&rate).unwrap().state, AlarmState::Alarm);
+
+    // A call CloudWatch refuses is one line naming the stack, the SDK error its source.
+    let err = cloudwatch_client(m)
+        .await
+        .set_alarm_state()
+        .alarm_name(format!("{name}-never-made"))
+        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_cloudwatch::error::ProvideErrorMetadata::code(&err),
+        Some("ResourceNotFound"),
+        "moto's error comes back in CBOR: {err:?}"
+    );
+
+    d.destroy(&t1, None, &mut |_| {}).await.unwrap();
+    let gone = gates.alarms(&asked).await.unwrap();
+    assert!(gone.alarms.is_empty(), "{gone:?}");
+    assert_eq!(gone.missing.len(), 3);
+}
+
+#[tokio::test]
+async fn the_health_gate_reads_target_health_and_the_groups_capacity() {
+    let Some(m) = moto("the_health_gate_reads_target_health_and_the_groups_capacity") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Gate-Fleet";
+    let (_dir, v1) = assembly(|app| fleet_stack(app, name, 2));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    let group = created.outputs["TargetGroup"].clone();
+    let fleet = created.outputs["FleetName"].clone();
+    let gates = aws(m).await.gates(name, "us-east-1");
+
+    let capacity = gates.group_capacity(&fleet).await.unwrap().unwrap();
+    assert_eq!((capacity.desired, capacity.min, capacity.max), (2, 2, 2));
+    assert_eq!(capacity.in_service(), 2, "{capacity:?}");
+    assert!(capacity.instances.iter().all(|i| i.healthy), "{capacity:?}");
+    assert_eq!(
+        gates
+            .group_capacity(&format!("{name}-no-such-group"))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let health = gates.target_health(&group).await.unwrap();
+    assert_eq!(
+        health
+            .targets
+            .iter()
+            .map(|t| t.id.clone())
+            .collect::<BTreeSet<_>>(),
+        capacity
+            .instances
+            .iter()
+            .map(|i| i.id.clone())
+            .collect::<BTreeSet<_>>(),
+        "the group's instances are the targets"
+    );
+    assert_eq!(health.healthy(), 2);
+    assert_eq!((health.initial(), health.unhealthy()), (0, 0));
+    assert!(health.all_healthy(capacity.desired as usize));
+    assert!(!health.all_healthy(3), "fewer targets than asked for");
+    assert!(
+        health
+            .targets
+            .iter()
+            .all(|t| t.state == TargetState::Healthy && t.port == Some(8080))
+    );
+
+    // A target group that is gone: ELBv2's code and message, naming the stack.
+    let missing = group.rsplit_once('/').unwrap().0.to_string() + "/0000000000000000";
+    let err = gates.target_health(&missing).await.unwrap_err();
+    assert_eq!(err.code(), Some("TargetGroupNotFound"), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{name}: DescribeTargetHealth failed (TargetGroupNotFound)"
+        )),
+        "{err}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(err.hint().unwrap().contains("deployed"), "{:?}", err.hint());
+
+    d.destroy(&t1, None, &mut |_| {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_error_rate_gate_reads_a_target_groups_5xx_rate_from_metric_data() {
+    let Some(m) = moto("the_error_rate_gate_reads_a_target_groups_5xx_rate_from_metric_data")
+    else {
+        return;
+    };
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012";
+    let green = TargetGroupMetrics::from_arns(
+        &format!("{arn}:loadbalancer/app/gates/50dc6c495c0c9188"),
+        &format!("{arn}:targetgroup/gates-green/73e2d6bc24d8a067"),
+    )
+    .unwrap();
+    let blue = TargetGroupMetrics::from_arns(
+        &format!("{arn}:loadbalancer/app/gates/50dc6c495c0c9188"),
+        &format!("{arn}:targetgroup/gates-blue/0d2a5d9ec1b2f7a4"),
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now();
+    let minutes_ago = |n: u64| DateTime::from(now - Duration::from_secs(60 * n));
+    let datum = |group: &TargetGroupMetrics, metric: &str, value: f64, minutes: u64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .dimensions(
+                Dimension::builder()
+                    .name("TargetGroup")
+                    .value(&group.target_group)
+                    .build(),
+            )
+            .dimensions(
+                Dimension::builder()
+                    .name("LoadBalancer")
+                    .value(&group.load_balancer)
+                    .build(),
+            )
+            .value(value)
+            .timestamp(minutes_ago(minutes))
+            .build()
+    };
+    // Green: 100 requests over three minutes, 6 of them answered 5xx (none in the minute
+    // without errors: the load balancer then publishes no count). Blue, busy and failing,
+    // must not count towards green's rate.
+    cloudwatch_client(m)
+        .await
+        .put_metric_data()
+        .namespace("AWS/ApplicationELB")
+        .metric_data(datum(&green, "RequestCount", 20.0, 3))
+        .metric_data(datum(&green, "RequestCount", 50.0, 2))
+        .metric_data(datum(&green, "RequestCount", 30.0, 1))
+        .metric_data(datum(&green, "HTTPCode_Target_5XX_Count", 2.0, 3))
+        .metric_data(datum(&green, "HTTPCode_Target_5XX_Count", 4.0, 1))
+        .metric_data(datum(&blue, "RequestCount", 500.0, 2))
+        .metric_data(datum(&blue, "HTTPCode_Target_5XX_Count", 400.0, 2))
+        // Older than the window.
+        .metric_data(datum(&green, "HTTPCode_Target_5XX_Count", 90.0, 30))
+        .send()
+        .await
+        .unwrap();
+    let gates = aws(m).await.gates("Lib-Gate-Metrics", "us-east-1");
+    let window = Duration::from_secs(10 * 60);
+    let rate = gates.error_rate(&green, window, now).await.unwrap();
+    assert_eq!((rate.errors, rate.requests), (6.0, 100.0), "{rate:?}");
+    assert_eq!(rate.rate(), Some(0.06));
+    assert_eq!(rate.window, window);
+    let other = gates.error_rate(&blue, window, now).await.unwrap();
+    assert_eq!(other.rate(), Some(0.8));
+
+    // A target group without traffic has no rate, rather than a rate of 0.
+    let quiet = TargetGroupMetrics::from_arns(
+        &format!("{arn}:loadbalancer/app/gates/50dc6c495c0c9188"),
+        &format!("{arn}:targetgroup/gates-quiet/5e1f0a7b8c9d0e1f"),
+    )
+    .unwrap();
+    let none = gates.error_rate(&quiet, window, now).await.unwrap();
+    assert_eq!((none.requests, none.rate()), (0.0, None));
 }

@@ -307,6 +307,17 @@ pub enum DeployError {
     /// Reading the cloud assembly failed.
     #[error(transparent)]
     Assembly(#[from] AssemblyError),
+    /// A release gate was given a value that cannot be what it stands for (the ARN of
+    /// another kind of resource, a percentile over 100).
+    #[error("{what} {value:?} is not {expected}")]
+    BadGateInput {
+        /// What the value was to be.
+        what: &'static str,
+        /// The value.
+        value: String,
+        /// What it should look like.
+        expected: &'static str,
+    },
 }
 
 fn for_stack(stack: &Option<String>) -> String {
@@ -506,6 +517,9 @@ impl DeployError {
             DeployError::ExecuteUnconfirmed { stack, .. } => Some(format!(
                 "look at {stack} (`list`, or the console); deploying again waits for an operation that is running and then says whether anything is left to change"
             )),
+            DeployError::BadGateInput { .. } => Some(
+                "take the value from the deployed stack's outputs (a `Ref` or `Fn::GetAtt` of the resource), not from its name".into(),
+            ),
             DeployError::Failed { .. } | DeployError::Assembly(_) => None,
         }
     }
@@ -673,6 +687,11 @@ where
             None => format!("the answer could not be read: {root}"),
         },
         _ => match status {
+            // A success whose body the SDK could not read (a protocol mismatch, an
+            // emulator's mistake) is no error of the service's.
+            Some(s) if (200..300).contains(&s) => {
+                format!("the answer (HTTP {s}) could not be read: {root}")
+            }
             Some(s) => format!("the service answered HTTP {s} with no error code or message"),
             None => one_line(err),
         },
@@ -738,6 +757,15 @@ fn hint_for(code: Option<&str>, status: Option<u16>) -> Option<&'static str> {
         Some("Throttling" | "ThrottlingException") => {
             Some("AWS throttled the requests; wait a moment and try again")
         }
+        Some(
+            "TargetGroupNotFound"
+            | "LoadBalancerNotFound"
+            | "ResourceNotFound"
+            | "ServiceNotFoundException"
+            | "ClusterNotFoundException",
+        ) => Some(
+            "it is not there in this account and region: check that the stack is deployed there and that its outputs name it",
+        ),
         Some("NoSuchBucket") => Some(
             "the --bucket does not exist in this account and region; create it or name another",
         ),

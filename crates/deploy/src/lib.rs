@@ -21,6 +21,10 @@
 //!   [`Deployer::with_app`]) and updates or deletes no stack without it, unless told to
 //!   adopt it ([`DeployOptions::adopt`]).
 //!
+//! - [`Aws::gates`] reads what a release watches ([`Gates`]): target health, alarm states,
+//!   a target group's 5xx rate and response-time percentiles, an Auto Scaling group's
+//!   capacity, ECS service deployments.
+//!
 //! The template diff ([`diff`]), the statuses, change-set types and events are plain data
 //! and available without the `aws` feature; everything that talks to AWS needs it.
 //!
@@ -56,6 +60,8 @@ mod client;
 mod deployer;
 #[cfg(feature = "aws")]
 mod error;
+#[cfg(feature = "aws")]
+mod gates;
 #[cfg(all(test, feature = "aws"))]
 mod replay;
 #[cfg(feature = "aws")]
@@ -82,6 +88,13 @@ pub use deployer::{
 };
 #[cfg(feature = "aws")]
 pub use error::{DeployError, FailureReason, TimeoutStage};
+#[cfg(feature = "aws")]
+pub use gates::{
+    AlarmKind, AlarmState, AlarmStates, AlarmStatus, CircuitBreaker, DeploymentAlarms, ErrorRate,
+    Gates, GroupCapacity, GroupInstance, LifecycleStage, MonitorStatus, ResponseTime, Rollback,
+    ServiceDeployment, ServiceDeploymentStatus, ServiceRevision, Target, TargetGroupMetrics,
+    TargetHealth, TargetState,
+};
 #[cfg(feature = "aws")]
 pub use timeouts::{BadTimeout, TIMEOUT_VARIABLES, Timeouts};
 #[cfg(feature = "aws")]

@@ -4,8 +4,11 @@
 //!
 //! The answers are moto's recorded XML, edited into the states real CloudFormation
 //! reaches. A replaying HTTP client sits where the SDK's HTTPS client would: requests are
-//! matched by their `Action` and answered in order (the last answer of an action repeats,
-//! which is what polling wants), and every request is kept for the test to inspect.
+//! matched by their action and answered in order (the last answer of an action repeats,
+//! which is what polling wants), and every request is kept for the test to inspect. The
+//! action is the query protocol's `Action`, the JSON protocols' `X-Amz-Target` (ECS) or
+//! the last segment of an RPC v2 CBOR path (CloudWatch); the answer goes back in the
+//! request's protocol. The release gates' recordings are in `replay/gate_readers.rs`.
 
 use std::collections::{HashMap, VecDeque};
 use std::error::Error as _;
@@ -34,6 +37,8 @@ use stackwright_synth::assembly::{Environment, ManifestStack};
 
 use super::*;
 
+mod gate_readers;
+
 /// An answer's status that is no HTTP answer: the connection breaks after the request went
 /// out (as a proxy that cuts it would).
 const CUT: u16 = 0;
@@ -42,7 +47,7 @@ const CUT: u16 = 0;
 const HANG: u16 = 1;
 
 /// Answers in order: (HTTP status, body).
-type Answers = VecDeque<(u16, String)>;
+type Answers = VecDeque<(u16, Vec<u8>)>;
 
 #[derive(Default, Debug)]
 struct State {
@@ -60,7 +65,7 @@ struct Replay(Arc<Mutex<State>>);
 
 impl Replay {
     /// Queues an answer to `action`.
-    fn on(&self, action: &str, status: u16, body: impl Into<String>) -> &Self {
+    fn on(&self, action: &str, status: u16, body: impl Into<Vec<u8>>) -> &Self {
         self.0
             .lock()
             .unwrap()
@@ -71,13 +76,13 @@ impl Replay {
         self
     }
 
-    fn ok(&self, action: &str, body: impl Into<String>) -> &Self {
+    fn ok(&self, action: &str, body: impl Into<Vec<u8>>) -> &Self {
         self.on(action, 200, body)
     }
 
     /// Queues an answer to the requests of `action` whose form body has the `key=value`
     /// pair `needle`.
-    fn on_for(&self, action: &str, needle: &str, status: u16, body: impl Into<String>) -> &Self {
+    fn on_for(&self, action: &str, needle: &str, status: u16, body: impl Into<Vec<u8>>) -> &Self {
         let mut state = self.0.lock().unwrap();
         let body = (status, body.into());
         match state
@@ -154,18 +159,38 @@ impl Replay {
     }
 }
 
+/// The protocol a request speaks, which is the protocol its answer must speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// A form (`Action=...`) answered in XML: CloudFormation, STS, ELBv2, Auto Scaling.
+    Query,
+    /// JSON named by `X-Amz-Target`: ECS.
+    Json,
+    /// Smithy RPC v2 CBOR, the operation in the path: CloudWatch.
+    Cbor,
+}
+
 impl HttpConnector for Replay {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let body = request
-            .body()
-            .bytes()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
-        let action = body
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("Action="))
-            .unwrap_or("?")
-            .to_string();
+        let raw = request.body().bytes().unwrap_or_default();
+        let body = String::from_utf8_lossy(raw).into_owned();
+        let headers = request.headers();
+        let (protocol, action) = if headers.get("smithy-protocol") == Some("rpc-v2-cbor") {
+            (
+                Protocol::Cbor,
+                request.uri().rsplit('/').next().unwrap_or("?"),
+            )
+        } else if let Some(target) = headers.get("x-amz-target") {
+            (Protocol::Json, target.rsplit('.').next().unwrap_or("?"))
+        } else {
+            (
+                Protocol::Query,
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .unwrap_or("?"),
+            )
+        };
+        let action = action.to_string();
         let mut state = self.0.lock().unwrap();
         state.requests.push((action.clone(), body.clone()));
         if state.refuse {
@@ -184,14 +209,25 @@ impl HttpConnector for Replay {
             .iter_mut()
             .find(|(a, needle, _)| *a == action && body_has(&body, needle))
             .map(|(_, _, q)| next(q));
-        let (status, xml) = match keyed {
+        let (status, answer) = match keyed {
             Some(answer) => answer,
             None => match state.answers.get_mut(&action) {
                 Some(q) if !q.is_empty() => next(q),
-                _ => (
-                    400,
-                    error_xml("NoRecording", &format!("no recorded answer for {action}")),
-                ),
+                _ => {
+                    let message = format!("no recorded answer for {action}");
+                    let error = match protocol {
+                        Protocol::Query => error_xml("NoRecording", &message).into_bytes(),
+                        Protocol::Json => {
+                            serde_json::json!({"__type": "NoRecording", "message": message})
+                                .to_string()
+                                .into_bytes()
+                        }
+                        Protocol::Cbor => {
+                            cbor(&serde_json::json!({"__type": "NoRecording", "message": message}))
+                        }
+                    };
+                    (400, error)
+                }
             },
         };
         if status == CUT {
@@ -202,10 +238,68 @@ impl HttpConnector for Replay {
             return HttpConnectorFuture::new(std::future::pending());
         }
         let mut response =
-            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(xml));
-        response.headers_mut().insert("content-type", "text/xml");
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(answer));
+        let content_type = match protocol {
+            Protocol::Query => "text/xml",
+            Protocol::Json => "application/x-amz-json-1.1",
+            Protocol::Cbor => {
+                response
+                    .headers_mut()
+                    .insert("smithy-protocol", "rpc-v2-cbor");
+                "application/cbor"
+            }
+        };
+        response.headers_mut().insert("content-type", content_type);
         HttpConnectorFuture::ready(Ok(response))
     }
+}
+
+/// A recorded answer written as JSON, in CBOR: integers as integers, other numbers as
+/// doubles, and `{"$epoch": SECONDS}` as a timestamp (CBOR tag 1), which JSON lacks.
+fn cbor(value: &serde_json::Value) -> Vec<u8> {
+    fn write(e: &mut aws_smithy_cbor::Encoder, value: &serde_json::Value) {
+        use serde_json::Value as V;
+        match value {
+            V::Null => {
+                e.null();
+            }
+            V::Bool(b) => {
+                e.boolean(*b);
+            }
+            V::Number(n) => match n.as_i64() {
+                Some(i) => {
+                    e.long(i);
+                }
+                None => {
+                    e.double(n.as_f64().unwrap());
+                }
+            },
+            V::String(s) => {
+                e.str(s);
+            }
+            V::Array(items) => {
+                e.array(items.len());
+                for item in items {
+                    write(e, item);
+                }
+            }
+            V::Object(map) => match map.get("$epoch").and_then(|t| t.as_f64()) {
+                Some(seconds) if map.len() == 1 => {
+                    e.timestamp(&aws_smithy_types::DateTime::from_secs_f64(seconds));
+                }
+                _ => {
+                    e.map(map.len());
+                    for (k, v) in map {
+                        e.str(k);
+                        write(e, v);
+                    }
+                }
+            },
+        }
+    }
+    let mut e = aws_smithy_cbor::Encoder::new(Vec::new());
+    write(&mut e, value);
+    e.into_writer()
 }
 
 /// Whether a form body has `needle` as one of its `key=value` pairs.

@@ -5,10 +5,6 @@
 //! lets us do next. A status CloudFormation adds after this version lands in `Other`, so an
 //! unexpected answer is reported, never a panic.
 
-use std::convert::Infallible;
-use std::fmt;
-use std::str::FromStr;
-
 macro_rules! status_enum {
     (
         $(#[$meta:meta])*
@@ -21,12 +17,12 @@ macro_rules! status_enum {
         #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
-            /// A status this version of stackwright does not know, as CloudFormation wrote it.
+            /// A status this version of stackwright does not know, as AWS wrote it.
             Other(String),
         }
 
         impl $name {
-            /// The status as CloudFormation writes it (`UPDATE_COMPLETE`).
+            /// The status as AWS writes it (`UPDATE_COMPLETE`, `ALARM`).
             pub fn as_str(&self) -> &str {
                 match self {
                     $( Self::$variant => $text, )*
@@ -34,7 +30,7 @@ macro_rules! status_enum {
                 }
             }
 
-            /// Reads a status as CloudFormation writes it; unknown text becomes `Other`.
+            /// Reads a status as AWS writes it; unknown text becomes `Other`.
             pub fn parse(text: &str) -> Self {
                 match text {
                     $( $text => Self::$variant, )*
@@ -43,20 +39,24 @@ macro_rules! status_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.pad(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = Infallible;
-            fn from_str(s: &str) -> Result<Self, Infallible> {
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, ::std::convert::Infallible> {
                 Ok(Self::parse(s))
             }
         }
     };
 }
+
+// The release gates' states are read the same way.
+#[cfg(feature = "aws")]
+pub(crate) use status_enum;
 
 status_enum! {
     /// The status of a stack (`DescribeStacks`' `StackStatus`).
