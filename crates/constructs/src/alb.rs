@@ -849,9 +849,9 @@ impl TrafficState {
         self.pick_live(green, blue)
     }
 
-    /// The forward action's groups: the live colour first when the state is fixed (as the
-    /// template has always said it), blue then green with a release (whose weights are
-    /// conditional, so a switch changes weights, not the order).
+    /// The forward action's groups, the live colour first: with a release, which group
+    /// that is is `Fn::If` on its `BlueIsLive` condition, so the live weight's
+    /// `Fn::Select` is written once.
     fn weights(
         &self,
         blue: &TargetGroupRef,
@@ -859,8 +859,14 @@ impl TrafficState {
     ) -> Result<Vec<(Value<String>, Value<i64>)>, ConstructError> {
         Ok(match &self.release {
             Some(r) => vec![
-                (blue.arn.clone(), r.weight(Colour::Blue)?),
-                (green.arn.clone(), r.weight(Colour::Green)?),
+                (
+                    self.pick_live(blue.arn.clone(), green.arn.clone())?,
+                    r.live_weight(),
+                ),
+                (
+                    self.pick_idle(blue.arn.clone(), green.arn.clone())?,
+                    r.idle_weight(),
+                ),
             ],
             None => {
                 let (live, idle) = match self.live {
@@ -1244,9 +1250,9 @@ impl BlueGreenAlb {
             AlarmSpec {
                 id: format!("{name}5xxRate"),
                 description: format!(
-                    "more than {}% of {}'s requests answered 5xx by its targets for {window}: a release of {} rolls back",
-                    g.max_5xx_rate_percent,
+                    "{} targets answered over {}% 5xx, {window}: roll {} back",
                     name.to_lowercase(),
+                    g.max_5xx_rate_percent,
                     name.to_lowercase()
                 ),
                 metric: AlarmMetric::Math {
@@ -1266,7 +1272,7 @@ impl BlueGreenAlb {
             AlarmSpec {
                 id: format!("{name}LatencyP99"),
                 description: format!(
-                    "p99 response time of {} above {} s for {window}: a release of {} rolls back",
+                    "{} p99 over {} s, {window}: roll {} back",
                     name.to_lowercase(),
                     g.max_p99.as_secs_f64(),
                     name.to_lowercase()

@@ -450,23 +450,17 @@ impl Release {
             parameter_ids.push((name, logical_id_of(&node, name)));
             Ok::<_, ConstructError>(p)
         };
-        let tag = |colour: &str, tag: &str| {
-            ParameterProps {
-            description: Some(format!(
-                "The image tag {colour} runs ({path}); a release changes it, deploy keeps it"
-            )),
+        let tag = |colour: &str, tag: &str| ParameterProps {
+            description: Some(format!("Release state: the image tag {colour} runs")),
             allowed_pattern: Some(IMAGE_TAG_PATTERN.into()),
-            constraint_description: Some(
-                "an ECR tag: up to 128 letters, digits, '_', '.' and '-', starting with a letter, digit or '_'".into(),
-            ),
+            constraint_description: Some("an ECR image tag".into()),
             ..ParameterProps::string_with_default(tag)
-        }
         };
         let parameters = match props.traffic {
             Traffic::Listener => {
                 let capacity = |colour: Colour| ParameterProps {
                     description: Some(format!(
-                        "Whether {} runs at the fleet's capacity or has no instances ({path})",
+                        "Release state: {} at the fleet's capacity, or no instances",
                         colour.name().to_lowercase()
                     )),
                     allowed_values: vec![SERVING.into(), SCALED_TO_ZERO.into()],
@@ -480,9 +474,7 @@ impl Release {
                     live: declare(
                         "Live",
                         ParameterProps {
-                            description: Some(format!(
-                                "The colour taking production traffic ({path}); a release changes it, deploy keeps it"
-                            )),
+                            description: Some("Release state: the live colour".into()),
                             allowed_values: vec!["Blue".into(), "Green".into()],
                             ..ParameterProps::string_with_default(props.live.name())
                         },
@@ -491,9 +483,10 @@ impl Release {
                         "IdleWeight",
                         ParameterProps {
                             type_: "Number".into(),
-                            description: Some(format!(
-                                "Percent of traffic the idle colour gets ({path}), a whole number"
-                            )),
+                            description: Some(
+                                "Release state: percent of traffic on the idle colour, a whole number"
+                                    .into(),
+                            ),
                             min_value: Some(0.0),
                             max_value: Some(100.0),
                             ..ParameterProps::string_with_default(
@@ -517,9 +510,10 @@ impl Release {
         let state = declare(
             "State",
             ParameterProps {
-                description: Some(format!(
-                    "Empty when no release of {path} is unfinished; otherwise what the release is doing. Deploy refuses while it is set"
-                )),
+                description: Some(
+                    "Empty, or what an unfinished release is doing: deploy refuses until it is empty"
+                        .into(),
+                ),
                 max_length: Some(STATE_MAX_LENGTH),
                 ..ParameterProps::string_with_default("")
             },
@@ -664,34 +658,36 @@ impl Release {
         })
     }
 
-    /// The listener weight of `colour`: the idle weight where it is idle, 100 minus that
-    /// where it is live. CloudFormation has no arithmetic, so the live weight is
-    /// `Fn::Select` of the idle weight in the list `"100"`, `"99"`, ... `"0"`.
-    pub fn weight(&self, colour: Colour) -> Result<Value<i64>, ConstructError> {
+    /// The idle colour's listener weight: the `IdleWeight` parameter (with
+    /// [`Traffic::Ecs`], [`ReleaseProps::idle_weight_percent`]).
+    pub fn idle_weight(&self) -> Value<i64> {
+        match self.listener_parameters() {
+            Some((_, idle_weight, _)) => idle_weight.value(),
+            None => Value::from(i64::from(self.inner.props.idle_weight_percent)),
+        }
+    }
+
+    /// The live colour's listener weight, 100 minus the idle weight. CloudFormation has no
+    /// arithmetic, so it is `Fn::Select` of the idle weight in `"100,99,...,0"` split at the
+    /// commas (a string, the shortest way to write the list: a template has 51,200 bytes).
+    pub fn live_weight(&self) -> Value<i64> {
         let Some((_, idle_weight, _)) = self.listener_parameters() else {
-            let live = self.inner.props.live;
-            let idle = i64::from(self.inner.props.idle_weight_percent);
-            return Ok(Value::from(if colour == live { 100 - idle } else { idle }));
+            return Value::from(100 - i64::from(self.inner.props.idle_weight_percent));
         };
-        let idle: Value<i64> = idle_weight.value();
-        let live = Value::from_expr(Expr::Call(
+        let complement: Vec<String> = (0..=100).rev().map(|n: i32| n.to_string()).collect();
+        Value::from_expr(Expr::Call(
             "Fn::Select",
             Box::new(Expr::List(vec![
-                idle.expr().clone(),
-                // Strings, as a template writes numbers anywhere: checkov's evaluation of
-                // `Fn::Select` fails on a list of JSON numbers.
-                Expr::List(
-                    (0..=100)
-                        .rev()
-                        .map(|n: i32| Expr::str(n.to_string()))
-                        .collect(),
+                idle_weight.value::<i64>().into_expr(),
+                Expr::Call(
+                    "Fn::Split",
+                    Box::new(Expr::List(vec![
+                        Expr::str(","),
+                        Expr::str(complement.join(",")),
+                    ])),
                 ),
             ])),
-        ));
-        match colour {
-            Colour::Blue => self.when_live(live, idle),
-            Colour::Green => self.when_live(idle, live),
-        }
+        ))
     }
 
     /// Records that the resource at `resource`'s path reads the release's state as `role`

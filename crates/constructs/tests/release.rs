@@ -233,10 +233,10 @@ fn two_releases_in_one_stack_are_named_after_their_paths() {
 // What reads the parameters
 // ---------------------------------------------------------------------------------------
 
-/// The live weight: `Fn::Select` of the idle weight in 100, 99, ... 0.
+/// The live weight: `Fn::Select` of the idle weight in "100,99,...,0".
 fn live_weight() -> Json {
     let complement: Vec<String> = (0..=100).rev().map(|n: i32| n.to_string()).collect();
-    json!({ "Fn::Select": [r("ReleaseIdleWeight"), complement] })
+    json!({ "Fn::Select": [r("ReleaseIdleWeight"), { "Fn::Split": [",", complement.join(",")] }] })
 }
 
 #[test]
@@ -248,19 +248,28 @@ fn the_listener_forwards_by_the_parameters_and_the_test_listener_to_the_idle_col
     );
     let listener = resource(&t, "EdgeHttpsListener");
     let groups = &listener["Properties"]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
+    let if_blue_is_live = |a: &str, b: &str| json!({ "Fn::If": ["ReleaseBlueIsLive", r(a), r(b)] });
     assert_eq!(
         groups,
         &json!([
             {
-                "TargetGroupArn": r("EdgeBlueTargetGroup"),
-                "Weight": { "Fn::If": ["ReleaseBlueIsLive", live_weight(), r("ReleaseIdleWeight")] }
+                "TargetGroupArn": if_blue_is_live("EdgeBlueTargetGroup", "EdgeGreenTargetGroup"),
+                "Weight": live_weight()
             },
             {
-                "TargetGroupArn": r("EdgeGreenTargetGroup"),
-                "Weight": { "Fn::If": ["ReleaseBlueIsLive", r("ReleaseIdleWeight"), live_weight()] }
+                "TargetGroupArn": if_blue_is_live("EdgeGreenTargetGroup", "EdgeBlueTargetGroup"),
+                "Weight": r("ReleaseIdleWeight")
             }
-        ])
+        ]),
+        "the live colour's group first, at 100 minus the idle weight"
     );
+    // The list really is the complement: index i holds 100 - i.
+    let list = groups[0]["Weight"]["Fn::Select"][1]["Fn::Split"][1]
+        .as_str()
+        .unwrap();
+    let weights: Vec<usize> = list.split(',').map(|w| w.parse().unwrap()).collect();
+    assert_eq!(weights.len(), 101);
+    assert!(weights.iter().enumerate().all(|(i, w)| *w == 100 - i));
     assert_eq!(
         listener["Metadata"]["stackwright:release"],
         json!({ "Release": "Release", "State": r("ReleaseState") }),
