@@ -1,5 +1,6 @@
 //! The command line of stackwright programs: `stackwright::run` turns a program that
-//! builds an app into its command-line tool (`synth`, `list`, `diff`, `deploy`, `destroy`).
+//! builds an app into its command-line tool (`synth`, `list`, `diff`, `deploy`, `destroy`,
+//! `release`).
 //!
 //! This is the only crate that formats for a terminal: colours, tables, prompts and
 //! rustc-style diagnostics. What it shows comes from `stackwright-synth` and, with the
@@ -28,6 +29,8 @@ mod destroy;
 mod diff;
 mod list;
 mod printer;
+#[cfg(feature = "aws")]
+mod release;
 mod select;
 #[cfg(feature = "aws")]
 mod session;
@@ -85,6 +88,11 @@ enum Command {
     /// Delete deployed stacks, in reverse dependency order.
     #[cfg(feature = "aws")]
     Destroy(destroy::DestroyArgs),
+    /// Release an image tag to a stack's idle colour and move traffic to it under health
+    /// and alarm gates, rolling back at the first breach; or show (`--status`) or roll back
+    /// (`--rollback`) a stack's release.
+    #[cfg(feature = "aws")]
+    Release(release::ReleaseArgs),
 }
 
 /// Builds the app with `build`, then does what the command line asks: `synth` (the
@@ -141,8 +149,12 @@ where
 ///   pattern that matches no stack, a `--parameter` that no stack it is given to
 ///   declares, an `--outputs-file` that cannot be written, an `--out` that is a file or a
 ///   directory holding someone else's `manifest.json`. Arguments are checked before
-///   anything is written or asked of AWS, so nothing was;
-/// - 130 and 143: `deploy` or `destroy` stopped by Ctrl-C (SIGINT) or SIGTERM, after
+///   anything is written or asked of AWS, so nothing was. Also a `release` refused before
+///   it changed anything (no release in the stack, an unfinished release of another tag,
+///   a gating alarm already in `ALARM`, nothing to roll back);
+/// - 3: a `release` that a gate failed: it was rolled back, and the error names the gate,
+///   its value and its threshold;
+/// - 130 and 143: `deploy`, `destroy` or `release` stopped by Ctrl-C (SIGINT) or SIGTERM, after
 ///   saying which stack was left in which state (128 and the signal's number, as a shell
 ///   reports it).
 pub fn run_with<F, E, I, T>(
@@ -319,6 +331,14 @@ where
                 destroy::destroy(ctx, &args, &stacks, &mut *prompt)
             })
         }
+        #[cfg(feature = "aws")]
+        Checked::Release(args, checked) => {
+            let mut prompt = prompt_for(&aws);
+            changing_stacks(&p, synthesized, &cli.out, aws, out, err, |ctx| {
+                ctx.app = app_name;
+                release::release(ctx, &args, &checked, &mut *prompt)
+            })
+        }
     };
     match result {
         Ok(code) => code,
@@ -345,6 +365,8 @@ enum Checked {
     Deploy(deploy::DeployArgs, deploy::Plan),
     #[cfg(feature = "aws")]
     Destroy(destroy::DestroyArgs, Vec<String>),
+    #[cfg(feature = "aws")]
+    Release(release::ReleaseArgs, release::Checked),
 }
 
 /// Checks what the command line names against the app (the stacks, parameters, files),
@@ -370,6 +392,11 @@ fn check(command: Command, s: &stackwright_synth::Synthesized) -> Result<Checked
         Command::Destroy(args) => {
             let stacks = destroy::check(&args, s)?;
             Checked::Destroy(args, stacks)
+        }
+        #[cfg(feature = "aws")]
+        Command::Release(args) => {
+            let checked = release::check(&args, s)?;
+            Checked::Release(args, checked)
         }
     })
 }

@@ -162,6 +162,10 @@ fn hint_of(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         return a.hint();
     }
     #[cfg(feature = "aws")]
+    if let Some(r) = e.downcast_ref::<stackwright_deploy::ReleaseError>() {
+        return r.hint();
+    }
+    #[cfg(feature = "aws")]
     if let Some(d) = e.downcast_ref::<stackwright_deploy::DeployError>() {
         return match d {
             stackwright_deploy::DeployError::Assembly(a) => a.hint(),

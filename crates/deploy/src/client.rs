@@ -245,7 +245,8 @@ pub(crate) struct ChangeSetRequest<'a> {
     pub capabilities: Vec<cfn_types::Capability>,
     pub tags: &'a IndexMap<String, String>,
     pub role_arn: Option<&'a str>,
-    pub notification_arns: &'a [String],
+    /// `None` leaves the stack's notification topics as they are.
+    pub notification_arns: Option<&'a [String]>,
     pub description: &'a str,
 }
 
@@ -256,6 +257,9 @@ pub enum TemplateSource {
     Body(String),
     /// Uploaded to S3 first.
     Url(String),
+    /// The template the stack has now (`UsePreviousTemplate`): a release step changes
+    /// parameter values only.
+    Previous,
 }
 
 /// A CloudFormation client for one region, speaking stackwright's types.
@@ -359,6 +363,38 @@ impl Cfn {
         Ok(out.template_body().unwrap_or("{}").to_string())
     }
 
+    /// The physical id of each of the stack's resources, by logical id
+    /// (`ListStackResources`, every page; a resource not created yet has none).
+    pub(crate) async fn resources(
+        &self,
+        stack: &str,
+    ) -> Result<IndexMap<String, String>, DeployError> {
+        let mut found = IndexMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_stack_resources()
+                .stack_name(stack)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.fail(stack, "ListStackResources", e))?;
+            found.extend(out.stack_resource_summaries().iter().filter_map(|r| {
+                Some((
+                    r.logical_resource_id()?.to_string(),
+                    r.physical_resource_id()
+                        .filter(|p| !p.is_empty())?
+                        .to_string(),
+                ))
+            }));
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
     /// Creates a change set; returns its ARN and the stack's.
     pub(crate) async fn create_change_set(
         &self,
@@ -373,7 +409,7 @@ impl Cfn {
             .description(r.description)
             .set_parameters(Some(r.parameters))
             .set_capabilities(Some(r.capabilities))
-            .set_notification_arns(Some(r.notification_arns.to_vec()))
+            .set_notification_arns(r.notification_arns.map(<[String]>::to_vec))
             .set_role_arn(r.role_arn.map(String::from))
             .set_tags(Some(
                 r.tags
@@ -384,6 +420,7 @@ impl Cfn {
         req = match r.template {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
+            TemplateSource::Previous => req.use_previous_template(true),
         };
         let out = req
             .send()

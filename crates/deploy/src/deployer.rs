@@ -1210,7 +1210,7 @@ impl Deployer {
                     .collect(),
                 tags: &tags,
                 role_arn: options.role_arn.as_deref(),
-                notification_arns: &options.notification_arns,
+                notification_arns: Some(&options.notification_arns),
                 description: &description,
             })
             .await?;

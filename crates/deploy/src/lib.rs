@@ -25,6 +25,11 @@
 //!   a target group's 5xx rate and response-time percentiles, an Auto Scaling group's
 //!   capacity, ECS service deployments.
 //!
+//! - [`Releaser`] runs releases (`release`, `release --status`, `release --rollback`): each
+//!   step a change set on the deployed template changing release parameters only, judged
+//!   between steps by the gates, rolled back at the first breach; the plan is worked out
+//!   without AWS in [`release_plan`].
+//!
 //! The template diff ([`diff`]), the statuses, change-set types and events are plain data
 //! and available without the `aws` feature; everything that talks to AWS needs it.
 //!
@@ -62,6 +67,10 @@ mod deployer;
 mod error;
 #[cfg(feature = "aws")]
 mod gates;
+#[cfg(feature = "aws")]
+pub mod release;
+#[cfg(feature = "aws")]
+pub mod release_plan;
 #[cfg(all(test, feature = "aws"))]
 mod replay;
 #[cfg(feature = "aws")]
@@ -94,6 +103,11 @@ pub use gates::{
     Gates, GroupCapacity, GroupInstance, LifecycleStage, MonitorStatus, ResponseTime, Rollback,
     ServiceDeployment, ServiceDeploymentStatus, ServiceRevision, Target, TargetGroupMetrics,
     TargetHealth, TargetState,
+};
+#[cfg(feature = "aws")]
+pub use release::{
+    PreparedRelease, RELEASE_CHANGE_SET, ReleaseError, ReleaseEvent, ReleaseOutcome, ReleaseStatus,
+    Releaser, StepKind,
 };
 #[cfg(feature = "aws")]
 pub use timeouts::{BadTimeout, TIMEOUT_VARIABLES, Timeouts};
