@@ -20,6 +20,8 @@ Creating stacks:
 - `ssm-parameter-tags`: `AWS::SSM::Parameter` `Tags` as a map crash the server.
 - `kms-key-tags`: `AWS::KMS::Key` `Tags` crash the server.
 - `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
+- `fn-select-index`: an `Fn::Select` whose index is a `Ref` (a release's weight) crashes the
+  server.
 - `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
 - `elbv2-listener-rule-attributes`: a listener rule's `RuleArn` crashes the server.
 - `elbv2-target-health`: instances an Auto Scaling group terminates stay registered with
@@ -39,6 +41,9 @@ Creating stacks:
 - `execute-once`: a change set whose execution failed could be executed again, "successfully".
 - `change-set-parameters`: an unchanged stack with parameters cannot get a change set, and
   `UsePreviousValue` takes a parameter's resolved value.
+- `parameter-readers`: a change of parameter values only updates the resources that `Ref`
+  the parameter, not those reading it in an `Fn::Sub` or through a condition (a release's
+  image tag, its colours' sizes).
 - `review-stack-reused`: a CREATE change set for a stack left in `REVIEW_IN_PROGRESS` makes
   a second stack of the same name.
 - `execute-as-cloudformation`: executing a change set leaves the stack's other change sets
@@ -232,6 +237,30 @@ def convert_and_validate_properties(self, properties):
 
 
 elbv2_models.ELBv2Backend.convert_and_validate_properties = convert_and_validate_properties
+
+# --- fn-select-index --------------------------------------------------------------------
+# moto 5.2.5 reads `Fn::Select`'s index as a literal (`int(resource_json["Fn::Select"][0])`),
+# so an index written as `{"Ref": "ReleaseIdleWeight"}` (a release's live weight is the
+# idle weight's complement, selected from a list) crashes the server with a TypeError.
+# CloudFormation resolves the index like any other argument. The launcher resolves it
+# first, through moto's own `clean_json`, which then selects as before. An index moto can
+# read already (a literal) goes through untouched, so this is a no-op for every template
+# moto handled, and for a moto release that resolves the index itself.
+
+_clean_json = cfn_parsing.clean_json
+
+
+def clean_json_select_index(resource_json, resources_map):
+    if isinstance(resource_json, dict) and "Fn::Select" in resource_json:
+        arguments = resource_json["Fn::Select"]
+        if isinstance(arguments, list) and len(arguments) == 2 and isinstance(arguments[0], dict):
+            index = _clean_json(arguments[0], resources_map)
+            resource_json = {"Fn::Select": [index, arguments[1]]}
+    return _clean_json(resource_json, resources_map)
+
+
+# `clean_json` calls itself through the module's name, so nested selects go through here too.
+cfn_parsing.clean_json = clean_json_select_index
 
 # --- elbv2-attributes -------------------------------------------------------------------
 # moto 5.2.5's load balancer model raises NotImplementedError for `Fn::GetAtt` of
@@ -1221,6 +1250,66 @@ def create_change_set(self):
 cfn_models.Stack.stack_parameters = property(_previous_inputs)
 cfn_models.Stack.has_parameters = has_parameters
 cfn_responses.CloudFormationResponse.create_change_set = create_change_set
+
+# --- parameter-readers ------------------------------------------------------------------
+# When a stack update changes parameter values only, moto 5.2.5 updates the resources whose
+# JSON has a `Ref` to a changed parameter (`get_references_from_template`). Real
+# CloudFormation updates every resource whose resolved properties change: also those that
+# read the parameter as `${Name}` in an `Fn::Sub`, and those that read it through a
+# condition (`Fn::If`, a resource's `Condition`), however the conditions nest. A release
+# changes exactly such parameters (an image tag in a boot script's `Fn::Sub`, a colour's
+# size behind `Fn::If` on whether it serves), so under moto the resources stayed as they
+# were. The launcher adds those readers to moto's list of resources to modify, and moto
+# updates them as it does the others (its conditions are evaluated again first).
+
+_build_resource_diff = cfn_parsing.ResourceMap.build_resource_diff
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9_.:]+)\}")
+
+
+def _read_names(value, conditions, seen):
+    names = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                names.add(inner)
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) and inner else inner
+                if isinstance(text, str):
+                    names.update(_SUB_NAME.findall(text))
+                names |= _read_names(inner, conditions, seen)
+            elif key == "Fn::If" and isinstance(inner, list) and inner:
+                names |= _condition_names(inner[0], conditions, seen)
+                names |= _read_names(inner[1:], conditions, seen)
+            elif key == "Condition" and isinstance(inner, str):
+                names |= _condition_names(inner, conditions, seen)
+            else:
+                names |= _read_names(inner, conditions, seen)
+    elif isinstance(value, list):
+        for inner in value:
+            names |= _read_names(inner, conditions, seen)
+    return names
+
+
+def _condition_names(name, conditions, seen):
+    if not isinstance(name, str) or name in seen or name not in conditions:
+        return set()
+    return _read_names(conditions[name], conditions, seen | {name})
+
+
+def build_resource_diff(self, other_template, parameters=None):
+    diff = _build_resource_diff(self, other_template, parameters)
+    if parameters:
+        changed = {p for p in parameters if self.input_parameters.get(p) != parameters[p]}
+        conditions = other_template.get("Conditions") or {}
+        old = self._resource_json_map
+        for name, resource in other_template["Resources"].items():
+            if name in old and name not in diff["Modify"] and name not in diff["Add"]:
+                if _read_names(resource, conditions, frozenset()) & changed:
+                    diff["Modify"].append(name)
+    return diff
+
+
+cfn_parsing.ResourceMap.build_resource_diff = build_resource_diff
 
 # --- ec2-delete-handlers ----------------------------------------------------------------
 # moto deletes a stack's resource through the model's `delete(account_id, region)`, else its

@@ -309,7 +309,8 @@ pub(crate) fn release(
         let out = &mut *ctx.out;
         let stack = target.name.clone();
         let outcome = {
-            let mut on = |e: ReleaseEvent| note_release(p, out, &stack, &e);
+            let mut notes = Notes::new(p, &stack);
+            let mut on = |e: ReleaseEvent| notes.note(out, &e);
             tokio::select! {
                 r = releaser.run(&prepared, &mut on) => Some(r),
                 why = signals.next() => {
@@ -401,7 +402,8 @@ async fn interrupted(
         Some(true) => {
             let out = &mut *ctx.out;
             let stack = target.name.clone();
-            let mut on = |e: ReleaseEvent| note_release(p, out, &stack, &e);
+            let mut notes = Notes::new(p, &stack);
+            let mut on = |e: ReleaseEvent| notes.note(out, &e);
             match releaser
                 .rollback(target, Some(&prepared.plan.release), &mut on)
                 .await
@@ -493,7 +495,8 @@ async fn rollback(
     }
     let out = &mut *ctx.out;
     let stack = target.name.clone();
-    let mut on = |e: ReleaseEvent| note_release(p, out, &stack, &e);
+    let mut notes = Notes::new(p, &stack);
+    let mut on = |e: ReleaseEvent| notes.note(out, &e);
     let r = releaser
         .rollback(target, args.release.as_deref(), &mut on)
         .await;
@@ -653,6 +656,41 @@ fn step_text(kind: &StepKind) -> String {
         StepKind::ScaleDown => "scaling the new colour to zero".into(),
         StepKind::EcsDeploy => "setting the service's image tag (ECS deploys it)".into(),
         StepKind::ClearMarker => "clearing the release marker".into(),
+    }
+}
+
+/// The progress of one release on the terminal: health is shown when it changes (it is
+/// read at every poll), everything else as it comes.
+struct Notes<'a> {
+    p: &'a Printer,
+    stack: &'a str,
+    last_health: Option<(usize, usize, usize)>,
+}
+
+impl<'a> Notes<'a> {
+    fn new(p: &'a Printer, stack: &'a str) -> Self {
+        Notes {
+            p,
+            stack,
+            last_health: None,
+        }
+    }
+
+    fn note(&mut self, w: &mut dyn Write, e: &ReleaseEvent) {
+        if let ReleaseEvent::Health {
+            healthy,
+            registered,
+            desired,
+            ..
+        } = e
+        {
+            let now = Some((*healthy, *registered, *desired));
+            if now == self.last_health {
+                return;
+            }
+            self.last_health = now;
+        }
+        note_release(self.p, w, self.stack, e);
     }
 }
 

@@ -1001,7 +1001,7 @@ impl Releaser {
         );
         let (cs_id, stack_id) = cfn
             .create_change_set(ChangeSetRequest {
-                stack: &deployed.id,
+                stack: &p.target.name,
                 name: &name,
                 kind: ChangeSetKind::Update,
                 template: TemplateSource::Previous,
