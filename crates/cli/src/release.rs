@@ -314,7 +314,6 @@ pub(crate) fn release(
             tokio::select! {
                 r = releaser.run(&prepared, &mut on) => Some(r),
                 why = signals.next() => {
-                    drop(on);
                     interrupted(ctx, &releaser, target, &prepared, why.code(), prompt).await?;
                     return Ok(why.code());
                 }
@@ -578,11 +577,11 @@ fn print_plan(p: &Printer, w: &mut dyn Write, r: &PreparedRelease) -> io::Result
 
 fn secs(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         format!("{ms}ms")
     } else {
         let s = d.as_secs();
-        if s >= 60 && s % 60 == 0 {
+        if s >= 60 && s.is_multiple_of(60) {
             format!("{}m", s / 60)
         } else {
             format!("{s}s")

@@ -49,9 +49,9 @@ pub const RELEASE_CHANGE_SET: &str = "stackwright-release";
 /// Why a release, a rollback or a status could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
-    /// A call to AWS, or a change set, failed.
+    /// A call to AWS, or a change set, failed (boxed: the other variants are small).
     #[error(transparent)]
-    Deploy(#[from] DeployError),
+    Deploy(Box<DeployError>),
     /// The template does not describe the release asked for.
     #[error(transparent)]
     Description(#[from] DescriptionError),
@@ -127,6 +127,12 @@ pub enum ReleaseError {
         /// Its logical id.
         logical_id: String,
     },
+}
+
+impl From<DeployError> for ReleaseError {
+    fn from(e: DeployError) -> Self {
+        ReleaseError::Deploy(Box::new(e))
+    }
 }
 
 fn describe_alarms(alarms: &[String]) -> String {
@@ -777,10 +783,9 @@ impl Releaser {
             }
             // CloudFormation rolled the update back (tag and marker with it) because ECS
             // did: the release was rolled back.
-            (
-                Err(ReleaseError::Deploy(DeployError::Failed { .. })),
-                Some(EcsVerdict::RolledBack(reason)),
-            ) => {
+            (Err(ReleaseError::Deploy(e)), Some(EcsVerdict::RolledBack(reason)))
+                if matches!(*e, DeployError::Failed { .. }) =>
+            {
                 let breach = Breach::Ecs { reason };
                 on(ReleaseEvent::RollingBack(breach.clone()));
                 Ok(ReleaseOutcome::RolledBack {

@@ -988,7 +988,7 @@ pub fn gated_alarms<'a>(
                 ids.iter()
                     .any(|id| !id.is_empty() && text.contains(&format!("\"{id}\"")))
             };
-            !(names(from_colour) && !names(to_colour))
+            !names(from_colour) || names(to_colour)
         })
         .map(|(id, _)| *id)
         .collect()
