@@ -2,10 +2,16 @@
 //! cfn-guard builds it. A variable not found in a block's or a call's own scope is looked
 //! up in the scope that evaluated it, so a parameterized rule sees its caller's parameters
 //! (the Control Tower rules rely on that: `check_get_att_bucket_arn` reads `%doc`).
+//!
+//! The chain also knows which resource its checks are about ([`Scope::subject`]): the
+//! value a block is checking, or the values a parameterized rule was called with. A check
+//! on no value of a resource (`%referenced_resource not empty` in a rule the Control
+//! Tower rules call on a property) is reported on that resource.
 
 use crate::ast::{Let, LetValue, ParameterizedRule, Rule, RulesFile};
 use crate::eval::{self, Status};
 use crate::query::{self, QueryResult};
+use crate::report::logical_id;
 use crate::small_map::SmallMap;
 use crate::value::Node;
 
@@ -31,6 +37,12 @@ pub(crate) trait Scope<'a> {
     fn enter(&mut self) -> Result<()>;
     /// Leaves the level [`Scope::enter`] counted.
     fn leave(&mut self);
+    /// The value in a resource (`/Resources/<Id>/...`) that checks made here are about,
+    /// for a check whose own value is in none: the nearest value a block is checking that
+    /// is in a resource, or the values a parameterized rule was called with when they are
+    /// in one resource. `None` when the nearest such scope holds values of several
+    /// resources (a failure there is about no one of them), or when no scope is in one.
+    fn subject(&self) -> Option<&'a Node>;
 }
 
 /// Runs `parts` from the root of a scope behind `dyn`.
@@ -159,6 +171,10 @@ impl<'a> Scope<'a> for RootScope<'a> {
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
+
+    fn subject(&self) -> Option<&'a Node> {
+        None
+    }
 }
 
 /// Evaluates a `let`'s value in `scope`.
@@ -238,6 +254,10 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
     fn leave(&mut self) {
         self.parent.leave()
     }
+
+    fn subject(&self) -> Option<&'a Node> {
+        self.parent.subject()
+    }
 }
 
 impl<'a> BlockScope<'a, '_> {
@@ -260,7 +280,7 @@ pub(crate) struct CallScope<'a, 'p> {
 }
 
 macro_rules! delegate {
-    ($ty:ident, $root:expr, $resolve:expr) => {
+    ($ty:ident, $root:expr, $resolve:expr, $subject:expr) => {
         impl<'a> Scope<'a> for $ty<'a, '_> {
             fn root(&self) -> &'a Node {
                 #[allow(clippy::redundant_closure_call)]
@@ -291,6 +311,11 @@ macro_rules! delegate {
             fn leave(&mut self) {
                 self.parent.leave()
             }
+
+            fn subject(&self) -> Option<&'a Node> {
+                #[allow(clippy::redundant_closure_call)]
+                ($subject)(self)
+            }
         }
     };
 }
@@ -298,7 +323,11 @@ macro_rules! delegate {
 delegate!(
     ValueScope,
     |s: &ValueScope<'a, '_>| s.root,
-    |s: &mut ValueScope<'a, '_>, name| s.parent.resolve_variable(name)
+    |s: &mut ValueScope<'a, '_>, name| s.parent.resolve_variable(name),
+    |s: &ValueScope<'a, '_>| match logical_id(&s.root.path) {
+        Some(_) => Some(s.root),
+        None => s.parent.subject(),
+    }
 );
 delegate!(
     CallScope,
@@ -306,5 +335,34 @@ delegate!(
     |s: &mut CallScope<'a, '_>, name: &'a str| match s.arguments.get(name) {
         Some(values) => Ok(values.clone()),
         None => s.parent.resolve_variable(name),
-    }
+    },
+    CallScope::subject_of_arguments
 );
+
+impl<'a> CallScope<'a, '_> {
+    /// The arguments' value in a resource, when they are in exactly one resource.
+    /// Arguments in no resource (the whole document, a rule's literal) say nothing of
+    /// their own; when no argument is in a resource, the caller's subject.
+    fn subject_of_arguments(&self) -> Option<&'a Node> {
+        let mut found: Option<(&'a Node, &str)> = None;
+        for result in self.arguments.values().flatten() {
+            let node = match result {
+                QueryResult::Literal(n) | QueryResult::Resolved(n) => *n,
+                QueryResult::Unresolved(u) => u.traversed_to,
+            };
+            let Some(id) = logical_id(&node.path) else {
+                continue;
+            };
+            match found {
+                None => found = Some((node, id)),
+                Some((_, seen)) if seen == id => {}
+                // Values of several resources: the failure is about no one of them.
+                Some(_) => return None,
+            }
+        }
+        match found {
+            Some((node, _)) => Some(node),
+            None => self.parent.subject(),
+        }
+    }
+}

@@ -119,7 +119,8 @@ impl<'s> Work<'s> {
     pub(crate) fn run(&self) {
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let (Some(stack), Some(packs)) = (self.stacks.get(i), self.plan.per_stack.get(i)) else {
+            let (Some(stack), Some(packs)) = (self.stacks.get(i), self.plan.per_stack.get(i))
+            else {
                 return;
             };
             if packs.is_empty() {
@@ -137,7 +138,10 @@ impl<'s> Work<'s> {
     pub(crate) fn findings(self) -> Vec<Diagnostic> {
         self.found
             .into_iter()
-            .flat_map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .flat_map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            })
             .collect()
     }
 }
@@ -329,7 +333,8 @@ fn property_path(pointer: &str) -> String {
 
 /// The vendored packs, each read once per process (its files parsed as templates open
 /// their gates), in [`Pack::ALL`]'s order.
-static VENDORED: [OnceLock<Arc<RuleSet>>; Pack::ALL.len()] = [const { OnceLock::new() }; Pack::ALL.len()];
+static VENDORED: [OnceLock<Arc<RuleSet>>; Pack::ALL.len()] =
+    [const { OnceLock::new() }; Pack::ALL.len()];
 
 fn rule_set(pack: &RulePack) -> Arc<RuleSet> {
     match pack {
