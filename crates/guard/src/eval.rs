@@ -414,7 +414,7 @@ fn eval_call<'a>(call: &'a Call, scope: &mut dyn Scope<'a>, out: &mut Out<'a>) -
             LetValue::Value(v) => vec![QueryResult::Resolved(v)],
             LetValue::Query(q) => scope::query(scope, &q.parts)?,
         };
-        arguments.insert(name.as_str(), values);
+        arguments.insert(name.as_str(), values.into());
     }
     let mark = out.len();
     let mut inner = CallScope {

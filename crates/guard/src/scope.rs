@@ -21,12 +21,16 @@ const MAX_DEPTH: usize = 64;
 
 pub(crate) type Result<T> = std::result::Result<T, String>;
 
+/// A variable's values, shared: a variable is resolved once per scope and read many
+/// times (every resource a rule checks reads `%resources` again).
+pub(crate) type Values<'a> = std::rc::Rc<[QueryResult<'a>]>;
+
 /// What evaluation needs from the scopes around it.
 pub(crate) trait Scope<'a> {
     /// The value that relative queries start from.
     fn root(&self) -> &'a Node;
     /// A variable's values (`%name`).
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>>;
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>>;
     /// A named rule's status over the whole document, evaluated once.
     fn rule_status(&mut self, name: &'a str) -> Result<Status>;
     /// The parameterized rule called `name`.
@@ -57,10 +61,21 @@ pub(crate) fn query<'a>(
 /// A block's (or the file's) `let`s, evaluated on first use and kept.
 struct Variables<'a> {
     lets: SmallMap<'a, &'a LetValue>,
-    resolved: SmallMap<'a, Vec<QueryResult<'a>>>,
+    resolved: SmallMap<'a, Values<'a>>,
 }
 
 impl<'a> Variables<'a> {
+    /// Adds a captured key to `name`'s values (captures are few: copying is cheap).
+    fn capture(&mut self, name: &'a str, key: &'a Node) {
+        let mut values = self
+            .resolved
+            .get(name)
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        values.push(QueryResult::Resolved(key));
+        self.resolved.insert(name, values.into());
+    }
+
     fn new(assignments: &'a [Let]) -> Self {
         let lets = assignments
             .iter()
@@ -110,7 +125,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
         self.root
     }
 
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
         if let Some(values) = self.vars.resolved.get(name) {
             return Ok(values.clone());
         }
@@ -119,7 +134,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
                 "Could not resolve variable by name {name} across scopes"
             ));
         };
-        let values = resolve_let(self, value)?;
+        let values: Values = resolve_let(self, value)?.into();
         self.vars.resolved.insert(name, values.clone());
         Ok(values)
     }
@@ -152,10 +167,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
     }
 
     fn capture(&mut self, name: &'a str, key: &'a Node) {
-        self.vars
-            .resolved
-            .entry_or_default(name)
-            .push(QueryResult::Resolved(key));
+        self.vars.capture(name, key);
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -220,14 +232,14 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
         self.root
     }
 
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
         if let Some(values) = self.vars.resolved.get(name) {
             return Ok(values.clone());
         }
         let Some(value) = self.vars.lets.get(name).copied() else {
             return self.parent.resolve_variable(name);
         };
-        let values = resolve_let(self, value)?;
+        let values: Values = resolve_let(self, value)?.into();
         self.vars.resolved.insert(name, values.clone());
         Ok(values)
     }
@@ -241,10 +253,7 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
     }
 
     fn capture(&mut self, name: &'a str, key: &'a Node) {
-        self.vars
-            .resolved
-            .entry_or_default(name)
-            .push(QueryResult::Resolved(key));
+        self.vars.capture(name, key);
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -275,7 +284,7 @@ pub(crate) struct ValueScope<'a, 'p> {
 
 /// A parameterized rule's arguments, by parameter name.
 pub(crate) struct CallScope<'a, 'p> {
-    pub(crate) arguments: SmallMap<'a, Vec<QueryResult<'a>>>,
+    pub(crate) arguments: SmallMap<'a, Values<'a>>,
     pub(crate) parent: &'p mut dyn Scope<'a>,
 }
 
@@ -287,7 +296,7 @@ macro_rules! delegate {
                 ($root)(self)
             }
 
-            fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+            fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
                 #[allow(clippy::redundant_closure_call)]
                 ($resolve)(self, name)
             }
@@ -345,7 +354,7 @@ impl<'a> CallScope<'a, '_> {
     /// their own; when no argument is in a resource, the caller's subject.
     fn subject_of_arguments(&self) -> Option<&'a Node> {
         let mut found: Option<(&'a Node, &str)> = None;
-        for result in self.arguments.values().flatten() {
+        for result in self.arguments.values().flat_map(|v| v.iter()) {
             let node = match result {
                 QueryResult::Literal(n) | QueryResult::Resolved(n) => *n,
                 QueryResult::Unresolved(u) => u.traversed_to,
