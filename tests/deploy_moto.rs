@@ -934,7 +934,7 @@ async fn an_aurora_cluster_is_created_changed_in_place_and_deleted() {
 }
 
 /// A stack whose release state is parameters (a `Release`), read by two SSM parameters
-/// moto creates: blue's image tag and the idle colour's weight. `extra` adds an unrelated
+/// moto creates: blue's image tag and green's weight. `extra` adds an unrelated
 /// parameter, the change a later deploy brings.
 fn release_stack(app: &App, name: &str, extra: bool) {
     use stackwright::constructs::alb::Colour;
@@ -953,7 +953,7 @@ fn release_stack(app: &App, name: &str, extra: bool) {
         .unwrap();
     };
     setting("BlueTag", release.image_tag(Colour::Blue));
-    setting("IdleWeight", release.idle_weight().cast());
+    setting("GreenWeight", release.weight(Colour::Green).cast());
     Output::new(&stack, "BlueTagNow", release.image_tag(Colour::Blue)).unwrap();
     if extra {
         setting("Extra", "x".into());
@@ -1031,7 +1031,7 @@ async fn deploy_keeps_the_release_state_and_waits_for_an_unfinished_release() {
     assert_eq!(
         (
             p["ReleaseBlueImageTag"].as_str(),
-            p["ReleaseIdleWeight"].as_str()
+            p["ReleaseGreenWeight"].as_str()
         ),
         ("1.0.0", "0"),
         "a new stack starts from code's defaults"
@@ -1043,7 +1043,8 @@ async fn deploy_keeps_the_release_state_and_waits_for_an_unfinished_release() {
         name,
         &[
             ("ReleaseBlueImageTag", "1.1.0"),
-            ("ReleaseIdleWeight", "25"),
+            ("ReleaseBlueWeight", "75"),
+            ("ReleaseGreenWeight", "25"),
             ("ReleaseState", "green 1.1.0 at 25%"),
         ],
     )
@@ -1086,11 +1087,12 @@ async fn deploy_keeps_the_release_state_and_waits_for_an_unfinished_release() {
     assert_eq!(
         (
             p["ReleaseBlueImageTag"].as_str(),
-            p["ReleaseIdleWeight"].as_str(),
+            p["ReleaseBlueWeight"].as_str(),
+            p["ReleaseGreenWeight"].as_str(),
             p["ReleaseLive"].as_str()
         ),
-        ("1.1.0", "25", "Blue"),
-        "deploy kept what the release set, not code's 1.0.0 and 0"
+        ("1.1.0", "75", "25", "Blue"),
+        "deploy kept what the release set, not code's 1.0.0, 100 and 0"
     );
     assert_eq!(
         updated.outputs.get("BlueTagNow").map(String::as_str),

@@ -46,10 +46,10 @@ pub struct DeclaredRelease {
     pub id: String,
     /// Its construct path (`App-Runtime/Release`).
     pub path: String,
-    /// Who moves traffic: `Listener` (the stack's listener, by the `Live` and `IdleWeight`
-    /// parameters) or `Ecs` (ECS's own deployments).
+    /// Who moves traffic: `Listener` (the stack's listener, by the `Live`, `BlueWeight` and
+    /// `GreenWeight` parameters) or `Ecs` (ECS's own deployments).
     pub traffic: String,
-    /// Its parameters' logical ids by role (`Live`, `IdleWeight`, `BlueImageTag`,
+    /// Its parameters' logical ids by role (`Live`, `BlueWeight`, `GreenWeight`, `BlueImageTag`,
     /// `GreenImageTag`, `BlueCapacity`, `GreenCapacity`, `ImageTag`, `State`).
     pub parameters: IndexMap<String, String>,
     /// The logical ids of the resources reading them, by role (`BlueTargetGroup`,

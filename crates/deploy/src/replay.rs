@@ -1612,13 +1612,7 @@ fn stack_with_parameters(status: &str, parameters: &[(&str, &str)]) -> String {
 /// `App` as the constructs write a stack with a release: its parameters, and its
 /// description in the template's Metadata naming them, the marker as `State`.
 fn released_target() -> StackTarget {
-    let roles = [
-        "Live",
-        "IdleWeight",
-        "BlueImageTag",
-        "GreenImageTag",
-        "State",
-    ];
+    let roles = ["Live", "BlueWeight", "GreenWeight", "BlueImageTag", "State"];
     let body = serde_json::json!({
         "Metadata": { crate::release_state::METADATA_KEY: { "Release": {
             "Path": "App/Release",
@@ -1635,12 +1629,12 @@ fn released_target() -> StackTarget {
     }
 }
 
-/// What a release left in the stack: blue's new tag, a quarter of the traffic on green.
+/// What a release left in the stack: a quarter of the traffic on green, blue's tag moved.
 const RELEASED: [(&str, &str); 4] = [
     ("ReleaseLive", "Blue"),
-    ("ReleaseIdleWeight", "25"),
+    ("ReleaseBlueWeight", "75"),
+    ("ReleaseGreenWeight", "25"),
     ("ReleaseBlueImageTag", "1.5.1"),
-    ("ReleaseGreenImageTag", "1.4.2"),
 ];
 
 #[tokio::test]
@@ -1680,9 +1674,9 @@ async fn a_deploy_keeps_the_release_parameters_the_deployed_stack_has() {
         sent,
         [
             "ReleaseLive",
-            "ReleaseIdleWeight",
+            "ReleaseBlueWeight",
+            "ReleaseGreenWeight",
             "ReleaseBlueImageTag",
-            "ReleaseGreenImageTag",
             "ReleaseState"
         ]
         .map(|k| (k.to_string(), true, false)),
