@@ -827,6 +827,9 @@ fn alias_and_firewall(
     Ok(())
 }
 
+/// Target groups by ARN, each with its weight: what a forward action lists.
+type Weighted = Vec<(Value<String>, Value<i64>)>;
+
 /// The live colour and the idle share: fixed, or a release's parameters.
 struct TrafficState {
     live: Colour,
@@ -852,12 +855,8 @@ impl TrafficState {
     /// The forward action's groups: the live colour first when the state is fixed (as the
     /// template has always said it), blue then green at their `Weight` parameters with a
     /// release (so a switch changes weights, not the order).
-    fn weights(
-        &self,
-        blue: &TargetGroupRef,
-        green: &TargetGroupRef,
-    ) -> Result<Vec<(Value<String>, Value<i64>)>, ConstructError> {
-        Ok(match &self.release {
+    fn weights(&self, blue: &TargetGroupRef, green: &TargetGroupRef) -> Weighted {
+        match &self.release {
             Some(r) => vec![
                 (blue.arn.clone(), r.weight(Colour::Blue)),
                 (green.arn.clone(), r.weight(Colour::Green)),
@@ -873,7 +872,7 @@ impl TrafficState {
                     (idle.arn.clone(), Value::from(idle_percent)),
                 ]
             }
-        })
+        }
     }
 }
 
@@ -897,7 +896,7 @@ impl BlueGreenAlb {
             idle_percent: props.idle_traffic_percent,
             release: props.release.clone(),
         };
-        let weights = state.weights(&blue, &green)?;
+        let weights = state.weights(&blue, &green);
         let idle_arn = state.pick_idle(blue.arn.clone(), green.arn.clone())?;
         let (listener, test_listener) =
             listeners(&node, &props, &load_balancer, &weights, idle_arn)?;
@@ -1075,7 +1074,7 @@ impl BlueGreenAlb {
         if let Some(r) = &self.rules.borrow().production {
             return Ok(r.clone());
         }
-        let weights = self.state().weights(&self.blue, &self.green)?;
+        let weights = self.state().weights(&self.blue, &self.green);
         let rule = self.rule(&self.listener, "ProductionRule", &weights)?;
         self.rules.borrow_mut().production = Some(rule.clone());
         Ok(rule)

@@ -2,7 +2,7 @@
 //!
 //! A [`Release`] declares, for one blue/green pair (a [`BlueGreenAlb`](crate::alb::BlueGreenAlb)
 //! and the [`AppFleet`](crate::fleet::AppFleet) behind it), the parameters a release
-//! changes: the live colour, the idle colour's weight, each colour's image tag and whether
+//! changes: the live colour, each colour's listener weight, image tag and whether
 //! it serves, and a marker saying whether a release is unfinished. The load balancer and the
 //! fleet read them (`Ref`, and `Fn::If` on conditions of the live colour), so a release step
 //! is a change set on the deployed template that changes parameter values only, and

@@ -371,7 +371,9 @@ fn an_overridden_logical_id_of_a_described_resource_stops_synth() {
         .resource
         .override_logical_id("Greens");
     let app = App::of(&pair.stack);
-    let err = stackwright_synth::synthesize(&app).err().expect("refused");
+    let Err(err) = stackwright_synth::synthesize(&app) else {
+        panic!("synth should refuse the renamed target group");
+    };
     let text = format!("{err:?}");
     assert!(
         text.contains("release-resource-renamed") && text.contains("EdgeGreenTargetGroup"),
