@@ -20,11 +20,11 @@ use stackwright::constructs::database::Deployment;
 use stackwright::constructs::database::{PostgresDb, PostgresDbProps};
 use stackwright::constructs::ecr::{ImageRepository, ImageRepositoryProps};
 use stackwright::constructs::fleet::{
-    AppFleet, AppFleetProps, ColourState, Compute, FargateSettings, ImageSource, SecretEnv,
-    WorkerSettings,
+    AppFleet, AppFleetProps, Compute, FargateSettings, ImageSource, SecretEnv, WorkerSettings,
 };
 use stackwright::constructs::key::{Key, KeyProps};
 use stackwright::constructs::opt_out::skip_check;
+use stackwright::constructs::release::{Release, ReleaseProps};
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
 use stackwright::constructs::vpc::{
     Azs, FlowLogs, InterfaceEndpoint, SubnetKind, SubnetTier, Vpc, VpcProps,
@@ -284,6 +284,9 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
             .secret_environment
             .insert(name.to_string(), secret);
     }
+    // ECS shifts the traffic in its own blue/green deployments; the stack holds the image
+    // tag (a parameter a release sets, 2.3.0 on a brand-new stack) and the release marker.
+    let release = Release::new(&runtime, "Release", ReleaseProps::ecs("2.3.0"))?;
     let api = AppFleet::new(
         &runtime,
         "Api",
@@ -291,8 +294,7 @@ pub fn app(app: &App) -> Result<(), ConstructError> {
         &edge,
         AppFleetProps {
             image: ImageSource::Repository(images),
-            blue: ColourState::serving("2.3.0"),
-            green: ColourState::serving("2.3.0"),
+            release: Some(release),
             key: Some(key.clone()),
             ..fleet_props
         },

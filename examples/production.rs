@@ -17,11 +17,10 @@ use stackwright::constructs::alb::{
 use stackwright::constructs::cache::{RedisCache, RedisCacheProps};
 use stackwright::constructs::database::{Availability, Deployment, PostgresDb, PostgresDbProps};
 use stackwright::constructs::ecr::{ImageRepository, ImageRepositoryProps};
-use stackwright::constructs::fleet::{
-    AppFleet, AppFleetProps, ColourState, Compute, ImageSource, SecretEnv,
-};
+use stackwright::constructs::fleet::{AppFleet, AppFleetProps, Compute, ImageSource, SecretEnv};
 use stackwright::constructs::key::{Key, KeyProps};
 use stackwright::constructs::opt_out::skip_check;
+use stackwright::constructs::release::{Release, ReleaseGates, ReleaseProps};
 use stackwright::constructs::secret::{Generate, Secret, SecretProps};
 use stackwright::constructs::vpc::{FlowLogs, SubnetKind, SubnetTier, Vpc, VpcProps};
 use stackwright::l1::{logs, route53};
@@ -56,8 +55,12 @@ pub struct Settings {
     pub alarms: AlarmsProps,
     /// The application fleet (sizes; the image and secrets are wired below).
     pub fleet: AppFleetProps,
-    /// The image tag the live colour runs. Tags are immutable: a release is a new tag.
+    /// The image tag a brand-new runtime stack starts with (blue serving it, green scaled
+    /// to zero). Tags are immutable: a release is a new tag, which the release command
+    /// sets in the stack's parameters; deploy keeps what it set.
     pub image_tag: String,
+    /// What a release of this environment is judged by, and how long it waits.
+    pub gates: ReleaseGates,
 }
 
 impl Settings {
@@ -81,6 +84,7 @@ impl Settings {
             alarms: AlarmsProps::email("ops@example.com"),
             fleet: fleet(AppFleetProps::production(), "production", 30),
             image_tag: "1.4.2".into(),
+            gates: ReleaseGates::production(),
         }
     }
 
@@ -111,6 +115,7 @@ impl Settings {
             alarms: AlarmsProps::email("ops@example.com"),
             fleet: fleet(AppFleetProps::staging(), "staging", 7),
             image_tag: "1.5.0-rc.1".into(),
+            gates: ReleaseGates::staging(),
         }
     }
 }
@@ -381,6 +386,16 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
     ));
     tag(&runtime, settings.environment);
     let url = format!("https://{}", settings.edge.domain_name);
+    // The release state (live colour, weights, each colour's tag and size) is the stack's
+    // parameters; these are the values a brand-new stack starts from.
+    let release = Release::new(
+        &runtime,
+        "Release",
+        ReleaseProps {
+            gates: settings.gates,
+            ..ReleaseProps::listener(&settings.image_tag)
+        },
+    )?;
     let edge = BlueGreenAlb::new(
         &runtime,
         "Edge",
@@ -392,6 +407,7 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
                     "wildcard_san asks for *.{ZONE} beside the exact name, so one certificate serves the environment's other hosts"
                 )),
             },
+            release: Some(release.clone()),
             ..settings.edge
         },
     )?;
@@ -417,8 +433,7 @@ pub fn flowviz(app: &App, shared: &Shared, settings: Settings) -> Result<(), Con
         &edge,
         AppFleetProps {
             image: ImageSource::Repository(shared.images.clone()),
-            blue: ColourState::serving(settings.image_tag.as_str()),
-            green: ColourState::scaled_to_zero(settings.image_tag.as_str()),
+            release: Some(release),
             secret_environment: [
                 (
                     "DATABASE_URL",

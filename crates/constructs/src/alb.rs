@@ -2,7 +2,9 @@
 //!
 //! Two target groups, blue and green, sit behind one HTTPS listener that forwards by
 //! weights. Which colour is live, and how much traffic the idle colour gets during a
-//! gradual shift, are props: a switch is a change set that modifies the listener only.
+//! gradual shift, are either fixed props or, with a [`Release`], template parameters the
+//! listener reads: then a switch or a shift is a change set that changes parameter values
+//! and modifies the listener only, and `deploy` keeps the deployed values.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,6 +22,7 @@ use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{PolicyDocument, PolicyStatement, Principal};
 use crate::metric::{Metric, Statistic};
 use crate::opt_out::{self, OptOut};
+use crate::release::{Release, Traffic};
 use crate::security_group::{
     Connectable, Connections, Peer, Port, SecurityGroup, SecurityGroupProps,
 };
@@ -171,11 +174,17 @@ pub struct BlueGreenAlbProps {
     pub health_check: HealthCheck,
     /// Seconds a deregistering target keeps its connections. Default: 30.
     pub deregistration_delay_seconds: u32,
-    /// The colour taking production traffic. Default: blue.
+    /// The colour taking production traffic, fixed in the template. Default: blue. With a
+    /// `release`, leave it: the release's `Live` parameter decides.
     pub live: Colour,
-    /// Percent of traffic sent to the idle colour, for gradual shifts (5, 25, 50, 75...).
-    /// Default: 0.
+    /// Percent of traffic sent to the idle colour, for gradual shifts (5, 25, 50, 75...),
+    /// fixed in the template. Default: 0. With a `release`, leave it: the release's
+    /// `BlueWeight` and `GreenWeight` parameters decide.
     pub idle_traffic_percent: u8,
+    /// The release whose parameters hold the live colour and the colours' weights
+    /// ([`Traffic::Listener`]; a Fargate fleet's ECS release goes to the fleet alone).
+    /// Default: none, the state is `live` and `idle_traffic_percent`.
+    pub release: Option<Release>,
     /// A listener reaching the idle colour before it takes traffic. Default: none.
     pub test_listener: Option<TestListener>,
     /// Port 80 open to the internet, answering 301 redirects to HTTPS: `Some(reason)`,
@@ -211,6 +220,7 @@ impl Default for BlueGreenAlbProps {
             deregistration_delay_seconds: 30,
             live: Colour::Blue,
             idle_traffic_percent: 0,
+            release: None,
             test_listener: None,
             http_redirect: None,
             deletion_protection: Protection::On,
@@ -320,6 +330,7 @@ pub struct BlueGreenAlb {
     green: TargetGroupRef,
     live: Colour,
     idle_percent: u8,
+    release: Option<Release>,
     target_port: u16,
     health_check_path: String,
     target_type: TargetType,
@@ -469,6 +480,29 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
         "more than all of the traffic",
         "send 0 to 100 percent to the idle colour",
     );
+    if let Some(release) = &props.release {
+        p.check(
+            release.traffic() == Traffic::Listener,
+            "release",
+            || format!("{release:?}"),
+            "an ECS release: ECS shifts the listener rule itself, the load balancer holds no state of it",
+            "give the release to the fleet alone, or make it ReleaseProps::listener for an EC2 fleet",
+        );
+        p.check(
+            props.live == Colour::Blue,
+            "live",
+            || format!("Colour::{:?}", props.live),
+            "the release's Live parameter decides the live colour",
+            "leave live at its default and set the new stack's colour in ReleaseProps::live",
+        );
+        p.check(
+            props.idle_traffic_percent == 0,
+            "idle_traffic_percent",
+            || props.idle_traffic_percent.to_string(),
+            "the release's BlueWeight and GreenWeight parameters decide the colours' shares",
+            "leave idle_traffic_percent at 0 and set the new stack's share in ReleaseProps::idle_weight_percent",
+        );
+    }
     if let Some(t) = &props.test_listener {
         p.check(
             t.port != 443 && t.port != 80,
@@ -503,7 +537,7 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
     })
 }
 
-fn forward(groups: &[(Value<String>, u8)]) -> elbv2::listener::Action {
+fn forward(groups: &[(Value<String>, Value<i64>)]) -> elbv2::listener::Action {
     elbv2::listener::Action {
         forward_config: Some(elbv2::listener::ForwardConfig {
             target_groups: Some(
@@ -511,7 +545,7 @@ fn forward(groups: &[(Value<String>, u8)]) -> elbv2::listener::Action {
                     .iter()
                     .map(|(arn, w)| elbv2::listener::TargetGroupTuple {
                         target_group_arn: Some(arn.clone()),
-                        weight: Some(i64::from(*w).into()),
+                        weight: Some(w.clone()),
                     })
                     .collect(),
             ),
@@ -686,11 +720,10 @@ fn listeners(
     node: &Construct,
     props: &BlueGreenAlbProps,
     load_balancer: &Resource<elbv2::LoadBalancer>,
-    live: &TargetGroupRef,
-    idle: &TargetGroupRef,
+    weights: &[(Value<String>, Value<i64>)],
+    idle_arn: Value<String>,
 ) -> Result<(Resource<elbv2::Listener>, Option<Resource<elbv2::Listener>>), ConstructError> {
     let certificate_arn = certificate(node, props)?;
-    let idle_percent = props.idle_traffic_percent;
     let listener = Resource::new(
         node,
         "HttpsListener",
@@ -701,13 +734,7 @@ fn listeners(
             certificates: Some(vec![elbv2::listener::Certificate {
                 certificate_arn: Some(certificate_arn.clone()),
             }]),
-            ..elbv2::Listener::new(
-                vec![forward(&[
-                    (live.arn.clone(), 100 - idle_percent),
-                    (idle.arn.clone(), idle_percent),
-                ])],
-                load_balancer.ref_(),
-            )
+            ..elbv2::Listener::new(vec![forward(weights)], load_balancer.ref_())
         },
     )?;
     if props.http_redirect.is_some() {
@@ -748,7 +775,7 @@ fn listeners(
                     certificate_arn: Some(certificate_arn.clone()),
                 }]),
                 ..elbv2::Listener::new(
-                    vec![forward(&[(idle.arn.clone(), 100)])],
+                    vec![forward(&[(idle_arn, Value::from(100))])],
                     load_balancer.ref_(),
                 )
             },
@@ -800,6 +827,55 @@ fn alias_and_firewall(
     Ok(())
 }
 
+/// Target groups by ARN, each with its weight: what a forward action lists.
+type Weighted = Vec<(Value<String>, Value<i64>)>;
+
+/// The live colour and the idle share: fixed, or a release's parameters.
+struct TrafficState {
+    live: Colour,
+    idle_percent: u8,
+    release: Option<Release>,
+}
+
+impl TrafficState {
+    fn pick_live<T>(&self, blue: Value<T>, green: Value<T>) -> Result<Value<T>, ConstructError> {
+        match &self.release {
+            Some(r) => r.when_live(blue, green),
+            None => Ok(match self.live {
+                Colour::Blue => blue,
+                Colour::Green => green,
+            }),
+        }
+    }
+
+    fn pick_idle<T>(&self, blue: Value<T>, green: Value<T>) -> Result<Value<T>, ConstructError> {
+        self.pick_live(green, blue)
+    }
+
+    /// The forward action's groups: the live colour first when the state is fixed (as the
+    /// template has always said it), blue then green at their `Weight` parameters with a
+    /// release (so a switch changes weights, not the order).
+    fn weights(&self, blue: &TargetGroupRef, green: &TargetGroupRef) -> Weighted {
+        match &self.release {
+            Some(r) => vec![
+                (blue.arn.clone(), r.weight(Colour::Blue)),
+                (green.arn.clone(), r.weight(Colour::Green)),
+            ],
+            None => {
+                let (live, idle) = match self.live {
+                    Colour::Blue => (blue, green),
+                    Colour::Green => (green, blue),
+                };
+                let idle_percent = i64::from(self.idle_percent);
+                vec![
+                    (live.arn.clone(), Value::from(100 - idle_percent)),
+                    (idle.arn.clone(), Value::from(idle_percent)),
+                ]
+            }
+        }
+    }
+}
+
 impl BlueGreenAlb {
     /// Creates the load balancer under `scope` in `vpc`'s public subnets.
     pub fn new(
@@ -815,11 +891,21 @@ impl BlueGreenAlb {
             load_balancer(&node, vpc, &props, &security_group)?;
         let blue = target_group(&node, vpc, &props, &required, Colour::Blue)?;
         let green = target_group(&node, vpc, &props, &required, Colour::Green)?;
-        let (live, idle) = match props.live {
-            Colour::Blue => (&blue, &green),
-            Colour::Green => (&green, &blue),
+        let state = TrafficState {
+            live: props.live,
+            idle_percent: props.idle_traffic_percent,
+            release: props.release.clone(),
         };
-        let (listener, test_listener) = listeners(&node, &props, &load_balancer, live, idle)?;
+        let weights = state.weights(&blue, &green);
+        let idle_arn = state.pick_idle(blue.arn.clone(), green.arn.clone())?;
+        let (listener, test_listener) =
+            listeners(&node, &props, &load_balancer, &weights, idle_arn)?;
+        if let Some(release) = &props.release {
+            release.record("BlueTargetGroup", &blue.resource);
+            release.record("GreenTargetGroup", &green.resource);
+            release.record("Listener", &listener);
+            release.mark(&listener);
+        }
         alias_and_firewall(&node, &props, &load_balancer)?;
         Ok(BlueGreenAlb {
             node,
@@ -831,6 +917,7 @@ impl BlueGreenAlb {
             green,
             live: props.live,
             idle_percent: props.idle_traffic_percent,
+            release: props.release,
             target_port: required.target_port,
             health_check_path: required.health_check_path,
             target_type: props.target_type,
@@ -851,9 +938,33 @@ impl BlueGreenAlb {
         }
     }
 
-    /// The colour taking production traffic.
+    /// The colour taking production traffic: with a release, the colour a brand-new stack
+    /// starts with (the deployed stack's `Live` parameter decides after that).
     pub fn live_colour(&self) -> Colour {
-        self.live
+        self.release.as_ref().map_or(self.live, |r| r.props().live)
+    }
+
+    /// The release whose parameters hold the live colour and the colours' weights, if any.
+    pub fn release(&self) -> Option<&Release> {
+        self.release.as_ref()
+    }
+
+    fn state(&self) -> TrafficState {
+        TrafficState {
+            live: self.live,
+            idle_percent: self.idle_percent,
+            release: self.release.clone(),
+        }
+    }
+
+    /// `when_blue` where blue is live, else `when_green`: a literal when the state is
+    /// fixed, an `Fn::If` on the release's `BlueIsLive` condition otherwise.
+    pub fn when_live<T>(
+        &self,
+        when_blue: Value<T>,
+        when_green: Value<T>,
+    ) -> Result<Value<T>, ConstructError> {
+        self.state().pick_live(when_blue, when_green)
     }
 
     /// The port targets listen on.
@@ -917,7 +1028,7 @@ impl BlueGreenAlb {
         &self,
         listener: &Resource<elbv2::Listener>,
         id: &str,
-        groups: &[(Value<String>, u8)],
+        groups: &[(Value<String>, Value<i64>)],
     ) -> Result<Resource<elbv2::ListenerRule>, ConstructError> {
         let action = forward(groups);
         let rule = Resource::new(
@@ -963,18 +1074,8 @@ impl BlueGreenAlb {
         if let Some(r) = &self.rules.borrow().production {
             return Ok(r.clone());
         }
-        let (live, idle) = (
-            self.target_group(self.live),
-            self.target_group(self.live.other()),
-        );
-        let rule = self.rule(
-            &self.listener,
-            "ProductionRule",
-            &[
-                (live.arn.clone(), 100 - self.idle_percent),
-                (idle.arn.clone(), self.idle_percent),
-            ],
-        )?;
+        let weights = self.state().weights(&self.blue, &self.green);
+        let rule = self.rule(&self.listener, "ProductionRule", &weights)?;
         self.rules.borrow_mut().production = Some(rule.clone());
         Ok(rule)
     }
@@ -987,8 +1088,10 @@ impl BlueGreenAlb {
         if let Some(r) = &self.rules.borrow().test {
             return Ok(Some(r.clone()));
         }
-        let idle = self.target_group(self.live.other());
-        let rule = self.rule(&listener, "TestRule", &[(idle.arn.clone(), 100)])?;
+        let idle = self
+            .state()
+            .pick_idle(self.blue.arn.clone(), self.green.arn.clone())?;
+        let rule = self.rule(&listener, "TestRule", &[(idle, Value::from(100))])?;
         self.rules.borrow_mut().test = Some(rule.clone());
         Ok(Some(rule))
     }
@@ -1041,18 +1144,34 @@ impl BlueGreenAlb {
         .with_statistic(Statistic::p99())
     }
 
-    /// Healthy targets of `colour`.
-    pub fn metric_healthy_hosts(&self, colour: Colour) -> Metric {
+    /// A metric of one target group (by its full name), on this load balancer.
+    fn group_metric(&self, name: &str, group: Value<String>, unit: &'static str) -> Metric {
         Metric::new(
             "AWS/ApplicationELB",
+            name,
+            vec![("TargetGroup".into(), group), self.lb_dimension()],
+            unit,
+        )
+    }
+
+    /// The live colour's target group's full name: fixed, or `Fn::If` on the release's
+    /// `BlueIsLive` condition.
+    fn live_group_name(&self) -> Value<String> {
+        let (blue, green) = (self.blue.full_name.clone(), self.green.full_name.clone());
+        // The condition was made when the listener was (its weights use it), so this finds
+        // it and cannot fail; the fixed colour is what a new stack starts with anyway.
+        self.when_live(blue.clone(), green.clone())
+            .unwrap_or(match self.live_colour() {
+                Colour::Blue => blue,
+                Colour::Green => green,
+            })
+    }
+
+    /// Healthy targets of `colour`.
+    pub fn metric_healthy_hosts(&self, colour: Colour) -> Metric {
+        self.group_metric(
             "HealthyHostCount",
-            vec![
-                (
-                    "TargetGroup".into(),
-                    self.target_group(colour).full_name.clone(),
-                ),
-                self.lb_dimension(),
-            ],
+            self.target_group(colour).full_name.clone(),
             "Count",
         )
         .with_statistic(Statistic::Minimum)
@@ -1060,19 +1179,105 @@ impl BlueGreenAlb {
 
     /// Unhealthy targets of `colour`.
     pub fn metric_unhealthy_hosts(&self, colour: Colour) -> Metric {
-        Metric::new(
-            "AWS/ApplicationELB",
+        self.group_metric(
             "UnHealthyHostCount",
-            vec![
-                (
-                    "TargetGroup".into(),
-                    self.target_group(colour).full_name.clone(),
-                ),
-                self.lb_dimension(),
-            ],
+            self.target_group(colour).full_name.clone(),
             "Count",
         )
         .with_statistic(Statistic::Maximum)
+    }
+
+    /// Healthy targets of whichever colour is live (with a release, the `Live`
+    /// parameter's).
+    pub fn metric_live_healthy_hosts(&self) -> Metric {
+        self.group_metric("HealthyHostCount", self.live_group_name(), "Count")
+            .with_statistic(Statistic::Minimum)
+    }
+
+    /// Unhealthy targets of whichever colour is live.
+    pub fn metric_live_unhealthy_hosts(&self) -> Metric {
+        self.group_metric("UnHealthyHostCount", self.live_group_name(), "Count")
+            .with_statistic(Statistic::Maximum)
+    }
+
+    /// Requests `colour`'s targets were sent.
+    pub fn metric_colour_requests(&self, colour: Colour) -> Metric {
+        self.group_metric(
+            "RequestCount",
+            self.target_group(colour).full_name.clone(),
+            "Count",
+        )
+        .with_statistic(Statistic::Sum)
+    }
+
+    /// 5xx answers of `colour`'s targets.
+    pub fn metric_colour_target_5xx(&self, colour: Colour) -> Metric {
+        self.group_metric(
+            "HTTPCode_Target_5XX_Count",
+            self.target_group(colour).full_name.clone(),
+            "Count",
+        )
+        .with_statistic(Statistic::Sum)
+    }
+
+    /// `colour`'s target response time, 99th percentile, seconds.
+    pub fn metric_colour_latency_p99(&self, colour: Colour) -> Metric {
+        self.group_metric(
+            "TargetResponseTime",
+            self.target_group(colour).full_name.clone(),
+            "Seconds",
+        )
+        .with_statistic(Statistic::p99())
+    }
+
+    /// The alarms that judge one colour by its release's gates: 5xx rate and p99.
+    fn colour_alarm_specs(&self, release: &Release, colour: Colour) -> Vec<AlarmSpec> {
+        let g = release.gates();
+        let minute = |m: Metric| m.with_period(60);
+        let name = colour.name();
+        let window = format!(
+            "{} of {} minutes",
+            g.breaching_minutes, g.evaluation_minutes
+        );
+        vec![
+            AlarmSpec {
+                id: format!("{name}5xxRate"),
+                description: format!(
+                    "{} targets answered over {}% 5xx, {window}: roll {} back",
+                    name.to_lowercase(),
+                    g.max_5xx_rate_percent,
+                    name.to_lowercase()
+                ),
+                metric: AlarmMetric::Math {
+                    expression: "100 * m1 / m2".into(),
+                    label: format!("{name} 5xx rate (%)"),
+                    metrics: vec![
+                        minute(self.metric_colour_target_5xx(colour)),
+                        minute(self.metric_colour_requests(colour)),
+                    ],
+                },
+                above: true,
+                threshold: g.max_5xx_rate_percent,
+                evaluation_periods: g.evaluation_minutes,
+                datapoints_to_alarm: g.breaching_minutes,
+                missing: MissingData::NotBreaching,
+            },
+            AlarmSpec {
+                id: format!("{name}LatencyP99"),
+                description: format!(
+                    "{} p99 over {} s, {window}: roll {} back",
+                    name.to_lowercase(),
+                    g.max_p99.as_secs_f64(),
+                    name.to_lowercase()
+                ),
+                metric: AlarmMetric::Single(minute(self.metric_colour_latency_p99(colour))),
+                above: true,
+                threshold: g.max_p99.as_secs_f64(),
+                evaluation_periods: g.evaluation_minutes,
+                datapoints_to_alarm: g.breaching_minutes,
+                missing: MissingData::NotBreaching,
+            },
+        ]
     }
 }
 
@@ -1296,7 +1501,7 @@ impl Watchable for BlueGreenAlb {
                 missing: MissingData::NotBreaching,
             },
         };
-        vec![
+        let mut specs = vec![
             errors,
             AlarmSpec {
                 id: "LatencyP99".into(),
@@ -1314,16 +1519,20 @@ impl Watchable for BlueGreenAlb {
             AlarmSpec {
                 id: "UnhealthyHosts".into(),
                 description: "the live colour has unhealthy targets for 3 minutes".into(),
-                metric: AlarmMetric::Single(minute(
-                    self.metric_unhealthy_hosts(self.live_colour()),
-                )),
+                metric: AlarmMetric::Single(minute(self.metric_live_unhealthy_hosts())),
                 above: true,
                 threshold: 0.0,
                 evaluation_periods: 3,
                 datapoints_to_alarm: 3,
                 missing: MissingData::Ignore,
             },
-        ]
+        ];
+        if let Some(release) = &self.release {
+            for colour in [Colour::Blue, Colour::Green] {
+                specs.extend(self.colour_alarm_specs(release, colour));
+            }
+        }
+        specs
     }
 
     fn graphs(&self) -> Vec<Graph> {
@@ -1344,8 +1553,8 @@ impl Watchable for BlueGreenAlb {
             Graph {
                 title: format!("{name}: healthy hosts of the live colour"),
                 metrics: vec![
-                    self.metric_healthy_hosts(self.live_colour()),
-                    self.metric_unhealthy_hosts(self.live_colour()),
+                    self.metric_live_healthy_hosts(),
+                    self.metric_live_unhealthy_hosts(),
                 ],
             },
         ]

@@ -32,6 +32,7 @@ pub mod iam;
 pub mod key;
 pub mod metric;
 pub mod opt_out;
+pub mod release;
 pub mod secret;
 pub mod security_group;
 pub mod vpc;

@@ -9,6 +9,7 @@ fn is_settings_struct(name: &str) -> bool {
         "Props",
         "Settings",
         "Thresholds",
+        "Gates",
         "HealthCheck",
         "TestListener",
         "Generate",

@@ -198,6 +198,12 @@ impl Stack {
         });
     }
 
+    /// The entry `key` of the template's top-level `Metadata`, as set so far: for
+    /// constructs that keep one entry up to date as more of them are added.
+    pub fn metadata(&self, key: &str) -> Option<Expr> {
+        self.with_stack(|s| s.metadata.get(key).cloned())
+    }
+
     fn with_stack<R>(&self, f: impl FnOnce(&StackNode) -> R) -> R {
         self.app.with_node(self.id, |n| match &n.kind {
             NodeKind::Stack(s) => f(s),

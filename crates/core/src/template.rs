@@ -297,10 +297,10 @@ fn build_stack(
                     o.insert("MaxLength".into(), json!(v));
                 }
                 if let Some(v) = p.min_value {
-                    o.insert("MinValue".into(), json!(v));
+                    o.insert("MinValue".into(), bound(v));
                 }
                 if let Some(v) = p.max_value {
-                    o.insert("MaxValue".into(), json!(v));
+                    o.insert("MaxValue".into(), bound(v));
                 }
                 if p.no_echo {
                     o.insert("NoEcho".into(), json!(true));
@@ -602,6 +602,17 @@ fn apply_tags(
             Json::Array(list)
         }
     };
+}
+
+/// A parameter's `MinValue` or `MaxValue`: a whole number as an integer (`0`, not `0.0`),
+/// because cfn-lint reads the bounds' type into the parameter's and then finds a `Ref` of a
+/// whole-number parameter "not of type integer" (W1030) where an integer is wanted.
+fn bound(v: f64) -> Json {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
 }
 
 /// Metadata from enclosing constructs (such as a recorded opt-out) and the resource's own;

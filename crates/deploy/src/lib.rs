@@ -52,6 +52,7 @@ pub mod change_set;
 pub mod diff;
 pub mod events;
 pub mod progress;
+pub mod release_state;
 pub mod status;
 
 #[cfg(feature = "aws")]
@@ -75,6 +76,9 @@ pub use change_set::{
 pub use diff::{ChangeKind, Impact, TemplateDiff};
 pub use events::{EventStatus, StackEvent};
 pub use progress::Progress;
+pub use release_state::{
+    DeclaredRelease, UnfinishedRelease, declared_releases, unfinished_release,
+};
 pub use status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
 
 #[cfg(feature = "aws")]

@@ -9,7 +9,8 @@
 //! back.
 
 use stackwright_core::{
-    Construct, Expr, Parameter, ParameterProps, Resource, Scope, cfn_format, logical_id,
+    Condition, Construct, Expr, Parameter, ParameterProps, Pseudo, Resource, Scope, Value,
+    cfn_format,
 };
 use stackwright_l1::{autoscaling, ec2, iam};
 
@@ -19,6 +20,7 @@ use crate::alb::{BlueGreenAlb, Colour};
 use crate::ecr;
 use crate::error::ConstructError;
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, aws_managed_policy};
+use crate::release::logical_id_of;
 use crate::vpc::{SubnetKind, Vpc};
 
 /// Processes suspended while CloudFormation replaces instances, so Auto Scaling does not
@@ -104,13 +106,6 @@ pub(super) fn build(
     Ok((role, Ec2Parts { blue, green }))
 }
 
-/// The logical id `scope/id` will get, for the boot script to report to.
-fn logical_id_of(scope: &Construct, id: &str) -> String {
-    let path = format!("{}/{id}", scope.path());
-    let below_stack: Vec<&str> = path.split('/').skip(1).collect();
-    logical_id::derive(&below_stack)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn colour(
     common: &Common,
@@ -124,21 +119,32 @@ fn colour(
     colour: Colour,
 ) -> Result<Ec2Colour, ConstructError> {
     let scope = Construct::new(&common.node, colour.name())?;
-    let state = props.colour(colour);
-    let capacity = props.capacity_of(colour);
+    // With a release the colour's tag and whether it serves are its parameters; serving
+    // means the fleet's capacity.
+    let (image_tag, capacity, serving) = match &props.release {
+        Some(r) => (r.image_tag(colour), props.capacity, r.serving(colour)?),
+        None => (
+            props.colour(colour).image_tag.clone(),
+            props.capacity_of(colour),
+            None,
+        ),
+    };
+    let size = |n: u32| -> Value<String> {
+        match &serving {
+            Some(c) => Value::if_(c, n.to_string(), "0"),
+            None => n.to_string().into(),
+        }
+    };
     let script = BootScript {
         title: format!("{} ({})", common.node.path(), colour.name().to_lowercase()),
-        image: cfn_format!(
-            "{}:{}",
-            common.repository_uri.clone(),
-            state.image_tag.clone()
-        ),
+        image: cfn_format!("{}:{}", common.repository_uri.clone(), image_tag),
         port: common.port,
         health_check_path: &common.health_check_path,
         health_timeout_seconds: settings.boot_health_timeout_seconds,
         environment: &props.environment,
         secrets: &props.secret_environment,
         log_group: common.log_group.ref_(),
+        // The logical id the group will get, for the boot script to report to.
         signal_resource: logical_id_of(&scope, "Group"),
     };
     let launch_template = Resource::new(
@@ -208,7 +214,7 @@ fn colour(
                     )
                 },
             ),
-            desired_capacity: Some(capacity.desired.to_string().into()),
+            desired_capacity: Some(size(capacity.desired)),
             vpc_zone_identifier: Some(vpc.subnet_ids(SubnetKind::PrivateWithEgress)),
             target_group_arns: Some(vec![target_group.arn.clone()].into()),
             health_check_type: Some("ELB".into()),
@@ -222,7 +228,7 @@ fn colour(
                 true,
                 format!("{} ({})", common.node.path(), colour.name().to_lowercase()),
             )]),
-            ..autoscaling::AutoScalingGroup::new(capacity.max.to_string(), capacity.min.to_string())
+            ..autoscaling::AutoScalingGroup::new(size(capacity.max), size(capacity.min))
         },
     )?;
     // Instances read secrets and pull the image as soon as they boot: the grants must be
@@ -231,13 +237,25 @@ fn colour(
         group.add_dependency(&p);
     }
     group.add_dependency(alb.listener());
-    group.set_update_policy(update_policy(settings, capacity.desired, capacity.max));
+    group.set_update_policy(update_policy(
+        settings,
+        capacity.desired,
+        capacity.max,
+        serving.as_ref(),
+    ));
     if capacity.desired > 0 {
+        // A group made while its colour is scaled to zero (a replacement during a release)
+        // waits for no instance.
+        let count = Expr::Int(i64::from(capacity.desired));
+        let count = match &serving {
+            Some(c) => Expr::If(c.element(), Box::new(count), Box::new(Expr::Int(0))),
+            None => count,
+        };
         group.set_creation_policy(Expr::object([
             (
                 "ResourceSignal",
                 Expr::object([
-                    ("Count", Expr::Int(i64::from(capacity.desired))),
+                    ("Count", count),
                     (
                         "Timeout",
                         Expr::str(format!("PT{}M", settings.signal_timeout_minutes)),
@@ -251,9 +269,13 @@ fn colour(
         ]));
     }
     // Target tracking needs room to move; a colour pinned to one size (or scaled to zero)
-    // gets no policy until it has some.
+    // gets no policy until it has some. With a release the serving size decides: a group
+    // scaled to zero keeps its policy, which cannot move it past its maximum of 0.
     if capacity.max > capacity.min {
         cpu_scaling(&scope, &group, props.cpu_target_percent)?;
+    }
+    if let Some(r) = &props.release {
+        r.record(&format!("{}AutoScalingGroup", colour.name()), &group);
     }
     Ok(Ec2Colour {
         launch_template,
@@ -292,33 +314,46 @@ fn cpu_scaling(
 /// A colour scaled to `max` 0 gets no rolling update: it has nothing to replace, and
 /// CloudFormation wants `MinInstancesInService` below `MaxSize`, which 0 cannot be. (A new
 /// AMI changes both colours' launch templates; the idle one just takes the new version.)
-fn update_policy(settings: &Ec2Settings, desired: u32, max: u32) -> Expr {
+/// With a release, `desired` and `max` are the serving size and the rolling update holds
+/// only while the colour serves (`Fn::If` on `serving`).
+fn update_policy(
+    settings: &Ec2Settings,
+    desired: u32,
+    max: u32,
+    serving: Option<&Condition>,
+) -> Expr {
     let keep = (desired * settings.min_healthy_percent).div_ceil(100);
     let in_service = keep.min(max.saturating_sub(1));
     let batch = desired.saturating_sub(in_service).max(1);
     let mut policy = Vec::new();
     if max > 0 {
-        policy.push((
-            "AutoScalingRollingUpdate",
-            Expr::object([
-                ("MinInstancesInService", Expr::Int(i64::from(in_service))),
-                ("MaxBatchSize", Expr::Int(i64::from(batch))),
-                (
-                    "PauseTime",
-                    Expr::str(format!("PT{}M", settings.signal_timeout_minutes)),
+        let rolling = Expr::object([
+            ("MinInstancesInService", Expr::Int(i64::from(in_service))),
+            ("MaxBatchSize", Expr::Int(i64::from(batch))),
+            (
+                "PauseTime",
+                Expr::str(format!("PT{}M", settings.signal_timeout_minutes)),
+            ),
+            ("WaitOnResourceSignals", Expr::Bool(true)),
+            (
+                "SuspendProcesses",
+                Expr::List(
+                    SUSPENDED_DURING_UPDATE
+                        .iter()
+                        .map(|p| Expr::str(*p))
+                        .collect(),
                 ),
-                ("WaitOnResourceSignals", Expr::Bool(true)),
-                (
-                    "SuspendProcesses",
-                    Expr::List(
-                        SUSPENDED_DURING_UPDATE
-                            .iter()
-                            .map(|p| Expr::str(*p))
-                            .collect(),
-                    ),
-                ),
-            ]),
-        ));
+            ),
+        ]);
+        let rolling = match serving {
+            Some(c) => Expr::If(
+                c.element(),
+                Box::new(rolling),
+                Box::new(Expr::Pseudo(Pseudo::NoValue)),
+            ),
+            None => rolling,
+        };
+        policy.push(("AutoScalingRollingUpdate", rolling));
     }
     policy.push((
         "AutoScalingScheduledAction",
@@ -332,7 +367,7 @@ mod tests {
     use super::*;
 
     fn rolling(desired: u32, max: u32) -> (i64, i64) {
-        let p = update_policy(&Ec2Settings::production(), desired, max);
+        let p = update_policy(&Ec2Settings::production(), desired, max, None);
         let Expr::Object(o) = p else { unreachable!() };
         let Some(Expr::Object(r)) = o.get("AutoScalingRollingUpdate") else {
             return (-1, -1);

@@ -53,7 +53,10 @@ pub(super) fn build(
         image: cfn_format!(
             "{}:{}",
             common.repository_uri.clone(),
-            props.colour(live).image_tag.clone()
+            match &props.release {
+                Some(r) => r.image_tag(live),
+                None => props.colour(live).image_tag.clone(),
+            }
         ),
         private_subnets: vpc.subnet_ids(SubnetKind::PrivateWithEgress),
     };
@@ -82,6 +85,11 @@ pub(super) fn build(
     )?;
     let capacity = props.capacity_of(live);
     let service = api_service(&shared, alb, &task_definition, capacity)?;
+    if let Some(r) = &props.release {
+        r.record("Service", &service);
+        r.record("TaskDefinition", &task_definition);
+        r.mark(&service);
+    }
     autoscale(
         common,
         props,

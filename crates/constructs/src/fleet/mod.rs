@@ -31,6 +31,7 @@ use crate::error::{ConstructError, Problems, quote};
 use crate::iam::{Grant, Grantable, PolicyStatement, Role};
 use crate::key::Key;
 use crate::metric::Metric;
+use crate::release::{Release, Traffic, is_image_tag};
 use crate::secret::Secret;
 use crate::security_group::{
     Connectable, Connections, Peer, Port, SecurityGroup, SecurityGroupProps,
@@ -309,15 +310,22 @@ pub struct AppFleetProps {
     pub compute: Compute,
     /// The image repository. Default: one of the fleet's own.
     pub image: ImageSource,
-    /// What the blue colour runs. Default: tag `latest` at the fleet's capacity, a
-    /// placeholder: name the release's tag (with immutable tags, `latest` can be pushed
-    /// only once).
+    /// What the blue colour runs, fixed in the template. Default: tag `latest` at the
+    /// fleet's capacity, a placeholder: name the release's tag (with immutable tags,
+    /// `latest` can be pushed only once). With a `release`, leave it: the release's
+    /// parameters hold each colour's tag and whether it serves.
     pub blue: ColourState,
-    /// What the green colour runs. Default: tag `latest`, scaled to zero.
+    /// What the green colour runs, fixed in the template. Default: tag `latest`, scaled to
+    /// zero. With a `release`, leave it.
     ///
     /// The Fargate variant runs the live colour's tag: ECS moves tasks between the two
     /// target groups itself, so the idle colour's state is not used there.
     pub green: ColourState,
+    /// The release whose parameters hold each colour's image tag and whether it serves (an
+    /// EC2 fleet: the load balancer's release, [`Traffic::Listener`]; serving means
+    /// `capacity`), or the service's image tag (Fargate: [`Traffic::Ecs`]). Default: none,
+    /// the state is `blue` and `green`.
+    pub release: Option<Release>,
     /// The size of a serving colour. Default: min 2, max 4, desired 2.
     pub capacity: Capacity,
     /// Average CPU percent target tracking keeps the fleet at (1 to 100). Default: 70.
@@ -361,6 +369,7 @@ impl AppFleetProps {
             image: ImageSource::OwnRepository(ImageRepositoryProps::production()),
             blue: ColourState::serving("latest"),
             green: ColourState::scaled_to_zero("latest"),
+            release: None,
             capacity: Capacity::new(2, 4, 2),
             cpu_target_percent: 70,
             port: None,
@@ -474,15 +483,6 @@ fn is_env_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// ECR's rule for tags, for tags known at synth.
-fn is_image_tag(tag: &str) -> bool {
-    (1..=128).contains(&tag.len())
-        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
 fn is_instance_type(t: &str) -> bool {
     let mut parts = t.split('.');
     let (Some(family), Some(size), None) = (parts.next(), parts.next(), parts.next()) else {
@@ -506,6 +506,62 @@ fn health_check_path(props: &AppFleetProps, alb: &BlueGreenAlb) -> String {
         .health_check_path
         .clone()
         .unwrap_or_else(|| alb.health_check_path().to_string())
+}
+
+/// A release and the fixed state do not mix, and an EC2 fleet follows the load balancer's
+/// release (or neither has one).
+fn release_checks(p: &mut Problems, props: &AppFleetProps, alb: &BlueGreenAlb) {
+    let ec2 = matches!(props.compute, Compute::Ec2(_));
+    match (&props.release, alb.release()) {
+        (Some(r), _) if ec2 && r.traffic() == Traffic::Ecs => p.add(
+            "release",
+            format!("{r:?}"),
+            "an ECS release on an EC2 fleet: nothing would size the colours or move traffic",
+            "use ReleaseProps::listener, and give the same release to the load balancer",
+        ),
+        (Some(r), _) if !ec2 && r.traffic() == Traffic::Listener => p.add(
+            "release",
+            format!("{r:?}"),
+            "a listener release on a Fargate fleet: ECS moves traffic itself, the stack holds only the image tag",
+            "use ReleaseProps::ecs",
+        ),
+        (Some(r), theirs) if ec2 && theirs != Some(r) => p.add(
+            "release",
+            format!("{r:?}"),
+            match theirs {
+                Some(other) => format!("the load balancer switches traffic with another release, {other:?}"),
+                None => "the load balancer's live colour is fixed, so the colours' sizes would not follow a release".into(),
+            },
+            "give one release to both: BlueGreenAlbProps::release and AppFleetProps::release",
+        ),
+        (_, Some(theirs)) if !ec2 => p.add(
+            "alb.release",
+            format!("{theirs:?}"),
+            "ECS shifts the traffic of a Fargate fleet; a release of the listener would fight its deployments",
+            "leave BlueGreenAlbProps::release out and give the fleet ReleaseProps::ecs",
+        ),
+        (None, Some(theirs)) => p.add(
+            "release",
+            "None",
+            format!("the load balancer's live colour is a parameter of {theirs:?}, but the colours' tags and sizes are fixed"),
+            "give the fleet the load balancer's release (AppFleetProps::release)",
+        ),
+        _ => {}
+    }
+    if props.release.is_some() {
+        for (colour, state, preset) in [
+            ("blue", &props.blue, ColourState::serving("latest")),
+            ("green", &props.green, ColourState::scaled_to_zero("latest")),
+        ] {
+            p.check(
+                *state == preset,
+                colour,
+                || format!("{state:?}"),
+                "the release's parameters hold each colour's tag and whether it serves",
+                format!("leave {colour} at its default and set the new stack's state in ReleaseProps::{colour}"),
+            );
+        }
+    }
 }
 
 fn validate(
@@ -550,8 +606,9 @@ fn validate(
             );
         }
     }
+    release_checks(&mut p, props, alb);
     p.check(
-        props.capacity_of(live).max > 0,
+        props.release.is_some() || props.capacity_of(live).max > 0,
         format!("{}.max", capacity_prop(live)),
         || props.capacity_of(live).max.to_string(),
         format!(
@@ -838,6 +895,7 @@ enum Variant {
 pub struct AppFleet {
     node: Construct,
     live: Colour,
+    release: Option<Release>,
     port: u16,
     role: Role,
     key: Key,
@@ -873,6 +931,7 @@ impl AppFleet {
         Ok(AppFleet {
             node,
             live: alb.live_colour(),
+            release: props.release.clone(),
             port: common.port,
             role,
             key: common.key,
@@ -898,9 +957,15 @@ impl AppFleet {
         }
     }
 
-    /// The colour taking production traffic (the load balancer's).
+    /// The colour taking production traffic (the load balancer's; with a release, the
+    /// colour a brand-new stack starts with).
     pub fn live_colour(&self) -> Colour {
         self.live
+    }
+
+    /// The release whose parameters hold the fleet's state, if any.
+    pub fn release(&self) -> Option<&Release> {
+        self.release.as_ref()
     }
 
     /// The key the logs are encrypted with.
@@ -988,14 +1053,21 @@ impl AppFleet {
     pub fn metric_cpu(&self) -> Metric {
         match &self.variant {
             Variant::Ec2(parts) => {
-                let group = match self.live {
-                    Colour::Blue => &parts.blue.group,
-                    Colour::Green => &parts.green.group,
+                let (blue, green) = (parts.blue.group.ref_(), parts.green.group.ref_());
+                let fixed = match self.live {
+                    Colour::Blue => blue.clone(),
+                    Colour::Green => green.clone(),
+                };
+                // With a release, the group of whichever colour the `Live` parameter names;
+                // its condition exists since the load balancer was made, so this cannot fail.
+                let group = match &self.release {
+                    Some(r) => r.when_live(blue, green).unwrap_or(fixed),
+                    None => fixed,
                 };
                 Metric::new(
                     "AWS/EC2",
                     "CPUUtilization",
-                    vec![("AutoScalingGroupName".into(), group.ref_())],
+                    vec![("AutoScalingGroupName".into(), group)],
                     "Percent",
                 )
             }
