@@ -434,7 +434,7 @@ fn tls_only_policy(
         .with_principal(Principal(Expr::str("*")))
         .with_condition(Expr::object([(
             "Bool",
-            Expr::object([("aws:SecureTransport", Expr::str("false"))]),
+            Expr::object([("aws:SecureTransport", Expr::Bool(false))]),
         )])),
     ]);
     let policy = Resource::new(

@@ -1425,7 +1425,7 @@ fn access_log_bucket(
         .with_principal(Principal(Expr::str("*")))
         .with_condition(Expr::object([(
             "Bool",
-            Expr::object([("aws:SecureTransport", Expr::str("false"))]),
+            Expr::object([("aws:SecureTransport", Expr::Bool(false))]),
         )])),
     ]);
     let policy = Resource::new(
