@@ -1166,3 +1166,173 @@ async fn the_error_rate_gate_reads_a_target_groups_5xx_rate_from_metric_data() {
     let none = gates.error_rate(&quiet, window, now).await.unwrap();
     assert_eq!((none.requests, none.rate()), (0.0, None));
 }
+
+/// A stack whose release state is parameters (a `Release`), read by two SSM parameters
+/// moto creates: blue's image tag and green's weight. `extra` adds an unrelated
+/// parameter, the change a later deploy brings.
+fn release_stack(app: &App, name: &str, extra: bool) {
+    use stackwright::constructs::alb::Colour;
+    use stackwright::constructs::release::{Release, ReleaseProps};
+    let stack = Stack::new(app, name, env()).unwrap();
+    let release = Release::new(&stack, "Release", ReleaseProps::listener("1.0.0")).unwrap();
+    let setting = |id: &str, value: Value<String>| {
+        Resource::new(
+            &stack,
+            id,
+            ssm::Parameter {
+                name: Some(format!("/{name}/{id}").into()),
+                ..ssm::Parameter::new(ssm::parameter::Type::String, value)
+            },
+        )
+        .unwrap();
+    };
+    setting("BlueTag", release.image_tag(Colour::Blue));
+    setting("GreenWeight", release.weight(Colour::Green).cast());
+    Output::new(&stack, "BlueTagNow", release.image_tag(Colour::Blue)).unwrap();
+    if extra {
+        setting("Extra", "x".into());
+    }
+}
+
+/// A release step as a release makes it: a change set on the deployed template
+/// (`UsePreviousTemplate`) that sets `values` and keeps every other parameter.
+async fn release_step(m: &deploy_support::Moto, stack: &str, values: &[(&str, &str)]) {
+    use aws_sdk_cloudformation::types::{ChangeSetType, Parameter};
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&m.endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await;
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let described = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    let parameters = described.stacks()[0]
+        .parameters()
+        .iter()
+        .map(|p| {
+            let key = p.parameter_key().unwrap();
+            match values.iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => Parameter::builder().parameter_key(key).parameter_value(*v),
+                None => Parameter::builder()
+                    .parameter_key(key)
+                    .use_previous_value(true),
+            }
+            .build()
+        })
+        .collect::<Vec<_>>();
+    let created = cfn
+        .create_change_set()
+        .stack_name(stack)
+        .change_set_name("release-step")
+        .change_set_type(ChangeSetType::Update)
+        .use_previous_template(true)
+        .set_parameters(Some(parameters))
+        .send()
+        .await
+        .unwrap();
+    cfn.execute_change_set()
+        .change_set_name(created.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn deploy_keeps_the_release_state_and_waits_for_an_unfinished_release() {
+    let Some(m) = moto("deploy_keeps_the_release_state_and_waits_for_an_unfinished_release") else {
+        return;
+    };
+    let d = deployer(m).await;
+    let name = "Lib-Release";
+    let (_dir, v1) = assembly(|app| release_stack(app, name, false));
+    let t1 = target(&v1, name);
+    let created = d
+        .deploy(&t1, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(created.outcome, DeployOutcome::Created);
+    let deployed = |d: Deployer, t: StackTarget| async move {
+        d.status(&t).await.unwrap().unwrap().parameters
+    };
+    let p = deployed(d.clone(), t1.clone()).await;
+    assert_eq!(
+        (
+            p["ReleaseBlueImageTag"].as_str(),
+            p["ReleaseGreenWeight"].as_str()
+        ),
+        ("1.0.0", "0"),
+        "a new stack starts from code's defaults"
+    );
+
+    // A release under way: blue's tag moved, a quarter of the traffic on green, the marker set.
+    release_step(
+        m,
+        name,
+        &[
+            ("ReleaseBlueImageTag", "1.1.0"),
+            ("ReleaseBlueWeight", "75"),
+            ("ReleaseGreenWeight", "25"),
+            ("ReleaseState", "green 1.1.0 at 25%"),
+        ],
+    )
+    .await;
+    let (_dir2, v2) = assembly(|app| release_stack(app, name, true));
+    let t2 = target(&v2, name);
+    let err = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DeployError::ReleaseUnfinished { release, state, .. }
+            if release == "Lib-Release/Release" && state == "green 1.1.0 at 25%"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Lib-Release: the release Lib-Release/Release is unfinished (ReleaseState is 'green 1.1.0 at 25%'); nothing was changed"
+    );
+    let hint = err.hint().unwrap();
+    assert!(
+        hint.contains("release Lib-Release --status")
+            && hint.contains("release Lib-Release --rollback"),
+        "{hint}"
+    );
+    assert_eq!(
+        d.diff(&t2).await.unwrap().diff.counts().added,
+        1,
+        "the refused deploy changed nothing: the new parameter is still to be added"
+    );
+
+    // The release finishes (its marker cleared); the unrelated deploy now keeps its state.
+    release_step(m, name, &[("ReleaseState", "")]).await;
+    let updated = d
+        .deploy(&t2, &DeployOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(updated.outcome, DeployOutcome::Updated);
+    let p = deployed(d.clone(), t2.clone()).await;
+    assert_eq!(
+        (
+            p["ReleaseBlueImageTag"].as_str(),
+            p["ReleaseBlueWeight"].as_str(),
+            p["ReleaseGreenWeight"].as_str(),
+            p["ReleaseLive"].as_str()
+        ),
+        ("1.1.0", "75", "25", "Blue"),
+        "deploy kept what the release set, not code's 1.0.0, 100 and 0"
+    );
+    assert_eq!(
+        updated.outputs.get("BlueTagNow").map(String::as_str),
+        Some("1.1.0"),
+        "the template reads the kept tag"
+    );
+
+    d.destroy(&t2, None, &mut |_| {}).await.unwrap();
+}

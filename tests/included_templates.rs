@@ -156,7 +156,7 @@ fn a_json_template_keeps_its_logical_ids_and_typed_code_refers_to_it() {
           "AWSTemplateFormatVersion": "2010-09-09",
           "Parameters": {
             "Env": {"Type": "String", "Default": "prod", "AllowedValues": ["prod", "staging"]},
-            "Retention": {"Type": "Number", "Default": "30", "MinValue": 1.0}
+            "Retention": {"Type": "Number", "Default": "30", "MinValue": 1}
           },
           "Mappings": {"Sizes": {"prod": {"Name": "big"}, "staging": {"Name": "small"}}},
           "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},

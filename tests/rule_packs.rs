@@ -317,6 +317,64 @@ fn a_registry_rule_sees_the_resource_it_skips_for_its_exception() {
     assert_eq!(excepted[0].severity, Severity::Note);
 }
 
+#[test]
+fn a_finding_on_no_resource_is_excepted_by_the_resources_the_rule_reads() {
+    // NIST's rotation rule fails on the template (no rotation schedule names the secret),
+    // on no resource; it passes over a secret that names it in Metadata.guard, so that
+    // secret's exception is what excepts the finding.
+    let app = App::new();
+    app.with_rule_packs([Pack::Nist80053Rev5]);
+    let stack = Stack::new(&app, "Demo", env()).unwrap();
+    let secret = Resource::new(
+        &stack,
+        "Token",
+        stackwright::l1::secretsmanager::Secret::default(),
+    )
+    .unwrap();
+    let rule = "SECRETSMANAGER_ROTATION_ENABLED_CHECK";
+    let of_rule = |found: &[Diagnostic]| -> Vec<Diagnostic> {
+        guard(found)
+            .into_iter()
+            .filter(|d| d.message.contains(rule))
+            .cloned()
+            .collect()
+    };
+    let before = of_rule(&findings(&app));
+    assert_eq!(before.len(), 1, "{before:#?}");
+    assert_eq!(
+        (before[0].severity, before[0].path.as_str()),
+        (Severity::Error, "Demo")
+    );
+    assert!(
+        before[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h
+                .contains("resource.guard_exception(\"SECRETSMANAGER_ROTATION_ENABLED_CHECK\"")),
+        "{before:#?}"
+    );
+
+    secret
+        .guard_exception(rule, "the token is rotated by the application's own job")
+        .unwrap();
+    let all = findings(&app);
+    let after = of_rule(&all);
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0].severity, Severity::Note);
+    assert!(
+        after[0].message.starts_with(
+            "excepted (Demo/Token: the token is rotated by the application's own job)"
+        ),
+        "{}",
+        after[0].message
+    );
+    let unused: Vec<&Diagnostic> = all
+        .iter()
+        .filter(|d| d.code == "unused-guard-exception")
+        .collect();
+    assert!(unused.is_empty(), "{unused:#?}");
+}
+
 #[path = "../examples/production.rs"]
 #[allow(dead_code)]
 mod production;
@@ -344,6 +402,36 @@ fn the_production_example_passes_control_tower_with_its_exceptions_listed() {
             .flat_map(stackwright::synth::guard_exceptions)
             .all(|e| !e.reason.is_empty())
     );
+}
+
+#[path = "../examples/serverless.rs"]
+#[allow(dead_code)]
+mod serverless;
+
+#[test]
+fn the_serverless_example_passes_control_tower_with_its_exceptions_listed() {
+    let app = App::new();
+    serverless::app(&app).unwrap();
+    let s = synthesize(&app).expect("every broken control is recorded");
+    let notes = guard(&s.diagnostics.0);
+    assert!(
+        notes.iter().all(|d| d.severity == Severity::Note),
+        "{notes:#?}"
+    );
+    let exceptions = stackwright::synth::guard_exceptions(&s.stacks[0]);
+    assert_eq!(notes.len(), exceptions.len());
+    assert!(exceptions.iter().all(|e| !e.reason.is_empty()));
+    // The certificate controls fail partly on a check with no value of its own (the
+    // certificate is a parameter, not a resource of the template); those findings are the
+    // distribution's, where its exception is, and none is left on the stack.
+    for control in ["[CT.CLOUDFRONT.PR.6]", "[CT.CLOUDFRONT.PR.7]"] {
+        let on: Vec<&str> = notes
+            .iter()
+            .filter(|d| d.message.contains(control))
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(on, ["FlowViz-Production-Jobs/AssetsCdn"], "{control}");
+    }
 }
 
 #[test]

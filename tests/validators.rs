@@ -10,6 +10,8 @@
 mod fargate_aurora;
 #[path = "../examples/production.rs"]
 mod production;
+#[path = "../examples/serverless.rs"]
+mod serverless;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -24,12 +26,13 @@ fn require(name: &str, env_var: &str) -> Option<PathBuf> {
     pinned_tool::pinned_tool(name, name, env_var)
 }
 
-/// Synthesizes both examples into a fresh directory; returns it and the template paths.
+/// Synthesizes every example into a fresh directory; returns it and the template paths.
 fn synthesized() -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     let app = App::new();
     production::app(&app).unwrap();
     fargate_aurora::app(&app).unwrap();
+    serverless::app(&app).unwrap();
     let written = app.synth_to(dir.path()).unwrap();
     let templates = written
         .assembly

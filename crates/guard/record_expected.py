@@ -20,8 +20,12 @@ fails. Per document and rule name the recording keeps the status (FAIL when the 
 `not_compliant`, else PASS when in `compliant`, else SKIP) and, for a failure, the logical
 ids under `/Resources/` of the values its failed checks were made on: the checked value
 of a unary check, the left-hand value of a comparison, the value a missing property was
-looked up in. A failure with no such value is recorded as `null`. A rule file whose
-evaluation cfn-guard abandons is listed under `errors`.
+looked up in. A failure with no such value is recorded as `null`. `named` lists the
+resources any path in the rule's failure record is under, as .ci/guard_check.py reads
+them to find the resources whose `Metadata.guard` must record the rule: a check on no
+value sits in the record beside the values around it (a parameterized rule's argument, the
+right-hand side it was compared with). A rule file whose evaluation cfn-guard abandons is
+listed under `errors`.
 """
 
 import argparse
@@ -104,6 +108,20 @@ def failed_values(check, into):
     return into
 
 
+def all_paths(node, into):
+    """Every `path` anywhere in a failure record."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "path" and isinstance(value, str):
+                into.append(value)
+            else:
+                all_paths(value, into)
+    elif isinstance(node, list):
+        for value in node:
+            all_paths(value, into)
+    return into
+
+
 def logical_ids(paths):
     ids = set()
     for path in paths:
@@ -130,11 +148,13 @@ def run(binary, rule_file, document):
             paths = []
             for check in rule.get("checks", []):
                 failed_values(check, paths)
-            previous = rules.get(rule["name"], {}).get("resources", [])
+            named = {m.group(1) for p in all_paths(failure, []) if (m := RESOURCE.match(p))}
+            previous = rules.get(rule["name"], {})
             rules[rule["name"]] = {
                 "status": "FAIL",
-                "resources": logical_ids(paths) if not previous else sorted(
-                    set(logical_ids(paths)) | set(previous), key=lambda i: (i is None, i or "")),
+                "resources": sorted(set(logical_ids(paths)) | set(previous.get("resources", [])),
+                                    key=lambda i: (i is None, i or "")),
+                "named": sorted(named | set(previous.get("named", []))),
             }
     return rules
 

@@ -258,6 +258,21 @@ mod tests {
 
     #[cfg(feature = "aws")]
     #[test]
+    fn a_deploy_refused_for_an_unfinished_release_says_how_to_finish_it() {
+        let e = stackwright_deploy::DeployError::ReleaseUnfinished {
+            stack: "App-Runtime".into(),
+            release: "App-Runtime/Release".into(),
+            parameter: "ReleaseState".into(),
+            state: "green 1.5.1 at 25%".into(),
+        };
+        assert_eq!(
+            printed(false, |p, w| p.error(w, &e)),
+            "error: App-Runtime: the release App-Runtime/Release is unfinished (ReleaseState is 'green 1.5.1 at 25%'); nothing was changed\n   = help: finish or undo the release first: `release App-Runtime --status` shows where it is, `release App-Runtime --rollback` puts all traffic back on the previous colour; then deploy again\n"
+        );
+    }
+
+    #[cfg(feature = "aws")]
+    #[test]
     fn elapsed_time_reads_like_a_clock() {
         assert_eq!(format_elapsed(Duration::from_secs(7)), "0:07");
         assert_eq!(format_elapsed(Duration::from_secs(125)), "2:05");

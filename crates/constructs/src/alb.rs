@@ -179,9 +179,9 @@ pub struct BlueGreenAlbProps {
     pub live: Colour,
     /// Percent of traffic sent to the idle colour, for gradual shifts (5, 25, 50, 75...),
     /// fixed in the template. Default: 0. With a `release`, leave it: the release's
-    /// `IdleWeight` parameter decides.
+    /// `BlueWeight` and `GreenWeight` parameters decide.
     pub idle_traffic_percent: u8,
-    /// The release whose parameters hold the live colour and the idle weight
+    /// The release whose parameters hold the live colour and the colours' weights
     /// ([`Traffic::Listener`]; a Fargate fleet's ECS release goes to the fleet alone).
     /// Default: none, the state is `live` and `idle_traffic_percent`.
     pub release: Option<Release>,
@@ -499,7 +499,7 @@ fn validate(path: &str, props: &BlueGreenAlbProps, vpc: &Vpc) -> Result<Required
             props.idle_traffic_percent == 0,
             "idle_traffic_percent",
             || props.idle_traffic_percent.to_string(),
-            "the release's IdleWeight parameter decides the idle colour's share",
+            "the release's BlueWeight and GreenWeight parameters decide the colours' shares",
             "leave idle_traffic_percent at 0 and set the new stack's share in ReleaseProps::idle_weight_percent",
         );
     }
@@ -827,6 +827,9 @@ fn alias_and_firewall(
     Ok(())
 }
 
+/// Target groups by ARN, each with its weight: what a forward action lists.
+type Weighted = Vec<(Value<String>, Value<i64>)>;
+
 /// The live colour and the idle share: fixed, or a release's parameters.
 struct TrafficState {
     live: Colour,
@@ -849,24 +852,14 @@ impl TrafficState {
         self.pick_live(green, blue)
     }
 
-    /// The forward action's groups, the live colour first: with a release, which group
-    /// that is is `Fn::If` on its `BlueIsLive` condition, so the live weight's
-    /// `Fn::Select` is written once.
-    fn weights(
-        &self,
-        blue: &TargetGroupRef,
-        green: &TargetGroupRef,
-    ) -> Result<Vec<(Value<String>, Value<i64>)>, ConstructError> {
-        Ok(match &self.release {
+    /// The forward action's groups: the live colour first when the state is fixed (as the
+    /// template has always said it), blue then green at their `Weight` parameters with a
+    /// release (so a switch changes weights, not the order).
+    fn weights(&self, blue: &TargetGroupRef, green: &TargetGroupRef) -> Weighted {
+        match &self.release {
             Some(r) => vec![
-                (
-                    self.pick_live(blue.arn.clone(), green.arn.clone())?,
-                    r.live_weight(),
-                ),
-                (
-                    self.pick_idle(blue.arn.clone(), green.arn.clone())?,
-                    r.idle_weight(),
-                ),
+                (blue.arn.clone(), r.weight(Colour::Blue)),
+                (green.arn.clone(), r.weight(Colour::Green)),
             ],
             None => {
                 let (live, idle) = match self.live {
@@ -879,7 +872,7 @@ impl TrafficState {
                     (idle.arn.clone(), Value::from(idle_percent)),
                 ]
             }
-        })
+        }
     }
 }
 
@@ -903,7 +896,7 @@ impl BlueGreenAlb {
             idle_percent: props.idle_traffic_percent,
             release: props.release.clone(),
         };
-        let weights = state.weights(&blue, &green)?;
+        let weights = state.weights(&blue, &green);
         let idle_arn = state.pick_idle(blue.arn.clone(), green.arn.clone())?;
         let (listener, test_listener) =
             listeners(&node, &props, &load_balancer, &weights, idle_arn)?;
@@ -951,7 +944,7 @@ impl BlueGreenAlb {
         self.release.as_ref().map_or(self.live, |r| r.props().live)
     }
 
-    /// The release whose parameters hold the live colour and the idle weight, if any.
+    /// The release whose parameters hold the live colour and the colours' weights, if any.
     pub fn release(&self) -> Option<&Release> {
         self.release.as_ref()
     }
@@ -1081,7 +1074,7 @@ impl BlueGreenAlb {
         if let Some(r) = &self.rules.borrow().production {
             return Ok(r.clone());
         }
-        let weights = self.state().weights(&self.blue, &self.green)?;
+        let weights = self.state().weights(&self.blue, &self.green);
         let rule = self.rule(&self.listener, "ProductionRule", &weights)?;
         self.rules.borrow_mut().production = Some(rule.clone());
         Ok(rule)
@@ -1432,7 +1425,7 @@ fn access_log_bucket(
         .with_principal(Principal(Expr::str("*")))
         .with_condition(Expr::object([(
             "Bool",
-            Expr::object([("aws:SecureTransport", Expr::str("false"))]),
+            Expr::object([("aws:SecureTransport", Expr::Bool(false))]),
         )])),
     ]);
     let policy = Resource::new(

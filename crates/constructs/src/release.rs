@@ -2,7 +2,7 @@
 //!
 //! A [`Release`] declares, for one blue/green pair (a [`BlueGreenAlb`](crate::alb::BlueGreenAlb)
 //! and the [`AppFleet`](crate::fleet::AppFleet) behind it), the parameters a release
-//! changes: the live colour, the idle colour's weight, each colour's image tag and whether
+//! changes: the live colour, each colour's listener weight, image tag and whether
 //! it serves, and a marker saying whether a release is unfinished. The load balancer and the
 //! fleet read them (`Ref`, and `Fn::If` on conditions of the live colour), so a release step
 //! is a change set on the deployed template that changes parameter values only, and
@@ -11,10 +11,18 @@
 //!
 //! **Logical ids are public API.** With the release at `<Stack>/<Id>` and `P` the id derived
 //! from `<Id>` (its path below the stack, letters and digits), the parameters are `PLive`,
-//! `PIdleWeight`, `PBlueImageTag`, `PGreenImageTag`, `PBlueCapacity`, `PGreenCapacity` and
-//! `PState` (with [`Traffic::Ecs`]: `PImageTag` and `PState`), the conditions
+//! `PBlueWeight`, `PGreenWeight`, `PBlueImageTag`, `PGreenImageTag`, `PBlueCapacity`,
+//! `PGreenCapacity` and `PState` (with [`Traffic::Ecs`]: `PImageTag` and `PState`), the
+//! conditions
 //! `PBlueIsLive`, `PBlueServing` and `PGreenServing`. Two releases in one stack need two
 //! ids. Renaming one renames its parameters, and the deployed state is left behind.
+//!
+//! **A weight per colour, not the idle colour's alone.** The listener needs both weights,
+//! and CloudFormation has no arithmetic: the live weight as 100 minus an idle weight would
+//! be a lookup of 101 entries (`Fn::Select` with a parameter as its index, which moto
+//! cannot evaluate, or a mapping of 1.4 KB, against the 51,200 bytes a template may have
+//! inline). So each colour's weight is a parameter, and the idle colour's weight is the
+//! weight of the colour `Live` does not name; a release keeps the two summing to 100.
 //!
 //! The template's top-level `Metadata` describes each release under [`METADATA_KEY`]: its
 //! path, who moves traffic, its parameters' ids, the ids of the resources that read them and
@@ -52,9 +60,9 @@ pub const STATE_MAX_LENGTH: u32 = 256;
 /// Who moves traffic between the colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Traffic {
-    /// The stack: the HTTPS listener forwards by the weights the `Live` and `IdleWeight`
-    /// parameters give, and each colour's Auto Scaling group is sized by its `Capacity`
-    /// parameter (the EC2 fleet).
+    /// The stack: the HTTPS listener forwards by the `BlueWeight` and `GreenWeight`
+    /// parameters, the test listener to the colour `Live` does not name, and each colour's
+    /// Auto Scaling group is sized by its `Capacity` parameter (the EC2 fleet).
     Listener,
     /// ECS, by its native blue/green deployments (the Fargate fleet): the stack holds only
     /// the image tag (`ImageTag`) and the marker; ECS shifts the listener rule itself and
@@ -192,7 +200,8 @@ pub struct ReleaseProps {
     /// The colour taking production traffic on a brand-new stack. Default: blue.
     pub live: Colour,
     /// Percent of traffic the idle colour gets on a brand-new stack, 0 to 100 (0 with
-    /// [`Traffic::Ecs`]). Default: 0.
+    /// [`Traffic::Ecs`]): the idle colour's `Weight` parameter defaults to it, the live
+    /// colour's to the rest. Default: 0.
     pub idle_weight_percent: u8,
     /// What blue runs on a brand-new stack. Default: tag `latest`, serving: a placeholder,
     /// name the release's tag (with immutable tags, `latest` can be pushed only once).
@@ -352,6 +361,14 @@ fn validate(path: &str, props: &ReleaseProps) -> Result<(), ConstructError> {
     p.finish()
 }
 
+/// Blue's, then green's.
+fn colour_index(colour: Colour) -> usize {
+    match colour {
+        Colour::Blue => 0,
+        Colour::Green => 1,
+    }
+}
+
 /// The logical id `scope/id` gets from its path.
 pub(crate) fn logical_id_of(scope: &impl Scope, id: &str) -> String {
     let path = format!("{}/{id}", scope.path());
@@ -363,7 +380,8 @@ pub(crate) fn logical_id_of(scope: &impl Scope, id: &str) -> String {
 enum Parameters {
     Listener {
         live: Parameter,
-        idle_weight: Parameter,
+        blue_weight: Parameter,
+        green_weight: Parameter,
         blue_tag: Parameter,
         green_tag: Parameter,
         blue_capacity: Parameter,
@@ -470,6 +488,24 @@ impl Release {
                         SCALED_TO_ZERO
                     })
                 };
+                let weight = |colour: Colour| {
+                    let idle = u32::from(props.idle_weight_percent);
+                    let default = if colour == props.live {
+                        100 - idle
+                    } else {
+                        idle
+                    };
+                    ParameterProps {
+                        type_: "Number".into(),
+                        description: Some(format!(
+                            "Release state: percent of traffic on {}, a whole number",
+                            colour.name().to_lowercase()
+                        )),
+                        min_value: Some(0.0),
+                        max_value: Some(100.0),
+                        ..ParameterProps::string_with_default(&default.to_string())
+                    }
+                };
                 Parameters::Listener {
                     live: declare(
                         "Live",
@@ -479,21 +515,8 @@ impl Release {
                             ..ParameterProps::string_with_default(props.live.name())
                         },
                     )?,
-                    idle_weight: declare(
-                        "IdleWeight",
-                        ParameterProps {
-                            type_: "Number".into(),
-                            description: Some(
-                                "Release state: percent of traffic on the idle colour, a whole number"
-                                    .into(),
-                            ),
-                            min_value: Some(0.0),
-                            max_value: Some(100.0),
-                            ..ParameterProps::string_with_default(
-                                &props.idle_weight_percent.to_string(),
-                            )
-                        },
-                    )?,
+                    blue_weight: declare("BlueWeight", weight(Colour::Blue))?,
+                    green_weight: declare("GreenWeight", weight(Colour::Green))?,
                     blue_tag: declare("BlueImageTag", tag("blue", &props.blue.image_tag))?,
                     green_tag: declare("GreenImageTag", tag("green", &props.green.image_tag))?,
                     blue_capacity: declare("BlueCapacity", capacity(Colour::Blue))?,
@@ -555,7 +578,7 @@ impl Release {
         &self.inner.prefix
     }
 
-    /// The logical id of the parameter `role` (`Live`, `IdleWeight`, `BlueImageTag`,
+    /// The logical id of the parameter `role` (`Live`, `BlueWeight`, `GreenWeight`, `BlueImageTag`,
     /// `GreenImageTag`, `BlueCapacity`, `GreenCapacity`, `ImageTag`, `State`), when this
     /// release declares it.
     pub fn parameter_id(&self, role: &str) -> Option<&str> {
@@ -581,15 +604,21 @@ impl Release {
         }
     }
 
-    fn listener_parameters(&self) -> Option<(&Parameter, &Parameter, [&Parameter; 2])> {
+    /// The `Live` parameter, the weights and the capacities, blue's first.
+    fn listener_parameters(&self) -> Option<(&Parameter, [&Parameter; 2], [&Parameter; 2])> {
         match &self.inner.parameters {
             Parameters::Listener {
                 live,
-                idle_weight,
+                blue_weight,
+                green_weight,
                 blue_capacity,
                 green_capacity,
                 ..
-            } => Some((live, idle_weight, [blue_capacity, green_capacity])),
+            } => Some((
+                live,
+                [blue_weight, green_weight],
+                [blue_capacity, green_capacity],
+            )),
             Parameters::Ecs { .. } => None,
         }
     }
@@ -625,10 +654,7 @@ impl Release {
         if let Some(c) = cached {
             return Ok(Some(c));
         }
-        let parameter = capacity[match colour {
-            Colour::Blue => 0,
-            Colour::Green => 1,
-        }];
+        let parameter = capacity[colour_index(colour)];
         let c = Condition::new(
             &self.inner.node,
             &format!("{}Serving", colour.name()),
@@ -658,36 +684,20 @@ impl Release {
         })
     }
 
-    /// The idle colour's listener weight: the `IdleWeight` parameter (with
-    /// [`Traffic::Ecs`], [`ReleaseProps::idle_weight_percent`]).
-    pub fn idle_weight(&self) -> Value<i64> {
+    /// The listener weight of `colour`: its `Weight` parameter (with [`Traffic::Ecs`], what
+    /// [`ReleaseProps::live`] and [`ReleaseProps::idle_weight_percent`] give it).
+    pub fn weight(&self, colour: Colour) -> Value<i64> {
         match self.listener_parameters() {
-            Some((_, idle_weight, _)) => idle_weight.value(),
-            None => Value::from(i64::from(self.inner.props.idle_weight_percent)),
+            Some((_, weights, _)) => weights[colour_index(colour)].value(),
+            None => {
+                let idle = i64::from(self.inner.props.idle_weight_percent);
+                Value::from(if colour == self.inner.props.live {
+                    100 - idle
+                } else {
+                    idle
+                })
+            }
         }
-    }
-
-    /// The live colour's listener weight, 100 minus the idle weight. CloudFormation has no
-    /// arithmetic, so it is `Fn::Select` of the idle weight in `"100,99,...,0"` split at the
-    /// commas (a string, the shortest way to write the list: a template has 51,200 bytes).
-    pub fn live_weight(&self) -> Value<i64> {
-        let Some((_, idle_weight, _)) = self.listener_parameters() else {
-            return Value::from(100 - i64::from(self.inner.props.idle_weight_percent));
-        };
-        let complement: Vec<String> = (0..=100).rev().map(|n: i32| n.to_string()).collect();
-        Value::from_expr(Expr::Call(
-            "Fn::Select",
-            Box::new(Expr::List(vec![
-                idle_weight.value::<i64>().into_expr(),
-                Expr::Call(
-                    "Fn::Split",
-                    Box::new(Expr::List(vec![
-                        Expr::str(","),
-                        Expr::str(complement.join(",")),
-                    ])),
-                ),
-            ])),
-        ))
     }
 
     /// Records that the resource at `resource`'s path reads the release's state as `role`

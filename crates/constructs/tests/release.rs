@@ -154,15 +154,18 @@ fn the_state_is_parameters_defaulting_to_code_and_held_to_their_domain() {
     let live = &parameters["ReleaseLive"];
     assert_eq!(live["Default"], "Green");
     assert_eq!(live["AllowedValues"], json!(["Blue", "Green"]));
-    let weight = &parameters["ReleaseIdleWeight"];
-    assert_eq!(
-        (&weight["Type"], &weight["Default"]),
-        (&json!("Number"), &json!("25"))
-    );
-    assert_eq!(
-        (&weight["MinValue"], &weight["MaxValue"]),
-        (&json!(0), &json!(100))
-    );
+    for (id, default) in [("ReleaseGreenWeight", "75"), ("ReleaseBlueWeight", "25")] {
+        let weight = &parameters[id];
+        assert_eq!(
+            (&weight["Type"], &weight["Default"]),
+            (&json!("Number"), &json!(default)),
+            "green is live: 100 minus the idle colour's 25"
+        );
+        assert_eq!(
+            (&weight["MinValue"], &weight["MaxValue"]),
+            (&json!(0), &json!(100))
+        );
+    }
     for (id, tag) in [
         ("ReleaseBlueImageTag", "1.4.2"),
         ("ReleaseGreenImageTag", "1.5.0"),
@@ -213,9 +216,10 @@ fn two_releases_in_one_stack_are_named_after_their_paths() {
             "AdminReleaseState",
             "WebReleaseBlueCapacity",
             "WebReleaseBlueImageTag",
+            "WebReleaseBlueWeight",
             "WebReleaseGreenCapacity",
             "WebReleaseGreenImageTag",
-            "WebReleaseIdleWeight",
+            "WebReleaseGreenWeight",
             "WebReleaseLive",
             "WebReleaseState",
         ]
@@ -233,12 +237,6 @@ fn two_releases_in_one_stack_are_named_after_their_paths() {
 // What reads the parameters
 // ---------------------------------------------------------------------------------------
 
-/// The live weight: `Fn::Select` of the idle weight in "100,99,...,0".
-fn live_weight() -> Json {
-    let complement: Vec<String> = (0..=100).rev().map(|n: i32| n.to_string()).collect();
-    json!({ "Fn::Select": [r("ReleaseIdleWeight"), { "Fn::Split": [",", complement.join(",")] }] })
-}
-
 #[test]
 fn the_listener_forwards_by_the_parameters_and_the_test_listener_to_the_idle_colour() {
     let t = Template::from_stack(&ec2_pair(ReleaseProps::listener("1.4.2")).stack);
@@ -248,28 +246,23 @@ fn the_listener_forwards_by_the_parameters_and_the_test_listener_to_the_idle_col
     );
     let listener = resource(&t, "EdgeHttpsListener");
     let groups = &listener["Properties"]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
-    let if_blue_is_live = |a: &str, b: &str| json!({ "Fn::If": ["ReleaseBlueIsLive", r(a), r(b)] });
     assert_eq!(
         groups,
         &json!([
-            {
-                "TargetGroupArn": if_blue_is_live("EdgeBlueTargetGroup", "EdgeGreenTargetGroup"),
-                "Weight": live_weight()
-            },
-            {
-                "TargetGroupArn": if_blue_is_live("EdgeGreenTargetGroup", "EdgeBlueTargetGroup"),
-                "Weight": r("ReleaseIdleWeight")
-            }
+            { "TargetGroupArn": r("EdgeBlueTargetGroup"), "Weight": r("ReleaseBlueWeight") },
+            { "TargetGroupArn": r("EdgeGreenTargetGroup"), "Weight": r("ReleaseGreenWeight") }
         ]),
-        "the live colour's group first, at 100 minus the idle weight"
+        "each colour at its weight, in a fixed order"
     );
-    // The list really is the complement: index i holds 100 - i.
-    let list = groups[0]["Weight"]["Fn::Select"][1]["Fn::Split"][1]
-        .as_str()
-        .unwrap();
-    let weights: Vec<usize> = list.split(',').map(|w| w.parse().unwrap()).collect();
-    assert_eq!(weights.len(), 101);
-    assert!(weights.iter().enumerate().all(|(i, w)| *w == 100 - i));
+    let parameters = &t.json()["Parameters"];
+    assert_eq!(
+        (
+            &parameters["ReleaseBlueWeight"]["Default"],
+            &parameters["ReleaseGreenWeight"]["Default"]
+        ),
+        (&json!("100"), &json!("0")),
+        "a new stack sends everything to the live colour"
+    );
     assert_eq!(
         listener["Metadata"]["stackwright:release"],
         json!({ "Release": "Release", "State": r("ReleaseState") }),
@@ -339,7 +332,8 @@ fn the_template_describes_the_release_for_a_command_reading_the_deployed_templat
         described["Parameters"],
         json!({
             "Live": "ReleaseLive",
-            "IdleWeight": "ReleaseIdleWeight",
+            "BlueWeight": "ReleaseBlueWeight",
+            "GreenWeight": "ReleaseGreenWeight",
             "BlueImageTag": "ReleaseBlueImageTag",
             "GreenImageTag": "ReleaseGreenImageTag",
             "BlueCapacity": "ReleaseBlueCapacity",
@@ -377,7 +371,9 @@ fn an_overridden_logical_id_of_a_described_resource_stops_synth() {
         .resource
         .override_logical_id("Greens");
     let app = App::of(&pair.stack);
-    let err = stackwright_synth::synthesize(&app).err().expect("refused");
+    let Err(err) = stackwright_synth::synthesize(&app) else {
+        panic!("synth should refuse the renamed target group");
+    };
     let text = format!("{err:?}");
     assert!(
         text.contains("release-resource-renamed") && text.contains("EdgeGreenTargetGroup"),

@@ -515,6 +515,19 @@ impl Deployer {
                 self.check_owner(target, s, options.adopt, false)?;
             }
         }
+        // A release keeps its state in the stack's parameters and says in its marker when
+        // it is under way: a deploy in the middle would run against half-moved traffic.
+        if let Some(s) = deployed.as_ref().filter(|s| !s.status.holds_no_resources())
+            && let Some(u) =
+                crate::release_state::unfinished_release(&target.template()?, &s.parameters)
+        {
+            return Err(DeployError::ReleaseUnfinished {
+                stack: target.name.clone(),
+                release: u.release,
+                parameter: u.parameter,
+                state: u.state,
+            });
+        }
         // Before anything is created or deleted: an import of a stack that is not there
         // would fail the change set and leave an empty stack behind.
         self.check_dependencies(target, options).await?;

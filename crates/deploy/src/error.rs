@@ -246,6 +246,22 @@ pub enum DeployError {
         /// Its status now, when known.
         status: Option<StackStatus>,
     },
+    /// Deploy refused: the deployed stack's release marker says a release is unfinished. A
+    /// deploy now would run against the release's half-moved traffic, and its next step
+    /// against the deploy's template.
+    #[error(
+        "{stack}: the release {release} is unfinished ({parameter} is '{state}'); nothing was changed"
+    )]
+    ReleaseUnfinished {
+        /// The stack.
+        stack: String,
+        /// The release's construct path.
+        release: String,
+        /// Its marker parameter.
+        parameter: String,
+        /// What the marker says the release is doing.
+        state: String,
+    },
     /// Another operation kept the stack busy for longer than deploy waits.
     #[error("{stack} is still {status} after waiting {}; nothing was changed", human(*.waited))]
     StillBusy {
@@ -507,6 +523,9 @@ impl DeployError {
             )),
             DeployError::ChangedMeanwhile { stack, .. } => Some(format!(
                 "another deploy (or someone in the console) is changing {stack}: let it finish, compare (`diff {stack}`), then deploy again"
+            )),
+            DeployError::ReleaseUnfinished { stack, .. } => Some(format!(
+                "finish or undo the release first: `release {stack} --status` shows where it is, `release {stack} --rollback` puts all traffic back on the previous colour; then deploy again"
             )),
             DeployError::StillBusy { .. } => Some(
                 "another operation is running on the stack (another deploy, or the console): wait for it to end, then run this again".into(),

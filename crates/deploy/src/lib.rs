@@ -57,6 +57,7 @@ pub mod change_set;
 pub mod diff;
 pub mod events;
 pub mod progress;
+pub mod release_state;
 pub mod status;
 
 #[cfg(feature = "aws")]
@@ -84,6 +85,9 @@ pub use change_set::{
 pub use diff::{ChangeKind, Impact, TemplateDiff};
 pub use events::{EventStatus, StackEvent};
 pub use progress::Progress;
+pub use release_state::{
+    DeclaredRelease, UnfinishedRelease, declared_releases, unfinished_release,
+};
 pub use status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
 
 #[cfg(feature = "aws")]

@@ -1684,3 +1684,145 @@ async fn a_review_stack_holding_only_stackwrights_change_sets_may_be_destroyed()
     assert!(matches!(err, DeployError::NotOwned { .. }), "{err:?}");
     assert!(!r.actions().contains(&"DeleteStack".to_string()));
 }
+
+/// DescribeStacks answering this app's stack with these parameter values.
+fn stack_with_parameters(status: &str, parameters: &[(&str, &str)]) -> String {
+    let members: String = parameters
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<member><ParameterKey>{k}</ParameterKey><ParameterValue>{v}</ParameterValue></member>"
+            )
+        })
+        .collect();
+    response(
+        "DescribeStacks",
+        &format!(
+            "<Stacks><member><StackId>{STACK_ID}</StackId><StackName>App</StackName><Parameters>{members}</Parameters><CreationTime>2026-11-23T17:44:19Z</CreationTime><StackStatus>{status}</StackStatus><DisableRollback>false</DisableRollback><NotificationARNs/><Tags><member><Key>stackwright:app</Key><Value>stackwright</Value></member></Tags></member></Stacks>"
+        ),
+    )
+}
+
+/// `App` as the constructs write a stack with a release: its parameters, and its
+/// description in the template's Metadata naming them, the marker as `State`.
+fn released_target() -> StackTarget {
+    let roles = ["Live", "BlueWeight", "GreenWeight", "BlueImageTag", "State"];
+    let body = serde_json::json!({
+        "Metadata": { crate::release_state::METADATA_KEY: { "Release": {
+            "Path": "App/Release",
+            "Traffic": "Listener",
+            "Parameters": roles.iter().map(|r| (r.to_string(), format!("Release{r}").into())).collect::<serde_json::Map<String, serde_json::Value>>(),
+            "Resources": {}
+        }}},
+        "Parameters": roles.iter().map(|r| (format!("Release{r}"), serde_json::json!({"Type": "String", "Default": ""}))).collect::<serde_json::Map<String, serde_json::Value>>(),
+        "Resources": { "Topic": { "Type": "AWS::SNS::Topic" } }
+    });
+    StackTarget {
+        body: body.to_string(),
+        ..target("")
+    }
+}
+
+/// What a release left in the stack: a quarter of the traffic on green, blue's tag moved.
+const RELEASED: [(&str, &str); 4] = [
+    ("ReleaseLive", "Blue"),
+    ("ReleaseBlueWeight", "75"),
+    ("ReleaseGreenWeight", "25"),
+    ("ReleaseBlueImageTag", "1.5.1"),
+];
+
+#[tokio::test]
+async fn a_deploy_keeps_the_release_parameters_the_deployed_stack_has() {
+    let r = Replay::default();
+    let mut deployed = RELEASED.to_vec();
+    deployed.push(("ReleaseState", ""));
+    r.ok(
+        "DescribeStacks",
+        stack_with_parameters("UPDATE_COMPLETE", &deployed),
+    )
+    .ok("ListChangeSets", change_sets(&[]))
+    .ok("CreateChangeSet", created_change_set())
+    .ok(
+        "DescribeChangeSet",
+        change_set("FAILED", "No updates are to be performed.", ""),
+    )
+    .ok("DeleteChangeSet", empty("DeleteChangeSet"));
+    let (result, _) = deploy(&r, &released_target()).await;
+    assert_eq!(result.unwrap().outcome, DeployOutcome::NoChanges);
+    let body = r.request("CreateChangeSet");
+    let sent: Vec<(String, bool, bool)> = (1..=5)
+        .map(|n| {
+            let field = |f: &str| {
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("Parameters.member.{n}.{f}=")))
+                    .map(String::from)
+            };
+            (
+                field("ParameterKey").unwrap_or_default(),
+                field("UsePreviousValue").as_deref() == Some("true"),
+                field("ParameterValue").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "ReleaseLive",
+            "ReleaseBlueWeight",
+            "ReleaseGreenWeight",
+            "ReleaseBlueImageTag",
+            "ReleaseState"
+        ]
+        .map(|k| (k.to_string(), true, false)),
+        "every release parameter keeps its deployed value, none is sent from code: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_deploy_during_an_unfinished_release_is_refused_before_any_change_set() {
+    let r = Replay::default();
+    let mut deployed = RELEASED.to_vec();
+    deployed.push(("ReleaseState", "green 1.5.1 at 25%"));
+    r.ok(
+        "DescribeStacks",
+        stack_with_parameters("UPDATE_COMPLETE", &deployed),
+    );
+    let (result, _) = deploy(&r, &released_target()).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(&err, DeployError::ReleaseUnfinished { stack, release, parameter, state }
+            if stack == "App" && release == "App/Release" && parameter == "ReleaseState"
+                && state == "green 1.5.1 at 25%"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "App: the release App/Release is unfinished (ReleaseState is 'green 1.5.1 at 25%'); nothing was changed"
+    );
+    assert_eq!(
+        err.hint().unwrap(),
+        "finish or undo the release first: `release App --status` shows where it is, `release App --rollback` puts all traffic back on the previous colour; then deploy again"
+    );
+    assert_eq!(
+        r.actions(),
+        ["DescribeStacks"],
+        "nothing else was asked, nothing made"
+    );
+
+    // The marker is read through the release the template declares: a template that
+    // declares none deploys as ever.
+    let r = Replay::default();
+    r.ok(
+        "DescribeStacks",
+        stack_with_parameters("UPDATE_COMPLETE", &deployed),
+    )
+    .ok("ListChangeSets", change_sets(&[]))
+    .ok("CreateChangeSet", created_change_set())
+    .ok(
+        "DescribeChangeSet",
+        change_set("FAILED", "No updates are to be performed.", ""),
+    )
+    .ok("DeleteChangeSet", empty("DeleteChangeSet"));
+    let (result, _) = deploy(&r, &target("")).await;
+    assert_eq!(result.unwrap().outcome, DeployOutcome::NoChanges);
+}

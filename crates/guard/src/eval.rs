@@ -6,12 +6,19 @@
 //! evaluation pushes its failed checks onto `out` and, when it does not end in FAIL, takes
 //! them back off (a passing `or` alternative, a `some` block with one passing value). The
 //! checks a filter or a `when` condition makes select or gate; they are never reported.
+//!
+//! A check whose value is in no resource (an empty selection, a rule's literal, a named
+//! rule) keeps the value in a resource that the scopes around it were checking
+//! ([`Scope::subject`]), so the report can say which resource the failure is about
+//! however the rule reached it: through a variable, a parameterized rule's argument or a
+//! nested block.
 
 use crate::ast::{
     AccessClause, Block, BlockClause, Call, Clause, Conjunctions, LetValue, NamedRef, Op, Rule,
 };
 use crate::operators::{self, At};
 use crate::query::{self, QueryResult};
+use crate::report;
 use crate::scope::{self, BlockScope, CallScope, Result, Scope, ValueScope};
 use crate::value::{Kind, Node};
 
@@ -44,6 +51,32 @@ pub(crate) struct Check<'a> {
     pub(crate) clause: &'a str,
     pub(crate) message: Option<&'a str>,
     pub(crate) rule_message: Option<&'a str>,
+    /// When `at` is in no resource, the value in a resource the scopes around the check
+    /// were checking ([`Scope::subject`]); `None` otherwise.
+    pub(crate) subject: Option<&'a Node>,
+}
+
+impl<'a> Check<'a> {
+    /// A failed check made in `scope`, on `at`.
+    fn new(
+        at: Option<At<'a>>,
+        clause: &'a str,
+        message: Option<&'a str>,
+        scope: &dyn Scope<'a>,
+    ) -> Check<'a> {
+        let located = match &at {
+            Some(At::Value(node)) => report::logical_id(&node.path).is_some(),
+            Some(At::Missing(u)) => report::logical_id(&u.traversed_to.path).is_some(),
+            None => false,
+        };
+        Check {
+            at,
+            clause,
+            message,
+            rule_message: None,
+            subject: if located { None } else { scope.subject() },
+        }
+    }
 }
 
 type Out<'a> = Vec<Check<'a>>;
@@ -116,13 +149,8 @@ fn settle<'a>(status: Status, mark: usize, out: &mut Out<'a>) -> Status {
     status
 }
 
-fn fail_at<'a>(clause: &'a AccessClause, at: At<'a>) -> Check<'a> {
-    Check {
-        at: Some(at),
-        clause: &clause.text,
-        message: clause.message.as_deref(),
-        rule_message: None,
-    }
+fn fail_at<'a>(clause: &'a AccessClause, at: At<'a>, scope: &dyn Scope<'a>) -> Check<'a> {
+    Check::new(Some(at), &clause.text, clause.message.as_deref(), scope)
 }
 
 fn eval_access<'a>(
@@ -162,7 +190,7 @@ fn eval_access<'a>(
                     passes += 1;
                 } else {
                     fails += 1;
-                    out.push(fail_at(clause, at));
+                    out.push(fail_at(clause, at, scope));
                 }
             }
             let holds = if clause.query.match_all {
@@ -204,12 +232,12 @@ fn unary<'a>(
             // `empty` holds for nothing; `not empty` does not; a leading `not` inverts.
             let holds = not == inverse;
             if !holds {
-                out.push(Check {
-                    at: None,
-                    clause: &clause.text,
-                    message: clause.message.as_deref(),
-                    rule_message: None,
-                });
+                out.push(Check::new(
+                    None,
+                    &clause.text,
+                    clause.message.as_deref(),
+                    scope,
+                ));
                 return Ok(Outcomes::Empty(Status::Fail));
             }
             return Ok(Outcomes::Empty(Status::Pass));
@@ -277,12 +305,12 @@ fn eval_named<'a>(
     if passed != named.negation {
         return Ok(Status::Pass);
     }
-    out.push(Check {
-        at: None,
-        clause: &named.text,
-        message: named.message.as_deref(),
-        rule_message: None,
-    });
+    out.push(Check::new(
+        None,
+        &named.text,
+        named.message.as_deref(),
+        scope,
+    ));
     Ok(Status::Fail)
 }
 
@@ -305,12 +333,12 @@ fn eval_block_clause<'a>(
     let values = scope::query(scope, &clause.query.parts)?;
     if values.is_empty() {
         if clause.not_empty {
-            out.push(Check {
-                at: None,
-                clause: "query for block clause did not retrieve any value",
-                message: None,
-                rule_message: None,
-            });
+            out.push(Check::new(
+                None,
+                "query for block clause did not retrieve any value",
+                None,
+                scope,
+            ));
             return Ok(Status::Fail);
         }
         return Ok(Status::Skip);
@@ -320,12 +348,12 @@ fn eval_block_clause<'a>(
         match value {
             QueryResult::Unresolved(u) => {
                 fails += 1;
-                out.push(Check {
-                    at: Some(At::Missing(u.clone())),
-                    clause: "block",
-                    message: None,
-                    rule_message: None,
-                });
+                out.push(Check::new(
+                    Some(At::Missing(u.clone())),
+                    "block",
+                    None,
+                    scope,
+                ));
             }
             QueryResult::Literal(node) | QueryResult::Resolved(node) => {
                 let mut inner = ValueScope {
@@ -386,7 +414,7 @@ fn eval_call<'a>(call: &'a Call, scope: &mut dyn Scope<'a>, out: &mut Out<'a>) -
             LetValue::Value(v) => vec![QueryResult::Resolved(v)],
             LetValue::Query(q) => scope::query(scope, &q.parts)?,
         };
-        arguments.insert(name.as_str(), values);
+        arguments.insert(name.as_str(), values.into());
     }
     let mark = out.len();
     let mut inner = CallScope {

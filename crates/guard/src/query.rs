@@ -173,7 +173,7 @@ fn from_variable<'a>(
         1
     };
     let mut out = Vec::with_capacity(values.len());
-    for each in values {
+    for each in values.iter().cloned() {
         match each.resolved() {
             Some(value) if next < parts.len() => {
                 let mut inner = ValueScope {
@@ -196,11 +196,11 @@ fn keys_from_variable<'a>(
     current: &'a Node,
     scope: &mut dyn Scope<'a>,
 ) -> Result<Vec<QueryResult<'a>>> {
-    let mut keys = scope.resolve_variable(name)?;
-    match parts.get(index + 1) {
-        None | Some(Part::AllIndices(_) | Part::Key(_)) => {}
-        Some(Part::Index(i)) => match keys.get(i.unsigned_abs() as usize) {
-            Some(key) => keys = vec![key.clone()],
+    let values = scope.resolve_variable(name)?;
+    let keys: &[QueryResult<'a>] = match parts.get(index + 1) {
+        None | Some(Part::AllIndices(_) | Part::Key(_)) => &values,
+        Some(Part::Index(i)) => match values.get(i.unsigned_abs() as usize) {
+            Some(key) => std::slice::from_ref(key),
             None => return Ok(unresolved(current, &parts[index..])),
         },
         Some(_) => {
@@ -209,7 +209,7 @@ fn keys_from_variable<'a>(
                 Steps(parts)
             ));
         }
-    }
+    };
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
         let Some(key) = key.resolved() else {
@@ -337,7 +337,7 @@ fn key_equals_literal<'a>(
                 return None;
             };
             let name = var.strip_prefix('%')?;
-            match scope.resolve_variable(name).ok()?.as_slice() {
+            match &*scope.resolve_variable(name).ok()? {
                 [QueryResult::Literal(node)] => node.as_str()?,
                 _ => return None,
             }

@@ -21,9 +21,9 @@ pub struct RuleResult {
 }
 
 impl RuleResult {
-    /// The logical ids of the resources the failures are on, sorted, each once. Failures
-    /// on no resource (a rule that found nothing to check, a document that is not a
-    /// template) are not in it; see [`Failure::resource`].
+    /// The logical ids of the resources the failures are about, sorted, each once.
+    /// Failures about no resource (a rule that found nothing to check, a document that is
+    /// not a template) are not in it; see [`Failure::resource`].
     pub fn resources(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self
             .failures
@@ -39,8 +39,15 @@ impl RuleResult {
 /// One failed check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
-    /// The logical id of the resource the checked value is in (`/Resources/<Id>/...`);
-    /// `None` for a check on no value of a resource.
+    /// The logical id of the resource the failure is about. That is the resource the
+    /// checked value is in (`path` is `/Resources/<Id>/...`), as cfn-guard's structured
+    /// report names it. A check on no value of a resource (a selection found empty, as
+    /// `%referenced not empty` inside a parameterized rule; a rule's literal; a named
+    /// rule) is about the resource whose value the checks around it were made on: the
+    /// value a block is checking, or the values a parameterized rule was called with,
+    /// nearest first. `None` when nothing around the check is in one resource (a rule
+    /// over the whole document, a document that is not a template, a call whose
+    /// arguments are in several resources).
     pub resource: Option<String>,
     /// The JSON path of the checked value (`/Resources/Logs/Properties/RetentionInDays`);
     /// for a missing property, the path of the value it was looked up in. Empty for a
@@ -70,9 +77,9 @@ impl Failure {
             ),
             None => (String::new(), None),
         };
-        let resource = path
-            .strip_prefix("/Resources/")
-            .map(|rest| rest.split('/').next().unwrap_or(rest).to_string());
+        let resource = logical_id(&path)
+            .or_else(|| check.subject.and_then(|node| logical_id(&node.path)))
+            .map(str::to_string);
         Failure {
             resource,
             path,
@@ -89,6 +96,14 @@ impl Failure {
                 .filter(|m| !m.is_empty()),
         }
     }
+}
+
+/// The logical id of the resource a JSON path is in (`/Resources/<Id>/...`, or the
+/// resource itself), if it is in one.
+pub(crate) fn logical_id(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/Resources/")?;
+    let id = rest.split('/').next().unwrap_or(rest);
+    (!id.is_empty()).then_some(id)
 }
 
 /// Everything a rule set found in one document.

@@ -2,10 +2,16 @@
 //! cfn-guard builds it. A variable not found in a block's or a call's own scope is looked
 //! up in the scope that evaluated it, so a parameterized rule sees its caller's parameters
 //! (the Control Tower rules rely on that: `check_get_att_bucket_arn` reads `%doc`).
+//!
+//! The chain also knows which resource its checks are about ([`Scope::subject`]): the
+//! value a block is checking, or the values a parameterized rule was called with. A check
+//! on no value of a resource (`%referenced_resource not empty` in a rule the Control
+//! Tower rules call on a property) is reported on that resource.
 
 use crate::ast::{Let, LetValue, ParameterizedRule, Rule, RulesFile};
 use crate::eval::{self, Status};
 use crate::query::{self, QueryResult};
+use crate::report::logical_id;
 use crate::small_map::SmallMap;
 use crate::value::Node;
 
@@ -15,12 +21,16 @@ const MAX_DEPTH: usize = 64;
 
 pub(crate) type Result<T> = std::result::Result<T, String>;
 
+/// A variable's values, shared: a variable is resolved once per scope and read many
+/// times (every resource a rule checks reads `%resources` again).
+pub(crate) type Values<'a> = std::rc::Rc<[QueryResult<'a>]>;
+
 /// What evaluation needs from the scopes around it.
 pub(crate) trait Scope<'a> {
     /// The value that relative queries start from.
     fn root(&self) -> &'a Node;
     /// A variable's values (`%name`).
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>>;
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>>;
     /// A named rule's status over the whole document, evaluated once.
     fn rule_status(&mut self, name: &'a str) -> Result<Status>;
     /// The parameterized rule called `name`.
@@ -31,6 +41,12 @@ pub(crate) trait Scope<'a> {
     fn enter(&mut self) -> Result<()>;
     /// Leaves the level [`Scope::enter`] counted.
     fn leave(&mut self);
+    /// The value in a resource (`/Resources/<Id>/...`) that checks made here are about,
+    /// for a check whose own value is in none: the nearest value a block is checking that
+    /// is in a resource, or the values a parameterized rule was called with when they are
+    /// in one resource. `None` when the nearest such scope holds values of several
+    /// resources (a failure there is about no one of them), or when no scope is in one.
+    fn subject(&self) -> Option<&'a Node>;
 }
 
 /// Runs `parts` from the root of a scope behind `dyn`.
@@ -45,10 +61,21 @@ pub(crate) fn query<'a>(
 /// A block's (or the file's) `let`s, evaluated on first use and kept.
 struct Variables<'a> {
     lets: SmallMap<'a, &'a LetValue>,
-    resolved: SmallMap<'a, Vec<QueryResult<'a>>>,
+    resolved: SmallMap<'a, Values<'a>>,
 }
 
 impl<'a> Variables<'a> {
+    /// Adds a captured key to `name`'s values (captures are few: copying is cheap).
+    fn capture(&mut self, name: &'a str, key: &'a Node) {
+        let mut values = self
+            .resolved
+            .get(name)
+            .map(|v| v.to_vec())
+            .unwrap_or_default();
+        values.push(QueryResult::Resolved(key));
+        self.resolved.insert(name, values.into());
+    }
+
     fn new(assignments: &'a [Let]) -> Self {
         let lets = assignments
             .iter()
@@ -98,7 +125,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
         self.root
     }
 
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
         if let Some(values) = self.vars.resolved.get(name) {
             return Ok(values.clone());
         }
@@ -107,7 +134,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
                 "Could not resolve variable by name {name} across scopes"
             ));
         };
-        let values = resolve_let(self, value)?;
+        let values: Values = resolve_let(self, value)?.into();
         self.vars.resolved.insert(name, values.clone());
         Ok(values)
     }
@@ -140,10 +167,7 @@ impl<'a> Scope<'a> for RootScope<'a> {
     }
 
     fn capture(&mut self, name: &'a str, key: &'a Node) {
-        self.vars
-            .resolved
-            .entry_or_default(name)
-            .push(QueryResult::Resolved(key));
+        self.vars.capture(name, key);
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -158,6 +182,10 @@ impl<'a> Scope<'a> for RootScope<'a> {
 
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn subject(&self) -> Option<&'a Node> {
+        None
     }
 }
 
@@ -204,14 +232,14 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
         self.root
     }
 
-    fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+    fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
         if let Some(values) = self.vars.resolved.get(name) {
             return Ok(values.clone());
         }
         let Some(value) = self.vars.lets.get(name).copied() else {
             return self.parent.resolve_variable(name);
         };
-        let values = resolve_let(self, value)?;
+        let values: Values = resolve_let(self, value)?.into();
         self.vars.resolved.insert(name, values.clone());
         Ok(values)
     }
@@ -225,10 +253,7 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
     }
 
     fn capture(&mut self, name: &'a str, key: &'a Node) {
-        self.vars
-            .resolved
-            .entry_or_default(name)
-            .push(QueryResult::Resolved(key));
+        self.vars.capture(name, key);
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -237,6 +262,10 @@ impl<'a> Scope<'a> for BlockScope<'a, '_> {
 
     fn leave(&mut self) {
         self.parent.leave()
+    }
+
+    fn subject(&self) -> Option<&'a Node> {
+        self.parent.subject()
     }
 }
 
@@ -255,19 +284,19 @@ pub(crate) struct ValueScope<'a, 'p> {
 
 /// A parameterized rule's arguments, by parameter name.
 pub(crate) struct CallScope<'a, 'p> {
-    pub(crate) arguments: SmallMap<'a, Vec<QueryResult<'a>>>,
+    pub(crate) arguments: SmallMap<'a, Values<'a>>,
     pub(crate) parent: &'p mut dyn Scope<'a>,
 }
 
 macro_rules! delegate {
-    ($ty:ident, $root:expr, $resolve:expr) => {
+    ($ty:ident, $root:expr, $resolve:expr, $subject:expr) => {
         impl<'a> Scope<'a> for $ty<'a, '_> {
             fn root(&self) -> &'a Node {
                 #[allow(clippy::redundant_closure_call)]
                 ($root)(self)
             }
 
-            fn resolve_variable(&mut self, name: &'a str) -> Result<Vec<QueryResult<'a>>> {
+            fn resolve_variable(&mut self, name: &'a str) -> Result<Values<'a>> {
                 #[allow(clippy::redundant_closure_call)]
                 ($resolve)(self, name)
             }
@@ -291,6 +320,11 @@ macro_rules! delegate {
             fn leave(&mut self) {
                 self.parent.leave()
             }
+
+            fn subject(&self) -> Option<&'a Node> {
+                #[allow(clippy::redundant_closure_call)]
+                ($subject)(self)
+            }
         }
     };
 }
@@ -298,7 +332,11 @@ macro_rules! delegate {
 delegate!(
     ValueScope,
     |s: &ValueScope<'a, '_>| s.root,
-    |s: &mut ValueScope<'a, '_>, name| s.parent.resolve_variable(name)
+    |s: &mut ValueScope<'a, '_>, name| s.parent.resolve_variable(name),
+    |s: &ValueScope<'a, '_>| match logical_id(&s.root.path) {
+        Some(_) => Some(s.root),
+        None => s.parent.subject(),
+    }
 );
 delegate!(
     CallScope,
@@ -306,5 +344,34 @@ delegate!(
     |s: &mut CallScope<'a, '_>, name: &'a str| match s.arguments.get(name) {
         Some(values) => Ok(values.clone()),
         None => s.parent.resolve_variable(name),
-    }
+    },
+    CallScope::subject_of_arguments
 );
+
+impl<'a> CallScope<'a, '_> {
+    /// The arguments' value in a resource, when they are in exactly one resource.
+    /// Arguments in no resource (the whole document, a rule's literal) say nothing of
+    /// their own; when no argument is in a resource, the caller's subject.
+    fn subject_of_arguments(&self) -> Option<&'a Node> {
+        let mut found: Option<(&'a Node, &str)> = None;
+        for result in self.arguments.values().flat_map(|v| v.iter()) {
+            let node = match result {
+                QueryResult::Literal(n) | QueryResult::Resolved(n) => *n,
+                QueryResult::Unresolved(u) => u.traversed_to,
+            };
+            let Some(id) = logical_id(&node.path) else {
+                continue;
+            };
+            match found {
+                None => found = Some((node, id)),
+                Some((_, seen)) if seen == id => {}
+                // Values of several resources: the failure is about no one of them.
+                Some(_) => return None,
+            }
+        }
+        match found {
+            Some((node, _)) => Some(node),
+            None => self.parent.subject(),
+        }
+    }
+}

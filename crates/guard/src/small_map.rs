@@ -21,6 +21,11 @@ impl<'a, V> SmallMap<'a, V> {
         self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
+    /// The values, in insertion order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
     /// Sets `name` to `value`, replacing what it was.
     pub(crate) fn insert(&mut self, name: &'a str, value: V) {
         match self.0.iter_mut().find(|(k, _)| *k == name) {

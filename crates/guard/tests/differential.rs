@@ -7,6 +7,13 @@
 //! pass both. A disagreement the engine cannot remove is listed, with its reason, in
 //! `fixtures/known_differences.txt`; the test fails on any other disagreement, and on a
 //! listed one that no longer occurs.
+//!
+//! The recordings name, per failing rule, the resources the failed checks' values are in,
+//! and `null` for a check on no value in a resource (`resources`); the engine's
+//! `Failure::path` is compared with that. `Failure::resource` goes further: a check on no
+//! value is reported on the resource the checks around it were made on. The second test
+//! holds that to the resources any path of cfn-guard's failure record is under (`named`),
+//! which is how `.ci/guard_check.py` decides whose `Metadata.guard` must record the rule.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +21,14 @@ use std::path::{Path, PathBuf};
 use stackwright_guard::{Document, Pack, RuleSet, Status};
 
 type Resources = BTreeSet<Option<String>>;
+
+/// The logical id of the resource a failed check's value is in, read from its path as
+/// `record_expected.py` reads cfn-guard's (`^/Resources/([^/]+)`).
+fn checked_resource(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/Resources/")?;
+    let id = rest.split('/').next().unwrap_or(rest);
+    (!id.is_empty()).then(|| id.to_string())
+}
 
 #[derive(Debug, Clone, PartialEq)]
 struct Outcome {
@@ -81,7 +96,10 @@ fn ours(rules: &RuleSet, document: &Document) -> (BTreeMap<String, Outcome>, BTr
     let mut outcomes = BTreeMap::new();
     for r in report.rules {
         let resources = if r.status == Status::Fail {
-            r.failures.iter().map(|f| f.resource.clone()).collect()
+            r.failures
+                .iter()
+                .map(|f| checked_resource(&f.path))
+                .collect()
         } else {
             Resources::new()
         };
@@ -197,6 +215,97 @@ fn every_rule_agrees_with_cfn_guard_3_1_1() {
         "{} disagreements not in known_differences.txt:\n{}\nlisted but agreeing now: {stale:?}",
         unexpected.len(),
         unexpected
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Per failing rule, the resources the engine attributes its failures to (evaluated as
+/// synth evaluates them, through [`Pack::rules`]).
+fn attributed(rules: &RuleSet, document: &Document) -> BTreeMap<String, Resources> {
+    let mut found = BTreeMap::new();
+    let report = rules.evaluate_document(document);
+    for r in report
+        .rules
+        .into_iter()
+        .filter(|r| r.status == Status::Fail)
+    {
+        let resources = r.failures.iter().map(|f| f.resource.clone()).collect();
+        found.insert(r.name, resources);
+    }
+    found
+}
+
+/// The resources failures are attributed to are exactly the ones cfn-guard's failure
+/// record names, and a failure is on no resource only when the record names none (a hook
+/// document, a template without the resource type): so synth asks for an exception on
+/// the resources CI's cfn-guard check looks at. Where cfn-guard has checks both on
+/// resources and on no value (an empty selection inside a parameterized rule), the engine
+/// places the latter on the resource the rule was checking.
+#[test]
+fn failures_are_attributed_to_the_resources_cfn_guard_names() {
+    let docs = documents();
+    let known = known_differences();
+    let mut wrong = Vec::new();
+    let mut summary = Vec::new();
+    for pack in Pack::ALL {
+        let evaluated = pack.rules();
+        let recorded = expected(pack);
+        let (mut failing, mut on_none, mut placed) = (0, 0, 0);
+        for (doc_name, template) in &docs {
+            let rules = &recorded[doc_name.as_str()]["rules"];
+            for (name, ours) in attributed(&evaluated, &Document::new(template)) {
+                let key = (pack.name().to_string(), doc_name.clone(), name.clone());
+                // A status that differs is the other test's to report.
+                let theirs = &rules[name.as_str()];
+                if theirs["status"] != "FAIL" || known.contains_key(&key) {
+                    continue;
+                }
+                failing += 1;
+                let named: Resources = theirs["named"]
+                    .as_array()
+                    .unwrap_or_else(|| {
+                        panic!("{doc_name} {name}: no `named`; run record_expected.py")
+                    })
+                    .iter()
+                    .map(|id| id.as_str().map(String::from))
+                    .collect();
+                let expected = if named.is_empty() {
+                    Resources::from([None])
+                } else {
+                    named
+                };
+                if ours != expected {
+                    wrong.push(format!(
+                        "{} {doc_name} {name}: attributed to {ours:?}, cfn-guard's record names {expected:?}",
+                        pack.name()
+                    ));
+                }
+                let checked_on_none = theirs["resources"]
+                    .as_array()
+                    .is_some_and(|r| r.contains(&serde_json::Value::Null));
+                if expected.contains(&None) {
+                    on_none += 1;
+                } else if checked_on_none {
+                    placed += 1;
+                }
+            }
+        }
+        summary.push(format!(
+            "{}: {failing} failing (rule, document) results attributed as cfn-guard names them; \
+             {placed} with checks on no value placed on the rule's resources, {on_none} on no resource",
+            pack.name()
+        ));
+    }
+    println!("{}", summary.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} failing rules attributed otherwise:\n{}",
+        wrong.len(),
+        wrong
             .iter()
             .take(60)
             .cloned()

@@ -297,6 +297,126 @@ fn failures_name_path_value_and_messages() {
     assert_eq!(failure.message.as_deref(), Some("keep a year"));
 }
 
+/// `(resource, path, check)` of each failure of rule `r`.
+fn failures(rules: &str, doc: &serde_json::Value) -> Vec<(Option<String>, String, String)> {
+    let set = RuleSet::parse([("t.guard", rules)]).unwrap_or_else(|e| panic!("{e}"));
+    let report = set.evaluate(doc);
+    let r = report.rule("r").unwrap();
+    assert_eq!(r.status, Status::Fail);
+    r.failures
+        .iter()
+        .map(|f| (f.resource.clone(), f.path.clone(), f.check.clone()))
+        .collect()
+}
+
+/// Distributions whose certificate is a resource of the template, a parameter, and a name
+/// the template does not hold.
+fn distributions() -> serde_json::Value {
+    let cdn = |reference: &str| {
+        json!({
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": { "ViewerCertificate": { "AcmCertificateArn": { "Ref": reference } } }
+        })
+    };
+    json!({
+        "Parameters": { "Other": { "Type": "String" } },
+        "Resources": {
+            "Certificate": {
+                "Type": "AWS::CertificateManager::Certificate",
+                "Properties": { "DomainName": "a.example.com" }
+            },
+            "InTemplate": cdn("Certificate"),
+            "ByParameter": cdn("Other"),
+            "ByMissingName": cdn("Missing")
+        }
+    })
+}
+
+#[test]
+fn a_check_on_no_value_in_a_parameterized_rule_is_on_the_resource_it_checks() {
+    // CT.CLOUDFRONT.PR.6's shape: the distribution's property is passed down two calls,
+    // and what fails is a selection found empty, which has no value and no path.
+    // cfn-guard 3.1.1's record of the rule names ByParameter and ByMissingName.
+    let rules = "
+        let distributions = Resources.*[ Type == 'AWS::CloudFront::Distribution' ]
+        let INPUT = this
+        rule r when %distributions not empty {
+            check(%distributions.Properties) << [X.6]: certificates of this template >>
+        }
+        rule check(distribution) {
+            %distribution {
+                ViewerCertificate.AcmCertificateArn {
+                    Ref exists
+                    query_for_resource(%INPUT, Ref, 'AWS::CertificateManager::Certificate')
+                }
+            }
+        }
+        rule query_for_resource(doc, key, type) {
+            let referenced = %doc.Resources[ keys == %key ]
+            %referenced not empty
+            %referenced { Type == %type }
+        }";
+    let check = "%referenced not empty".to_string();
+    assert_eq!(
+        failures(rules, &distributions()),
+        [
+            (Some("ByParameter".into()), String::new(), check.clone()),
+            (Some("ByMissingName".into()), String::new(), check),
+        ]
+    );
+    assert_eq!(
+        eval(rules, distributions(), "r").1,
+        ["ByMissingName", "ByParameter"]
+    );
+}
+
+#[test]
+fn a_check_on_an_empty_variable_in_a_block_is_on_the_block_s_resource() {
+    // cfn-guard 3.1.1 fails the rule but its record has no path for this check: the
+    // engine places it on the value the block checks.
+    let rules = "
+        rule r {
+            Resources.*[ Type == 'AWS::S3::Bucket' ] {
+                let owners = Properties.Tags[ Key == 'owner' ]
+                %owners not empty
+            }
+        }";
+    let tagged = |key: &str| json!({ "Type": "AWS::S3::Bucket", "Properties": { "Tags": [{ "Key": key, "Value": "data" }] } });
+    let doc = json!({ "Resources": { "Owned": tagged("owner"), "Unowned": tagged("team") } });
+    assert_eq!(
+        failures(rules, &doc),
+        [(
+            Some("Unowned".into()),
+            String::new(),
+            "%owners not empty".into()
+        )]
+    );
+}
+
+#[test]
+fn a_failure_about_no_one_resource_is_on_none() {
+    // Nothing of the kind in the template: no resource to put it on.
+    let rules = "
+        let queues = Resources.*[ Type == 'AWS::SQS::Queue' ]
+        rule r { %queues not empty }";
+    assert_eq!(
+        failures(rules, &buckets()),
+        [(None, String::new(), "%queues not empty".into())]
+    );
+    // A rule called with both buckets' properties: the empty selection is about neither.
+    let rules = "
+        let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]
+        rule r when %buckets not empty { check(%buckets.Properties) }
+        rule check(properties) {
+            let versioned = %properties[ VersioningConfiguration exists ]
+            %versioned not empty
+        }";
+    assert_eq!(
+        failures(rules, &buckets()),
+        [(None, String::new(), "%versioned not empty".into())]
+    );
+}
+
 #[test]
 fn comments_and_assignment_forms() {
     let rules = "# header\nlet a := 1 # trailing\nlet b = [1, # inside\n 2]\nrule r { # here\n x == %a\n x in %b }";

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::Value as Json;
 use stackwright_core::resource::GUARD_KEY;
 use stackwright_core::{App, Diagnostic, Severity, StackArtifact};
-use stackwright_guard::{Document, Failure, Pack, RuleResult, RuleSet};
+use stackwright_guard::{Document, Failure, Pack, Report, RuleResult, RuleSet, Status};
 
 use crate::rule_packs::{RulePack, chosen};
 
@@ -119,7 +119,8 @@ impl<'s> Work<'s> {
     pub(crate) fn run(&self) {
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let (Some(stack), Some(packs)) = (self.stacks.get(i), self.plan.per_stack.get(i)) else {
+            let (Some(stack), Some(packs)) = (self.stacks.get(i), self.plan.per_stack.get(i))
+            else {
                 return;
             };
             if packs.is_empty() {
@@ -137,7 +138,10 @@ impl<'s> Work<'s> {
     pub(crate) fn findings(self) -> Vec<Diagnostic> {
         self.found
             .into_iter()
-            .flat_map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .flat_map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            })
             .collect()
     }
 }
@@ -182,8 +186,25 @@ fn stack_findings(stack: &StackArtifact, packs: &[Chosen], found: &mut Vec<Diagn
                 .with_hint("fix the rule file; cfn-guard abandons such a file too"),
             );
         }
+        // The pack over the template as written, Metadata.guard and all: asked only for a
+        // finding on no resource that a resource's exception names (see `rule_findings`).
+        let mut as_written: Option<Report> = None;
+        let mut passes_as_written = |rule: &str| {
+            let report = as_written.get_or_insert_with(|| {
+                pack.rules
+                    .evaluate_document(&Document::new(&stack.template))
+            });
+            report.rule(rule).is_none_or(|r| r.status != Status::Fail)
+        };
         for result in report.failed() {
-            rule_findings(stack, &pack.name, result, &mut exceptions, found);
+            rule_findings(
+                stack,
+                &pack.name,
+                result,
+                &mut exceptions,
+                &mut passes_as_written,
+                found,
+            );
         }
     }
     for (e, used) in exceptions {
@@ -205,11 +226,18 @@ fn stack_findings(stack: &StackArtifact, packs: &[Chosen], found: &mut Vec<Diagn
 }
 
 /// One finding per resource the rule failed on (and one for failures on no resource).
+///
+/// A failure on no resource (a Guard Rules Registry rule over the whole template, such as
+/// "some rotation schedule names each secret") is excepted when the resources the rule
+/// reads record exceptions for it: the Registry's rules pass over a resource that names
+/// them in `Metadata.guard`, so if the pack passes the template as written, the
+/// exceptions of the resources naming the rule are what made it pass.
 fn rule_findings(
     stack: &StackArtifact,
     pack: &str,
     result: &RuleResult,
     exceptions: &mut [(GuardException, bool)],
+    passes_as_written: &mut dyn FnMut(&str) -> bool,
     found: &mut Vec<Diagnostic>,
 ) {
     let mut by_resource: Vec<(Option<&str>, Vec<&Failure>)> = Vec::new();
@@ -257,19 +285,36 @@ fn rule_findings(
             (None, Some(_)) => format!(
                 "fix the resource, or record why it may break the rule: resource.guard_exception(\"{id}\", reason)"
             ),
-            (Some(fix), None) => fix.to_string(),
-            (None, None) => "the rule fails on the template as a whole".to_string(),
+            (Some(fix), None) => format!(
+                "{fix} Or, if resources the rule reads may break it, record why on each: resource.guard_exception(\"{id}\", reason)"
+            ),
+            (None, None) => format!(
+                "the rule fails on the template as a whole; if resources it reads may break it, record why on each: resource.guard_exception(\"{id}\", reason)"
+            ),
         };
         let mut d = Diagnostic::error("guard", path, message).with_hint(hint);
-        if let Some(lid) = resource {
-            let excepted = exceptions
-                .iter_mut()
-                .find(|(e, _)| e.logical_id == lid && (e.rule == id || e.rule == result.name));
-            if let Some((e, used)) = excepted {
-                *used = true;
-                d.severity = Severity::Note;
-                d.message = format!("excepted ({}): {}", e.reason, d.message);
+        let names = |e: &GuardException| e.rule == id || e.rule == result.name;
+        match resource {
+            Some(lid) => {
+                let excepted = exceptions
+                    .iter_mut()
+                    .find(|(e, _)| e.logical_id == lid && names(e));
+                if let Some((e, used)) = excepted {
+                    *used = true;
+                    d.severity = Severity::Note;
+                    d.message = format!("excepted ({}): {}", e.reason, d.message);
+                }
             }
+            None if exceptions.iter().any(|(e, _)| names(e)) && passes_as_written(&result.name) => {
+                let mut by = Vec::new();
+                for (e, used) in exceptions.iter_mut().filter(|(e, _)| names(e)) {
+                    *used = true;
+                    by.push(format!("{}: {}", e.path, e.reason));
+                }
+                d.severity = Severity::Note;
+                d.message = format!("excepted ({}): {}", by.join("; "), d.message);
+            }
+            None => {}
         }
         found.push(d);
     }
@@ -329,7 +374,8 @@ fn property_path(pointer: &str) -> String {
 
 /// The vendored packs, each read once per process (its files parsed as templates open
 /// their gates), in [`Pack::ALL`]'s order.
-static VENDORED: [OnceLock<Arc<RuleSet>>; Pack::ALL.len()] = [const { OnceLock::new() }; Pack::ALL.len()];
+static VENDORED: [OnceLock<Arc<RuleSet>>; Pack::ALL.len()] =
+    [const { OnceLock::new() }; Pack::ALL.len()];
 
 fn rule_set(pack: &RulePack) -> Arc<RuleSet> {
     match pack {

@@ -54,7 +54,11 @@ pub fn synthesize(app: &App) -> Result<Synthesized, SynthError> {
     let bodies = std::thread::scope(|scope| {
         // Without a second thread (one core, or none to be had), this one does it all.
         let helper = (!plan.is_empty() && parallel())
-            .then(|| std::thread::Builder::new().spawn_scoped(scope, || work.run()).ok())
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || work.run())
+                    .ok()
+            })
             .flatten();
         let (bodies, compact_sizes): (Vec<String>, Vec<usize>) = build
             .stacks
