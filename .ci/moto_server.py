@@ -20,8 +20,6 @@ Creating stacks:
 - `ssm-parameter-tags`: `AWS::SSM::Parameter` `Tags` as a map crash the server.
 - `kms-key-tags`: `AWS::KMS::Key` `Tags` crash the server.
 - `elbv2-forward-config`: a listener forwarding to weighted target groups crashes the server.
-- `fn-select-index`: an `Fn::Select` whose index is a `Ref` (a release's weight) crashes the
-  server.
 - `elbv2-attributes`: some load balancer and every target group `Fn::GetAtt` crash moto.
 - `elbv2-listener-rule-attributes`: a listener rule's `RuleArn` crashes the server.
 - `elbv2-target-health`: instances an Auto Scaling group terminates stay registered with
@@ -237,30 +235,6 @@ def convert_and_validate_properties(self, properties):
 
 
 elbv2_models.ELBv2Backend.convert_and_validate_properties = convert_and_validate_properties
-
-# --- fn-select-index --------------------------------------------------------------------
-# moto 5.2.5 reads `Fn::Select`'s index as a literal (`int(resource_json["Fn::Select"][0])`),
-# so an index written as `{"Ref": "ReleaseIdleWeight"}` (a release's live weight is the
-# idle weight's complement, selected from a list) crashes the server with a TypeError.
-# CloudFormation resolves the index like any other argument. The launcher resolves it
-# first, through moto's own `clean_json`, which then selects as before. An index moto can
-# read already (a literal) goes through untouched, so this is a no-op for every template
-# moto handled, and for a moto release that resolves the index itself.
-
-_clean_json = cfn_parsing.clean_json
-
-
-def clean_json_select_index(resource_json, resources_map):
-    if isinstance(resource_json, dict) and "Fn::Select" in resource_json:
-        arguments = resource_json["Fn::Select"]
-        if isinstance(arguments, list) and len(arguments) == 2 and isinstance(arguments[0], dict):
-            index = _clean_json(arguments[0], resources_map)
-            resource_json = {"Fn::Select": [index, arguments[1]]}
-    return _clean_json(resource_json, resources_map)
-
-
-# `clean_json` calls itself through the module's name, so nested selects go through here too.
-cfn_parsing.clean_json = clean_json_select_index
 
 # --- elbv2-attributes -------------------------------------------------------------------
 # moto 5.2.5's load balancer model raises NotImplementedError for `Fn::GetAtt` of

@@ -97,7 +97,8 @@ fn weights(m: &deploy_support::Moto) -> HashMap<String, i32> {
 fn release_parameters(p: &HashMap<String, String>) -> Vec<(&str, &str)> {
     [
         "ReleaseLive",
-        "ReleaseIdleWeight",
+        "ReleaseBlueWeight",
+        "ReleaseGreenWeight",
         "ReleaseBlueImageTag",
         "ReleaseGreenImageTag",
         "ReleaseBlueCapacity",
@@ -125,7 +126,8 @@ fn a_release_promotes_a_deploy_keeps_it_and_an_alarm_rolls_the_next_back() {
         release_parameters(&before),
         [
             ("ReleaseLive", "Blue"),
-            ("ReleaseIdleWeight", "0"),
+            ("ReleaseBlueWeight", "100"),
+            ("ReleaseGreenWeight", "0"),
             ("ReleaseBlueImageTag", live_tag.as_str()),
             ("ReleaseGreenImageTag", live_tag.as_str()),
             ("ReleaseBlueCapacity", "Serving"),
@@ -177,7 +179,8 @@ fn a_release_promotes_a_deploy_keeps_it_and_an_alarm_rolls_the_next_back() {
         release_parameters(&after),
         [
             ("ReleaseLive", "Green"),
-            ("ReleaseIdleWeight", "0"),
+            ("ReleaseBlueWeight", "0"),
+            ("ReleaseGreenWeight", "100"),
             ("ReleaseBlueImageTag", live_tag.as_str()),
             ("ReleaseGreenImageTag", "1.5.1"),
             ("ReleaseBlueCapacity", "ScaledToZero"),
@@ -287,7 +290,8 @@ fn a_release_promotes_a_deploy_keeps_it_and_an_alarm_rolls_the_next_back() {
         release_parameters(&parameters(m)),
         [
             ("ReleaseLive", "Green"),
-            ("ReleaseIdleWeight", "0"),
+            ("ReleaseBlueWeight", "0"),
+            ("ReleaseGreenWeight", "100"),
             ("ReleaseBlueImageTag", "1.5.2"),
             ("ReleaseGreenImageTag", "1.5.1"),
             ("ReleaseBlueCapacity", "ScaledToZero"),

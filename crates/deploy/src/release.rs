@@ -10,7 +10,7 @@
 //! 1. the idle colour gets the new tag and is scaled up; the marker says a release runs;
 //! 2. every registered target of its target group must be healthy, and at least its
 //!    group's desired count, within the gates' health timeout;
-//! 3. traffic moves step by step (`IdleWeight`), each step baked, the last (100 %)
+//! 3. traffic moves step by step (the two colours' `Weight`s), each step baked, the last (100 %)
 //!    watched; at each poll the stack's alarms (but the leaving colour's own) and the new
 //!    colour's 5xx rate and p99 are read;
 //! 4. promotion, one change set: the new colour is live, the idle weight 0, the old colour
@@ -519,7 +519,8 @@ impl Releaser {
                             p,
                             StepKind::Shift(step),
                             &[
-                                (d.parameter("IdleWeight"), step.to_string()),
+                                (d.weight_parameter(to), step.to_string()),
+                                (d.weight_parameter(from), (100 - step).to_string()),
                                 (state, marker(format!("{step}% on {to}"))),
                             ],
                             on,
@@ -555,7 +556,8 @@ impl Releaser {
             StepKind::Promote,
             &[
                 (d.parameter("Live"), to.name().into()),
-                (d.parameter("IdleWeight"), "0".into()),
+                (d.weight_parameter(to), "100".into()),
+                (d.weight_parameter(from), "0".into()),
                 (d.capacity_parameter(from), SCALED_TO_ZERO.into()),
                 (state, String::new()),
             ],
@@ -590,7 +592,8 @@ impl Releaser {
                 p,
                 StepKind::TrafficBack,
                 &[
-                    (d.parameter("IdleWeight"), "0".into()),
+                    (d.weight_parameter(new), "0".into()),
+                    (d.weight_parameter(new.other()), "100".into()),
                     (d.parameter("State"), marker.to_string()),
                 ],
                 on,

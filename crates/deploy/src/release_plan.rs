@@ -74,7 +74,8 @@ impl fmt::Display for Colour {
 /// Who moves traffic between the colours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrafficMover {
-    /// The stack's listener, by the `Live` and `IdleWeight` parameters (the EC2 fleet).
+    /// The stack's listener, by the `Live`, `BlueWeight` and `GreenWeight` parameters (the
+    /// EC2 fleet).
     Listener,
     /// ECS, by its native blue/green deployments (the Fargate fleet).
     Ecs,
@@ -144,7 +145,7 @@ pub struct ReleaseDescription {
     pub path: String,
     /// Who moves traffic.
     pub traffic: TrafficMover,
-    /// Its parameters' logical ids by role (`Live`, `IdleWeight`, `BlueImageTag`, ...).
+    /// Its parameters' logical ids by role (`Live`, `BlueWeight`, `BlueImageTag`, ...).
     pub parameters: IndexMap<String, String>,
     /// The logical ids of the resources that read its state, by role (`BlueTargetGroup`,
     /// `Listener`, `BlueAutoScalingGroup`, `Service`, ...).
@@ -251,7 +252,8 @@ impl ReleaseDescription {
             TrafficMover::Listener => (
                 &[
                     "Live",
-                    "IdleWeight",
+                    "BlueWeight",
+                    "GreenWeight",
                     "BlueImageTag",
                     "GreenImageTag",
                     "BlueCapacity",
@@ -300,6 +302,12 @@ impl ReleaseDescription {
     /// The parameter holding whether `colour` serves.
     pub fn capacity_parameter(&self, colour: Colour) -> &str {
         self.parameter(&format!("{}Capacity", colour.name()))
+    }
+
+    /// The parameter holding `colour`'s percent of the listener's traffic (each colour
+    /// has one; a release keeps the two summing to 100).
+    pub fn weight_parameter(&self, colour: Colour) -> &str {
+        self.parameter(&format!("{}Weight", colour.name()))
     }
 }
 
@@ -417,7 +425,11 @@ impl ReleaseState {
                         release.parameter("Live")
                     )
                 })?;
-                let weight = value("IdleWeight")?;
+                // The idle colour's share is the weight of the colour `Live` does not
+                // name; the live colour's is what is left (the constructs keep the two
+                // parameters summing to 100, and a release writes both).
+                let idle = live.other();
+                let weight = value(&format!("{}Weight", idle.name()))?;
                 let idle_weight = weight
                     .trim()
                     .parse::<u8>()
@@ -426,7 +438,7 @@ impl ReleaseState {
                     .ok_or_else(|| {
                         format!(
                             "its parameter {} is {weight:?}, not a whole percent",
-                            release.parameter("IdleWeight")
+                            release.weight_parameter(idle)
                         )
                     })?;
                 let colour = |c: Colour| -> Result<ColourState, String> {
@@ -1054,7 +1066,7 @@ mod tests {
         } else {
             (
                 json!({
-                    "Live": "RLive", "IdleWeight": "RIdleWeight",
+                    "Live": "RLive", "BlueWeight": "RBlueWeight", "GreenWeight": "RGreenWeight",
                     "BlueImageTag": "RBlueImageTag", "GreenImageTag": "RGreenImageTag",
                     "BlueCapacity": "RBlueCapacity", "GreenCapacity": "RGreenCapacity",
                     "State": "RState"
@@ -1081,7 +1093,8 @@ mod tests {
     fn parameters(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
         let mut p: IndexMap<String, String> = [
             ("RLive", "Blue"),
-            ("RIdleWeight", "0"),
+            ("RBlueWeight", "100"),
+            ("RGreenWeight", "0"),
             ("RBlueImageTag", "1.4.2"),
             ("RGreenImageTag", "1.4.2"),
             ("RBlueCapacity", "Serving"),
@@ -1145,7 +1158,11 @@ mod tests {
     #[test]
     fn the_state_is_read_from_the_parameters_and_refused_out_of_its_domain() {
         assert_eq!(
-            state(&[("RLive", "Green"), ("RIdleWeight", "25")]),
+            state(&[
+                ("RLive", "Green"),
+                ("RBlueWeight", "25"),
+                ("RGreenWeight", "75")
+            ]),
             ReleaseState::Listener {
                 live: Colour::Green,
                 idle_weight: 25,
@@ -1163,7 +1180,7 @@ mod tests {
         let d = description();
         let err = ReleaseState::read(&d, &parameters(&[("RLive", "Red")])).unwrap_err();
         assert_eq!(err, "its parameter RLive is \"Red\", not Blue or Green");
-        let err = ReleaseState::read(&d, &parameters(&[("RIdleWeight", "101")])).unwrap_err();
+        let err = ReleaseState::read(&d, &parameters(&[("RGreenWeight", "101")])).unwrap_err();
         assert!(err.contains("not a whole percent"), "{err}");
         let mut missing = parameters(&[]);
         missing.shift_remove("RState");
@@ -1240,7 +1257,11 @@ mod tests {
 
         let overridden = plan(
             &description(),
-            &state(&[("RLive", "Green")]),
+            &state(&[
+                ("RLive", "Green"),
+                ("RBlueWeight", "0"),
+                ("RGreenWeight", "100"),
+            ]),
             &ReleaseOptions {
                 bake: Some(Duration::from_secs(1)),
                 watch: Some(Duration::ZERO),
@@ -1281,7 +1302,7 @@ mod tests {
         );
         assert_eq!(
             refuse(
-                state(&[("RIdleWeight", "10")]),
+                state(&[("RGreenWeight", "10"), ("RBlueWeight", "90")]),
                 ReleaseOptions::new("1.5.0")
             ),
             PlanError::IdleTakesTraffic {
@@ -1314,7 +1335,8 @@ mod tests {
         let p = plan(
             &description(),
             &state(&[
-                ("RIdleWeight", "25"),
+                ("RGreenWeight", "25"),
+                ("RBlueWeight", "75"),
                 ("RGreenImageTag", "1.5.0"),
                 ("RGreenCapacity", "Serving"),
                 ("RState", "Releasing 1.5.0 on Green: 25% on Green"),
