@@ -11,10 +11,20 @@ mod production;
 use std::time::Duration;
 
 use stackwright::core::App;
-use stackwright::deploy::{declared_releases, unfinished_release};
+use stackwright::deploy::{DescriptionError, ReleaseDescription, TrafficMover, unfinished_release};
 use stackwright::synth::synthesize;
 
-/// Each stack of `app` with the releases it declares.
+/// The releases `template` declares, as the release command reads them (none where it
+/// describes none).
+fn declared_releases(stack: &str, template: &serde_json::Value) -> Vec<ReleaseDescription> {
+    match ReleaseDescription::all(stack, template) {
+        Ok(all) => all,
+        Err(DescriptionError::NoRelease { .. }) => Vec::new(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Each stack of `app` with its template.
 fn releases(
     build: fn(&App) -> Result<(), stackwright::prelude::ConstructError>,
 ) -> Vec<(String, serde_json::Value)> {
@@ -50,7 +60,7 @@ fn writer_and_reader_agree_on_where_the_description_lives() {
 #[test]
 fn the_production_runtimes_declare_one_listener_release_each_and_only_they_do() {
     for (stack, template) in releases(production::app) {
-        let declared = declared_releases(&template);
+        let declared = declared_releases(&stack, &template);
         if !stack.ends_with("-Runtime") {
             assert!(declared.is_empty(), "{stack} holds no release");
             continue;
@@ -58,7 +68,7 @@ fn the_production_runtimes_declare_one_listener_release_each_and_only_they_do() 
         assert_eq!(declared.len(), 1, "{stack}");
         let r = &declared[0];
         assert_eq!(r.path, format!("{stack}/Release"));
-        assert_eq!(r.traffic, "Listener");
+        assert_eq!(r.traffic, TrafficMover::Listener);
         for (role, id) in &r.parameters {
             assert!(
                 template["Parameters"][id].is_object(),
@@ -72,8 +82,8 @@ fn the_production_runtimes_declare_one_listener_release_each_and_only_they_do() 
             );
         }
         let tags = (
-            defaults(&template)[r.parameter("BlueImageTag").unwrap()].clone(),
-            defaults(&template)[r.parameter("GreenImageTag").unwrap()].clone(),
+            defaults(&template)[r.parameter("BlueImageTag")].clone(),
+            defaults(&template)[r.parameter("GreenImageTag")].clone(),
         );
         let expected = if stack.contains("Staging") {
             "1.5.0-rc.1"
@@ -85,7 +95,7 @@ fn the_production_runtimes_declare_one_listener_release_each_and_only_they_do() 
             (expected.to_string(), expected.to_string()),
             "{stack}"
         );
-        let gates = r.gates.as_ref().expect("the gates are declared");
+        let gates = &r.gates;
         let watch = if stack.contains("Staging") { 300 } else { 900 };
         assert_eq!(gates.watch, Duration::from_secs(watch), "{stack}");
         assert_eq!(
@@ -100,18 +110,15 @@ fn the_production_runtimes_declare_one_listener_release_each_and_only_they_do() 
 fn the_fargate_runtime_declares_an_ecs_release_of_the_image_tag() {
     let stacks = releases(fargate_aurora::app);
     let (stack, template) = &stacks[1];
-    let declared = declared_releases(template);
+    let declared = declared_releases(stack, template);
     assert_eq!(declared.len(), 1, "{stack}");
     let r = &declared[0];
-    assert_eq!(r.traffic, "Ecs");
+    assert_eq!(r.traffic, TrafficMover::Ecs);
     assert_eq!(
         r.parameters.keys().map(String::as_str).collect::<Vec<_>>(),
         ["ImageTag", "State"]
     );
-    assert_eq!(
-        defaults(template)[r.parameter("ImageTag").unwrap()],
-        "2.3.0"
-    );
+    assert_eq!(defaults(template)[r.parameter("ImageTag")], "2.3.0");
     assert_eq!(r.resources["Service"], "ApiService");
-    assert!(declared_releases(&stacks[0].1).is_empty());
+    assert!(declared_releases(&stacks[0].0, &stacks[0].1).is_empty());
 }

@@ -86,7 +86,8 @@ pub use diff::{ChangeKind, Impact, TemplateDiff};
 pub use events::{EventStatus, StackEvent};
 pub use progress::Progress;
 pub use release_state::{
-    DeclaredRelease, UnfinishedRelease, declared_releases, unfinished_release,
+    Colour, DescriptionError, ReleaseDescription, Thresholds, TrafficMover, UnfinishedRelease,
+    unfinished_release,
 };
 pub use status::{ChangeSetStatus, ExecutionStatus, ResourceStatus, StackStatus};
 

@@ -4,10 +4,11 @@
 //! `Release`) describes each release in its template's top-level `Metadata` under
 //! [`METADATA_KEY`]: its construct path, who moves traffic, the logical ids of its
 //! parameters (the `State` one being the release marker) and of the resources that read
-//! them, and its gates. Deploy reads it to refuse a deploy while a release is unfinished
-//! ([`unfinished_release`]); a release command reads the same from the deployed template.
-//! Plain data: no AWS needed.
+//! them, and its gates ([`ReleaseDescription`]). Deploy reads each release's marker to refuse
+//! a deploy while a release is unfinished ([`unfinished_release`]); the release command
+//! reads the whole description from the deployed template. Plain data: no AWS needed.
 
+use std::fmt;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -20,111 +21,286 @@ pub const METADATA_KEY: &str = "stackwright:releases";
 /// The role of the release marker among a release's parameters.
 pub const STATE_ROLE: &str = "State";
 
-/// The thresholds and waits a release is judged by, as the template states them.
+/// One of the two colours of a blue/green pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Colour {
+    /// Blue.
+    Blue,
+    /// Green.
+    Green,
+}
+
+impl Colour {
+    /// `Blue` or `Green`, as the `Live` parameter holds it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Colour::Blue => "Blue",
+            Colour::Green => "Green",
+        }
+    }
+
+    /// The other colour.
+    pub fn other(self) -> Colour {
+        match self {
+            Colour::Blue => Colour::Green,
+            Colour::Green => Colour::Blue,
+        }
+    }
+
+    /// `Blue` or `Green`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Colour> {
+        match s {
+            "Blue" => Some(Colour::Blue),
+            "Green" => Some(Colour::Green),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Colour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Who moves traffic between the colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrafficMover {
+    /// The stack's listener, by the `Live`, `BlueWeight` and `GreenWeight` parameters (the
+    /// EC2 fleet).
+    Listener,
+    /// ECS, by its native blue/green deployments (the Fargate fleet).
+    Ecs,
+}
+
+/// The thresholds and waits a release is judged by.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeclaredGates {
-    /// 5xx answers of one colour's targets as a percent of its requests, above which it fails.
+pub struct Thresholds {
+    /// Percent of the new colour's requests answered 5xx above which it fails.
     pub max_5xx_rate_percent: f64,
-    /// The colour's p99 target response time above which it fails.
+    /// The new colour's p99 response time above which it fails.
     pub max_p99: Duration,
-    /// One-minute periods an alarm looks at.
+    /// How many minutes of metrics a reading looks back at most.
     pub evaluation_minutes: u32,
-    /// Of those, how many must breach.
-    pub breaching_minutes: u32,
     /// How long each traffic step is watched.
     pub bake: Duration,
-    /// How long the new colour is watched at full traffic.
+    /// How long the new colour is watched at full traffic before it is promoted.
     pub watch: Duration,
-    /// How long the new colour has to be healthy before traffic moves.
+    /// How long the new colour has to have every target healthy.
     pub health_timeout: Duration,
 }
 
-/// One release a template declares.
+/// Why the template's description of its releases cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DescriptionError {
+    /// The template describes no release.
+    #[error("{stack} describes no release (its template has no Metadata \"{METADATA_KEY}\")")]
+    NoRelease {
+        /// The stack.
+        stack: String,
+    },
+    /// The template describes several and none was named, or not the one named.
+    #[error("{stack} has {}; name one with --release", describe_choice(.asked, .releases))]
+    Which {
+        /// The stack.
+        stack: String,
+        /// The release asked for, if one was.
+        asked: Option<String>,
+        /// The releases it describes.
+        releases: Vec<String>,
+    },
+    /// A key of the description is missing or of the wrong shape.
+    #[error("{stack}: release {release} is described without {what}")]
+    Malformed {
+        /// The stack.
+        stack: String,
+        /// The release's prefix.
+        release: String,
+        /// What is missing.
+        what: String,
+    },
+}
+
+fn describe_choice(asked: &Option<String>, releases: &[String]) -> String {
+    match asked {
+        Some(a) => format!("no release {a} (its releases are {})", releases.join(", ")),
+        None => format!("several releases ({})", releases.join(", ")),
+    }
+}
+
+/// One release as the deployed template describes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeclaredRelease {
-    /// Its logical-id prefix (`Release`), the key of its description.
-    pub id: String,
-    /// Its construct path (`App-Runtime/Release`).
+pub struct ReleaseDescription {
+    /// Its logical-id prefix (`Release`), the key it is described under.
+    pub prefix: String,
+    /// Its construct path.
     pub path: String,
-    /// Who moves traffic: `Listener` (the stack's listener, by the `Live`, `BlueWeight` and
-    /// `GreenWeight` parameters) or `Ecs` (ECS's own deployments).
-    pub traffic: String,
-    /// Its parameters' logical ids by role (`Live`, `BlueWeight`, `GreenWeight`, `BlueImageTag`,
-    /// `GreenImageTag`, `BlueCapacity`, `GreenCapacity`, `ImageTag`, `State`).
+    /// Who moves traffic.
+    pub traffic: TrafficMover,
+    /// Its parameters' logical ids by role (`Live`, `BlueWeight`, `BlueImageTag`, ...).
     pub parameters: IndexMap<String, String>,
-    /// The logical ids of the resources reading them, by role (`BlueTargetGroup`,
+    /// The logical ids of the resources that read its state, by role (`BlueTargetGroup`,
     /// `Listener`, `BlueAutoScalingGroup`, `Service`, ...).
     pub resources: IndexMap<String, String>,
-    /// Its gates, when the description holds all of them.
-    pub gates: Option<DeclaredGates>,
+    /// Its gates, as code declared them.
+    pub gates: Thresholds,
 }
 
-impl DeclaredRelease {
-    /// The logical id of the parameter of `role`.
-    pub fn parameter(&self, role: &str) -> Option<&str> {
-        self.parameters.get(role).map(String::as_str)
+impl ReleaseDescription {
+    /// Every release `template` describes, in the order described.
+    pub fn all(stack: &str, template: &Json) -> Result<Vec<ReleaseDescription>, DescriptionError> {
+        let Some(all) = template
+            .get("Metadata")
+            .and_then(|m| m.get(METADATA_KEY))
+            .and_then(Json::as_object)
+            .filter(|o| !o.is_empty())
+        else {
+            return Err(DescriptionError::NoRelease {
+                stack: stack.to_string(),
+            });
+        };
+        all.iter()
+            .map(|(prefix, d)| ReleaseDescription::parse(stack, prefix, d))
+            .collect()
     }
 
-    /// The logical id of its release marker.
-    pub fn state_parameter(&self) -> Option<&str> {
-        self.parameter(STATE_ROLE)
+    /// The release called `asked`, or the only one.
+    pub fn choose(
+        stack: &str,
+        template: &Json,
+        asked: Option<&str>,
+    ) -> Result<ReleaseDescription, DescriptionError> {
+        let mut all = ReleaseDescription::all(stack, template)?;
+        let names: Vec<String> = all.iter().map(|d| d.prefix.clone()).collect();
+        let which = match asked {
+            Some(a) => all.iter().position(|d| d.prefix == a),
+            None if all.len() == 1 => Some(0),
+            None => None,
+        };
+        match which {
+            Some(i) => Ok(all.swap_remove(i)),
+            None => Err(DescriptionError::Which {
+                stack: stack.to_string(),
+                asked: asked.map(String::from),
+                releases: names,
+            }),
+        }
     }
-}
 
-fn strings(v: &Json) -> IndexMap<String, String> {
-    v.as_object()
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+    fn parse(stack: &str, prefix: &str, d: &Json) -> Result<ReleaseDescription, DescriptionError> {
+        let bad = |what: &str| DescriptionError::Malformed {
+            stack: stack.to_string(),
+            release: prefix.to_string(),
+            what: what.to_string(),
+        };
+        let map = |key: &str| -> Result<IndexMap<String, String>, DescriptionError> {
+            d.get(key)
+                .and_then(Json::as_object)
+                .ok_or_else(|| bad(key))?
+                .iter()
+                .map(|(k, v)| {
+                    v.as_str()
+                        .map(|v| (k.clone(), v.to_string()))
+                        .ok_or_else(|| bad(&format!("{key}.{k} as a string")))
+                })
                 .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn gates(v: &Json) -> Option<DeclaredGates> {
-    let number = |k: &str| v.get(k).and_then(Json::as_f64).filter(|n| *n >= 0.0);
-    let whole = |k: &str| v.get(k).and_then(Json::as_u64);
-    let seconds = |k: &str| number(k).map(Duration::from_secs_f64);
-    Some(DeclaredGates {
-        max_5xx_rate_percent: number("Max5xxRatePercent")?,
-        max_p99: seconds("MaxP99Seconds")?,
-        evaluation_minutes: u32::try_from(whole("EvaluationMinutes")?).ok()?,
-        breaching_minutes: u32::try_from(whole("BreachingMinutes")?).ok()?,
-        bake: seconds("BakeSeconds")?,
-        watch: seconds("WatchSeconds")?,
-        health_timeout: seconds("HealthTimeoutSeconds")?,
-    })
-}
-
-/// The releases `template` declares, in the order it lists them; none for a template
-/// without the description (or with one that is not an object of objects).
-pub fn declared_releases(template: &Json) -> Vec<DeclaredRelease> {
-    let Some(all) = template
-        .get("Metadata")
-        .and_then(|m| m.get(METADATA_KEY))
-        .and_then(Json::as_object)
-    else {
-        return Vec::new();
-    };
-    all.iter()
-        .filter(|(_, d)| d.is_object())
-        .map(|(id, d)| DeclaredRelease {
-            id: id.clone(),
+        };
+        let traffic = match d.get("Traffic").and_then(Json::as_str) {
+            Some("Listener") => TrafficMover::Listener,
+            Some("Ecs") => TrafficMover::Ecs,
+            _ => return Err(bad("Traffic (Listener or Ecs)")),
+        };
+        let g = d.get("Gates").ok_or_else(|| bad("Gates"))?;
+        let number = |key: &str| -> Result<f64, DescriptionError> {
+            g.get(key)
+                .and_then(Json::as_f64)
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| bad(&format!("Gates.{key}")))
+        };
+        let seconds = |key: &str| -> Result<Duration, DescriptionError> {
+            Ok(Duration::from_secs_f64(number(key)?))
+        };
+        let gates = Thresholds {
+            max_5xx_rate_percent: number("Max5xxRatePercent")?,
+            max_p99: seconds("MaxP99Seconds")?,
+            evaluation_minutes: number("EvaluationMinutes")? as u32,
+            bake: seconds("BakeSeconds")?,
+            watch: seconds("WatchSeconds")?,
+            health_timeout: seconds("HealthTimeoutSeconds")?,
+        };
+        let description = ReleaseDescription {
+            prefix: prefix.to_string(),
             path: d
                 .get("Path")
                 .and_then(Json::as_str)
-                .unwrap_or(id)
+                .unwrap_or(prefix)
                 .to_string(),
-            traffic: d
-                .get("Traffic")
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            parameters: strings(&d["Parameters"]),
-            resources: strings(&d["Resources"]),
-            gates: gates(&d["Gates"]),
-        })
-        .collect()
+            traffic,
+            parameters: map("Parameters")?,
+            resources: map("Resources")?,
+            gates,
+        };
+        let (parameters, resources): (&[&str], &[&str]) = match traffic {
+            TrafficMover::Listener => (
+                &[
+                    "Live",
+                    "BlueWeight",
+                    "GreenWeight",
+                    "BlueImageTag",
+                    "GreenImageTag",
+                    "BlueCapacity",
+                    "GreenCapacity",
+                    "State",
+                ],
+                &[
+                    "BlueTargetGroup",
+                    "GreenTargetGroup",
+                    "Listener",
+                    "BlueAutoScalingGroup",
+                    "GreenAutoScalingGroup",
+                ],
+            ),
+            TrafficMover::Ecs => (&["ImageTag", "State"], &["Service"]),
+        };
+        for role in parameters {
+            if !description.parameters.contains_key(*role) {
+                return Err(bad(&format!("its {role} parameter")));
+            }
+        }
+        for role in resources {
+            if !description.resources.contains_key(*role) {
+                return Err(bad(&format!("its {role} resource")));
+            }
+        }
+        Ok(description)
+    }
+
+    /// The logical id of the parameter `role` (checked present when parsed, for the
+    /// traffic mover's roles).
+    pub fn parameter(&self, role: &str) -> &str {
+        self.parameters.get(role).map_or("", String::as_str)
+    }
+
+    /// The logical id of the resource `role`.
+    pub fn resource(&self, role: &str) -> &str {
+        self.resources.get(role).map_or("", String::as_str)
+    }
+
+    /// The parameter holding `colour`'s image tag.
+    pub fn tag_parameter(&self, colour: Colour) -> &str {
+        self.parameter(&format!("{}ImageTag", colour.name()))
+    }
+
+    /// The parameter holding whether `colour` serves.
+    pub fn capacity_parameter(&self, colour: Colour) -> &str {
+        self.parameter(&format!("{}Capacity", colour.name()))
+    }
+
+    /// The parameter holding `colour`'s percent of the listener's traffic (each colour
+    /// has one; a release keeps the two summing to 100).
+    pub fn weight_parameter(&self, colour: Colour) -> &str {
+        self.parameter(&format!("{}Weight", colour.name()))
+    }
 }
 
 /// A release whose marker says it is not finished.
@@ -144,12 +320,19 @@ pub fn unfinished_release(
     template: &Json,
     parameters: &IndexMap<String, String>,
 ) -> Option<UnfinishedRelease> {
-    declared_releases(template).into_iter().find_map(|r| {
-        let parameter = r.state_parameter()?.to_string();
-        let state = parameters.get(&parameter)?.trim();
+    // Only each release's path and marker are read, leniently: a description the release
+    // command would refuse for another reason still holds a marker deploy must honour.
+    let all = template.get("Metadata")?.get(METADATA_KEY)?.as_object()?;
+    all.iter().find_map(|(prefix, d)| {
+        let parameter = d.get("Parameters")?.get(STATE_ROLE)?.as_str()?;
+        let state = parameters.get(parameter)?.trim();
         (!state.is_empty()).then(|| UnfinishedRelease {
-            release: r.path.clone(),
-            parameter: parameter.clone(),
+            release: d
+                .get("Path")
+                .and_then(Json::as_str)
+                .unwrap_or(prefix)
+                .to_string(),
+            parameter: parameter.to_string(),
             state: state.to_string(),
         })
     })
@@ -183,30 +366,6 @@ mod tests {
             }},
             "Parameters": {}
         })
-    }
-
-    #[test]
-    fn releases_are_read_with_their_parameters_resources_and_gates() {
-        let releases = declared_releases(&template());
-        assert_eq!(releases.len(), 2);
-        let web = &releases[0];
-        assert_eq!(
-            (web.id.as_str(), web.path.as_str(), web.traffic.as_str()),
-            ("WebRelease", "App/WebRelease", "Listener")
-        );
-        assert_eq!(web.parameter("Live"), Some("WebReleaseLive"));
-        assert_eq!(web.resources["Listener"], "EdgeHttpsListener");
-        let gates = web.gates.as_ref().expect("all gates are there");
-        assert_eq!(gates.max_p99, Duration::from_secs(2));
-        assert_eq!(gates.watch, Duration::from_secs(900));
-        assert_eq!(gates.breaching_minutes, 2);
-        assert_eq!(releases[1].state_parameter(), Some("AdminReleaseState"));
-        assert_eq!(
-            releases[1].gates, None,
-            "an incomplete description has no gates"
-        );
-        assert!(declared_releases(&json!({ "Resources": {} })).is_empty());
-        assert!(declared_releases(&json!({ "Metadata": { METADATA_KEY: "x" } })).is_empty());
     }
 
     #[test]
