@@ -273,7 +273,14 @@ pub(crate) fn release(
         if args.rollback {
             return rollback(ctx, &releaser, target, args, prompt).await;
         }
-        let options = checked.options.as_ref().expect("checked: a tag");
+        let Some(options) = checked.options.as_ref() else {
+            writeln!(
+                ctx.err,
+                "release {}: give --image-tag TAG to release, --status or --rollback",
+                target.name
+            )?;
+            return Ok(REFUSED);
+        };
         let prepared = tokio::select! {
             r = releaser.prepare(target, args.release.as_deref(), options) => r,
             why = signals.next() => {

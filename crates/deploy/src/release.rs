@@ -37,9 +37,9 @@ use crate::deployer::{
 use crate::error::DeployError;
 use crate::gates::{AlarmState, Gates, ServiceDeployment, TargetGroupMetrics};
 use crate::release_plan::{
-    Breach, Colour, DescriptionError, EcsVerdict, GateReading, Marker, Plan, PlanError,
-    ReleaseDescription, ReleaseOptions, ReleaseState, SCALED_TO_ZERO, SERVING, ecs_verdict,
-    first_breach, gated_alarms, plan,
+    Breach, Colour, DescriptionError, EcsVerdict, GateReading, ListenerPlan, Marker, Plan,
+    PlanError, ReleaseDescription, ReleaseOptions, ReleaseState, SCALED_TO_ZERO, SERVING,
+    ecs_verdict, first_breach, gated_alarms, plan,
 };
 use crate::status::{ChangeSetStatus, StackStatus};
 
@@ -471,7 +471,7 @@ impl Releaser {
         on: &mut dyn FnMut(ReleaseEvent),
     ) -> Result<ReleaseOutcome, ReleaseError> {
         match &p.plan.listener {
-            Some(_) => self.run_listener(p, on).await,
+            Some(l) => self.run_listener(p, l, on).await,
             None => self.run_ecs(p, on).await,
         }
     }
@@ -479,10 +479,10 @@ impl Releaser {
     async fn run_listener(
         &self,
         p: &PreparedRelease,
+        l: &ListenerPlan,
         on: &mut dyn FnMut(ReleaseEvent),
     ) -> Result<ReleaseOutcome, ReleaseError> {
         let started = Instant::now();
-        let l = p.plan.listener.as_ref().expect("a listener plan");
         let d = &p.status.description;
         let (from, to) = (l.from, l.to);
         let tag = &p.plan.image_tag;
