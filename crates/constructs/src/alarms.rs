@@ -163,6 +163,11 @@ pub trait Watchable {
     fn alarm_specs(&self, thresholds: &Thresholds) -> Vec<AlarmSpec>;
     /// The graphs worth looking at.
     fn graphs(&self) -> Vec<Graph>;
+    /// Alarms the construct made itself (such as the alarms gating a Fargate service's
+    /// deployments), which watching makes notify the topic too. Default: none.
+    fn own_alarms(&self) -> Vec<Resource<cloudwatch::Alarm>> {
+        Vec::new()
+    }
 }
 
 struct State {
@@ -312,6 +317,13 @@ impl Alarms {
         for spec in target.alarm_specs(&self.thresholds) {
             self.add_alarm(&scope, &name, spec)?;
         }
+        for alarm in target.own_alarms() {
+            let actions: Value<Vec<String>> = vec![self.topic.ref_()].into();
+            alarm.edit(|props| {
+                props.alarm_actions = Some(actions.clone());
+                props.ok_actions = Some(actions);
+            });
+        }
         let mut state = self.state.borrow_mut();
         state.watched.push(name);
         let state = &mut *state;
@@ -336,78 +348,91 @@ impl Alarms {
         spec: AlarmSpec,
     ) -> Result<(), ConstructError> {
         let actions: Value<Vec<String>> = vec![self.topic.ref_()].into();
-        let mut alarm = cloudwatch::Alarm {
-            alarm_description: Some(format!("{owner}: {}", spec.description).into()),
-            alarm_actions: Some(actions.clone()),
-            ok_actions: Some(actions),
-            comparison_operator: Some(
-                if spec.above {
-                    cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold
-                } else {
-                    cloudwatch::alarm::ComparisonOperator::LessThanThreshold
-                }
-                .into(),
-            ),
-            threshold: Some(spec.threshold.into()),
-            evaluation_periods: Some(i64::from(spec.evaluation_periods).into()),
-            datapoints_to_alarm: Some(i64::from(spec.datapoints_to_alarm).into()),
-            treat_missing_data: Some(
-                match spec.missing {
-                    MissingData::NotBreaching => cloudwatch::alarm::TreatMissingData::NotBreaching,
-                    MissingData::Breaching => cloudwatch::alarm::TreatMissingData::Breaching,
-                    MissingData::Ignore => cloudwatch::alarm::TreatMissingData::Ignore,
-                }
-                .into(),
-            ),
-            ..Default::default()
-        };
-        match spec.metric {
-            AlarmMetric::Single(m) => {
-                alarm.namespace = Some(m.namespace.as_str().into());
-                alarm.metric_name = Some(m.name.as_str().into());
-                alarm.period = Some(i64::from(m.period_seconds).into());
-                alarm.dimensions = Some(dimensions(&m));
-                match &m.statistic {
-                    Statistic::Percentile(p) => alarm.extended_statistic = Some(p.as_str().into()),
-                    s => {
-                        alarm.statistic = Some(Value::from_expr(Expr::str(s.as_str())));
-                    }
-                }
-            }
-            AlarmMetric::Math {
-                expression,
-                label,
-                metrics,
-            } => {
-                let mut queries: Vec<cloudwatch::alarm::MetricDataQuery> = metrics
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| cloudwatch::alarm::MetricDataQuery {
-                        metric_stat: Some(cloudwatch::alarm::MetricStat::new(
-                            cloudwatch::alarm::Metric {
-                                dimensions: Some(dimensions(m)),
-                                metric_name: Some(m.name.as_str().into()),
-                                namespace: Some(m.namespace.as_str().into()),
-                            },
-                            i64::from(m.period_seconds),
-                            m.statistic.as_str(),
-                        )),
-                        return_data: Some(false.into()),
-                        ..cloudwatch::alarm::MetricDataQuery::new(format!("m{}", i + 1))
-                    })
-                    .collect();
-                queries.push(cloudwatch::alarm::MetricDataQuery {
-                    expression: Some(expression.into()),
-                    label: Some(label.into()),
-                    return_data: Some(true.into()),
-                    ..cloudwatch::alarm::MetricDataQuery::new("rate")
-                });
-                alarm.metrics = Some(queries);
-            }
-        }
-        Resource::new(scope, &spec.id, alarm)?;
+        alarm(scope, owner, spec, Some(actions))?;
         Ok(())
     }
+}
+
+/// The CloudWatch alarm `spec` describes, at `scope/<spec.id>`, its description prefixed
+/// with `owner`, sending ALARM and OK to `actions` when given. `Alarms` makes its alarms
+/// with it, and so does the Fargate fleet its deployment alarms, so one spec (such as
+/// a colour's gates) makes the same alarm wherever it is used.
+pub(crate) fn alarm(
+    scope: &impl Scope,
+    owner: &str,
+    spec: AlarmSpec,
+    actions: Option<Value<Vec<String>>>,
+) -> Result<Resource<cloudwatch::Alarm>, ConstructError> {
+    let mut alarm = cloudwatch::Alarm {
+        alarm_description: Some(format!("{owner}: {}", spec.description).into()),
+        alarm_actions: actions.clone(),
+        ok_actions: actions,
+        comparison_operator: Some(
+            if spec.above {
+                cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold
+            } else {
+                cloudwatch::alarm::ComparisonOperator::LessThanThreshold
+            }
+            .into(),
+        ),
+        threshold: Some(spec.threshold.into()),
+        evaluation_periods: Some(i64::from(spec.evaluation_periods).into()),
+        datapoints_to_alarm: Some(i64::from(spec.datapoints_to_alarm).into()),
+        treat_missing_data: Some(
+            match spec.missing {
+                MissingData::NotBreaching => cloudwatch::alarm::TreatMissingData::NotBreaching,
+                MissingData::Breaching => cloudwatch::alarm::TreatMissingData::Breaching,
+                MissingData::Ignore => cloudwatch::alarm::TreatMissingData::Ignore,
+            }
+            .into(),
+        ),
+        ..Default::default()
+    };
+    match spec.metric {
+        AlarmMetric::Single(m) => {
+            alarm.namespace = Some(m.namespace.as_str().into());
+            alarm.metric_name = Some(m.name.as_str().into());
+            alarm.period = Some(i64::from(m.period_seconds).into());
+            alarm.dimensions = Some(dimensions(&m));
+            match &m.statistic {
+                Statistic::Percentile(p) => alarm.extended_statistic = Some(p.as_str().into()),
+                s => {
+                    alarm.statistic = Some(Value::from_expr(Expr::str(s.as_str())));
+                }
+            }
+        }
+        AlarmMetric::Math {
+            expression,
+            label,
+            metrics,
+        } => {
+            let mut queries: Vec<cloudwatch::alarm::MetricDataQuery> = metrics
+                .iter()
+                .enumerate()
+                .map(|(i, m)| cloudwatch::alarm::MetricDataQuery {
+                    metric_stat: Some(cloudwatch::alarm::MetricStat::new(
+                        cloudwatch::alarm::Metric {
+                            dimensions: Some(dimensions(m)),
+                            metric_name: Some(m.name.as_str().into()),
+                            namespace: Some(m.namespace.as_str().into()),
+                        },
+                        i64::from(m.period_seconds),
+                        m.statistic.as_str(),
+                    )),
+                    return_data: Some(false.into()),
+                    ..cloudwatch::alarm::MetricDataQuery::new(format!("m{}", i + 1))
+                })
+                .collect();
+            queries.push(cloudwatch::alarm::MetricDataQuery {
+                expression: Some(expression.into()),
+                label: Some(label.into()),
+                return_data: Some(true.into()),
+                ..cloudwatch::alarm::MetricDataQuery::new("rate")
+            });
+            alarm.metrics = Some(queries);
+        }
+    }
+    Ok(Resource::new(scope, &spec.id, alarm)?)
 }
 
 fn dimensions(m: &Metric) -> Vec<cloudwatch::alarm::Dimension> {

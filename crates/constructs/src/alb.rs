@@ -1231,7 +1231,7 @@ impl BlueGreenAlb {
     }
 
     /// The alarms that judge one colour by its release's gates: 5xx rate and p99.
-    fn colour_alarm_specs(&self, release: &Release, colour: Colour) -> Vec<AlarmSpec> {
+    pub(crate) fn colour_alarm_specs(&self, release: &Release, colour: Colour) -> Vec<AlarmSpec> {
         let g = release.gates();
         let minute = |m: Metric| m.with_period(60);
         let name = colour.name();

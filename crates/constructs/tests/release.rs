@@ -485,6 +485,98 @@ fn each_colour_has_5xx_rate_and_p99_alarms_at_the_release_gates() {
 }
 
 #[test]
+fn a_fargate_services_deployments_are_gated_by_each_colours_alarms_at_the_release_gates() {
+    let app = App::new();
+    let s = stack(&app);
+    let vpc = imported_vpc();
+    let release = Release::new(
+        &s,
+        "Release",
+        ReleaseProps {
+            gates: ReleaseGates {
+                max_5xx_rate_percent: 2.5,
+                max_p99: Duration::from_millis(800),
+                evaluation_minutes: 5,
+                breaching_minutes: 3,
+                ..ReleaseGates::production()
+            },
+            ..ReleaseProps::ecs("2.3.0")
+        },
+    )
+    .unwrap();
+    let alb = BlueGreenAlb::new(&s, "Edge", &vpc, alb_props(TargetType::Ip, None)).unwrap();
+    let fleet = AppFleet::new(
+        &s,
+        "Api",
+        &vpc,
+        &alb,
+        AppFleetProps {
+            release: Some(release),
+            ..AppFleetProps::fargate_production()
+        },
+    )
+    .unwrap();
+    assert_eq!(fleet.deployment_alarms().len(), 4);
+    let unwatched = Template::from_stack(&s);
+    assert!(
+        resource(&unwatched, "ApiDeploymentAlarmsBlue5xxRate")["Properties"]
+            .get("AlarmActions")
+            .is_none(),
+        "no topic until the fleet is watched"
+    );
+    Alarms::new(&s, "Alarms", AlarmsProps::default())
+        .unwrap()
+        .watch(&fleet)
+        .unwrap();
+    let t = Template::from_stack(&s);
+    let mut names = Vec::new();
+    for colour in ["Blue", "Green"] {
+        let group =
+            json!({ "Fn::GetAtt": [format!("Edge{colour}TargetGroup"), "TargetGroupFullName"] });
+        let rate_id = format!("ApiDeploymentAlarms{colour}5xxRate");
+        let rate = &resource(&t, &rate_id)["Properties"];
+        assert_eq!(rate["Threshold"], 2.5);
+        assert_eq!(
+            (&rate["EvaluationPeriods"], &rate["DatapointsToAlarm"]),
+            (&json!(5), &json!(3))
+        );
+        assert_eq!(rate["Metrics"][2]["Expression"], "100 * m1 / m2");
+        assert_eq!(
+            rate["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"][0]["Value"],
+            group
+        );
+        let p99_id = format!("ApiDeploymentAlarms{colour}LatencyP99");
+        let p99 = &resource(&t, &p99_id)["Properties"];
+        assert_eq!(p99["Threshold"], 0.8);
+        assert_eq!(p99["Dimensions"][0]["Value"], group);
+        for alarm in [rate, p99] {
+            assert_eq!(alarm["AlarmActions"], json!([r("AlarmsTopic")]));
+            assert_eq!(alarm["OKActions"], json!([r("AlarmsTopic")]));
+        }
+        names.push(r(&rate_id));
+        names.push(r(&p99_id));
+    }
+    let alarms = &resource(&t, "ApiService")["Properties"]["DeploymentConfiguration"]["Alarms"];
+    assert_eq!(
+        alarms,
+        &json!({ "AlarmNames": names, "Enable": true, "Rollback": true })
+    );
+}
+
+#[test]
+fn a_fargate_fleet_without_a_release_has_no_deployment_alarms() {
+    let app = App::new();
+    let s = stack(&app);
+    let vpc = imported_vpc();
+    let alb = BlueGreenAlb::new(&s, "Edge", &vpc, alb_props(TargetType::Ip, None)).unwrap();
+    AppFleet::new(&s, "Api", &vpc, &alb, AppFleetProps::fargate_production()).unwrap();
+    let t = Template::from_stack(&s);
+    t.resource_count_is("AWS::CloudWatch::Alarm", 0);
+    let configuration = &resource(&t, "ApiService")["Properties"]["DeploymentConfiguration"];
+    assert!(configuration.get("Alarms").is_none(), "{configuration}");
+}
+
+#[test]
 fn a_load_balancer_without_a_release_gets_no_colour_alarms() {
     let app = App::new();
     let s = stack(&app);

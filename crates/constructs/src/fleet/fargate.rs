@@ -11,16 +11,22 @@
 //! balancer's live colour stays as it is: ECS, not the template, decides which target
 //! group serves after a deployment. The request-count scaling policy follows the target
 //! group that was live when the template was written.
+//!
+//! With a release, each colour's 5xx-rate and p99 alarms at the release's gates are the
+//! service's deployment alarms (`DeploymentConfiguration.Alarms`, enabled, rolling back):
+//! ECS rolls a deployment back when one of them fires during it.
 
 use indexmap::IndexMap;
 use stackwright_core::{Pseudo, Resource, Scope, Value, cfn_format};
-use stackwright_l1::{applicationautoscaling as appscaling, ecs};
+use stackwright_l1::{applicationautoscaling as appscaling, cloudwatch, ecs};
 
 use super::{AppFleetProps, Common, FargateParts, FargateSettings, SecretEnv};
-use crate::alb::BlueGreenAlb;
+use crate::alarms::{alarm, last_segment};
+use crate::alb::{BlueGreenAlb, Colour};
 use crate::ecr;
 use crate::error::ConstructError;
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, aws_managed_policy};
+use crate::release::Release;
 use crate::security_group::{Peer, Port, SecurityGroup, SecurityGroupProps};
 use crate::vpc::{SubnetKind, Vpc};
 
@@ -84,7 +90,7 @@ pub(super) fn build(
         settings.memory_mib,
     )?;
     let capacity = props.capacity_of(live);
-    let service = api_service(&shared, alb, &task_definition, capacity)?;
+    let (service, deployment_alarms) = api_service(&shared, alb, &task_definition, capacity)?;
     if let Some(r) = &props.release {
         r.record("Service", &service);
         r.record("TaskDefinition", &task_definition);
@@ -113,6 +119,7 @@ pub(super) fn build(
             execution_role: shared.execution_role,
             task_definition,
             service,
+            deployment_alarms,
             worker_task_definition,
             worker_service,
             worker_security_group,
@@ -284,7 +291,7 @@ fn api_service(
     alb: &BlueGreenAlb,
     task_definition: &Resource<ecs::TaskDefinition>,
     capacity: super::Capacity,
-) -> Result<Resource<ecs::Service>, ConstructError> {
+) -> Result<(Resource<ecs::Service>, Vec<Resource<cloudwatch::Alarm>>), ConstructError> {
     let Shared {
         common,
         props,
@@ -313,6 +320,13 @@ fn api_service(
     let production_rule = alb.production_rule()?;
     let test_rule = alb.test_rule()?;
     let (live_tg, idle_tg) = (alb.target_group(live), alb.target_group(live.other()));
+    let (alarms, alarm_resources) = match &props.release {
+        Some(release) => {
+            let (gate, resources) = deployment_alarms(node, alb, release)?;
+            (Some(gate), resources)
+        }
+        None => (None, Vec::new()),
+    };
     let service = Resource::new(
         node,
         "Service",
@@ -334,6 +348,7 @@ fn api_service(
                 bake_time_in_minutes: Some(i64::from(settings.bake_time_minutes).into()),
                 maximum_percent: Some(200.into()),
                 minimum_healthy_percent: Some(100.into()),
+                alarms,
                 ..Default::default()
             }),
             load_balancers: Some(vec![ecs::service::LoadBalancer {
@@ -364,7 +379,39 @@ fn api_service(
         }
     }
 
-    Ok(service)
+    Ok((service, alarm_resources))
+}
+
+/// The alarms that gate the API service's deployments: each colour's 5xx rate and p99 at
+/// the release's gates (the same specs as the EC2 pair's per-colour alarms), under
+/// `<fleet>/DeploymentAlarms`. ECS watches them while a deployment runs and rolls it back
+/// when one is in `ALARM`. Both colours' groups are watched because ECS, not the template,
+/// decides which one the new revision lands in. They notify no one until `Alarms` watches
+/// the fleet, which adds its topic to them.
+fn deployment_alarms(
+    node: &stackwright_core::Construct,
+    alb: &BlueGreenAlb,
+    release: &Release,
+) -> Result<
+    (
+        ecs::service::DeploymentAlarms,
+        Vec<Resource<cloudwatch::Alarm>>,
+    ),
+    ConstructError,
+> {
+    let scope = stackwright_core::Construct::new(node, "DeploymentAlarms")?;
+    let owner = last_segment(&node.path());
+    let mut alarms = Vec::new();
+    for colour in [Colour::Blue, Colour::Green] {
+        for spec in alb.colour_alarm_specs(release, colour) {
+            alarms.push(alarm(&scope, &owner, spec, None)?);
+        }
+    }
+    let names: Vec<Value<String>> = alarms.iter().map(|a| a.ref_()).collect();
+    Ok((
+        ecs::service::DeploymentAlarms::new(names, true, true),
+        alarms,
+    ))
 }
 
 /// The worker service on FARGATE_SPOT, with a group that admits nothing.

@@ -20,7 +20,7 @@ mod user_data;
 
 use indexmap::IndexMap;
 use stackwright_core::{Construct, RemovalPolicy, Resource, Scope, Value};
-use stackwright_l1::{autoscaling, ec2 as l1_ec2, ecs, logs};
+use stackwright_l1::{autoscaling, cloudwatch, ec2 as l1_ec2, ecs, logs};
 
 use crate::alarms::{
     AlarmMetric, AlarmSpec, Graph, MissingData, Thresholds, Watchable, last_segment,
@@ -853,6 +853,8 @@ struct FargateParts {
     execution_role: Role,
     task_definition: Resource<ecs::TaskDefinition>,
     service: Resource<ecs::Service>,
+    /// The alarms gating the service's deployments (with a release; else none).
+    deployment_alarms: Vec<Resource<cloudwatch::Alarm>>,
     worker_task_definition: Option<Resource<ecs::TaskDefinition>>,
     worker_service: Option<Resource<ecs::Service>>,
     worker_security_group: Option<SecurityGroup>,
@@ -1029,6 +1031,15 @@ impl AppFleet {
     /// The API service (Fargate).
     pub fn service(&self) -> Option<&Resource<ecs::Service>> {
         self.fargate().map(|f| &f.service)
+    }
+
+    /// The alarms that gate the API service's deployments (`DeploymentConfiguration.Alarms`):
+    /// each colour's 5xx rate and p99 at the release's gates, blue's first. Empty without a
+    /// release, and with EC2 (whose per-colour alarms come from `Alarms::watch` of the load
+    /// balancer).
+    pub fn deployment_alarms(&self) -> &[Resource<cloudwatch::Alarm>] {
+        self.fargate()
+            .map_or(&[], |f| f.deployment_alarms.as_slice())
     }
 
     /// The API task definition (Fargate).
@@ -1218,6 +1229,10 @@ impl Watchable for AppFleet {
             datapoints_to_alarm: 3,
             missing: MissingData::Ignore,
         }]
+    }
+
+    fn own_alarms(&self) -> Vec<Resource<cloudwatch::Alarm>> {
+        self.deployment_alarms().to_vec()
     }
 
     fn graphs(&self) -> Vec<Graph> {
