@@ -2,10 +2,14 @@
 //! port, AWS configuration pointing at it, and small apps built from L1 resources moto
 //! supports.
 //!
-//! moto comes from `.venv/` (`.ci/run` installs the pinned version) or from PATH. Without
-//! it the tests say loudly that they skipped; under `CI` they fail instead.
+//! moto comes from `.venv/` (`.ci/run` installs the pinned version) or from PATH, at the
+//! versions `.ci/requirements.txt` pins (another moto on PATH is passed over). Without it
+//! the tests say loudly that they skipped; under `CI` they fail instead.
 
 #![allow(dead_code)]
+
+#[path = "../support/pinned_tool.rs"]
+mod pinned_tool;
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
@@ -32,49 +36,67 @@ pub struct Moto {
     pub log: PathBuf,
 }
 
-static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Python that has moto: the repository's `.venv`, else whichever `python3` imports
-/// it when `moto_server` is on PATH.
-fn moto_python() -> Option<PathBuf> {
-    let venv = root().join(".venv/bin");
-    if venv.join("moto_server").exists() {
-        return Some(venv.join("python"));
-    }
-    let on_path = Command::new("moto_server")
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let importable = Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .status()
-        .is_ok_and(|s| s.success());
-    (on_path && importable).then(|| PathBuf::from("python3"))
+/// The versions `.ci/requirements.txt` pins for the emulator: moto, and cbor2, which the
+/// launcher's CloudWatch patch needs.
+fn pinned_emulator() -> (String, String) {
+    let pin = |package: &str| {
+        pinned_tool::pinned_version(package)
+            .unwrap_or_else(|| panic!("{package} is not pinned in .ci/requirements.txt"))
+    };
+    (pin("moto"), pin("cbor2"))
 }
 
-/// The shared moto server, started on first use; `None` (after a loud notice) when moto
-/// is not installed. Under `CI` a missing moto is a failure.
-pub fn moto(test: &str) -> Option<&'static Moto> {
-    let moto = MOTO.get_or_init(|| {
-        let python = moto_python()?;
-        Some(start(&python))
-    });
-    if moto.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "moto is required under CI; .ci/run installs it into .venv"
-        );
-        eprintln!(
-            "\n*** SKIPPED {test}: moto not found (run .ci/run once, or `pip install 'moto[server]==5.2.5'`) ***\n"
-        );
+/// The Python that has moto and cbor2 at their pinned versions: the repository's `.venv`,
+/// else `python3` from PATH. Another version is passed over (the launcher's patches are
+/// written against the pinned moto), and the error lists what was.
+fn moto_python() -> Result<PathBuf, String> {
+    let (moto, cbor2) = pinned_emulator();
+    let probe = "import importlib.metadata as m, moto.server, cbor2; \
+                 print(m.version('moto'), m.version('cbor2'))";
+    let venv = pinned_tool::workspace_root().join(".venv/bin/python");
+    let mut passed_over = Vec::new();
+    for python in [venv, PathBuf::from("python3")] {
+        let Ok(out) = Command::new(&python).args(["-c", probe]).output() else {
+            continue;
+        };
+        let found = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if out.status.success() && found == format!("{moto} {cbor2}") {
+            return Ok(python);
+        }
+        let found = if out.status.success() {
+            format!("moto and cbor2 {found}")
+        } else {
+            "no moto or no cbor2".to_string()
+        };
+        passed_over.push(format!("{} ({found})", python.display()));
     }
-    moto.as_ref()
+    Err(format!(
+        "moto {moto} with cbor2 {cbor2} (pinned in .ci/requirements.txt) not found; passed over {}",
+        passed_over.join(", ")
+    ))
+}
+
+/// The shared moto server, started on first use; `None` (after a loud notice) when the
+/// pinned moto is not installed. Under `CI` a missing moto is a failure.
+pub fn moto(test: &str) -> Option<&'static Moto> {
+    let moto = MOTO.get_or_init(|| moto_python().map(|python| start(&python)));
+    match moto {
+        Ok(m) => Some(m),
+        Err(why) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "moto is required under CI; .ci/run installs it into .venv: {why}"
+            );
+            eprintln!("\n*** SKIPPED {test}: {why}; run .ci/run once ***\n");
+            None
+        }
+    }
 }
 
 fn start(python: &Path) -> Moto {
@@ -84,7 +106,7 @@ fn start(python: &Path) -> Moto {
         .port();
     let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log"));
     let log_file = std::fs::File::create(&log).expect("moto log file");
-    let child = Command::new(python)
+    let mut child = Command::new(python)
         .arg(root().join(".ci/moto_server.py"))
         .args([
             "--exit-with-stdin",
@@ -101,6 +123,14 @@ fn start(python: &Path) -> Moto {
     let endpoint = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !answers(port) {
+        // A launcher that stopped (a patch that no longer applies, a missing module) says
+        // why in its log: show it now rather than after the whole wait.
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the moto launcher exited ({status}) before answering:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
         assert!(
             Instant::now() < deadline,
             "moto did not answer on port {port} within 60 s; see {}",
