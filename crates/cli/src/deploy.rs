@@ -18,7 +18,9 @@ use stackwright_synth::assembly::to_pretty_json;
 
 use crate::printer::{BOLD, Printer, WARNING, format_elapsed};
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
+use crate::session::{
+    CmdResult, Context, Phase, Prompt, Signals, Tracker, confirm, interrupted, runtime,
+};
 use crate::show::{note_activity, print_change_set};
 
 /// When deploy asks before executing a change set.
@@ -382,26 +384,17 @@ async fn deploy_all(
                 },
             );
             let question = format!("Deploy these changes to {}?", t.name);
-            match prompt.ask(&question).await {
-                Some(true) => {}
-                Some(false) => {
-                    writeln!(
-                        ctx.out,
-                        "{}: not deployed; change set {} left for review",
-                        p.paint(BOLD, &t.name),
-                        pending.change_set.name
-                    )?;
-                    return Ok(1);
-                }
-                None => {
-                    p.error_line(ctx.err,
-                        &format!(
-                            "{} needs approval, but standard input is not a terminal; pass --yes, or --require-approval never for unattended deploys (change set {} was left for review)",
-                            t.name, pending.change_set.name
-                        ),
-                    )?;
-                    return Ok(1);
-                }
+            let declined = format!(
+                "{}: not deployed; change set {} left for review",
+                p.paint(BOLD, &t.name),
+                pending.change_set.name
+            );
+            let unanswered = format!(
+                "{} needs approval, but standard input is not a terminal; pass --yes, or --require-approval never for unattended deploys (change set {} was left for review)",
+                t.name, pending.change_set.name
+            );
+            if !confirm(ctx, prompt, &question, &declined, &unanswered).await? {
+                return Ok(1);
             }
         }
         tracker.borrow_mut().start(&t.name, Phase::Executing);

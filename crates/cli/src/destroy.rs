@@ -9,7 +9,9 @@ use stackwright_synth::Synthesized;
 
 use crate::printer::{BOLD, WARNING, format_elapsed};
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, Phase, Prompt, Signals, Tracker, interrupted, runtime};
+use crate::session::{
+    CmdResult, Context, Phase, Prompt, Signals, Tracker, confirm, interrupted, runtime,
+};
 use crate::show::note_activity;
 
 /// `destroy`'s options.
@@ -75,19 +77,10 @@ pub(crate) fn destroy(
                     "Delete {} and every resource in it that is not retained?",
                     names.join(", ")
                 );
-                match prompt.ask(&question).await {
-                    Some(true) => {}
-                    Some(false) => {
-                        writeln!(ctx.out, "nothing was deleted")?;
-                        return Ok(1);
-                    }
-                    None => {
-                        p.error_line(
-                            ctx.err,
-                            &"destroy needs confirmation, but standard input is not a terminal; pass --yes",
-                        )?;
-                        return Ok(1);
-                    }
+                let unanswered =
+                    "destroy needs confirmation, but standard input is not a terminal; pass --yes";
+                if !confirm(ctx, prompt, &question, "nothing was deleted", unanswered).await? {
+                    return Ok(1);
                 }
             }
             destroy_all(ctx, &deployer, &targets, args, &tracker).await

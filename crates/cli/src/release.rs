@@ -16,7 +16,7 @@ use stackwright_synth::Synthesized;
 
 use crate::printer::{BOLD, GREEN, Printer, RED, YELLOW, format_elapsed};
 use crate::select::{WhenNoneNamed, select};
-use crate::session::{CmdResult, Context, Prompt, Signals, runtime};
+use crate::session::{CmdResult, Context, Prompt, Signals, confirm, runtime};
 use crate::show::note_activity;
 
 /// The exit code of a release that a gate failed and that was rolled back.
@@ -298,19 +298,9 @@ pub(crate) fn release(
         print_plan(p, ctx.out, &prepared)?;
         if !args.yes {
             let question = format!("Release {} to {}?", prepared.plan.image_tag, target.name);
-            match prompt.ask(&question).await {
-                Some(true) => {}
-                Some(false) => {
-                    writeln!(ctx.out, "nothing was changed")?;
-                    return Ok(1);
-                }
-                None => {
-                    p.error_line(
-                        ctx.err,
-                        &"release needs confirmation, but standard input is not a terminal; pass --yes (nothing was changed)",
-                    )?;
-                    return Ok(1);
-                }
+            let unanswered = "release needs confirmation, but standard input is not a terminal; pass --yes (nothing was changed)";
+            if !confirm(ctx, prompt, &question, "nothing was changed", unanswered).await? {
+                return Ok(1);
             }
         }
         let out = &mut *ctx.out;
@@ -484,19 +474,9 @@ async fn rollback(
             "Put all traffic of {} back on the live colour and scale the idle one to zero?",
             target.name
         );
-        match prompt.ask(&question).await {
-            Some(true) => {}
-            Some(false) => {
-                writeln!(ctx.out, "nothing was changed")?;
-                return Ok(1);
-            }
-            None => {
-                p.error_line(
-                    ctx.err,
-                    &"rollback needs confirmation, but standard input is not a terminal; pass --yes (nothing was changed)",
-                )?;
-                return Ok(1);
-            }
+        let unanswered = "rollback needs confirmation, but standard input is not a terminal; pass --yes (nothing was changed)";
+        if !confirm(ctx, prompt, &question, "nothing was changed", unanswered).await? {
+            return Ok(1);
         }
     }
     let out = &mut *ctx.out;

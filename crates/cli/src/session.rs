@@ -95,6 +95,29 @@ pub(crate) fn aws_configured() -> bool {
 pub(crate) type Answer<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Option<bool>> + 'a>>;
 
+/// Asks `question` before a command changes anything. `true` to go on; `false` once the
+/// refusal is said: `declined` on standard output for a "no", `unanswered` as an error when
+/// nobody can answer (no terminal). The command then exits 1.
+pub(crate) async fn confirm(
+    ctx: &mut Context<'_>,
+    prompt: &mut dyn Prompt,
+    question: &str,
+    declined: &str,
+    unanswered: &str,
+) -> io::Result<bool> {
+    match prompt.ask(question).await {
+        Some(true) => Ok(true),
+        Some(false) => {
+            writeln!(ctx.out, "{declined}")?;
+            Ok(false)
+        }
+        None => {
+            ctx.p.error_line(ctx.err, &unanswered)?;
+            Ok(false)
+        }
+    }
+}
+
 /// Asks a yes/no question. Asynchronous, so that Ctrl-C is still heard while it waits.
 pub(crate) trait Prompt {
     /// The answer, or `None` when nobody can answer (no terminal).
